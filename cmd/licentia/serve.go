@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/store"
+)
+
+type serveConfig struct {
+	data      dataFlags
+	addr      string
+	mktKeys   string
+	issuer    string
+	grace     time.Duration
+	path      string
+	logFormat string
+	logLevel  string
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	var c serveConfig
+	c.data.register(fs, getenv)
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"), "listen address (env LICENTIA_ADDR)")
+	fs.StringVar(&c.mktKeys, "koogallery-key", getenv("LICENTIA_KOOGALLERY_KEY"),
+		"KooGallery access key(s) from the seller console, comma-separated during rotation (env LICENTIA_KOOGALLERY_KEY)")
+	fs.StringVar(&c.issuer, "issuer", envOr(getenv, "LICENTIA_ISSUER", "licentia"), "issuer name in codes (env LICENTIA_ISSUER)")
+	grace := envOr(getenv, "LICENTIA_GRACE", "0s")
+	fs.Func("grace", "grace period after expiry accepted by verifiers, e.g. 72h (env LICENTIA_GRACE, default 0s)", func(s string) error {
+		grace = s
+		return nil
+	})
+	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"),
+		"production path registered with KooGallery (env LICENTIA_CALLBACK_PATH)")
+	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	g, err := time.ParseDuration(grace)
+	if err != nil || g < 0 {
+		return &usageError{fmt.Sprintf("--grace %q: want a non-negative duration such as 72h", grace)}
+	}
+	c.grace = g
+	log, err := newLogger(c.logFormat, c.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path}
+	if err := cfg.Validate(); err != nil {
+		return &usageError{err.Error()}
+	}
+	return serve(ctx, &c, cfg, log)
+}
+
+func splitKeys(s string) []string {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, &usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", level)}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	default:
+		return nil, &usageError{fmt.Sprintf("--log-format %q: want json or text", format)}
+	}
+}
+
+func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Logger) error {
+	if err := c.data.ensureData(); err != nil {
+		return err
+	}
+	ring, created, err := keys.InitRing(c.data.keyDir(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	kid, _ := ring.Active()
+	if created {
+		log.Info("created signing key", "key_id", kid, "dir", ring.Dir())
+	}
+	st, err := c.data.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := server.New(cfg, st, ring, server.NewIssuer(ring, c.issuer, c.grace), log)
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go purgeNonces(ctx, st, log)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// purgeNonces deletes expired nonces once a minute until ctx ends.
+func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := st.PurgeNonces(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("purge nonces", "err", err)
+			}
+		}
+	}
+}

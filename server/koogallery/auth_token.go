@@ -1,0 +1,178 @@
+package koogallery
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Names of the License 1.0 query parameters that take part in signing.
+const (
+	paramAuthToken = "authToken"
+	paramTimeStamp = "timeStamp"
+)
+
+// AuthToken returns the License 1.0 authToken for params (spec §1.3.1):
+//
+//	Base64(HMAC-SHA256(key + timeStamp, "name=value&name=value…"))
+//
+// The message covers every parameter in params except authToken, including timeStamp and any parameter the
+// server does not know (an unknown parameter must never be dropped before verifying). The values must be the
+// already URL-decoded ones, which is what url.ParseQuery and (*http.Request).URL.Query return; they are joined
+// without re-encoding. Names are sorted in plain byte order, which equals the Java TreeMap order of KooGallery's
+// samples for the ASCII names the marketplace sends.
+//
+// If a name is repeated, only its first value is signed; KooGallery never repeats a name, and the Java samples'
+// single-valued map cannot represent repeats either, so the choice only has to be deterministic. A name present
+// with no values at all is signed as "name=". If timeStamp is absent the HMAC key is the access key alone.
+//
+// AuthToken never fails; the result is standard Base64 with padding (44 characters).
+func AuthToken(key string, params url.Values) string {
+	names := make([]string, 0, len(params))
+	for name := range params {
+		if name != paramAuthToken {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+
+	var msg strings.Builder
+	for i, name := range names {
+		if i > 0 {
+			msg.WriteByte('&')
+		}
+		msg.WriteString(name)
+		msg.WriteByte('=')
+		if v := params[name]; len(v) > 0 {
+			msg.WriteString(v[0])
+		}
+	}
+	mac := hmac.New(sha256.New, []byte(key+params.Get(paramTimeStamp)))
+	mac.Write([]byte(msg.String()))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// VerifyAuthToken checks the authToken parameter of a License 1.0 request against each key in turn and returns
+// the index in keys of the first key that matches, so that several keys can be accepted during a key rotation.
+// params must hold the URL-decoded query parameters, authToken included.
+//
+// It returns ErrMissing if authToken or timeStamp is absent or empty, and ErrAuth if no key matches (including
+// when keys is empty; empty keys never match). On error the index is -1.
+//
+// As hardening, a received token containing spaces is also tried with every space replaced by '+', because a
+// framework or proxy that decodes the query twice turns the Base64 '+' into a space. Tokens are compared in
+// constant time. The timeStamp value is not checked against the clock: KooGallery documents no window for
+// License 1.0 and retries over hours; see ParseTime and CheckTimestamp if a policy is wanted.
+func VerifyAuthToken(keys []string, params url.Values) (int, error) {
+	got := params.Get(paramAuthToken)
+	if got == "" {
+		return -1, fmt.Errorf("authToken: %w", ErrMissing)
+	}
+	if params.Get(paramTimeStamp) == "" {
+		return -1, fmt.Errorf("timeStamp: %w", ErrMissing)
+	}
+	candidates := [][]byte{[]byte(got)}
+	if strings.Contains(got, " ") {
+		candidates = append(candidates, []byte(strings.ReplaceAll(got, " ", "+")))
+	}
+	for i, key := range keys {
+		if key == "" {
+			continue
+		}
+		want := []byte(AuthToken(key, params))
+		for _, c := range candidates {
+			if hmac.Equal(c, want) {
+				return i, nil
+			}
+		}
+	}
+	return -1, fmt.Errorf("authToken: %w", ErrAuth)
+}
+
+// bodySignType is the only sign_type KooGallery documents for the Body-Sign header.
+const bodySignType = "HMAC-SHA256"
+
+// BodySign returns the complete value of the License 1.0 Body-Sign response header for body (spec §1.3.2):
+//
+//	sign_type="HMAC-SHA256", signature= "<Base64(HMAC-SHA256(key, body))>"
+//
+// key is the access key without any timeStamp. body must be the exact bytes written to the response, including
+// any trailing newline. The space after "signature=" follows the documented form.
+func BodySign(key string, body []byte) string {
+	return `sign_type="` + bodySignType + `", signature= "` + bodyMAC(key, body) + `"`
+}
+
+func bodyMAC(key string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write(body)
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// ParseBodySign extracts the Base64 signature from a Body-Sign header value. It accepts the documented form and
+// variants with or without spaces around '=' and ',', with parameter names in any case and values quoted or not.
+//
+// It returns ErrMissing if the header is unparseable, has no signature, an empty one, or more than one. If a
+// sign_type is present it must be HMAC-SHA256 (any case); any other algorithm yields ErrAuth, since the signature
+// cannot have been made the way this package checks it.
+func ParseBodySign(header string) (string, error) {
+	var sig string
+	var found bool
+	for part := range strings.SplitSeq(header, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(part, "=")
+		if !ok {
+			return "", fmt.Errorf("body-sign %q: %w", part, ErrMissing)
+		}
+		name = strings.TrimSpace(name)
+		value, ok = unquote(strings.TrimSpace(value))
+		if !ok {
+			return "", fmt.Errorf("body-sign %s: unbalanced quotes: %w", name, ErrMissing)
+		}
+		switch {
+		case strings.EqualFold(name, "signature"):
+			if found {
+				return "", fmt.Errorf("body-sign: repeated signature: %w", ErrMissing)
+			}
+			sig, found = value, true
+		case strings.EqualFold(name, "sign_type"):
+			if !strings.EqualFold(value, bodySignType) {
+				return "", fmt.Errorf("body-sign sign_type %q: %w", value, ErrAuth)
+			}
+		}
+	}
+	if sig == "" {
+		return "", fmt.Errorf("body-sign signature: %w", ErrMissing)
+	}
+	return sig, nil
+}
+
+// unquote removes one pair of surrounding double quotes from s. It reports false if s has a quote at only one
+// end, or quotes inside.
+func unquote(s string) (string, bool) {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	return s, !strings.Contains(s, `"`)
+}
+
+// VerifyBodySign checks that header, a Body-Sign header value, carries the signature of body under key.
+//
+// It returns ErrMissing if the header has no usable signature (see ParseBodySign), and ErrAuth if the signature
+// does not match, the sign_type is not HMAC-SHA256, or key is empty. The comparison is constant time.
+func VerifyBodySign(key string, body []byte, header string) error {
+	got, err := ParseBodySign(header)
+	if err != nil {
+		return err
+	}
+	if key == "" || !hmac.Equal([]byte(got), []byte(bodyMAC(key, body))) {
+		return fmt.Errorf("body-sign: %w", ErrAuth)
+	}
+	return nil
+}

@@ -1,0 +1,51 @@
+// Package koogallery implements the wire-format primitives of Huawei Cloud KooGallery (华为云云商店) production
+// interfaces for License products: request and response signatures, marketplace time formats, the legacy AES field
+// encryption and the API Gateway signing of calls to the KooGallery OpenAPI. It uses the standard library only,
+// holds no state and does no I/O; callers pass keys and the current time in.
+//
+// Section numbers refer to the licentia KooGallery spec (koogallery-spec.md).
+//
+// # License 1.0 (G1, GET callbacks) — §1.3.1, §1.3.2
+//
+// Requests carry an authToken query parameter, Base64(HMAC-SHA256(accessKey+timeStamp, sorted "k=v&…" of every
+// other decoded parameter)); check it with VerifyAuthToken. Responses carry a Body-Sign header over the exact body
+// bytes; build it with BodySign. ParseBodySign and VerifyBodySign serve the other side (simulators, tests).
+//
+// # License 2.0, G1b and SaaS V2 (POST callbacks) — §2.3
+//
+// KooGallery appends signature, timestamp (Unix milliseconds) and nonce to the URL. Check the signature with
+// VerifySignature, which tries the raw body and then its Canonical form, and the clock with ParseTimestamp and
+// CheckTimestamp (the docs ask for 60 seconds). Replay protection needs a nonce cache, which is not part of this
+// package.
+//
+// # Times
+//
+// ParseTime, FormatTime and FormatTimeMillis handle the yyyyMMddHHmmss and yyyyMMddHHmmssSSS forms, always UTC.
+//
+// # Field encryption — §1.3.3
+//
+// DeriveAESKey reproduces the Java SHA1PRNG key derivation of KooGallery's samples; EncryptField and DecryptField
+// handle the "16-character IV + Base64(AES-CBC/PKCS5)" field format.
+//
+// # OpenAPI calls — §2.6
+//
+// SignAPIG adds the API Gateway App signature (SDK-HMAC-SHA256, AK/SK) to an outgoing request.
+//
+// # Key rotation and errors
+//
+// Verifiers take a list of keys and return the index of the one that matched; an empty list or empty keys never
+// match, so a misconfigured server rejects everything instead of skipping the check. Failures wrap the sentinels
+// ErrAuth, ErrMissing, ErrTimestamp and ErrTime; test them with errors.Is. Nothing here panics on malformed input.
+//
+// # Interpretations of the spec
+//
+//   - AuthToken signs the first value of a repeated parameter, and sorts names by bytes (equal to Java's order for
+//     ASCII names).
+//   - VerifyAuthToken also accepts a token whose '+' characters arrived as spaces.
+//   - ParseBodySign rejects a sign_type other than HMAC-SHA256.
+//   - Canonical applies the null-dropping and key sorting to nested objects as well, keeps numbers' literal text
+//     and sorts keys in Java's UTF-16 order.
+//   - ParseTimestamp accepts exactly 13 digits (milliseconds) or 10 digits (seconds); CheckTimestamp is two-sided.
+//   - ParseTime reads every marketplace time as UTC.
+//   - SignAPIG rewrites the request's query string into its canonical form, as the official APIG Go SDK does.
+package koogallery

@@ -1,0 +1,20 @@
+package koogallery
+
+import "errors"
+
+// ErrAuth reports that a signature, authToken or encrypted field does not match any of the keys it was checked
+// against: the key is wrong, the data was tampered with, or the sender used a different algorithm.
+var ErrAuth = errors.New("koogallery: signature mismatch")
+
+// ErrMissing reports that a required signing input is absent, empty or unparseable: the authToken or timeStamp
+// query parameter (License 1.0), the signature, timestamp or nonce URL parameter (License 2.0, G1b, SaaS V2), the
+// signature inside a Body-Sign header, or an access key / AK / SK.
+var ErrMissing = errors.New("koogallery: missing signing parameter")
+
+// ErrTimestamp reports that a Unix timestamp URL parameter is not a number of the accepted width, or lies outside
+// the accepted clock-skew window.
+var ErrTimestamp = errors.New("koogallery: timestamp invalid or outside window")
+
+// ErrTime reports that a fixed-width marketplace time (yyyyMMddHHmmss, yyyyMMddHHmmssSSS, or the APIG X-Sdk-Date
+// form yyyyMMddTHHmmssZ) is malformed or names an impossible calendar date.
+var ErrTime = errors.New("koogallery: malformed time")

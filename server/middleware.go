@@ -1,0 +1,51 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// accessLog logs every request (path only: query strings carry marketplace tokens and customer data)
+// and records its latency.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		d := time.Since(start)
+		route := chi.RouteContext(r.Context()).RoutePattern()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
+		s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+			"duration", d, "request_id", middleware.GetReqID(r.Context()))
+	})
+}
+
+// recoverer turns a panic into an answer the caller understands — 000005 on the marketplace path, a JSON
+// 500 elsewhere — and logs it. No input is expected to panic; this is the last line of defence.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil || v == http.ErrAbortHandler {
+				if v != nil {
+					panic(v)
+				}
+				return
+			}
+			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", r.URL.Path,
+				"request_id", middleware.GetReqID(r.Context()))
+			if r.URL.Path == s.cfg.CallbackPath {
+				s.reply(w, r, "", 0, resultInternal, "internal error, please retry", answer{})
+				return
+			}
+			writeError(w, http.StatusInternalServerError, "internal", "internal error")
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,106 @@
+// Package server is licentia's HTTP side: the KooGallery production interface (License 1.0 GET callbacks
+// and the signed POST callbacks), public key and health endpoints, and Prometheus metrics.
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/store"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	// KooGalleryKeys are the access keys from the seller console. Any of them authenticates a request
+	// (key rotation); answers are signed with the one that did.
+	KooGalleryKeys []string
+	// CallbackPath is the production path registered with KooGallery (default /koogallery/license).
+	CallbackPath string
+	// TimestampWindow is how far a signed POST's timestamp may be from now (default 60 s).
+	TimestampWindow time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Validate checks the configuration and fills in defaults.
+func (c *Config) Validate() error {
+	if len(c.KooGalleryKeys) == 0 {
+		return errors.New("no KooGallery access key configured (set LICENTIA_KOOGALLERY_KEY or --koogallery-key)")
+	}
+	for _, k := range c.KooGalleryKeys {
+		if k == "" {
+			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key")
+		}
+	}
+	if c.CallbackPath == "" {
+		c.CallbackPath = "/koogallery/license"
+	}
+	if c.CallbackPath[0] != '/' {
+		return errors.New("callback path must start with /")
+	}
+	if c.TimestampWindow <= 0 {
+		c.TimestampWindow = 60 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Server serves licentia's HTTP interface.
+type Server struct {
+	cfg     Config
+	st      *store.Store
+	is      *Issuer
+	ring    *keys.Ring
+	log     *slog.Logger
+	metrics *metrics
+	handler http.Handler
+}
+
+// New returns a Server. cfg must have passed Validate.
+func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics()}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Registry returns the server's Prometheus registry.
+func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+type metrics struct {
+	reg       *prometheus.Registry
+	callbacks *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	issued    *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licentia_callbacks_total", Help: "KooGallery callbacks answered, by activity and result code.",
+		}, []string{"activity", "result_code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "licentia_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		issued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licentia_codes_issued_total", Help: "Authorization codes signed, by the change that produced them.",
+		}, []string{"action"}),
+	}
+	m.reg.MustRegister(m.callbacks, m.latency, m.issued,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

@@ -1,0 +1,179 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
+)
+
+const testKey = "test-access-key-123"
+
+var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// testEnv is a real Server over a temp SQLite file, behind httptest, with a clock the test moves.
+type testEnv struct {
+	t     testing.TB
+	st    *store.Store
+	ring  *keys.Ring
+	srv   *Server
+	ts    *httptest.Server
+	clock atomic.Int64 // unix nanoseconds
+	nonce atomic.Int64
+}
+
+func newTestEnv(t testing.TB) *testEnv {
+	t.Helper()
+	e := &testEnv{t: t}
+	e.clock.Store(t0.UnixNano())
+	now := func() time.Time { return time.Unix(0, e.clock.Load()).UTC() }
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "db.sqlite"), store.Options{Now: now})
+	if err != nil {
+		t.Fatalf("store.Open() err = %v", err)
+	}
+	ring, _, err := keys.InitRing(filepath.Join(dir, "keys"), bytes.NewReader(make([]byte, 32)))
+	if err != nil {
+		t.Fatalf("InitRing() err = %v", err)
+	}
+	cfg := Config{KooGalleryKeys: []string{testKey, "second-key"}, Now: now}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.st, e.ring = st, ring
+	e.srv = New(cfg, st, ring, NewIssuer(ring, "licentia", time.Hour), log)
+	e.ts = httptest.NewServer(e.srv.Handler())
+	t.Cleanup(func() { e.ts.Close(); st.Close() })
+	return e
+}
+
+func (e *testEnv) advance(d time.Duration) { e.clock.Add(int64(d)) }
+func (e *testEnv) now() time.Time         { return time.Unix(0, e.clock.Load()).UTC() }
+
+// legacy sends a License 1.0 GET signed with key, and checks the Body-Sign of the answer.
+func (e *testEnv) legacy(key string, params map[string]string) reply {
+	e.t.Helper()
+	q := url.Values{}
+	for k, v := range params {
+		q.Set(k, v)
+	}
+	if q.Get("timeStamp") == "" {
+		q.Set("timeStamp", koogallery.FormatTimeMillis(e.now()))
+	}
+	q.Set("authToken", koogallery.AuthToken(key, q))
+	resp, err := http.Get(e.ts.URL + "/koogallery/license?" + q.Encode())
+	if err != nil {
+		e.t.Fatalf("GET err = %v", err)
+	}
+	return e.decode(resp, key)
+}
+
+// signed sends a signed POST callback; opts may override the nonce or timestamp.
+func (e *testEnv) signed(key string, body map[string]string, opts ...func(url.Values)) reply {
+	e.t.Helper()
+	raw, _ := json.Marshal(body)
+	canonical, err := koogallery.Canonical(raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	q := url.Values{}
+	q.Set("timestamp", fmt.Sprint(e.now().UnixMilli()))
+	q.Set("nonce", fmt.Sprintf("N%015d", e.nonce.Add(1)))
+	for _, o := range opts {
+		o(q)
+	}
+	q.Set("signature", strings.ToUpper(koogallery.Signature(key, q.Get("nonce"), q.Get("timestamp"), canonical)))
+	resp, err := http.Post(e.ts.URL+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatalf("POST err = %v", err)
+	}
+	return e.decode(resp, key)
+}
+
+func (e *testEnv) decode(resp *http.Response, key string) reply {
+	e.t.Helper()
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("status = %d, want 200 (body %s)", resp.StatusCode, body)
+	}
+	if key != testKey && key != "second-key" {
+		key = testKey // refusals of unknown keys are signed with the first configured key
+	}
+	if err := koogallery.VerifyBodySign(key, body, resp.Header.Get("Body-Sign")); err != nil {
+		e.t.Errorf("Body-Sign does not verify: %v", err)
+	}
+	var r reply
+	if err := json.Unmarshal(body, &r); err != nil {
+		e.t.Fatalf("answer %q is not JSON: %v", body, err)
+	}
+	return r
+}
+
+// claims checks the code's signature against the ring and returns its claims.
+func (e *testEnv) claims(code string) verifier.Claims {
+	e.t.Helper()
+	parts := strings.Split(code, ".")
+	if len(parts) != 3 {
+		e.t.Fatalf("code has %d parts, want 3", len(parts))
+	}
+	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	ok := false
+	for _, k := range e.ring.Keys() {
+		ok = ok || ed25519.Verify(k.Public, []byte(parts[0]+"."+parts[1]), sig)
+	}
+	if !ok {
+		e.t.Fatalf("code signature does not verify")
+	}
+	var c verifier.Claims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+func (e *testEnv) license(ref string) *store.License {
+	e.t.Helper()
+	l, err := e.st.License(context.Background(), ref)
+	if err != nil {
+		e.t.Fatalf("License(%s) err = %v", ref, err)
+	}
+	return l
+}
+
+func (e *testEnv) countLicenses() int {
+	e.t.Helper()
+	n, err := e.st.Count(context.Background(), store.Filter{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func wantCode(t testing.TB, r reply, code string) {
+	t.Helper()
+	if r.ResultCode != code {
+		t.Fatalf("resultCode = %s (%s), want %s", r.ResultCode, r.ResultMsg, code)
+	}
+}
+
+func mkTime(t time.Time) string { return koogallery.FormatTime(t) }

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Event sources.
+const (
+	SourceKooGallery = "koogallery"
+	SourceCLI        = "cli"
+	SourceAdmin      = "admin"
+	SourceAPI        = "api"
+)
+
+// Event is one entry of a license's audit log. Expiry fields are unix seconds, 0 for none.
+type Event struct {
+	ID            int64
+	LicenseID     string
+	At            int64
+	Source        string
+	Actor         string
+	Action        string
+	Activity      string
+	Scene         string
+	OrderID       string
+	OrderLineID   string
+	DedupeKey     string
+	Reason        string
+	RequestID     string
+	BeforeStatus  string
+	AfterStatus   string
+	BeforeExpires int64
+	AfterExpires  int64
+	Generation    int64
+}
+
+type eventRow struct {
+	ID            int64          `db:"id"`
+	LicenseID     string         `db:"license_id"`
+	At            int64          `db:"at"`
+	Source        string         `db:"source"`
+	Actor         string         `db:"actor"`
+	Action        string         `db:"action"`
+	Activity      string         `db:"activity"`
+	Scene         string         `db:"scene"`
+	OrderID       string         `db:"order_id"`
+	OrderLineID   string         `db:"order_line_id"`
+	DedupeKey     sql.NullString `db:"dedupe_key"`
+	Reason        string         `db:"reason"`
+	RequestID     string         `db:"request_id"`
+	BeforeStatus  string         `db:"before_status"`
+	AfterStatus   string         `db:"after_status"`
+	BeforeExpires sql.NullInt64  `db:"before_expires"`
+	AfterExpires  sql.NullInt64  `db:"after_expires"`
+	Generation    int64          `db:"generation"`
+}
+
+const insertEventQuery = `INSERT INTO events (license_id, at, source, actor, action, activity, scene,
+	order_id, order_line_id, dedupe_key, reason, request_id, before_status, after_status, before_expires,
+	after_expires, generation) VALUES (:license_id, :at, :source, :actor, :action, :activity, :scene,
+	:order_id, :order_line_id, :dedupe_key, :reason, :request_id, :before_status, :after_status,
+	:before_expires, :after_expires, :generation)`
+
+func insertEvent(ctx context.Context, tx *sqlx.Tx, ev *Event) (sql.Result, error) {
+	r := eventRow{
+		LicenseID: ev.LicenseID, At: ev.At, Source: ev.Source, Actor: ev.Actor, Action: ev.Action,
+		Activity: ev.Activity, Scene: ev.Scene, OrderID: ev.OrderID, OrderLineID: ev.OrderLineID,
+		DedupeKey: sql.NullString{String: ev.DedupeKey, Valid: ev.DedupeKey != ""},
+		Reason:    ev.Reason, RequestID: ev.RequestID, BeforeStatus: ev.BeforeStatus, AfterStatus: ev.AfterStatus,
+		BeforeExpires: nullable(ev.BeforeExpires), AfterExpires: nullable(ev.AfterExpires), Generation: ev.Generation,
+	}
+	res, err := tx.NamedExecContext(ctx, insertEventQuery, r)
+	if err != nil && isUnique(err) {
+		return nil, ErrDuplicate
+	}
+	return res, err
+}
+
+const eventSeenQuery = `SELECT COUNT(*) FROM events WHERE dedupe_key = ?`
+
+func eventSeen(ctx context.Context, tx *sqlx.Tx, key string) (bool, error) {
+	var n int
+	if err := tx.GetContext(ctx, &n, tx.Rebind(eventSeenQuery), key); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+const eventsQuery = `SELECT id, license_id, at, source, actor, action, activity, scene, order_id,
+	order_line_id, dedupe_key, reason, request_id, before_status, after_status, before_expires,
+	after_expires, generation FROM events WHERE license_id = ? ORDER BY id`
+
+// Events returns the audit log of the license with id licenseID, oldest first.
+func (st *Store) Events(ctx context.Context, licenseID string) ([]Event, error) {
+	var rows []eventRow
+	if err := st.db.SelectContext(ctx, &rows, st.db.Rebind(eventsQuery), licenseID); err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = Event{
+			ID: r.ID, LicenseID: r.LicenseID, At: r.At, Source: r.Source, Actor: r.Actor, Action: r.Action,
+			Activity: r.Activity, Scene: r.Scene, OrderID: r.OrderID, OrderLineID: r.OrderLineID,
+			DedupeKey: r.DedupeKey.String, Reason: r.Reason, RequestID: r.RequestID,
+			BeforeStatus: r.BeforeStatus, AfterStatus: r.AfterStatus,
+			BeforeExpires: r.BeforeExpires.Int64, AfterExpires: r.AfterExpires.Int64, Generation: r.Generation,
+		}
+	}
+	return out, nil
+}

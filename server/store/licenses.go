@@ -1,0 +1,274 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// License flows: how the license was created.
+const (
+	FlowLicense1 = "license1" // KooGallery License 1.0 getLicense (GET)
+	FlowInstance = "instance" // KooGallery newInstance (POST)
+	FlowAdmin    = "admin"    // created by support staff
+)
+
+// License is one license: the entitlement, its current state and its current signed code.
+// Times are unix seconds; ExpiresAt 0 means perpetual.
+type License struct {
+	ID           string
+	OrderID      string
+	OrderLineID  string
+	Flow         string
+	ProductID    string
+	SKU          string
+	CustomerID   string
+	CustomerName string
+	Quantity     int64
+	PeriodType   string
+	PeriodNumber int64
+	Status       string
+	StartsAt     int64
+	ExpiresAt    int64
+	Generation   int64
+	ChangedAt    int64
+	Code         string
+	KeyID        string
+	Test         bool
+	MarketCode   string
+	CreatedAt    int64
+}
+
+type licenseRow struct {
+	ID           string         `db:"id"`
+	OrderID      string         `db:"order_id"`
+	OrderLineID  string         `db:"order_line_id"`
+	Flow         string         `db:"flow"`
+	ProductID    string         `db:"product_id"`
+	SKU          string         `db:"sku"`
+	CustomerID   string         `db:"customer_id"`
+	CustomerName string         `db:"customer_name"`
+	Quantity     int64          `db:"quantity"`
+	PeriodType   string         `db:"period_type"`
+	PeriodNumber int64          `db:"period_number"`
+	Status       string         `db:"status"`
+	StartsAt     int64          `db:"starts_at"`
+	ExpiresAt    sql.NullInt64  `db:"expires_at"`
+	Generation   int64          `db:"generation"`
+	ChangedAt    int64          `db:"changed_at"`
+	Code         string         `db:"code"`
+	KeyID        string         `db:"key_id"`
+	Test         int64          `db:"test"`
+	MarketCode   sql.NullString `db:"market_code"`
+	CreatedAt    int64          `db:"created_at"`
+}
+
+func (r *licenseRow) license() *License {
+	return &License{
+		ID: r.ID, OrderID: r.OrderID, OrderLineID: r.OrderLineID, Flow: r.Flow,
+		ProductID: r.ProductID, SKU: r.SKU, CustomerID: r.CustomerID, CustomerName: r.CustomerName,
+		Quantity: r.Quantity, PeriodType: r.PeriodType, PeriodNumber: r.PeriodNumber,
+		Status: r.Status, StartsAt: r.StartsAt, ExpiresAt: r.ExpiresAt.Int64,
+		Generation: r.Generation, ChangedAt: r.ChangedAt, Code: r.Code, KeyID: r.KeyID,
+		Test: r.Test != 0, MarketCode: r.MarketCode.String, CreatedAt: r.CreatedAt,
+	}
+}
+
+func rowOf(l *License) *licenseRow {
+	var test int64
+	if l.Test {
+		test = 1
+	}
+	return &licenseRow{
+		ID: l.ID, OrderID: l.OrderID, OrderLineID: l.OrderLineID, Flow: l.Flow,
+		ProductID: l.ProductID, SKU: l.SKU, CustomerID: l.CustomerID, CustomerName: l.CustomerName,
+		Quantity: l.Quantity, PeriodType: l.PeriodType, PeriodNumber: l.PeriodNumber,
+		Status: l.Status, StartsAt: l.StartsAt, ExpiresAt: nullable(l.ExpiresAt),
+		Generation: l.Generation, ChangedAt: l.ChangedAt, Code: l.Code, KeyID: l.KeyID,
+		Test: test, MarketCode: sql.NullString{String: l.MarketCode, Valid: l.MarketCode != ""}, CreatedAt: l.CreatedAt,
+	}
+}
+
+const licenseColumns = `id, order_id, order_line_id, flow, product_id, sku, customer_id, customer_name,
+	quantity, period_type, period_number, status, starts_at, expires_at, generation, changed_at, code,
+	key_id, test, market_code, created_at`
+
+// querier is what reads need: the database or a transaction.
+type querier interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	Rebind(query string) string
+}
+
+const licenseByIDQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE id = ?`
+const licenseByMarketCodeQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE market_code = ?`
+const licenseByOrderQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE order_id = ? AND order_line_id = ?`
+
+func getLicense(ctx context.Context, q querier, query string, args ...any) (*License, error) {
+	var r licenseRow
+	if err := q.GetContext(ctx, &r, q.Rebind(query), args...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	return r.license(), nil
+}
+
+// lookup finds a license by its id, then by a bound marketplace code.
+func lookup(ctx context.Context, q querier, ref string) (*License, error) {
+	l, err := getLicense(ctx, q, licenseByIDQuery, ref)
+	if errors.Is(err, ErrNotFound) {
+		l, err = getLicense(ctx, q, licenseByMarketCodeQuery, ref)
+	}
+	return l, err
+}
+
+// License returns the license whose id (or bound KooGallery License 2.0 code) is ref, or ErrNotFound.
+func (st *Store) License(ctx context.Context, ref string) (*License, error) {
+	l, err := lookup(ctx, st.db, ref)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("get license: %w", err)
+	}
+	return l, err
+}
+
+// LicenseByOrder returns the license created for orderID and orderLineID ("" for License 1.0 orders), or
+// ErrNotFound.
+func (st *Store) LicenseByOrder(ctx context.Context, orderID, orderLineID string) (*License, error) {
+	l, err := getLicense(ctx, st.db, licenseByOrderQuery, orderID, orderLineID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("get license by order: %w", err)
+	}
+	return l, err
+}
+
+const insertLicenseQuery = `INSERT INTO licenses (` + licenseColumns + `) VALUES (:id, :order_id,
+	:order_line_id, :flow, :product_id, :sku, :customer_id, :customer_name, :quantity, :period_type,
+	:period_number, :status, :starts_at, :expires_at, :generation, :changed_at, :code, :key_id, :test,
+	:market_code, :created_at) ON CONFLICT DO NOTHING`
+
+// Create stores l, with ev as its first audit event, unless a license for the same order and order line
+// exists. It returns the stored license, which is the existing one when created is false. It returns
+// ErrConflict when l.ID is taken by a license of another order: the caller picks another id.
+func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *License, created bool, err error) {
+	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		stored, created = nil, false
+		res, err := tx.NamedExecContext(ctx, insertLicenseQuery, rowOf(l))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			existing, err := getLicense(ctx, tx, licenseByOrderQuery, l.OrderID, l.OrderLineID)
+			if errors.Is(err, ErrNotFound) {
+				return ErrConflict
+			}
+			stored = existing
+			return err
+		}
+		ev.LicenseID = l.ID
+		if _, err := insertEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		stored, created = l, true
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("create license: %w", err)
+	}
+	return stored, created, nil
+}
+
+// Mutation proposes a change to cur. It returns the next state (nil: the license stays as it is) and the
+// audit event to record (nil: record nothing). It runs inside the write transaction and must not block.
+type Mutation func(cur *License) (next *License, ev *Event, err error)
+
+// ErrDuplicate is returned by Apply when an event with the same dedupe key was applied before.
+var ErrDuplicate = errors.New("event already applied")
+
+const updateLicenseQuery = `UPDATE licenses SET product_id = :product_id, sku = :sku,
+	quantity = :quantity, period_type = :period_type, period_number = :period_number, status = :status,
+	starts_at = :starts_at, expires_at = :expires_at, generation = :generation, changed_at = :changed_at,
+	code = :code, key_id = :key_id, market_code = :market_code
+	WHERE id = :id AND generation = :prev_generation`
+
+// Apply changes the license named ref (id or bound marketplace code) with fn, atomically. When dedupeKey
+// is not empty and an event with that key was recorded before, fn is not called and Apply returns the
+// current license with ErrDuplicate. The recorded event carries dedupeKey, so a resent event is a no-op
+// however many times it comes. Apply returns the license as it is after the change, and ErrNotFound
+// when ref names no license; errors from fn are returned as they are.
+func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) (*License, error) {
+	var out *License
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		out = nil
+		cur, err := lookup(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if dedupeKey != "" {
+			seen, err := eventSeen(ctx, tx, dedupeKey)
+			if err != nil {
+				return err
+			}
+			if seen {
+				out = cur
+				return ErrDuplicate
+			}
+		}
+		next, ev, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		out = cur
+		if next != nil {
+			if err := updateLicense(ctx, tx, cur.Generation, next); err != nil {
+				return err
+			}
+			out = next
+		}
+		if ev != nil {
+			ev.LicenseID = cur.ID
+			ev.DedupeKey = dedupeKey
+			if _, err := insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, ErrDuplicate):
+		return out, ErrDuplicate
+	case errors.Is(err, ErrNotFound):
+		return nil, ErrNotFound
+	default:
+		return nil, fmt.Errorf("update license %s: %w", ref, err)
+	}
+}
+
+func updateLicense(ctx context.Context, tx *sqlx.Tx, prevGen int64, next *License) error {
+	row := struct {
+		*licenseRow
+		PrevGeneration int64 `db:"prev_generation"`
+	}{rowOf(next), prevGen}
+	res, err := tx.NamedExecContext(ctx, updateLicenseQuery, row)
+	if err != nil {
+		if isUnique(err) {
+			return ErrConflict
+		}
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return ErrConflict
+	}
+	return nil
+}

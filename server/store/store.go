@@ -1,0 +1,192 @@
+// Package store keeps licentia's licenses, their audit log and the marketplace nonce cache in SQLite (the
+// embedded default) or PostgreSQL, through sqlx. Open applies the embedded migrations. Every write goes
+// through one committer that groups concurrent writes into a shared transaction, so concurrent callbacks
+// share one fsync and none is acknowledged before its commit.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
+
+	"github.com/licentia/licentia/schema"
+)
+
+// Errors returned by the store.
+var (
+	// ErrNotFound means no license matched.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a write collided with existing data (for example a license id already in use by
+	// another order).
+	ErrConflict = errors.New("conflict")
+	// ErrReplay means a nonce was seen before and has not expired.
+	ErrReplay = errors.New("nonce already used")
+	// ErrClosed means the store was closed.
+	ErrClosed = errors.New("store closed")
+)
+
+// Options tune Open.
+type Options struct {
+	// Synchronous is SQLite's synchronous setting: "FULL" (default; an acknowledged callback survives
+	// power loss) or "NORMAL" (survives a process crash, not a power loss).
+	Synchronous string
+	// MaxBatch caps how many writes share one transaction (default 128).
+	MaxBatch int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Store is the database handle. It is safe for concurrent use.
+type Store struct {
+	db      *sqlx.DB
+	dialect string
+	now     func() time.Time
+	w       *committer
+}
+
+// Open opens the database named by dsn, applies any pending migration and starts the committer. dsn is a
+// file path for SQLite (created when missing) or a postgres:// URL.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 128
+	}
+	db, dialect, err := dial(dsn, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, db.DB, dialect); err != nil {
+		db.Close()
+		return nil, err
+	}
+	st := &Store{db: db, dialect: dialect, now: opt.Now}
+	st.w = newCommitter(db, opt.MaxBatch)
+	return st, nil
+}
+
+// Migrate applies the pending migrations of the database named by dsn and returns the schema version.
+func Migrate(ctx context.Context, dsn string) (int64, error) {
+	db, dialect, err := dial(dsn, Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	if err := migrate(ctx, db.DB, dialect); err != nil {
+		return 0, err
+	}
+	p, err := provider(db.DB, dialect)
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
+// SQLiteDSN returns the go-sqlite3 DSN for the database file at path: foreign keys on, WAL, a busy
+// timeout, immediate write transactions and the given synchronous level (FULL when empty).
+func SQLiteDSN(path, synchronous string) (string, error) {
+	switch s := strings.ToUpper(synchronous); s {
+	case "":
+		synchronous = "FULL"
+	case "FULL", "NORMAL", "EXTRA":
+		synchronous = s
+	default:
+		return "", fmt.Errorf("sqlite synchronous %q: want FULL, NORMAL or EXTRA", synchronous)
+	}
+	q := url.Values{}
+	q.Set("_foreign_keys", "on")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", synchronous)
+	return "file:" + path + "?" + q.Encode(), nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func dial(dsn string, opt Options) (*sqlx.DB, string, error) {
+	if IsPostgres(dsn) {
+		return dialPostgres(dsn)
+	}
+	full, err := SQLiteDSN(dsn, opt.Synchronous)
+	if err != nil {
+		return nil, "", err
+	}
+	db, err := sqlx.Open("sqlite3", full)
+	if err != nil {
+		return nil, "", fmt.Errorf("open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(0)
+	return db, schema.SQLite, nil
+}
+
+func provider(db *sql.DB, dialect string) (*goose.Provider, error) {
+	fsys, err := schema.Migrations(dialect)
+	if err != nil {
+		return nil, err
+	}
+	gd := goose.DialectSQLite3
+	if dialect == schema.Postgres {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, db, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB, dialect string) error {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (st *Store) Dialect() string { return st.dialect }
+
+// Ping checks that the database answers a query.
+func (st *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := st.db.GetContext(ctx, &one, `SELECT 1`); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close waits for queued writes to commit, then closes the database.
+func (st *Store) Close() error {
+	st.w.close()
+	return st.db.Close()
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	return isPostgresUnique(err)
+}
+
+// nullable turns 0 into SQL NULL.
+func nullable(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
