@@ -270,7 +270,7 @@ func (s *Server) release(ctx context.Context, cb *callback, refField string) (an
 		return s.nextGeneration(cb, cur, &next, "release")
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref", ref)
+		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref_fp", Fingerprint(ref))
 		return answer{}, nil
 	}
 	return s.applied(ctx, cb, l, err)
