@@ -22,7 +22,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
 		s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
-			"duration", d, "request_id", middleware.GetReqID(r.Context()))
+			"duration", d)
 	})
 }
 
@@ -38,8 +38,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				}
 				return
 			}
-			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", r.URL.Path,
-				"request_id", middleware.GetReqID(r.Context()))
+			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", r.URL.Path)
 			if r.URL.Path == s.cfg.CallbackPath {
 				s.reply(w, r, "", 0, resultInternal, "internal error, please retry", answer{})
 				return

@@ -82,9 +82,9 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(server.LogHandler(slog.NewJSONHandler(w, opts))), nil
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(server.LogHandler(slog.NewTextHandler(w, opts))), nil
 	default:
 		return nil, &usageError{fmt.Sprintf("--log-format %q: want json or text", format)}
 	}
