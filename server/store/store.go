@@ -9,6 +9,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"net/url"
 	"strings"
 	"time"
@@ -123,6 +125,13 @@ func dial(dsn string, opt Options) (*sqlx.DB, string, error) {
 	full, err := SQLiteDSN(dsn, opt.Synchronous)
 	if err != nil {
 		return nil, "", err
+	}
+	// The database holds bearer credentials (license codes): create it private. SQLite gives its -wal and
+	// -shm files the main file's permissions.
+	if f, err := os.OpenFile(dsn, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, "", fmt.Errorf("create sqlite database: %w", err)
 	}
 	db, err := sqlx.Open("sqlite3", full)
 	if err != nil {

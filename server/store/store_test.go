@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -173,5 +174,23 @@ func TestBatchIsolation(t *testing.T) {
 	var count int
 	if err := st.db.GetContext(ctx, &count, `SELECT COUNT(*) FROM licenses`); err != nil || count != 25 {
 		t.Errorf("licenses = %d, %v, want 25", count, err)
+	}
+}
+
+func TestDatabaseFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, p := range []string{path, path + "-wal"} {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode = %v, want 0600", filepath.Base(p), info.Mode().Perm())
+		}
 	}
 }
