@@ -2,8 +2,6 @@ package server
 
 import (
 	"crypto"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -63,11 +61,4 @@ func (is *Issuer) Sign(l *store.License) error {
 	}
 	l.Code, l.KeyID = code, is.kid
 	return nil
-}
-
-// Fingerprint returns a short, non-secret identifier of a code for logs and support: the first 12 hex
-// characters of its SHA-256. The code itself is a bearer credential and is never logged.
-func Fingerprint(code string) string {
-	sum := sha256.Sum256([]byte(code))
-	return hex.EncodeToString(sum[:6])
 }

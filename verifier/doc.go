@@ -1,0 +1,146 @@
+// Package verifier checks licentia authorization codes offline. This comment is the normative
+// specification of the code format; the server, this package, licentia-verify and any verifier written
+// in another language follow it. docs/code-format.md shows how to verify a code with a standard JWT
+// library, and testdata/vectors.json holds golden vectors with the expected result of each.
+//
+// # Code
+//
+// A code is a JWS in compact serialization (RFC 7515), i.e. a JWT (RFC 7519):
+//
+//	BASE64URL(header) "." BASE64URL(claims) "." BASE64URL(signature)
+//
+// Base64url is the URL-safe alphabet without padding, decoded strictly: "=" padding, the standard
+// alphabet's "+" and "/", and non-zero unused trailing bits are all rejected, so every byte string has
+// exactly one accepted encoding. A verifier ignores white space (space, tab, CR, LF, VT, FF) before and
+// after the code and line breaks (CR, LF) inside it, as left by pasting; any other character is an error.
+// A code is at most 8 KiB, its header part at most 512 characters, and its signature part exactly 86
+// characters (64 bytes).
+//
+// # Header
+//
+// The header is a JSON object. The issuer writes exactly
+//
+//	{"alg":"EdDSA","kid":"<key id>","typ":"licentia+jwt"}
+//
+// and a verifier checks:
+//
+//   - alg must be "EdDSA" (Ed25519, RFC 8037). No other value is accepted, whatever the key; "none",
+//     "HS256" and every RSA and ECDSA algorithm are rejected (ErrAlgorithm). A verifier never chooses the
+//     algorithm from the header: it always checks an Ed25519 signature.
+//   - kid names the signing key: the first 8 bytes of SHA-256 over the public key's PKIX DER encoding, as
+//     16 lowercase hex characters (keys.KeyID). The key is looked up by kid only, among the keys the
+//     verifier was given; a missing or unknown kid is ErrUnknownKey. Several keys may be trusted at once,
+//     which is how keys are rotated: the server signs with its newest key, software ships the public keys
+//     of all keys still in use.
+//   - typ must be exactly "licentia+jwt" (compared byte for byte). A revocation list carries
+//     "licentia-revocations+jwt" instead, so neither can be passed off as the other (ErrWrongType).
+//   - A "crit" member makes the code malformed: licentia defines no header extension. Other members are
+//     ignored; in particular "jku", "jwk", "x5u" and "x5c" never supply a key.
+//
+// # Claims
+//
+// The payload is a JSON object; unknown members are ignored so that later servers can add claims. The
+// issuer marshals the claims in the order below, omitting those marked "if …" when zero, so the same
+// signed state always gives byte-identical codes. A verifier treats an absent claim as its zero value.
+//
+//	claim  type    written    meaning
+//	iss    string  always     issuer name, "licentia" unless configured
+//	sub    string  always     license id (the instanceId returned to KooGallery); required, non-empty
+//	gen    int     always     generation: 1 on create, +1 on every change of the signed state; required, >= 1
+//	iat    int     always     unix time of the state change that produced this generation; >= 0
+//	nbf    int     always     unix time the license starts; >= 0
+//	exp    int     if any     unix time the license ends; absent (0) for a perpetual license
+//	grace  int     if not 0   seconds after exp during which the code is still accepted; default 0
+//	st     string  always     status: "active", "frozen", "released" or "revoked"; required
+//	pid    string  always     KooGallery productId
+//	sku    string  if known   KooGallery skuCode
+//	ord    string  always     orderId of the purchase
+//	oli    string  if given   orderLineId
+//	cid    string  if given   customerId
+//	qty    int     if given   purchased amount; >= 0
+//	test   bool    if true    true for codes issued to marketplace probe calls (testFlag=1)
+//
+// Integers are JSON integers (no fraction or exponent). A missing sub or st, a gen below 1, or a
+// negative iat, nbf, exp, grace or qty makes the code malformed (ErrMalformed). Issuers never write a
+// claim twice or under another spelling.
+//
+// # Checks and their order
+//
+// A verifier applies these checks in order and reports the first that fails. Only steps 1 to 3 look at
+// untrusted data; the claims are decoded only after the signature verified.
+//
+//  1. Form: size, three parts, strict base64url, header JSON, no "crit", alg, typ (ErrMalformed,
+//     ErrAlgorithm, ErrWrongType).
+//  2. Key: kid names a trusted key (ErrUnknownKey).
+//  3. Signature: Ed25519 over the ASCII bytes of BASE64URL(header) "." BASE64URL(claims) (ErrSignature).
+//  4. Claims: JSON object with the required claims in range (ErrMalformed).
+//  5. Scope, when configured: iss (ErrWrongIssuer), pid among the accepted products (ErrWrongProduct),
+//     sku among the accepted SKUs (ErrWrongSKU, which is also ErrWrongProduct).
+//  6. Test codes: test true is rejected unless test codes are allowed (ErrTestCode).
+//  7. State file, when given: clock rollback (ErrClockRollback), see below.
+//  8. Status: "active" passes; "revoked" is ErrRevoked; "frozen", "released" and any other value are
+//     ErrInactive.
+//  9. Generations: below the revocation list's min_gen for sub is ErrRevoked; below the state file's
+//     remembered generation is ErrSuperseded (also ErrRevoked).
+//  10. Time, below.
+//
+// # Time rules
+//
+// Let now be the verifier's clock in whole unix seconds (floor) and leeway the configured clock-skew
+// allowance in whole seconds (default 0). Then, with sums saturating instead of overflowing:
+//
+//   - now < nbf − leeway: not yet valid (ErrNotYetValid).
+//   - exp present and now >= exp + grace + leeway: expired (ErrExpired). A code is valid while now < exp.
+//   - exp present and exp <= now, but not expired: accepted and reported in grace (Result.InGrace,
+//     licentia-verify --json "in_grace": true). Software should urge a renewal.
+//   - exp absent: no end.
+//
+// iat is not checked against the clock except by the state file.
+//
+// # Revocation list
+//
+// The server publishes at GET /v1/revocations a JWS signed like a code, by a key of the same ring, with
+// header typ "licentia-revocations+jwt" and payload
+//
+//	{"iat":<unix time the list was made>,"min_gen":{"<license id>":<lowest generation still valid>,…}}
+//
+// A revoked or released license maps to a generation above any issued. min_gen must be present (it may
+// be empty); every entry has a non-empty id and a generation >= 1. ParseRevocations verifies the list
+// (steps 1 to 3 above with the list's typ); a verifier given a list rejects a code whose gen is below
+// min_gen[sub] (ErrRevoked).
+//
+// # State file
+//
+// A verifier may keep a state file (WithState) to resist a clock set back and an older code put back. It
+// is one JSON object, written atomically (temporary file, fsync, rename) with mode 0600:
+//
+//	{"format":"licentia-verifier-state/1","seen":<unix time>,"min_gen":{"<license id>":<generation>,…}}
+//
+// seen is the latest trusted time: the maximum of the clock at past checks and the iat of every authentic
+// code and revocation list seen. min_gen is, per license, the lowest generation still acceptable: the
+// highest gen seen in an authentic code, or the revocation list's min_gen if higher. On each check that
+// reaches step 7, the verifier
+//
+//   - reports ErrClockRollback when now < max(seen, iat, list iat) − tolerance (default 10 minutes),
+//     without ever lowering seen;
+//   - otherwise raises seen to now, and raises min_gen[sub] to gen (and to the list's min_gen);
+//   - writes the file when min_gen changed or seen advanced by a minute or more; a failed write is
+//     ErrState, and the code is not accepted.
+//
+// A missing file is an empty state. An empty, unparsable or foreign file (unknown members, another
+// format, negative or zero values) is ErrState and is left untouched: it is never silently replaced.
+// The file is a safeguard, not a secret: whoever can delete it resets it.
+//
+// # Errors
+//
+// Every error is one of the sentinel errors of this package or wraps one; Verify and Check return a
+// *CodeError (nil claims) on any failure. Reason gives each a stable snake_case name: valid, malformed,
+// wrong_type, wrong_algorithm, unknown_key, bad_signature, expired, not_yet_valid, wrong_issuer,
+// wrong_product, wrong_sku, test_code, revoked, superseded, inactive, clock_rollback, state_error,
+// keyring_error.
+//
+// # Keys
+//
+// ParseKeyring takes one or more PEM "PUBLIC KEY" (PKIX) blocks, or a JWKS document of OKP/Ed25519 keys
+// as served at /.well-known/jwks.json. Key material with a private part is refused.
+package verifier

@@ -1,0 +1,109 @@
+package verifier_test
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/licentia/licentia/verifier"
+)
+
+// The seller's public keys ship inside the program; a program built for KooGallery embeds the file
+// `licentia-verify`'s --keys takes (PEM or JWKS from /.well-known/jwks.json). Here: the golden key.
+//
+//go:embed testdata/public.pem
+var publicKeys []byte
+
+// The buyer's authorization code would normally be read from a file or the environment at start-up.
+//
+//go:embed testdata/license.jwt
+var licenseCode string
+
+// auditTime fixes the clock so that the examples' output never changes. Real programs leave WithTime out.
+var auditTime = verifier.WithTime(func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) })
+
+// Example checks the code at start-up: parse the embedded keys, say which product and SKU this program
+// is, verify. Refuse to run on any error.
+func Example() {
+	kr, err := verifier.ParseKeyring(publicKeys)
+	if err != nil {
+		fmt.Println("bad embedded keys:", err) // a build problem, not the buyer's
+		return
+	}
+	v := verifier.New(kr,
+		verifier.WithProduct("OFFI001"),
+		verifier.WithSKU("sku-std"),
+		auditTime,
+	)
+	c, err := v.Verify(licenseCode)
+	if err != nil {
+		fmt.Println("not licensed:", verifier.Reason(err))
+		return
+	}
+	fmt.Printf("licensed: %s generation %d, %d seats, until %s\n",
+		c.LicenseID, c.Generation, c.Quantity, time.Unix(c.ExpiresAt, 0).UTC().Format(time.DateOnly))
+	// Output: licensed: inst-0001 generation 2, 5 seats, until 2027-01-01
+}
+
+// Example_startup is a fuller start-up check: a state file to notice a clock set back or an old code put
+// back, Check to learn about the grace period, and CodeError to tell the user which license failed.
+func Example_startup() {
+	dir, _ := os.MkdirTemp("", "licentia-example")
+	defer os.RemoveAll(dir)
+
+	kr, err := verifier.ParseKeyring(publicKeys)
+	if err != nil {
+		fmt.Println("bad embedded keys:", err)
+		return
+	}
+	state, err := verifier.OpenState(filepath.Join(dir, "license-state.json"))
+	if err != nil {
+		fmt.Println("state file:", err) // corrupt or foreign: stop and ask for support
+		return
+	}
+	v := verifier.New(kr, verifier.WithProduct("OFFI001"), verifier.WithState(state), auditTime)
+
+	r, err := v.Check(licenseCode)
+	var ce *verifier.CodeError
+	switch {
+	case errors.Is(err, verifier.ErrExpired) && errors.As(err, &ce) && ce.Claims != nil:
+		fmt.Println("license", ce.Claims.LicenseID, "has expired; renew it on KooGallery")
+	case err != nil:
+		fmt.Println("not licensed:", verifier.Reason(err))
+	case r.InGrace:
+		fmt.Println("licensed, but expired: renew within the grace period")
+	default:
+		fmt.Println("licensed until", time.Unix(r.Claims.ExpiresAt, 0).UTC().Format(time.DateOnly), "by key", r.KeyID)
+	}
+	// Output: licensed until 2027-01-01 by key fd110d301d2f077d
+}
+
+// ExampleVerifier_Watch re-checks the code in a long-running program and reacts to changes (expiry, the
+// start of the grace period, a clock set back). Here the first report is enough.
+func ExampleVerifier_Watch() {
+	kr, _ := verifier.ParseKeyring(publicKeys)
+	v := verifier.New(kr, verifier.WithProduct("OFFI001"), auditTime)
+	ctx, stop := context.WithCancel(context.Background())
+	v.Watch(ctx, licenseCode, time.Hour, func(r *verifier.Result, err error) {
+		fmt.Println("license check:", verifier.Reason(err))
+		stop() // a real program keeps watching and, on an error, stops licensed features
+	})
+	// Output: license check: valid
+}
+
+// ExampleReason shows the stable reason names that logs, metrics and `licentia-verify --json` use.
+func ExampleReason() {
+	kr, _ := verifier.ParseKeyring(publicKeys)
+	v := verifier.New(kr, verifier.WithProduct("OFFI002"), auditTime)
+	_, err := v.Verify(licenseCode)
+	fmt.Println(verifier.Reason(err), errors.Is(err, verifier.ErrWrongProduct))
+	_, err = v.Verify(licenseCode[:100])
+	fmt.Println(verifier.Reason(err), errors.Is(err, verifier.ErrMalformed))
+	// Output:
+	// wrong_product true
+	// malformed true
+}

@@ -1,0 +1,182 @@
+package verifier
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// StateFormat is the "format" member of every state file; a file without it is not a licentia state
+// file and is refused.
+const StateFormat = "licentia-verifier-state/1"
+
+// stateWriteEvery is how far, in seconds, the trusted time must advance before an otherwise unchanged
+// state is written again. It is far below the rollback tolerance.
+const stateWriteEvery = 60
+
+// maxStateLen bounds the state file read by OpenState.
+const maxStateLen = 16 << 20
+
+// State is the verifier's memory between runs, kept in one small JSON file: the latest trusted time seen
+// and, per license, the lowest generation still acceptable (the newest generation seen, or the
+// revocation list's min_gen when higher). It lets an offline verifier notice a clock set back and an
+// older code put back after a renewal, freeze or revocation.
+//
+// The file is a speed bump, not a secret: whoever can delete or edit it resets it. Keep it where the
+// licensed software, not its users, can write. One process should own a state file; a State is safe for
+// concurrent use within that process.
+type State struct {
+	path    string
+	mu      sync.Mutex
+	seen    int64            // latest trusted unix time
+	minGen  map[string]int64 // license id → lowest acceptable generation
+	written int64            // seen as last written; -1 if never written
+}
+
+// stateFile is the on-disk form.
+type stateFile struct {
+	Format string           `json:"format"`
+	Seen   int64            `json:"seen"`
+	MinGen map[string]int64 `json:"min_gen"`
+}
+
+// OpenState reads the state file at path. A missing file gives an empty state, created on first write;
+// an unreadable, empty, corrupt or foreign file gives an error wrapping ErrState (delete the file to
+// start afresh). The file is written, atomically and with mode 0600, by the verifications that change it.
+func OpenState(path string) (*State, error) {
+	s := &State{path: path, minGen: map[string]int64{}, written: -1}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrState, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStateLen+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrState, err)
+	}
+	if err := s.decode(data); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrState, filepath.Base(path), err)
+	}
+	s.written = s.seen
+	return s, nil
+}
+
+func (s *State) decode(data []byte) error {
+	if len(data) > maxStateLen {
+		return errors.New("larger than a state file can be")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("file is empty (delete it to start afresh)")
+	}
+	var sf stateFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sf); err != nil {
+		return fmt.Errorf("not a licentia state file: %w", err)
+	}
+	if dec.More() {
+		return errors.New("not a licentia state file: trailing data")
+	}
+	if sf.Format != StateFormat {
+		return fmt.Errorf("not a licentia state file: format %q, want %q", sf.Format, StateFormat)
+	}
+	if sf.Seen < 0 {
+		return fmt.Errorf("corrupt: seen %d", sf.Seen)
+	}
+	for id, g := range sf.MinGen {
+		if id == "" || g < 1 {
+			return fmt.Errorf("corrupt: min_gen entry %q: %d", id, g)
+		}
+		s.minGen[id] = g
+	}
+	s.seen = sf.Seen
+	return nil
+}
+
+// Seen returns the latest trusted unix time the state has recorded.
+func (s *State) Seen() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen
+}
+
+// MinGeneration returns the lowest generation of license id the state still accepts (0 if none is
+// recorded).
+func (s *State) MinGeneration(id string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.minGen[id]
+}
+
+// observe checks the authentic claims c at unix time now against the state, records what they teach
+// (trusted times: now, c's iat and the list's iat; generations: c's and the list's min_gen for c's
+// license) and writes the file when that changed it. It returns the lowest acceptable generation of c's
+// license as known before c, or ErrClockRollback, or ErrState when the file cannot be written.
+func (s *State) observe(c *Claims, l *RevocationList, now, tolerance int64) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prevMin := s.minGen[c.LicenseID]
+	trusted := max(s.seen, c.IssuedAt)
+	newMin := max(prevMin, c.Generation)
+	if l != nil {
+		trusted = max(trusted, l.IssuedAt)
+		newMin = max(newMin, l.MinGen[c.LicenseID])
+	}
+	rollback := now < trusted-tolerance
+	if !rollback {
+		trusted = max(trusted, now)
+	}
+	changed := newMin != prevMin
+	s.seen = trusted
+	s.minGen[c.LicenseID] = newMin
+	if changed || s.written < 0 || s.seen-s.written >= stateWriteEvery {
+		if err := s.write(); err != nil {
+			return 0, err
+		}
+	}
+	if rollback {
+		return 0, fmt.Errorf("%w: clock at %s, but %s was already seen", ErrClockRollback, unixUTC(now), unixUTC(trusted))
+	}
+	return prevMin, nil
+}
+
+// write replaces the file with the current state through a synced temporary file and a rename (mode
+// 0600). The caller holds s.mu.
+func (s *State) write() error {
+	data, err := json.Marshal(stateFile{Format: StateFormat, Seen: s.seen, MinGen: s.minGen})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrState, err)
+	}
+	data = append(data, '\n')
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrState, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err = tmp.Chmod(0o600); err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), s.path)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrState, err)
+	}
+	s.written = s.seen
+	return nil
+}
