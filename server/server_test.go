@@ -66,7 +66,7 @@ func newTestEnv(t testing.TB) *testEnv {
 }
 
 func (e *testEnv) advance(d time.Duration) { e.clock.Add(int64(d)) }
-func (e *testEnv) now() time.Time         { return time.Unix(0, e.clock.Load()).UTC() }
+func (e *testEnv) now() time.Time          { return time.Unix(0, e.clock.Load()).UTC() }
 
 // legacy sends a License 1.0 GET signed with key, and checks the Body-Sign of the answer.
 func (e *testEnv) legacy(key string, params map[string]string) reply {
