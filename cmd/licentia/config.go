@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
+	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -16,6 +20,11 @@ type dataFlags struct {
 	data string
 	db   string
 	sync string
+
+	// PostgreSQL pool settings of long-running commands (registerPool); zero elsewhere.
+	maxConns  int
+	wait      time.Duration
+	poolFlags [2]string // --db-max-conns, --db-wait as given, parsed by parsePool
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -25,6 +34,43 @@ func (d *dataFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		"database: empty for SQLite in the data directory, or a postgres:// URL (env LICENTIA_DB)")
 	fs.StringVar(&d.sync, "sqlite-sync", envOr(getenv, "LICENTIA_SQLITE_SYNC", "FULL"),
 		"SQLite synchronous level: FULL (survives power loss) or NORMAL (env LICENTIA_SQLITE_SYNC)")
+}
+
+// registerPool adds the PostgreSQL connection flags of a long-running command (serve).
+func (d *dataFlags) registerPool(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&d.poolFlags[0], "db-max-conns", envOr(getenv, "LICENTIA_DB_MAX_CONNS", "10"),
+		"PostgreSQL: most connections this process opens (env LICENTIA_DB_MAX_CONNS)")
+	fs.StringVar(&d.poolFlags[1], "db-wait", envOr(getenv, "LICENTIA_DB_WAIT", "30s"),
+		"PostgreSQL: how long start-up waits for an unreachable database before exiting (env LICENTIA_DB_WAIT)")
+}
+
+// parsePool checks the values of the registerPool flags.
+func (d *dataFlags) parsePool() error {
+	n, err := strconv.Atoi(d.poolFlags[0])
+	if err != nil || n < 1 {
+		return &usageError{fmt.Sprintf("--db-max-conns %q: want a positive number", d.poolFlags[0])}
+	}
+	w, err := time.ParseDuration(d.poolFlags[1])
+	if err != nil || w < 0 {
+		return &usageError{fmt.Sprintf("--db-wait %q: want a non-negative duration such as 30s", d.poolFlags[1])}
+	}
+	d.maxConns, d.wait = n, w
+	return nil
+}
+
+// serverRing returns the key ring serve signs with. On SQLite the first start creates it. On PostgreSQL,
+// which several replicas share, every replica must sign with the same ring, so serve never makes one of
+// its own: the operator runs `licentia keys init` once and copies the keys directory to each replica.
+func (d *dataFlags) serverRing(rand io.Reader) (*keys.Ring, bool, error) {
+	if !store.IsPostgres(d.dsn()) {
+		return keys.InitRing(d.keyDir(), rand)
+	}
+	ring, err := keys.OpenRing(d.keyDir())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, fmt.Errorf("no key ring in %s: with PostgreSQL all replicas must sign with one ring; "+
+			"run 'licentia keys init' once and copy its keys directory into every replica's data directory: %w", d.keyDir(), err)
+	}
+	return ring, false, err
 }
 
 // keyDir is the key ring's directory inside the data directory.
@@ -53,7 +99,7 @@ func (d *dataFlags) openStore(ctx context.Context) (*store.Store, error) {
 	if err := d.ensureData(); err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, d.dsn(), store.Options{Synchronous: d.sync})
+	return store.Open(ctx, d.dsn(), store.Options{Synchronous: d.sync, MaxConns: d.maxConns, ConnectWait: d.wait})
 }
 
 // runMigrate applies the migrations and prints the schema version.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
 	"github.com/licentia/licentia/server/store"
 )
@@ -32,6 +31,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlagSet("serve", stderr)
 	var c serveConfig
 	c.data.register(fs, getenv)
+	c.data.registerPool(fs, getenv)
 	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"), "listen address (env LICENTIA_ADDR)")
 	fs.StringVar(&c.mktKeys, "koogallery-key", getenv("LICENTIA_KOOGALLERY_KEY"),
 		"KooGallery access key(s) from the seller console, comma-separated during rotation (env LICENTIA_KOOGALLERY_KEY)")
@@ -46,6 +46,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.data.parsePool(); err != nil {
 		return err
 	}
 	g, err := time.ParseDuration(grace)
@@ -94,7 +97,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	if err := c.data.ensureData(); err != nil {
 		return err
 	}
-	ring, created, err := keys.InitRing(c.data.keyDir(), rand.Reader)
+	ring, created, err := c.data.serverRing(rand.Reader)
 	if err != nil {
 		return err
 	}

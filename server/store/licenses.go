@@ -106,6 +106,13 @@ const licenseByIDQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE id =
 const licenseByMarketCodeQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE market_code = ?`
 const licenseByOrderQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE order_id = ? AND order_line_id = ?`
 
+// The same lookups for a write that changes the row: on PostgreSQL the row stays locked until the write
+// commits, so a concurrent change on any replica waits and then sees this one.
+const (
+	licenseByIDForUpdateQuery         = licenseByIDQuery + ` FOR UPDATE`
+	licenseByMarketCodeForUpdateQuery = licenseByMarketCodeQuery + ` FOR UPDATE`
+)
+
 func getLicense(ctx context.Context, q querier, query string, args ...any) (*License, error) {
 	var r licenseRow
 	if err := q.GetContext(ctx, &r, q.Rebind(query), args...); err != nil {
@@ -117,18 +124,22 @@ func getLicense(ctx context.Context, q querier, query string, args ...any) (*Lic
 	return r.license(), nil
 }
 
-// lookup finds a license by its id, then by a bound marketplace code.
-func lookup(ctx context.Context, q querier, ref string) (*License, error) {
-	l, err := getLicense(ctx, q, licenseByIDQuery, ref)
+// lookup finds a license by its id, then by a bound marketplace code; forUpdate locks the row it finds.
+func lookup(ctx context.Context, q querier, ref string, forUpdate bool) (*License, error) {
+	byID, byCode := licenseByIDQuery, licenseByMarketCodeQuery
+	if forUpdate {
+		byID, byCode = licenseByIDForUpdateQuery, licenseByMarketCodeForUpdateQuery
+	}
+	l, err := getLicense(ctx, q, byID, ref)
 	if errors.Is(err, ErrNotFound) {
-		l, err = getLicense(ctx, q, licenseByMarketCodeQuery, ref)
+		l, err = getLicense(ctx, q, byCode, ref)
 	}
 	return l, err
 }
 
 // License returns the license whose id (or bound KooGallery License 2.0 code) is ref, or ErrNotFound.
 func (st *Store) License(ctx context.Context, ref string) (*License, error) {
-	l, err := lookup(ctx, st.db, ref)
+	l, err := lookup(ctx, st.db, ref, false)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("get license: %w", err)
 	}
@@ -200,12 +211,13 @@ const updateLicenseQuery = `UPDATE licenses SET product_id = :product_id, sku = 
 // is not empty and an event with that key was recorded before, fn is not called and Apply returns the
 // current license with ErrDuplicate. The recorded event carries dedupeKey, so a resent event is a no-op
 // however many times it comes. Apply returns the license as it is after the change, and ErrNotFound
-// when ref names no license; errors from fn are returned as they are.
+// when ref names no license; errors from fn are returned as they are. fn may be called more than once
+// (PostgreSQL retries a write the database aborted), so it must have no effect outside its result.
 func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) (*License, error) {
 	var out *License
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		out = nil
-		cur, err := lookup(ctx, tx, ref)
+		cur, err := lookup(ctx, tx, ref, st.rowLocks)
 		if err != nil {
 			return err
 		}

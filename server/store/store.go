@@ -1,7 +1,9 @@
 // Package store keeps licentia's licenses, their audit log and the marketplace nonce cache in SQLite (the
-// embedded default) or PostgreSQL, through sqlx. Open applies the embedded migrations. Every write goes
-// through one committer that groups concurrent writes into a shared transaction, so concurrent callbacks
-// share one fsync and none is acknowledged before its commit.
+// embedded default) or PostgreSQL, through sqlx. Open applies the embedded migrations. No write is
+// acknowledged before its commit. On SQLite every write goes through one committer that groups concurrent
+// writes into a shared transaction, so concurrent callbacks share one fsync. On PostgreSQL, which several
+// replicas share, each write is its own transaction and the database serialises conflicting ones with
+// unique constraints and row locks.
 package store
 
 import (
@@ -10,14 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/licentia/licentia/schema"
 )
@@ -40,10 +43,23 @@ type Options struct {
 	// Synchronous is SQLite's synchronous setting: "FULL" (default; an acknowledged callback survives
 	// power loss) or "NORMAL" (survives a process crash, not a power loss).
 	Synchronous string
-	// MaxBatch caps how many writes share one transaction (default 128).
+	// MaxBatch caps how many writes share one SQLite transaction (default 128).
 	MaxBatch int
+	// MaxConns caps the PostgreSQL connection pool (default 10).
+	MaxConns int
+	// ConnectWait is how long Open waits for an unreachable PostgreSQL server to answer before it fails
+	// (0: one attempt). Once open, the store reconnects by itself whatever this is.
+	ConnectWait time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+}
+
+// writer runs the store's writes: the SQLite committer or the PostgreSQL txRunner.
+type writer interface {
+	// do runs fn in a transaction and returns once it committed, or with the error that undid it.
+	do(ctx context.Context, fn txFunc) error
+	// close waits for the queued writes and refuses new ones with ErrClosed.
+	close()
 }
 
 // Store is the database handle. It is safe for concurrent use.
@@ -51,11 +67,15 @@ type Store struct {
 	db      *sqlx.DB
 	dialect string
 	now     func() time.Time
-	w       *committer
+	w       writer
+	// rowLocks is true where writes run concurrently (PostgreSQL): Apply then locks the row it changes.
+	rowLocks bool
+	ver      versionProbe
 }
 
-// Open opens the database named by dsn, applies any pending migration and starts the committer. dsn is a
-// file path for SQLite (created when missing) or a postgres:// URL.
+// Open opens the database named by dsn, applies any pending migration and starts the writer. dsn is a
+// file path for SQLite (created when missing) or a postgres:// URL; for PostgreSQL Open waits up to
+// opt.ConnectWait for the server, and concurrent Opens on one database migrate it once.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -63,7 +83,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 128
 	}
-	db, dialect, err := dial(dsn, opt)
+	db, dialect, err := connect(ctx, dsn, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -72,13 +92,18 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	st := &Store{db: db, dialect: dialect, now: opt.Now}
-	st.w = newCommitter(db, opt.MaxBatch)
+	if dialect == schema.Postgres {
+		st.w, st.rowLocks = newTxRunner(db), true
+	} else {
+		st.w = newCommitter(db, opt.MaxBatch)
+	}
 	return st, nil
 }
 
 // Migrate applies the pending migrations of the database named by dsn and returns the schema version.
+// It does not wait for an unreachable PostgreSQL server.
 func Migrate(ctx context.Context, dsn string) (int64, error) {
-	db, dialect, err := dial(dsn, Options{})
+	db, dialect, err := connect(ctx, dsn, Options{})
 	if err != nil {
 		return 0, err
 	}
@@ -91,6 +116,21 @@ func Migrate(ctx context.Context, dsn string) (int64, error) {
 		return 0, err
 	}
 	return p.GetDBVersion(ctx)
+}
+
+// connect opens the database and, for PostgreSQL, waits until it answers.
+func connect(ctx context.Context, dsn string, opt Options) (*sqlx.DB, string, error) {
+	db, dialect, err := dial(dsn, opt)
+	if err != nil {
+		return nil, "", err
+	}
+	if dialect == schema.Postgres {
+		if err := waitPostgres(ctx, db, opt.ConnectWait); err != nil {
+			db.Close()
+			return nil, "", err
+		}
+	}
+	return db, dialect, nil
 }
 
 // SQLiteDSN returns the go-sqlite3 DSN for the database file at path: foreign keys on, WAL, a busy
@@ -120,7 +160,8 @@ func IsPostgres(dsn string) bool {
 
 func dial(dsn string, opt Options) (*sqlx.DB, string, error) {
 	if IsPostgres(dsn) {
-		return dialPostgres(dsn)
+		db, err := dialPostgres(dsn, opt)
+		return db, schema.Postgres, err
 	}
 	full, err := SQLiteDSN(dsn, opt.Synchronous)
 	if err != nil {
@@ -143,7 +184,7 @@ func dial(dsn string, opt Options) (*sqlx.DB, string, error) {
 	return db, schema.SQLite, nil
 }
 
-func provider(db *sql.DB, dialect string) (*goose.Provider, error) {
+func provider(db *sql.DB, dialect string, opts ...goose.ProviderOption) (*goose.Provider, error) {
 	fsys, err := schema.Migrations(dialect)
 	if err != nil {
 		return nil, err
@@ -152,17 +193,36 @@ func provider(db *sql.DB, dialect string) (*goose.Provider, error) {
 	if dialect == schema.Postgres {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, db, fsys)
+	p, err := goose.NewProvider(gd, db, fsys, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	return p, nil
 }
 
+// migrate applies the pending migrations. On PostgreSQL, where replicas may start together, it takes a
+// session advisory lock first, so one replica migrates and the others wait for it; with nothing pending
+// (the database was migrated by `licentia migrate`) no lock is taken.
 func migrate(ctx context.Context, db *sql.DB, dialect string) error {
 	p, err := provider(db, dialect)
 	if err != nil {
 		return err
+	}
+	if dialect == schema.Postgres {
+		pending, err := p.HasPending(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if !pending {
+			return nil
+		}
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if p, err = provider(db, dialect, goose.WithSessionLocker(locker)); err != nil {
+			return err
+		}
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -185,6 +245,7 @@ func (st *Store) Ping(ctx context.Context) error {
 // Close waits for queued writes to commit, then closes the database.
 func (st *Store) Close() error {
 	st.w.close()
+	st.ver.close()
 	return st.db.Close()
 }
 

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/licentia/licentia/schema"
+)
+
+// ErrNoDataVersion means the database cannot tell cheaply whether it changed (PostgreSQL).
+var ErrNoDataVersion = errors.New("data version not available")
+
+// versionProbe reads SQLite's PRAGMA data_version on one dedicated, read-only-by-use connection with the
+// statement prepared once. data_version changes whenever any other connection — this process's writers or
+// another process such as the CLI — commits to the database.
+type versionProbe struct {
+	mu    sync.Mutex
+	conn  *sql.Conn
+	stmt  driver.StmtQueryContext
+	dest  []driver.Value
+	epoch int64 // bumped on every (re)connection: a new connection's data_version starts afresh
+}
+
+// DataVersion returns a value that differs from the previous one whenever a write was committed to the
+// database in between, by this process or any other. Equal values mean nothing changed, so a cache keyed
+// on it never serves stale data. It returns ErrNoDataVersion on PostgreSQL.
+func (st *Store) DataVersion(ctx context.Context) (int64, error) {
+	if st.dialect != schema.SQLite {
+		return 0, ErrNoDataVersion
+	}
+	p := &st.ver
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn == nil {
+		if err := p.open(ctx, st.db.DB); err != nil {
+			return 0, fmt.Errorf("data version: %w", err)
+		}
+	}
+	var v int64
+	err := p.conn.Raw(func(any) error {
+		rows, err := p.stmt.QueryContext(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if err := rows.Next(p.dest); err != nil && err != io.EOF {
+			return err
+		}
+		n, ok := p.dest[0].(int64)
+		if !ok {
+			return fmt.Errorf("data_version is %T", p.dest[0])
+		}
+		v = p.epoch<<40 | n&(1<<40-1)
+		return nil
+	})
+	if err != nil {
+		p.closeLocked()
+		return 0, fmt.Errorf("data version: %w", err)
+	}
+	return v, nil
+}
+
+func (p *versionProbe) open(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	err = conn.Raw(func(dc any) error {
+		sc, ok := dc.(*sqlite3.SQLiteConn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		stmt, err := sc.Prepare("PRAGMA data_version")
+		if err != nil {
+			return err
+		}
+		qc, ok := stmt.(driver.StmtQueryContext)
+		if !ok {
+			stmt.Close()
+			return fmt.Errorf("unexpected driver statement %T", stmt)
+		}
+		p.stmt = qc
+		return nil
+	})
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	p.conn, p.dest = conn, make([]driver.Value, 1)
+	p.epoch++
+	return nil
+}
+
+func (p *versionProbe) closeLocked() {
+	if p.conn == nil {
+		return
+	}
+	p.conn.Raw(func(any) error { return p.stmt.(driver.Stmt).Close() })
+	p.conn.Close()
+	p.conn, p.stmt = nil, nil
+}
+
+func (p *versionProbe) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeLocked()
+}
