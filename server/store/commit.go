@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
 )
 
 // txFunc is one write. It runs inside a transaction shared with other writes and must keep its effects
@@ -37,8 +41,11 @@ func newCommitter(db *sqlx.DB, maxBatch int) *committer {
 	return c
 }
 
-// do queues fn and waits for its commit. When ctx ends first, do returns ctx's error; fn may still commit
-// later, which is safe because every write is idempotent.
+// do queues fn and waits for its commit. When ctx ends before fn is queued, do returns ctx's error. Once
+// queued, fn will run, so do waits for its outcome whatever ctx says: returning earlier would let fn write
+// the caller's variables (named results, closures) after the caller returned, a data race, and would
+// report a failure for a write that may commit. The wait is bounded by one batch (at worst the busy
+// timeout).
 func (c *committer) do(ctx context.Context, fn txFunc) error {
 	o := op{fn: fn, done: make(chan error, 1)}
 	c.mu.RLock()
@@ -53,12 +60,7 @@ func (c *committer) do(ctx context.Context, fn txFunc) error {
 		c.mu.RUnlock()
 		return ctx.Err()
 	}
-	select {
-	case err := <-o.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return <-o.done
 }
 
 func (c *committer) close() {
@@ -92,10 +94,26 @@ func (c *committer) loop() {
 	}
 }
 
+// maxStaleConns bounds how often a batch is run again on a fresh connection after hitting a connection
+// that SQLite opened read-only: at most one retry per pooled connection, plus one.
+const maxStaleConns = 9
+
 func (c *committer) commit(batch []op) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	err := c.run(ctx, batch, errs)
+	for retry := 0; (isReadOnlyConn(err) || slices.ContainsFunc(errs, isReadOnlyConn)) && retry < maxStaleConns; retry++ {
+		clear(errs)
+		err = c.run(ctx, batch, errs)
+	}
+	if errors.Is(err, errWriteFailed) && len(batch) > 1 {
+		// One write failed and the shared transaction was rolled back: run each write alone, so the
+		// failing one fails by itself and its neighbours still commit.
+		for i, o := range batch {
+			errs[i] = c.run(ctx, []op{o}, errs[i:i+1])
+		}
+		err = nil
+	}
 	for i, o := range batch {
 		if err != nil && errs[i] == nil {
 			errs[i] = err
@@ -104,10 +122,27 @@ func (c *committer) commit(batch []op) {
 	}
 }
 
-// run applies the batch in one transaction, recording each write's own error in errs, and returns the
-// error of the transaction as a whole.
+// errWriteFailed reports that a write of the batch failed and the transaction was rolled back.
+var errWriteFailed = errors.New("a write of the batch failed")
+
+// run applies the batch in one transaction, optimistically without savepoints: writes that fail are rare
+// (an id clash, a constraint violation), and when one does the whole transaction is rolled back and
+// errWriteFailed returned, with the write's own error in errs. For a batch of one, run returns the write's
+// own error.
 func (c *committer) run(ctx context.Context, batch []op, errs []error) (err error) {
-	tx, err := c.db.BeginTxx(ctx, nil)
+	conn, err := c.db.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer func() {
+		if isReadOnlyConn(err) || slices.ContainsFunc(errs, isReadOnlyConn) {
+			// SQLite keeps a connection opened while the file was read-only read-only for good: drop it,
+			// so the retry gets a fresh one once the file is writable again.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}()
+	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -116,26 +151,21 @@ func (c *committer) run(ctx context.Context, batch []op, errs []error) (err erro
 			tx.Rollback()
 		}
 	}()
-	if len(batch) == 1 {
-		if errs[0] = safeCall(ctx, batch[0].fn, tx); errs[0] != nil {
-			return errs[0]
-		}
-		return commitTx(tx)
-	}
 	for i, o := range batch {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
-			return fmt.Errorf("savepoint: %w", err)
-		}
 		if errs[i] = safeCall(ctx, o.fn, tx); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
-				return fmt.Errorf("rollback to savepoint: %w", err)
+			if len(batch) == 1 {
+				return errs[0]
 			}
-		}
-		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT w`); err != nil {
-			return fmt.Errorf("release savepoint: %w", err)
+			return errWriteFailed
 		}
 	}
 	return commitTx(tx)
+}
+
+// isReadOnlyConn reports whether err is SQLite refusing to write through a read-only connection.
+func isReadOnlyConn(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrReadonly
 }
 
 func commitTx(tx *sqlx.Tx) error {

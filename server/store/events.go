@@ -61,19 +61,13 @@ type eventRow struct {
 
 const insertEventQuery = `INSERT INTO events (license_id, at, source, actor, action, activity, scene,
 	order_id, order_line_id, dedupe_key, reason, request_id, before_status, after_status, before_expires,
-	after_expires, generation) VALUES (:license_id, :at, :source, :actor, :action, :activity, :scene,
-	:order_id, :order_line_id, :dedupe_key, :reason, :request_id, :before_status, :after_status,
-	:before_expires, :after_expires, :generation)`
+	after_expires, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insertEvent(ctx context.Context, tx *sqlx.Tx, ev *Event) (sql.Result, error) {
-	r := eventRow{
-		LicenseID: ev.LicenseID, At: ev.At, Source: ev.Source, Actor: ev.Actor, Action: ev.Action,
-		Activity: ev.Activity, Scene: ev.Scene, OrderID: ev.OrderID, OrderLineID: ev.OrderLineID,
-		DedupeKey: sql.NullString{String: ev.DedupeKey, Valid: ev.DedupeKey != ""},
-		Reason:    ev.Reason, RequestID: ev.RequestID, BeforeStatus: ev.BeforeStatus, AfterStatus: ev.AfterStatus,
-		BeforeExpires: nullable(ev.BeforeExpires), AfterExpires: nullable(ev.AfterExpires), Generation: ev.Generation,
-	}
-	res, err := tx.NamedExecContext(ctx, insertEventQuery, r)
+	res, err := tx.ExecContext(ctx, tx.Rebind(insertEventQuery), ev.LicenseID, ev.At, ev.Source, ev.Actor,
+		ev.Action, ev.Activity, ev.Scene, ev.OrderID, ev.OrderLineID,
+		sql.NullString{String: ev.DedupeKey, Valid: ev.DedupeKey != ""}, ev.Reason, ev.RequestID,
+		ev.BeforeStatus, ev.AfterStatus, nullable(ev.BeforeExpires), nullable(ev.AfterExpires), ev.Generation)
 	if err != nil && isUnique(err) {
 		return nil, ErrDuplicate
 	}

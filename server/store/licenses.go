@@ -156,10 +156,16 @@ func (st *Store) LicenseByOrder(ctx context.Context, orderID, orderLineID string
 	return l, err
 }
 
-const insertLicenseQuery = `INSERT INTO licenses (` + licenseColumns + `) VALUES (:id, :order_id,
-	:order_line_id, :flow, :product_id, :sku, :customer_id, :customer_name, :quantity, :period_type,
-	:period_number, :status, :starts_at, :expires_at, :generation, :changed_at, :code, :key_id, :test,
-	:market_code, :created_at) ON CONFLICT DO NOTHING`
+const insertLicenseQuery = `INSERT INTO licenses (` + licenseColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
+	?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+// args returns the row's values in licenseColumns order. Writes bind them positionally: the hot insert
+// path stays free of sqlx's named-query parsing and reflection.
+func (r *licenseRow) args() []any {
+	return []any{r.ID, r.OrderID, r.OrderLineID, r.Flow, r.ProductID, r.SKU, r.CustomerID, r.CustomerName,
+		r.Quantity, r.PeriodType, r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt,
+		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt}
+}
 
 // Create stores l, with ev as its first audit event, unless a license for the same order and order line
 // exists. It returns the stored license, which is the existing one when created is false. It returns
@@ -167,7 +173,7 @@ const insertLicenseQuery = `INSERT INTO licenses (` + licenseColumns + `) VALUES
 func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *License, created bool, err error) {
 	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		stored, created = nil, false
-		res, err := tx.NamedExecContext(ctx, insertLicenseQuery, rowOf(l))
+		res, err := tx.ExecContext(ctx, tx.Rebind(insertLicenseQuery), rowOf(l).args()...)
 		if err != nil {
 			return err
 		}
@@ -201,11 +207,9 @@ type Mutation func(cur *License) (next *License, ev *Event, err error)
 // ErrDuplicate is returned by Apply when an event with the same dedupe key was applied before.
 var ErrDuplicate = errors.New("event already applied")
 
-const updateLicenseQuery = `UPDATE licenses SET product_id = :product_id, sku = :sku,
-	quantity = :quantity, period_type = :period_type, period_number = :period_number, status = :status,
-	starts_at = :starts_at, expires_at = :expires_at, generation = :generation, changed_at = :changed_at,
-	code = :code, key_id = :key_id, market_code = :market_code
-	WHERE id = :id AND generation = :prev_generation`
+const updateLicenseQuery = `UPDATE licenses SET product_id = ?, sku = ?, quantity = ?, period_type = ?,
+	period_number = ?, status = ?, starts_at = ?, expires_at = ?, generation = ?, changed_at = ?, code = ?,
+	key_id = ?, market_code = ? WHERE id = ? AND generation = ?`
 
 // Apply changes the license named ref (id or bound marketplace code) with fn, atomically. When dedupeKey
 // is not empty and an event with that key was recorded before, fn is not called and Apply returns the
@@ -215,8 +219,9 @@ const updateLicenseQuery = `UPDATE licenses SET product_id = :product_id, sku = 
 // (PostgreSQL retries a write the database aborted), so it must have no effect outside its result.
 func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) (*License, error) {
 	var out *License
+	var dup bool
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		out = nil
+		out, dup = nil, false
 		cur, err := lookup(ctx, tx, ref, st.rowLocks)
 		if err != nil {
 			return err
@@ -226,9 +231,9 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 			if err != nil {
 				return err
 			}
-			if seen {
-				out = cur
-				return ErrDuplicate
+			if seen { // not an error inside the transaction: it wrote nothing and its batch goes on
+				out, dup = cur, true
+				return nil
 			}
 		}
 		next, ev, err := fn(cur)
@@ -252,6 +257,8 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 		return nil
 	})
 	switch {
+	case err == nil && dup:
+		return out, ErrDuplicate
 	case err == nil:
 		return out, nil
 	case errors.Is(err, ErrDuplicate):
@@ -264,11 +271,10 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 }
 
 func updateLicense(ctx context.Context, tx *sqlx.Tx, prevGen int64, next *License) error {
-	row := struct {
-		*licenseRow
-		PrevGeneration int64 `db:"prev_generation"`
-	}{rowOf(next), prevGen}
-	res, err := tx.NamedExecContext(ctx, updateLicenseQuery, row)
+	r := rowOf(next)
+	res, err := tx.ExecContext(ctx, tx.Rebind(updateLicenseQuery), r.ProductID, r.SKU, r.Quantity, r.PeriodType,
+		r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt, r.Code, r.KeyID,
+		r.MarketCode, r.ID, prevGen)
 	if err != nil {
 		if isUnique(err) {
 			return ErrConflict
