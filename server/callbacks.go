@@ -26,6 +26,7 @@ const (
 type answer struct {
 	instanceID string
 	license    string
+	cached     *cachedReply // the finished answer, when it came from the resend cache
 }
 
 // create handles getLicense and newInstance: it issues the license for an order once, and answers every
@@ -38,8 +39,20 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 	if cb.f.test() {
 		return s.testCode(l)
 	}
+	key := orderKey{l.OrderID, l.OrderLineID}
+	version, verErr := s.st.DataVersion(ctx)
+	if verErr == nil {
+		if r := s.replies.get(key, version); r != nil {
+			return answer{cached: r}, nil
+		}
+	}
 	if cur, err := s.st.LicenseByOrder(ctx, l.OrderID, l.OrderLineID); err == nil {
-		return answer{cur.ID, cur.Code}, nil
+		a := answer{instanceID: cur.ID, license: cur.Code}
+		if verErr == nil {
+			a.cached = successReply(s.cfg.KooGalleryKeys, a)
+			s.replies.put(key, version, a.cached)
+		}
+		return a, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return answer{}, err
 	}
@@ -62,9 +75,9 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 		if created {
 			s.metrics.issued.WithLabelValues("create").Inc()
 			s.log.InfoContext(ctx, "license created", "license_id", stored.ID, "order_id", stored.OrderID,
-				"generation", stored.Generation, "code_fp", verifier.Fingerprint(stored.Code))
+				"generation", stored.Generation, "code_fp", Fingerprint(stored.Code))
 		}
-		return answer{stored.ID, stored.Code}, nil
+		return answer{instanceID: stored.ID, license: stored.Code}, nil
 	}
 }
 
@@ -144,7 +157,7 @@ func (s *Server) testCode(l *store.License) (answer, error) {
 	if err := s.is.Sign(l); err != nil {
 		return answer{}, err
 	}
-	return answer{l.ID, l.Code}, nil
+	return answer{instanceID: l.ID, license: l.Code}, nil
 }
 
 // refresh handles refreshLicense, refreshInstance and refreshLicenseCode: a renewal, unrenewal, trial
@@ -270,7 +283,7 @@ func (s *Server) release(ctx context.Context, cb *callback, refField string) (an
 		return s.nextGeneration(cb, cur, &next, "release")
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref_fp", verifier.Fingerprint(ref))
+		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref_fp", Fingerprint(ref))
 		return answer{}, nil
 	}
 	return s.applied(ctx, cb, l, err)
@@ -285,6 +298,6 @@ func (s *Server) applied(ctx context.Context, cb *callback, l *store.License, er
 		return answer{}, err
 	}
 	s.log.InfoContext(ctx, "license state", "license_id", l.ID, "status", l.Status, "generation", l.Generation,
-		"expires_at", l.ExpiresAt, "code_fp", verifier.Fingerprint(l.Code))
+		"expires_at", l.ExpiresAt, "code_fp", Fingerprint(l.Code))
 	return answer{instanceID: l.ID}, nil
 }

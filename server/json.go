@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 )
 
@@ -19,4 +20,25 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 		Message string `json:"message"`
 	}
 	writeJSON(w, status, map[string]body{"error": {Code: code, Message: msg}})
+}
+
+// maxJSONBody caps a JSON request body.
+const maxJSONBody = 1 << 20
+
+// decodeJSON decodes the request body (at most 1 MiB, one JSON value, no unknown fields) into v. Its
+// errors are request errors (400), or *http.MaxBytesError (413) for a body too large.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return badRequest("request body is not the expected JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("request body holds more than one JSON value")
+	}
+	return nil
 }

@@ -41,6 +41,10 @@ type callback struct {
 	at        int64
 }
 
+const msgSuccess = "success."
+
+var contentTypeJSON = []string{"application/json;charset=UTF-8"}
+
 // reply is the JSON answer to a marketplace call; the field order is the marketplace's.
 type reply struct {
 	ResultCode string `json:"resultCode"`
@@ -195,7 +199,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, cb *callback, 
 		}
 		return
 	}
-	s.reply(w, r, cb.activity, keyIdx, resultOK, "success.", a)
+	if a.cached != nil {
+		s.writeReply(w, r, cb.activity, resultOK, a.cached.body, a.cached.sigs[keyIdx])
+		return
+	}
+	s.reply(w, r, cb.activity, keyIdx, resultOK, msgSuccess, a)
 }
 
 func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
@@ -236,15 +244,20 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, activity string, 
 	if err != nil { // cannot happen for a struct of strings
 		body = []byte(`{"resultCode":"000005","resultMsg":"internal error, please retry"}`)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Body-Sign", koogallery.BodySign(s.cfg.KooGalleryKeys[keyIdx], body))
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
-	s.metrics.callbacks.WithLabelValues(activityLabel(activity), code).Inc()
+	s.writeReply(w, r, activity, code, body, koogallery.BodySign(s.cfg.KooGalleryKeys[keyIdx], body))
 	if code != resultOK {
 		s.log.InfoContext(r.Context(), "callback refused", "activity", activity, "result_code", code, "result_msg", msg)
 	}
+}
+
+// writeReply writes a finished answer and counts it.
+func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, activity, code string, body []byte, bodySign string) {
+	h := w.Header()
+	h["Content-Type"] = contentTypeJSON
+	h["Body-Sign"] = []string{bodySign}
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+	s.metrics.callbacks.WithLabelValues(activityLabel(activity), code).Inc()
 }
 
 // activityLabel keeps the metric's label set bounded: unknown activities share one label.

@@ -9,14 +9,35 @@ import (
 )
 
 func (s *Server) routes() http.Handler {
+	sup := NewSupport(s.st, s.ring, s.is, SupportOptions{Now: s.cfg.Now, Issued: func(action string) {
+		s.metrics.issued.WithLabelValues(action).Inc()
+	}})
+	pub := newPublicAPI(s, sup)
+	adm := &adminAPI{s: s, sup: sup}
+
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.recoverer, s.accessLog)
 	r.Get(s.cfg.CallbackPath, s.handleLegacy)
 	r.Post(s.cfg.CallbackPath, s.handleSigned)
+	r.Get("/", pub.handleBuyerPage)
+	r.Post("/", pub.handleBuyerSubmit)
+	r.Post("/v1/codes/refresh", pub.handleRefresh)
+	r.Get("/v1/revocations", pub.handleRevocations)
 	r.Get("/.well-known/jwks.json", s.handleJWKS)
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
 	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(adm.authenticate)
+		r.Route("/v1", func(r chi.Router) {
+			r.Get("/licenses", adm.list)
+			r.Get("/licenses/{ref}", adm.get)
+			r.Get("/licenses/{ref}/events", adm.events)
+			r.Post("/lookup", adm.lookup)
+			r.With(adm.requireSupport).Post("/licenses/{ref}/reissue", adm.reissue)
+			r.With(adm.requireSupport).Post("/licenses/{ref}/revoke", adm.revoke)
+		})
+	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})

@@ -61,6 +61,7 @@ type Server struct {
 	ring    *keys.Ring
 	log     *slog.Logger
 	metrics *metrics
+	replies replyCache
 	handler http.Handler
 }
 

@@ -47,6 +47,9 @@ commands:
   serve     run the license server (KooGallery callbacks, public endpoints, metrics)
   migrate   apply the database migrations and exit
   keys      manage the signing key ring: init, list, rotate, public
+  codes     support: list, show, reissue, revoke and history of licenses (locally or via --server)
+  tokens    admin API tokens: create, list, revoke
+  loadgen   drive bounded, signed load at a server on this machine
 
 Run 'licentia <command> -h' for the flags of a command.
 `
@@ -65,6 +68,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, rest, getenv, stdout, stderr)
+	case "codes":
+		return runCodes(ctx, rest, getenv, stdout, stderr)
+	case "tokens":
+		return runTokens(ctx, rest, getenv, stdout, stderr)
+	case "loadgen":
+		return runLoadgen(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+const codesShowUsage = `usage: licentia codes show ID|ORDER-ID|CUSTOMER-ID|CODE [--reveal] [--json]
+
+Shows one license: status, expiry, generation and the decoded claims of its current code. A pasted code
+(recognised by its shape) is checked too: whether it is genuine, current or superseded, and what an offline
+verifier says about it now. The whole current code is printed only with --reveal.
+
+`
+
+func runCodesShow(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := quietFlagSet("codes show", codesShowUsage, stderr)
+	var c codesFlags
+	c.register(fs, getenv)
+	reveal := fs.Bool("reveal", false, "print the whole current code (a bearer credential)")
+	pos, err := fs.parseArgs(args, 1, "one license id, order id, customer id or code")
+	if err != nil {
+		return err
+	}
+	b, _, done, err := c.backend(ctx, fs)
+	if err != nil {
+		return err
+	}
+	defer done()
+	d, err := b.Show(ctx, pos[0], *reveal)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return printJSON(stdout, d)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	if p := d.Presented; p != nil {
+		verdict := "NOT GENUINE: its signature does not verify with this server's keys"
+		if p.Genuine {
+			verdict = "genuine"
+			switch {
+			case p.Current:
+				verdict += ", the current code"
+			case p.Superseded:
+				verdict += ", superseded by a newer generation"
+			}
+		}
+		fmt.Fprintf(tw, "presented code\t%s (fingerprint %s, key %s)\n", verdict, p.Fingerprint, orDash(p.KeyID))
+		fmt.Fprintf(tw, "offline verdict\t%s\n", p.Verdict)
+		if p.Claims != nil {
+			fmt.Fprintf(tw, "presented claims\t%s\n", compactJSON(p.Claims))
+		}
+	}
+	if d.License == nil {
+		fmt.Fprintln(tw, "license\tnot in this database")
+		return tw.Flush()
+	}
+	l := d.License
+	fmt.Fprintf(tw, "license\t%s\n", l.ID)
+	fmt.Fprintf(tw, "order\t%s\n", join(l.OrderID, l.OrderLineID))
+	fmt.Fprintf(tw, "customer\t%s\n", orDash(join(l.CustomerID, l.CustomerName)))
+	fmt.Fprintf(tw, "product\t%s\n", orDash(join(l.ProductID, l.SKU)))
+	if l.Quantity != 0 {
+		fmt.Fprintf(tw, "quantity\t%d\n", l.Quantity)
+	}
+	fmt.Fprintf(tw, "status\t%s\n", l.Status)
+	fmt.Fprintf(tw, "starts\t%s\n", l.StartsAt)
+	fmt.Fprintf(tw, "expires\t%s\n", expiry(l.ExpiresAt))
+	fmt.Fprintf(tw, "generation\t%d (since %s)\n", l.Generation, l.ChangedAt)
+	fmt.Fprintf(tw, "created\t%s (%s)\n", l.CreatedAt, l.Flow)
+	fmt.Fprintf(tw, "signing key\t%s\n", l.KeyID)
+	if l.Code != "" {
+		fmt.Fprintf(tw, "code\t%s\n", l.Code)
+	} else {
+		fmt.Fprintf(tw, "code\tfingerprint %s (--reveal prints it)\n", l.CodeFingerprint)
+	}
+	if d.Claims != nil {
+		fmt.Fprintf(tw, "claims\t%s\n", compactJSON(d.Claims))
+	}
+	return tw.Flush()
+}
+
+func join(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " / " + b
+}
+
+func compactJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(b))
+}

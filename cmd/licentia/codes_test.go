@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/verifier"
+)
+
+// TestCodesScripts runs the support CLI scripts in testdata/script: the real licentia binary (this test
+// binary acting as it, see TestMain) against a real server process, locally on its database and remotely
+// through the admin API.
+func TestCodesScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		Deadline:            time.Now().Add(4 * time.Minute),
+		Setup: func(env *testscript.Env) error {
+			bin := filepath.Join(env.WorkDir, ".bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				return err
+			}
+			wrapper := "#!/bin/sh\nLICENTIA_TEST_MAIN=1 exec " + strconv.Quote(self) + " \"$@\"\n"
+			if err := os.WriteFile(filepath.Join(bin, "licentia"), []byte(wrapper), 0o755); err != nil {
+				return err
+			}
+			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("LICENTIA_DATA", filepath.Join(env.WorkDir, "data"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"serve":         cmdServe,
+			"newinstance":   cmdNewInstance,
+			"refresh":       cmdRefresh,
+			"verify":        cmdVerify,
+			"http":          cmdHTTP,
+			"setenv-stdout": cmdSetenvStdout,
+			"setenv-file":   cmdSetenvFile,
+		},
+	})
+}
+
+var scriptClient = &http.Client{Timeout: 10 * time.Second}
+
+// cmdServe starts `licentia serve` on $LICENTIA_DATA and a free loopback port, waits until it is ready,
+// and sets $SERVER to its URL. The server is killed when the script ends.
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: serve")
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LICENTIA_") { // the script's settings only, like the CLI it runs
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "LICENTIA_DATA="+ts.Getenv("LICENTIA_DATA"), "LICENTIA_KOOGALLERY_KEY="+testKey)
+	var logs string
+	for attempt := 0; attempt < 3; attempt++ { // another process may take the free port before the server does
+		base, out, ok := startScriptServer(ts, env)
+		if ok {
+			ts.Setenv("SERVER", base)
+			return
+		}
+		logs = out
+	}
+	ts.Fatalf("server did not become ready:\n%s", logs)
+}
+
+// startScriptServer starts one server and waits for it; false (with its logs) when it exits or stays
+// unready for 20 seconds.
+func startScriptServer(ts *testscript.TestScript, env []string) (base, logs string, ok bool) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(filepath.Join(ts.Getenv("WORK"), ".bin", "licentia"), "serve", "--addr", addr, "--log-level", "warn")
+	cmd.Env = env
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	ts.Check(cmd.Start())
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	ts.Defer(func() { cmd.Process.Kill(); <-exited })
+	base = "http://" + addr
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-exited:
+			return "", out.String(), false
+		case <-time.After(20 * time.Millisecond):
+		}
+		resp, err := scriptClient.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base, "", true
+			}
+		}
+	}
+	cmd.Process.Kill()
+	return "", out.String(), false
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a child's stdout and stderr.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var nonce atomic.Int64
+
+// cmdNewInstance creates a license through a signed newInstance callback, the way KooGallery does:
+// newinstance ID ORDER CUSTOMER PRODUCT DAYS. The code is written to ID.code.
+func cmdNewInstance(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 5 {
+		ts.Fatalf("usage: newinstance ID ORDER CUSTOMER PRODUCT DAYS")
+	}
+	days, err := strconv.Atoi(args[4])
+	ts.Check(err)
+	now := time.Now()
+	raw, _ := json.Marshal(map[string]string{"activity": "newInstance", "businessId": args[0], "orderId": args[1],
+		"orderLineId": args[1] + "-1", "customerId": args[2], "productId": args[3], "skuCode": "S1",
+		"expireTime": koogallery.FormatTime(now.AddDate(0, 0, days))})
+	canonical, err := koogallery.Canonical(raw)
+	ts.Check(err)
+	q := url.Values{}
+	q.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
+	q.Set("nonce", fmt.Sprintf("S%015d%d", nonce.Add(1), now.UnixNano()%1e6))
+	q.Set("signature", strings.ToUpper(koogallery.Signature(testKey, q.Get("nonce"), q.Get("timestamp"), canonical)))
+	resp, err := scriptClient.Post(ts.Getenv("SERVER")+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
+	ts.Check(err)
+	defer resp.Body.Close()
+	var r struct{ ResultCode, InstanceID, License string }
+	ts.Check(json.NewDecoder(resp.Body).Decode(&r))
+	if r.ResultCode != "000000" || r.InstanceID != args[0] {
+		ts.Fatalf("newInstance = %+v", r)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]+".code"), []byte(r.License), 0o600))
+}
+
+// cmdRefresh posts the code in FILE to /v1/codes/refresh and writes the current code to OUT; it prints
+// "generation N status S".
+func cmdRefresh(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: refresh FILE OUT")
+	}
+	body, _ := json.Marshal(map[string]string{"code": ts.ReadFile(args[0])})
+	resp, err := scriptClient.Post(ts.Getenv("SERVER")+"/v1/codes/refresh", "application/json", bytes.NewReader(body))
+	ts.Check(err)
+	defer resp.Body.Close()
+	var r struct {
+		Code       string `json:"code"`
+		Generation int64  `json:"generation"`
+		Status     string `json:"status"`
+	}
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &r) != nil {
+		ts.Fatalf("refresh: %d %s", resp.StatusCode, data)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(r.Code), 0o600))
+	fmt.Fprintf(ts.Stdout(), "generation %d status %s\n", r.Generation, r.Status)
+}
+
+// exitCodes are licentia-verify's exit codes by reason (design.md §5).
+var exitCodes = map[string]int{"malformed": 1, "wrong_type": 1, "wrong_algorithm": 1, "unknown_key": 1,
+	"bad_signature": 1, "expired": 2, "not_yet_valid": 3, "wrong_product": 4, "wrong_sku": 4, "wrong_issuer": 4,
+	"test_code": 4, "revoked": 5, "superseded": 5, "inactive": 5, "clock_rollback": 6}
+
+// cmdVerify checks the code in FILE as the buyer's software does online: keys from $SERVER's JWKS and
+// the signed revocation list from $SERVER. It prints "valid" or "<reason> (exit N)" with licentia-verify's
+// exit code, and fails unless the code is valid.
+func cmdVerify(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: verify FILE")
+	}
+	get := func(path string) []byte {
+		resp, err := scriptClient.Get(ts.Getenv("SERVER") + path)
+		ts.Check(err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		ts.Check(err)
+		return b
+	}
+	kr, err := verifier.ParseKeyring(get("/.well-known/jwks.json"))
+	ts.Check(err)
+	list, err := verifier.ParseRevocations(kr, get("/v1/revocations"))
+	ts.Check(err)
+	_, err = verifier.New(kr, verifier.WithRevocations(list)).Verify(ts.ReadFile(args[0]))
+	if err == nil {
+		fmt.Fprintln(ts.Stdout(), "valid")
+	} else {
+		reason := verifier.Reason(err)
+		fmt.Fprintf(ts.Stdout(), "%s (exit %d)\n", reason, exitCodes[reason])
+	}
+	if (err != nil) != neg {
+		ts.Fatalf("verify: %v", err)
+	}
+}
+
+// cmdHTTP sends METHOD $SERVER+PATH with an optional bearer TOKEN and JSON BODY, and prints
+// "STATUS BODY".
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 4 {
+		ts.Fatalf("usage: http METHOD PATH [TOKEN [BODY]]")
+	}
+	var body io.Reader
+	if len(args) == 4 {
+		body = strings.NewReader(args[3])
+	}
+	req, err := http.NewRequestWithContext(context.Background(), args[0], ts.Getenv("SERVER")+args[1], body)
+	ts.Check(err)
+	if len(args) >= 3 && args[2] != "" {
+		req.Header.Set("Authorization", "Bearer "+args[2])
+	}
+	resp, err := scriptClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	fmt.Fprintf(ts.Stdout(), "%d %s\n", resp.StatusCode, bytes.TrimSpace(data))
+}
+
+// cmdSetenvStdout sets VAR to the previous command's standard output, trimmed.
+func cmdSetenvStdout(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: setenv-stdout VAR")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
+}
+
+// cmdSetenvFile sets VAR to the content of FILE, trimmed.
+func cmdSetenvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: setenv-file VAR FILE")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// TestCodesUsageErrors covers the argument errors run reports before touching any database.
+func TestCodesUsageErrors(t *testing.T) {
+	env := envMap(map[string]string{"LICENTIA_DATA": t.TempDir()})
+	for _, args := range [][]string{
+		{"codes"}, {"codes", "melt"}, {"codes", "list", "--frobnicate"}, {"codes", "list", "extra"},
+		{"codes", "show"}, {"codes", "show", "a", "b"}, {"codes", "reissue", "lic-1"},
+		{"codes", "revoke", "lic-1", "--reason"}, {"codes", "list", "--expiring-within", "soon"},
+		{"codes", "list", "--server", "localhost:1", "--token", "t"},
+		{"codes", "history", "x", "--server", "http://127.0.0.1:1", "--token", "t", "--actor", "eve"},
+		{"tokens"}, {"tokens", "create"}, {"tokens", "create", "bad name"}, {"tokens", "create", "n", "--role", "root"},
+		{"tokens", "revoke"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, env, &stdout, &stderr)
+		var ue *usageError
+		if !errors.As(err, &ue) || exitCode(err) != 2 || strings.Contains(err.Error(), "\n") {
+			t.Errorf("run(%q) = %v (exit %d), want a one-line usage error", args, err, exitCode(err))
+		}
+	}
+}

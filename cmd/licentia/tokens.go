@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/store"
+)
+
+const tokensUsage = `usage: licentia tokens <create|list|revoke> [flags]
+
+  create NAME [--role read|support]   make an admin API token; it is printed once, only its hash is kept
+  list                                 list tokens: id, name, role, created, revoked
+  revoke NAME|ID                       revoke a token; requests with it fail from then on
+
+Roles: read may list and show licenses and read their history; support may also reissue, revoke and
+reveal whole codes. Tokens live in the database (--data, --db), so every server sharing it accepts them.
+
+`
+
+// tokenView is a token as tokens list --json prints it; Token is set only by create.
+type tokenView struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	CreatedAt string `json:"created_at"`
+	RevokedAt string `json:"revoked_at,omitempty"`
+	Token     string `json:"token,omitempty"`
+}
+
+func newTokenView(t *store.Token) tokenView {
+	v := tokenView{ID: t.ID, Name: t.Name, Role: t.Role, CreatedAt: unixUTC(t.CreatedAt)}
+	if t.RevokedAt != 0 {
+		v.RevokedAt = unixUTC(t.RevokedAt)
+	}
+	return v
+}
+
+func unixUTC(s int64) string { return time.Unix(s, 0).UTC().Format(time.RFC3339) }
+
+func runTokens(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, tokensUsage)
+		return &usageError{"tokens: no subcommand given"}
+	}
+	sub := args[0]
+	fs := quietFlagSet("tokens "+sub, tokensUsage, stderr)
+	var d dataFlags
+	d.register(fs.FlagSet, getenv)
+	asJSON := fs.Bool("json", false, "print JSON")
+	role := store.RoleRead
+	want, what := 0, ""
+	switch sub {
+	case "create":
+		fs.StringVar(&role, "role", store.RoleRead, "read or support")
+		want, what = 1, "one token NAME"
+	case "list":
+	case "revoke":
+		want, what = 1, "one token NAME or ID"
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, tokensUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, tokensUsage)
+		return &usageError{fmt.Sprintf("tokens: unknown subcommand %q", sub)}
+	}
+	pos, err := fs.parseArgs(args[1:], want, what)
+	if err != nil {
+		return err
+	}
+	var plain string
+	var tok *store.Token
+	if sub == "create" {
+		// Check the name and role before touching the database.
+		if plain, tok, err = server.NewToken(rand.Reader, pos[0], role); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	st, err := d.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "create":
+		if err := st.CreateToken(ctx, tok); err != nil {
+			return err
+		}
+		if *asJSON {
+			v := newTokenView(tok)
+			v.Token = plain
+			return printJSON(stdout, v)
+		}
+		fmt.Fprintln(stdout, plain)
+		fmt.Fprintf(stderr, "created %s token %q (id %s). It is shown only this once: store it now.\n", tok.Role, tok.Name, tok.ID)
+	case "list":
+		toks, err := st.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		views := make([]tokenView, len(toks))
+		for i, t := range toks {
+			views[i] = newTokenView(t)
+		}
+		if *asJSON {
+			return printJSON(stdout, views)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
+		for _, v := range views {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.ID, v.Name, v.Role, v.CreatedAt, orDash(v.RevokedAt))
+		}
+		return tw.Flush()
+	case "revoke":
+		t, err := st.RevokeToken(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, newTokenView(t))
+		}
+		fmt.Fprintf(stdout, "revoked token %q (id %s)\n", t.Name, t.ID)
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// AdminClient calls a licentia server's admin API with a bearer token. It offers the same operations as
+// Support, so the CLI runs the same way against a local database or a remote server; remotely the server
+// records the token's name as the actor.
+type AdminClient struct {
+	base  *url.URL
+	token string
+	hc    *http.Client
+}
+
+// APIError is an error answer of the admin API: the HTTP status and the body's code and message.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+// Error returns a one-line description.
+func (e *APIError) Error() string {
+	return fmt.Sprintf("server answered %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// NewAdminClient returns a client for the server at baseURL (http or https) using token.
+func NewAdminClient(baseURL, token string) (*AdminClient, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("server URL %q: want http(s)://host[:port]", baseURL)
+	}
+	if token == "" {
+		return nil, errors.New("no admin token: pass --token or set LICENTIA_TOKEN (create one with 'licentia tokens create')")
+	}
+	return &AdminClient{base: u, token: token, hc: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// List returns one page of licenses matching q.
+func (c *AdminClient) List(ctx context.Context, q ListQuery) (*LicensePage, error) {
+	var page LicensePage
+	return &page, c.do(ctx, http.MethodGet, "/admin/v1/licenses?"+q.Values().Encode(), nil, &page)
+}
+
+// Show returns the license ref names; ref may be a whole code, which is sent in the body.
+func (c *AdminClient) Show(ctx context.Context, ref string, reveal bool) (*Detail, error) {
+	var d Detail
+	return &d, c.do(ctx, http.MethodPost, "/admin/v1/lookup", LookupRequest{Ref: ref, Reveal: reveal}, &d)
+}
+
+// History returns the license's events, oldest first.
+func (c *AdminClient) History(ctx context.Context, ref string) (*History, error) {
+	path, err := c.licensePath(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var h History
+	return &h, c.do(ctx, http.MethodGet, path+"/events", nil, &h)
+}
+
+// Reissue asks the server to reissue the license (needs a support token).
+func (c *AdminClient) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+	path, err := c.licensePath(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var ch Change
+	return &ch, c.do(ctx, http.MethodPost, path+"/reissue", req, &ch)
+}
+
+// Revoke asks the server to revoke the license (needs a support token).
+func (c *AdminClient) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+	path, err := c.licensePath(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var ch Change
+	return &ch, c.do(ctx, http.MethodPost, path+"/revoke", req, &ch)
+}
+
+// licensePath returns the URL path of the license ref names. A whole code never goes into a URL: it is
+// first resolved to its license id through POST /admin/v1/lookup.
+func (c *AdminClient) licensePath(ctx context.Context, ref string) (string, error) {
+	if looksLikeCode(ref) {
+		d, err := c.Show(ctx, ref, false)
+		if err != nil {
+			return "", err
+		}
+		if d.License == nil {
+			return "", &APIError{Status: http.StatusNotFound, Code: "not_found", Message: "the code's license is not on this server"}
+		}
+		ref = d.License.ID
+	}
+	return "/admin/v1/licenses/" + url.PathEscape(ref), nil
+}
+
+// do sends one request and decodes a 200 answer into out, or returns an *APIError.
+func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base.String()+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin API: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("admin API: read answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
+			return &APIError{Status: resp.StatusCode, Code: "unexpected", Message: strings.TrimSpace(http.StatusText(resp.StatusCode))}
+		}
+		return &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("admin API: answer is not the expected JSON: %w", err)
+	}
+	return nil
+}

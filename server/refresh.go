@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/licentia/licentia/server/store"
+)
+
+// Rate limits of code refresh (POST /v1/codes/refresh and the buyer page), per fixed window, kept in the
+// database so that every replica enforces the same count.
+const (
+	refreshWindow     = time.Minute
+	refreshPerLicense = 10 // refreshes of one license per window
+	refreshPerAddress = 60 // refreshes from one client address per window, genuine codes or not
+)
+
+// publicAPI serves the unauthenticated code endpoints: refresh, the revocation list and the buyer page.
+type publicAPI struct {
+	s    *Server
+	sup  *Support
+	revs *revocationCache
+	// purged is the window in which expired rate-limit counters were last deleted by this process.
+	purged atomic.Int64
+}
+
+func newPublicAPI(s *Server, sup *Support) *publicAPI {
+	return &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now)}
+}
+
+// RefreshRequest is the body of POST /v1/codes/refresh.
+type RefreshRequest struct {
+	// Code is any genuine code of the license: current, superseded or expired.
+	Code string `json:"code"`
+}
+
+// RefreshResponse is the answer of POST /v1/codes/refresh: the license's current code and what it says.
+// Status is "active", "frozen", "released" or "revoked"; a released or revoked license is answered 200
+// like any other, and its current code says so (it fails every verifier). ExpiresAt is RFC 3339, null for
+// a perpetual license.
+type RefreshResponse struct {
+	Code       string  `json:"code"`
+	Generation int64   `json:"generation"`
+	Status     string  `json:"status"`
+	ExpiresAt  *string `json:"expires_at"`
+}
+
+// handleRefresh serves POST /v1/codes/refresh {"code":"…"}.
+func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	var req RefreshRequest
+	err := decodeJSON(w, r, &req)
+	if err == nil && strings.TrimSpace(req.Code) == "" {
+		err = badRequest(`no code given: send {"code":"<any code of the license>"}`)
+	}
+	var l *store.License
+	if err == nil {
+		l, err = p.refresh(r.Context(), req.Code, clientAddr(r))
+	}
+	if err != nil {
+		p.s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, RefreshResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
+		ExpiresAt: optTime(l.ExpiresAt)})
+}
+
+// refresh returns the current state of the license that code (any genuine, non-test code of it) belongs
+// to, after counting the request against the rate limits of addr and of the license. It returns an error
+// wrapping ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound or a *RateLimitError.
+func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.License, error) {
+	c, proofErr := p.sup.genuine(cleanCode(code))
+	limits := []store.Limit{{Key: "refresh-addr:" + addr, Max: refreshPerAddress}}
+	if proofErr == nil {
+		limits = append(limits, store.Limit{Key: "refresh-license:" + c.LicenseID, Max: refreshPerLicense})
+	}
+	ok, retry, err := p.s.st.Hit(ctx, refreshWindow, limits...)
+	if err != nil {
+		return nil, err
+	}
+	p.purgeLimits(ctx)
+	if !ok {
+		return nil, &RateLimitError{RetryAfter: retry}
+	}
+	if proofErr != nil {
+		return nil, proofErr
+	}
+	l, err := p.s.st.License(ctx, c.LicenseID)
+	if err != nil {
+		return nil, err
+	}
+	if l.OrderID != c.OrderID || c.Generation > l.Generation {
+		// Signed by our keys but not by this database (another deployment sharing keys, or a restore
+		// from an old backup): there is no current code to give.
+		return nil, fmt.Errorf("license %s of this code: %w", c.LicenseID, store.ErrNotFound)
+	}
+	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
+		"generation", l.Generation, "status", l.Status, "code_fp", Fingerprint(l.Code))
+	return l, nil
+}
+
+// purgeLimits deletes expired rate-limit counters once per window per process.
+func (p *publicAPI) purgeLimits(ctx context.Context) {
+	win := p.s.now().Unix() / int64(refreshWindow/time.Second)
+	old := p.purged.Load()
+	if old == win || !p.purged.CompareAndSwap(old, win) {
+		return
+	}
+	if _, err := p.s.st.PurgeRateLimits(ctx); err != nil {
+		p.s.log.WarnContext(ctx, "purge rate limits", "err", err)
+	}
+}
+
+// clientAddr is the client's IP address as the connection shows it. X-Forwarded-For and the like are
+// ignored: anyone can set them, so trusting them needs a trusted proxy in front (not configured).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,204 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licentia/licentia/verifier"
+)
+
+func TestRefresh(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	exp := t0.AddDate(0, 1, 0)
+	old := e.newInstance("lic-1", "O-1", "C-1", "P1", exp)
+	e.newInstance("lic-2", "O-2", "C-2", "P1", exp)
+	e.newInstance("lic-3", "O-3", "C-3", "P1", exp)
+	probe := e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "MOCK", "testFlag": "1"}).License
+	sp := e.support()
+	if _, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
+		t.Fatal(err)
+	}
+	code2 := e.license("lic-2").Code
+	if _, err := sp.Revoke(ctx, "lic-2", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
+		t.Fatal(err)
+	}
+	code3 := e.license("lic-3").Code
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "releaseInstance", "instanceId": "lic-3"}), resultOK)
+	e.advance(60 * 24 * time.Hour) // every code is now expired
+
+	tests := []struct {
+		name, code string
+		status     int
+		errCode    string
+		gen        int64
+		st         string
+	}{
+		{"superseded and expired code", old, 200, "", 2, "active"},
+		{"current code", e.license("lic-1").Code, 200, "", 2, "active"},
+		{"code of a revoked license", code2, 200, "", 2, "revoked"},
+		{"code of a released license", code3, 200, "", 2, "released"},
+		{"test code", probe, 400, "test_code", 0, ""},
+		{"tampered payload", strings.Replace(old, ".", ".x", 1), 400, "invalid_code", 0, ""},
+		{"tampered signature", tamperSignature(old), 400, "invalid_code", 0, ""},
+		{"garbage", "hello", 400, "invalid_code", 0, ""},
+		{"empty", "", 400, "bad_request", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rr, body := e.refreshCode(tt.code, tt.status)
+			if tt.status != 200 {
+				if got := errorCode(t, body); got != tt.errCode {
+					t.Errorf("error code = %s, want %s", got, tt.errCode)
+				}
+				return
+			}
+			l := e.license(e.claims(tt.code).LicenseID)
+			if rr.Code != l.Code || rr.Generation != tt.gen || rr.Status != tt.st || rr.ExpiresAt == nil || *rr.ExpiresAt != rfc3339(exp.Unix()) {
+				t.Errorf("refresh = %+v, want the current code, generation %d, %s, expiring %s", rr, tt.gen, tt.st, rfc3339(exp.Unix()))
+			}
+		})
+	}
+
+	status, body := e.call(http.MethodPost, "/v1/codes/refresh", "", map[string]string{"code": old, "extra": "x"})
+	if status != 400 || errorCode(t, body) != "bad_request" {
+		t.Errorf("refresh with an unknown field = %d %s, want 400 bad_request", status, body)
+	}
+}
+
+// TestRefreshRetiredKey checks that a code signed by a key since retired still proves possession.
+func TestRefreshRetiredKey(t *testing.T) {
+	e := newTestEnv(t)
+	old := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
+	ring, err := e.ring.Rotate(bytes.NewReader(bytes.Repeat([]byte{7}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{KooGalleryKeys: []string{testKey}, Now: e.now}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	srv := New(cfg, e.st, ring, NewIssuer(ring, "licentia", time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	sp := NewSupport(e.st, ring, NewIssuer(ring, "licentia", time.Hour), SupportOptions{Now: e.now})
+	if _, err := sp.Reissue(context.Background(), "lic-1", ChangeRequest{Reason: "rotate", Actor: cliActor("a")}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(ts.URL+"/v1/codes/refresh", "application/json", strings.NewReader(`{"code":"`+old+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("refresh with a retired key's code: status %d, want 200", resp.StatusCode)
+	}
+	newKid, _ := ring.Active()
+	if l := e.license("lic-1"); l.KeyID != newKid || l.Generation != 2 {
+		t.Errorf("reissued with key %s gen %d, want %s gen 2", l.KeyID, l.Generation, newKid)
+	}
+}
+
+func TestRefreshRateLimits(t *testing.T) {
+	e := newTestEnv(t)
+	code := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
+	for i := range refreshPerLicense {
+		if status, body := e.call(http.MethodPost, "/v1/codes/refresh", "", RefreshRequest{Code: code}); status != 200 {
+			t.Fatalf("refresh %d: status %d (%s), want 200", i+1, status, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/v1/codes/refresh", strings.NewReader(`{"code":"`+code+`"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || errorCode(t, body) != "rate_limited" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("refresh past the license limit = %d %s (Retry-After %q), want 429 rate_limited with Retry-After",
+			resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+
+	// The address limit counts garbage too, and holds for every license from that address.
+	other := e.newInstance("lic-2", "O-2", "C-2", "P1", t0.AddDate(1, 0, 0))
+	for range refreshPerAddress - refreshPerLicense - 1 {
+		e.refreshCode("garbage", http.StatusBadRequest)
+	}
+	if _, body := e.refreshCode(other, http.StatusTooManyRequests); errorCode(t, body) != "rate_limited" {
+		t.Errorf("refresh past the address limit: %s, want rate_limited", body)
+	}
+
+	// A new window lifts both limits, and the old counters are purged.
+	e.advance(refreshWindow)
+	e.refreshCode(code, http.StatusOK)
+	n, err := e.st.PurgeRateLimits(context.Background())
+	if err != nil || n != 0 {
+		t.Errorf("PurgeRateLimits() = %d, %v; want 0 (already purged by the new window's first request)", n, err)
+	}
+}
+
+// TestSupersedeFlow is the acceptance flow: reissue → refresh with the old code returns the new one →
+// with the revocation list the old code fails while the new one passes; revoke → both fail.
+func TestSupersedeFlow(t *testing.T) {
+	e := newTestEnv(t)
+	old := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
+	e.newInstance("lic-2", "O-2", "C-2", "P1", t0.AddDate(1, 0, 0))
+	if err := e.verify(old); err != nil {
+		t.Fatalf("verify(first code) err = %v, want nil", err)
+	}
+	support := e.token("alice", "support")
+	var ch Change
+	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/reissue", support, ChangeRequest{Reason: "buyer reinstalled"}, 200, &ch)
+
+	rr, _ := e.refreshCode(old, http.StatusOK)
+	if rr.Generation != 2 || rr.Code == old || rr.Code != e.license("lic-1").Code {
+		t.Fatalf("refresh(old) = gen %d, want the new generation 2 code", rr.Generation)
+	}
+	if err := e.verify(old); !errors.Is(err, verifier.ErrRevoked) {
+		t.Errorf("verify(old code) with the list err = %v, want %v", err, verifier.ErrRevoked)
+	}
+	if err := e.verify(rr.Code); err != nil {
+		t.Errorf("verify(new code) err = %v, want nil", err)
+	}
+	if l := e.revocations(); l.MinGen["lic-1"] != 2 || len(l.MinGen) != 1 || l.IssuedAt != e.now().Unix() {
+		t.Errorf("revocation list = %+v, want only lic-1 → 2, iat now", l)
+	}
+
+	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/revoke", support, ChangeRequest{Reason: "chargeback"}, 200, &ch)
+	for name, code := range map[string]string{"old": old, "reissued": rr.Code} {
+		if err := e.verify(code); !errors.Is(err, verifier.ErrRevoked) {
+			t.Errorf("verify(%s code) after revoke err = %v, want %v", name, err, verifier.ErrRevoked)
+		}
+	}
+	revoked, _ := e.refreshCode(old, http.StatusOK)
+	if revoked.Status != "revoked" || revoked.Generation != 3 {
+		t.Errorf("refresh after revoke = %+v, want status revoked, generation 3", revoked)
+	}
+	if err := e.verify(revoked.Code); !errors.Is(err, verifier.ErrRevoked) {
+		t.Errorf("verify(revoked code) err = %v, want %v", err, verifier.ErrRevoked)
+	}
+	if l := e.revocations(); l.MinGen["lic-1"] != 4 {
+		t.Errorf("min_gen[lic-1] = %d, want 4 (above every issued generation)", l.MinGen["lic-1"])
+	}
+	if err := e.verify(e.license("lic-2").Code); err != nil {
+		t.Errorf("verify(untouched license) err = %v, want nil", err)
+	}
+}
+
+// tamperSignature flips one character in the middle of code's signature.
+func tamperSignature(code string) string {
+	i := strings.LastIndexByte(code, '.') + 20
+	c := byte('A')
+	if code[i] == 'A' {
+		c = 'B'
+	}
+	return code[:i] + string(c) + code[i+1:]
+}

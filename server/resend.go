@@ -1,0 +1,73 @@
+package server
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/licentia/licentia/server/koogallery"
+)
+
+// maxCachedReplies bounds the resend cache (about 1 KiB an entry).
+const maxCachedReplies = 8192
+
+// replyCache keeps the finished answer to a resent create — body bytes and the Body-Sign of every
+// configured key — so a resend costs a signature check and a map lookup instead of a query, a JSON
+// encoding and an HMAC. Entries belong to one database data version (store.DataVersion): any commit, by
+// this process or another, moves the version and empties the cache, so a cached answer is never stale.
+// Where the database has no cheap version (PostgreSQL) nothing is cached.
+type replyCache struct {
+	mu      sync.RWMutex
+	version int64
+	entries map[orderKey]*cachedReply
+}
+
+type orderKey struct{ order, line string }
+
+type cachedReply struct {
+	body []byte
+	sigs []string // Body-Sign header value per configured access key
+}
+
+// get returns the cached answer for k if it belongs to version, which the caller has just read. A
+// different version empties the cache.
+func (c *replyCache) get(k orderKey, version int64) *cachedReply {
+	c.mu.RLock()
+	if c.version == version {
+		r := c.entries[k]
+		c.mu.RUnlock()
+		return r
+	}
+	c.mu.RUnlock()
+	c.mu.Lock()
+	if c.version != version {
+		c.version, c.entries = version, make(map[orderKey]*cachedReply)
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// put caches r for k if the cache still belongs to version, read before the answer was.
+func (c *replyCache) put(k orderKey, version int64, r *cachedReply) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version || c.entries == nil {
+		return
+	}
+	if len(c.entries) >= maxCachedReplies {
+		for old := range c.entries { // evict an arbitrary entry
+			delete(c.entries, old)
+			break
+		}
+	}
+	c.entries[k] = r
+}
+
+// successReply builds the finished success answer for a, signed with every key.
+func successReply(keys []string, a answer) *cachedReply {
+	body, _ := json.Marshal(reply{ResultCode: resultOK, ResultMsg: msgSuccess, InstanceID: a.instanceID, License: a.license})
+	r := &cachedReply{body: body, sigs: make([]string, len(keys))}
+	for i, k := range keys {
+		r.sigs[i] = koogallery.BodySign(k, body)
+	}
+	return r
+}

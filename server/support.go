@@ -1,0 +1,383 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
+)
+
+// Actor is who asked for a support operation, as the audit log records it.
+type Actor struct {
+	// Source is store.SourceCLI (local CLI) or store.SourceAdmin (admin API).
+	Source string
+	// Name is the admin token's name, or the local CLI's --actor or OS user.
+	Name string
+	// RequestID ties the event to the request (or CLI run) that made it.
+	RequestID string
+}
+
+// ErrNoSigner means a change was asked of a Support that has no signing key.
+var ErrNoSigner = errors.New("no signing key: reissue and revoke need the key ring (<data>/keys) or --server")
+
+// maxReason caps the length of a reason, in characters.
+const maxReason = 500
+
+// Support is the support desk: find, list, show, reissue, revoke and history, shared by the admin API
+// and the local CLI so that both run the same code against the same store. It is safe for concurrent use.
+type Support struct {
+	st      *store.Store
+	is      *Issuer
+	kr      *verifier.Keyring
+	now     func() time.Time
+	inherit bool
+	issued  func(action string)
+}
+
+// SupportOptions tune NewSupport.
+type SupportOptions struct {
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// InheritIssuer signs each new generation with the issuer name and grace of the license's current
+	// code instead of is's, so a CLI run without the server's --issuer and --grace cannot change them.
+	InheritIssuer bool
+	// Issued is called with the action after each code a support operation signs (metrics).
+	Issued func(action string)
+}
+
+// NewSupport returns the support desk over st. is signs new generations; ring (active and retired keys)
+// checks presented codes. Without a ring (nil ring and is), listing, showing and history work, presented
+// codes are never genuine, and reissue and revoke fail with ErrNoSigner.
+func NewSupport(st *store.Store, ring *keys.Ring, is *Issuer, opt SupportOptions) *Support {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Issued == nil {
+		opt.Issued = func(string) {}
+	}
+	return &Support{st: st, is: is, kr: keyringOf(ring), now: opt.Now, inherit: opt.InheritIssuer, issued: opt.Issued}
+}
+
+// keyringOf returns the public keys of ring as a verifier key ring; nil (which trusts nothing) when the
+// ring has no key.
+func keyringOf(ring *keys.Ring) *verifier.Keyring {
+	if ring == nil {
+		return nil
+	}
+	var pubs []ed25519.PublicKey
+	for _, k := range ring.Keys() {
+		pubs = append(pubs, k.Public)
+	}
+	kr, err := verifier.NewKeyring(pubs...)
+	if err != nil {
+		return nil
+	}
+	return kr
+}
+
+// List returns one page of the licenses matching q, ordered by id. Its errors are *RequestError for a
+// bad query.
+func (sp *Support) List(ctx context.Context, q ListQuery) (*LicensePage, error) {
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	after, _ := decodeCursor(q.Cursor)
+	if q.Limit == 0 {
+		q.Limit = defaultPageSize
+	}
+	f := store.Filter{OrderID: q.Order, CustomerID: q.Customer, ProductID: q.Product, Status: q.Status,
+		After: after, Limit: q.Limit + 1}
+	if q.ExpiringWithin > 0 {
+		f.ExpiresBefore = sp.now().Add(q.ExpiringWithin).Unix()
+	}
+	ls, err := sp.st.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &LicensePage{Licenses: []LicenseView{}}
+	if len(ls) > q.Limit {
+		ls = ls[:q.Limit]
+		page.NextCursor = encodeCursor(ls[len(ls)-1].ID)
+	}
+	for _, l := range ls {
+		page.Licenses = append(page.Licenses, NewLicenseView(l, false))
+	}
+	return page, nil
+}
+
+// Show returns the license ref names, with the claims of its current code; see find for what ref may be.
+// When ref is a whole code it also says what that code is, even when its license is unknown here.
+// reveal includes the whole current code. It returns an error wrapping store.ErrNotFound, ErrAmbiguous
+// or ErrInvalidCode (a code-shaped ref that does not even decode).
+func (sp *Support) Show(ctx context.Context, ref string, reveal bool) (*Detail, error) {
+	ref = strings.TrimSpace(ref)
+	if looksLikeCode(ref) {
+		return sp.showCode(ctx, ref, reveal)
+	}
+	l, err := sp.find(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return sp.detail(l, reveal), nil
+}
+
+func (sp *Support) detail(l *store.License, reveal bool) *Detail {
+	v := NewLicenseView(l, reveal)
+	d := &Detail{License: &v}
+	if c, err := decodeClaims(l.Code); err == nil {
+		d.Claims = c
+	}
+	return d
+}
+
+// showCode describes the pasted code and its license.
+func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Detail, error) {
+	code = cleanCode(code)
+	c, err := decodeClaims(code)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidCode, err)
+	}
+	cv := &CodeView{Fingerprint: Fingerprint(code), Claims: c}
+	res, verr := verifier.New(sp.kr, verifier.WithTime(sp.now)).Check(code)
+	cv.Verdict = verifier.Reason(verr)
+	var ce *verifier.CodeError
+	switch {
+	case verr == nil:
+		cv.Genuine, cv.KeyID = true, res.KeyID
+	case errors.As(verr, &ce):
+		cv.Genuine, cv.KeyID = ce.Claims != nil, ce.KeyID
+	}
+	l, err := sp.st.License(ctx, c.LicenseID)
+	if errors.Is(err, store.ErrNotFound) {
+		return &Detail{Presented: cv}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := sp.detail(l, reveal)
+	cv.Current = code == l.Code
+	cv.Superseded = c.Generation < l.Generation
+	d.Presented = cv
+	return d, nil
+}
+
+// History returns every event of the license ref names (see find), oldest first.
+func (sp *Support) History(ctx context.Context, ref string) (*History, error) {
+	l, err := sp.find(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := sp.st.Events(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	h := &History{LicenseID: l.ID, Events: make([]EventView, len(evs))}
+	for i := range evs {
+		h.Events[i] = newEventView(&evs[i])
+	}
+	return h, nil
+}
+
+// Reissue signs a new generation of the license ref names with the same entitlement (status, expiry,
+// product, quantity), which supersedes every older code of it, and records the audit event. It returns an
+// error wrapping ErrLicenseRevoked or ErrLicenseReleased for a license that cannot be reissued, a
+// *RequestError for a missing reason, and the errors of find.
+func (sp *Support) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+	return sp.change(ctx, ref, req, "reissue", func(cur *store.License) (*store.License, error) {
+		switch cur.Status {
+		case verifier.StatusRevoked:
+			return nil, ErrLicenseRevoked
+		case verifier.StatusReleased:
+			return nil, ErrLicenseReleased
+		}
+		next := *cur
+		return &next, nil
+	})
+}
+
+// Revoke makes the license ref names revoked, for good: a new generation with status "revoked", which
+// the revocation list and the code itself make fail everywhere, and the audit event. Revoking a revoked
+// license changes nothing and records nothing. Its errors are those of Reissue, less the status ones.
+func (sp *Support) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+	return sp.change(ctx, ref, req, "revoke", func(cur *store.License) (*store.License, error) {
+		if cur.Status == verifier.StatusRevoked {
+			return nil, nil
+		}
+		next := *cur
+		next.Status = verifier.StatusRevoked
+		return &next, nil
+	})
+}
+
+// change runs a support operation through store.Apply, so it serialises with marketplace callbacks:
+// propose returns the next state (nil: nothing to do), which change signs as the next generation.
+func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, action string,
+	propose func(cur *store.License) (*store.License, error)) (*Change, error) {
+	reason, err := checkReason(req.Reason)
+	if err != nil {
+		return nil, err
+	}
+	if sp.is == nil {
+		return nil, ErrNoSigner
+	}
+	l, err := sp.find(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var prev int64
+	var changed bool
+	out, err := sp.st.Apply(ctx, l.ID, "", func(cur *store.License) (*store.License, *store.Event, error) {
+		prev, changed = cur.Generation, false
+		next, err := propose(cur)
+		if err != nil || next == nil {
+			return nil, nil, err
+		}
+		next.Generation = cur.Generation + 1
+		next.ChangedAt = sp.now().Unix()
+		if err := sp.issuerFor(cur).Sign(next); err != nil {
+			return nil, nil, err
+		}
+		changed = true
+		ev := &store.Event{
+			At: next.ChangedAt, Source: req.Actor.Source, Actor: req.Actor.Name, Action: action, Reason: reason,
+			RequestID: req.Actor.RequestID, BeforeStatus: cur.Status, AfterStatus: next.Status,
+			BeforeExpires: cur.ExpiresAt, AfterExpires: next.ExpiresAt, Generation: next.Generation,
+		}
+		return next, ev, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		sp.issued(action)
+	}
+	return &Change{License: NewLicenseView(out, req.Reveal), Changed: changed, PreviousGeneration: prev}, nil
+}
+
+// issuerFor returns the issuer that signs cur's next generation.
+func (sp *Support) issuerFor(cur *store.License) *Issuer {
+	if !sp.inherit {
+		return sp.is
+	}
+	c, err := decodeClaims(cur.Code)
+	if err != nil || c.Issuer == "" {
+		return sp.is
+	}
+	return &Issuer{name: c.Issuer, grace: c.Grace, kid: sp.is.kid, signer: sp.is.signer}
+}
+
+func checkReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", badRequest("a reason is required (it goes into the audit log)")
+	case !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxReason:
+		return "", badRequest("the reason must be valid UTF-8 of at most %d characters", maxReason)
+	}
+	return reason, nil
+}
+
+// find resolves a reference to one license: a license id, a bound marketplace code, a genuine code of
+// the license, or an order or customer id that names exactly one license. It returns an error wrapping
+// store.ErrNotFound, ErrAmbiguous (an order or customer with several licenses) or ErrInvalidCode.
+func (sp *Support) find(ctx context.Context, ref string) (*store.License, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, badRequest("no license id, order id or code given")
+	}
+	if looksLikeCode(ref) {
+		c, err := sp.genuine(cleanCode(ref))
+		if err != nil {
+			return nil, err
+		}
+		ref = c.LicenseID
+	}
+	l, err := sp.st.License(ctx, ref)
+	if !errors.Is(err, store.ErrNotFound) {
+		return l, err
+	}
+	for _, f := range []store.Filter{{OrderID: ref, Limit: 6}, {CustomerID: ref, Limit: 6}} {
+		ls, err := sp.st.List(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		switch len(ls) {
+		case 0:
+			continue
+		case 1:
+			return ls[0], nil
+		default:
+			ids := make([]string, 0, len(ls))
+			for _, l := range ls[:min(len(ls), 5)] {
+				ids = append(ids, l.ID)
+			}
+			if len(ls) > 5 {
+				ids = append(ids, "…")
+			}
+			return nil, fmt.Errorf("%q: %w (%s); name one by its license id", ref, ErrAmbiguous, strings.Join(ids, ", "))
+		}
+	}
+	return nil, fmt.Errorf("no license, order or customer %q: %w", ref, store.ErrNotFound)
+}
+
+// genuine checks that code is an authorization code signed by a key of the ring (active or retired),
+// whatever its expiry, generation or status, and returns its claims. Test codes are refused with an
+// error wrapping verifier.ErrTestCode; anything else not genuine with one wrapping ErrInvalidCode.
+func (sp *Support) genuine(code string) (*verifier.Claims, error) {
+	c, err := verifier.New(sp.kr, verifier.WithTime(sp.now)).Verify(code)
+	if err != nil {
+		var ce *verifier.CodeError
+		if !errors.As(err, &ce) || ce.Claims == nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCode, err)
+		}
+		c = ce.Claims // authentic, but expired, superseded, frozen, ...: still proof of possession
+	}
+	if c.Test {
+		return nil, fmt.Errorf("license %s: %w", c.LicenseID, verifier.ErrTestCode)
+	}
+	return c, nil
+}
+
+// looksLikeCode reports whether ref has the shape of a compact JWS (three base64url parts, the first
+// decoding to a JSON object), so that it is treated as a pasted code rather than an id.
+func looksLikeCode(ref string) bool {
+	ref = cleanCode(ref)
+	parts := strings.Split(ref, ".")
+	if len(parts) != 3 || len(parts[0]) < 8 || len(parts[1]) == 0 {
+		return false
+	}
+	h, err := base64.RawURLEncoding.DecodeString(parts[0])
+	return err == nil && len(h) > 0 && h[0] == '{'
+}
+
+// cleanCode removes the white space and line breaks a pasted code may carry.
+func cleanCode(code string) string {
+	return strings.Join(strings.Fields(code), "")
+}
+
+// decodeClaims decodes the claims of code without checking its signature: for codes read from the
+// database, and for showing a pasted code next to the verdict on it.
+func decodeClaims(code string) (*verifier.Claims, error) {
+	parts := strings.Split(code, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("want three dot-separated parts")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, errors.New("payload is not base64url")
+	}
+	var c verifier.Claims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, errors.New("payload is not a claims object")
+	}
+	return &c, nil
+}
