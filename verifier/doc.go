@@ -143,4 +143,13 @@
 //
 // ParseKeyring takes one or more PEM "PUBLIC KEY" (PKIX) blocks, or a JWKS document of OKP/Ed25519 keys
 // as served at /.well-known/jwks.json. Key material with a private part is refused.
+//
+// # Online refresh
+//
+// Software that is online some of the time can trade the code it has for the license's current one
+// (after a renewal or a reissue) with Client.Refresh, which calls POST /v1/codes/refresh, and fetch the
+// signed revocation list with Client.Revocations (GET /v1/revocations). Neither is trusted as fetched:
+// the new code goes through Verify, and the list is checked with the local key ring. When the server
+// cannot be reached (ErrOnline), check the code already held, offline; `licentia-verify --refresh URL`
+// does exactly this.
 package verifier

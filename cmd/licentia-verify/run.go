@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ const maxInput = 1 << 20
 type config struct {
 	keys, product, sku, issuer string
 	revocations, state         string
+	refresh, save              string
 	allowTest, json            bool
 	at                         time.Time
 	code                       string // "-" for standard input
@@ -50,7 +52,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "licentia-verify:", err)
 		return exitUsage
 	}
-	v, code, err := cfg.load(stdin)
+	v, code, refreshed, err := cfg.load(ctx, stdin, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "licentia-verify:", err)
 		if cfg.json {
@@ -60,6 +62,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	r, err := v.Check(code)
 	rep := newReport(code, r, err)
+	rep.Refreshed = refreshed
+	if refreshed && err == nil && cfg.save != "" {
+		if werr := writeFileAtomic(cfg.save, []byte(code+"\n")); werr != nil {
+			fmt.Fprintln(stderr, "licentia-verify: save the refreshed code:", werr)
+			return exitNoInput
+		}
+	}
 	if cfg.json {
 		writeJSON(stdout, rep)
 		if err != nil {
@@ -82,12 +91,14 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.issuer, "issuer", "", "accept only this issuer `ISS`")
 	fs.StringVar(&cfg.revocations, "revocations", "", "signed revocation list `FILE` (from GET /v1/revocations)")
 	fs.StringVar(&cfg.state, "state", "", "state `FILE` remembering trusted time and generations (created if missing)")
+	fs.StringVar(&cfg.refresh, "refresh", "", "licentia server `URL`: fetch the current code and the revocation list first; offline check when unreachable")
+	fs.StringVar(&cfg.save, "save", "", "with --refresh: write the refreshed code, when valid, to `FILE` (mode 0600)")
 	fs.BoolVar(&cfg.allowTest, "allow-test", false, "accept codes issued to marketplace test calls")
 	at := fs.String("at", "", "judge the code at this `RFC3339` time instead of now (audits)")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: licentia-verify --keys FILE [--product ID] [--sku CODE] [--issuer ISS] [--revocations FILE]\n"+
-			"                       [--state FILE] [--allow-test] [--at RFC3339] [--json] [CODE | -]")
+			"                       [--state FILE] [--refresh URL [--save FILE]] [--allow-test] [--at RFC3339] [--json] [CODE | -]")
 		fs.PrintDefaults()
 	}
 	var pos []string
@@ -106,6 +117,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		return nil, errors.New("--keys is required")
 	case len(pos) > 1:
 		return nil, fmt.Errorf("want one code argument, got %d", len(pos))
+	case cfg.save != "" && cfg.refresh == "":
+		return nil, errors.New("--save goes with --refresh")
 	case len(pos) == 1:
 		cfg.code = pos[0]
 	default:
@@ -121,16 +134,62 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	return cfg, nil
 }
 
-// load reads the keys, revocation list, state and code, and builds the verifier.
-func (cfg *config) load(stdin io.Reader) (*verifier.Verifier, string, error) {
+// load reads the keys, revocation list, state and code, and builds the verifier. With --refresh it first
+// asks the server for the current code and revocation list; whatever it cannot fetch it takes from the
+// command line and files instead, and says so on stderr. refreshed reports whether the code came from
+// the server.
+func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) (v *verifier.Verifier, code string, refreshed bool, err error) {
 	data, err := os.ReadFile(cfg.keys)
 	if err != nil {
-		return nil, "", fmt.Errorf("read keys: %w", err)
+		return nil, "", false, fmt.Errorf("read keys: %w", err)
 	}
 	kr, err := verifier.ParseKeyring(data)
 	if err != nil {
-		return nil, "", fmt.Errorf("keys %s: %w", cfg.keys, err)
+		return nil, "", false, fmt.Errorf("keys %s: %w", cfg.keys, err)
 	}
+	if code, err = cfg.readCode(stdin); err != nil {
+		return nil, "", false, err
+	}
+	opts := cfg.options()
+	var revs *verifier.RevocationList
+	if cfg.refresh != "" {
+		code, revs, refreshed = cfg.online(ctx, kr, code, stderr)
+	}
+	if revs == nil && cfg.revocations != "" {
+		data, err := os.ReadFile(cfg.revocations)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("read revocation list: %w", err)
+		}
+		if revs, err = verifier.ParseRevocations(kr, data); err != nil {
+			return nil, "", false, fmt.Errorf("%s: %w", cfg.revocations, err)
+		}
+	}
+	if revs != nil {
+		opts = append(opts, verifier.WithRevocations(revs))
+	}
+	if cfg.state != "" {
+		st, err := verifier.OpenState(cfg.state)
+		if err != nil {
+			return nil, "", false, err
+		}
+		opts = append(opts, verifier.WithState(st))
+	}
+	return verifier.New(kr, opts...), code, refreshed, nil
+}
+
+func (cfg *config) readCode(stdin io.Reader) (string, error) {
+	if cfg.code != "-" {
+		return cfg.code, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, maxInput))
+	if err != nil {
+		return "", fmt.Errorf("read code: %w", err)
+	}
+	return string(b), nil
+}
+
+// options returns the verifier options the flags ask for, apart from revocations and state.
+func (cfg *config) options() []verifier.Option {
 	opts := []verifier.Option{verifier.WithIssuer(cfg.issuer)}
 	if cfg.product != "" {
 		opts = append(opts, verifier.WithProduct(cfg.product))
@@ -145,33 +204,53 @@ func (cfg *config) load(stdin io.Reader) (*verifier.Verifier, string, error) {
 		at := cfg.at
 		opts = append(opts, verifier.WithTime(func() time.Time { return at }))
 	}
+	return opts
+}
+
+// online fetches the current code and the revocation list from the --refresh server. What it cannot
+// fetch stays as it was (code) or nil (the list), with a note on stderr. A fetched list replaces the
+// --revocations file, so the next offline check has it.
+func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, code string, stderr io.Writer) (string, *verifier.RevocationList, bool) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	cl := &verifier.Client{BaseURL: cfg.refresh}
+	refreshed := false
+	if current, err := cl.Refresh(ctx, code); err != nil {
+		fmt.Fprintln(stderr, "licentia-verify: checking offline:", err)
+	} else {
+		code, refreshed = current, true
+	}
+	revs, data, err := cl.Revocations(ctx, kr)
+	if err != nil {
+		fmt.Fprintln(stderr, "licentia-verify: revocation list not fetched:", err)
+		return code, nil, refreshed
+	}
 	if cfg.revocations != "" {
-		data, err := os.ReadFile(cfg.revocations)
-		if err != nil {
-			return nil, "", fmt.Errorf("read revocation list: %w", err)
+		if err := writeFileAtomic(cfg.revocations, data); err != nil {
+			fmt.Fprintln(stderr, "licentia-verify: keep the revocation list:", err)
 		}
-		l, err := verifier.ParseRevocations(kr, data)
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", cfg.revocations, err)
-		}
-		opts = append(opts, verifier.WithRevocations(l))
 	}
-	if cfg.state != "" {
-		st, err := verifier.OpenState(cfg.state)
-		if err != nil {
-			return nil, "", err
-		}
-		opts = append(opts, verifier.WithState(st))
+	return code, revs, refreshed
+}
+
+// writeFileAtomic replaces path with data, mode 0600, through a temporary file and a rename.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".licentia-verify-*")
+	if err != nil {
+		return err
 	}
-	code := cfg.code
-	if code == "-" {
-		b, err := io.ReadAll(io.LimitReader(stdin, maxInput))
-		if err != nil {
-			return nil, "", fmt.Errorf("read code: %w", err)
-		}
-		code = string(b)
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
 	}
-	return verifier.New(kr, opts...), code, nil
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	return err
 }
 
 // exitStatus maps a verification error to the exit status of design.md §5. It is the command's only
@@ -212,6 +291,8 @@ type report struct {
 	InGrace     bool    `json:"in_grace"`
 	KeyID       string  `json:"key_id"`
 	Fingerprint string  `json:"fingerprint"`
+	// Refreshed is true when --refresh fetched the code checked from the server.
+	Refreshed bool `json:"refreshed"`
 }
 
 // newReport describes the outcome of Check. For a rejected code whose signature verified it still names
