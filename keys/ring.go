@@ -198,7 +198,7 @@ func addKey(dir string, rand io.Reader) (string, error) {
 	if err := WriteFileExclusive(filepath.Join(dir, kid+keySuffix), data); err != nil {
 		return "", err
 	}
-	if err := writeAtomic(filepath.Join(dir, activeFile), []byte(kid+"\n")); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, activeFile), []byte(kid+"\n")); err != nil {
 		return "", err
 	}
 	return kid, nil
@@ -225,8 +225,9 @@ func WriteFileExclusive(path string, data []byte) error {
 	return f.Close()
 }
 
-// writeAtomic replaces path with data (mode 0600) through a synced temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
+// WriteFileAtomic replaces path with data (mode 0600) through a synced temporary file in the same
+// directory and a rename, so a reader sees the old content or the new, never a mix.
+func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)

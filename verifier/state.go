@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/licentia/licentia/keys"
 )
 
 // StateFormat is the "format" member of every state file; a file without it is not a licentia state
@@ -149,32 +151,14 @@ func (s *State) observe(c *Claims, l *RevocationList, now, tolerance int64) (int
 	return prevMin, nil
 }
 
-// write replaces the file with the current state through a synced temporary file and a rename (mode
-// 0600). The caller holds s.mu.
+// write replaces the file with the current state, atomically (mode 0600). The caller holds s.mu.
 func (s *State) write() error {
 	data, err := json.Marshal(stateFile{Format: StateFormat, Seen: s.seen, MinGen: s.minGen})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrState, err)
 	}
 	data = append(data, '\n')
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrState, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err = tmp.Chmod(0o600); err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), s.path)
-	}
-	if err != nil {
+	if err := keys.WriteFileAtomic(s.path, data); err != nil {
 		return fmt.Errorf("%w: %w", ErrState, err)
 	}
 	s.written = s.seen

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	rep := newReport(code, r, err)
 	rep.Refreshed = refreshed
 	if refreshed && err == nil && cfg.save != "" {
-		if werr := writeFileAtomic(cfg.save, []byte(code+"\n")); werr != nil {
+		if werr := keys.WriteFileAtomic(cfg.save, []byte(code+"\n")); werr != nil {
 			fmt.Fprintln(stderr, "licentia-verify: save the refreshed code:", werr)
 			return exitNoInput
 		}
@@ -226,32 +226,13 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, code string
 		return code, nil, refreshed
 	}
 	if cfg.revocations != "" {
-		if err := writeFileAtomic(cfg.revocations, data); err != nil {
+		if err := keys.WriteFileAtomic(cfg.revocations, data); err != nil {
 			fmt.Fprintln(stderr, "licentia-verify: keep the revocation list:", err)
 		}
 	}
 	return code, revs, refreshed
 }
 
-// writeFileAtomic replaces path with data, mode 0600, through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".licentia-verify-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	return err
-}
 
 // exitStatus maps a verification error to the exit status of design.md §5. It is the command's only
 // error-to-status table.
