@@ -49,6 +49,7 @@ commands:
   keys      manage the signing key ring: init, list, rotate, public
   codes     support: list, show, reissue, revoke and history of licenses (locally or via --server)
   tokens    admin API tokens: create, list, revoke
+  simulate  play KooGallery against a seller URL: the pre-registration self-test
   loadgen   drive bounded, signed load at a server on this machine
 
 Run 'licentia <command> -h' for the flags of a command.
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCodes(ctx, rest, getenv, stdout, stderr)
 	case "tokens":
 		return runTokens(ctx, rest, getenv, stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, rest, getenv, stdout, stderr)
 	case "loadgen":
 		return runLoadgen(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":

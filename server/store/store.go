@@ -147,7 +147,7 @@ func SQLiteDSN(path, synchronous string) (string, error) {
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")
 	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "5000")
+	q.Set("_busy_timeout", "2000")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", synchronous)
 	return "file:" + path + "?" + q.Encode(), nil

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
+)
+
+// rigKey is the access key of the fuzz and bad-input rigs.
+const rigKey = "rig-access-key"
+
+// rigNow is the rigs' fixed clock.
+var rigNow = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// rig is a real Server over a temp SQLite file, driven through its handler without a network, with a
+// second read-only connection that counts what is stored.
+type rig struct {
+	srv *Server
+	st  *store.Store
+	db  *sql.DB
+	kr  *verifier.Keyring
+	seq int
+}
+
+func newRig(tb testing.TB) *rig {
+	tb.Helper()
+	dir := tb.TempDir()
+	path := filepath.Join(dir, "db.sqlite")
+	now := func() time.Time { return rigNow }
+	st, err := store.Open(context.Background(), path, store.Options{Synchronous: "NORMAL", Now: now})
+	if err != nil {
+		tb.Fatalf("store.Open() err = %v", err)
+	}
+	ring, _, err := keys.InitRing(filepath.Join(dir, "keys"), bytes.NewReader(make([]byte, 32)))
+	if err != nil {
+		tb.Fatalf("InitRing() err = %v", err)
+	}
+	pem, err := ring.PublicPEM()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kr, err := verifier.ParseKeyring(pem)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := Config{KooGalleryKeys: []string{rigKey}, Now: now}
+	if err := cfg.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close(); st.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &rig{srv: New(cfg, st, ring, NewIssuer(ring, "licentia", 0), log), st: st, db: db, kr: kr}
+}
+
+// rigCounts is what the database holds: licenses, audit events, nonces and the sum of generations.
+type rigCounts struct{ licenses, events, nonces, gens int64 }
+
+func (r *rig) counts(tb testing.TB) rigCounts {
+	tb.Helper()
+	var c rigCounts
+	err := r.db.QueryRow(`SELECT (SELECT COUNT(*) FROM licenses), (SELECT COUNT(*) FROM events),
+		(SELECT COUNT(*) FROM nonces), (SELECT COALESCE(SUM(generation), 0) FROM licenses)`).
+		Scan(&c.licenses, &c.events, &c.nonces, &c.gens)
+	if err != nil {
+		tb.Fatalf("count rows: %v", err)
+	}
+	return c
+}
+
+// answer is a decoded marketplace answer.
+type answerBody struct {
+	ResultCode string `json:"resultCode"`
+	ResultMsg  string `json:"resultMsg"`
+	InstanceID string `json:"instanceId"`
+	License    string `json:"license"`
+}
+
+// do serves req and checks the form every marketplace answer must have: HTTP 200, a JSON body with a
+// six-digit result code, a Body-Sign over the exact bytes with the access key.
+func (r *rig) do(tb testing.TB, req *http.Request) answerBody {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	r.srv.Handler().ServeHTTP(rec, req)
+	body := rec.Body.Bytes()
+	if rec.Code != http.StatusOK {
+		tb.Fatalf("HTTP status = %d, want 200 (body %q)", rec.Code, body)
+	}
+	if err := koogallery.VerifyBodySign(rigKey, body, rec.Header().Get("Body-Sign")); err != nil {
+		tb.Fatalf("Body-Sign of %q: %v", body, err)
+	}
+	var a answerBody
+	if err := json.Unmarshal(body, &a); err != nil || len(a.ResultCode) != 6 {
+		tb.Fatalf("answer %q: resultCode %q, err %v; want JSON with a six-digit resultCode", body, a.ResultCode, err)
+	}
+	return a
+}
+
+// getRequest returns a GET of the callback path with the raw query string q, which may be anything.
+func getRequest(q string) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, "/koogallery/license", nil)
+	req.URL.RawQuery = q
+	return req
+}
+
+// postRequest returns a POST of body to the callback path with the given URL parameters.
+func postRequest(q url.Values, body []byte, contentType string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/koogallery/license?"+q.Encode(), bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req
+}
+
+// signQuery replaces the authToken of the query q with a valid one; it reports false when q cannot be
+// parsed as the server would.
+func signQuery(q string) (string, bool) {
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return q, false
+	}
+	v.Del("authToken")
+	v.Set("authToken", koogallery.AuthToken(rigKey, v))
+	return v.Encode(), true
+}
+
+// FuzzCallbackGET sends arbitrary query strings, signed or not, through the real License 1.0 handler:
+// it never panics (which the recoverer would answer 000005), always answers in the marketplace's form,
+// and writes nothing and accepts nothing unless the authToken holds.
+func FuzzCallbackGET(f *testing.F) {
+	seeds := []string{
+		"activity=getLicense&businessId=b1&customerId=c&orderId=O1&productId=P&timeStamp=20260301080000000",
+		"activity=getLicense&businessId=b2&customerId=c&customerName=%E5%BC%A0%E4%B8%89&orderId=O2&productId=P" +
+			"&expireTime=20300101000000&amount=3&periodType=year&timeStamp=20260301080000000",
+		"activity=refreshLicense&instanceId=b1&orderId=R1&expireTime=20310101000000&timeStamp=20260301080000000",
+		"activity=expireLicense&instanceId=b1&orderId=O1&timeStamp=20260301080000000",
+		"activity=releaseLicense&instanceId=b1&orderId=O1&timeStamp=20260301080000000&testFlag=1",
+		"activity=getLicense&orderId=O1&orderId=O2&timeStamp=1", "authToken=a+b&timeStamp=x", "%zz=1", ";;&&==", "",
+	}
+	for _, s := range seeds {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	r := newRig(f)
+	f.Fuzz(func(t *testing.T, q string, sign bool) {
+		if sign {
+			q, _ = signQuery(q)
+		}
+		v, err := url.ParseQuery(q)
+		_, authErr := koogallery.VerifyAuthToken([]string{rigKey}, v)
+		holds := err == nil && authErr == nil
+		before := r.counts(t)
+		a := r.do(t, getRequest(q))
+		checkFuzzAnswer(t, r, a, holds, before)
+	})
+}
+
+// FuzzCallbackPOST sends arbitrary bodies and nonces, signed or with an arbitrary signature, through the
+// real POST handler, with the same invariants as FuzzCallbackGET.
+func FuzzCallbackPOST(f *testing.F) {
+	seeds := []string{
+		`{"activity":"newInstance","businessId":"b1","orderId":"O1","orderLineId":"L1","expireTime":"20300101000000"}`,
+		`{"activity":"refreshLicenseCode","expireTime":"20310101000000","license":"b1","orderId":"R1","orderLineId":"R1-1","scene":"RENEWAL"}`,
+		`{"activity":"updateLicenseCodeStatus","license":"b1","status":"FREEZE"}`,
+		`{"activity":"releaseLicenseCode","license":"b1","testFlag":"1"}`,
+		`{"activity":"newInstance","orderId":12,"amount":1.5e3,"x":null,"y":true}`,
+		`{"activity":"newInstance","orderId":{"a":1}}`, `[1,2]`, `{"a":"\ud800"}`, `{"a":"b"} trailing`, "", "\xff\xfe",
+	}
+	for i, s := range seeds {
+		f.Add([]byte(s), "N"+strconv.Itoa(i), "", true)
+		f.Add([]byte(s), "N"+strconv.Itoa(i), "00ff", false)
+	}
+	r := newRig(f)
+	f.Fuzz(func(t *testing.T, body []byte, nonce, sig string, sign bool) {
+		ts := strconv.FormatInt(rigNow.UnixMilli(), 10)
+		if sign {
+			sig = koogallery.Signature(rigKey, nonce, ts, body)
+		}
+		_, err := koogallery.VerifySignature([]string{rigKey}, nonce, ts, sig, body)
+		holds := err == nil
+		q := url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {sig}}
+		before := r.counts(t)
+		a := r.do(t, postRequest(q, body, "application/json"))
+		checkFuzzAnswer(t, r, a, holds, before)
+	})
+}
+
+func checkFuzzAnswer(t *testing.T, r *rig, a answerBody, holds bool, before rigCounts) {
+	t.Helper()
+	if a.ResultCode == resultInternal {
+		t.Fatalf("resultCode %s (%s): an internal error or a panic", a.ResultCode, a.ResultMsg)
+	}
+	if holds {
+		return
+	}
+	if a.ResultCode == resultOK {
+		t.Fatalf("resultCode 000000 for a request whose signature does not hold")
+	}
+	if after := r.counts(t); after != before {
+		t.Fatalf("database changed by a request whose signature does not hold: %+v → %+v", before, after)
+	}
+}

@@ -1,0 +1,35 @@
+// Package simulator plays Huawei Cloud KooGallery (华为云云商店) against a seller's license server, so a
+// seller can check a deployment before registering its production URL in the seller console, and so
+// licentia's own tests can drive it end to end. It works against any seller that implements the
+// marketplace's production interface for License products, not only licentia.
+//
+// The simulator signs requests the way the marketplace does — authToken for License 1.0 GET calls;
+// signature, timestamp and nonce for the POST calls of the instance flow and License 2.0 — and checks
+// every answer: HTTP 200, a JSON object with a six-digit string resultCode, string fields within the
+// marketplace's lengths, and a Body-Sign header that verifies over the exact body with the access key
+// (mandatory for License 1.0 answers; checked on POST answers when present).
+//
+// # Scenarios
+//
+// Run plays named scenarios (see Scenarios): purchases in both flows and per order line, a storm of
+// concurrent resends, renewals (also resent and out of order), unrenewal, trial to formal, freeze and
+// unfreeze, release (also twice), probes with testFlag=1, forged, stale and replayed requests, and the
+// marketplace's retry schedules with lost answers, compressed in time (Config.RetryInterval between
+// attempts).
+//
+// # What can be observed
+//
+// Only the seller's answers are visible, so state is checked through them: result codes, the instanceId,
+// and the license returned by a resent create (KooGallery resends creates with a fresh businessId and
+// expects the same instanceId). Checks that need the license's state — generation, expiry, status,
+// product, test flag — run only when the license is a licentia code (a JWS with typ licentia+jwt); its
+// payload is decoded without trusting it, or verified when Config.Keys holds the seller's public keys.
+// For any other seller these steps are reported as skipped, never failed, and after a release no resent
+// create is expected at all. Generic checks (same instanceId and license on every resend while nothing
+// changed, refusals of forged requests, no forged businessId ever becoming an instanceId) apply to every
+// seller.
+//
+// Every order id and businessId of a run starts with Config.Prefix, unique per run by default, so runs
+// never collide on one server. Each run leaves its licenses behind (released or not); they are marked by
+// the prefix and the SIM-P-* product ids.
+package simulator

@@ -1,0 +1,97 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"text/tabwriter"
+)
+
+// Step outcomes.
+const (
+	Pass = "pass"
+	Fail = "FAIL"
+	Skip = "skip"
+)
+
+// Result is the outcome of one checked step.
+type Result struct {
+	// Scenario is the scenario's name.
+	Scenario string `json:"scenario"`
+	// Step says what was sent and what was expected.
+	Step string `json:"step"`
+	// Status is Pass, Fail or Skip.
+	Status string `json:"status"`
+	// Reason says why the step failed or was skipped.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Report collects the results of a run. It is safe for concurrent use while the run adds results.
+type Report struct {
+	// URL is the production URL played against.
+	URL string `json:"url"`
+	// Prefix is the prefix of every order id the run used.
+	Prefix string `json:"prefix"`
+	// LicentiaFormat is true when the seller's licenses are licentia codes, so the run also checked
+	// their claims (generation, expiry, status) after each change.
+	LicentiaFormat bool `json:"licentia_format"`
+	// Passed, Failed and Skipped count the results.
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+	// Results are the steps in the order they finished.
+	Results []Result `json:"results"`
+
+	mu sync.Mutex
+}
+
+func (rep *Report) add(r Result) {
+	rep.mu.Lock()
+	defer rep.mu.Unlock()
+	rep.Results = append(rep.Results, r)
+	switch r.Status {
+	case Pass:
+		rep.Passed++
+	case Fail:
+		rep.Failed++
+	default:
+		rep.Skipped++
+	}
+}
+
+func (rep *Report) sawLicentiaCode() {
+	rep.mu.Lock()
+	rep.LicentiaFormat = true
+	rep.mu.Unlock()
+}
+
+// OK reports whether no step failed.
+func (rep *Report) OK() bool { return rep.Failed == 0 }
+
+// WriteTable writes the results as an aligned pass/fail table followed by a summary line.
+func (rep *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tSTEP\tRESULT\tREASON")
+	for _, r := range rep.Results {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Scenario, r.Step, r.Status, r.Reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	format := "opaque licenses: state checks that need a licentia code were skipped"
+	if rep.LicentiaFormat {
+		format = "licentia codes: claims checked after every change"
+	}
+	_, err := fmt.Fprintf(w, "\n%s: %d steps, %d passed, %d failed, %d skipped (%s; order prefix %s)\n",
+		rep.URL, len(rep.Results), rep.Passed, rep.Failed, rep.Skipped, format, rep.Prefix)
+	return err
+}
+
+// WriteJSON writes the report as one JSON object.
+func (rep *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}

@@ -1,0 +1,208 @@
+package simulator
+
+import (
+	"context"
+
+	"github.com/licentia/licentia/verifier"
+)
+
+// Marketplace scenes of the refresh callbacks.
+const (
+	sceneRenewal       = "RENEWAL"
+	sceneUnrenew       = "UNSUBSCRIBE_RENEWAL_PERIOD"
+	sceneTrialToFormal = "TRIAL_TO_FORMAL"
+)
+
+// refresh returns a License 2.0 refreshLicenseCode for o's license, from a new order.
+func (r *run) refresh(o *order, scene, expireTime string) map[string]string {
+	orderID := r.id("R")
+	return map[string]string{"activity": "refreshLicenseCode", "license": o.first.InstanceID, "orderId": orderID,
+		"orderLineId": orderID + "-000001", "scene": scene, "expireTime": expireTime}
+}
+
+// status returns a License 2.0 updateLicenseCodeStatus for o's license.
+func status(o *order, s string) map[string]string {
+	return map[string]string{"activity": "updateLicenseCodeStatus", "license": o.first.InstanceID, "status": s}
+}
+
+// renewal: a renewal moves the expiry later, in License 2.0 (refreshLicenseCode) and License 1.0
+// (refreshLicense).
+func renewal(ctx context.Context, r *run) {
+	if o := r.buy(ctx, false, r.id("O"), "", nil); o != nil {
+		exp, expUnix := r.expire(60)
+		if r.post(ctx, "refreshLicenseCode RENEWAL: accepted", r.refresh(o, sceneRenewal, exp)) {
+			r.observe(ctx, "after the renewal the code is generation 2 with the new expiry", o,
+				want{gen: 2, st: verifier.StatusActive, exp: expUnix})
+		}
+	}
+	if o := r.buy(ctx, true, r.id("O"), "", nil); o != nil {
+		exp, expUnix := r.expire(60)
+		p := map[string]string{"activity": "refreshLicense", "instanceId": o.first.InstanceID, "orderId": r.id("R"),
+			"expireTime": exp, "periodType": "month", "periodNumber": "1"}
+		if r.get(ctx, "refreshLicense: accepted", p) {
+			r.observe(ctx, "after refreshLicense the code is generation 2 with the new expiry", o,
+				want{gen: 2, st: verifier.StatusActive, exp: expUnix})
+		}
+	}
+}
+
+// resentRenewal: the marketplace resends a renewal (new nonce, same renewal order); it applies once.
+func resentRenewal(ctx context.Context, r *run) {
+	o := r.buy(ctx, false, r.id("O"), "", nil)
+	if o == nil {
+		return
+	}
+	exp, expUnix := r.expire(60)
+	body := r.refresh(o, sceneRenewal, exp)
+	if !r.post(ctx, "refreshLicenseCode RENEWAL: accepted", body) {
+		return
+	}
+	r.observe(ctx, "after the renewal the code is generation 2", o, want{gen: 2, exp: expUnix})
+	if r.post(ctx, "the same renewal resent with a new nonce: accepted", body) {
+		r.unchanged(ctx, "the resent renewal changed nothing: same instanceId and license", o)
+	}
+}
+
+// unrenewal: 退续费 moves the expiry earlier, and a resent unrenewal changes nothing more.
+func unrenewal(ctx context.Context, r *run) {
+	o := r.buy(ctx, false, r.id("O"), "", nil)
+	if o == nil {
+		return
+	}
+	exp2, exp2Unix := r.expire(60)
+	if !r.post(ctx, "refreshLicenseCode RENEWAL: accepted", r.refresh(o, sceneRenewal, exp2)) {
+		return
+	}
+	r.observe(ctx, "after the renewal the code is generation 2", o, want{gen: 2, exp: exp2Unix})
+	exp3, exp3Unix := r.expire(20)
+	body := r.refresh(o, sceneUnrenew, exp3)
+	if !r.post(ctx, "refreshLicenseCode UNSUBSCRIBE_RENEWAL_PERIOD to an earlier expiry: accepted", body) {
+		return
+	}
+	r.observe(ctx, "after the unrenewal the code is generation 3 with the earlier expiry", o,
+		want{gen: 3, st: verifier.StatusActive, exp: exp3Unix})
+	if r.post(ctx, "the same unrenewal resent with a new nonce: accepted", body) {
+		r.unchanged(ctx, "the resent unrenewal changed nothing", o)
+	}
+}
+
+// outOfOrder: two renewals arrive in the wrong order; the earlier one must not shorten the license.
+func outOfOrder(ctx context.Context, r *run) {
+	o := r.buy(ctx, false, r.id("O"), "", nil)
+	if o == nil {
+		return
+	}
+	exp2, _ := r.expire(60)
+	exp3, exp3Unix := r.expire(90)
+	first, second := r.refresh(o, sceneRenewal, exp2), r.refresh(o, sceneRenewal, exp3)
+	ok := r.post(ctx, "the second renewal (to +90 days) arrives first: accepted", second)
+	ok = r.post(ctx, "the first renewal (to +60 days) arrives late: accepted", first) && ok
+	if ok {
+		r.observe(ctx, "the expiry is the later renewal's (+90 days), generation 2", o,
+			want{gen: 2, st: verifier.StatusActive, exp: exp3Unix})
+	}
+}
+
+// trialToFormal: a trial converted to a paid subscription gets the formal product and expiry.
+func trialToFormal(ctx context.Context, r *run) {
+	trialExp, _ := r.expire(7)
+	o := r.buy(ctx, false, r.id("O"), "", map[string]string{"productId": "SIM-P-TRIAL", "trialFlag": "1", "expireTime": trialExp})
+	if o == nil {
+		return
+	}
+	exp, expUnix := r.expire(365)
+	orderID := r.id("F")
+	body := map[string]string{"activity": "refreshInstance", "instanceId": o.first.InstanceID, "orderId": orderID,
+		"orderLineId": orderID + "-000001", "scene": sceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp,
+		"periodType": "year", "periodNumber": "1"}
+	if r.post(ctx, "refreshInstance TRIAL_TO_FORMAL: accepted", body) {
+		r.observe(ctx, "after the conversion the code has the formal product and expiry, generation 2", o,
+			want{gen: 2, st: verifier.StatusActive, exp: expUnix, pid: "SIM-P-YEAR"})
+	}
+}
+
+// freezeUnfreeze: FREEZE and UNFREEZE (License 2.0 and the instance flow), each sent twice, and License
+// 1.0 expireLicense.
+func freezeUnfreeze(ctx context.Context, r *run) {
+	if o := r.buy(ctx, false, r.id("O"), "", nil); o != nil {
+		instance := func(s string) map[string]string {
+			return map[string]string{"activity": "updateInstanceStatus", "instanceId": o.first.InstanceID, "status": s}
+		}
+		steps := []struct {
+			body map[string]string
+			want want
+		}{
+			{status(o, "FREEZE"), want{gen: 2, st: verifier.StatusFrozen}},
+			{status(o, "UNFREEZE"), want{gen: 3, st: verifier.StatusActive}},
+			{instance("FREEZE"), want{gen: 4, st: verifier.StatusFrozen}},
+			{instance("UNFREEZE"), want{gen: 5, st: verifier.StatusActive}},
+		}
+		for _, s := range steps {
+			l := label(s.body)
+			ok := r.post(ctx, l+": accepted", s.body)
+			ok = r.post(ctx, l+" sent again: accepted", s.body) && ok
+			if !ok {
+				return
+			}
+			r.observe(ctx, "after "+l+" the code says "+s.want.st, o, s.want)
+		}
+	}
+	if o := r.buy(ctx, true, r.id("O"), "", nil); o != nil {
+		p := map[string]string{"activity": "expireLicense", "instanceId": o.first.InstanceID, "orderId": o.params["orderId"]}
+		if r.get(ctx, "expireLicense: accepted", p) {
+			r.observe(ctx, "after expireLicense the code says frozen", o, want{gen: 2, st: verifier.StatusFrozen})
+		}
+	}
+}
+
+// releaseCall returns the release call named activity for o.
+func (r *run) releaseCall(o *order, activity string) callback {
+	inst := o.first.InstanceID
+	switch activity {
+	case "releaseLicense":
+		return callback{true, map[string]string{"activity": activity, "instanceId": inst, "orderId": o.params["orderId"]}}
+	case "releaseInstance":
+		return callback{false, map[string]string{"activity": activity, "instanceId": inst, "orderId": o.params["orderId"]}}
+	default: // releaseLicenseCode after an unsubscribe order
+		unsub := r.id("U")
+		return callback{false, map[string]string{"activity": "releaseLicenseCode", "license": inst, "orderId": unsub,
+			"orderLineId": unsub + "-000001"}}
+	}
+}
+
+// sendCall sends a callback as a GET or POST and checks the seller accepted it.
+func (r *run) sendCall(ctx context.Context, step string, c callback) bool {
+	if c.legacy {
+		return r.get(ctx, step, c.body)
+	}
+	return r.post(ctx, step, c.body)
+}
+
+// release: releaseLicenseCode, releaseInstance and releaseLicense each end a license.
+func release(ctx context.Context, r *run) {
+	for _, act := range []string{"releaseLicenseCode", "releaseInstance", "releaseLicense"} {
+		o := r.buy(ctx, act == "releaseLicense", r.id("O"), "", nil)
+		if o == nil {
+			continue
+		}
+		if r.sendCall(ctx, act+": accepted", r.releaseCall(o, act)) {
+			r.observe(ctx, "after "+act+" the code says released", o, want{gen: 2, st: verifier.StatusReleased})
+		}
+	}
+}
+
+// releaseTwice: a release sent twice is answered 000000 both times and applies once.
+func releaseTwice(ctx context.Context, r *run) {
+	for _, act := range []string{"releaseLicenseCode", "releaseLicense"} {
+		o := r.buy(ctx, act == "releaseLicense", r.id("O"), "", nil)
+		if o == nil {
+			continue
+		}
+		rc := r.releaseCall(o, act)
+		ok := r.sendCall(ctx, act+": accepted", rc)
+		ok = r.sendCall(ctx, act+" sent again: accepted", rc) && ok
+		if ok {
+			r.observe(ctx, "after two "+act+" the code says released, generation 2", o, want{gen: 2, st: verifier.StatusReleased})
+		}
+	}
+}

@@ -1,0 +1,206 @@
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/licentia/licentia/verifier"
+)
+
+// purchase: a License 1.0 getLicense and a newInstance each create a license; a resend with a new
+// businessId gets the same instanceId and the same license.
+func purchase(ctx context.Context, r *run) {
+	var firsts []*Answer
+	for _, legacy := range []bool{true, false} {
+		exp, expUnix := r.expire(30)
+		o := r.buy(ctx, legacy, r.id("O"), "", map[string]string{"expireTime": exp})
+		if o == nil {
+			continue
+		}
+		act := o.activity()
+		r.code(act+": code is generation 1, active, for this order and instance", o.first.License, want{
+			gen: 1, st: verifier.StatusActive, exp: expUnix, ord: o.params["orderId"], oli: o.params["orderLineId"],
+			sub: o.first.InstanceID,
+		})
+		r.unchanged(ctx, act+": a resend with a new businessId gets the same instanceId and license", o)
+		firsts = append(firsts, o.first)
+	}
+	if len(firsts) == 2 {
+		r.check("two orders get two instanceIds and two licenses", distinct(firsts[0], firsts[1]))
+	}
+}
+
+func distinct(a, b *Answer) error {
+	switch {
+	case a.InstanceID == b.InstanceID:
+		return fmt.Errorf("both orders got instanceId %q", a.InstanceID)
+	case a.License == b.License:
+		return errors.New("both orders got the same license")
+	}
+	return nil
+}
+
+// resendStorm: the first create of an order arrives N times at once (the marketplace resends while the
+// seller is still working on the first); every answer must carry the same instanceId and license.
+func resendStorm(ctx context.Context, r *run) {
+	n := r.cfg.Concurrency
+	for _, legacy := range []bool{true, false} {
+		o := r.newOrder(legacy, r.id("O"), "", nil)
+		answers := make([]*Answer, n)
+		errs := make([]error, n)
+		reqs := make([]*Request, n)
+		for i := range reqs {
+			reqs[i], _ = r.createRequest(o) // fresh businessId and nonce each
+		}
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { answers[i], errs[i] = r.c.Do(ctx, reqs[i]) })
+		}
+		wg.Wait()
+		act := o.activity()
+		step := fmt.Sprintf("%s: %d concurrent sends of a new order get one instanceId and one license", act, n)
+		if !r.check(step, stormError(answers, errs)) {
+			continue
+		}
+		o.first, o.last = answers[0], answers[0]
+		r.code(act+": the storm's code is generation 1", o.first.License, want{gen: 1, st: verifier.StatusActive})
+		r.unchanged(ctx, act+": a resend after the storm gets the same answer", o)
+	}
+}
+
+// stormError reports the first of the storm's answers that is not a create identical to the first one,
+// and how many such answers there were.
+func stormError(answers []*Answer, errs []error) error {
+	var first error
+	bad := 0
+	for i, a := range answers {
+		err := errs[i]
+		if err == nil {
+			err = a.Created()
+		}
+		if err == nil && i > 0 && answers[0].Created() == nil {
+			err = answers[0].Same(a)
+		}
+		if err != nil {
+			bad++
+			if first == nil {
+				first = fmt.Errorf("answer %d: %w", i+1, err)
+			}
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d answers wrong; %w", bad, len(answers), first)
+	}
+	return nil
+}
+
+// orderLines: two lines of one order are two purchases with two licenses.
+func orderLines(ctx context.Context, r *run) {
+	orderID := r.id("O")
+	o1 := r.buy(ctx, false, orderID, orderID+"-000001", nil)
+	o2 := r.buy(ctx, false, orderID, orderID+"-000002", nil)
+	if o1 == nil || o2 == nil {
+		return
+	}
+	r.check("two lines of one order get two instanceIds and two licenses", distinct(o1.first, o2.first))
+	r.code("line 1's code names line 1", o1.first.License, want{gen: 1, ord: orderID, oli: orderID + "-000001"})
+	r.code("line 2's code names line 2", o2.first.License, want{gen: 1, ord: orderID, oli: orderID + "-000002"})
+	r.unchanged(ctx, "a resend of line 1 gets line 1's answer", o1)
+	r.unchanged(ctx, "a resend of line 2 gets line 2's answer", o2)
+}
+
+// probes: the marketplace re-runs the seller's debug cases twice a day with testFlag=1 and made-up ids;
+// every one must succeed, the same probe must get the same answer, and no probe may touch a real license.
+func probes(ctx context.Context, r *run) {
+	for _, legacy := range []bool{true, false} {
+		o := r.newOrder(legacy, r.id("MOCK"), "", map[string]string{"testFlag": "1"})
+		var answers []*Answer
+		for i := range 2 {
+			req, _ := r.createRequest(o)
+			a, err := r.c.Do(ctx, req)
+			if err == nil {
+				err = a.Created()
+			}
+			if err == nil && i == 1 {
+				err = answers[0].Same(a)
+			}
+			if !r.check(fmt.Sprintf("probe %s on a made-up order, send %d: accepted, same answer every time", o.activity(), i+1), err) {
+				break
+			}
+			answers = append(answers, a)
+		}
+		if len(answers) > 0 {
+			r.code("probe "+o.activity()+": the code is a test code", answers[0].License, want{probe: true})
+		}
+	}
+	mock := r.id("MOCK")
+	exp, _ := r.expire(365)
+	for _, pc := range probeCallbacks(mock, exp) {
+		pc.body["testFlag"] = "1"
+		step := "probe " + label(pc.body) + " on a made-up license: accepted"
+		if pc.legacy {
+			r.get(ctx, step, pc.body)
+		} else {
+			r.post(ctx, step, pc.body)
+		}
+	}
+	probeRealLicense(ctx, r)
+}
+
+type callback struct {
+	legacy bool
+	body   map[string]string
+}
+
+// probeCallbacks returns one call per change callback of every flow, for the made-up id.
+func probeCallbacks(id, exp string) []callback {
+	return []callback{
+		{false, map[string]string{"activity": "refreshLicenseCode", "license": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
+			"scene": "RENEWAL", "expireTime": exp}},
+		{false, map[string]string{"activity": "updateLicenseCodeStatus", "license": id, "status": "FREEZE"}},
+		{false, map[string]string{"activity": "updateLicenseCodeStatus", "license": id, "status": "UNFREEZE"}},
+		{false, map[string]string{"activity": "releaseLicenseCode", "license": id}},
+		{false, map[string]string{"activity": "refreshInstance", "instanceId": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
+			"scene": "RENEWAL", "expireTime": exp}},
+		{false, map[string]string{"activity": "updateInstanceStatus", "instanceId": id, "status": "FREEZE"}},
+		{false, map[string]string{"activity": "releaseInstance", "instanceId": id, "orderId": id}},
+		{true, map[string]string{"activity": "refreshLicense", "instanceId": id, "orderId": id + "-R", "expireTime": exp}},
+		{true, map[string]string{"activity": "expireLicense", "instanceId": id, "orderId": id}},
+		{true, map[string]string{"activity": "releaseLicense", "instanceId": id, "orderId": id}},
+	}
+}
+
+// probeRealLicense sends probes that name a real license and checks that the license did not change.
+func probeRealLicense(ctx context.Context, r *run) {
+	o := r.buy(ctx, false, r.id("O"), "", nil)
+	if o == nil {
+		return
+	}
+	inst := o.first.InstanceID
+	for _, b := range []map[string]string{
+		{"activity": "updateLicenseCodeStatus", "license": inst, "status": "FREEZE", "testFlag": "1"},
+		{"activity": "refreshLicenseCode", "license": inst, "orderId": r.id("R"), "orderLineId": "1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD",
+			"expireTime": "20000101000000", "testFlag": "1"},
+		{"activity": "releaseLicenseCode", "license": inst, "testFlag": "1"},
+	} {
+		r.post(ctx, "probe "+label(b)+" on a real license: accepted", b)
+	}
+	probeCreate := r.newOrder(false, o.params["orderId"], o.params["orderLineId"], map[string]string{"testFlag": "1"})
+	req, _ := r.createRequest(probeCreate)
+	r.send(ctx, "probe newInstance naming a real order: accepted", req)
+	r.unchanged(ctx, "after the probes the real license is unchanged", o)
+}
+
+// label names a callback in step names: its activity, and its status or scene when it has one.
+func label(b map[string]string) string {
+	l := b["activity"]
+	if v := b["status"]; v != "" {
+		l += " " + v
+	}
+	if v := b["scene"]; v != "" {
+		l += " " + v
+	}
+	return l
+}

@@ -1,0 +1,183 @@
+package simulator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/licentia/licentia/verifier"
+)
+
+// wrongKey signs the forged requests.
+const wrongKey = "not-the-access-key"
+
+// staleBy is how old the stale requests' timestamp is; KooGallery allows 60 seconds.
+const staleBy = 10 * time.Minute
+
+type forgery struct {
+	name string
+	opts []Option
+}
+
+// forgeries are the ways a request can fail authentication. stale applies only to the POST flows:
+// License 1.0 documents no clock window.
+func (r *run) forgeries(legacy bool) []forgery {
+	f := []forgery{
+		{"a corrupted signature", []Option{Corrupt()}},
+		{"a wrong key", []Option{WithKey(wrongKey)}},
+		{"no signature", []Option{Unsigned()}},
+		{"a parameter changed after signing", []Option{Tampered()}},
+	}
+	if legacy {
+		f[0].name, f[2].name = "a corrupted authToken", "no authToken"
+	} else {
+		f = append(f, forgery{"a timestamp 10 minutes old", []Option{At(r.cfg.Now().Add(-staleBy))}})
+	}
+	return f
+}
+
+// negative: the seller must refuse every forged, stale or replayed request, and none of them may change
+// anything.
+func negative(ctx context.Context, r *run) {
+	for _, legacy := range []bool{true, false} {
+		o := r.newOrder(legacy, r.id("O"), "", nil)
+		act := o.activity()
+		var forged []string
+		for _, f := range r.forgeries(legacy) {
+			req, bid := r.createRequest(o, f.opts...)
+			forged = append(forged, bid)
+			r.refuse(ctx, act+" with "+f.name+": refused", req)
+		}
+		req, _ := r.createRequest(o)
+		a, err := r.c.Do(ctx, req)
+		if err == nil {
+			err = a.Created()
+		}
+		if err == nil && slices.Contains(forged, a.InstanceID) {
+			err = fmt.Errorf("instanceId %q is a forged request's businessId: a refused request created the license", a.InstanceID)
+		}
+		if !r.check("the genuine "+act+" after the forged ones creates the license, untouched by them", err) {
+			continue
+		}
+		o.first, o.last = a, a
+		r.code("the genuine "+act+"'s code is generation 1", a.License, want{gen: 1, st: verifier.StatusActive})
+		if !legacy {
+			replay(ctx, r, o)
+		}
+		forgedChanges(ctx, r, o)
+	}
+}
+
+// replay sends one genuine request twice, byte for byte: the second must be refused.
+func replay(ctx context.Context, r *run, o *order) {
+	req, _ := r.createRequest(o)
+	if r.send(ctx, "a genuine resend of "+o.activity()+": accepted", req) {
+		r.refuse(ctx, "the same request replayed with its nonce: refused", req)
+	}
+}
+
+// forgedChanges sends forged renewals, freezes and releases for o's license; all must be refused and the
+// license must stay as it was.
+func forgedChanges(ctx context.Context, r *run, o *order) {
+	inst := o.first.InstanceID
+	var calls []callback
+	if o.legacy {
+		calls = []callback{
+			{true, map[string]string{"activity": "refreshLicense", "instanceId": inst, "orderId": r.id("R"), "expireTime": "20991231000000"}},
+			{true, map[string]string{"activity": "expireLicense", "instanceId": inst, "orderId": o.params["orderId"]}},
+			{true, map[string]string{"activity": "releaseLicense", "instanceId": inst, "orderId": o.params["orderId"]}},
+		}
+	} else {
+		calls = []callback{
+			{false, r.refresh(o, sceneRenewal, "20991231000000")},
+			{false, status(o, "FREEZE")},
+			{false, map[string]string{"activity": "releaseLicenseCode", "license": inst}},
+		}
+	}
+	for _, c := range calls {
+		for _, f := range r.forgeries(c.legacy) {
+			var req *Request
+			if c.legacy {
+				req = r.c.LegacyRequest(c.body, f.opts...)
+			} else {
+				req = r.c.SignedRequest(c.body, f.opts...)
+			}
+			r.refuse(ctx, label(c.body)+" with "+f.name+": refused", req)
+		}
+	}
+	r.unchanged(ctx, "after the forged changes the license is unchanged", o)
+}
+
+// retryLegacyCreate: the marketplace gives up on a getLicense (its answer is lost) and retries hourly,
+// three times; every retry must get the same instanceId and license.
+func retryLegacyCreate(ctx context.Context, r *run) {
+	o := r.newOrder(true, r.id("O"), "", nil)
+	req, _ := r.createRequest(o)
+	r.c.DoLost(ctx, req)
+	var first *Answer
+	for i := 1; i <= 3; i++ {
+		r.pause(ctx)
+		req, _ := r.createRequest(o)
+		a, err := r.c.Do(ctx, req)
+		if err == nil {
+			err = a.Created()
+		}
+		if err == nil && first != nil {
+			err = first.Same(a)
+		}
+		if !r.check(fmt.Sprintf("getLicense retry %d of 3 after a lost answer: same instanceId and license", i), err) {
+			return
+		}
+		if first == nil {
+			first = a
+		}
+	}
+	r.code("the retried getLicense's code is generation 1", first.License, want{gen: 1, st: verifier.StatusActive})
+}
+
+// retryCallbacks: a renewal and a freeze whose answers are lost are retried every 2 minutes, 60 times in
+// all; every attempt must be accepted and the change applied once.
+func retryCallbacks(ctx context.Context, r *run) {
+	o := r.buy(ctx, false, r.id("O"), "", nil)
+	if o == nil {
+		return
+	}
+	exp, expUnix := r.expire(60)
+	steps := []struct {
+		body map[string]string
+		want want
+	}{
+		{r.refresh(o, sceneRenewal, exp), want{gen: 2, st: verifier.StatusActive, exp: expUnix}},
+		{status(o, "FREEZE"), want{gen: 3, st: verifier.StatusFrozen, exp: expUnix}},
+	}
+	for _, s := range steps {
+		l := label(s.body)
+		r.c.DoLost(ctx, r.c.SignedRequest(s.body))
+		r.pause(ctx)
+		if !r.post(ctx, l+" retry 2 of 60 after a lost answer: accepted", s.body) {
+			return
+		}
+		r.observe(ctx, "after "+l+" retry 2 the change is applied", o, s.want)
+		var failed error
+		bad := 0
+		for i := 3; i <= 60; i++ {
+			r.pause(ctx)
+			a, err := r.c.Signed(ctx, s.body)
+			if err == nil {
+				err = a.Accepted()
+			}
+			if err != nil {
+				bad++
+				if failed == nil {
+					failed = fmt.Errorf("retry %d: %w", i, err)
+				}
+			}
+		}
+		if bad > 0 {
+			failed = fmt.Errorf("%d of 58 retries refused; %w", bad, failed)
+		}
+		r.check(l+" retries 3 to 60: all accepted", failed)
+		r.unchanged(ctx, "after 60 attempts of "+l+" the license changed once", o)
+	}
+}

@@ -1,0 +1,190 @@
+package simulator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/licentia/licentia/verifier"
+)
+
+// ErrUnknownScenario is returned by Run for a scenario name that does not exist.
+var ErrUnknownScenario = errors.New("unknown scenario")
+
+// Config configures a run.
+type Config struct {
+	// URL is the seller's full production URL, e.g. http://127.0.0.1:8080/koogallery/license.
+	URL string
+	// Key is the access key bound to the production interface in the seller console.
+	Key string
+	// HTTPClient sends the calls (default: a client with the marketplace's 5-second timeout).
+	HTTPClient *http.Client
+	// Concurrency is how many resends the resend storm fires at once (default 20).
+	Concurrency int
+	// Prefix starts every order id and businessId of the run (default SIM<time>-<random>), so that
+	// repeated runs against one server never collide.
+	Prefix string
+	// RetryInterval is the compressed gap between the attempts of the marketplace's retry schedules
+	// (hourly ×3 for a License 1.0 create, every 2 minutes ×60 for the POST callbacks; default 5 ms).
+	RetryInterval time.Duration
+	// Keys, when set, are the seller's public keys: every licentia code answered must then carry a valid
+	// signature from one of them.
+	Keys *verifier.Keyring
+	// Now is the clock used to stamp requests (default time.Now).
+	Now func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.Concurrency <= 0 {
+		c.Concurrency = 20
+	}
+	if c.RetryInterval <= 0 {
+		c.RetryInterval = 5 * time.Millisecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Prefix == "" {
+		c.Prefix = NewPrefix(c.Now())
+	}
+}
+
+// NewPrefix returns a fresh order-id prefix: SIM, the UTC time to the second and 4 random hex digits.
+func NewPrefix(now time.Time) string {
+	var b [2]byte
+	rand.Read(b[:])
+	return "SIM" + now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// Scenario is a named sequence of marketplace calls with the answers they must get.
+type Scenario struct {
+	// Name is what --scenario takes.
+	Name string
+	// Summary says in one line what the scenario plays.
+	Summary string
+	run     func(context.Context, *run)
+}
+
+// Scenarios returns every scenario, in the order "all" runs them.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{"purchase", "getLicense and newInstance create a license; a resend gets the same answer", purchase},
+		{"resend-storm", "N concurrent first creates of one order: one instanceId, one license", resendStorm},
+		{"order-lines", "two lines of one order: two licenses, each resend gets its own", orderLines},
+		{"renewal", "refreshLicenseCode and refreshLicense move the expiry later", renewal},
+		{"resent-renewal", "a renewal sent twice changes the license once", resentRenewal},
+		{"unrenewal", "UNSUBSCRIBE_RENEWAL_PERIOD moves the expiry earlier", unrenewal},
+		{"out-of-order-renewals", "a later renewal arriving first is not undone by the earlier one", outOfOrder},
+		{"trial-to-formal", "refreshInstance TRIAL_TO_FORMAL changes product and expiry", trialToFormal},
+		{"freeze-unfreeze", "FREEZE and UNFREEZE, each twice; License 1.0 expireLicense", freezeUnfreeze},
+		{"release", "releaseLicenseCode, releaseInstance and releaseLicense", release},
+		{"release-twice", "a second release is answered 000000", releaseTwice},
+		{"probes", "testFlag=1 on made-up ids succeeds, repeats the same answer, touches no real license", probes},
+		{"negative", "bad signature, wrong key, stale timestamp, replayed nonce, tampered body are refused", negative},
+		{"retry-legacy-create", "getLicense answer lost, then the hourly ×3 retries (compressed)", retryLegacyCreate},
+		{"retry-callbacks", "renewal and freeze lost, then retried every 2 min ×60 (compressed)", retryCallbacks},
+	}
+}
+
+// Run plays the named scenarios (all when names is empty or holds "all") against cfg.URL and returns
+// the report. It returns ErrUnknownScenario for a name that does not exist; failures of the seller are
+// in the report, not in the error.
+func Run(ctx context.Context, cfg Config, names ...string) (*Report, error) {
+	cfg.defaults()
+	all := Scenarios()
+	if len(names) == 0 {
+		names = []string{"all"}
+	}
+	var todo []Scenario
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "all" {
+			todo = append(todo, all...)
+			continue
+		}
+		sc, ok := find(all, n)
+		if !ok {
+			return nil, fmt.Errorf("%w %q", ErrUnknownScenario, n)
+		}
+		todo = append(todo, sc)
+	}
+	rep := &Report{URL: cfg.URL, Prefix: cfg.Prefix}
+	c := NewClient(cfg.URL, cfg.Key, cfg.HTTPClient, cfg.Now)
+	var seq atomic.Int64
+	for _, sc := range todo {
+		if ctx.Err() != nil {
+			rep.add(Result{Scenario: sc.Name, Step: "start", Status: Fail, Reason: ctx.Err().Error()})
+			continue
+		}
+		sc.run(ctx, &run{cfg: &cfg, c: c, rep: rep, scenario: sc.Name, seq: &seq})
+	}
+	return rep, nil
+}
+
+func find(all []Scenario, name string) (Scenario, bool) {
+	for _, sc := range all {
+		if sc.Name == name {
+			return sc, true
+		}
+	}
+	return Scenario{}, false
+}
+
+// run is one scenario being played.
+type run struct {
+	cfg      *Config
+	c        *Client
+	rep      *Report
+	scenario string
+	seq      *atomic.Int64
+}
+
+// id returns a run-unique id: the prefix, the scenario, kind and a sequence number.
+func (r *run) id(kind string) string {
+	return fmt.Sprintf("%s-%s-%s%d", r.cfg.Prefix, abbreviate(r.scenario), kind, r.seq.Add(1))
+}
+
+// abbreviate shortens a scenario name for ids: the first letter of each word.
+func abbreviate(name string) string {
+	var b strings.Builder
+	for w := range strings.SplitSeq(name, "-") {
+		if w != "" {
+			b.WriteByte(w[0])
+		}
+	}
+	return b.String()
+}
+
+// check records the step as passed when err is nil, failed otherwise, and reports whether it passed.
+func (r *run) check(step string, err error) bool {
+	res := Result{Scenario: r.scenario, Step: step, Status: Pass}
+	if err != nil {
+		res.Status, res.Reason = Fail, err.Error()
+	}
+	r.rep.add(res)
+	return err == nil
+}
+
+func (r *run) skip(step, reason string) {
+	r.rep.add(Result{Scenario: r.scenario, Step: step, Status: Skip, Reason: reason})
+}
+
+// expire returns an expireTime days from now, and its unix time.
+func (r *run) expire(days int) (string, int64) {
+	t := r.cfg.Now().UTC().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
+	return t.Format("20060102150405"), t.Unix()
+}
+
+// pause waits the compressed retry interval.
+func (r *run) pause(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(r.cfg.RetryInterval):
+	}
+}
