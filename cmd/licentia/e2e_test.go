@@ -51,6 +51,7 @@ type verified struct {
 	Generation int64  `json:"generation"`
 	Status     string `json:"status"`
 	ExpiresAt  string `json:"expires_at"`
+	Refreshed  bool   `json:"refreshed"`
 }
 
 // verify runs licentia-verify --json on code (given on standard input) and returns its exit status and
