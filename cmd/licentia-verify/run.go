@@ -233,7 +233,6 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, code string
 	return code, revs, refreshed
 }
 
-
 // exitStatus maps a verification error to the exit status of design.md §5. It is the command's only
 // error-to-status table.
 func exitStatus(err error) int {
