@@ -41,7 +41,7 @@ fi
 echo
 echo "## Load generator (DUR=$DUR, loopback)"
 bare_port=$(free_port); srv_port=$(free_port)
-"$L" loadgen --serve-bare "127.0.0.1:$bare_port" --duration 30m >/dev/null &
+"$L" loadgen --serve-bare "127.0.0.1:$bare_port" --duration 10m >/dev/null &
 pids+=($!)
 LICENTIA_KOOGALLERY_KEY=$KEY "$L" serve --data "$work/data" --addr "127.0.0.1:$srv_port" --log-level error &
 pids+=($!)

@@ -233,7 +233,11 @@ func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
 
 // internal answers 000005 for a failure of ours (storage, signing); the marketplace will retry.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, err error) {
-	s.log.ErrorContext(r.Context(), "callback failed", "activity", activity, "err", err)
+	if r.Context().Err() != nil { // the caller hung up: nothing failed on our side
+		s.log.InfoContext(r.Context(), "callback abandoned by the caller", "activity", activity, "err", err)
+	} else {
+		s.log.ErrorContext(r.Context(), "callback failed", "activity", activity, "err", err)
+	}
 	s.reply(w, r, activity, keyIdx, resultInternal, "internal error, please retry", answer{})
 }
 

@@ -32,28 +32,43 @@ const (
 //
 // AuthToken never fails; the result is standard Base64 with padding (44 characters).
 func AuthToken(key string, params url.Values) string {
+	return authToken(key, params.Get(paramTimeStamp), authMessage(params))
+}
+
+// authMessage returns the signed string: every parameter but authToken, sorted by name, as
+// name=value joined with '&'.
+func authMessage(params url.Values) []byte {
 	names := make([]string, 0, len(params))
-	for name := range params {
+	size := 0
+	for name, v := range params {
 		if name != paramAuthToken {
 			names = append(names, name)
+			size += len(name) + 2
+			if len(v) > 0 {
+				size += len(v[0])
+			}
 		}
 	}
 	slices.Sort(names)
-
-	var msg strings.Builder
+	msg := make([]byte, 0, size)
 	for i, name := range names {
 		if i > 0 {
-			msg.WriteByte('&')
+			msg = append(msg, '&')
 		}
-		msg.WriteString(name)
-		msg.WriteByte('=')
+		msg = append(msg, name...)
+		msg = append(msg, '=')
 		if v := params[name]; len(v) > 0 {
-			msg.WriteString(v[0])
+			msg = append(msg, v[0]...)
 		}
 	}
-	mac := hmac.New(sha256.New, []byte(key+params.Get(paramTimeStamp)))
-	mac.Write([]byte(msg.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return msg
+}
+
+func authToken(key, timeStamp string, msg []byte) string {
+	mac := hmac.New(sha256.New, []byte(key+timeStamp))
+	mac.Write(msg)
+	var sum [sha256.Size]byte
+	return base64.StdEncoding.EncodeToString(mac.Sum(sum[:0]))
 }
 
 // VerifyAuthToken checks the authToken parameter of a License 1.0 request against each key in turn and returns
@@ -79,11 +94,12 @@ func VerifyAuthToken(keys []string, params url.Values) (int, error) {
 	if strings.Contains(got, " ") {
 		candidates = append(candidates, []byte(strings.ReplaceAll(got, " ", "+")))
 	}
+	msg, ts := authMessage(params), params.Get(paramTimeStamp)
 	for i, key := range keys {
 		if key == "" {
 			continue
 		}
-		want := []byte(AuthToken(key, params))
+		want := []byte(authToken(key, ts, msg))
 		for _, c := range candidates {
 			if hmac.Equal(c, want) {
 				return i, nil

@@ -21,31 +21,68 @@ var ErrNoDataVersion = errors.New("data version not available")
 // statement prepared once. data_version changes whenever any other connection — this process's writers or
 // another process such as the CLI — commits to the database.
 type versionProbe struct {
-	mu    sync.Mutex
+	mu    sync.Mutex // held while reading; guards the fields below
 	conn  *sql.Conn
 	stmt  driver.StmtQueryContext
 	dest  []driver.Value
 	epoch int64 // bumped on every (re)connection: a new connection's data_version starts afresh
+
+	joinMu sync.Mutex
+	next   *versionRead // the read that callers join; it has not started yet
+}
+
+// versionRead is one read of data_version shared by every caller that joined before it started.
+type versionRead struct {
+	done chan struct{}
+	v    int64
+	err  error
 }
 
 // DataVersion returns a value that differs from the previous one whenever a write was committed to the
 // database in between, by this process or any other. Equal values mean nothing changed, so a cache keyed
 // on it never serves stale data. It returns ErrNoDataVersion on PostgreSQL.
+//
+// Concurrent callers share reads: a caller joins the next read that has not started yet, so the value
+// it gets was read after it asked, and under load one read serves many requests.
 func (st *Store) DataVersion(ctx context.Context) (int64, error) {
 	if st.dialect != schema.SQLite {
 		return 0, ErrNoDataVersion
 	}
 	p := &st.ver
+	p.joinMu.Lock()
+	r := p.next
+	if r == nil {
+		r = &versionRead{done: make(chan struct{})}
+		p.next = r
+	}
+	p.joinMu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	select {
+	case <-r.done: // another caller read for everyone in r, after we joined
+		return r.v, r.err
+	default:
+	}
+	p.joinMu.Lock()
+	if p.next == r {
+		p.next = nil // callers from now on join a later read
+	}
+	p.joinMu.Unlock()
+	r.v, r.err = p.read(ctx, st.db.DB)
+	close(r.done)
+	return r.v, r.err
+}
+
+// read reads data_version once. The caller holds p.mu.
+func (p *versionProbe) read(ctx context.Context, db *sql.DB) (int64, error) {
 	if p.conn == nil {
-		if err := p.open(ctx, st.db.DB); err != nil {
+		if err := p.open(ctx, db); err != nil {
 			return 0, fmt.Errorf("data version: %w", err)
 		}
 	}
 	var v int64
 	err := p.conn.Raw(func(any) error {
-		rows, err := p.stmt.QueryContext(ctx, nil)
+		rows, err := p.stmt.QueryContext(context.Background(), nil) // instant: no cancellation watch
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -66,4 +68,44 @@ func BenchmarkLicenseByOrder(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestDataVersionSharedReads checks that with many callers sharing reads, a caller that asks after a
+// commit never gets the version from before it.
+func TestDataVersionSharedReads(t *testing.T) {
+	ctx := context.Background()
+	st := newTestStore(t)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := st.DataVersion(ctx); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		before, err := st.DataVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.Create(ctx, testLicense(fmt.Sprintf("b-%d", i), fmt.Sprintf("O-%d", i)), createEvent()); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := st.DataVersion(ctx); after == before {
+			t.Fatalf("commit %d: DataVersion() = %d before and after", i, after)
+		}
+	}
+	close(stop)
+	wg.Wait()
 }
