@@ -134,7 +134,8 @@ func connect(ctx context.Context, dsn string, opt Options) (*sqlx.DB, string, er
 }
 
 // SQLiteDSN returns the go-sqlite3 DSN for the database file at path: foreign keys on, WAL, a busy
-// timeout, immediate write transactions and the given synchronous level (FULL when empty).
+// timeout, immediate write transactions, a prepared-statement cache and the given synchronous level (FULL
+// when empty).
 func SQLiteDSN(path, synchronous string) (string, error) {
 	switch s := strings.ToUpper(synchronous); s {
 	case "":
@@ -150,6 +151,7 @@ func SQLiteDSN(path, synchronous string) (string, error) {
 	q.Set("_busy_timeout", "2000")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", synchronous)
+	q.Set("_stmt_cache_size", "32") // hot statements are prepared once per connection, not per call
 	return "file:" + path + "?" + q.Encode(), nil
 }
 
