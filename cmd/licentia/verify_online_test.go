@@ -67,4 +67,19 @@ func TestVerifyOnline(t *testing.T) {
 	if exit != 0 || v.Generation != 2 || v.Refreshed {
 		t.Errorf("check with the server down = exit %d, %+v; want 0 from the offline check", exit, v)
 	}
+
+	// Revoked: with the server back, every code of the license fails, online and offline (exit 5).
+	c = startChild(t, data)
+	revoke := []string{"codes", "revoke", inst, "--reason", "chargeback", "--actor", "alice", "--data", data}
+	if err := run(context.Background(), revoke, noEnv, &out, &out); err != nil {
+		t.Fatalf("codes revoke: %v (%s)", err, out.String())
+	}
+	if exit, v := verify(t, bin, string(gen2), "--keys", keysFile, "--refresh", c.url, "--revocations", revsFile); exit != 5 || v.Status != "revoked" {
+		t.Errorf("revoked license online = exit %d, %+v; want 5 and status revoked", exit, v)
+	}
+	for _, code := range []string{gen1, string(gen2)} {
+		if exit, v := verify(t, bin, code, "--keys", keysFile, "--revocations", revsFile); exit != 5 {
+			t.Errorf("code of a revoked license offline = exit %d (%s), want 5", exit, v.Reason)
+		}
+	}
 }
