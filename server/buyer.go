@@ -98,7 +98,7 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pasted, _ := decodeClaims(cleanCode(code))
-	l, err := p.refresh(r.Context(), code, clientAddr(r))
+	l, err := p.refresh(r.Context(), code, p.clientAddr(r))
 	if err != nil {
 		p.buyerFailed(w, r, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -60,7 +61,7 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	var l *store.License
 	if err == nil {
-		l, err = p.refresh(r.Context(), req.Code, clientAddr(r))
+		l, err = p.refresh(r.Context(), req.Code, p.clientAddr(r))
 	}
 	if err != nil {
 		p.s.fail(w, r, err)
@@ -118,10 +119,46 @@ func (p *publicAPI) purgeLimits(ctx context.Context) {
 
 // clientAddr is the client's IP address as the connection shows it. X-Forwarded-For and the like are
 // ignored: anyone can set them, so trusting them needs a trusted proxy in front (not configured).
-func clientAddr(r *http.Request) string {
+func (p *publicAPI) clientAddr(r *http.Request) string {
+	return clientAddr(r, p.s.cfg.TrustedProxies)
+}
+
+// clientAddr returns the address a request came from, for rate limits: the connection's peer, or, when
+// that peer is a trusted proxy (a load balancer in front of licentia), the nearest address in
+// X-Forwarded-For that is not itself a trusted proxy. Headers from untrusted peers are ignored, so a
+// client cannot pick its own address.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if !isTrusted(host, trusted) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // not an address: stop at what the proxies vouched for
+		}
+		if !isTrusted(hop, trusted) {
+			return hop
+		}
+		host = hop
 	}
 	return host
+}
+
+func isTrusted(addr string, trusted []netip.Prefix) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -201,4 +202,32 @@ func tamperSignature(code string) string {
 		c = 'B'
 	}
 	return code[:i] + string(c) + code[i+1:]
+}
+
+func TestClientAddr(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	tests := []struct {
+		name, remote, xff, want string
+	}{
+		{"direct client", "203.0.113.7:5000", "", "203.0.113.7"},
+		{"untrusted peer cannot pick its address", "203.0.113.7:5000", "198.51.100.1", "203.0.113.7"},
+		{"behind the load balancer", "10.0.0.5:443", "198.51.100.1", "198.51.100.1"},
+		{"client-supplied hops before the proxy's are skipped", "10.0.0.5:443", "1.2.3.4, 198.51.100.1", "198.51.100.1"},
+		{"two trusted proxies", "10.0.0.5:443", "198.51.100.1, 10.0.0.9", "198.51.100.1"},
+		{"junk hop stops the walk", "10.0.0.5:443", "198.51.100.1, junk", "10.0.0.5"},
+		{"trusted proxy without header", "10.0.0.5:443", "", "10.0.0.5"},
+		{"IPv6 loopback proxy", "[::1]:8080", "2001:db8::1", "2001:db8::1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/v1/codes/refresh", nil)
+			r.RemoteAddr = tt.remote
+			if tt.xff != "" {
+				r.Header.Set("X-Forwarded-For", tt.xff)
+			}
+			if got := clientAddr(r, trusted); got != tt.want {
+				t.Errorf("clientAddr() = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

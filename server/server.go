@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,10 @@ type Config struct {
 	CallbackPath string
 	// TimestampWindow is how far a signed POST's timestamp may be from now (default 60 s).
 	TimestampWindow time.Duration
+	// TrustedProxies are the load balancers in front of licentia. For requests from them, rate limits
+	// count the client address in X-Forwarded-For instead of the proxy's own; from anyone else that
+	// header is ignored.
+	TrustedProxies []netip.Prefix
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }

@@ -61,7 +61,7 @@ func TestServeWithoutKeyNamesTheVariable(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{}, {"frobnicate"}, {"serve", "--no-such-flag"}, {"keys"}, {"keys", "melt"},
-		{"serve", "--grace", "soon", "--koogallery-key", "k"}} {
+		{"serve", "--grace", "soon", "--koogallery-key", "k"}, {"serve", "--koogallery-key", "k", "--trusted-proxy", "the-lb"}} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), args, noEnv, &stdout, &stderr)
 		if exitCode(err) != 2 {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ type serveConfig struct {
 	path      string
 	logFormat string
 	logLevel  string
+	proxies   string
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -43,6 +45,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	})
 	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"),
 		"production path registered with KooGallery (env LICENTIA_CALLBACK_PATH)")
+	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
+		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use X-Forwarded-For (env LICENTIA_TRUSTED_PROXIES)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
@@ -60,11 +64,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path}
+	proxies, err := parsePrefixes(c.proxies)
+	if err != nil {
+		return &usageError{fmt.Sprintf("--trusted-proxy: %v", err)}
+	}
+	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
 	}
 	return serve(ctx, &c, cfg, log)
+}
+
+// parsePrefixes parses comma-separated IP addresses and CIDR prefixes.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range splitKeys(s) {
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", item)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func splitKeys(s string) []string {
