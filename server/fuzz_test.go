@@ -2,11 +2,8 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
@@ -40,16 +36,8 @@ type rig struct {
 func newRig(tb testing.TB) *rig {
 	tb.Helper()
 	dir := tb.TempDir()
-	path := filepath.Join(dir, "db.sqlite")
 	now := func() time.Time { return rigNow }
-	st, err := store.Open(context.Background(), path, store.Options{Synchronous: "NORMAL", Now: now})
-	if err != nil {
-		tb.Fatalf("store.Open() err = %v", err)
-	}
-	ring, _, err := keys.InitRing(filepath.Join(dir, "keys"), bytes.NewReader(make([]byte, 32)))
-	if err != nil {
-		tb.Fatalf("InitRing() err = %v", err)
-	}
+	srv, st, ring := newTestServer(tb, dir, serverOptions{keys: []string{rigKey}, now: now, sync: "NORMAL"})
 	pem, err := ring.PublicPEM()
 	if err != nil {
 		tb.Fatal(err)
@@ -58,17 +46,12 @@ func newRig(tb testing.TB) *rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := Config{KooGalleryKeys: []string{rigKey}, Now: now}
-	if err := cfg.Validate(); err != nil {
-		tb.Fatal(err)
-	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "db.sqlite")+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close(); st.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &rig{srv: New(cfg, st, ring, NewIssuer(ring, "licentia", 0), log), st: st, db: db, kr: kr}
+	tb.Cleanup(func() { db.Close() })
+	return &rig{srv: srv, st: st, db: db, kr: kr}
 }
 
 // rigCounts is what the database holds: licenses, audit events, nonces and the sum of generations.

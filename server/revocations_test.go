@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -71,10 +70,7 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
 	now := func() time.Time { return t0 }
 	dir := t.TempDir()
-	ring, _, err := keys.InitRing(filepath.Join(dir, "keys"), bytes.NewReader(make([]byte, 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ring := testRing(t, dir)
 	cfg := Config{KooGalleryKeys: []string{testKey}, Now: now}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

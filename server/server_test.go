@@ -44,25 +44,46 @@ func newTestEnv(t testing.TB) *testEnv {
 	e := &testEnv{t: t}
 	e.clock.Store(t0.UnixNano())
 	now := func() time.Time { return time.Unix(0, e.clock.Load()).UTC() }
-	dir := t.TempDir()
-	st, err := store.Open(context.Background(), filepath.Join(dir, "db.sqlite"), store.Options{Now: now})
+	e.srv, e.st, e.ring = newTestServer(t, t.TempDir(), serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: time.Hour})
+	e.ts = httptest.NewServer(e.srv.Handler())
+	t.Cleanup(e.ts.Close)
+	return e
+}
+
+// serverOptions vary the test servers built by newTestServer.
+type serverOptions struct {
+	keys  []string         // KooGallery access keys
+	now   func() time.Time // the clock
+	grace time.Duration    // grace of issued codes
+	sync  string           // SQLite synchronous level ("" = FULL)
+}
+
+// newTestServer builds a real Server over a new SQLite file in dir, signing with testRing(dir). The
+// store is closed when the test ends.
+func newTestServer(tb testing.TB, dir string, o serverOptions) (*Server, *store.Store, *keys.Ring) {
+	tb.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "db.sqlite"), store.Options{Synchronous: o.sync, Now: o.now})
 	if err != nil {
-		t.Fatalf("store.Open() err = %v", err)
+		tb.Fatalf("store.Open() err = %v", err)
 	}
-	ring, _, err := keys.InitRing(filepath.Join(dir, "keys"), bytes.NewReader(make([]byte, 32)))
-	if err != nil {
-		t.Fatalf("InitRing() err = %v", err)
-	}
-	cfg := Config{KooGalleryKeys: []string{testKey, "second-key"}, Now: now}
+	tb.Cleanup(func() { st.Close() })
+	ring := testRing(tb, dir)
+	cfg := Config{KooGalleryKeys: o.keys, Now: o.now}
 	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.st, e.ring = st, ring
-	e.srv = New(cfg, st, ring, NewIssuer(ring, "licentia", time.Hour), log)
-	e.ts = httptest.NewServer(e.srv.Handler())
-	t.Cleanup(func() { e.ts.Close(); st.Close() })
-	return e
+	return New(cfg, st, ring, NewIssuer(ring, "licentia", o.grace), log), st, ring
+}
+
+// testRing returns the key ring in dir/keys, created from a fixed all-zero seed.
+func testRing(tb testing.TB, dir string) *keys.Ring {
+	tb.Helper()
+	ring, _, err := keys.InitRing(filepath.Join(dir, "keys"), bytes.NewReader(make([]byte, 32)))
+	if err != nil {
+		tb.Fatalf("InitRing() err = %v", err)
+	}
+	return ring
 }
 
 func (e *testEnv) advance(d time.Duration) { e.clock.Add(int64(d)) }
