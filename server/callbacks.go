@@ -75,7 +75,7 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 		if created {
 			s.metrics.issued.WithLabelValues("create").Inc()
 			s.log.InfoContext(ctx, "license created", "license_id", stored.ID, "order_id", stored.OrderID,
-				"generation", stored.Generation, "code_fp", Fingerprint(stored.Code))
+				"generation", stored.Generation, "code_fp", verifier.Fingerprint(stored.Code))
 		}
 		return answer{instanceID: stored.ID, license: stored.Code}, nil
 	}
@@ -124,8 +124,8 @@ func (s *Server) newLicense(cb *callback) (*store.License, error) {
 	errs = append(errs, err)
 	l.PeriodNumber, err = f.optCount("periodNumber")
 	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
-		return nil, firstParamError(errs)
+	if err := firstParamError(errs); err != nil {
+		return nil, err
 	}
 	now := s.now().Unix()
 	if l.StartsAt == 0 {
@@ -283,7 +283,7 @@ func (s *Server) release(ctx context.Context, cb *callback, refField string) (an
 		return s.nextGeneration(cb, cur, &next, "release")
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref_fp", Fingerprint(ref))
+		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref_fp", verifier.Fingerprint(ref))
 		return answer{}, nil
 	}
 	return s.applied(ctx, cb, l, err)
@@ -298,6 +298,6 @@ func (s *Server) applied(ctx context.Context, cb *callback, l *store.License, er
 		return answer{}, err
 	}
 	s.log.InfoContext(ctx, "license state", "license_id", l.ID, "status", l.Status, "generation", l.Generation,
-		"expires_at", l.ExpiresAt, "code_fp", Fingerprint(l.Code))
+		"expires_at", l.ExpiresAt, "code_fp", verifier.Fingerprint(l.Code))
 	return answer{instanceID: l.ID}, nil
 }

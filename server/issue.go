@@ -62,7 +62,3 @@ func (is *Issuer) Sign(l *store.License) error {
 	l.Code, l.KeyID = code, is.kid
 	return nil
 }
-
-// Fingerprint returns the short, non-secret identifier of a code used in logs and support output (see
-// verifier.Fingerprint). The code itself is a bearer credential and is never logged.
-func Fingerprint(code string) string { return verifier.Fingerprint(code) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
 )
 
 // Rate limits of code refresh (POST /v1/codes/refresh and the buyer page), per fixed window, kept in the
@@ -101,7 +102,7 @@ func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.Lice
 		return nil, fmt.Errorf("license %s of this code: %w", c.LicenseID, store.ErrNotFound)
 	}
 	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
-		"generation", l.Generation, "status", l.Status, "code_fp", Fingerprint(l.Code))
+		"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))
 	return l, nil
 }
 

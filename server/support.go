@@ -146,7 +146,7 @@ func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Det
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidCode, err)
 	}
-	cv := &CodeView{Fingerprint: Fingerprint(code), Claims: c}
+	cv := &CodeView{Fingerprint: verifier.Fingerprint(code), Claims: c}
 	res, verr := verifier.New(sp.kr, verifier.WithTime(sp.now)).Check(code)
 	cv.Verdict = verifier.Reason(verr)
 	var ce *verifier.CodeError

@@ -47,7 +47,7 @@ func NewLicenseView(l *store.License, reveal bool) LicenseView {
 		SKU: l.SKU, CustomerID: l.CustomerID, CustomerName: l.CustomerName, Quantity: l.Quantity,
 		PeriodType: l.PeriodType, PeriodNumber: l.PeriodNumber, Status: l.Status, StartsAt: rfc3339(l.StartsAt),
 		ExpiresAt: optTime(l.ExpiresAt), Generation: l.Generation, ChangedAt: rfc3339(l.ChangedAt),
-		CreatedAt: rfc3339(l.CreatedAt), KeyID: l.KeyID, CodeFingerprint: Fingerprint(l.Code),
+		CreatedAt: rfc3339(l.CreatedAt), KeyID: l.KeyID, CodeFingerprint: verifier.Fingerprint(l.Code),
 	}
 	if reveal {
 		v.Code, v.MarketCode = l.Code, l.MarketCode
