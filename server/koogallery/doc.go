@@ -29,7 +29,16 @@
 //
 // # OpenAPI calls — §2.6
 //
-// SignAPIG adds the API Gateway App signature (SDK-HMAC-SHA256, AK/SK) to an outgoing request.
+// SignAPIG adds the API Gateway App signature (SDK-HMAC-SHA256, AK/SK) to an outgoing request; VerifyAPIG is its
+// server side (a stand-in for the gateway): it parses the Authorization header strictly (ParseAPIGAuthorization),
+// checks X-Sdk-Date within the gateway's 15 minutes (APIGDateWindow) and compares the signature in constant time.
+//
+// The wire format of the calls is here too: the paths (PathActivate, PathActivateBatch, PathQuery,
+// PathQueryOrder, EventFilePath), the API names that label them (APIActivate, …), the request and answer structs
+// (ActivateAnswer, whose license_code_info is a JSON string decoded by ActivateData.Info; QueryAnswer; OrderAnswer
+// with its MKT.* resultCode; UploadRequest for the multipart market-event upload), and every documented error code
+// with the HTTP status it comes with (CodeSuccess … CodeUnreadable, ResultSuccess …, GatewayAppAuth …; LookupCode).
+// Unknown answer fields are ignored; Number accepts a documented number sent as a string.
 //
 // # Key rotation and errors
 //
