@@ -43,6 +43,7 @@ const (
 // signature fail") and an X-Sdk-Date more than 15 minutes off ("signature expired"); the same gateway family's table
 // (ROMA Connect APIC.0303) gives HTTP 401 for it.
 const (
+	GatewayNoAPI       = "APIG.0101" // the API does not exist or has not been published (HTTP 404)
 	GatewayIAMAuth     = "APIG.0301" // incorrect IAM authentication information (HTTP 401)
 	GatewayAppAuth     = "APIG.0303" // incorrect app authentication information (HTTP 401)
 	GatewayThrottled   = "APIG.0308" // the throttling threshold has been reached (HTTP 429)
@@ -85,6 +86,7 @@ var openAPICodes = []CodeInfo{
 	{ResultThrottled, http.StatusNotAcceptable, "Access frequency overlimit"},
 	{ResultInstanceUnknown, http.StatusInternalServerError, "Instance ID not found."},
 
+	{GatewayNoAPI, http.StatusNotFound, "The API does not exist or has not been published in the environment"},
 	{GatewayIAMAuth, http.StatusUnauthorized, "Incorrect IAM authentication information"},
 	{GatewayAppAuth, http.StatusUnauthorized, "Incorrect app authentication information"},
 	{GatewayThrottled, http.StatusTooManyRequests, "The throttling threshold has been reached"},
