@@ -93,9 +93,9 @@ func parseSignedHeaders(list string) ([]string, error) {
 // It returns ErrMissing when ak or sk is empty (a misconfigured verifier refuses everything) or the request has no
 // Authorization or X-Sdk-Date header; ErrTime when X-Sdk-Date is malformed; ErrTimestamp when it is outside the
 // window; and ErrAuth for a malformed Authorization header, another access key, a signed header that is absent, an
-// unparseable query string, or a signature that does not match. A request signed with an X-Sdk-Content-Sha256
-// header (the SDKs' unsigned-payload mode) is checked against the real body hash and so refused; SignAPIG never
-// sends that header.
+// unparseable query string, or a signature that does not match. The body hash is always computed over body: an
+// X-Sdk-Content-Sha256 header, which some APIG SDKs use to sign an unsigned payload, is not honoured (SignAPIG
+// never sends one).
 func VerifyAPIG(req *http.Request, body []byte, ak, sk string, now time.Time, window time.Duration) error {
 	if req == nil || req.URL == nil {
 		return fmt.Errorf("verify apig: nil request or URL: %w", ErrMissing)

@@ -46,11 +46,13 @@ var (
 // Message is the marketplace's error_msg as received: it may echo request values, so Error() leaves it out
 // and callers should not log it.
 type Error struct {
-	API      koogallery.API
-	Status   int    // HTTP status of the last answer; 0 when none arrived
-	Code     string // error_code, resultCode or APIG code of the last answer; "" when none
-	Message  string
-	Attempts int // attempts made; > 1 means earlier attempts were sent and may have taken effect
+	API     koogallery.API
+	Status  int    // HTTP status of the last answer; 0 when none arrived
+	Code    string // error_code, resultCode or APIG code of the last answer; "" when none
+	Message string
+	// Attempts counts the attempts made (each tries the base URLs in turn while they cannot be reached); > 1
+	// means an earlier attempt may have reached the marketplace and taken effect.
+	Attempts int
 	Kind     error
 	Err      error
 }

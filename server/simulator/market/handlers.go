@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
 )
@@ -90,7 +91,7 @@ func activateCode(c *Code, ok bool) string {
 
 func (s *Server) activateLocked(c *Code) {
 	c.State = Active
-	c.ActivatedAt = s.cfg.Now().UTC().Truncate(1e9)
+	c.ActivatedAt = s.cfg.Now().UTC().Truncate(time.Second)
 	c.Activations++
 }
 

@@ -238,3 +238,38 @@ func TestControlsRefuse(t *testing.T) {
 		t.Errorf("AddOrder(no id) err = nil, want an error")
 	}
 }
+
+// TestConcurrentActivations: of many simultaneous activations of one code exactly one succeeds.
+func TestConcurrentActivations(t *testing.T) {
+	s := newTestServer(t)
+	s.AddCode(Code{Code: "PL1"})
+	const n = 50
+	codes := make(chan string, n)
+	for range n {
+		go func() {
+			b := []byte(`{"license":"PL1"}`)
+			req, _ := http.NewRequest(http.MethodPost, s.URL()+koogallery.PathActivate, bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			koogallery.SignAPIG(req, b, testAK, testSK, time.Now())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				codes <- "error: " + err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			var a koogallery.Answer
+			json.NewDecoder(resp.Body).Decode(&a)
+			codes <- a.ErrorCode
+		}()
+	}
+	got := map[string]int{}
+	for range n {
+		got[<-codes]++
+	}
+	if got[koogallery.CodeSuccess] != 1 || got[koogallery.CodeIllegalState] != n-1 {
+		t.Errorf("answers = %v, want one %s and %d %s", got, koogallery.CodeSuccess, n-1, koogallery.CodeIllegalState)
+	}
+	if c, _ := s.Code("PL1"); c.Activations != 1 {
+		t.Errorf("activations = %d, want 1", c.Activations)
+	}
+}
