@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -61,6 +62,9 @@ type result struct {
 	err     error // cause
 	retry   bool  // another attempt may succeed
 	next    bool  // the host could not be reached: try the next base URL
+	// reached: the request may have reached the marketplace and taken effect although no usable answer came
+	// back (an answer lost after sending, or a 5xx).
+	reached bool
 }
 
 // do makes the call with retries and host fallback, passes a successful answer's body to decode, and logs and
@@ -68,16 +72,17 @@ type result struct {
 func (c *Client) do(ctx context.Context, req request, decode func(body []byte) error) error {
 	start := c.cfg.Now()
 	var res result
-	attempts := 0
+	attempts, repeated := 0, false
 	for attempts < c.cfg.MaxAttempts {
 		if attempts > 0 {
 			if err := c.cfg.Sleep(ctx, c.backoff(attempts)); err != nil {
 				res.kind, res.err, res.retry = ErrUnavailable, err, false
 				break
 			}
+			repeated = repeated || res.reached
 		}
 		attempts++
-		res = c.tryHosts(ctx, req)
+		res = c.tryHosts(ctx, req, &repeated)
 		if !res.retry || ctx.Err() != nil {
 			break
 		}
@@ -93,19 +98,23 @@ func (c *Client) do(ctx context.Context, req request, decode func(body []byte) e
 			res.kind = ErrUnavailable
 		}
 		err = &Error{API: req.api, Status: res.status, Code: res.code, Message: res.message,
-			Attempts: attempts, Kind: res.kind, Err: res.err}
+			Attempts: attempts, Repeated: repeated, Kind: res.kind, Err: res.err}
 	}
 	c.record(ctx, req.api, res, attempts, c.cfg.Now().Sub(start), err)
 	return err
 }
 
 // tryHosts makes one attempt, moving to the next base URL while a host cannot be reached. It starts at the
-// base URL that answered last.
-func (c *Client) tryHosts(ctx context.Context, req request) result {
+// base URL that answered last, and sets *repeated when it sends the request again after a host it may have
+// reached.
+func (c *Client) tryHosts(ctx context.Context, req request, repeated *bool) result {
 	first := int(c.preferred.Load())
 	var res result
 	for i := range c.bases {
 		idx := (first + i) % len(c.bases)
+		if i > 0 && res.reached {
+			*repeated = true
+		}
 		res = c.attempt(ctx, req, c.bases[idx])
 		if !res.next || ctx.Err() != nil {
 			if !res.next {
@@ -149,7 +158,15 @@ func (c *Client) attempt(ctx context.Context, req request, base *url.URL) result
 // certificate that does not verify, where retrying the same host cannot help.
 func networkResult(res result, err error) result {
 	res.kind, res.err, res.next, res.retry = ErrUnavailable, err, true, !isCertError(err)
+	res.reached = !isCertError(err) && !isDialError(err)
 	return res
+}
+
+// isDialError reports whether err happened before a connection existed: the request was not sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.As(err, &op) && op.Op == "dial"
 }
 
 // isCertError reports whether err is a server certificate that failed verification.
@@ -179,6 +196,7 @@ func classify(res result) result {
 	var env envelope
 	if err := json.Unmarshal(res.body, &env); err != nil || (env.ErrorCode == "" && env.ResultCode == "") {
 		res.kind, res.retry = ErrProtocol, res.status >= http.StatusInternalServerError
+		res.reached = res.retry
 		if res.retry {
 			res.kind = ErrUnavailable
 		}
@@ -199,6 +217,7 @@ func classify(res result) result {
 		return res
 	}
 	res.kind, res.retry = kindOf(res.code, res.status)
+	res.reached = res.status >= http.StatusInternalServerError
 	return res
 }
 

@@ -91,8 +91,9 @@ func TestRetriesExhausted(t *testing.T) {
 	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &oe) {
 		t.Fatalf("Query() err = %v, want *Error wrapping %v", err, ErrUnavailable)
 	}
-	if oe.Attempts != 4 || oe.Status != 502 || oe.Code != "APIG.0202" {
-		t.Errorf("Error = attempts %d status %d code %s, want 4 502 APIG.0202", oe.Attempts, oe.Status, oe.Code)
+	if oe.Attempts != 4 || oe.Status != 502 || oe.Code != "APIG.0202" || !oe.Repeated {
+		t.Errorf("Error = attempts %d status %d code %s repeated %v, want 4 502 APIG.0202 repeated",
+			oe.Attempts, oe.Status, oe.Code, oe.Repeated)
 	}
 	if got := f.hits(); got != 4 {
 		t.Errorf("requests = %d, want 4", got)
@@ -142,8 +143,8 @@ func TestAllHostsUnreachable(t *testing.T) {
 	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &oe) {
 		t.Fatalf("QueryOrder() err = %v, want %v", err, ErrUnavailable)
 	}
-	if oe.Status != 0 || oe.Code != "" || oe.Attempts != DefaultMaxAttempts || oe.Err == nil {
-		t.Errorf("Error = %+v, want no status or code, %d attempts, a cause", oe, DefaultMaxAttempts)
+	if oe.Status != 0 || oe.Code != "" || oe.Attempts != DefaultMaxAttempts || oe.Err == nil || oe.Repeated {
+		t.Errorf("Error = %+v, want no status or code, %d attempts, a cause, not repeated (nothing was sent)", oe, DefaultMaxAttempts)
 	}
 }
 

@@ -17,7 +17,7 @@
 // errors and 5xx answers are retried up to Config.MaxAttempts with exponential backoff and jitter; a 4xx, a
 // business error code (also one sent with a 5xx, such as MKT.9001), a certificate that does not verify, or the
 // caller's context ending is not. A POST whose answer was lost may have taken effect: a later 92020003 then
-// reports the earlier attempt's activation (Error.Attempts > 1).
+// may report this call's own activation, which Error.Repeated tells.
 //
 // # Errors
 //

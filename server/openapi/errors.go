@@ -11,8 +11,8 @@ import (
 
 // Sentinels that every *Error unwraps to, one per kind of refusal. Test them with errors.Is.
 var (
-	// ErrAlreadyActive: 92020003, the code is already active (do not activate twice). After a lost answer it
-	// may be the effect of this caller's own earlier attempt.
+	// ErrAlreadyActive: 92020003, the code is already active (do not activate twice). With Error.Repeated it
+	// may be the effect of this call's own earlier send.
 	ErrAlreadyActive = errors.New("koogallery openapi: licence code already active")
 	// ErrNotReceived: 92020004, the buyer has not received (领取) the code yet.
 	ErrNotReceived = errors.New("koogallery openapi: licence code not yet received by the buyer")
@@ -50,9 +50,12 @@ type Error struct {
 	Status  int    // HTTP status of the last answer; 0 when none arrived
 	Code    string // error_code, resultCode or APIG code of the last answer; "" when none
 	Message string
-	// Attempts counts the attempts made (each tries the base URLs in turn while they cannot be reached); > 1
-	// means an earlier attempt may have reached the marketplace and taken effect.
+	// Attempts counts the attempts made; each tries the base URLs in turn while they cannot be reached.
 	Attempts int
+	// Repeated reports that the request was sent again after an earlier send that may have reached the
+	// marketplace and taken effect (its answer was lost, or was a 5xx): a 92020003 may then report this
+	// call's own activation.
+	Repeated bool
 	Kind     error
 	Err      error
 }

@@ -168,8 +168,9 @@ func TestStandInFaults(t *testing.T) {
 	}
 	good.LoseAnswers(1)
 	_, err = env.client.Activate(context.Background(), testCode, time.Time{})
-	if !errors.Is(err, ErrAlreadyActive) || !errors.As(err, &oe) || oe.Attempts != 2 {
-		t.Errorf("Activate() with a lost answer err = %v, want %v after 2 attempts", err, ErrAlreadyActive)
+	if !errors.Is(err, ErrAlreadyActive) || !errors.As(err, &oe) || oe.Attempts != 2 || !oe.Repeated {
+		t.Errorf("Activate() with a lost answer err = %v (repeated %v), want %v after 2 attempts, repeated",
+			err, oe.Repeated, ErrAlreadyActive)
 	}
 	if c, _ := good.Code(testCode); c.Activations != 1 {
 		t.Errorf("activations = %d, want 1", c.Activations)
@@ -183,6 +184,30 @@ func TestStandInFaults(t *testing.T) {
 	}
 	if n := primary.Calls(koogallery.APIQuery, ""); n != 0 {
 		t.Errorf("primary calls = %d, want 0", n)
+	}
+}
+
+// TestLostAnswerThenFallbackHost: the first host applies the activation and the answer is lost; the second
+// host (the same marketplace) answers 92020003, which Repeated marks as possibly this call's own.
+func TestLostAnswerThenFallbackHost(t *testing.T) {
+	m := newStandIn(t, testSK)
+	m.AddCode(market.Code{Code: testCode})
+	port := m.URL()[strings.LastIndex(m.URL(), ":"):]
+	env := newTestClient(t, []string{m.URL(), "http://localhost" + port}, nil)
+	m.LoseAnswers(1)
+	_, err := env.client.Activate(context.Background(), testCode, time.Time{})
+	var oe *Error
+	if !errors.Is(err, ErrAlreadyActive) || !errors.As(err, &oe) || oe.Attempts != 1 || !oe.Repeated {
+		t.Fatalf("Activate() err = %v, want %v in one attempt, repeated", err, ErrAlreadyActive)
+	}
+
+	m.SetState(testCode, market.Received)
+	m.SetUnreachable(true)
+	other := newStandIn(t, testSK)
+	env = newTestClient(t, []string{m.URL(), other.URL()}, nil)
+	_, err = env.client.Activate(context.Background(), testCode, time.Time{})
+	if !errors.Is(err, ErrUnknownCode) || !errors.As(err, &oe) || oe.Repeated {
+		t.Errorf("Activate() after a refused connection err = %v, want %v, not repeated", err, ErrUnknownCode)
 	}
 }
 
