@@ -57,4 +57,9 @@
 //   - ParseTimestamp accepts exactly 13 digits (milliseconds) or 10 digits (seconds); CheckTimestamp is two-sided.
 //   - ParseTime reads every marketplace time as UTC.
 //   - SignAPIG rewrites the request's query string into its canonical form, as the official APIG Go SDK does.
+//   - VerifyAPIG refuses a SignedHeaders list that is not sorted and unique or lacks host or x-sdk-date, a
+//     repeated Authorization or X-Sdk-Date header, and does not honour X-Sdk-Content-Sha256.
+//   - The query answer's expiry is read from expire_time, the name license_code_info uses; the docs' LicenseInfo
+//     table is cut off after activate_time.
+//   - CharacterCount counts UTF-16 code units, as the marketplace's Java back end counts a String's length.
 package koogallery

@@ -145,7 +145,8 @@ func isLoopback(host string) bool {
 }
 
 // NewHTTPClient returns the client the OpenAPI calls use: certificates verified against roots (nil: the system
-// roots), TLS 1.2 or later, no redirects followed, and no overall timeout (each attempt has its own context).
+// roots), TLS 1.2 or later, no redirects followed, proxies from the environment (HTTPS_PROXY) honoured, and no
+// overall timeout (each attempt has its own context).
 func NewHTTPClient(roots *x509.CertPool) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}

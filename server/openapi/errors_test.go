@@ -15,43 +15,46 @@ import (
 // testMessage is the marketplace's message in the scripted answers; it must never reach Error().
 const testMessage = "marketplace message with PLCODE-echo"
 
+// documentedCodes lists every documented code but success with the sentinel it must map to and whether it
+// is retried.
+var documentedCodes = []struct {
+	code    string
+	want    error
+	retried bool
+}{
+	{koogallery.CodeInternal, ErrInternal, false},
+	{koogallery.CodeInvalidParam, ErrInvalidParam, false},
+	{koogallery.CodeIllegalState, ErrAlreadyActive, false},
+	{koogallery.CodeNotReceived, ErrNotReceived, false},
+	{koogallery.CodeNotExist, ErrUnknownCode, false},
+	{koogallery.CodeNotActivated, ErrNotActivated, false},
+	{koogallery.CodeInvalidCodes, ErrInvalidCodes, false},
+	{koogallery.CodeBadParam, ErrInvalidParam, false},
+	{koogallery.CodeMethodNotSupported, ErrInvalidParam, false},
+	{koogallery.CodeContentType, ErrInvalidParam, false},
+	{koogallery.CodeUnreadable, ErrInvalidParam, false},
+	{koogallery.ResultInternal, ErrUnavailable, true},
+	{koogallery.ResultInputInvalid, ErrInvalidParam, false},
+	{koogallery.ResultInvalidParam, ErrInvalidParam, false},
+	{koogallery.ResultParamError, ErrInvalidParam, false},
+	{koogallery.ResultIllegalOp, ErrAuth, false},
+	{koogallery.ResultNoAuthority, ErrAuth, false},
+	{koogallery.ResultIllegalToken, ErrAuth, false},
+	{koogallery.ResultThrottled, ErrThrottled, false},
+	{koogallery.ResultInstanceUnknown, ErrUnknownOrder, false},
+	{koogallery.GatewayNoAPI, ErrInvalidParam, false},
+	{koogallery.GatewayIAMAuth, ErrAuth, false},
+	{koogallery.GatewayAppAuth, ErrAuth, false},
+	{koogallery.GatewayThrottled, ErrThrottled, false},
+	{koogallery.GatewayUnavailable, ErrUnavailable, true},
+	{koogallery.GatewayTimeout, ErrUnavailable, true},
+}
+
 // TestEveryDocumentedCode answers each documented error code with its documented HTTP status and checks the
 // sentinel, the *Error fields and whether the call was retried.
 func TestEveryDocumentedCode(t *testing.T) {
-	tests := []struct {
-		code    string
-		want    error
-		retried bool
-	}{
-		{koogallery.CodeInternal, ErrInternal, false},
-		{koogallery.CodeInvalidParam, ErrInvalidParam, false},
-		{koogallery.CodeIllegalState, ErrAlreadyActive, false},
-		{koogallery.CodeNotReceived, ErrNotReceived, false},
-		{koogallery.CodeNotExist, ErrUnknownCode, false},
-		{koogallery.CodeNotActivated, ErrNotActivated, false},
-		{koogallery.CodeInvalidCodes, ErrInvalidCodes, false},
-		{koogallery.CodeBadParam, ErrInvalidParam, false},
-		{koogallery.CodeMethodNotSupported, ErrInvalidParam, false},
-		{koogallery.CodeContentType, ErrInvalidParam, false},
-		{koogallery.CodeUnreadable, ErrInvalidParam, false},
-		{koogallery.ResultInternal, ErrUnavailable, true},
-		{koogallery.ResultInputInvalid, ErrInvalidParam, false},
-		{koogallery.ResultInvalidParam, ErrInvalidParam, false},
-		{koogallery.ResultParamError, ErrInvalidParam, false},
-		{koogallery.ResultIllegalOp, ErrAuth, false},
-		{koogallery.ResultNoAuthority, ErrAuth, false},
-		{koogallery.ResultIllegalToken, ErrAuth, false},
-		{koogallery.ResultThrottled, ErrThrottled, false},
-		{koogallery.ResultInstanceUnknown, ErrUnknownOrder, false},
-		{koogallery.GatewayNoAPI, ErrInvalidParam, false},
-		{koogallery.GatewayIAMAuth, ErrAuth, false},
-		{koogallery.GatewayAppAuth, ErrAuth, false},
-		{koogallery.GatewayThrottled, ErrThrottled, false},
-		{koogallery.GatewayUnavailable, ErrUnavailable, true},
-		{koogallery.GatewayTimeout, ErrUnavailable, true},
-	}
 	covered := map[string]bool{koogallery.CodeSuccess: true, koogallery.ResultSuccess: true}
-	for _, tt := range tests {
+	for _, tt := range documentedCodes {
 		covered[tt.code] = true
 		t.Run(tt.code, func(t *testing.T) {
 			info, ok := koogallery.LookupCode(tt.code)
