@@ -179,8 +179,11 @@ func (c *Client) do(req *http.Request) ([]byte, error) {
 	if resp.StatusCode == http.StatusOK && resp.ContentLength > limit {
 		return nil, fmt.Errorf("%w: %s: %d bytes, more than %d", ErrTooLarge, req.URL.Path, resp.ContentLength, limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
+	data, err := readAll(resp.Body, limit)
+	if resp.StatusCode == http.StatusOK && errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %s", err, req.URL.Path)
+	}
+	if err != nil && !errors.Is(err, ErrTooLarge) {
 		return nil, fmt.Errorf("%w: %w", ErrOnline, err)
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -193,8 +196,18 @@ func (c *Client) do(req *http.Request) ([]byte, error) {
 		}
 		return nil, se
 	}
+	return data, nil
+}
+
+// readAll reads r to its end, at most limit bytes: a longer stream is ErrTooLarge (with the first
+// limit bytes), never taken as the whole.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: %s: more than %d bytes", ErrTooLarge, req.URL.Path, limit)
+		return data[:limit], fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
 	return data, nil
 }
