@@ -32,7 +32,7 @@ func TestCacheBoundAndContents(t *testing.T) {
 			t.Fatalf("Verify(%.20q) err = nil, want an error", c)
 		}
 	}
-	if got := v.cache.size(); got != 0 {
+	if got := v.cache.Load().size(); got != 0 {
 		t.Fatalf("cache holds %d codes after only refused ones, want 0", got)
 	}
 	malformed, err := Sign(&Claims{LicenseID: "", Generation: 1, Status: StatusActive}, kid, key)
@@ -42,18 +42,31 @@ func TestCacheBoundAndContents(t *testing.T) {
 	if _, err := v.Verify(malformed); err == nil {
 		t.Fatal("Verify(no sub) err = nil, want ErrMalformed")
 	}
-	if got := v.cache.size(); got != 0 {
+	if got := v.cache.Load().size(); got != 0 {
 		t.Fatalf("cache holds %d codes after a signed but malformed one, want 0", got)
 	}
 	for i := range 20 {
 		if _, err := v.Verify(code(i)); err != nil {
 			t.Fatalf("Verify(code %d) err = %v, want nil", i, err)
 		}
-		if got := v.cache.size(); got > 4 || got != min(i+1, 4) {
+		if got := v.cache.Load().size(); got > 4 || got != min(i+1, 4) {
 			t.Fatalf("after %d codes the cache holds %d, want %d", i+1, got, min(i+1, 4))
 		}
 	}
-	if off := New(kr, WithCacheSize(0)); off.cache != nil {
-		t.Errorf("WithCacheSize(0) left a cache")
+	off := New(kr, WithCacheSize(0))
+	for range 3 {
+		off.Verify(code(1))
+	}
+	if off.cache.Load() != nil {
+		t.Errorf("WithCacheSize(0) made a cache")
+	}
+	once := New(kr)
+	once.Verify(code(1))
+	if once.cache.Load() != nil {
+		t.Errorf("a verifier used once made a cache, want none until its second check")
+	}
+	once.Verify(code(1))
+	if once.cache.Load().size() != 1 {
+		t.Errorf("after its second check the cache holds %d codes, want 1", once.cache.Load().size())
 	}
 }

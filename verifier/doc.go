@@ -172,7 +172,8 @@
 // hash of the whole cleaned code and match only a byte-identical code. A repeat skips steps 1 to 4 and
 // runs steps 5 to 10 anew against the verifier's options, clock, state file and revocation list, so it
 // reaches exactly the outcome a first check would, at a small fraction of the cost of a signature
-// check. The cache is in memory only, per Verifier, and holds no refused code.
+// check. The cache is in memory only, per Verifier, holds no refused code, and starts with a verifier's
+// second check, so a Verifier made for a single check pays nothing for it.
 //
 // # Keys
 //

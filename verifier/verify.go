@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +29,8 @@ type Verifier struct {
 	maxListAge int64 // seconds; 0: no freshness required
 	allowTest  bool
 	cacheSize  int
-	cache      *codeCache // nil when disabled
+	used       atomic.Bool               // set by the first check
+	cache      atomic.Pointer[codeCache] // made by the second check, unless cacheSize <= 0
 }
 
 // Option configures a Verifier.
@@ -97,7 +99,8 @@ func WithMaxListAge(d time.Duration) Option {
 // WithCacheSize sets how many codes the verifier remembers as authentic (default DefaultCacheSize);
 // n <= 0 turns the memory off. A remembered code skips the signature check and the decoding of its
 // claims on a repeat; every other check (issuer, product, SKU, test, state, status, revocation list,
-// time) runs on every call, so the cache never changes an outcome, only its cost.
+// time) runs on every call, so the cache never changes an outcome, only its cost. The memory starts
+// with a verifier's second check: a Verifier used once costs nothing more for it.
 func WithCacheSize(n int) Option { return func(v *Verifier) { v.cacheSize = n } }
 
 // AllowTest makes the verifier accept codes issued to marketplace probe calls ("test": true). Without
@@ -114,7 +117,6 @@ func New(kr *Keyring, opts ...Option) *Verifier {
 			o(v)
 		}
 	}
-	v.cache = newCodeCache(v.cacheSize)
 	return v
 }
 
@@ -169,9 +171,10 @@ func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, e
 		return nil, "", false, &CodeError{Err: fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxPastedLen)}
 	}
 	var key string
-	if v.cache != nil {
+	cc := v.codeCache()
+	if cc != nil {
 		key = cleaned(code)
-		if e := v.cache.get(key); e != nil {
+		if e := cc.get(key); e != nil {
 			c := new(Claims)
 			*c = e.claims
 			return v.judged(c, e.kid, at)
@@ -181,10 +184,24 @@ func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, e
 	if err != nil {
 		return nil, "", false, err
 	}
-	if v.cache != nil {
-		v.cache.put(key, c, kid)
+	if cc != nil {
+		cc.put(key, c, kid)
 	}
 	return v.judged(c, kid, at)
+}
+
+// codeCache returns the verifier's cache of authentic codes, or nil: when it is disabled, and on the
+// verifier's first check, so that a Verifier made for one check (as a server makes per request) never
+// pays for remembering. The second check makes the cache.
+func (v *Verifier) codeCache() *codeCache {
+	if cc := v.cache.Load(); cc != nil {
+		return cc
+	}
+	if v.cacheSize <= 0 || !v.used.Swap(true) {
+		return nil
+	}
+	v.cache.CompareAndSwap(nil, newCodeCache(v.cacheSize))
+	return v.cache.Load()
 }
 
 // authentic checks code's form, key and signature, then decodes and checks its claims. Its outcome
