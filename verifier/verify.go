@@ -163,9 +163,9 @@ func (v *Verifier) Check(code string) (*Result, error) {
 }
 
 // verifyAt runs every check in the documented order. It is the hot path. A code found in the cache
-// costs one hash of the code, one map look-up, one comparison and one copy of its claims before judge. Any other
-// costs one copy of the code, one strict decode per part, one json.Unmarshal into the fixed Claims
-// struct, and no maps unless a revocation list or state is configured.
+// costs one hash of the code, one map look-up, one comparison and one copy of its claims before judge.
+// Any other costs one copy of the code, one strict decode per part, one json.Unmarshal into the fixed
+// Claims struct, and no maps unless a revocation list or state is configured.
 func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, error) {
 	if len(code) > maxPastedLen {
 		return nil, "", false, &CodeError{Err: fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxPastedLen)}
