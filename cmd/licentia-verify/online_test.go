@@ -159,6 +159,27 @@ func TestRefreshKeepsTheNewerList(t *testing.T) {
 	}
 }
 
+// TestMaxListAgeOffline: software that cannot reach the server and holds no list fresh enough stops
+// accepting its code (exit 7) instead of checking without revocations.
+func TestMaxListAgeOffline(t *testing.T) {
+	vf := loadVectors(t)
+	dir := t.TempDir()
+	keys := writeFile(t, dir, "keys.pem", vf.PublicKeyPEM)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	code := vf.Vectors[0].Code
+	r := runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--refresh", down.URL, "--max-list-age", "72h", "--at", vf.Now, code)
+	if r.exit != exitStaleList || !strings.Contains(r.stdout, "reason=stale_list") {
+		t.Errorf("server down, no list: exit %d, stdout %q; want 7 and reason stale_list", r.exit, r.stdout)
+	}
+	revs := writeFile(t, dir, "revocations.jwt", goldenList(t, vecNow.Add(-time.Hour), map[string]int64{}))
+	r = runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--refresh", down.URL, "--revocations", revs, "--max-list-age", "72h",
+		"--at", vf.Now, code)
+	if r.exit != exitValid {
+		t.Errorf("server down, a fresh saved list: exit %d (%s), want 0", r.exit, r.stdout)
+	}
+}
+
 func TestVersionFlag(t *testing.T) {
 	r := runCmd(t, "", "--version")
 	if r.exit != exitValid || !strings.HasPrefix(r.stdout, "licentia-verify ") || strings.Count(r.stdout, "\n") != 1 {
