@@ -37,7 +37,7 @@
 // PathQueryOrder, EventFilePath), the API names that label them (APIActivate, …), the request and answer structs
 // (ActivateAnswer, whose license_code_info is a JSON string decoded by ActivateData.Info; QueryAnswer; OrderAnswer
 // with its MKT.* resultCode; UploadRequest for the multipart market-event upload), and every documented error code
-// with the HTTP status it comes with (CodeSuccess … CodeUnreadable, ResultSuccess …, GatewayAppAuth …; LookupCode).
+// with the HTTP status it comes with (CodeSuccess … CodeUnreadable, OrderSuccess …, GatewayAppAuth …; LookupCode).
 // Unknown answer fields are ignored; Number accepts a documented number sent as a string.
 //
 // # Key rotation and errors

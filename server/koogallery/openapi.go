@@ -151,7 +151,7 @@ type LicenseInfo struct {
 
 // Result codes of the order query (resultCode), which uses its own envelope.
 const (
-	ResultSuccess = "MKT.0000"
+	OrderSuccess = "MKT.0000"
 )
 
 // OrderAnswer is the answer to the order query (spec §4).

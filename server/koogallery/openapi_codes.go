@@ -25,15 +25,15 @@ const (
 // Result codes of the order query (resultCode), spec §4, from the order-query error table of the marketplace docs
 // (support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html and its error-code page).
 const (
-	ResultInternal        = "MKT.0999" // system internal error (HTTP 500)
-	ResultInputInvalid    = "MKT.0100" // input parameter check failed: out of range, illegal value or format (HTTP 500)
-	ResultInvalidParam    = "MKT.0101" // a parameter not in the interface, or a required one missing (HTTP 400)
-	ResultParamError      = "MKT.0199" // other request parameter error (HTTP 400)
-	ResultIllegalOp       = "MKT.0150" // operation not allowed for these credentials (HTTP 401)
-	ResultNoAuthority     = "MKT.0151" // no API access: the credentials are not a seller's (HTTP 401)
-	ResultIllegalToken    = "MKT.0154" // authentication failed (HTTP 401)
-	ResultThrottled       = "MKT.0250" // access frequency over the limit (HTTP 406)
-	ResultInstanceUnknown = "MKT.9001" // instance id not found (HTTP 500)
+	OrderInternal        = "MKT.0999" // system internal error (HTTP 500)
+	OrderInputInvalid    = "MKT.0100" // input parameter check failed: out of range, illegal value or format (HTTP 500)
+	OrderInvalidParam    = "MKT.0101" // a parameter not in the interface, or a required one missing (HTTP 400)
+	OrderParamError      = "MKT.0199" // other request parameter error (HTTP 400)
+	OrderIllegalOp       = "MKT.0150" // operation not allowed for these credentials (HTTP 401)
+	OrderNoAuthority     = "MKT.0151" // no API access: the credentials are not a seller's (HTTP 401)
+	OrderIllegalToken    = "MKT.0154" // authentication failed (HTTP 401)
+	OrderThrottled       = "MKT.0250" // access frequency over the limit (HTTP 406)
+	OrderInstanceUnknown = "MKT.9001" // instance id not found (HTTP 500)
 )
 
 // Error codes of Huawei API Gateway (APIG), which fronts the OpenAPI and answers before the marketplace sees a
@@ -75,16 +75,16 @@ var openAPICodes = []CodeInfo{
 	{CodeContentType, http.StatusUnsupportedMediaType, "Content type not supported"},
 	{CodeUnreadable, http.StatusBadRequest, "req message is not readable"},
 
-	{ResultSuccess, http.StatusOK, "Success."},
-	{ResultInternal, http.StatusInternalServerError, "System internal error."},
-	{ResultInputInvalid, http.StatusInternalServerError, "Failure of input parameter"},
-	{ResultInvalidParam, http.StatusBadRequest, "Invalid parameter"},
-	{ResultParamError, http.StatusBadRequest, "Request parameter error"},
-	{ResultIllegalOp, http.StatusUnauthorized, "Illegal operation"},
-	{ResultNoAuthority, http.StatusUnauthorized, "No authority"},
-	{ResultIllegalToken, http.StatusUnauthorized, "Illegal token"},
-	{ResultThrottled, http.StatusNotAcceptable, "Access frequency overlimit"},
-	{ResultInstanceUnknown, http.StatusInternalServerError, "Instance ID not found."},
+	{OrderSuccess, http.StatusOK, "Success."},
+	{OrderInternal, http.StatusInternalServerError, "System internal error."},
+	{OrderInputInvalid, http.StatusInternalServerError, "Failure of input parameter"},
+	{OrderInvalidParam, http.StatusBadRequest, "Invalid parameter"},
+	{OrderParamError, http.StatusBadRequest, "Request parameter error"},
+	{OrderIllegalOp, http.StatusUnauthorized, "Illegal operation"},
+	{OrderNoAuthority, http.StatusUnauthorized, "No authority"},
+	{OrderIllegalToken, http.StatusUnauthorized, "Illegal token"},
+	{OrderThrottled, http.StatusNotAcceptable, "Access frequency overlimit"},
+	{OrderInstanceUnknown, http.StatusInternalServerError, "Instance ID not found."},
 
 	{GatewayNoAPI, http.StatusNotFound, "The API does not exist or has not been published in the environment"},
 	{GatewayIAMAuth, http.StatusUnauthorized, "Incorrect IAM authentication information"},

@@ -133,7 +133,7 @@ func TestOrderAnswerDecodesDocExample(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &a); err != nil {
 		t.Fatalf("Unmarshal() err = %v, want nil", err)
 	}
-	if a.ResultCode != ResultSuccess || a.OrderInfo == nil || len(a.OrderInfo.OrderLine) != 1 {
+	if a.ResultCode != OrderSuccess || a.OrderInfo == nil || len(a.OrderInfo.OrderLine) != 1 {
 		t.Fatalf("answer = %+v, want MKT.0000 with one order line", a)
 	}
 	line := a.OrderInfo.OrderLine[0]
@@ -180,8 +180,8 @@ func TestLookupCode(t *testing.T) {
 		{CodeNotActivated, http.StatusOK}, {CodeInvalidCodes, http.StatusOK},
 		{CodeBadParam, http.StatusBadRequest}, {CodeMethodNotSupported, http.StatusMethodNotAllowed},
 		{CodeContentType, http.StatusUnsupportedMediaType}, {CodeUnreadable, http.StatusBadRequest},
-		{ResultSuccess, http.StatusOK}, {ResultInternal, http.StatusInternalServerError},
-		{ResultInvalidParam, http.StatusBadRequest}, {ResultThrottled, http.StatusNotAcceptable},
+		{OrderSuccess, http.StatusOK}, {OrderInternal, http.StatusInternalServerError},
+		{OrderInvalidParam, http.StatusBadRequest}, {OrderThrottled, http.StatusNotAcceptable},
 		{GatewayAppAuth, http.StatusUnauthorized}, {GatewayIAMAuth, http.StatusUnauthorized},
 		{GatewayThrottled, http.StatusTooManyRequests}, {GatewayUnavailable, http.StatusBadGateway},
 	}

@@ -103,15 +103,15 @@ var codeKinds = map[string]error{
 	koogallery.CodeMethodNotSupported: ErrInvalidParam,
 	koogallery.CodeContentType:        ErrInvalidParam,
 	koogallery.CodeUnreadable:         ErrInvalidParam,
-	koogallery.ResultInternal:         ErrInternal,
-	koogallery.ResultInputInvalid:     ErrInvalidParam,
-	koogallery.ResultInvalidParam:     ErrInvalidParam,
-	koogallery.ResultParamError:       ErrInvalidParam,
-	koogallery.ResultIllegalOp:        ErrAuth,
-	koogallery.ResultNoAuthority:      ErrAuth,
-	koogallery.ResultIllegalToken:     ErrAuth,
-	koogallery.ResultThrottled:        ErrThrottled,
-	koogallery.ResultInstanceUnknown:  ErrUnknownOrder,
+	koogallery.OrderInternal:          ErrInternal,
+	koogallery.OrderInputInvalid:      ErrInvalidParam,
+	koogallery.OrderInvalidParam:      ErrInvalidParam,
+	koogallery.OrderParamError:        ErrInvalidParam,
+	koogallery.OrderIllegalOp:         ErrAuth,
+	koogallery.OrderNoAuthority:       ErrAuth,
+	koogallery.OrderIllegalToken:      ErrAuth,
+	koogallery.OrderThrottled:         ErrThrottled,
+	koogallery.OrderInstanceUnknown:   ErrUnknownOrder,
 	koogallery.GatewayThrottled:       ErrThrottled,
 	koogallery.GatewayUnavailable:     ErrUnavailable,
 	koogallery.GatewayTimeout:         ErrUnavailable,
@@ -138,5 +138,5 @@ func kindOf(code string, status int) (kind error, retry bool) {
 
 // isSuccess reports whether code is the success code of the licence, market-event or order APIs.
 func isSuccess(code string) bool {
-	return code == koogallery.CodeSuccess || code == koogallery.ResultSuccess
+	return code == koogallery.CodeSuccess || code == koogallery.OrderSuccess
 }

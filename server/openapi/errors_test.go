@@ -33,15 +33,15 @@ var documentedCodes = []struct {
 	{koogallery.CodeMethodNotSupported, ErrInvalidParam, false},
 	{koogallery.CodeContentType, ErrInvalidParam, false},
 	{koogallery.CodeUnreadable, ErrInvalidParam, false},
-	{koogallery.ResultInternal, ErrUnavailable, true},
-	{koogallery.ResultInputInvalid, ErrInvalidParam, false},
-	{koogallery.ResultInvalidParam, ErrInvalidParam, false},
-	{koogallery.ResultParamError, ErrInvalidParam, false},
-	{koogallery.ResultIllegalOp, ErrAuth, false},
-	{koogallery.ResultNoAuthority, ErrAuth, false},
-	{koogallery.ResultIllegalToken, ErrAuth, false},
-	{koogallery.ResultThrottled, ErrThrottled, false},
-	{koogallery.ResultInstanceUnknown, ErrUnknownOrder, false},
+	{koogallery.OrderInternal, ErrUnavailable, true},
+	{koogallery.OrderInputInvalid, ErrInvalidParam, false},
+	{koogallery.OrderInvalidParam, ErrInvalidParam, false},
+	{koogallery.OrderParamError, ErrInvalidParam, false},
+	{koogallery.OrderIllegalOp, ErrAuth, false},
+	{koogallery.OrderNoAuthority, ErrAuth, false},
+	{koogallery.OrderIllegalToken, ErrAuth, false},
+	{koogallery.OrderThrottled, ErrThrottled, false},
+	{koogallery.OrderInstanceUnknown, ErrUnknownOrder, false},
 	{koogallery.GatewayNoAPI, ErrInvalidParam, false},
 	{koogallery.GatewayIAMAuth, ErrAuth, false},
 	{koogallery.GatewayAppAuth, ErrAuth, false},
@@ -53,7 +53,7 @@ var documentedCodes = []struct {
 // TestEveryDocumentedCode answers each documented error code with its documented HTTP status and checks the
 // sentinel, the *Error fields and whether the call was retried.
 func TestEveryDocumentedCode(t *testing.T) {
-	covered := map[string]bool{koogallery.CodeSuccess: true, koogallery.ResultSuccess: true}
+	covered := map[string]bool{koogallery.CodeSuccess: true, koogallery.OrderSuccess: true}
 	for _, tt := range documentedCodes {
 		covered[tt.code] = true
 		t.Run(tt.code, func(t *testing.T) {

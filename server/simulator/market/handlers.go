@@ -186,7 +186,7 @@ func (s *Server) queryOrder(w http.ResponseWriter, r *http.Request, _ []byte) {
 	q := r.URL.Query()
 	id, line := q.Get(koogallery.ParamOrderID), q.Get(koogallery.ParamOrderLineID)
 	if id == "" || len(id) > koogallery.MaxOrderIDLen || len(line) > koogallery.MaxOrderIDLen {
-		writeCode(w, koogallery.ResultInvalidParam, "")
+		writeCode(w, koogallery.OrderInvalidParam, "")
 		return
 	}
 	s.mu.Lock()
@@ -202,10 +202,10 @@ func (s *Server) queryOrder(w http.ResponseWriter, r *http.Request, _ []byte) {
 		}
 	}
 	if !ok {
-		writeCode(w, koogallery.ResultInstanceUnknown, "")
+		writeCode(w, koogallery.OrderInstanceUnknown, "")
 		return
 	}
-	writeJSON(w, http.StatusOK, koogallery.OrderAnswer{ResultCode: koogallery.ResultSuccess, ResultMsg: "Success.", OrderInfo: &o})
+	writeJSON(w, http.StatusOK, koogallery.OrderAnswer{ResultCode: koogallery.OrderSuccess, ResultMsg: "Success.", OrderInfo: &o})
 }
 
 func success() koogallery.Answer {

@@ -98,7 +98,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"bad effect time", http.MethodPost, koogallery.PathActivate, "application/json", `{"license":"RECEIVED","real_effect_time":"2024"}`, 200, koogallery.CodeInvalidParam},
 		{"empty batch", http.MethodPost, koogallery.PathActivateBatch, "application/json", `{"license_list":[]}`, 400, koogallery.CodeBadParam},
 		{"POST order", http.MethodPost, koogallery.PathQueryOrder + "?orderId=CS1", "application/json", `{}`, 405, koogallery.CodeMethodNotSupported},
-		{"order without id", http.MethodGet, koogallery.PathQueryOrder, "application/json", ``, 400, koogallery.ResultInvalidParam},
+		{"order without id", http.MethodGet, koogallery.PathQueryOrder, "application/json", ``, 400, koogallery.OrderInvalidParam},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,10 +200,10 @@ func TestQueryOrder(t *testing.T) {
 		code   string
 		lines  int
 	}{
-		{"?orderId=CS1", 200, koogallery.ResultSuccess, 2},
-		{"?orderId=CS1&orderLineId=CS1-000002", 200, koogallery.ResultSuccess, 1},
-		{"?orderId=CS1&orderLineId=CS1-000009", 500, koogallery.ResultInstanceUnknown, 0},
-		{"?orderId=CS9", 500, koogallery.ResultInstanceUnknown, 0},
+		{"?orderId=CS1", 200, koogallery.OrderSuccess, 2},
+		{"?orderId=CS1&orderLineId=CS1-000002", 200, koogallery.OrderSuccess, 1},
+		{"?orderId=CS1&orderLineId=CS1-000009", 500, koogallery.OrderInstanceUnknown, 0},
+		{"?orderId=CS9", 500, koogallery.OrderInstanceUnknown, 0},
 	}
 	for _, tt := range tests {
 		got := call(t, s, testSK, http.MethodGet, koogallery.PathQueryOrder+tt.query, "application/json", nil)
