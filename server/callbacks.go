@@ -177,7 +177,30 @@ func (s *Server) refresh(ctx context.Context, cb *callback, refField string) (an
 	l, _, err := s.step(ctx, ref, cb.delivery(string(key)), func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
 		return license.Renew(cur, v, now)
 	})
+	if errors.Is(err, store.ErrNotFound) && refField == "license" {
+		return s.keepPending(ctx, cb, ref, &store.MarketEvent{Scene: scene, OrderID: orderID, OrderLineID: lineID,
+			ProductID: product, ExpiresAt: exp, DedupeKey: string(key)})
+	}
 	return s.applied(ctx, l, err)
+}
+
+// keepPending keeps a License 2.0 callback for a code no license is bound to yet: the buyer has not
+// activated it. It is answered 000000 (the marketplace would otherwise retry it 60 times and mail the
+// seller) and folded into the license when the code is activated.
+func (s *Server) keepPending(ctx context.Context, cb *callback, code string, ev *store.MarketEvent) (answer, error) {
+	ev.Code, ev.Activity, ev.RequestID, ev.ReceivedAt = code, cb.activity, cb.requestID, cb.at
+	err := s.st.SavePending(ctx, ev)
+	switch {
+	case errors.Is(err, store.ErrBound): // activated meanwhile: apply it now
+		return s.run(ctx, cb)
+	case errors.Is(err, store.ErrDuplicate):
+		return answer{}, nil
+	case err != nil:
+		return answer{}, err
+	}
+	s.log.InfoContext(ctx, "callback kept until the code is activated", "activity", cb.activity,
+		"market_code_fp", verifier.Fingerprint(code))
+	return answer{}, nil
 }
 
 // renewalKind maps a marketplace scene onto how it moves the expiry.
@@ -212,6 +235,9 @@ func (s *Server) setStatus(ctx context.Context, cb *callback, refField, status s
 		return answer{}, nil
 	}
 	l, _, err := s.step(ctx, ref, cb.delivery(cb.legacyKey()), t)
+	if errors.Is(err, store.ErrNotFound) && refField == "license" {
+		return s.keepPending(ctx, cb, ref, &store.MarketEvent{Status: status})
+	}
 	return s.applied(ctx, l, err)
 }
 
@@ -230,6 +256,10 @@ func (s *Server) release(ctx context.Context, cb *callback, refField string) (an
 		return answer{}, nil
 	}
 	l, _, err := s.step(ctx, ref, cb.delivery(cb.legacyKey()), license.Release)
+	if errors.Is(err, store.ErrNotFound) && refField == "license" {
+		return s.keepPending(ctx, cb, ref, &store.MarketEvent{OrderID: f.get("orderId"), OrderLineID: f.get("orderLineId"),
+			DedupeKey: "release:" + ref})
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref_fp", verifier.Fingerprint(ref))
 		return answer{}, nil

@@ -96,6 +96,12 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden, "forbidden"
+	case errors.Is(err, ErrNotReceived):
+		return http.StatusConflict, "not_received"
+	case errors.Is(err, ErrMarketUnconfigured):
+		return http.StatusServiceUnavailable, "marketplace_unconfigured"
+	case errors.Is(err, ErrMarketUnavailable):
+		return http.StatusBadGateway, "marketplace_unavailable"
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, ErrLicenseRevoked):
@@ -133,6 +139,9 @@ func (s *Server) logFailure(w http.ResponseWriter, r *http.Request, status int, 
 	case http.StatusInternalServerError:
 		s.log.ErrorContext(ctx, "request failed", "path", r.URL.Path, "request_id", reqID, "err", err)
 		return "internal error; quote request id " + reqID + " when reporting it"
+	case http.StatusBadGateway, http.StatusServiceUnavailable:
+		s.log.WarnContext(ctx, "request failed", "path", r.URL.Path, "status", status, "request_id", reqID, "err", err)
+		return err.Error()
 	case http.StatusTooManyRequests:
 		var rl *RateLimitError
 		if errors.As(err, &rl) {

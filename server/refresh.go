@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -27,12 +29,15 @@ type publicAPI struct {
 	s    *Server
 	sup  *Support
 	revs *revocationCache
+	act  *activator
 	// purged is the window in which expired rate-limit counters were last deleted by this process.
 	purged atomic.Int64
 }
 
 func newPublicAPI(s *Server, sup *Support) *publicAPI {
-	return &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now)}
+	p := &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now)}
+	p.act = &activator{s: s, pub: p, flight: map[string]*activation{}}
+	return p
 }
 
 // RefreshRequest is the body of POST /v1/codes/refresh.
@@ -81,13 +86,8 @@ func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.Lice
 	if proofErr == nil {
 		limits = append(limits, store.Limit{Key: "refresh-license:" + c.LicenseID, Max: refreshPerLicense})
 	}
-	ok, retry, err := p.s.st.Hit(ctx, refreshWindow, limits...)
-	if err != nil {
+	if err := p.hitLimits(ctx, limits...); err != nil {
 		return nil, err
-	}
-	p.purgeLimits(ctx)
-	if !ok {
-		return nil, &RateLimitError{RetryAfter: retry}
 	}
 	if proofErr != nil {
 		return nil, proofErr
@@ -104,9 +104,67 @@ func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.Lice
 	if !l.Accepts(c.Generation) {
 		return nil, &ProofError{LicenseID: l.ID, Generation: c.Generation, Status: l.Status}
 	}
+	l = p.reconcile(ctx, l)
 	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
 		"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))
 	return l, nil
+}
+
+// queryBudget bounds the daily marketplace query a refresh makes: a slow marketplace delays a buyer's
+// refresh by at most this much, and never fails it.
+const queryBudget = 3 * time.Second
+
+// reconcile queries the marketplace for a license bound to a License 2.0 code, at most once per UTC day per
+// code (claimed in the database, so replicas share it), and applies a difference as a new generation
+// (source koogallery-query). Whatever goes wrong, it returns the license as the database has it.
+func (p *publicAPI) reconcile(ctx context.Context, l *store.License) *store.License {
+	mkt, day := p.s.cfg.Market, utcDay(p.s.now())
+	if l.MarketCode == "" || mkt == nil || l.QueriedDay >= day {
+		return l
+	}
+	claimed, err := p.s.st.ClaimQueryDay(ctx, l.ID, day)
+	if err != nil || !claimed {
+		return l
+	}
+	qctx, cancel := context.WithTimeout(ctx, queryBudget)
+	q, err := mkt.Query(qctx, l.MarketCode)
+	cancel()
+	if err != nil {
+		p.s.log.WarnContext(ctx, "daily marketplace query failed; answering from the database", "license_id", l.ID, "err", err)
+		return l
+	}
+	m := license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}
+	d := license.Delivery{At: p.s.now().Unix(), Source: license.SourceQuery, Actor: "koogallery", Activity: "query"}
+	next, out, err := p.s.step(ctx, l.ID, d, func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
+		next, out, err := license.Reconcile(cur, m, now)
+		if err == nil && !out.Applied {
+			err = errUnchanged // the marketplace agrees: nothing to record
+		}
+		return next, out, err
+	})
+	if err != nil {
+		if !errors.Is(err, errUnchanged) {
+			p.s.log.WarnContext(ctx, "apply the marketplace query", "license_id", l.ID, "err", err)
+		}
+		return l
+	}
+	p.s.log.InfoContext(ctx, "license reconciled with the marketplace", "license_id", next.ID, "status", next.Status,
+		"generation", next.Generation, "action", out.Action)
+	return next
+}
+
+// hitLimits counts a request against limits (its client address, the license or code it asks about). It
+// returns a *RateLimitError when one is reached.
+func (p *publicAPI) hitLimits(ctx context.Context, limits ...store.Limit) error {
+	ok, retry, err := p.s.st.Hit(ctx, refreshWindow, limits...)
+	if err != nil {
+		return err
+	}
+	p.purgeLimits(ctx)
+	if !ok {
+		return &RateLimitError{RetryAfter: retry}
+	}
+	return nil
 }
 
 // purgeLimits deletes expired rate-limit counters once per window per process.

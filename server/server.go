@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -34,6 +35,12 @@ type Config struct {
 	// count the client address in X-Forwarded-For instead of the proxy's own; from anyone else that
 	// header is ignored.
 	TrustedProxies []netip.Prefix
+	// Market is the client of the marketplace's OpenAPI (License 2.0 activation and query, the G1b upload and
+	// the order query); nil when the server has no AK/SK, and activation then answers 503.
+	Market *openapi.Client
+	// Registry receives the server's metrics (default: a new one); pass the one the Market client registers
+	// on, so that /metrics shows both.
+	Registry *prometheus.Registry
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -80,7 +87,7 @@ type Server struct {
 
 // New returns a Server. cfg must have passed Validate.
 func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics()}
+	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry)}
 	s.handler = s.routes()
 	return s
 }
@@ -100,9 +107,12 @@ type metrics struct {
 	issued    *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(reg *prometheus.Registry) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
 		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "licentia_callbacks_total", Help: "KooGallery callbacks answered, by activity and result code.",
 		}, []string{"activity", "result_code"}),

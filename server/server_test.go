@@ -20,6 +20,7 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -39,12 +40,19 @@ type testEnv struct {
 	nonce atomic.Int64
 }
 
-func newTestEnv(t testing.TB) *testEnv {
+func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, nil) }
+
+// newTestEnvWith is newTestEnv with a marketplace OpenAPI client (nil: none).
+func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t}
 	e.clock.Store(t0.UnixNano())
 	now := func() time.Time { return time.Unix(0, e.clock.Load()).UTC() }
-	e.srv, e.st, e.ring = newTestServer(t, t.TempDir(), serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: time.Hour})
+	o := serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: time.Hour}
+	if market != nil {
+		o.market = market(now)
+	}
+	e.srv, e.st, e.ring = newTestServer(t, t.TempDir(), o)
 	e.ts = httptest.NewServer(e.srv.Handler())
 	t.Cleanup(e.ts.Close)
 	return e
@@ -56,6 +64,8 @@ type serverOptions struct {
 	now   func() time.Time // the clock
 	grace time.Duration    // grace of issued codes
 	sync  string           // SQLite synchronous level ("" = FULL)
+	// market is the marketplace OpenAPI client (nil: none)
+	market *openapi.Client
 }
 
 // newTestServer builds a real Server over a new SQLite file in dir, signing with testRing(dir). The
@@ -68,7 +78,7 @@ func newTestServer(tb testing.TB, dir string, o serverOptions) (*Server, *store.
 	}
 	tb.Cleanup(func() { st.Close() })
 	ring := testRing(tb, dir)
-	cfg := Config{KooGalleryKeys: o.keys, Now: o.now}
+	cfg := Config{KooGalleryKeys: o.keys, Now: o.now, Market: o.market}
 	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
 	}

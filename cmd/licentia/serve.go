@@ -13,7 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -27,6 +30,8 @@ type serveConfig struct {
 	logFormat string
 	logLevel  string
 	proxies   string
+	mktAPI    string
+	market    openapi.Config // AK/SK from the environment only
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -48,6 +53,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		legacyWindow = s
 		return nil
 	})
+	fs.StringVar(&c.mktAPI, "koogallery-api", getenv(openapi.EnvAPI),
+		"KooGallery OpenAPI base URLs, comma-separated, tried in order (env "+openapi.EnvAPI+"; default the marketplace's own); credentials only from "+openapi.EnvAK+" and "+openapi.EnvSK)
 	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"),
 		"production path registered with KooGallery (env LICENTIA_CALLBACK_PATH)")
 	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
@@ -77,8 +84,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return &usageError{fmt.Sprintf("--trusted-proxy: %v", err)}
 	}
+	bases, err := openapi.ParseBaseURLs(c.mktAPI)
+	if err != nil {
+		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
+	}
 	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
 		LegacyWindow: lw}
+	c.market = openapi.Config{AK: getenv(openapi.EnvAK), SK: getenv(openapi.EnvSK), BaseURLs: bases, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
 	}
@@ -145,6 +157,17 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		return err
 	}
 	defer st.Close()
+	reg := prometheus.NewRegistry()
+	if c.market.AK != "" || c.market.SK != "" {
+		c.market.Registerer = reg
+		if cfg.Market, err = openapi.New(c.market); err != nil {
+			return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", openapi.EnvAK, openapi.EnvSK, err)}
+		}
+		log.Info("marketplace OpenAPI configured", "base_urls", strings.Join(c.market.BaseURLs, ","))
+	} else {
+		log.Info("marketplace OpenAPI not configured: License 2.0 activation answers 503 until " + openapi.EnvAK + " and " + openapi.EnvSK + " are set")
+	}
+	cfg.Registry = reg
 	srv := server.New(cfg, st, ring, server.NewIssuer(ring, c.issuer, c.grace), log)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

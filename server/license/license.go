@@ -63,6 +63,8 @@ type License struct {
 	Test     bool
 	// MarketCode is the KooGallery License 2.0 code bound to the license ("" for none).
 	MarketCode string
+	// QueriedDay is the UTC day (days since 1970-01-01) the bound code was last queried at the marketplace.
+	QueriedDay int64
 	CreatedAt  int64
 }
 

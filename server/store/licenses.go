@@ -38,6 +38,7 @@ type licenseRow struct {
 	Generation   int64          `db:"generation"`
 	ChangedAt    int64          `db:"changed_at"`
 	ProofGen     int64          `db:"proof_gen"`
+	QueriedDay   int64          `db:"market_queried_day"`
 	Code         string         `db:"code"`
 	KeyID        string         `db:"key_id"`
 	Test         int64          `db:"test"`
@@ -51,7 +52,7 @@ func (r *licenseRow) license() *License {
 		ProductID: r.ProductID, SKU: r.SKU, CustomerID: r.CustomerID, CustomerName: r.CustomerName,
 		Quantity: r.Quantity, PeriodType: r.PeriodType, PeriodNumber: r.PeriodNumber,
 		Status: r.Status, StartsAt: r.StartsAt, ExpiresAt: r.ExpiresAt.Int64,
-		Generation: r.Generation, ChangedAt: r.ChangedAt, ProofGen: r.ProofGen, Code: r.Code, KeyID: r.KeyID,
+		Generation: r.Generation, ChangedAt: r.ChangedAt, ProofGen: r.ProofGen, QueriedDay: r.QueriedDay, Code: r.Code, KeyID: r.KeyID,
 		Test: r.Test != 0, MarketCode: r.MarketCode.String, CreatedAt: r.CreatedAt,
 	}
 }
@@ -66,14 +67,14 @@ func rowOf(l *License) *licenseRow {
 		ProductID: l.ProductID, SKU: l.SKU, CustomerID: l.CustomerID, CustomerName: l.CustomerName,
 		Quantity: l.Quantity, PeriodType: l.PeriodType, PeriodNumber: l.PeriodNumber,
 		Status: l.Status, StartsAt: l.StartsAt, ExpiresAt: nullable(l.ExpiresAt),
-		Generation: l.Generation, ChangedAt: l.ChangedAt, ProofGen: max(l.ProofGen, 1), Code: l.Code, KeyID: l.KeyID,
+		Generation: l.Generation, ChangedAt: l.ChangedAt, ProofGen: max(l.ProofGen, 1), QueriedDay: l.QueriedDay, Code: l.Code, KeyID: l.KeyID,
 		Test: test, MarketCode: sql.NullString{String: l.MarketCode, Valid: l.MarketCode != ""}, CreatedAt: l.CreatedAt,
 	}
 }
 
 const licenseColumns = `id, order_id, order_line_id, flow, product_id, sku, customer_id, customer_name,
 	quantity, period_type, period_number, status, starts_at, expires_at, generation, changed_at, code,
-	key_id, test, market_code, created_at, proof_gen`
+	key_id, test, market_code, created_at, proof_gen, market_queried_day`
 
 // querier is what reads need: the database or a transaction.
 type querier interface {
@@ -136,14 +137,14 @@ func (st *Store) LicenseByOrder(ctx context.Context, orderID, orderLineID string
 }
 
 const insertLicenseQuery = `INSERT INTO licenses (` + licenseColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-	?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // args returns the row's values in licenseColumns order. Writes bind them positionally: the hot insert
 // path stays free of sqlx's named-query parsing and reflection.
 func (r *licenseRow) args() []any {
 	return []any{r.ID, r.OrderID, r.OrderLineID, r.Flow, r.ProductID, r.SKU, r.CustomerID, r.CustomerName,
 		r.Quantity, r.PeriodType, r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt,
-		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt, r.ProofGen}
+		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt, r.ProofGen, r.QueriedDay}
 }
 
 // Create stores l, with ev as its first audit event, unless a license for the same order and order line

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// MarketEvent is a License 2.0 callback for a code that no license is bound to yet (the buyer has not
+// activated it), kept until the activation folds it into the new license.
+type MarketEvent struct {
+	ID          int64  `db:"id"`
+	Code        string `db:"code"`
+	Activity    string `db:"activity"`
+	Scene       string `db:"scene"`
+	Status      string `db:"status"`
+	OrderID     string `db:"order_id"`
+	OrderLineID string `db:"order_line_id"`
+	ProductID   string `db:"product_id"`
+	ExpiresAt   int64  `db:"expires_at"`
+	DedupeKey   string `db:"dedupe_key"`
+	RequestID   string `db:"request_id"`
+	ReceivedAt  int64  `db:"received_at"`
+}
+
+// ErrBound is returned by SavePending when a license is bound to the code by now: apply the callback to it.
+var ErrBound = errors.New("a license is bound to the code")
+
+const insertMarketEventQuery = `INSERT INTO market_events (code, activity, scene, status, order_id, order_line_id,
+	product_id, expires_at, dedupe_key, request_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const boundQuery = `SELECT COUNT(*) FROM licenses WHERE market_code = ?`
+
+// SavePending durably keeps ev for its code. It returns ErrBound when a license is bound to the code (the
+// activation won the race: apply the callback to the license instead), and ErrDuplicate when an event with
+// the same dedupe key was kept or applied before.
+func (st *Store) SavePending(ctx context.Context, ev *MarketEvent) error {
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, tx.Rebind(boundQuery), ev.Code); err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrBound
+		}
+		if ev.DedupeKey != "" {
+			if seen, err := eventSeen(ctx, tx, ev.DedupeKey); err != nil || seen {
+				if err == nil {
+					err = ErrDuplicate
+				}
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, tx.Rebind(insertMarketEventQuery), ev.Code, ev.Activity, ev.Scene, ev.Status,
+			ev.OrderID, ev.OrderLineID, ev.ProductID, ev.ExpiresAt,
+			sql.NullString{String: ev.DedupeKey, Valid: ev.DedupeKey != ""}, ev.RequestID, ev.ReceivedAt)
+		if err != nil && isUnique(err) {
+			return ErrDuplicate
+		}
+		return err
+	})
+	switch {
+	case err == nil, errors.Is(err, ErrBound), errors.Is(err, ErrDuplicate):
+		return err
+	default:
+		return fmt.Errorf("save pending marketplace event: %w", err)
+	}
+}
+
+const pendingQuery = `SELECT id, code, activity, scene, status, order_id, order_line_id, product_id, expires_at,
+	COALESCE(dedupe_key, '') AS dedupe_key, request_id, received_at FROM market_events WHERE code = ? ORDER BY id`
+
+// Pending returns the events kept for code, oldest first.
+func (st *Store) Pending(ctx context.Context, code string) ([]MarketEvent, error) {
+	var evs []MarketEvent
+	if err := st.db.SelectContext(ctx, &evs, st.db.Rebind(pendingQuery), code); err != nil {
+		return nil, fmt.Errorf("pending marketplace events: %w", err)
+	}
+	return evs, nil
+}
+
+const deletePendingQuery = `DELETE FROM market_events WHERE code = ? AND id <= ?`
+
+// Activate stores l, bound to its marketplace code, with its audit events (the activation and every pending
+// event folded into it), and deletes the pending events up to upTo, all in one transaction. When a license is
+// bound to the code already (a concurrent activation won), it stores nothing and returns that license with
+// created false. It returns ErrConflict when l's order and line belong to another license.
+func (st *Store) Activate(ctx context.Context, l *License, evs []Event, upTo int64) (stored *License, created bool, err error) {
+	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		stored, created = nil, false
+		res, err := tx.ExecContext(ctx, tx.Rebind(insertLicenseQuery), rowOf(l).args()...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			existing, err := getLicense(ctx, tx, licenseByMarketCodeQuery, l.MarketCode)
+			if errors.Is(err, ErrNotFound) {
+				return ErrConflict
+			}
+			stored = existing
+			return err
+		}
+		for i := range evs {
+			evs[i].LicenseID = l.ID
+			if _, err := insertEvent(ctx, tx, &evs[i]); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(deletePendingQuery), l.MarketCode, upTo); err != nil {
+			return err
+		}
+		stored, created = l, true
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("activate license: %w", err)
+	}
+	return stored, created, nil
+}
+
+// DeletePending deletes the events kept for code up to id upTo (they were applied to its license).
+func (st *Store) DeletePending(ctx context.Context, code string, upTo int64) error {
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(deletePendingQuery), code, upTo)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete pending marketplace events: %w", err)
+	}
+	return nil
+}
+
+const claimQueryDayQuery = `UPDATE licenses SET market_queried_day = ? WHERE id = ? AND market_queried_day < ?`
+
+// ClaimQueryDay records that the license's bound code is queried today (day: days since 1970-01-01, UTC). It
+// returns false when this or another replica did so already today: at most one query per code and day.
+func (st *Store) ClaimQueryDay(ctx context.Context, id string, day int64) (bool, error) {
+	var claimed bool
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(claimQueryDayQuery), day, id, day)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		claimed = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim query day: %w", err)
+	}
+	return claimed, nil
+}
