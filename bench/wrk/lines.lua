@@ -1,0 +1,27 @@
+-- wrk script: send GET requests whose paths (with query) are the lines of a file, in order, round and
+-- round. bench/wrkreq writes such files (signed KooGallery getLicense requests, fresh per run).
+--
+--   wrk -t1 -c32 -d5s -s bench/wrk/lines.lua http://127.0.0.1:PORT -- FILE
+--
+-- Every request is formatted once, in init, so the client does no work per request beyond picking the
+-- next one: on a 2-core machine whatever the client spends is taken from the server under test.
+
+local reqs, n, i = {}, 0, 0
+
+function init(args)
+   local f = assert(io.open(args[1], "r"), "cannot open " .. tostring(args[1]))
+   for line in f:lines() do
+      if line ~= "" then
+         n = n + 1
+         reqs[n] = wrk.format("GET", line)
+      end
+   end
+   f:close()
+   assert(n > 0, "no requests in " .. args[1])
+end
+
+function request()
+   i = i + 1
+   if i > n then i = 1 end
+   return reqs[i]
+end
