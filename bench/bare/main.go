@@ -3,10 +3,11 @@
 //   - POST /v1/codes/refresh and POST /v1/activations: read the body, check one Ed25519 signature
 //     (of a fixed message the size of a code's signing input), answer a fixed JSON body the size of a
 //     refresh answer. The floor of refresh and activation, which must check the code's signature.
+//
 //   - anything else: answer a fixed JSON body the shape and size of a getLicense answer, reading
 //     nothing (server/loadgen.BareHandler). The floor of a resend.
 //
-//	bare --addr 127.0.0.1:9001
+//     bare --addr 127.0.0.1:9001
 package main
 
 import (
