@@ -28,6 +28,9 @@ import (
 // reports the heap bytes per key: 94).
 const DefaultMaxKeys = 1 << 16
 
+// MaxKeysLimit is the largest Config.MaxKeys: 16 Mi keys, about 1.5 GiB when full.
+const MaxKeysLimit = 1 << 24
+
 // ErrConfig is wrapped by New for an invalid Config.
 var ErrConfig = errors.New("invalid rate limit")
 
@@ -37,7 +40,7 @@ type Config struct {
 	Limit int
 	// Window is the time in which an empty bucket refills completely (more than 0).
 	Window time.Duration
-	// MaxKeys bounds the number of keys tracked (0: DefaultMaxKeys).
+	// MaxKeys bounds the number of keys tracked (0: DefaultMaxKeys; at most MaxKeysLimit).
 	MaxKeys int
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
@@ -59,8 +62,8 @@ func New(cfg Config) (*Limiter, error) {
 		return nil, fmt.Errorf("limit %d: want at least 1: %w", cfg.Limit, ErrConfig)
 	case cfg.Window <= 0:
 		return nil, fmt.Errorf("window %s: want more than 0: %w", cfg.Window, ErrConfig)
-	case cfg.MaxKeys < 0:
-		return nil, fmt.Errorf("max keys %d: want 0 (the default) or more: %w", cfg.MaxKeys, ErrConfig)
+	case cfg.MaxKeys < 0 || cfg.MaxKeys > MaxKeysLimit:
+		return nil, fmt.Errorf("max keys %d: want 0 (the default) to %d: %w", cfg.MaxKeys, MaxKeysLimit, ErrConfig)
 	case int64(cfg.Window)/int64(cfg.Limit) < 1:
 		return nil, fmt.Errorf("limit %d per %s: more than one per nanosecond: %w", cfg.Limit, cfg.Window, ErrConfig)
 	}

@@ -64,6 +64,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"zero window", Config{Limit: 1}},
 		{"negative window", Config{Limit: 1, Window: -time.Second}},
 		{"negative max keys", Config{Limit: 1, Window: time.Minute, MaxKeys: -1}},
+		{"too many max keys", Config{Limit: 1, Window: time.Minute, MaxKeys: MaxKeysLimit + 1}},
 		{"more than one per nanosecond", Config{Limit: 10, Window: 5}},
 	}
 	for _, tt := range tests {
