@@ -6,7 +6,16 @@
 -- Every request is formatted once, in init, so the client does no work per request beyond picking the
 -- next one: on a 2-core machine whatever the client spends is taken from the server under test.
 
-local reqs, n, i = {}, 0, 0
+local reqs, n, i, step = {}, 0, 0, 1
+
+-- With more than one thread (-t), thread k of t sends entries k, k+t, k+2t, …: no entry is sent by two
+-- threads in one round (a create line sent twice would be a resend the second time).
+local threads = {}
+function setup(thread)
+   table.insert(threads, thread)
+   thread:set("id", #threads)
+   for _, t in ipairs(threads) do t:set("nthreads", #threads) end
+end
 
 function init(args)
    local f = assert(io.open(args[1], "r"), "cannot open " .. tostring(args[1]))
@@ -17,11 +26,13 @@ function init(args)
       end
    end
    f:close()
+   step = nthreads or 1
+   i = (id or 1) - step -- the first request is entry id
    assert(n > 0, "no requests in " .. args[1])
 end
 
 function request()
-   i = i + 1
-   if i > n then i = 1 end
+   i = i + step
+   if i > n then i = (i - 1) % n + 1 end
    return reqs[i]
 end
