@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Reproduces the figures in BENCHMARKS.md in one run on this machine: each Go benchmark next to its floor,
-# and the load generator against the server next to a bare net/http handler. Loopback only, bounded.
+# wrk against the server next to bare net/http baselines, and the load generator. Loopback only, bounded.
 #
 #   bash bench/run.sh            # DUR=10s per load run, COUNT=5 benchmark repetitions, ROUNDS=3
 #   DUR=20s COUNT=3 bash bench/run.sh
-#   PARTS=load bash bench/run.sh # only some parts: go, load, memory
+#   PARTS=wrk bash bench/run.sh  # only some parts: go, wrk, load, memory
+#   PARTS=wrk WRK_DUR=5s WRK_N=50000 ROUNDS=3 bash bench/run.sh
+#
+# The wrk part (the headline ratios) installs the Debian package wrk when it is missing. wrk runs with
+# one thread (-t1), so on this 2-core machine the server keeps at least one core: see BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${DUR:-10s}
 COUNT=${COUNT:-5}
 ROUNDS=${ROUNDS:-3}
-PARTS=${PARTS:-go load memory}
+PARTS=${PARTS:-go wrk load memory}
+WRK_DUR=${WRK_DUR:-5s}     # per wrk run
+WRK_CONN=${WRK_CONN:-32}   # connections
+WRK_N=${WRK_N:-50000}      # licenses populated for the wrk part; refresh cycles through all their codes
+RESEND_ORDERS=${RESEND_ORDERS:-1000}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 KEY=bench-access-key
 work=$(mktemp -d)
@@ -42,6 +50,81 @@ go test -run '^$' -bench '^(BenchmarkFloorSerialCreate|BenchmarkCreateParallel32
 if [ -d bench/peers ]; then
 	(cd bench/peers && go test -run '^$' -bench . -benchmem -count "$COUNT") | tee "$work/peers.txt" | grep '^Benchmark' || true
 fi
+fi
+
+if part wrk; then
+echo
+echo "## wrk (WRK_DUR=$WRK_DUR, -t1 -c$WRK_CONN, ROUNDS=$ROUNDS, loopback, $WRK_N licenses)"
+if ! command -v wrk >/dev/null; then
+	echo "installing the Debian package wrk"
+	sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get install -y wrk >/dev/null || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
+fi
+go build -o "$work/bare" ./bench/bare
+go build -o "$work/wrkreq" ./bench/wrkreq
+go build -o "$work/populate" ./bench/populate
+"$work/populate" --data "$work/wrkdata" --n "$WRK_N" --codes "$work/codes.txt" --codes-max "$WRK_N" 2>/dev/null
+wb_port=$(free_port); ws_port=$(free_port)
+"$work/bare" --addr "127.0.0.1:$wb_port" 2>/dev/null &
+pids+=($!)
+# Its log goes to a file: wrk drops connections with requests in flight when a run ends, which the server
+# logs as failed requests (context canceled).
+LICENTIA_KOOGALLERY_KEY=$KEY "$L" serve --data "$work/wrkdata" --addr "127.0.0.1:$ws_port" --log-level error \
+	--trusted-proxy 127.0.0.1/32 2>"$work/wrk-serve.log" &
+pids+=($!)
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$ws_port/readyz" >/dev/null && curl -fs "http://127.0.0.1:$wb_port/" >/dev/null && break; sleep 0.1; done
+wb="http://127.0.0.1:$wb_port"; ws="http://127.0.0.1:$ws_port"
+secs=${WRK_DUR%s}
+create_n=$((secs * 15000)) # more lines than a run can send: each line one new order
+# wrk_run NAME URL SCRIPT ARGS...: one bounded wrk run; prints its line and keeps the output in $work.
+wrk_run() {
+	local name=$1 url=$2 script=$3; shift 3
+	wrk -t1 -c"$WRK_CONN" -d"$WRK_DUR" --timeout 5s --latency -s "$script" "$url" -- "$@" >"$work/wrk-$name.txt"
+	local o="$work/wrk-$name.txt"
+	local rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$o") n=$(awk '/requests in/ {print $1}' "$o")
+	local bad=$(awk '/Non-2xx/ {print $NF}' "$o") p99=$(awk '$1 == "99%" {print $2}' "$o")
+	local errs=$(awk '/Socket errors/ {print}' "$o")
+	echo "$name: ${rps} req/s, ${n} requests, p99 ${p99}, non-2xx ${bad:-0}${errs:+, $errs}" >&2
+	echo "$rps ${n} ${bad:-0} ${p99}"
+}
+# check_get URL LINE: a request the wrk script sends must be answered with success, or the run measures errors.
+check_get() { curl -fs "$1$2" | grep -q '"resultCode":"000000"' || { echo "check failed: GET $1 ${2:0:60}…" >&2; exit 1; }; }
+check_refresh() {
+	curl -fs -H 'Content-Type: application/json' -H 'X-Forwarded-For: 10.255.255.1' \
+		--data "{\"code\":\"$(head -1 "$work/codes.txt")\"}" "$ws/v1/codes/refresh" | grep -q '"generation"' ||
+		{ echo "check failed: refresh" >&2; exit 1; }
+}
+check_refresh
+ratios_resend=(); ratios_refresh=(); ratios_create=(); create_all=(); create_p99=()
+resend_all=(); bare_all=(); refresh_all=(); verify_all=()
+for r in $(seq "$ROUNDS"); do
+	# Fresh requests for every round: each is signed now (timeStamp), and create orders are new.
+	LICENTIA_KOOGALLERY_KEY=$KEY "$work/wrkreq" --kind resend --orders "$RESEND_ORDERS" --n 20000 --run "W$r$$" \
+		--out "$work/resend.txt"
+	LICENTIA_KOOGALLERY_KEY=$KEY "$work/wrkreq" --kind create --n "$create_n" --run "C$r-$$" --out "$work/create.txt"
+	check_get "$ws" "$(head -1 "$work/resend.txt")"; check_get "$ws" "$(tail -1 "$work/resend.txt")"
+	read -r b _ _ _ < <(wrk_run "bare-$r" "$wb" bench/wrk/lines.lua "$work/resend.txt")
+	read -r s _ sbad _ < <(wrk_run "resend-$r" "$ws" bench/wrk/lines.lua "$work/resend.txt")
+	read -r v _ _ _ < <(wrk_run "bare-verify-$r" "$wb" bench/wrk/refresh.lua "$work/codes.txt")
+	read -r f fn fbad _ < <(wrk_run "refresh-$r" "$ws" bench/wrk/refresh.lua "$work/codes.txt")
+	read -r c cn cbad cp99 < <(wrk_run "create-$r" "$ws" bench/wrk/lines.lua "$work/create.txt")
+	[ "$sbad$fbad$cbad" = 000 ] || echo "warning: round $r had non-2xx answers (resend $sbad, refresh $fbad, create $cbad)"
+	[ "$cn" -lt "$create_n" ] || echo "warning: round $r sent more creates than lines: some were resends"
+	bare_all+=("$b"); resend_all+=("$s"); verify_all+=("$v"); refresh_all+=("$f"); create_all+=("$c"); create_p99+=("$cp99")
+	ratios_resend+=("$(ratio "$s" "$b")"); ratios_refresh+=("$(ratio "$f" "$v")")
+	echo "round $r: resend/bare $(ratio "$s" "$b"), refresh/bare-verify $(ratio "$f" "$v"), creates $c/s"
+done
+echo "floor for creates (go test -bench FloorSerialCreate -count 3 ./server/store/):"
+go test -run '^$' -bench '^BenchmarkFloorSerialCreate$' -benchmem -count 3 ./server/store/ | tee "$work/floor.txt" | grep '^Benchmark' || true
+wfloor=$(bench_median 'FloorSerialCreate' "$work/floor.txt")
+wfloor_ops=$(awk -v ns="$wfloor" 'BEGIN {printf "%.0f", 1e9/ns}')
+m_resend=$(printf '%s\n' "${ratios_resend[@]}" | median); m_refresh=$(printf '%s\n' "${ratios_refresh[@]}" | median)
+m_create=$(printf '%s\n' "${create_all[@]}" | median)
+wrk_rows=(
+	"| resend / bare fixed-JSON handler (wrk, median of $ROUNDS round ratios) | $(printf '%s\n' "${resend_all[@]}" | median) req/s | $(printf '%s\n' "${bare_all[@]}" | median) req/s | **$m_resend** | >= 0.65 |"
+	"| refresh from many buyers / bare verify handler (wrk) | $(printf '%s\n' "${refresh_all[@]}" | median) req/s | $(printf '%s\n' "${verify_all[@]}" | median) req/s | **$m_refresh** | >= 0.6 |"
+	"| durable creates / serial floor (wrk) | $m_create req/s (p99 ${create_p99[*]}) | floor $wfloor_ops/s | **$(ratio "$m_create" "$wfloor_ops")** | >= 1.5 |"
+)
 fi
 
 if part load; then
@@ -88,8 +171,11 @@ echo
 echo "## Summary"
 echo "| target | measured | baseline (same run) | ratio | goal |"
 echo "|---|---|---|---|---|"
+if part wrk; then
+	printf '%s\n' "${wrk_rows[@]}"
+fi
 if part load; then
-	echo "| resend req/s through HTTP (median of $ROUNDS) | $resend_rps | bare handler $bare_rps | $(ratio "$resend_rps" "$bare_rps") | >= 0.80 |"
+	echo "| resend req/s through HTTP, licentia loadgen (median of $ROUNDS) | $resend_rps | bare handler $bare_rps | $(ratio "$resend_rps" "$bare_rps") | >= 0.80 |"
 fi
 if part go; then
 	v=$(bench_median 'Verify' "$work/verifier.txt"); ev=$(bench_median 'Ed25519Verify' "$work/verifier.txt")
