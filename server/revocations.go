@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -19,58 +18,105 @@ import (
 // the longest a reissue or revoke takes to reach a verifier that fetches the list online.
 const revocationsMaxAge = 60 * time.Second
 
-// revocationCache keeps the signed revocation list and signs a new one only when the database says its
-// content changed. The check is an aggregate over the licenses past generation 1 (store.RevocationState),
-// which every change on any replica sharing the database moves, so replicas never serve a list older
-// than the database they read.
+// revocationsCheck is how often a server asks the database whether the revocation list changed: a change
+// made through another server (a replica, the CLI) reaches this one's list within it. Changes made through
+// this process's store show at once.
+const revocationsCheck = time.Second
+
+// revocationsResign is how often the list is signed anew though nothing changed, so its iat stays recent
+// for verifiers that require a fresh list (verifier.WithMaxListAge).
+const revocationsResign = revocationsMaxAge
+
+// revocationCache keeps the signed revocation list. It asks the database at most once per
+// revocationsCheck whether the list's content changed (one row, store.RevocationState), and at once when
+// this process's store changed an entry, and signs a new list only when the content changed, an entry's
+// end passed, or the list's iat is due to move.
+//
+// The iat of a list is the later of the latest change of its content and the start of the current
+// revocationsResign period (periods aligned to the unix epoch): a list with newer content never has an
+// older iat than one with older content, whichever replica signed it, and a verifier that refuses an older
+// list than one it saw never refuses the current one.
 type revocationCache struct {
 	st  *store.Store
 	is  *Issuer
 	now func() time.Time
 
-	mu    sync.Mutex // held while a list is built, so concurrent requests sign once
-	built bool
-	state store.RevocationState
-	body  []byte
-	etag  string
+	mu      sync.Mutex // held while the state is checked or a list built, so concurrent requests sign once
+	built   bool
+	state   store.RevocationState
+	local   int64     // the store's RevocationWrites when the state was last read
+	checked time.Time // when the state was last read
+	nextEnd int64     // the earliest end (Until) of a listed entry; 0: none ends
+	iat     int64
+	body    []byte
+	etag    string
 }
 
 func newRevocationCache(st *store.Store, is *Issuer, now func() time.Time) *revocationCache {
 	return &revocationCache{st: st, is: is, now: now}
 }
 
-// current returns the signed list for the database's current state and its entity tag.
+// listIAT is the iat of a list with content state signed at unix time now.
+func listIAT(state store.RevocationState, now int64) int64 {
+	period := int64(revocationsResign / time.Second)
+	return max(state.ChangedAt, now-now%period)
+}
+
+// stale reports whether the built list needs signing anew at now although its content state is the same.
+func (c *revocationCache) stale(state store.RevocationState, now int64) bool {
+	return !c.built || state != c.state || c.nextEnd != 0 && now >= c.nextEnd || listIAT(state, now) != c.iat
+}
+
+// current returns the signed list and its entity tag.
 func (c *revocationCache) current(ctx context.Context) (body []byte, etag string, err error) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	local := c.st.RevocationWrites()
+	if c.built && local == c.local && now.Sub(c.checked) < revocationsCheck && now.Sub(c.checked) >= 0 &&
+		!c.stale(c.state, now.Unix()) {
+		return c.body, c.etag, nil
+	}
 	state, err := c.st.RevocationState(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.built && c.state == state {
+	c.local, c.checked = local, now
+	if !c.stale(state, now.Unix()) {
 		return c.body, c.etag, nil
 	}
-	rows, state, err := c.st.Revocations(ctx)
+	if c.built && c.nextEnd != 0 && now.Unix() >= c.nextEnd {
+		// An entry's end passed: delete the entries that left the list. They are left out of the list
+		// whether deleted or not, so a failure here only postpones the deletion to the next end.
+		c.st.PurgeRevocations(ctx)
+	}
+	rows, state, err := c.st.Revocations(ctx, now.Unix())
 	if err != nil {
 		return nil, "", err
 	}
-	jws, err := verifier.SignRevocations(&verifier.RevocationList{IssuedAt: c.now().Unix(), MinGen: minGenerations(rows)},
+	iat := listIAT(state, now.Unix())
+	jws, err := verifier.SignRevocations(&verifier.RevocationList{IssuedAt: iat, MinGen: minGenerations(rows)},
 		c.is.KeyID(), c.is.Signer())
 	if err != nil {
 		return nil, "", err
 	}
+	var nextEnd int64
+	for _, r := range rows {
+		if r.Until != 0 && (nextEnd == 0 || r.Until < nextEnd) {
+			nextEnd = r.Until
+		}
+	}
 	sum := sha256.Sum256([]byte(jws))
-	c.built, c.state, c.body, c.etag = true, state, []byte(jws), `"`+hex.EncodeToString(sum[:12])+`"`
+	c.built, c.state, c.nextEnd, c.iat = true, state, nextEnd, iat
+	c.body, c.etag = []byte(jws), `"`+hex.EncodeToString(sum[:12])+`"`
 	return c.body, c.etag, nil
 }
 
-// minGenerations maps each license past generation 1 to its lowest valid generation: the current one,
-// or one above it for a revoked or released license, whose every code is void.
+// minGenerations maps each listed license to its lowest valid generation.
 func minGenerations(rows []store.Revocation) map[string]int64 {
 	m := make(map[string]int64, len(rows))
 	for _, r := range rows {
-		l := license.License{Status: r.Status, Generation: r.Generation}
-		m[r.LicenseID] = l.MinValid()
+		m[r.LicenseID] = r.MinGen
 	}
 	return m
 }

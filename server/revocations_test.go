@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -42,14 +44,27 @@ func TestRevocationsCache(t *testing.T) {
 		t.Fatalf("first list = %+v, %v; want an empty, genuine list", l, err)
 	}
 
-	// Unchanged database: the byte-identical list, even as time passes, and 304 for its ETag.
-	e.advance(time.Hour)
+	// Unchanged database within one re-signing period: the byte-identical list, and 304 for its ETag.
+	e.advance(revocationsResign - time.Duration(e.now().Unix()%60)*time.Second - time.Second)
 	e.refreshCode(e.license("lic-1").Code, 200) // a rate-limit write is not a license change
 	if again := getRevocations(t, h, ""); again.Body.String() != first.Body.String() {
 		t.Errorf("list changed without a license change")
 	}
 	if nm := getRevocations(t, h, first.Header().Get("ETag")); nm.Code != http.StatusNotModified || nm.Body.Len() != 0 {
 		t.Errorf("conditional GET = %d (%d bytes), want 304 and no body", nm.Code, nm.Body.Len())
+	}
+	// Later, the same content signed anew with a newer iat, so a verifier that requires a fresh list
+	// keeps getting one.
+	e.advance(time.Hour)
+	l, err = verifier.ParseRevocations(e.keyring(), getRevocations(t, h, "").Body.Bytes())
+	if want := e.now().Unix() - e.now().Unix()%60; err != nil || len(l.MinGen) != 0 || l.IssuedAt != want {
+		t.Errorf("list an hour later = %+v, %v; want an empty list with iat %d", l, err, want)
+	}
+	e.newInstance("lic-2", "O-2", "C-1", "P1", t0.AddDate(1, 0, 0))
+	e.renew("lic-2", t0.AddDate(2, 0, 0))
+	e.advance(2 * revocationsCheck)
+	if l, err = verifier.ParseRevocations(e.keyring(), getRevocations(t, h, "").Body.Bytes()); err != nil || len(l.MinGen) != 0 {
+		t.Errorf("list after a plain renewal = %+v, %v; want it empty", l, err)
 	}
 
 	// A change (here a marketplace freeze, not a support action) makes a new list at once.
@@ -62,13 +77,28 @@ func TestRevocationsCache(t *testing.T) {
 	if err != nil || l.MinGen["lic-1"] != 2 || l.IssuedAt != e.now().Unix() {
 		t.Errorf("list after a freeze = %+v, %v; want lic-1 → 2, iat now", l, err)
 	}
+
+	// The entry stays while the voided active code could still verify, and leaves once it cannot (its
+	// expiry and grace, plus the list's margin).
+	c := e.claims(e.license("lic-1").Code)
+	end := time.Unix(c.ExpiresAt+c.Grace+license.ListMargin, 0)
+	e.advance(end.Sub(e.now()) - time.Second)
+	if l, err = verifier.ParseRevocations(e.keyring(), getRevocations(t, h, "").Body.Bytes()); err != nil || l.MinGen["lic-1"] != 2 {
+		t.Errorf("list a second before the frozen code's end = %+v, %v; want lic-1 → 2", l, err)
+	}
+	e.advance(time.Second)
+	if l, err = verifier.ParseRevocations(e.keyring(), getRevocations(t, h, "").Body.Bytes()); err != nil || len(l.MinGen) != 0 {
+		t.Errorf("list at the frozen code's end = %+v, %v; want it empty", l, err)
+	}
 }
 
 // TestRevocationsAcrossReplicas runs two servers on one database: a revoke through one shows in the
-// other's list at once, though the other never saw the change go by.
+// other's list within revocationsCheck, though the other never saw the change go by.
 func TestRevocationsAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
-	now := func() time.Time { return t0 }
+	var clock atomic.Int64
+	clock.Store(t0.Unix())
+	now := func() time.Time { return time.Unix(clock.Load(), 0) }
 	dir := t.TempDir()
 	ring := testRing(t, dir)
 	cfg := Config{KooGalleryKeys: []string{testKey}, Now: now}
@@ -102,9 +132,11 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The replica asks the database at most once per revocationsCheck: within it, its list may lag.
+	clock.Add(int64(revocationsCheck / time.Second))
 	after := getRevocations(t, handlers[1], before.Header().Get("ETag"))
 	if after.Code != 200 {
-		t.Fatalf("replica's conditional GET after a revoke elsewhere = %d, want 200 with a new list", after.Code)
+		t.Fatalf("replica's conditional GET a second after a revoke elsewhere = %d, want 200 with a new list", after.Code)
 	}
 	kr, _ := verifier.NewKeyring(ring.Keys()[0].Public)
 	list, err := verifier.ParseRevocations(kr, after.Body.Bytes())
@@ -141,8 +173,11 @@ func TestRevocationsSignedByActiveKey(t *testing.T) {
 }
 
 func TestMinGenerations(t *testing.T) {
-	got := minGenerations([]store.Revocation{{LicenseID: "a", Generation: 2, Status: "active"}, {LicenseID: "b", Generation: 3, Status: "frozen"}, {LicenseID: "c", Generation: 4, Status: "revoked"}, {LicenseID: "d", Generation: 2, Status: "released"}})
-	want := map[string]int64{"a": 2, "b": 3, "c": 5, "d": 3}
+	got := minGenerations([]store.Revocation{{LicenseID: "a", MinGen: 2, Until: 10}, {LicenseID: "c", MinGen: 5}})
+	want := map[string]int64{"a": 2, "c": 5}
+	if len(got) != len(want) {
+		t.Errorf("minGenerations() = %v, want %v", got, want)
+	}
 	for id, g := range want {
 		if got[id] != g {
 			t.Errorf("min_gen[%s] = %d, want %d", id, got[id], g)

@@ -199,9 +199,9 @@ const updateLicenseQuery = `UPDATE licenses SET product_id = ?, sku = ?, quantit
 // (PostgreSQL retries a write the database aborted), so it must have no effect outside its result.
 func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) (*License, error) {
 	var out *License
-	var dup bool
+	var dup, listed bool
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		out, dup = nil, false
+		out, dup, listed = nil, false, false
 		cur, err := lookup(ctx, tx, ref, st.rowLocks)
 		if err != nil {
 			return err
@@ -225,6 +225,9 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 			if err := updateLicense(ctx, tx, cur.Generation, next); err != nil {
 				return err
 			}
+			if listed, err = st.reviseRevocation(ctx, tx, cur, next); err != nil {
+				return err
+			}
 			out = next
 		}
 		if ev != nil {
@@ -236,6 +239,9 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 		}
 		return nil
 	})
+	if err == nil && listed {
+		st.revWrites.Add(1)
+	}
 	switch {
 	case err == nil && dup:
 		return out, ErrDuplicate

@@ -2,62 +2,121 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/licentia/licentia/server/license"
 )
 
-// RevocationState identifies one state of the revocation list's content. Every change of a license's
-// signed state raises its generation, so the number of licenses past generation 1 and the sum of their
-// generations change whenever the list does, on whichever server made the change.
+// RevocationState identifies one state of the revocation list's content: Seq moves with every change of
+// an entry, on whichever server made it; ChangedAt is the time of the latest change (unix seconds).
+// Entries also leave the list as time passes (Revocation.Until), which a reader applies itself.
 type RevocationState struct {
-	Licenses    int64
-	Generations int64
+	Seq       int64
+	ChangedAt int64
 }
 
-// Revocation is one entry of the revocation list: a license past its first generation.
+// Revocation is one entry of the revocation list: codes of LicenseID below MinGen are void until Until
+// (unix seconds; 0: for good).
 type Revocation struct {
-	LicenseID  string
-	Generation int64
-	Status     string
-}
-
-type revocationRow struct {
-	LicenseID  string `db:"id"`
-	Generation int64  `db:"generation"`
-	Status     string `db:"status"`
+	LicenseID string `db:"license_id"`
+	MinGen    int64  `db:"min_gen"`
+	Until     int64  `db:"until"`
 }
 
 const (
-	revocationStateQuery = `SELECT COUNT(*) AS licenses, CAST(COALESCE(SUM(generation), 0) AS BIGINT) AS generations
-	FROM licenses WHERE generation > 1`
-	revocationsQuery = `SELECT id, generation, status FROM licenses WHERE generation > 1 ORDER BY id`
+	revocationStateQuery = `SELECT seq, changed_at FROM revocations_version WHERE id = 1`
+	revocationsQuery     = `SELECT license_id, min_gen, until FROM revocations WHERE until = 0 OR until > ?`
+	revocationQuery      = `SELECT min_gen, until FROM revocations WHERE license_id = ?`
+	upsertRevocation     = `INSERT INTO revocations (license_id, min_gen, until) VALUES (?, ?, ?)
+	ON CONFLICT (license_id) DO UPDATE SET min_gen = excluded.min_gen, until = excluded.until`
+	deleteRevocation      = `DELETE FROM revocations WHERE license_id = ?`
+	bumpRevocations       = `UPDATE revocations_version SET seq = seq + 1, changed_at = ? WHERE id = 1`
+	purgeRevocationsQuery = `DELETE FROM revocations WHERE until > 0 AND until <= ?`
 )
 
-// RevocationState returns the current state of the revocation list's content. It is cheap (an aggregate
-// over an index), so a server may ask on every request whether its cached list is still current.
+// RevocationState returns the current state of the revocation list's content: one row read, so a server
+// may ask often whether its cached list is still current.
 func (st *Store) RevocationState(ctx context.Context) (RevocationState, error) {
-	var row struct {
-		Licenses    int64 `db:"licenses"`
-		Generations int64 `db:"generations"`
-	}
-	if err := st.db.GetContext(ctx, &row, st.db.Rebind(revocationStateQuery)); err != nil {
+	var s RevocationState
+	if err := st.db.QueryRowContext(ctx, revocationStateQuery).Scan(&s.Seq, &s.ChangedAt); err != nil {
 		return RevocationState{}, fmt.Errorf("revocation state: %w", err)
 	}
-	return RevocationState{Licenses: row.Licenses, Generations: row.Generations}, nil
+	return s, nil
 }
 
-// Revocations returns every license past its first generation, ordered by id, and the state of the
-// content it returned (computed from the rows themselves, so it describes exactly this content even when
-// a write lands meanwhile).
-func (st *Store) Revocations(ctx context.Context) ([]Revocation, RevocationState, error) {
-	var rows []revocationRow
-	if err := st.db.SelectContext(ctx, &rows, st.db.Rebind(revocationsQuery)); err != nil {
+// Revocations returns the entries of the revocation list at unix time now (those whose Until has not
+// passed), in no particular order, and the state of the content it returned, read in one transaction
+// with the entries.
+func (st *Store) Revocations(ctx context.Context, now int64) ([]Revocation, RevocationState, error) {
+	tx, err := st.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
 		return nil, RevocationState{}, fmt.Errorf("list revocations: %w", err)
 	}
-	out := make([]Revocation, len(rows))
-	s := RevocationState{Licenses: int64(len(rows))}
-	for i, r := range rows {
-		out[i] = Revocation(r)
-		s.Generations += r.Generation
+	defer tx.Rollback()
+	var s RevocationState
+	if err := tx.QueryRowContext(ctx, revocationStateQuery).Scan(&s.Seq, &s.ChangedAt); err != nil {
+		return nil, RevocationState{}, fmt.Errorf("list revocations: %w", err)
 	}
-	return out, s, nil
+	var rows []Revocation
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(revocationsQuery), now); err != nil {
+		return nil, RevocationState{}, fmt.Errorf("list revocations: %w", err)
+	}
+	return rows, s, nil
+}
+
+// PurgeRevocations deletes the entries that left the list (their Until passed), and returns how many.
+// The list's content does not change: readers leave those entries out already.
+func (st *Store) PurgeRevocations(ctx context.Context) (int64, error) {
+	var n int64
+	now := st.now().Unix()
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(purgeRevocationsQuery), now)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge revocations: %w", err)
+	}
+	return n, nil
+}
+
+// RevocationWrites counts the changes of the revocation list this store committed: a server in this
+// process sees its own changes at once by comparing it, without asking the database.
+func (st *Store) RevocationWrites() int64 { return st.revWrites.Load() }
+
+// reviseRevocation keeps the license's revocation-list entry in step with the change from cur to next,
+// inside the change's transaction (license.Revise decides). It reports whether the entry changed.
+func (st *Store) reviseRevocation(ctx context.Context, tx *sqlx.Tx, cur, next *License) (bool, error) {
+	var prev license.Revocation
+	err := tx.QueryRowContext(ctx, tx.Rebind(revocationQuery), cur.ID).Scan(&prev.MinGen, &prev.Until)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	now := st.now().Unix()
+	rev := license.Revise(prev, *cur, *next, license.CodeGrace(cur.Code), now)
+	if rev == prev {
+		return false, nil
+	}
+	if rev.MinGen == 0 {
+		_, err = tx.ExecContext(ctx, tx.Rebind(deleteRevocation), cur.ID)
+	} else {
+		_, err = tx.ExecContext(ctx, tx.Rebind(upsertRevocation), cur.ID, rev.MinGen, rev.Until)
+	}
+	if err != nil {
+		return false, err
+	}
+	if !prev.Listed(now) && !rev.Listed(now) {
+		return false, nil // an ended entry dropped: the list says the same
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(bumpRevocations), now); err != nil {
+		return false, err
+	}
+	return true, nil
 }

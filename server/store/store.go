@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -71,6 +72,8 @@ type Store struct {
 	// rowLocks is true where writes run concurrently (PostgreSQL): Apply then locks the row it changes.
 	rowLocks bool
 	ver      versionProbe
+	// revWrites counts the revocation-list changes committed through this store (RevocationWrites).
+	revWrites atomic.Int64
 }
 
 // Open opens the database named by dsn, applies any pending migration and starts the writer. dsn is a
