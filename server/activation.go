@@ -17,6 +17,7 @@ import (
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/ratelimit"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -66,7 +67,7 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 		err = checkMarketCode(code, req.Deployment)
 	}
 	if err == nil {
-		err = p.hitLimits(r.Context(), store.Limit{Key: "activate-addr:" + p.clientAddr(r), Max: refreshPerAddress})
+		err = allowKey(p.lim.activateAddr, addrKey(p.clientAddr(r)))
 	}
 	var l *store.License
 	if err == nil {
@@ -137,7 +138,7 @@ func (a *activator) bind(ctx context.Context, code, deployment string) (*store.L
 		return nil, ErrMarketUnconfigured
 	}
 	// Each code may cost the marketplace a few calls a minute, however many buyers' processes ask.
-	if err := a.pub.hitLimits(ctx, store.Limit{Key: "activate-code:" + code, Max: refreshPerLicense}); err != nil {
+	if err := a.pub.allowShared(ctx, a.pub.lim.activateCode, ratelimit.LicenseKey("code:"+code), "activate-code:"+code); err != nil {
 		return nil, err
 	}
 	pending, err := a.s.st.Pending(ctx, code)

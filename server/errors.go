@@ -145,7 +145,7 @@ func (s *Server) logFailure(w http.ResponseWriter, r *http.Request, status int, 
 	case http.StatusTooManyRequests:
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
-			secs := max(int64(rl.RetryAfter/time.Second), 1)
+			secs := max(int64((rl.RetryAfter+time.Second-1)/time.Second), 1)
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		}
 	case http.StatusUnauthorized:

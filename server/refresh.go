@@ -12,16 +12,17 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/ratelimit"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
 
-// Rate limits of code refresh (POST /v1/codes/refresh and the buyer page), per fixed window, kept in the
-// database so that every replica enforces the same count.
+// Rate limits of code refresh (POST /v1/codes/refresh and the buyer page) and activation: at most so many
+// at once, regained over the window (see publicLimits).
 const (
 	refreshWindow     = time.Minute
-	refreshPerLicense = 10 // refreshes of one license per window
-	refreshPerAddress = 60 // refreshes from one client address per window, genuine codes or not
+	refreshPerLicense = 10 // refreshes of one license (activations of one code) per window
+	refreshPerAddress = 60 // requests from one client address per window, genuine codes or not
 )
 
 // publicAPI serves the unauthenticated code endpoints: refresh, the revocation list and the buyer page.
@@ -30,12 +31,13 @@ type publicAPI struct {
 	sup  *Support
 	revs *revocationCache
 	act  *activator
+	lim  *publicLimits
 	// purged is the window in which expired rate-limit counters were last deleted by this process.
 	purged atomic.Int64
 }
 
 func newPublicAPI(s *Server, sup *Support) *publicAPI {
-	p := &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now)}
+	p := &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now), lim: newPublicLimits(s.st, s.now)}
 	p.act = &activator{s: s, pub: p, flight: map[string]*activation{}}
 	return p
 }
@@ -79,18 +81,18 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 
 // refresh returns the current state of the license that code (any genuine, non-test code of it) belongs
 // to, after counting the request against the rate limits of addr and of the license. It returns an error
-// wrapping ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound or a *RateLimitError.
+// wrapping ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound or a *RateLimitError. The address
+// limit and the code's signature are checked before any database work, so garbage costs no query.
 func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.License, error) {
-	c, proofErr := p.sup.genuine(cleanCode(code))
-	limits := []store.Limit{{Key: "refresh-addr:" + addr, Max: refreshPerAddress}}
-	if proofErr == nil {
-		limits = append(limits, store.Limit{Key: "refresh-license:" + c.LicenseID, Max: refreshPerLicense})
-	}
-	if err := p.hitLimits(ctx, limits...); err != nil {
+	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
 		return nil, err
 	}
-	if proofErr != nil {
-		return nil, proofErr
+	c, err := p.sup.genuine(cleanCode(code))
+	if err != nil {
+		return nil, err
+	}
+	if err := p.allowShared(ctx, p.lim.refreshLicense, ratelimit.LicenseKey(c.LicenseID), "refresh-license:"+c.LicenseID); err != nil {
+		return nil, err
 	}
 	l, err := p.s.st.License(ctx, c.LicenseID)
 	if err != nil {
@@ -153,8 +155,8 @@ func (p *publicAPI) reconcile(ctx context.Context, l *store.License) *store.Lice
 	return next
 }
 
-// hitLimits counts a request against limits (its client address, the license or code it asks about). It
-// returns a *RateLimitError when one is reached.
+// hitLimits counts a request against limits kept in the database (the license or code it asks about, for
+// every replica). It returns a *RateLimitError when one is reached.
 func (p *publicAPI) hitLimits(ctx context.Context, limits ...store.Limit) error {
 	ok, retry, err := p.s.st.Hit(ctx, refreshWindow, limits...)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,12 +159,74 @@ func TestRefreshRateLimits(t *testing.T) {
 		t.Errorf("refresh past the address limit: %s, want rate_limited", body)
 	}
 
-	// A new window lifts both limits, and the old counters are purged.
-	e.advance(refreshWindow)
+	// The allowance comes back over the window: one request per window/limit, the whole of it after a
+	// window. None of this wrote to the database.
+	e.advance(refreshWindow / refreshPerLicense)
 	e.refreshCode(code, http.StatusOK)
-	n, err := e.st.PurgeRateLimits(context.Background())
-	if err != nil || n != 0 {
-		t.Errorf("PurgeRateLimits() = %d, %v; want 0 (already purged by the new window's first request)", n, err)
+	if _, body := e.refreshCode(code, http.StatusTooManyRequests); errorCode(t, body) != "rate_limited" {
+		t.Errorf("second refresh after one refill: %s, want rate_limited", body)
+	}
+	e.advance(refreshWindow)
+	for range refreshPerLicense {
+		e.refreshCode(code, http.StatusOK)
+	}
+	if n, err := e.st.PurgeRateLimits(context.Background()); err != nil || n != 0 {
+		t.Errorf("PurgeRateLimits() = %d, %v; want 0: SQLite keeps no rate-limit counter", n, err)
+	}
+}
+
+// TestRefreshLimitsAtTheirEdges drives the in-memory limits through the HTTP endpoint: the address limit
+// counts garbage and refuses it before any database work, groups IPv6 addresses by /64, gives a
+// Retry-After rounded up to the time until one request is regained, and writes nothing.
+func TestRefreshLimitsAtTheirEdges(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.srv.Handler()
+	post := func(addr, code string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/v1/codes/refresh", strings.NewReader(`{"code":"`+code+`"}`))
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	ctx := context.Background()
+	v0, err := e.st.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range refreshPerAddress {
+		if rec := post("[2001:db8:0:7::1]:4000", "garbage"); rec.Code != http.StatusBadRequest {
+			t.Fatalf("garbage %d from 2001:db8:0:7::1 = %d, want 400 invalid_code", i+1, rec.Code)
+		}
+	}
+	tests := []struct {
+		name, addr string
+		want       int
+	}{
+		{"same address, over the limit", "[2001:db8:0:7::1]:4000", http.StatusTooManyRequests},
+		{"same /64, another address", "[2001:db8:0:7:ffff::2]:4001", http.StatusTooManyRequests},
+		{"another /64", "[2001:db8:0:8::1]:4000", http.StatusBadRequest},
+		{"an IPv4 address", "192.0.2.7:4000", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		rec := post(tt.addr, "garbage")
+		if rec.Code != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, rec.Code, tt.want)
+		}
+		if want := strconv.Itoa(int(refreshWindow / refreshPerAddress / time.Second)); tt.want == http.StatusTooManyRequests && rec.Header().Get("Retry-After") != want {
+			t.Errorf("%s: Retry-After %q, want %q", tt.name, rec.Header().Get("Retry-After"), want)
+		}
+	}
+	e.advance(refreshWindow/refreshPerAddress - time.Millisecond)
+	if rec := post("[2001:db8:0:7::1]:4000", "garbage"); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("a moment before one is regained: %d, Retry-After %q; want 429, 1", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	e.advance(time.Millisecond)
+	if rec := post("[2001:db8:0:7::1]:4000", "garbage"); rec.Code != http.StatusBadRequest {
+		t.Errorf("once one is regained: %d, want 400", rec.Code)
+	}
+	if v, err := e.st.DataVersion(ctx); err != nil || v != v0 {
+		t.Errorf("data version %d → %d (%v): want no database write for refused and rate-limited requests", v0, v, err)
 	}
 }
 
