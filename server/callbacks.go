@@ -34,7 +34,7 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 		return s.testCode(l)
 	}
 	key := orderKey{l.OrderID, l.OrderLineID}
-	version, verErr := s.st.DataVersion(ctx)
+	version, verErr := s.st.LicenseVersion(ctx)
 	if verErr == nil {
 		if r := s.replies.get(key, version); r != nil {
 			return answer{cached: r}, nil

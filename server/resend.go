@@ -12,9 +12,11 @@ const maxCachedReplies = 8192
 
 // replyCache keeps the finished answer to a resent create — body bytes and the Body-Sign of every
 // configured key — so a resend costs a signature check and a map lookup instead of a query, a JSON
-// encoding and an HMAC. Entries belong to one database data version (store.DataVersion): any commit, by
-// this process or another, moves the version and empties the cache, so a cached answer is never stale.
-// Where the database has no cheap version (PostgreSQL) nothing is cached.
+// encoding and an HMAC. Entries belong to one license version (store.LicenseVersion): a license write
+// through this process's store moves it at once, and one by another process on the same SQLite file within
+// store.VersionBound (one second), so a cached answer is never older than that bound, and never older at
+// all than this process's own writes. Where the database has no cheap version (PostgreSQL) nothing is
+// cached.
 type replyCache struct {
 	mu      sync.RWMutex
 	version int64

@@ -177,6 +177,9 @@ func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *Lic
 	if err != nil {
 		return nil, false, fmt.Errorf("create license: %w", err)
 	}
+	if created {
+		st.licensesChanged()
+	}
 	return stored, created, nil
 }
 
@@ -241,6 +244,9 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 	})
 	if err == nil && listed {
 		st.revWrites.Add(1)
+	}
+	if err == nil && !dup {
+		st.licensesChanged()
 	}
 	switch {
 	case err == nil && dup:

@@ -120,6 +120,9 @@ func (st *Store) Activate(ctx context.Context, l *License, evs []Event, upTo int
 	if err != nil {
 		return nil, false, fmt.Errorf("activate license: %w", err)
 	}
+	if created {
+		st.licensesChanged()
+	}
 	return stored, created, nil
 }
 

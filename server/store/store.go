@@ -74,6 +74,7 @@ type Store struct {
 	ver      versionProbe
 	// revWrites counts the revocation-list changes committed through this store (RevocationWrites).
 	revWrites atomic.Int64
+	lv        licenseVersion
 }
 
 // Open opens the database named by dsn, applies any pending migration and starts the writer. dsn is a

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -149,3 +151,47 @@ func (p *versionProbe) close() {
 	defer p.mu.Unlock()
 	p.closeLocked()
 }
+
+// VersionBound is how long a license change committed by another process on the same SQLite file (the CLI,
+// a second server) may take to move LicenseVersion: the database is asked at most once per VersionBound.
+// A change made through this store moves it at once.
+const VersionBound = time.Second
+
+// LicenseVersion returns a value that differs from the previous one whenever a license write committed in
+// between: at once for writes through this store, within VersionBound (by the store's clock) for writes
+// by another process. A cache keyed on it therefore never serves a license older than VersionBound, and
+// one this process changed not at all. Most calls are two atomic loads: the database's data_version (a cgo
+// call) is read by one caller per VersionBound. It returns ErrNoDataVersion on PostgreSQL.
+func (st *Store) LicenseVersion(ctx context.Context) (int64, error) {
+	if st.dialect != schema.SQLite {
+		return 0, ErrNoDataVersion
+	}
+	now := st.now().UnixNano()
+	if last := st.lv.probedAt.Load(); (now-last >= int64(VersionBound) || now < last) && st.lv.probing.CompareAndSwap(false, true) {
+		v, err := st.DataVersion(ctx)
+		if err != nil {
+			st.lv.probing.Store(false)
+			return 0, err
+		}
+		if !st.lv.probed || v != st.lv.data {
+			st.lv.data, st.lv.probed = v, true
+			st.lv.ext.Add(1)
+		}
+		st.lv.probedAt.Store(now)
+		st.lv.probing.Store(false)
+	}
+	return st.lv.ext.Load()<<32 | st.lv.local.Load()&(1<<32-1), nil
+}
+
+// licenseVersion is the state of LicenseVersion.
+type licenseVersion struct {
+	local    atomic.Int64 // license writes committed through this store
+	ext      atomic.Int64 // changes of data_version seen
+	probedAt atomic.Int64 // unix nanoseconds of the last data_version read
+	probing  atomic.Bool  // a caller is reading data_version; guards data and probed
+	data     int64
+	probed   bool
+}
+
+// licensesChanged records a committed license write of this store.
+func (st *Store) licensesChanged() { st.lv.local.Add(1) }

@@ -109,3 +109,59 @@ func TestDataVersionSharedReads(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestLicenseVersion checks its bound: a license write through the store moves it at once, a nonce write
+// does not, and a write by another process moves it once VersionBound has passed on the store's clock.
+func TestLicenseVersion(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	var mu sync.Mutex
+	clock := testNow
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	st, err := Open(ctx, path, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	version := func() int64 {
+		t.Helper()
+		v, err := st.LicenseVersion(ctx)
+		if err != nil {
+			t.Fatalf("LicenseVersion() err = %v", err)
+		}
+		return v
+	}
+	v1 := version()
+	if err := st.UseNonce(ctx, "n-1", testNow.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != v1 {
+		t.Errorf("LicenseVersion() moved on a nonce write: %d → %d", v1, v)
+	}
+	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), createEvent()); err != nil {
+		t.Fatal(err)
+	}
+	v2 := version()
+	if v2 == v1 {
+		t.Fatalf("LicenseVersion() unchanged after this store's create")
+	}
+	advance(VersionBound) // the nonce and the create moved data_version: let the store see them
+	v3 := version()
+	other, err := Open(ctx, path, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := other.Create(ctx, testLicense("b-2", "O2"), createEvent()); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	advance(VersionBound - time.Millisecond)
+	if v := version(); v != v3 {
+		t.Errorf("LicenseVersion() moved before the bound: %d → %d (allowed, but the probe should wait)", v3, v)
+	}
+	advance(time.Millisecond)
+	if v := version(); v == v3 {
+		t.Errorf("LicenseVersion() unchanged %s after another process's write", VersionBound)
+	}
+}
