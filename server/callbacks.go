@@ -79,7 +79,12 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 // carries no businessId, and without code).
 func (s *Server) newLicense(cb *callback) (*store.License, error) {
 	f := cb.f
-	var errs []error
+	var first error // the first parameter error; kept without a slice so that validating allocates nothing
+	keep := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
 	str := func(name string, max int, mandatory bool) string {
 		var v string
 		var err error
@@ -88,7 +93,7 @@ func (s *Server) newLicense(cb *callback) (*store.License, error) {
 		} else {
 			v, err = f.optional(name, max)
 		}
-		errs = append(errs, err)
+		keep(err)
 		return v
 	}
 	legacy := cb.legacy // License 1.0 documents these fields as mandatory
@@ -109,21 +114,22 @@ func (s *Server) newLicense(cb *callback) (*store.License, error) {
 	}
 	var err error
 	l.ExpiresAt, err = f.optTime("expireTime")
-	errs = append(errs, err)
+	keep(err)
 	l.StartsAt, err = f.optTime("effectiveTime")
-	errs = append(errs, err)
+	keep(err)
 	l.Quantity, err = f.optCount("amount")
-	errs = append(errs, err)
+	keep(err)
 	l.PeriodNumber, err = f.optCount("periodNumber")
-	errs = append(errs, err)
-	if err := firstParamError(errs); err != nil {
-		return nil, err
+	keep(err)
+	if first != nil {
+		return nil, first
 	}
 	created, _, err := license.Create(*l, s.now())
 	if err != nil {
 		return nil, err
 	}
-	return &created, nil
+	*l = created
+	return l, nil
 }
 
 func firstParamError(errs []error) error {

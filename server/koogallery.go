@@ -91,7 +91,11 @@ type reply struct {
 
 // handleLegacy serves GET /koogallery/license: License 1.0 with authToken in the query.
 func (s *Server) handleLegacy(w http.ResponseWriter, r *http.Request) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, f, err := parseQuery(r.URL.RawQuery)
+	if errors.Is(err, errTooManyParams) {
+		s.refuse(w, r, "", 0, badParam("too many parameters"))
+		return
+	}
 	if err != nil {
 		s.refuse(w, r, "", 0, badParam("query string is not valid URL encoding"))
 		return
@@ -110,13 +114,57 @@ func (s *Server) handleLegacy(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, activity, keyIdx, err)
 		return
 	}
-	f := make(fields, len(q))
-	for k, v := range q {
-		f[k] = v[0]
-	}
 	cb := &callback{activity: activity, f: f, legacy: true, requestID: middleware.GetReqID(r.Context()),
 		at: s.now().Unix(), authToken: strings.ReplaceAll(q.Get("authToken"), " ", "+")}
 	s.dispatch(w, r, cb, keyIdx)
+}
+
+var errTooManyParams = errors.New("too many parameters")
+
+// parseQuery parses a query string as url.ParseQuery does (pairs split on '&', a ';' refused, names and
+// values unescaped), returning the parameters both as url.Values (for the authToken check) and as fields
+// (first values). Values share one backing array, and names and values without escapes are substrings of
+// raw, so a marketplace query costs a handful of allocations instead of one or more per parameter.
+func parseQuery(raw string) (url.Values, fields, error) {
+	n := strings.Count(raw, "&") + 1
+	if n > 4*maxParams {
+		return nil, nil, errTooManyParams
+	}
+	q, f := make(url.Values, n), make(fields, n)
+	vals := make([]string, n)
+	var firstErr error
+	for i := 0; raw != ""; i++ {
+		var seg string
+		seg, raw, _ = strings.Cut(raw, "&")
+		if strings.Contains(seg, ";") {
+			if firstErr == nil {
+				firstErr = errors.New("invalid semicolon separator in query")
+			}
+			continue
+		}
+		if seg == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(seg, "=")
+		k, err := url.QueryUnescape(k)
+		if err == nil {
+			v, err = url.QueryUnescape(v)
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if prev, ok := q[k]; ok {
+			q[k] = append(prev[:len(prev):len(prev)], v)
+			continue
+		}
+		vals[i] = v
+		q[k] = vals[i : i+1 : i+1]
+		f[k] = v
+	}
+	return q, f, firstErr
 }
 
 // checkLegacyTime refuses a License 1.0 timeStamp older than the legacy window or more than legacyFuture
@@ -248,7 +296,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, cb *callback, 
 		return
 	}
 	if a.cached != nil {
-		s.writeReply(w, r, cb.activity, resultOK, a.cached.body, a.cached.sigs[keyIdx])
+		s.writeReply(w, r, cb.activity, resultOK, a.cached.body, a.cached.sigs[keyIdx:keyIdx+1:keyIdx+1])
 		return
 	}
 	s.reply(w, r, cb.activity, keyIdx, resultOK, msgSuccess, a)
@@ -300,17 +348,18 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, activity string, 
 	if err != nil { // cannot happen for a struct of strings
 		body = []byte(`{"resultCode":"000005","resultMsg":"internal error, please retry"}`)
 	}
-	s.writeReply(w, r, activity, code, body, koogallery.BodySign(s.cfg.KooGalleryKeys[keyIdx], body))
+	s.writeReply(w, r, activity, code, body, []string{koogallery.BodySign(s.cfg.KooGalleryKeys[keyIdx], body)})
 	if code != resultOK {
 		s.log.InfoContext(r.Context(), "callback refused", "activity", activity, "result_code", code, "result_msg", msg)
 	}
 }
 
-// writeReply writes a finished answer and counts it.
-func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, activity, code string, body []byte, bodySign string) {
+// writeReply writes a finished answer and counts it. bodySign is the Body-Sign header's value, a slice the
+// header may keep (a cached answer's own, so that a resend allocates none).
+func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, activity, code string, body []byte, bodySign []string) {
 	h := w.Header()
 	h["Content-Type"] = contentTypeJSON
-	h["Body-Sign"] = []string{bodySign}
+	h["Body-Sign"] = bodySign
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
 	s.metrics.callbacks.WithLabelValues(activityLabel(activity), code).Inc()

@@ -1,13 +1,49 @@
 package server
 
 import (
+	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
+
+// reqIDPrefix starts every request id this process makes: the host name and a random word, so ids from
+// different processes differ.
+var reqIDPrefix = func() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return host + "/" + rand.Text()[:10] + "-"
+}()
+
+var reqIDCounter atomic.Uint64
+
+// requestID gives each request an id in its context (middleware.GetReqID reads it): the caller's
+// X-Request-Id when it sends one, else the process's prefix and a counter. It is chi's RequestID with one
+// allocation for the id instead of a formatted string.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(middleware.RequestIDHeader)
+		if id == "" {
+			var buf [96]byte
+			b := append(buf[:0], reqIDPrefix...)
+			n := reqIDCounter.Add(1)
+			for p := uint64(100000); p > 1 && n < p; p /= 10 {
+				b = append(b, '0') // at least six digits, as chi writes them
+			}
+			id = string(strconv.AppendUint(b, n, 10))
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+	})
+}
 
 // accessLog logs every request (path only: query strings carry marketplace tokens and customer data)
 // and records its latency.

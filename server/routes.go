@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -16,7 +15,7 @@ func (s *Server) routes() http.Handler {
 	adm := &adminAPI{s: s, sup: sup}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.accessLog)
+	r.Use(requestID, s.recoverer, s.accessLog)
 	r.Get(s.cfg.CallbackPath, s.handleLegacy)
 	r.Post(s.cfg.CallbackPath, s.handleSigned)
 	r.Get("/", pub.handleBuyerPage)

@@ -1,6 +1,9 @@
 package koogallery
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"maps"
 	"net/url"
@@ -29,7 +32,7 @@ func TestRepartitionedProbeRefused(t *testing.T) {
 	forged.Set("skuCode", "SKU1&testFlag=1")
 	forged.Del("expireTime")
 	forged.Del("testFlag")
-	if got, want := string(authMessage(forged)), string(authMessage(probe)); got != want {
+	if got, want := string(authMessage(nil, forged)), string(authMessage(nil, probe)); got != want {
 		t.Fatalf("forged message = %q, want the probe's %q", got, want)
 	}
 	if _, err := VerifyAuthToken([]string{testKey}, forged); !errors.Is(err, ErrAmbiguous) {
@@ -131,11 +134,34 @@ func FuzzAuthMessageUnique(f *testing.F) {
 		if CheckAuthParams(p) != nil {
 			return
 		}
-		got := splitMessage(string(authMessage(p)))
+		got := splitMessage(string(authMessage(nil, p)))
 		want := maps.Clone(p)
 		want.Del("authToken") // not signed
 		if !maps.EqualFunc(got, want, slices.Equal) {
 			t.Errorf("message of %v reads back as %v", want, got)
 		}
 	})
+}
+
+// TestAuthMACMatchesHMAC checks the allocation-free HMAC against crypto/hmac, for keys (access key plus
+// timeStamp) shorter than, as long as and longer than the SHA-256 block.
+func TestAuthMACMatchesHMAC(t *testing.T) {
+	params := url.Values{"activity": {"getLicense"}, "orderId": {"O-1"}, "timeStamp": {"20260301080000000"}}
+	for _, n := range []int{0, 1, 47, 64 - 17, 64, 65, 200} {
+		key := strings.Repeat("k", n)
+		mac := hmac.New(sha256.New, []byte(key+"20260301080000000"))
+		mac.Write(authMessage(nil, params))
+		want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		if got := AuthToken(key, params); got != want {
+			t.Errorf("AuthToken with a %d-byte key = %s, want %s", n, got, want)
+		}
+		q := url.Values{}
+		for k, v := range params {
+			q[k] = v
+		}
+		q.Set("authToken", want)
+		if i, err := VerifyAuthToken([]string{"other", key}, q); n > 0 && (err != nil || i != 1) {
+			t.Errorf("VerifyAuthToken with a %d-byte key = %d, %v; want 1, nil", n, i, err)
+		}
+	}
 }

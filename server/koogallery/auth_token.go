@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Names of the License 1.0 query parameters that take part in signing.
@@ -32,43 +33,82 @@ const (
 //
 // AuthToken never fails; the result is standard Base64 with padding (44 characters).
 func AuthToken(key string, params url.Values) string {
-	return authToken(key, params.Get(paramTimeStamp), authMessage(params))
+	return authToken(key, params.Get(paramTimeStamp), params)
 }
 
-// authMessage returns the signed string: every parameter but authToken, sorted by name, as
+// authBuf holds HMAC blocks: the inner block (64 bytes) followed by the signed message. Pooled, so that
+// checking a token allocates nothing.
+var authBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// authMessage appends the signed string to dst: every parameter but authToken, sorted by name, as
 // name=value joined with '&'.
-func authMessage(params url.Values) []byte {
-	names := make([]string, 0, len(params))
-	size := 0
-	for name, v := range params {
+func authMessage(dst []byte, params url.Values) []byte {
+	var arr [24]string
+	names := arr[:0]
+	for name := range params {
 		if name != paramAuthToken {
 			names = append(names, name)
-			size += len(name) + 2
-			if len(v) > 0 {
-				size += len(v[0])
-			}
 		}
 	}
 	slices.Sort(names)
-	msg := make([]byte, 0, size)
 	for i, name := range names {
 		if i > 0 {
-			msg = append(msg, '&')
+			dst = append(dst, '&')
 		}
-		msg = append(msg, name...)
-		msg = append(msg, '=')
+		dst = append(dst, name...)
+		dst = append(dst, '=')
 		if v := params[name]; len(v) > 0 {
-			msg = append(msg, v[0]...)
+			dst = append(dst, v[0]...)
 		}
 	}
-	return msg
+	return dst
 }
 
-func authToken(key, timeStamp string, msg []byte) string {
-	mac := hmac.New(sha256.New, []byte(key+timeStamp))
-	mac.Write(msg)
-	var sum [sha256.Size]byte
-	return base64.StdEncoding.EncodeToString(mac.Sum(sum[:0]))
+// authMAC computes HMAC-SHA256 (RFC 2104) with the key key+timeStamp over buf[64:], the message, into out.
+// It overwrites buf[:64] with the inner padded key and allocates nothing for keys up to 64 bytes.
+func authMAC(key, timeStamp string, buf []byte, out *[sha256.Size]byte) {
+	const block = 64
+	var k [block]byte
+	if len(key)+len(timeStamp) > block {
+		h := sha256.New()
+		h.Write([]byte(key))
+		h.Write([]byte(timeStamp))
+		h.Sum(k[:0])
+	} else {
+		copy(k[copy(k[:], key):], timeStamp)
+	}
+	for i := range block {
+		buf[i] = k[i] ^ 0x36
+	}
+	inner := sha256.Sum256(buf)
+	var outer [block + sha256.Size]byte
+	for i := range block {
+		outer[i] = k[i] ^ 0x5c
+	}
+	copy(outer[block:], inner[:])
+	*out = sha256.Sum256(outer[:])
+}
+
+func authToken(key, timeStamp string, params url.Values) string {
+	bp := authBufs.Get().(*[]byte)
+	buf := authMessage(append((*bp)[:0], make([]byte, 64)...), params)
+	var mac [sha256.Size]byte
+	authMAC(key, timeStamp, buf, &mac)
+	*bp = buf
+	authBufs.Put(bp)
+	return base64.StdEncoding.EncodeToString(mac[:])
+}
+
+// equalToken compares a received token with the expected one in time independent of where they differ.
+func equalToken(got string, want []byte) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	var v byte
+	for i := range want {
+		v |= got[i] ^ want[i]
+	}
+	return v == 0
 }
 
 // VerifyAuthToken checks the authToken parameter of a License 1.0 request against each key in turn and returns
@@ -96,20 +136,24 @@ func VerifyAuthToken(keys []string, params url.Values) (int, error) {
 	if params.Get(paramTimeStamp) == "" {
 		return -1, fmt.Errorf("timeStamp: %w", ErrMissing)
 	}
-	candidates := [][]byte{[]byte(got)}
+	alt := ""
 	if strings.Contains(got, " ") {
-		candidates = append(candidates, []byte(strings.ReplaceAll(got, " ", "+")))
+		alt = strings.ReplaceAll(got, " ", "+")
 	}
-	msg, ts := authMessage(params), params.Get(paramTimeStamp)
+	bp := authBufs.Get().(*[]byte)
+	buf := authMessage(append((*bp)[:0], make([]byte, 64)...), params)
+	defer func() { *bp = buf; authBufs.Put(bp) }()
+	ts := params.Get(paramTimeStamp)
 	for i, key := range keys {
 		if key == "" {
 			continue
 		}
-		want := []byte(authToken(key, ts, msg))
-		for _, c := range candidates {
-			if hmac.Equal(c, want) {
-				return i, nil
-			}
+		var mac [sha256.Size]byte
+		authMAC(key, ts, buf, &mac)
+		var want [44]byte // base64 of 32 bytes, padded
+		base64.StdEncoding.Encode(want[:], mac[:])
+		if equalToken(got, want[:]) || alt != "" && equalToken(alt, want[:]) {
+			return i, nil
 		}
 	}
 	return -1, fmt.Errorf("authToken: %w", ErrAuth)
