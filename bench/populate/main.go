@@ -169,8 +169,10 @@ func (p *populator) license(ctx context.Context, i int) error {
 // mutation turns a change into a store mutation: the next state, signed as the next generation.
 func (p *populator) mutation(ch change) store.Mutation {
 	return func(cur *store.License) (*store.License, *store.Event, error) {
-		next := ch.next(*cur)
-		next.Generation, next.ChangedAt = cur.Generation+1, p.now
+		next, _, err := ch.next(*cur, time.Unix(p.now, 0))
+		if err != nil {
+			return nil, nil, err
+		}
 		if err := p.is.Sign(&next); err != nil {
 			return nil, nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/store"
@@ -59,7 +60,10 @@ func TestChanges(t *testing.T) {
 		t.Run(tt.f.String(), func(t *testing.T) {
 			l := cur
 			for _, ch := range tt.f.changes() {
-				l = ch.next(l)
+				var err error
+				if l, _, err = ch.next(l, time.Unix(999*year, 0)); err != nil {
+					t.Fatalf("%s: %v", ch.action, err)
+				}
 				if sourceOf[ch.action] == "" {
 					t.Errorf("action %s has no event source", ch.action)
 				}

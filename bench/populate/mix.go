@@ -1,8 +1,10 @@
 package main
 
 import (
+	"time"
+
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
-	"github.com/licentia/licentia/verifier"
 )
 
 // What happens to a populated license after its creation. These are the only decisions about license
@@ -50,18 +52,23 @@ func fateOf(i int) fate {
 
 const year = 365 * 86400
 
-// change is one step in a license's life: an audit action and the next state it makes.
+// change is one step in a license's life: an audit action and the transition of package license that
+// makes its next state, as the server applies it.
 type change struct {
 	action string
-	next   func(cur store.License) store.License
+	next   func(cur store.License, now time.Time) (store.License, license.Outcome, error)
 }
 
 var (
-	renew    = change{"renew", func(l store.License) store.License { l.ExpiresAt += year; return l }}
-	unrenew  = change{"unrenew", func(l store.License) store.License { l.ExpiresAt -= year; return l }}
-	freeze   = change{"freeze", func(l store.License) store.License { l.Status = verifier.StatusFrozen; return l }}
-	revoke   = change{"revoke", func(l store.License) store.License { l.Status = verifier.StatusRevoked; return l }}
-	reissue  = change{"reissue", func(l store.License) store.License { return l }}
+	renew = change{"renew", func(l store.License, now time.Time) (store.License, license.Outcome, error) {
+		return license.Renew(l, license.Validity{Kind: license.Renewal, ExpiresAt: l.ExpiresAt + year}, now)
+	}}
+	unrenew = change{"unrenew", func(l store.License, now time.Time) (store.License, license.Outcome, error) {
+		return license.Renew(l, license.Validity{Kind: license.Unrenewal, ExpiresAt: l.ExpiresAt - year}, now)
+	}}
+	freeze   = change{"freeze", license.Freeze}
+	revoke   = change{"revoke", license.Revoke}
+	reissue  = change{"reissue", license.Reissue}
 	lifeOf   = [...][]change{plain: nil, renewed: {renew}, unrenewed: {renew, unrenew}, frozen: {freeze}, revoked: {revoke}, reissued: {reissue}}
 	sourceOf = map[string]string{"renew": store.SourceKooGallery, "unrenew": store.SourceKooGallery,
 		"freeze": store.SourceKooGallery, "revoke": store.SourceCLI, "reissue": store.SourceCLI}
