@@ -55,7 +55,9 @@ wrk_run() {
 
 # measure SIZE DATA CODES: every figure of one size into the variables <figure>_SIZE
 measure() {
-	local size=$1 data=$2 codes=$3 port pid url
+	local size=$1 data=$2 codes=$3 port pid url db
+	db=$(cat "$data"/licentia.db* | wc -c) # before the load below adds licenses
+	echo "database $db bytes, $((db / size)) bytes a license" >&2
 	port=$(free_port); url="http://127.0.0.1:$port"
 	LICENTIA_KOOGALLERY_KEY=$KEY "$L" serve --data "$data" --addr "127.0.0.1:$port" --log-level error \
 		--trusted-proxy 127.0.0.1/32 2>"$work/serve-$size.log" &
@@ -92,9 +94,6 @@ measure() {
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status"); hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 	echo "RSS after mixed load $((rss / 1024)) MiB, peak $((hwm / 1024)) MiB" >&2
 	kill "$pid"; wait "$pid" 2>/dev/null || true
-	local db
-	db=$(cat "$data"/licentia.db* | wc -c)
-	echo "database $db bytes, $((db / size)) bytes a license (after the creates above)" >&2
 	printf -v "rev_entries_$size" '%s' "$entries"; printf -v "rev_bytes_$size" '%s' "$bytes"
 	printf -v "rev_build_$size" '%s' "$build"
 	printf -v "resend_$size" '%s' "${resend%% *}"; printf -v "refresh_$size" '%s' "${refresh%% *}"

@@ -4,8 +4,9 @@
 //
 //	go run ./bench/populate --data DIR --n 1000000 [--codes FILE --codes-max 50000]
 //
-// --codes writes one genuine code per line (the first code of each license: later generations
-// supersede it, and refresh accepts it), for load tests of POST /v1/codes/refresh. The file is a list of
+// --codes writes one genuine code per line (the first code of each license, or for a reissued or revoked
+// one the code of that change: later generations supersede it, and refresh accepts it), for load tests of
+// POST /v1/codes/refresh. The file is a list of
 // bearer credentials of test licenses; it is created 0600.
 package main
 
@@ -155,13 +156,17 @@ func (p *populator) license(ctx context.Context, i int) error {
 	if _, _, err := p.st.Create(ctx, l, ev); err != nil {
 		return err
 	}
-	p.codes.set(i, l.Code)
 	f := fateOf(i)
 	for _, ch := range f.changes() {
-		if _, err := p.st.Apply(ctx, l.ID, "", p.mutation(ch)); err != nil {
+		next, err := p.st.Apply(ctx, l.ID, "", p.mutation(ch))
+		if err != nil {
 			return fmt.Errorf("%s: %w", ch.action, err)
 		}
+		if next.ProofGen > l.ProofGen {
+			l = next // a reissue or a revoke: older codes no longer serve as proof
+		}
 	}
+	p.codes.set(i, l.Code)
 	p.counts[f].Add(1)
 	return nil
 }
