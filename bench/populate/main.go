@@ -162,7 +162,7 @@ func (p *populator) license(ctx context.Context, i int) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", ch.action, err)
 		}
-		if next.ProofGen > l.ProofGen {
+		if next.ProofGen > max(l.ProofGen, 1) {
 			l = next // a reissue or a revoke: older codes no longer serve as proof
 		}
 	}

@@ -134,7 +134,8 @@ func TestRun(t *testing.T) {
 	checkCodes(t, data, codes, 150)
 }
 
-// checkCodes checks that the code file holds want genuine first-generation codes, one per license.
+// checkCodes checks that the code file holds want genuine codes, one per license, each the oldest a refresh
+// accepts as proof: the first, or the reissued or revoked one.
 func checkCodes(t *testing.T, data, path string, want int) {
 	t.Helper()
 	fi, err := os.Stat(path)
@@ -162,11 +163,22 @@ func checkCodes(t *testing.T, data, path string, want int) {
 	seen := map[string]bool{}
 	for i, code := range lines {
 		c, err := v.Verify(code)
+		if fateOf(i) == revoked {
+			// the code of the revoke: the one a refresh still accepts as proof, and itself void
+			if !errors.Is(err, verifier.ErrRevoked) {
+				t.Errorf("code %d (revoked): Verify() err = %v, want %v", i, err, verifier.ErrRevoked)
+			}
+			continue
+		}
 		if err != nil && !errors.Is(err, verifier.ErrExpired) {
 			t.Fatalf("code %d: Verify() err = %v", i, err)
 		}
-		if c != nil && (c.Generation != 1 || seen[c.LicenseID]) {
-			t.Errorf("code %d: license %s generation %d, want a first code of a new license", i, c.LicenseID, c.Generation)
+		wantGen := int64(1)
+		if fateOf(i) == reissued {
+			wantGen = 2 // the reissued code: the first one no longer serves as proof
+		}
+		if c != nil && (c.Generation != wantGen || seen[c.LicenseID]) {
+			t.Errorf("code %d: license %s generation %d, want generation %d of a new license", i, c.LicenseID, c.Generation, wantGen)
 		}
 		if c != nil {
 			seen[c.LicenseID] = true
