@@ -91,54 +91,52 @@ type reply struct {
 
 // handleLegacy serves GET /koogallery/license: License 1.0 with authToken in the query.
 func (s *Server) handleLegacy(w http.ResponseWriter, r *http.Request) {
-	q, f, err := parseQuery(r.URL.RawQuery)
-	if errors.Is(err, errTooManyParams) {
+	f, repeated, err := parseQuery(r.URL.RawQuery)
+	switch {
+	case errors.Is(err, errTooManyParams):
 		s.refuse(w, r, "", 0, badParam("too many parameters"))
 		return
-	}
-	if err != nil {
+	case err != nil:
 		s.refuse(w, r, "", 0, badParam("query string is not valid URL encoding"))
 		return
 	}
-	activity := q.Get("activity")
-	if err := checkQuery(q); err != nil {
+	activity := f.get("activity")
+	if err := checkQuery(f, repeated); err != nil {
 		s.refuse(w, r, activity, 0, err)
 		return
 	}
-	keyIdx, err := koogallery.VerifyAuthToken(s.cfg.KooGalleryKeys, q)
+	keyIdx, err := koogallery.VerifyAuthTokenFields(s.cfg.KooGalleryKeys, f)
 	if err != nil {
 		s.refuse(w, r, activity, 0, &authError{"authToken verification failed"})
 		return
 	}
-	if err := s.checkLegacyTime(q.Get("timeStamp")); err != nil {
+	if err := s.checkLegacyTime(f.get("timeStamp")); err != nil {
 		s.refuse(w, r, activity, keyIdx, err)
 		return
 	}
 	cb := &callback{activity: activity, f: f, legacy: true, requestID: middleware.GetReqID(r.Context()),
-		at: s.now().Unix(), authToken: strings.ReplaceAll(q.Get("authToken"), " ", "+")}
+		at: s.now().Unix(), authToken: strings.ReplaceAll(f.get("authToken"), " ", "+")}
 	s.dispatch(w, r, cb, keyIdx)
 }
 
 var errTooManyParams = errors.New("too many parameters")
 
 // parseQuery parses a query string as url.ParseQuery does (pairs split on '&', a ';' refused, names and
-// values unescaped), returning the parameters both as url.Values (for the authToken check) and as fields
-// (first values). Values share one backing array, and names and values without escapes are substrings of
-// raw, so a marketplace query costs a handful of allocations instead of one or more per parameter.
-func parseQuery(raw string) (url.Values, fields, error) {
+// values unescaped) into fields, one value per name; repeated is the first name that came more than once
+// ("" for none), which the caller refuses. Names and values without escapes are substrings of raw, so a
+// marketplace query costs the map and nothing per parameter.
+func parseQuery(raw string) (f fields, repeated string, err error) {
 	n := strings.Count(raw, "&") + 1
 	if n > 4*maxParams {
-		return nil, nil, errTooManyParams
+		return nil, "", errTooManyParams
 	}
-	q, f := make(url.Values, n), make(fields, n)
-	vals := make([]string, n)
-	var firstErr error
-	for i := 0; raw != ""; i++ {
+	f = make(fields, n)
+	for raw != "" {
 		var seg string
 		seg, raw, _ = strings.Cut(raw, "&")
 		if strings.Contains(seg, ";") {
-			if firstErr == nil {
-				firstErr = errors.New("invalid semicolon separator in query")
+			if err == nil {
+				err = errors.New("invalid semicolon separator in query")
 			}
 			continue
 		}
@@ -146,25 +144,25 @@ func parseQuery(raw string) (url.Values, fields, error) {
 			continue
 		}
 		k, v, _ := strings.Cut(seg, "=")
-		k, err := url.QueryUnescape(k)
-		if err == nil {
-			v, err = url.QueryUnescape(v)
+		k, kerr := url.QueryUnescape(k)
+		if kerr == nil {
+			v, kerr = url.QueryUnescape(v)
 		}
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
+		if kerr != nil {
+			if err == nil {
+				err = kerr
 			}
 			continue
 		}
-		if prev, ok := q[k]; ok {
-			q[k] = append(prev[:len(prev):len(prev)], v)
+		if _, ok := f[k]; ok {
+			if repeated == "" {
+				repeated = k
+			}
 			continue
 		}
-		vals[i] = v
-		q[k] = vals[i : i+1 : i+1]
 		f[k] = v
 	}
-	return q, f, firstErr
+	return f, repeated, err
 }
 
 // checkLegacyTime refuses a License 1.0 timeStamp older than the legacy window or more than legacyFuture
@@ -183,23 +181,24 @@ func (s *Server) checkLegacyTime(ts string) error {
 	return nil
 }
 
-// checkQuery rejects query strings that cannot be a marketplace call before any signature work.
-func checkQuery(q url.Values) error {
-	if len(q) > maxParams {
+// checkQuery rejects query strings that cannot be a marketplace call before any signature work; repeated
+// is a parameter name that came more than once ("" for none).
+func checkQuery(f fields, repeated string) error {
+	if len(f) > maxParams {
 		return badParam("too many parameters")
 	}
-	for k, v := range q {
-		if len(v) > 1 {
-			return badParam("parameter %.64q is repeated", k)
-		}
-		if !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
+	if repeated != "" {
+		return badParam("parameter %.64q is repeated", repeated)
+	}
+	for k, v := range f {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
 			return badParam("parameters must be valid UTF-8")
 		}
 	}
-	if q.Get("authToken") == "" {
+	if f.get("authToken") == "" {
 		return &authError{"missing authToken"}
 	}
-	if q.Get("timeStamp") == "" {
+	if f.get("timeStamp") == "" {
 		return badParam("missing parameter timeStamp")
 	}
 	return nil

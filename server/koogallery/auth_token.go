@@ -42,7 +42,19 @@ var authBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b
 
 // authMessage appends the signed string to dst: every parameter but authToken, sorted by name, as
 // name=value joined with '&'.
-func authMessage(dst []byte, params url.Values) []byte {
+func authMessage(dst []byte, params url.Values) []byte { return message(dst, params, firstValue) }
+
+func firstValue(v []string) string {
+	if len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func oneValue(v string) string { return v }
+
+// message is authMessage for a map of any value type, first giving the value signed.
+func message[V any](dst []byte, params map[string]V, first func(V) string) []byte {
 	var arr [24]string
 	names := arr[:0]
 	for name := range params {
@@ -57,9 +69,7 @@ func authMessage(dst []byte, params url.Values) []byte {
 		}
 		dst = append(dst, name...)
 		dst = append(dst, '=')
-		if v := params[name]; len(v) > 0 {
-			dst = append(dst, v[0]...)
-		}
+		dst = append(dst, first(params[name])...)
 	}
 	return dst
 }
@@ -129,11 +139,27 @@ func VerifyAuthToken(keys []string, params url.Values) (int, error) {
 	if err := CheckAuthParams(params); err != nil {
 		return -1, err
 	}
-	got := params.Get(paramAuthToken)
+	return verifyAuthToken(keys, params, firstValue)
+}
+
+// VerifyAuthTokenFields is VerifyAuthToken for parameters held as one value per name (a query in which
+// no name repeats; the caller refuses repeats first). It allocates nothing for the usual query.
+func VerifyAuthTokenFields(keys []string, params map[string]string) (int, error) {
+	for name, v := range params {
+		if err := checkAuthParam(name, v); err != nil {
+			return -1, err
+		}
+	}
+	return verifyAuthToken(keys, params, oneValue)
+}
+
+func verifyAuthToken[V any](keys []string, params map[string]V, first func(V) string) (int, error) {
+	got := first(params[paramAuthToken])
 	if got == "" {
 		return -1, fmt.Errorf("authToken: %w", ErrMissing)
 	}
-	if params.Get(paramTimeStamp) == "" {
+	ts := first(params[paramTimeStamp])
+	if ts == "" {
 		return -1, fmt.Errorf("timeStamp: %w", ErrMissing)
 	}
 	alt := ""
@@ -141,9 +167,8 @@ func VerifyAuthToken(keys []string, params url.Values) (int, error) {
 		alt = strings.ReplaceAll(got, " ", "+")
 	}
 	bp := authBufs.Get().(*[]byte)
-	buf := authMessage(append((*bp)[:0], make([]byte, 64)...), params)
+	buf := message(append((*bp)[:0], make([]byte, 64)...), params, first)
 	defer func() { *bp = buf; authBufs.Put(bp) }()
-	ts := params.Get(paramTimeStamp)
 	for i, key := range keys {
 		if key == "" {
 			continue
@@ -174,17 +199,30 @@ const maxParamName = 64
 // is followed by a space) stay valid. It returns an error wrapping ErrAmbiguous for a set that breaks a rule.
 func CheckAuthParams(params url.Values) error {
 	for name, vs := range params {
-		if name == paramAuthToken {
-			continue
-		}
-		if !isParamName(name) {
-			return fmt.Errorf("parameter name %.64q: %w", name, ErrAmbiguous)
-		}
 		for _, v := range vs {
-			if i := pairInside(v); i >= 0 {
-				return fmt.Errorf("parameter %s holds \"&name=\" at byte %d: %w", name, i, ErrAmbiguous)
+			if err := checkAuthParam(name, v); err != nil {
+				return err
 			}
 		}
+		if len(vs) == 0 {
+			if err := checkAuthParam(name, ""); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkAuthParam applies CheckAuthParams's rules to one name and value.
+func checkAuthParam(name, v string) error {
+	if name == paramAuthToken {
+		return nil
+	}
+	if !isParamName(name) {
+		return fmt.Errorf("parameter name %.64q: %w", name, ErrAmbiguous)
+	}
+	if i := pairInside(v); i >= 0 {
+		return fmt.Errorf("parameter %s holds \"&name=\" at byte %d: %w", name, i, ErrAmbiguous)
 	}
 	return nil
 }
