@@ -304,3 +304,105 @@ func TestActivationUnconfigured(t *testing.T) {
 		t.Errorf("activate without credentials = %d %s, want 503 marketplace_unconfigured", st, body)
 	}
 }
+
+// TestLicenseAsyncUpload: G1b getLicenseAsync answers 000000 and the code reaches the marketplace by the
+// market-event upload, also when the server restarts between the answer and the upload.
+func TestLicenseAsyncUpload(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	code := m.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(0, 1, 0))
+	if err := m.mkt.SetUnreachable(true); err != nil {
+		t.Fatal(err)
+	}
+	ask := map[string]string{"activity": "getLicenseAsync", "instanceId": "lic-1", "eventId": "EV-1",
+		"effectiveTime": mkTime(t0), "expireTime": mkTime(t0.AddDate(0, 1, 0))}
+	wantCode(t, m.signed(testKey, ask), resultOK)
+	m.srv.outboxPass(context.Background()) // the marketplace is down: the upload waits
+	if n := len(m.mkt.Uploads()); n != 0 {
+		t.Fatalf("uploads = %d, want 0 while the marketplace is down", n)
+	}
+
+	// "Restart": a new server over the same database, the marketplace back, the retry due.
+	if err := m.mkt.SetUnreachable(false); err != nil {
+		t.Fatal(err)
+	}
+	cfg := m.srv.cfg
+	cfg.Registry = nil
+	restarted := New(cfg, m.st, m.ring, NewIssuer(m.ring, "licentia", time.Hour), m.srv.log)
+	m.advance(time.Minute)
+	restarted.outboxPass(context.Background())
+	ups := m.mkt.Uploads()
+	if len(ups) != 1 || ups[0].EventID != "EV-1" || string(ups[0].Content) != code {
+		t.Fatalf("uploads = %+v, want EV-1 carrying the license's code", ups)
+	}
+	wantCode(t, m.signed(testKey, ask), resultOK) // a resend owes nothing new
+	m.advance(time.Hour)
+	restarted.outboxPass(context.Background())
+	if n := len(m.mkt.Uploads()); n != 1 {
+		t.Errorf("uploads after a resent getLicenseAsync = %d, want 1", n)
+	}
+	wantCode(t, m.signed(testKey, map[string]string{"activity": "getLicenseAsync", "instanceId": "nope", "eventId": "EV-2",
+		"effectiveTime": mkTime(t0)}), resultNotFound)
+}
+
+// TestNewInstanceFromOrder: a newInstance without expireTime, product or customer is completed from the
+// marketplace's order query; a periodic line without an expiry is never issued as perpetual.
+func TestNewInstanceFromOrder(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	exp := t0.AddDate(1, 0, 0)
+	order := koogallery.OrderInfo{OrderID: "CS-ORD", OrderType: "NEW", OrderLine: []koogallery.OrderLine{{
+		OrderLineID: "CS-ORD-1", ChargingMode: "PERIOD", ExpireTime: mkTime(exp), PeriodType: "year",
+		ProductInfo: []koogallery.ProductInfo{{ProductID: "P-YEAR", SKUCode: "SKU-1", LinearValue: "5"}}}},
+		BuyerInfo: &koogallery.BuyerInfo{CustomerID: "cust-9", CustomerName: "张三"}}
+	if err := m.mkt.AddOrder(order); err != nil {
+		t.Fatal(err)
+	}
+	r := m.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "CS-ORD", "orderLineId": "CS-ORD-1",
+		"businessId": "b-ord"})
+	wantCode(t, r, resultOK)
+	c := m.claims(r.License)
+	if c.ExpiresAt != exp.Unix() || c.ProductID != "P-YEAR" || c.SKU != "SKU-1" || c.CustomerID != "cust-9" || c.Quantity != 5 {
+		t.Errorf("claims = %+v, want the order's expiry, product, SKU, customer and quantity", c)
+	}
+	q := m.signed(testKey, map[string]string{"activity": "queryInstance", "orderId": "CS-ORD", "orderLineId": "CS-ORD-1"})
+	if q.ResultCode != resultOK || q.InstanceID != "b-ord" || q.License != r.License {
+		t.Errorf("queryInstance = %+v, want the instance and its code", q)
+	}
+
+	wantCode(t, m.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "CS-NONE", "orderLineId": "L1",
+		"businessId": "b-none"}), resultInternal) // MKT.9001: not (yet) known there; the marketplace retries, nothing issued
+	if _, err := m.st.License(context.Background(), "b-none"); err == nil {
+		t.Error("a license was issued for an order the marketplace does not know")
+	}
+}
+
+// TestNewInstanceSlowOrder: when the order query does not answer within the budget, newInstance answers
+// 000004 and finishes in the background; queryInstance then answers the instance.
+func TestNewInstanceSlowOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the 3.5 s order budget")
+	}
+	m := newMarketEnv(t, testSK)
+	if err := m.mkt.AddOrder(koogallery.OrderInfo{OrderID: "CS-SLOW", OrderLine: []koogallery.OrderLine{{
+		OrderLineID: "L1", ChargingMode: "PERIOD", ExpireTime: mkTime(t0.AddDate(1, 0, 0)),
+		ProductInfo: []koogallery.ProductInfo{{ProductID: "P1"}}}}, BuyerInfo: &koogallery.BuyerInfo{CustomerID: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	m.mkt.SetLatency(orderBudget + 500*time.Millisecond)
+	create := map[string]string{"activity": "newInstance", "orderId": "CS-SLOW", "orderLineId": "L1", "businessId": "b-slow"}
+	wantCode(t, m.signed(testKey, create), resultProcessing)
+	query := map[string]string{"activity": "queryInstance", "orderId": "CS-SLOW", "orderLineId": "L1"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q := m.signed(testKey, query)
+		if q.ResultCode == resultOK {
+			if q.InstanceID != "b-slow" || q.License == "" {
+				t.Fatalf("queryInstance = %+v, want b-slow and its code", q)
+			}
+			break
+		}
+		if q.ResultCode != resultProcessing || time.Now().After(deadline) {
+			t.Fatalf("queryInstance = %+v, want 000004 then 000000", q)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

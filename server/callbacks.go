@@ -50,6 +50,15 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return answer{}, err
 	}
+	if needsOrder(l) {
+		return s.createFromOrder(ctx, cb, l)
+	}
+	return s.insert(ctx, cb, l)
+}
+
+// insert signs and stores a new license for cb's order; a concurrent create of the same order wins
+// harmlessly (its license is answered).
+func (s *Server) insert(ctx context.Context, cb *callback, l *store.License) (answer, error) {
 	if l.ID == "" {
 		l.ID = uuid.NewString()
 	}

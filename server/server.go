@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,11 +84,19 @@ type Server struct {
 	metrics *metrics
 	replies replyCache
 	handler http.Handler
+	// orders are the newInstance orders whose order query runs in the background.
+	orders struct {
+		sync.Mutex
+		m map[orderKey]bool
+	}
+	outboxKick chan struct{}
 }
 
 // New returns a Server. cfg must have passed Validate.
 func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry)}
+	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry),
+		outboxKick: make(chan struct{}, 1)}
+	s.orders.m = map[orderKey]bool{}
 	s.handler = s.routes()
 	return s
 }

@@ -183,6 +183,11 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go purgeNonces(ctx, st, log)
+	// The outbox (uploads owed to the marketplace) stops before the store closes.
+	octx, ostop := context.WithCancel(ctx)
+	odone := make(chan struct{})
+	go func() { defer close(odone); srv.RunOutbox(octx, 5*time.Second) }()
+	defer func() { ostop(); <-odone }()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath)
