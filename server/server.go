@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/store"
@@ -26,9 +27,12 @@ type Config struct {
 	// TimestampWindow is how far a signed POST's timestamp may be from now (default 60 s).
 	TimestampWindow time.Duration
 	// TrustedProxies are the load balancers in front of licentia. For requests from them, rate limits
-	// count the client address in X-Forwarded-For instead of the proxy's own; from anyone else that
-	// header is ignored.
+	// count the client address in X-Forwarded-For instead of the proxy's own, and a well-formed
+	// X-Request-Id is kept as the request's id; from anyone else both headers are ignored.
 	TrustedProxies []netip.Prefix
+	// SeparateMetrics leaves /metrics out of Handler: the caller serves MetricsHandler on a listener of
+	// its own (serve --metrics-addr), so the public listener never shows it.
+	SeparateMetrics bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -67,18 +71,24 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	replies replyCache
+	ids     *requestIDs
 	handler http.Handler
 }
 
 // New returns a Server. cfg must have passed Validate.
 func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics()}
+	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(), ids: newRequestIDs()}
 	s.handler = s.routes()
 	return s
 }
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler returns the Prometheus /metrics handler.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
 
 // Registry returns the server's Prometheus registry.
 func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
