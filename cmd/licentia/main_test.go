@@ -99,7 +99,38 @@ func TestKeysCommands(t *testing.T) {
 	if pub := out("keys", "public"); strings.Count(pub, "BEGIN PUBLIC KEY") != 2 || strings.Contains(pub, "PRIVATE") {
 		t.Errorf("keys public = %q, want two public keys", pub)
 	}
-	entries, _ := os.ReadDir(filepath.Join(env("LICENTIA_DATA"), "keys"))
+	roles := func(list string) map[string]string { // role -> a key id with it
+		m := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+			if f := strings.Fields(line); len(f) == 3 {
+				m[f[1]] = f[0]
+			}
+		}
+		return m
+	}
+	first := roles(list)["retired"]
+	out("keys", "rotate")
+	active := roles(out("keys", "list"))["active"]
+	for _, kid := range []string{active, "0000000000000000"} {
+		if err := run(ctx, []string{"keys", "retire", kid}, env, io.Discard, io.Discard); exitCode(err) != 2 {
+			t.Errorf("keys retire %s = %v (exit %d), want a usage error", kid, err, exitCode(err))
+		}
+	}
+	if got := out("keys", "retire", first); !strings.Contains(got, "withdrew key "+first) {
+		t.Errorf("keys retire = %q", got)
+	}
+	list = out("keys", "list")
+	if strings.Count(list, "active") != 1 || strings.Count(list, "retired") != 1 || !strings.Contains(list, first+"  withdrawn") {
+		t.Errorf("keys list after retire = %q, want one active, one retired and %s withdrawn", list, first)
+	}
+	if pub := out("keys", "public"); strings.Count(pub, "BEGIN PUBLIC KEY") != 2 {
+		t.Errorf("keys public after retire = %q, want the two keys that verify", pub)
+	}
+	dir := filepath.Join(env("LICENTIA_DATA"), "keys")
+	if info, _ := os.Stat(dir); info.Mode().Perm() != 0o700 {
+		t.Errorf("%s mode = %v, want 0700", dir, info.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		info, _ := e.Info()
 		if info.Mode().Perm() != 0o600 {
