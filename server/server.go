@@ -40,11 +40,11 @@ type Config struct {
 // Validate checks the configuration and fills in defaults.
 func (c *Config) Validate() error {
 	if len(c.KooGalleryKeys) == 0 {
-		return errors.New("no KooGallery access key configured (set LICENTIA_KOOGALLERY_KEY or --koogallery-key)")
+		return errors.New("no KooGallery access key configured (set LICENTIA_KOOGALLERY_KEY, or LICENTIA_KOOGALLERY_KEY_FILE to a file holding it)")
 	}
 	for _, k := range c.KooGalleryKeys {
 		if k == "" {
-			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key")
+			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key-file")
 		}
 	}
 	if c.CallbackPath == "" {

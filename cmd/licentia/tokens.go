@@ -81,6 +81,9 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 			return &usageError{err.Error()}
 		}
 	}
+	if err := d.resolveDBTo(stderr); err != nil {
+		return err
+	}
 	st, err := d.openStore(ctx)
 	if err != nil {
 		return err
