@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/licentia/licentia/server/store"
 )
@@ -141,5 +142,26 @@ func TestRequestIDsDiffer(t *testing.T) {
 			}
 			seen[id] = true
 		}
+	}
+}
+
+// TestLongPathNotLogged checks that a 20 KB request path is cut in the access log.
+func TestLongPathNotLogged(t *testing.T) {
+	ts, _, logs := newLoggedServer(t, nil)
+	long := "/v1/" + strings.Repeat("p", 20<<10)
+	resp, err := http.Get(ts.URL + long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET 20 KB path = %d, want 404", resp.StatusCode)
+	}
+	out := logs.String()
+	if !strings.Contains(out, `"path":"/v1/pppp`) || strings.Contains(out, strings.Repeat("p", maxLogPath)) {
+		t.Errorf("access log = %.400s…, want the path cut to %d bytes", out, maxLogPath)
+	}
+	if got := logPath("/" + strings.Repeat("é", 200)); len(got) > maxLogPath+len("…") || !utf8.ValidString(got) {
+		t.Errorf("logPath(long UTF-8) = %q, want at most %d bytes of valid UTF-8", got, maxLogPath)
 	}
 }

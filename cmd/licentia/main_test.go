@@ -422,3 +422,42 @@ func TestMetricsAddr(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// TestTokenToFile checks tokens create --out: the token goes to a new 0600 file, not to stdout, and an
+// existing file is never overwritten nor a token stored for it.
+func TestTokenToFile(t *testing.T) {
+	ctx := context.Background()
+	env := envMap(map[string]string{"LICENTIA_DATA": t.TempDir()})
+	path := filepath.Join(t.TempDir(), "desk.token")
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"tokens", "create", "desk", "--role", "support", "--out", path}, env, &stdout, &stderr); err != nil {
+		t.Fatalf("tokens create --out err = %v (%s)", err, stderr.String())
+	}
+	if stdout.Len() != 0 || strings.Contains(stderr.String(), "lct_") {
+		t.Errorf("tokens create --out printed %q / %q, want the token in the file only", stdout.String(), stderr.String())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(data), "lct_") {
+		t.Fatalf("token file = %q, %v; want the token", data, err)
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode = %v, want 0600", info.Mode().Perm())
+	}
+	if tok, err := readSecretFile(path, "test"); err != nil || tok != strings.TrimSpace(string(data)) {
+		t.Errorf("readSecretFile(token file) = %q, %v", tok, err)
+	}
+	err = run(ctx, []string{"tokens", "create", "other", "--out", path}, env, io.Discard, io.Discard)
+	if exitCode(err) != 2 {
+		t.Errorf("tokens create --out EXISTING = %v (exit %d), want a usage error", err, exitCode(err))
+	}
+	if again, _ := os.ReadFile(path); !bytes.Equal(again, data) {
+		t.Errorf("existing token file overwritten")
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"tokens", "list"}, env, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stdout.String(), "other") {
+		t.Errorf("tokens list = %q, want no token stored for the refused file", stdout.String())
+	}
+}
