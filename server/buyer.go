@@ -74,6 +74,8 @@ var buyerErrors = map[string]buyerError{
 	"not_found":    {"License not found", "This code is genuine, but its license is not known to this server. Please contact the seller's support."},
 	"rate_limited": {"Too many attempts", "Please wait a minute and try again."},
 	"too_large":    {"Too much text", "That is far longer than an authorization code. Paste just the code."},
+	"code_superseded": {"Code replaced", "The seller issued a newer code for this license, and this one no longer " +
+		"works or fetches it. Please use the newer code from the seller, or contact the seller's support."},
 }
 
 // handleBuyerPage serves GET /: the empty form.
@@ -119,6 +121,10 @@ func (p *publicAPI) buyerFailed(w http.ResponseWriter, r *http.Request, err erro
 	status, code := errorStatus(err)
 	p.s.logFailure(w, r, status, err)
 	be, ok := buyerErrors[code]
+	var pe *ProofError
+	if errors.As(err, &pe) && pe.Status == verifier.StatusRevoked {
+		be = buyerError{"License revoked", statusTexts[verifier.StatusRevoked]}
+	}
 	if !ok {
 		be = buyerError{"Something went wrong", "We could not check the code just now. Please try again later."}
 	}

@@ -47,13 +47,19 @@ func TestBuyerPage(t *testing.T) {
 		t.Fatalf("POST / with the current code = %d:\n%s", status, body)
 	}
 
-	support := e.token("s", "support")
-	e.callJSON("POST", "/admin/v1/licenses/lic-1/reissue", support, ChangeRequest{Reason: "r"}, 200, nil)
+	e.renew("lic-1", t0.AddDate(2, 0, 0))
 	cur := e.license("lic-1").Code
 	_, _, body = postBuyerForm(t, e.ts.URL, url.Values{"code": {"  " + old[:50] + "\r\n" + old[50:] + "\n"}})
 	if !strings.Contains(body, `id="newer"`) || !strings.Contains(body, ">"+cur+"</textarea>") || strings.Contains(body, old) {
-		t.Errorf("POST / with a superseded code: want the newer-code notice and the current code only:\n%s", body)
+		t.Errorf("POST / with a code from before a renewal: want the newer-code notice and the current code only:\n%s", body)
 	}
+	support := e.token("s", "support")
+	e.callJSON("POST", "/admin/v1/licenses/lic-1/reissue", support, ChangeRequest{Reason: "r"}, 200, nil)
+	if status, _, body := postBuyerForm(t, e.ts.URL, url.Values{"code": {cur}}); status != 403 ||
+		!strings.Contains(body, "Code replaced") || strings.Contains(body, e.license("lic-1").Code) {
+		t.Errorf("POST / with a code from before a reissue = %d, want 403, the replaced notice and no code:\n%s", status, body)
+	}
+	cur = e.license("lic-1").Code
 
 	tests := []struct {
 		name, code string
@@ -88,7 +94,7 @@ func TestBuyerPageInChromium(t *testing.T) {
 	wd := startChromium(t)
 	e := newTestEnv(t)
 	old := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
-	e.callJSON("POST", "/admin/v1/licenses/lic-1/reissue", e.token("s", "support"), ChangeRequest{Reason: "r"}, 200, nil)
+	e.renew("lic-1", t0.AddDate(2, 0, 0))
 	cur := e.license("lic-1").Code
 
 	wd.navigate(e.ts.URL + "/")
@@ -103,7 +109,7 @@ func TestBuyerPageInChromium(t *testing.T) {
 		{"#status", "Active"}, // as shown: capitalised by CSS
 		{"#license", "lic-1"},
 		{"#generation", "2"},
-		{"#expires", "2027-03-01 08:00 UTC"},
+		{"#expires", "2028-03-01 08:00 UTC"},
 	}
 	for _, c := range checks {
 		if got := wd.text(wd.find(c.sel)); got != c.want {

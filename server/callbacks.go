@@ -6,20 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
-)
-
-// Renewal scenes of refreshLicenseCode / refreshInstance. The first three (and a legacy refreshLicense)
-// only ever move the expiry later; any other scene, unrenewal included, sets it to what the marketplace says.
-const (
-	sceneRenewal       = "RENEWAL"
-	sceneTrialToFormal = "TRIAL_TO_FORMAL"
-	sceneRenewalChange = "RENEWAL_CHANGE"
-	sceneUnrenew       = "UNSUBSCRIBE_RENEWAL_PERIOD"
 )
 
 // answer is what a callback returns to the marketplace on success.
@@ -63,8 +57,8 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 		if err := s.is.Sign(l); err != nil {
 			return answer{}, err
 		}
-		ev := cb.event("create", nil, l)
-		stored, created, err := s.st.Create(ctx, l, ev)
+		ev := license.NewEvent(nil, *l, license.Outcome{Action: license.ActCreate, Applied: true}, cb.delivery(""))
+		stored, created, err := s.st.Create(ctx, l, &ev)
 		if errors.Is(err, store.ErrConflict) && attempt < 3 {
 			l.ID = uuid.NewString() // the businessId is already another order's instanceId
 			continue
@@ -73,7 +67,7 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 			return answer{}, err
 		}
 		if created {
-			s.metrics.issued.WithLabelValues("create").Inc()
+			s.metrics.issued.WithLabelValues(license.ActCreate).Inc()
 			s.log.InfoContext(ctx, "license created", "license_id", stored.ID, "order_id", stored.OrderID,
 				"generation", stored.Generation, "code_fp", verifier.Fingerprint(stored.Code))
 		}
@@ -108,8 +102,6 @@ func (s *Server) newLicense(cb *callback) (*store.License, error) {
 		CustomerName: str("customerName", maxText, false),
 		PeriodType:   str("periodType", maxID, false),
 		Flow:         store.FlowInstance,
-		Status:       verifier.StatusActive,
-		Generation:   1,
 		Test:         f.test(),
 	}
 	if legacy {
@@ -127,12 +119,11 @@ func (s *Server) newLicense(cb *callback) (*store.License, error) {
 	if err := firstParamError(errs); err != nil {
 		return nil, err
 	}
-	now := s.now().Unix()
-	if l.StartsAt == 0 {
-		l.StartsAt = now
+	created, _, err := license.Create(*l, s.now())
+	if err != nil {
+		return nil, err
 	}
-	l.ChangedAt, l.CreatedAt = now, now
-	return l, nil
+	return &created, nil
 }
 
 func firstParamError(errs []error) error {
@@ -176,88 +167,52 @@ func (s *Server) refresh(ctx context.Context, cb *callback, refField string) (an
 		return answer{}, err
 	}
 	if scene == "" {
-		scene = sceneRenewal
+		scene = koogallery.SceneRenewal
 	}
 	if f.test() {
 		return answer{}, nil
 	}
 	key, _ := json.Marshal([]string{"refresh", ref, orderID, lineID, scene})
-	l, err := s.st.Apply(ctx, ref, string(key), func(cur *store.License) (*store.License, *store.Event, error) {
-		return s.renewal(cb, cur, scene, exp, product)
+	v := license.Validity{Kind: renewalKind(scene), ExpiresAt: exp, ProductID: product}
+	l, _, err := s.step(ctx, ref, cb.delivery(string(key)), func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
+		return license.Renew(cur, v, now)
 	})
-	return s.applied(ctx, cb, l, err)
+	return s.applied(ctx, l, err)
 }
 
-// renewal computes the state after a refresh callback.
-func (s *Server) renewal(cb *callback, cur *store.License, scene string, exp int64, product string) (*store.License, *store.Event, error) {
-	next := *cur
-	action := "unrenew"
+// renewalKind maps a marketplace scene onto how it moves the expiry.
+func renewalKind(scene string) license.RenewalKind {
 	switch scene {
-	case sceneRenewal, sceneTrialToFormal, sceneRenewalChange:
-		action = "renew"
-		if cur.ExpiresAt != 0 && exp > cur.ExpiresAt {
-			next.ExpiresAt = exp
-			if cur.Status == verifier.StatusFrozen && exp > s.now().Unix() {
-				next.Status = verifier.StatusActive // a paid renewal thaws a frozen license
-			}
-		}
-	case sceneUnrenew:
-		next.ExpiresAt = exp
+	case koogallery.SceneRenewal, koogallery.SceneTrialToFormal, koogallery.SceneRenewalChange:
+		return license.Renewal
+	case koogallery.SceneUnrenew:
+		return license.Unrenewal
 	default:
-		action = "set_expiry"
-		next.ExpiresAt = exp
+		return license.SetExpiry
 	}
-	if product != "" {
-		next.ProductID = product
-	}
-	if cur.Status == verifier.StatusReleased || cur.Status == verifier.StatusRevoked {
-		return nil, cb.ignored(cur, "license is "+cur.Status), nil
-	}
-	if next.ExpiresAt == cur.ExpiresAt && next.ProductID == cur.ProductID && next.Status == cur.Status {
-		return nil, cb.ignored(cur, "expireTime does not move the expiry"), nil
-	}
-	return s.nextGeneration(cb, cur, &next, action)
-}
-
-// nextGeneration signs next as the generation after cur and returns it with its audit event.
-func (s *Server) nextGeneration(cb *callback, cur, next *store.License, action string) (*store.License, *store.Event, error) {
-	next.Generation = cur.Generation + 1
-	next.ChangedAt = s.now().Unix()
-	if err := s.is.Sign(next); err != nil {
-		return nil, nil, err
-	}
-	s.metrics.issued.WithLabelValues(action).Inc()
-	return next, cb.event(action, cur, next), nil
 }
 
 // setStatus handles expireLicense, updateInstanceStatus and updateLicenseCodeStatus. Asking for the state
-// the license is already in succeeds without a new generation.
+// the license is already in succeeds without a new generation (and is recorded as ignored).
 func (s *Server) setStatus(ctx context.Context, cb *callback, refField, status string) (answer, error) {
 	ref, err := cb.f.required(refField, maxID)
 	if err != nil {
 		return answer{}, err
 	}
-	var from, to, action string
+	var t transition
 	switch status {
-	case "FREEZE":
-		from, to, action = verifier.StatusActive, verifier.StatusFrozen, "freeze"
-	case "UNFREEZE":
-		from, to, action = verifier.StatusFrozen, verifier.StatusActive, "unfreeze"
+	case koogallery.StatusFreeze:
+		t = license.Freeze
+	case koogallery.StatusUnfreeze:
+		t = license.Unfreeze
 	default:
 		return answer{}, badParam("parameter status must be FREEZE or UNFREEZE")
 	}
 	if cb.f.test() {
 		return answer{}, nil
 	}
-	l, err := s.st.Apply(ctx, ref, "", func(cur *store.License) (*store.License, *store.Event, error) {
-		if cur.Status != from {
-			return nil, nil, nil
-		}
-		next := *cur
-		next.Status = to
-		return s.nextGeneration(cb, cur, &next, action)
-	})
-	return s.applied(ctx, cb, l, err)
+	l, _, err := s.step(ctx, ref, cb.delivery(cb.legacyKey()), t)
+	return s.applied(ctx, l, err)
 }
 
 // release handles releaseLicense, releaseInstance and releaseLicenseCode. Releasing a released (or
@@ -274,23 +229,27 @@ func (s *Server) release(ctx context.Context, cb *callback, refField string) (an
 	if f.test() {
 		return answer{}, nil
 	}
-	l, err := s.st.Apply(ctx, ref, "", func(cur *store.License) (*store.License, *store.Event, error) {
-		if cur.Status == verifier.StatusReleased || cur.Status == verifier.StatusRevoked {
-			return nil, nil, nil
-		}
-		next := *cur
-		next.Status = verifier.StatusReleased
-		return s.nextGeneration(cb, cur, &next, "release")
-	})
+	l, _, err := s.step(ctx, ref, cb.delivery(cb.legacyKey()), license.Release)
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.WarnContext(ctx, "release of an unknown license answered as done", "license_ref_fp", verifier.Fingerprint(ref))
 		return answer{}, nil
 	}
-	return s.applied(ctx, cb, l, err)
+	return s.applied(ctx, l, err)
 }
 
-// applied turns the outcome of store.Apply into the callback's answer.
-func (s *Server) applied(ctx context.Context, cb *callback, l *store.License, err error) (answer, error) {
+// legacyKey is the dedupe key of a License 1.0 state change: its authToken, which covers every parameter
+// and the timeStamp, so an exact replay of an applied URL changes nothing however late it comes. Signed POST
+// calls have none: an exact replay of those is refused by its nonce, and a marketplace retry is a new
+// delivery.
+func (cb *callback) legacyKey() string {
+	if !cb.legacy || cb.authToken == "" {
+		return ""
+	}
+	return "auth:" + cb.authToken
+}
+
+// applied turns the outcome of a step into the callback's answer.
+func (s *Server) applied(ctx context.Context, l *store.License, err error) (answer, error) {
 	if errors.Is(err, store.ErrDuplicate) {
 		err = nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -21,10 +22,13 @@ var (
 	// ErrForbidden means the admin token's role does not allow the operation.
 	ErrForbidden = errors.New("the token's role does not allow this")
 	// ErrLicenseRevoked means the license is revoked, which is final: it cannot be reissued.
-	ErrLicenseRevoked = errors.New("license is revoked")
+	ErrLicenseRevoked = license.ErrRevoked
 	// ErrLicenseReleased means the marketplace released the license (the order ended): it cannot be
 	// reissued.
-	ErrLicenseReleased = errors.New("license is released")
+	ErrLicenseReleased = license.ErrReleased
+	// ErrSupersededProof means a genuine code was presented as proof of holding a license, but the license
+	// was reissued (or revoked) after it: it no longer fetches the current code.
+	ErrSupersededProof = errors.New("this code was superseded by a reissue and no longer proves the license; use the newer code")
 	// ErrAmbiguous means a reference (an order or customer id) matches more than one license.
 	ErrAmbiguous = errors.New("more than one license matches")
 	// ErrInvalidCode means a presented code is not a genuine authorization code of this server: it is
@@ -42,6 +46,22 @@ func (e *RequestError) Error() string { return e.msg }
 func badRequest(format string, args ...any) error {
 	return &RequestError{msg: fmt.Sprintf(format, args...)}
 }
+
+// ProofError means a genuine code was presented as proof of holding a license that was reissued or revoked
+// after that code was issued; it wraps ErrSupersededProof. Status is the license's status now.
+type ProofError struct {
+	LicenseID  string
+	Generation int64 // of the presented code
+	Status     string
+}
+
+// Error names the license and the generation presented.
+func (e *ProofError) Error() string {
+	return fmt.Sprintf("license %s, generation %d: %v", e.LicenseID, e.Generation, ErrSupersededProof)
+}
+
+// Unwrap returns ErrSupersededProof.
+func (e *ProofError) Unwrap() error { return ErrSupersededProof }
 
 // RateLimitError means a rate limit of the public code endpoints was reached; RetryAfter says when the
 // current window ends.
@@ -70,6 +90,8 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusBadRequest, "test_code"
 	case errors.Is(err, ErrInvalidCode):
 		return http.StatusBadRequest, "invalid_code"
+	case errors.Is(err, ErrSupersededProof):
+		return http.StatusForbidden, "code_superseded"
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, ErrForbidden):

@@ -1,64 +1,18 @@
 package server
 
 import (
-	"crypto"
-	"fmt"
 	"time"
 
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server/store"
-	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/server/license"
 )
 
-// Issuer turns a license's state into its signed authorization code. It is the only place where
-// verifier.Claims are filled in, so the claim format has one source of truth.
-type Issuer struct {
-	name   string
-	grace  int64
-	kid    string
-	signer crypto.Signer
-}
+// Issuer turns a license's state into its signed authorization code (license.Issuer).
+type Issuer = license.Issuer
 
 // NewIssuer returns an Issuer that signs with the ring's active key, names itself name in "iss" and
 // gives every code grace seconds after expiry.
 func NewIssuer(ring *keys.Ring, name string, grace time.Duration) *Issuer {
 	kid, signer := ring.Active()
-	return &Issuer{name: name, grace: int64(grace / time.Second), kid: kid, signer: signer}
-}
-
-// KeyID returns the id of the signing key.
-func (is *Issuer) KeyID() string { return is.kid }
-
-// Claims returns the claims of l's current state.
-func (is *Issuer) Claims(l *store.License) *verifier.Claims {
-	c := &verifier.Claims{
-		Issuer:      is.name,
-		LicenseID:   l.ID,
-		Generation:  l.Generation,
-		IssuedAt:    l.ChangedAt,
-		NotBefore:   l.StartsAt,
-		ExpiresAt:   l.ExpiresAt,
-		Status:      l.Status,
-		ProductID:   l.ProductID,
-		SKU:         l.SKU,
-		OrderID:     l.OrderID,
-		OrderLineID: l.OrderLineID,
-		CustomerID:  l.CustomerID,
-		Quantity:    l.Quantity,
-		Test:        l.Test,
-	}
-	if l.ExpiresAt != 0 {
-		c.Grace = is.grace
-	}
-	return c
-}
-
-// Sign signs l's current state and stores the code and key id in l.
-func (is *Issuer) Sign(l *store.License) error {
-	code, err := verifier.Sign(is.Claims(l), is.kid, is.signer)
-	if err != nil {
-		return fmt.Errorf("issue code for %s: %w", l.ID, err)
-	}
-	l.Code, l.KeyID = code, is.kid
-	return nil
+	return license.NewIssuer(kid, signer, name, grace)
 }

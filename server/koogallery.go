@@ -7,22 +7,25 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 )
 
-// Marketplace result codes.
+// Marketplace result codes, shorter for this package.
 const (
-	resultOK       = "000000"
-	resultAuth     = "000001"
-	resultParam    = "000002"
-	resultNotFound = "000003"
-	resultInternal = "000005"
+	resultOK         = koogallery.ResultOK
+	resultAuth       = koogallery.ResultAuth
+	resultParam      = koogallery.ResultParam
+	resultNotFound   = koogallery.ResultNotFound
+	resultProcessing = koogallery.ResultProcessing
+	resultInternal   = koogallery.ResultInternal
 )
 
 // Limits on what a marketplace request may carry.
@@ -36,12 +39,45 @@ const (
 type callback struct {
 	activity  string
 	f         fields
-	legacy    bool // License 1.0: GET, authToken, Body-Sign
+	legacy    bool   // License 1.0: GET, authToken, Body-Sign
+	authToken string // License 1.0: the verified authToken, which names this delivery
 	requestID string
 	at        int64
 }
 
-const msgSuccess = "success."
+const msgSuccess = koogallery.ResultMsgOK
+
+// legacyFuture is how far ahead of the server's clock a License 1.0 timeStamp may be: clock error only.
+const legacyFuture = 5 * time.Minute
+
+// authError is a request that failed authentication; it is answered with resultCode 000001.
+type authError struct{ msg string }
+
+func (e *authError) Error() string { return e.msg }
+
+// resultCode is the one table from an error to the marketplace's result code and message. Unknown errors
+// are ours (storage, signing): 000005, which the marketplace retries.
+func resultCode(err error) (code, msg string) {
+	var pe *paramError
+	var ae *authError
+	switch {
+	case errors.As(err, &ae):
+		return resultAuth, ae.msg
+	case errors.As(err, &pe):
+		return resultParam, pe.msg
+	case errors.Is(err, license.ErrInvalid):
+		return resultParam, err.Error()
+	case errors.Is(err, store.ErrNotFound):
+		return resultNotFound, "instance does not exist"
+	case errors.Is(err, errProcessing):
+		return resultProcessing, "processing, please query again"
+	default:
+		return resultInternal, "internal error, please retry"
+	}
+}
+
+// errProcessing answers 000004: the request was taken and finishes in the background.
+var errProcessing = errors.New("processing")
 
 var contentTypeJSON = []string{"application/json;charset=UTF-8"}
 
@@ -55,101 +91,121 @@ type reply struct {
 
 // handleLegacy serves GET /koogallery/license: License 1.0 with authToken in the query.
 func (s *Server) handleLegacy(w http.ResponseWriter, r *http.Request) {
-	keyIdx := 0
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		s.reply(w, r, "", keyIdx, resultParam, "query string is not valid URL encoding", answer{})
+		s.refuse(w, r, "", 0, badParam("query string is not valid URL encoding"))
 		return
 	}
 	activity := q.Get("activity")
-	if code, msg := checkQuery(q); code != "" {
-		s.reply(w, r, activity, keyIdx, code, msg, answer{})
+	if err := checkQuery(q); err != nil {
+		s.refuse(w, r, activity, 0, err)
 		return
 	}
-	keyIdx, err = koogallery.VerifyAuthToken(s.cfg.KooGalleryKeys, q)
+	keyIdx, err := koogallery.VerifyAuthToken(s.cfg.KooGalleryKeys, q)
 	if err != nil {
-		s.reply(w, r, activity, 0, resultAuth, "authToken verification failed", answer{})
+		s.refuse(w, r, activity, 0, &authError{"authToken verification failed"})
+		return
+	}
+	if err := s.checkLegacyTime(q.Get("timeStamp")); err != nil {
+		s.refuse(w, r, activity, keyIdx, err)
 		return
 	}
 	f := make(fields, len(q))
 	for k, v := range q {
 		f[k] = v[0]
 	}
-	cb := &callback{activity: activity, f: f, legacy: true, requestID: middleware.GetReqID(r.Context()), at: s.now().Unix()}
+	cb := &callback{activity: activity, f: f, legacy: true, requestID: middleware.GetReqID(r.Context()),
+		at: s.now().Unix(), authToken: strings.ReplaceAll(q.Get("authToken"), " ", "+")}
 	s.dispatch(w, r, cb, keyIdx)
 }
 
+// checkLegacyTime refuses a License 1.0 timeStamp older than the legacy window or more than legacyFuture
+// ahead. The marketplace documents no window, but its resends come within hours; without one a captured URL
+// would replay forever.
+func (s *Server) checkLegacyTime(ts string) error {
+	t, err := koogallery.ParseTime(ts)
+	if err != nil {
+		return badParam("parameter timeStamp is not a yyyyMMddHHmmssSSS time")
+	}
+	now := s.now()
+	if t.Before(now.Add(-s.cfg.LegacyWindow)) || t.After(now.Add(legacyFuture)) {
+		return badParam("timeStamp %s is outside the accepted window (%s back, %s ahead)", ts,
+			s.cfg.LegacyWindow, legacyFuture)
+	}
+	return nil
+}
+
 // checkQuery rejects query strings that cannot be a marketplace call before any signature work.
-func checkQuery(q url.Values) (code, msg string) {
+func checkQuery(q url.Values) error {
 	if len(q) > maxParams {
-		return resultParam, "too many parameters"
+		return badParam("too many parameters")
 	}
 	for k, v := range q {
 		if len(v) > 1 {
-			return resultParam, "parameter " + k + " is repeated"
+			return badParam("parameter %.64q is repeated", k)
 		}
 		if !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
-			return resultParam, "parameters must be valid UTF-8"
+			return badParam("parameters must be valid UTF-8")
 		}
 	}
 	if q.Get("authToken") == "" {
-		return resultAuth, "missing authToken"
+		return &authError{"missing authToken"}
 	}
 	if q.Get("timeStamp") == "" {
-		return resultParam, "missing parameter timeStamp"
+		return badParam("missing parameter timeStamp")
 	}
-	return "", ""
+	return nil
 }
 
 // handleSigned serves POST /koogallery/license: a JSON body with signature, timestamp and nonce in the URL.
 func (s *Server) handleSigned(w http.ResponseWriter, r *http.Request) {
+	cb, keyIdx, err := s.authenticate(w, r)
+	if err != nil {
+		s.refuse(w, r, "", keyIdx, err)
+		return
+	}
+	s.dispatch(w, r, cb, keyIdx)
+}
+
+// authenticate checks a signed POST (signature, timestamp window, nonce) and decodes its body. On error
+// keyIdx is the key that authenticated the request, or 0.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*callback, int, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		s.reply(w, r, "", 0, resultParam, "request body too large or unreadable", answer{})
-		return
+		return nil, 0, badParam("request body too large or unreadable")
 	}
 	q := r.URL.Query()
 	sig, ts, nonce := q.Get("signature"), q.Get("timestamp"), q.Get("nonce")
 	switch {
 	case sig == "":
-		s.reply(w, r, "", 0, resultAuth, "missing signature", answer{})
-		return
+		return nil, 0, &authError{"missing signature"}
 	case ts == "" || nonce == "":
-		s.reply(w, r, "", 0, resultParam, "missing timestamp or nonce", answer{})
-		return
+		return nil, 0, badParam("missing timestamp or nonce")
 	case len(nonce) > 128:
-		s.reply(w, r, "", 0, resultParam, "nonce too long", answer{})
-		return
+		return nil, 0, badParam("nonce too long")
 	}
 	keyIdx, err := koogallery.VerifySignature(s.cfg.KooGalleryKeys, nonce, ts, sig, body)
 	if err != nil {
-		s.reply(w, r, "", 0, resultAuth, "signature verification failed", answer{})
-		return
+		return nil, 0, &authError{"signature verification failed"}
 	}
 	t, err := koogallery.ParseTimestamp(ts)
 	if err == nil {
 		err = koogallery.CheckTimestamp(t, s.now(), s.cfg.TimestampWindow)
 	}
 	if err != nil {
-		s.reply(w, r, "", keyIdx, resultParam, "timestamp missing or outside the allowed window", answer{})
-		return
+		return nil, keyIdx, badParam("timestamp missing or outside the allowed window")
 	}
 	f, err := parseBody(body)
 	if err != nil {
-		s.reply(w, r, "", keyIdx, resultParam, err.Error(), answer{})
-		return
+		return nil, keyIdx, err
 	}
-	activity := f.get("activity")
 	if err := s.st.UseNonce(r.Context(), nonce, s.now().Add(nonceTTL)); err != nil {
 		if errors.Is(err, store.ErrReplay) {
-			s.reply(w, r, activity, keyIdx, resultAuth, "nonce already used", answer{})
-		} else {
-			s.internal(w, r, activity, keyIdx, err)
+			err = &authError{"nonce already used"}
 		}
-		return
+		return nil, keyIdx, err
 	}
-	cb := &callback{activity: activity, f: f, requestID: middleware.GetReqID(r.Context()), at: s.now().Unix()}
-	s.dispatch(w, r, cb, keyIdx)
+	return &callback{activity: f.get("activity"), f: f, requestID: middleware.GetReqID(r.Context()), at: s.now().Unix()}, keyIdx, nil
 }
 
 // parseBody decodes a marketplace JSON body: one flat object whose values are strings. Numbers and
@@ -188,15 +244,7 @@ func parseBody(body []byte) (fields, error) {
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, cb *callback, keyIdx int) {
 	a, err := s.run(r.Context(), cb)
 	if err != nil {
-		var pe *paramError
-		switch {
-		case errors.As(err, &pe):
-			s.reply(w, r, cb.activity, keyIdx, resultParam, pe.msg, answer{})
-		case errors.Is(err, store.ErrNotFound):
-			s.reply(w, r, cb.activity, keyIdx, resultNotFound, "instance does not exist", answer{})
-		default:
-			s.internal(w, r, cb.activity, keyIdx, err)
-		}
+		s.refuse(w, r, cb.activity, keyIdx, err)
 		return
 	}
 	if a.cached != nil {
@@ -208,21 +256,21 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, cb *callback, 
 
 func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
 	switch {
-	case cb.legacy && cb.activity == "getLicense", !cb.legacy && cb.activity == "newInstance":
+	case cb.legacy && cb.activity == koogallery.ActivityGetLicense, !cb.legacy && cb.activity == koogallery.ActivityNewInstance:
 		return s.create(ctx, cb)
-	case cb.legacy && cb.activity == "refreshLicense", !cb.legacy && cb.activity == "refreshInstance":
+	case cb.legacy && cb.activity == koogallery.ActivityRefreshLicense, !cb.legacy && cb.activity == koogallery.ActivityRefreshInstance:
 		return s.refresh(ctx, cb, "instanceId")
-	case !cb.legacy && cb.activity == "refreshLicenseCode":
+	case !cb.legacy && cb.activity == koogallery.ActivityRefreshLicenseCode:
 		return s.refresh(ctx, cb, "license")
-	case cb.legacy && cb.activity == "expireLicense":
-		return s.setStatus(ctx, cb, "instanceId", "FREEZE")
-	case !cb.legacy && cb.activity == "updateInstanceStatus":
+	case cb.legacy && cb.activity == koogallery.ActivityExpireLicense:
+		return s.setStatus(ctx, cb, "instanceId", koogallery.StatusFreeze)
+	case !cb.legacy && cb.activity == koogallery.ActivityUpdateInstanceStatus:
 		return s.setStatus(ctx, cb, "instanceId", cb.f.get("status"))
-	case !cb.legacy && cb.activity == "updateLicenseCodeStatus":
+	case !cb.legacy && cb.activity == koogallery.ActivityUpdateLicenseCodeStatus:
 		return s.setStatus(ctx, cb, "license", cb.f.get("status"))
-	case cb.legacy && cb.activity == "releaseLicense", !cb.legacy && cb.activity == "releaseInstance":
+	case cb.legacy && cb.activity == koogallery.ActivityReleaseLicense, !cb.legacy && cb.activity == koogallery.ActivityReleaseInstance:
 		return s.release(ctx, cb, "instanceId")
-	case !cb.legacy && cb.activity == "releaseLicenseCode":
+	case !cb.legacy && cb.activity == koogallery.ActivityReleaseLicenseCode:
 		return s.release(ctx, cb, "license")
 	case cb.activity == "":
 		return answer{}, badParam("missing parameter activity")
@@ -231,14 +279,18 @@ func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
 	}
 }
 
-// internal answers 000005 for a failure of ours (storage, signing); the marketplace will retry.
-func (s *Server) internal(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, err error) {
-	if r.Context().Err() != nil { // the caller hung up: nothing failed on our side
-		s.log.InfoContext(r.Context(), "callback abandoned by the caller", "activity", activity, "err", err)
-	} else {
-		s.log.ErrorContext(r.Context(), "callback failed", "activity", activity, "err", err)
+// refuse answers a request that did not succeed with the result code resultCode gives err. Failures of
+// ours are logged at Error level, unless the caller hung up first.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, err error) {
+	code, msg := resultCode(err)
+	if code == resultInternal {
+		if r.Context().Err() != nil { // the caller hung up: nothing failed on our side
+			s.log.InfoContext(r.Context(), "callback abandoned by the caller", "activity", activity, "err", err)
+		} else {
+			s.log.ErrorContext(r.Context(), "callback failed", "activity", activity, "err", err)
+		}
 	}
-	s.reply(w, r, activity, keyIdx, resultInternal, "internal error, please retry", answer{})
+	s.reply(w, r, activity, keyIdx, code, msg, answer{})
 }
 
 // reply writes the marketplace answer: always HTTP 200, the result in the body, and a Body-Sign header
@@ -267,8 +319,11 @@ func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, activity, co
 // activityLabel keeps the metric's label set bounded: unknown activities share one label.
 func activityLabel(a string) string {
 	switch a {
-	case "getLicense", "refreshLicense", "expireLicense", "releaseLicense", "newInstance", "refreshInstance",
-		"updateInstanceStatus", "releaseInstance", "refreshLicenseCode", "updateLicenseCodeStatus", "releaseLicenseCode":
+	case koogallery.ActivityGetLicense, koogallery.ActivityRefreshLicense, koogallery.ActivityExpireLicense,
+		koogallery.ActivityReleaseLicense, koogallery.ActivityNewInstance, koogallery.ActivityRefreshInstance,
+		koogallery.ActivityUpdateInstanceStatus, koogallery.ActivityReleaseInstance, koogallery.ActivityQueryInstance,
+		koogallery.ActivityGetLicenseAsync, koogallery.ActivityRefreshLicenseCode,
+		koogallery.ActivityUpdateLicenseCodeStatus, koogallery.ActivityReleaseLicenseCode:
 		return a
 	case "":
 		return "none"
@@ -277,22 +332,11 @@ func activityLabel(a string) string {
 	}
 }
 
-// event returns the audit event of a callback that changed cur (nil for a create) into next.
-func (cb *callback) event(action string, cur, next *store.License) *store.Event {
-	ev := &store.Event{
-		At: cb.at, Source: store.SourceKooGallery, Actor: "koogallery", Action: action, Activity: cb.activity,
+// delivery describes the callback for the audit log; dedupeKey names the delivery when set.
+func (cb *callback) delivery(dedupeKey string) license.Delivery {
+	return license.Delivery{
+		At: cb.at, Source: license.SourceKooGallery, Actor: "koogallery", Activity: cb.activity,
 		Scene: cb.f.get("scene"), OrderID: cb.f.get("orderId"), OrderLineID: cb.f.get("orderLineId"),
-		RequestID: cb.requestID, AfterStatus: next.Status, AfterExpires: next.ExpiresAt, Generation: next.Generation,
+		RequestID: cb.requestID, DedupeKey: dedupeKey,
 	}
-	if cur != nil {
-		ev.BeforeStatus, ev.BeforeExpires = cur.Status, cur.ExpiresAt
-	}
-	return ev
-}
-
-// ignored returns the audit event of a callback that was recorded but changed nothing.
-func (cb *callback) ignored(cur *store.License, reason string) *store.Event {
-	ev := cb.event("ignored", cur, cur)
-	ev.Reason = reason
-	return ev
 }

@@ -101,6 +101,9 @@ func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.Lice
 		// from an old backup): there is no current code to give.
 		return nil, fmt.Errorf("license %s of this code: %w", c.LicenseID, store.ErrNotFound)
 	}
+	if !l.Accepts(c.Generation) {
+		return nil, &ProofError{LicenseID: l.ID, Generation: c.Generation, Status: l.Status}
+	}
 	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
 		"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))
 	return l, nil

@@ -3,16 +3,20 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -32,8 +36,12 @@ func TestRefresh(t *testing.T) {
 	if _, err := sp.Revoke(ctx, "lic-2", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}
+	revoked := e.license("lic-2").Code
 	code3 := e.license("lic-3").Code
 	wantCode(t, e.signed(testKey, map[string]string{"activity": "releaseInstance", "instanceId": "lic-3"}), resultOK)
+	code4 := e.newInstance("lic-4", "O-4", "C-4", "P1", exp)
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "refreshInstance", "instanceId": "lic-4",
+		"orderId": "R-4", "scene": "RENEWAL", "expireTime": mkTime(exp.AddDate(1, 0, 0))}), resultOK)
 	e.advance(60 * 24 * time.Hour) // every code is now expired
 
 	tests := []struct {
@@ -43,10 +51,11 @@ func TestRefresh(t *testing.T) {
 		gen        int64
 		st         string
 	}{
-		{"superseded and expired code", old, 200, "", 2, "active"},
+		{"code from before a reissue", old, 403, "code_superseded", 0, ""},
 		{"current code", e.license("lic-1").Code, 200, "", 2, "active"},
-		{"code of a revoked license", code2, 200, "", 2, "revoked"},
-		{"code of a released license", code3, 200, "", 2, "released"},
+		{"code from before a revoke", code2, 403, "code_superseded", 0, ""},
+		{"revoked code", revoked, 200, "", 2, "revoked"},
+		{"code from before a release", code3, 200, "", 2, "released"},
 		{"test code", probe, 400, "test_code", 0, ""},
 		{"tampered payload", strings.Replace(old, ".", ".x", 1), 400, "invalid_code", 0, ""},
 		{"tampered signature", tamperSignature(old), 400, "invalid_code", 0, ""},
@@ -69,13 +78,19 @@ func TestRefresh(t *testing.T) {
 		})
 	}
 
+	// A code from before a renewal still fetches the renewed one: renewals do not raise the proof generation.
+	if rr, _ := e.refreshCode(code4, http.StatusOK); rr.Generation != 2 || rr.Code != e.license("lic-4").Code {
+		t.Errorf("refresh(pre-renewal code) = generation %d, want the renewed generation 2 code", rr.Generation)
+	}
+
 	status, body := e.call(http.MethodPost, "/v1/codes/refresh", "", map[string]string{"code": old, "extra": "x"})
 	if status != 400 || errorCode(t, body) != "bad_request" {
 		t.Errorf("refresh with an unknown field = %d %s, want 400 bad_request", status, body)
 	}
 }
 
-// TestRefreshRetiredKey checks that a code signed by a key since retired still proves possession.
+// TestRefreshRetiredKey checks that a code signed by a key since rotated out still proves possession, and
+// fetches the renewed code signed by the new key.
 func TestRefreshRetiredKey(t *testing.T) {
 	e := newTestEnv(t)
 	old := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
@@ -90,10 +105,16 @@ func TestRefreshRetiredKey(t *testing.T) {
 	srv := New(cfg, e.st, ring, NewIssuer(ring, "licentia", time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	sp := NewSupport(e.st, ring, NewIssuer(ring, "licentia", time.Hour), SupportOptions{Now: e.now})
-	if _, err := sp.Reissue(context.Background(), "lic-1", ChangeRequest{Reason: "rotate", Actor: cliActor("a")}); err != nil {
+	renew := map[string]string{"activity": "refreshInstance", "instanceId": "lic-1", "orderId": "R-1",
+		"scene": "RENEWAL", "expireTime": mkTime(t0.AddDate(2, 0, 0))}
+	raw, _ := json.Marshal(renew)
+	q := url.Values{"timestamp": {fmt.Sprint(e.now().UnixMilli())}, "nonce": {"N-ROTATED"}}
+	q.Set("signature", koogallery.Signature(testKey, q.Get("nonce"), q.Get("timestamp"), raw))
+	cb, err := http.Post(ts.URL+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
+	if err != nil {
 		t.Fatal(err)
 	}
+	cb.Body.Close()
 	resp, err := http.Post(ts.URL+"/v1/codes/refresh", "application/json", strings.NewReader(`{"code":"`+old+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -159,10 +180,12 @@ func TestSupersedeFlow(t *testing.T) {
 	var ch Change
 	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/reissue", support, ChangeRequest{Reason: "buyer reinstalled"}, 200, &ch)
 
-	rr, _ := e.refreshCode(old, http.StatusOK)
-	if rr.Generation != 2 || rr.Code == old || rr.Code != e.license("lic-1").Code {
-		t.Fatalf("refresh(old) = gen %d, want the new generation 2 code", rr.Generation)
+	// The code from before the reissue (perhaps the leaked one) no longer fetches the new code.
+	_, body := e.refreshCode(old, http.StatusForbidden)
+	if got := errorCode(t, body); got != "code_superseded" {
+		t.Fatalf("refresh(old) error = %s, want code_superseded", got)
 	}
+	rr := RefreshResponse{Code: e.license("lic-1").Code, Generation: 2}
 	if err := e.verify(old); !errors.Is(err, verifier.ErrRevoked) {
 		t.Errorf("verify(old code) with the list err = %v, want %v", err, verifier.ErrRevoked)
 	}
@@ -179,7 +202,12 @@ func TestSupersedeFlow(t *testing.T) {
 			t.Errorf("verify(%s code) after revoke err = %v, want %v", name, err, verifier.ErrRevoked)
 		}
 	}
-	revoked, _ := e.refreshCode(old, http.StatusOK)
+	for name, code := range map[string]string{"old": old, "reissued": rr.Code} {
+		if _, body := e.refreshCode(code, http.StatusForbidden); errorCode(t, body) != "code_superseded" {
+			t.Errorf("refresh(%s code) after revoke = %s, want code_superseded", name, body)
+		}
+	}
+	revoked, _ := e.refreshCode(e.license("lic-1").Code, http.StatusOK)
 	if revoked.Status != "revoked" || revoked.Generation != 3 {
 		t.Errorf("refresh after revoke = %+v, want status revoked, generation 3", revoked)
 	}

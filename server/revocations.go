@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -54,7 +55,7 @@ func (c *revocationCache) current(ctx context.Context) (body []byte, etag string
 		return nil, "", err
 	}
 	jws, err := verifier.SignRevocations(&verifier.RevocationList{IssuedAt: c.now().Unix(), MinGen: minGenerations(rows)},
-		c.is.kid, c.is.signer)
+		c.is.KeyID(), c.is.Signer())
 	if err != nil {
 		return nil, "", err
 	}
@@ -68,11 +69,8 @@ func (c *revocationCache) current(ctx context.Context) (body []byte, etag string
 func minGenerations(rows []store.Revocation) map[string]int64 {
 	m := make(map[string]int64, len(rows))
 	for _, r := range rows {
-		g := r.Generation
-		if r.Status == verifier.StatusRevoked || r.Status == verifier.StatusReleased {
-			g++
-		}
-		m[r.LicenseID] = g
+		l := license.License{Status: r.Status, Generation: r.Generation}
+		m[r.LicenseID] = l.MinValid()
 	}
 	return m
 }

@@ -87,7 +87,7 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 		handlers[i] = New(cfg, st, ring, NewIssuer(ring, "licentia", 0), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 	}
 	is := NewIssuer(ring, "licentia", 0)
-	l := &store.License{ID: "lic-1", OrderID: "O-1", Flow: store.FlowAdmin, ProductID: "P1", Status: "active",
+	l := &store.License{ID: "lic-1", OrderID: "O-1", Flow: store.FlowInstance, ProductID: "P1", Status: "active",
 		StartsAt: t0.Unix(), Generation: 1, ChangedAt: t0.Unix(), CreatedAt: t0.Unix()}
 	if err := is.Sign(l); err != nil {
 		t.Fatal(err)

@@ -26,6 +26,11 @@ type Config struct {
 	CallbackPath string
 	// TimestampWindow is how far a signed POST's timestamp may be from now (default 60 s).
 	TimestampWindow time.Duration
+	// LegacyWindow is how old a License 1.0 timeStamp may be (default 24 h); it may be at most 5 minutes
+	// ahead. The marketplace resends a failed getLicense hourly for 3 hours, and support staff may restart a
+	// failed call from the seller console later; a URL older than the window is refused, so a captured one
+	// cannot be replayed for ever.
+	LegacyWindow time.Duration
 	// TrustedProxies are the load balancers in front of licentia. For requests from them, rate limits
 	// count the client address in X-Forwarded-For instead of the proxy's own, and a well-formed
 	// X-Request-Id is kept as the request's id; from anyone else both headers are ignored.
@@ -55,6 +60,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TimestampWindow <= 0 {
 		c.TimestampWindow = 60 * time.Second
+	}
+	if c.LegacyWindow <= 0 {
+		c.LegacyWindow = 24 * time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now

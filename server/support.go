@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -188,40 +189,24 @@ func (sp *Support) History(ctx context.Context, ref string) (*History, error) {
 }
 
 // Reissue signs a new generation of the license ref names with the same entitlement (status, expiry,
-// product, quantity), which supersedes every older code of it, and records the audit event. It returns an
-// error wrapping ErrLicenseRevoked or ErrLicenseReleased for a license that cannot be reissued, a
-// *RequestError for a missing reason, and the errors of find.
+// product, quantity), which supersedes every older code of it and stops older codes from serving as proof
+// (refresh, the buyer page), and records the audit event. It returns an error wrapping ErrLicenseRevoked or
+// ErrLicenseReleased for a license that cannot be reissued, a *RequestError for a missing reason, and the
+// errors of find.
 func (sp *Support) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
-	return sp.change(ctx, ref, req, "reissue", func(cur *store.License) (*store.License, error) {
-		switch cur.Status {
-		case verifier.StatusRevoked:
-			return nil, ErrLicenseRevoked
-		case verifier.StatusReleased:
-			return nil, ErrLicenseReleased
-		}
-		next := *cur
-		return &next, nil
-	})
+	return sp.change(ctx, ref, req, license.Reissue)
 }
 
 // Revoke makes the license ref names revoked, for good: a new generation with status "revoked", which
 // the revocation list and the code itself make fail everywhere, and the audit event. Revoking a revoked
 // license changes nothing and records nothing. Its errors are those of Reissue, less the status ones.
 func (sp *Support) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
-	return sp.change(ctx, ref, req, "revoke", func(cur *store.License) (*store.License, error) {
-		if cur.Status == verifier.StatusRevoked {
-			return nil, nil
-		}
-		next := *cur
-		next.Status = verifier.StatusRevoked
-		return &next, nil
-	})
+	return sp.change(ctx, ref, req, license.Revoke)
 }
 
-// change runs a support operation through store.Apply, so it serialises with marketplace callbacks:
-// propose returns the next state (nil: nothing to do), which change signs as the next generation.
-func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, action string,
-	propose func(cur *store.License) (*store.License, error)) (*Change, error) {
+// change runs a support operation through the store, so it serialises with marketplace callbacks. A change
+// that does nothing (revoking a revoked license) records nothing: support staff see "unchanged" at once.
+func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t transition) (*Change, error) {
 	reason, err := checkReason(req.Reason)
 	if err != nil {
 		return nil, err
@@ -233,46 +218,40 @@ func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, ac
 	if err != nil {
 		return nil, err
 	}
+	d := license.Delivery{At: sp.now().Unix(), Source: req.Actor.Source, Actor: req.Actor.Name,
+		RequestID: req.Actor.RequestID, Reason: reason}
 	var prev int64
-	var changed bool
-	out, err := sp.st.Apply(ctx, l.ID, "", func(cur *store.License) (*store.License, *store.Event, error) {
-		prev, changed = cur.Generation, false
-		next, err := propose(cur)
-		if err != nil || next == nil {
-			return nil, nil, err
+	onlyApplied := func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
+		prev = cur.Generation
+		next, out, err := t(cur, now)
+		if err == nil && !out.Applied {
+			err = errUnchanged
 		}
-		next.Generation = cur.Generation + 1
-		next.ChangedAt = sp.now().Unix()
-		if err := sp.issuerFor(cur).Sign(next); err != nil {
-			return nil, nil, err
-		}
-		changed = true
-		ev := &store.Event{
-			At: next.ChangedAt, Source: req.Actor.Source, Actor: req.Actor.Name, Action: action, Reason: reason,
-			RequestID: req.Actor.RequestID, BeforeStatus: cur.Status, AfterStatus: next.Status,
-			BeforeExpires: cur.ExpiresAt, AfterExpires: next.ExpiresAt, Generation: next.Generation,
-		}
-		return next, ev, nil
-	})
+		return next, out, err
+	}
+	out, o, err := applyStep(ctx, sp.st, l.ID, d, onlyApplied, sp.now, sp.issuerFor, sp.issued)
+	if errors.Is(err, errUnchanged) {
+		out, err = sp.st.License(ctx, l.ID)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if changed {
-		sp.issued(action)
-	}
-	return &Change{License: NewLicenseView(out, req.Reveal), Changed: changed, PreviousGeneration: prev}, nil
+	return &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev}, nil
 }
 
+// errUnchanged stops a support change that would do nothing before it writes.
+var errUnchanged = errors.New("unchanged")
+
 // issuerFor returns the issuer that signs cur's next generation.
-func (sp *Support) issuerFor(cur *store.License) *Issuer {
+func (sp *Support) issuerFor(cur *license.License) *Issuer {
 	if !sp.inherit {
 		return sp.is
 	}
 	c, err := decodeClaims(cur.Code)
-	if err != nil || c.Issuer == "" {
+	if err != nil {
 		return sp.is
 	}
-	return &Issuer{name: c.Issuer, grace: c.Grace, kid: sp.is.kid, signer: sp.is.signer}
+	return sp.is.Inherit(c)
 }
 
 func checkReason(reason string) (string, error) {

@@ -28,6 +28,13 @@ func (e *testEnv) newInstance(id, order, customer, product string, exp time.Time
 }
 
 // token creates an admin token and returns it.
+// renew sends a renewal of license id to exp through the marketplace callback.
+func (e *testEnv) renew(id string, exp time.Time) {
+	e.t.Helper()
+	wantCode(e.t, e.signed(testKey, map[string]string{"activity": "refreshInstance", "instanceId": id,
+		"orderId": "R-" + id + "-" + mkTime(exp), "scene": "RENEWAL", "expireTime": mkTime(exp)}), resultOK)
+}
+
 func (e *testEnv) token(name, role string) string {
 	e.t.Helper()
 	plain, tok, err := NewToken(rand.Reader, name, role)

@@ -5,16 +5,18 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licentia/licentia/verifier"
 )
 
-// BenchmarkVerify measures a full Verify of the valid golden code with product, SKU and issuer checks.
-// Compare with BenchmarkEd25519Verify, the bare signature check of the same signing input.
+// BenchmarkVerify measures a full, first-time Verify of the valid golden code with product, SKU and
+// issuer checks (the cache is off, so every call checks the signature and decodes the claims). Compare
+// with BenchmarkEd25519Verify, the bare signature check of the same signing input.
 func BenchmarkVerify(b *testing.B) {
 	code := sign(b, baseClaims(), seedKey(1))
 	v := verifier.New(testRing(b), verifier.WithIssuer(testIssuer), verifier.WithProduct(testProduct),
-		verifier.WithSKU(testSKU), fixedTime(testNow))
+		verifier.WithSKU(testSKU), fixedTime(testNow), verifier.WithCacheSize(0))
 	if _, err := v.Verify(code); err != nil {
 		b.Fatalf("Verify() err = %v, want nil", err)
 	}
@@ -24,6 +26,107 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkVerifyMiss is BenchmarkVerify with the cache on (the default) and a code the verifier has not
+// seen on every call: 4,096 distinct codes in turn through a cache of DefaultCacheSize, so every call
+// pays the full check plus remembering the code and making room. Compare with BenchmarkVerify: the
+// price a first check pays for the cache.
+func BenchmarkVerifyMiss(b *testing.B) {
+	codes := make([]string, 4096)
+	for i := range codes {
+		c := baseClaims()
+		c.Generation = int64(i + 1)
+		codes[i] = sign(b, c, seedKey(1))
+	}
+	v := verifier.New(testRing(b), verifier.WithIssuer(testIssuer), verifier.WithProduct(testProduct),
+		verifier.WithSKU(testSKU), fixedTime(testNow))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := v.Verify(codes[i%len(codes)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkVerifyRepeat measures Verify of a code the verifier has already found authentic, as software
+// that checks its code on every use of a feature does: the same checks as BenchmarkVerify, plus a
+// revocation list, with the signature check and the claims decoding remembered.
+func BenchmarkVerifyRepeat(b *testing.B) {
+	code := sign(b, baseClaims(), seedKey(1))
+	list := &verifier.RevocationList{IssuedAt: testIssue.Unix(), MinGen: map[string]int64{"inst-0002": 2}}
+	v := verifier.New(testRing(b), verifier.WithIssuer(testIssuer), verifier.WithProduct(testProduct),
+		verifier.WithSKU(testSKU), fixedTime(testNow), verifier.WithRevocations(list))
+	if _, err := v.Verify(code); err != nil {
+		b.Fatalf("Verify() err = %v, want nil", err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(code); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRepeatRatio measures BenchmarkVerifyRepeat's Verify and BenchmarkEd25519Verify's bare check
+// interleaved, 64 repeats per signature check, and reports the ratio of their mean times as
+// "repeat/ed25519": on a shared machine whose speed moves from one second to the next, both sides of the
+// ratio then see the same load.
+func BenchmarkRepeatRatio(b *testing.B) {
+	code := sign(b, baseClaims(), seedKey(1))
+	v := verifier.New(testRing(b), verifier.WithIssuer(testIssuer), verifier.WithProduct(testProduct),
+		verifier.WithSKU(testSKU), fixedTime(testNow),
+		verifier.WithRevocations(&verifier.RevocationList{IssuedAt: testIssue.Unix(), MinGen: map[string]int64{"inst-0002": 2}}))
+	for range 2 { // the second check makes the cache
+		if _, err := v.Verify(code); err != nil {
+			b.Fatalf("Verify() err = %v, want nil", err)
+		}
+	}
+	i := strings.LastIndexByte(code, '.')
+	msg := []byte(code[:i])
+	sig, err := base64.RawURLEncoding.DecodeString(code[i+1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := pubOf(seedKey(1))
+	const repeats = 64
+	var repeat, bare time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		for range repeats {
+			if _, err := v.Verify(code); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t1 := time.Now()
+		if !ed25519.Verify(pub, msg, sig) {
+			b.Fatal("signature does not verify")
+		}
+		repeat, bare = repeat+t1.Sub(t0), bare+time.Since(t1)
+	}
+	b.ReportMetric(float64(repeat)/repeats/float64(bare), "repeat/ed25519")
+}
+
+// BenchmarkVerifyRepeatParallel is BenchmarkVerifyRepeat from every core at once: the cost of the
+// cache's lock under contention.
+func BenchmarkVerifyRepeatParallel(b *testing.B) {
+	code := sign(b, baseClaims(), seedKey(1))
+	v := verifier.New(testRing(b), verifier.WithIssuer(testIssuer), verifier.WithProduct(testProduct),
+		verifier.WithSKU(testSKU), fixedTime(testNow))
+	if _, err := v.Verify(code); err != nil {
+		b.Fatalf("Verify() err = %v, want nil", err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Verify(code); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 // BenchmarkEd25519Verify measures ed25519.Verify alone on the signing input of the code BenchmarkVerify

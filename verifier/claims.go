@@ -20,10 +20,15 @@ const (
 
 // Header values of licentia documents. A code and a revocation list are told apart by "typ", so one can
 // never be passed off as the other.
+//
+// Algorithm is the "alg" the issuer writes. AlgorithmEd25519 is RFC 9864's fully specified name for the
+// same Ed25519 signature; verifiers accept both, and issuers keep writing Algorithm until the common JWT
+// libraries accept the new name (see the package documentation).
 const (
-	Algorithm       = "EdDSA"
-	TypeCode        = "licentia+jwt"
-	TypeRevocations = "licentia-revocations+jwt"
+	Algorithm        = "EdDSA"
+	AlgorithmEd25519 = "Ed25519"
+	TypeCode         = "licentia+jwt"
+	TypeRevocations  = "licentia-revocations+jwt"
 )
 
 // Claims are the claims of an authorization code, in wire order. The JSON names are the wire names;

@@ -24,9 +24,15 @@
 //
 // and a verifier checks:
 //
-//   - alg must be "EdDSA" (Ed25519, RFC 8037). No other value is accepted, whatever the key; "none",
-//     "HS256" and every RSA and ECDSA algorithm are rejected (ErrAlgorithm). A verifier never chooses the
-//     algorithm from the header: it always checks an Ed25519 signature.
+//   - alg must be "EdDSA" (Ed25519, RFC 8037) or "Ed25519" (RFC 9864's fully specified name for the
+//     same signature), compared byte for byte. No other value is accepted, whatever the key; "none",
+//     "HS256", "Ed448", "ed25519" and every RSA and ECDSA algorithm are rejected (ErrAlgorithm). A
+//     verifier never chooses the algorithm from the header: it always checks an Ed25519 signature.
+//     RFC 9864 (2025) deprecates the polymorphic "EdDSA", and some JOSE libraries already warn on it,
+//     but many common JWT libraries (golang-jwt among them) still know only "EdDSA" and refuse
+//     "Ed25519". The issuer therefore keeps writing "EdDSA", which every library accepts, and will
+//     switch once the common libraries accept "Ed25519"; verifiers accept both now so that the switch
+//     needs no new software in the field.
 //   - kid names the signing key: the first 8 bytes of SHA-256 over the public key's PKIX DER encoding, as
 //     16 lowercase hex characters (keys.KeyID). The key is looked up by kid only, among the keys the
 //     verifier was given; a missing or unknown kid is ErrUnknownKey. Several keys may be trusted at once,
@@ -80,8 +86,10 @@
 //  7. State file, when given: clock rollback (ErrClockRollback), see below.
 //  8. Status: "active" passes; "revoked" is ErrRevoked; "frozen", "released" and any other value are
 //     ErrInactive.
-//  9. Generations: below the revocation list's min_gen for sub is ErrRevoked; below the state file's
-//     remembered generation is ErrSuperseded (also ErrRevoked).
+//  9. Revocation list freshness, when asked for: a list older than one the state file has already seen,
+//     or, with a maximum list age, a list made longer ago than that (or no list at all), is
+//     ErrStaleList. Generations: below the revocation list's min_gen for sub is ErrRevoked; below the
+//     state file's remembered generation is ErrSuperseded (also ErrRevoked).
 //  10. Time, below.
 //
 // # Time rules
@@ -109,21 +117,31 @@
 // (steps 1 to 3 above with the list's typ); a verifier given a list rejects a code whose gen is below
 // min_gen[sub] (ErrRevoked).
 //
+// A genuine list can still be an old one put back. A verifier with a state file records the iat of the
+// newest list it has used (list_iat) and refuses an older one with ErrStaleList (a list with the same
+// iat is the same list); a newer server list always has a later iat. A verifier may also require a list
+// made no more than some time ago (WithMaxListAge, licentia-verify --max-list-age): with an older list,
+// or none, every active code is ErrStaleList until a fresh list is fetched. Neither check applies to
+// codes refused before step 9.
+//
 // # State file
 //
 // A verifier may keep a state file (WithState) to resist a clock set back and an older code put back. It
 // is one JSON object, written atomically (temporary file, fsync, rename) with mode 0600:
 //
-//	{"format":"licentia-verifier-state/1","seen":<unix time>,"min_gen":{"<license id>":<generation>,…}}
+//	{"format":"licentia-verifier-state/1","seen":<unix time>,"list_iat":<unix time>,"min_gen":{"<license id>":<generation>,…}}
 //
 // seen is the latest trusted time: the maximum of the clock at past checks and the iat of every authentic
 // code and revocation list seen. min_gen is, per license, the lowest generation still acceptable: the
-// highest gen seen in an authentic code, or the revocation list's min_gen if higher. On each check that
-// reaches step 7, the verifier
+// highest gen seen in an authentic code, or the revocation list's min_gen if higher. list_iat is the iat
+// of the newest revocation list used with the state; it is absent (0) until a list is used, so older
+// files read unchanged. On each check that reaches step 7, the verifier
 //
 //   - reports ErrClockRollback when now < max(seen, iat, list iat) − tolerance (default 10 minutes),
 //     without ever lowering seen;
 //   - otherwise raises seen to now, and raises min_gen[sub] to gen (and to the list's min_gen);
+//   - raises list_iat to the list's iat, or, when the list is older than list_iat, learns nothing from
+//     it and reports ErrStaleList at step 9;
 //   - writes the file when min_gen changed or seen advanced by a minute or more; a failed write is
 //     ErrState, and the code is not accepted.
 //
@@ -136,20 +154,44 @@
 // Every error is one of the sentinel errors of this package or wraps one; Verify and Check return a
 // *CodeError (nil claims) on any failure. Reason gives each a stable snake_case name: valid, malformed,
 // wrong_type, wrong_algorithm, unknown_key, bad_signature, expired, not_yet_valid, wrong_issuer,
-// wrong_product, wrong_sku, test_code, revoked, superseded, inactive, clock_rollback, state_error,
-// keyring_error.
+// wrong_product, wrong_sku, test_code, revoked, superseded, inactive, stale_list, clock_rollback,
+// state_error, keyring_error.
+//
+// # Binding a product
+//
+// One seller key signs the codes of all the seller's products, so a verifier that does not check "pid"
+// (or "sku") accepts the code of the cheapest product as a license for the dearest. Software always
+// binds its product: WithProduct (or WithSKU) in Go, --product or --sku for licentia-verify, which
+// refuses to run without one unless --any-product says that any product is meant.
+//
+// # Repeat verification
+//
+// Software may check its code on every use of a feature. A Verifier remembers (WithCacheSize, default
+// DefaultCacheSize entries) the codes it has found authentic: form, key, signature and well-formed
+// claims, steps 1 to 4, which depend on nothing but the code and the key ring. Entries are found by a
+// hash of the whole cleaned code and match only a byte-identical code. A repeat skips steps 1 to 4 and
+// runs steps 5 to 10 anew against the verifier's options, clock, state file and revocation list, so it
+// reaches exactly the outcome a first check would, at a small fraction of the cost of a signature
+// check. The cache is in memory only, per Verifier, holds no refused code, and starts with a verifier's
+// second check, so a Verifier made for a single check pays nothing for it.
 //
 // # Keys
 //
 // ParseKeyring takes one or more PEM "PUBLIC KEY" (PKIX) blocks, or a JWKS document of OKP/Ed25519 keys
 // as served at /.well-known/jwks.json. Key material with a private part is refused.
 //
-// # Online refresh
+// # Online refresh and activation
 //
 // Software that is online some of the time can trade the code it has for the license's current one
 // (after a renewal or a reissue) with Client.Refresh, which calls POST /v1/codes/refresh, and fetch the
 // signed revocation list with Client.Revocations (GET /v1/revocations). Neither is trusted as fetched:
 // the new code goes through Verify, and the list is checked with the local key ring. When the server
 // cannot be reached (ErrOnline), check the code already held, offline; `licentia-verify --refresh URL`
-// does exactly this.
+// does exactly this. An answer larger than the largest list a verifier accepts is ErrTooLarge, which is
+// not ErrOnline: it is never read in part, nor taken for "not fetched".
+//
+// For KooGallery License 2.0, where the marketplace generates the code the buyer sees, Client.Activate
+// (POST /v1/activations, `licentia-verify --activate URL`) exchanges that code once for licentia's
+// offline code. Both answers have the form of CodeResponse; a refusal is a *ServerError carrying the
+// server's error code.
 package verifier

@@ -16,7 +16,8 @@ var (
 	// ErrWrongType means the "typ" header is not the one expected, e.g. a revocation list passed as a
 	// code or a code passed as a revocation list.
 	ErrWrongType = fmt.Errorf("%w: wrong typ", ErrMalformed)
-	// ErrAlgorithm means the "alg" header is not EdDSA (none, HS256, RS256, ES256, ... are all refused).
+	// ErrAlgorithm means the "alg" header is neither EdDSA nor Ed25519 (none, HS256, RS256, ES256, ...
+	// are all refused).
 	ErrAlgorithm = errors.New("verifier: algorithm not accepted")
 	// ErrUnknownKey means the "kid" header names no key of the key ring, or is missing.
 	ErrUnknownKey = errors.New("verifier: unknown key id")
@@ -43,6 +44,11 @@ var (
 	// ErrInactive means the license status is "frozen" or "released" (or any status other than
 	// "active" and "revoked").
 	ErrInactive = errors.New("verifier: license not active")
+	// ErrStaleList means the revocation list cannot be trusted to be current: it was made longer ago
+	// than WithMaxListAge allows (or none was given although a fresh one is required), or the state file
+	// has already seen a newer list. Fetch the current list (GET /v1/revocations) and check again. It is
+	// not ErrRevoked: the code may well be valid.
+	ErrStaleList = errors.New("verifier: revocation list not fresh")
 	// ErrClockRollback means the clock is more than the rollback tolerance behind the latest trusted time
 	// the state file has recorded.
 	ErrClockRollback = errors.New("verifier: clock rollback detected")
@@ -92,6 +98,7 @@ var reasons = []struct {
 	{ErrSuperseded, "superseded"},
 	{ErrRevoked, "revoked"},
 	{ErrInactive, "inactive"},
+	{ErrStaleList, "stale_list"},
 	{ErrClockRollback, "clock_rollback"},
 	{ErrState, "state_error"},
 	{ErrKeyring, "keyring_error"},

@@ -48,9 +48,8 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
-// clean returns a copy of s without leading and trailing white space and without line breaks (CR, LF)
-// inside it. Nothing else is removed: any other character stays and fails decoding later.
-func clean(s string) []byte {
+// trimSpace returns s without leading and trailing white space (isSpace).
+func trimSpace(s string) string {
 	i, j := 0, len(s)
 	for i < j && isSpace(s[i]) {
 		i++
@@ -58,7 +57,13 @@ func clean(s string) []byte {
 	for j > i && isSpace(s[j-1]) {
 		j--
 	}
-	s = s[i:j]
+	return s[i:j]
+}
+
+// clean returns a copy of s without leading and trailing white space and without line breaks (CR, LF)
+// inside it. Nothing else is removed: any other character stays and fails decoding later.
+func clean(s string) []byte {
+	s = trimSpace(s)
 	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {
 		return []byte(s)
 	}
@@ -146,7 +151,7 @@ func (kr *Keyring) headerKey(h []byte, wantTyp string) (string, ed25519.PublicKe
 	return hdr.Kid, pub, nil
 }
 
-// decodeHeader decodes and checks the header part h: JSON object, no "crit", alg EdDSA.
+// decodeHeader decodes and checks the header part h: JSON object, no "crit", alg EdDSA or Ed25519.
 func decodeHeader(h []byte) (jwsHeader, error) {
 	var buf [maxHeaderLen]byte // DecodedLen(maxHeaderLen) < maxHeaderLen
 	var hdr jwsHeader
@@ -160,8 +165,8 @@ func decodeHeader(h []byte) (jwsHeader, error) {
 	if hdr.Crit {
 		return hdr, fmt.Errorf("%w: unsupported critical header", ErrMalformed)
 	}
-	if hdr.Alg != Algorithm {
-		return hdr, fmt.Errorf("%w: alg %q, want %q", ErrAlgorithm, hdr.Alg, Algorithm)
+	if hdr.Alg != Algorithm && hdr.Alg != AlgorithmEd25519 {
+		return hdr, fmt.Errorf("%w: alg %q, want %q or %q", ErrAlgorithm, hdr.Alg, Algorithm, AlgorithmEd25519)
 	}
 	return hdr, nil
 }

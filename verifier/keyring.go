@@ -56,9 +56,9 @@ func NewKeyring(pubs ...ed25519.PublicKey) (*Keyring, error) {
 // ParseKeyring parses the public keys a Verifier trusts from pemOrJWKS: either one or more PEM
 // "PUBLIC KEY" (PKIX) blocks, or a JWKS document ({"keys":[…]}, as served at /.well-known/jwks.json).
 //
-// In a JWKS, keys whose "kty" is not OKP, whose "crv" is not Ed25519, whose "alg" (when present) is not
-// EdDSA or whose "use" (when present) is not "sig" are skipped, as RFC 7517 asks; a key's "kid", when
-// present, must equal its computed key id. Input holding private key material (a PEM "PRIVATE KEY" block
+// In a JWKS, keys whose "kty" is not OKP, whose "crv" is not Ed25519, whose "alg" (when present) is
+// neither EdDSA nor Ed25519 (RFC 9864) or whose "use" (when present) is not "sig" are skipped, as RFC
+// 7517 asks; a key's "kid", when present, must equal its computed key id. Input holding private key material (a PEM "PRIVATE KEY" block
 // or a JWK "d" member) is refused so that a private key is never shipped by mistake. Every error wraps
 // ErrKeyring.
 func ParseKeyring(pemOrJWKS []byte) (*Keyring, error) {
@@ -113,7 +113,7 @@ func parseJWKS(data []byte) (*Keyring, error) {
 		if k.D != nil {
 			return nil, fmt.Errorf("%w: jwks key %d holds private key material; ship only public keys", ErrKeyring, i)
 		}
-		if k.Kty != "OKP" || k.Crv != "Ed25519" || (k.Alg != "" && k.Alg != Algorithm) || (k.Use != "" && k.Use != "sig") {
+		if k.Kty != "OKP" || k.Crv != "Ed25519" || (k.Alg != "" && k.Alg != Algorithm && k.Alg != AlgorithmEd25519) || (k.Use != "" && k.Use != "sig") {
 			continue
 		}
 		pub, err := base64.RawURLEncoding.Strict().DecodeString(k.X)

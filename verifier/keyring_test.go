@@ -29,6 +29,7 @@ func TestParseKeyring(t *testing.T) {
 		{name: "jwks", in: `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + x1 + `","kid":"` + id1 + `","alg":"EdDSA","use":"sig"},{"kty":"OKP","crv":"Ed25519","x":"` + x2 + `"}]}`, want: []string{id1, id2}},
 		{name: "jwks skips other key types", in: ` {"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"},{"kty":"OKP","crv":"X25519","x":"` + x2 + `"},{"kty":"OKP","crv":"Ed25519","x":"` + x1 + `"}]}`, want: []string{id1}},
 		{name: "jwks skips alg other than EdDSA", in: `{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"HS256","x":"` + x2 + `"},{"kty":"OKP","crv":"Ed25519","x":"` + x1 + `"}]}`, want: []string{id1}},
+		{name: "jwks alg Ed25519 (RFC 9864)", in: `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + x1 + `","kid":"` + id1 + `","alg":"Ed25519","use":"sig"}]}`, want: []string{id1}},
 		{name: "jwks kid mismatch", in: `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + x1 + `","kid":"` + id2 + `"}]}`},
 		{name: "jwks private key", in: `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + x1 + `","d":"AAAA"}]}`},
 		{name: "jwks short x", in: `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA"}]}`},

@@ -10,15 +10,23 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrOnline is wrapped by the errors of Client: the server could not be reached or did not answer as a
-// licentia server does. Software that gets it should fall back to checking the code it has, offline.
-var ErrOnline = errors.New("online refresh failed")
+// licentia server does. Software that gets it from Refresh or Revocations should fall back to checking
+// the code it has, offline.
+var ErrOnline = errors.New("verifier: online request failed")
+
+// ErrTooLarge means the server's answer is larger than any answer the client accepts (a revocation list
+// may be up to 64 MiB as sent). It is not ErrOnline: the server did answer, and falling back to an older
+// list in silence would hide every revocation made since. Treat it as an error.
+var ErrTooLarge = errors.New("verifier: answer too large")
 
 // Client fetches, from the licentia server that issued a code, the license's current code (after a
-// renewal, say) and the signed revocation list. Nothing it fetches is trusted as such: the code goes
-// through Verify like any other, and the list is checked with the local key ring.
+// renewal, say), the signed revocation list, and the code of a KooGallery License 2.0 purchase. Nothing
+// it fetches is trusted as such: a code goes through Verify like any other, and the list is checked with
+// the local key ring.
 type Client struct {
 	// BaseURL is the server's address, e.g. "https://license.example.com".
 	BaseURL string
@@ -26,8 +34,52 @@ type Client struct {
 	HTTP *http.Client
 }
 
-// maxAnswer bounds what is read from the server.
-const maxAnswer = 4 << 20
+// CodeResponse is the answer of POST /v1/codes/refresh and POST /v1/activations: the license's current
+// code and what it says. Its JSON form is the wire format of both endpoints; LicenseID is present in
+// activation answers only.
+type CodeResponse struct {
+	// Code is the license's current authorization code. It is not verified by the client: pass it to
+	// Verify.
+	Code string `json:"code"`
+	// LicenseID is the id of the license (the code's "sub"); activation answers carry it.
+	LicenseID string `json:"license_id,omitempty"`
+	// Generation is the code's generation ("gen").
+	Generation int64 `json:"generation"`
+	// Status is the license's status ("st"), e.g. StatusActive.
+	Status string `json:"status"`
+	// ExpiresAt is the license's end as an RFC 3339 time, nil for a perpetual license.
+	ExpiresAt *string `json:"expires_at"`
+}
+
+// ServerError is the error of a Client call that the server answered with an error status. It wraps
+// ErrOnline. Code is the stable snake_case code of the server's {"error":{"code","message"}} body, empty
+// when the body carried none.
+type ServerError struct {
+	// Path is the request path, e.g. "/v1/activations".
+	Path string
+	// Status is the HTTP status code.
+	Status int
+	// Code and Message are the server's error code and message.
+	Code, Message string
+}
+
+// Error describes the answer. It never contains a code.
+func (e *ServerError) Error() string {
+	if e.Code == "" {
+		return fmt.Sprintf("%v: %s: HTTP %d", ErrOnline, e.Path, e.Status)
+	}
+	return fmt.Sprintf("%v: %s: %s (%s)", ErrOnline, e.Path, e.Message, e.Code)
+}
+
+// Unwrap returns ErrOnline.
+func (e *ServerError) Unwrap() error { return ErrOnline }
+
+// Answer limits: a 200 answer may be as long as the longest revocation list ParseRevocations accepts;
+// an error answer is small.
+const (
+	maxAnswer      = 2 * maxListLen
+	maxErrorAnswer = 64 << 10
+)
 
 func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
@@ -38,32 +90,64 @@ func (c *Client) http() *http.Client {
 
 // Refresh sends code (any genuine code of the license, even an expired or superseded one) to
 // POST /v1/codes/refresh and returns the current code the server answers. The answer is not verified
-// here: pass it to Verify. Errors wrap ErrOnline.
+// here: pass it to Verify. Errors wrap ErrOnline (a *ServerError when the server answered an error), or
+// are ErrTooLarge.
 func (c *Client) Refresh(ctx context.Context, code string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"code": strings.TrimSpace(code)})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.BaseURL, "/")+"/v1/codes/refresh", bytes.NewReader(body))
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrOnline, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	data, err := c.do(req)
+	ans, err := c.postCode(ctx, "/v1/codes/refresh", map[string]string{"code": strings.TrimSpace(code)})
 	if err != nil {
 		return "", err
-	}
-	var ans struct {
-		Code string `json:"code"`
-	}
-	if err := json.Unmarshal(data, &ans); err != nil || ans.Code == "" {
-		return "", fmt.Errorf("%w: the answer carries no code", ErrOnline)
 	}
 	return ans.Code, nil
 }
 
+// Activate exchanges a KooGallery License 2.0 license code (the code the marketplace shows the buyer,
+// not a licentia code) for the licentia code of the license it bought, with POST /v1/activations. The
+// server activates the code with KooGallery once; asking again returns the same license and code.
+// deployment is an optional id of the installation, recorded by the server; "" sends none. The answer's
+// code is not verified here: pass it to Verify, then keep it (and use Refresh later, as with any code).
+//
+// When the server refuses, the error is a *ServerError (wrapping ErrOnline) whose Code is one of
+// bad_request (not a code the server accepts), not_found (KooGallery does not know the code),
+// not_received (the buyer has not received the code yet: try again later), license_released (the
+// license was released: it will never be valid), rate_limited (try again later),
+// marketplace_unavailable (the server cannot reach KooGallery: try again later) or
+// marketplace_unconfigured (the server is not set up for KooGallery: the seller must fix it). Other
+// errors wrap ErrOnline, or are ErrTooLarge.
+func (c *Client) Activate(ctx context.Context, marketCode, deployment string) (*CodeResponse, error) {
+	body := struct {
+		Code       string `json:"code"`
+		Deployment string `json:"deployment,omitempty"`
+	}{strings.TrimSpace(marketCode), deployment}
+	return c.postCode(ctx, "/v1/activations", body)
+}
+
+// postCode posts body as JSON to path and decodes a CodeResponse that carries a code.
+func (c *Client) postCode(ctx context.Context, path string, body any) (*CodeResponse, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOnline, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(path), bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOnline, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	data, err = c.do(req)
+	if err != nil {
+		return nil, err
+	}
+	var ans CodeResponse
+	if err := json.Unmarshal(data, &ans); err != nil || ans.Code == "" {
+		return nil, fmt.Errorf("%w: %s: the answer carries no code", ErrOnline, path)
+	}
+	return &ans, nil
+}
+
 // Revocations fetches GET /v1/revocations, checks its signature with kr and returns the list and the
-// bytes fetched (to keep for offline checks). Errors wrap ErrOnline, or the errors of ParseRevocations
-// when the server answered something that is not a genuine list.
+// bytes fetched (to keep for offline checks). Errors wrap ErrOnline, or are ErrTooLarge, or wrap the
+// errors of ParseRevocations when the server answered something that is not a genuine list.
 func (c *Client) Revocations(ctx context.Context, kr *Keyring) (*RevocationList, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.BaseURL, "/")+"/v1/revocations", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url("/v1/revocations"), nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrOnline, err)
 	}
@@ -78,25 +162,66 @@ func (c *Client) Revocations(ctx context.Context, kr *Keyring) (*RevocationList,
 	return l, data, nil
 }
 
-// do sends req and returns the body of a 200 answer.
+func (c *Client) url(path string) string { return strings.TrimRight(c.BaseURL, "/") + path }
+
+// do sends req and returns the whole body of a 200 answer. An answer longer than maxAnswer is
+// ErrTooLarge, never a truncated body.
 func (c *Client) do(req *http.Request) ([]byte, error) {
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOnline, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
+	limit := int64(maxAnswer)
+	if resp.StatusCode != http.StatusOK {
+		limit = maxErrorAnswer
+	}
+	if resp.StatusCode == http.StatusOK && resp.ContentLength > limit {
+		return nil, fmt.Errorf("%w: %s: %d bytes, more than %d", ErrTooLarge, req.URL.Path, resp.ContentLength, limit)
+	}
+	data, err := readAll(resp.Body, limit)
+	if resp.StatusCode == http.StatusOK && errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %s", err, req.URL.Path)
+	}
+	if err != nil && !errors.Is(err, ErrTooLarge) {
 		return nil, fmt.Errorf("%w: %w", ErrOnline, err)
 	}
 	if resp.StatusCode != http.StatusOK {
+		se := &ServerError{Path: req.URL.Path, Status: resp.StatusCode}
 		var e struct {
 			Error struct{ Code, Message string } `json:"error"`
 		}
-		if json.Unmarshal(data, &e) == nil && e.Error.Code != "" {
-			return nil, fmt.Errorf("%w: %s: %s (%s)", ErrOnline, req.URL.Path, e.Error.Message, e.Error.Code)
+		if json.Unmarshal(data, &e) == nil {
+			se.Code, se.Message = printable(e.Error.Code, 64), printable(e.Error.Message, 300)
 		}
-		return nil, fmt.Errorf("%w: %s: HTTP %d", ErrOnline, req.URL.Path, resp.StatusCode)
+		return nil, se
 	}
 	return data, nil
+}
+
+// readAll reads r to its end, at most limit bytes: a longer stream is ErrTooLarge (with the first
+// limit bytes), never taken as the whole.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return data[:limit], fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+// printable returns s cut to at most n bytes, with control characters replaced, so a server's words
+// can be shown on a terminal or in a log as they are.
+func printable(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
 }

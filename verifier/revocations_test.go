@@ -29,6 +29,7 @@ func TestParseRevocations(t *testing.T) {
 		{name: "code passed as list", in: sign(t, baseClaims(), key), want: verifier.ErrWrongType},
 		{name: "tampered", in: flipSigBit(good), want: verifier.ErrSignature},
 		{name: "unknown key", in: list(&verifier.RevocationList{IssuedAt: 1, MinGen: map[string]int64{}}, []byte{2}), want: verifier.ErrUnknownKey},
+		{name: "alg Ed25519", in: signRaw(`{"alg":"Ed25519","kid":"`+kid+`","typ":"licentia-revocations+jwt"}`, `{"iat":1,"min_gen":{}}`, key)},
 		{name: "alg none", in: signRaw(`{"alg":"none","kid":"`+kid+`","typ":"licentia-revocations+jwt"}`, `{}`, key), want: verifier.ErrAlgorithm},
 		{name: "no min_gen", in: signRaw(`{"alg":"EdDSA","kid":"`+kid+`","typ":"licentia-revocations+jwt"}`, `{"iat":1}`, key), want: verifier.ErrMalformed},
 		{name: "zero generation", in: signRaw(`{"alg":"EdDSA","kid":"`+kid+`","typ":"licentia-revocations+jwt"}`, `{"iat":1,"min_gen":{"a":0}}`, key), want: verifier.ErrMalformed},

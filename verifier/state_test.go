@@ -161,18 +161,19 @@ func TestStateWritesSparingly(t *testing.T) {
 
 func TestOpenStateRejectsBadFiles(t *testing.T) {
 	tests := map[string]string{
-		"empty":            "",
-		"blank":            " \n",
-		"truncated":        `{"format":"licentia-verifier-state/1","seen":`,
-		"foreign json":     `{"keys":[]}`,
-		"no format":        `{"seen":1,"min_gen":{}}`,
-		"other format":     `{"format":"licentia-verifier-state/9","seen":1,"min_gen":{}}`,
-		"negative seen":    `{"format":"licentia-verifier-state/1","seen":-1,"min_gen":{}}`,
-		"zero generation":  `{"format":"licentia-verifier-state/1","seen":1,"min_gen":{"a":0}}`,
-		"empty license id": `{"format":"licentia-verifier-state/1","seen":1,"min_gen":{"":1}}`,
-		"trailing data":    `{"format":"licentia-verifier-state/1","seen":1,"min_gen":{}} {}`,
-		"a pem file":       "-----BEGIN PUBLIC KEY-----\n",
-		"binary":           "\x00\x01\x02",
+		"empty":             "",
+		"blank":             " \n",
+		"truncated":         `{"format":"licentia-verifier-state/1","seen":`,
+		"foreign json":      `{"keys":[]}`,
+		"no format":         `{"seen":1,"min_gen":{}}`,
+		"other format":      `{"format":"licentia-verifier-state/9","seen":1,"min_gen":{}}`,
+		"negative seen":     `{"format":"licentia-verifier-state/1","seen":-1,"min_gen":{}}`,
+		"negative list_iat": `{"format":"licentia-verifier-state/1","seen":1,"list_iat":-5,"min_gen":{}}`,
+		"zero generation":   `{"format":"licentia-verifier-state/1","seen":1,"min_gen":{"a":0}}`,
+		"empty license id":  `{"format":"licentia-verifier-state/1","seen":1,"min_gen":{"":1}}`,
+		"trailing data":     `{"format":"licentia-verifier-state/1","seen":1,"min_gen":{}} {}`,
+		"a pem file":        "-----BEGIN PUBLIC KEY-----\n",
+		"binary":            "\x00\x01\x02",
 	}
 	for name, content := range tests {
 		t.Run(name, func(t *testing.T) {

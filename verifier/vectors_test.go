@@ -217,6 +217,15 @@ func generateVectors(tb testing.TB) *vectorFile {
 			Code: valid, State: state(now+300, nil), Want: wants["valid"]},
 		{Name: "superseded", Description: "the state file has already seen generation 3 of this license",
 			Code: valid, State: state(now-day, map[string]int64{"inst-0001": 3}), Want: wants["superseded"]},
+		{Name: "valid_alg_ed25519", Description: "the valid claims under alg Ed25519, RFC 9864's name for the same signature: accepted like EdDSA",
+			Code: signRaw(`{"alg":"Ed25519","kid":"`+kid+`","typ":"licentia+jwt"}`, mustJSON(baseClaims()), key), Want: wants["valid"]},
+		{Name: "alg_ed25519_tampered", Description: "alg Ed25519 with the payload of the 2099 code and the signature over the valid one",
+			Code: codeHdr("Ed25519", kid) + "." + enc.EncodeToString([]byte(mustJSON(extended))) + "." +
+				strings.Split(signRaw(string(mustDecode(codeHdr("Ed25519", kid))), mustJSON(baseClaims()), key), ".")[2], Want: wants["bad_signature"]},
+		{Name: "alg_ed25519_lowercase", Description: "alg ed25519 (algorithm names are case-sensitive)",
+			Code: signRaw(`{"alg":"ed25519","kid":"`+kid+`","typ":"licentia+jwt"}`, mustJSON(baseClaims()), key), Want: wants["wrong_algorithm"]},
+		{Name: "alg_ed448", Description: "alg Ed448, RFC 9864's other EdDSA name: not the key's algorithm",
+			Code: signRaw(`{"alg":"Ed448","kid":"`+kid+`","typ":"licentia+jwt"}`, mustJSON(baseClaims()), key), Want: wants["wrong_algorithm"]},
 	}
 	return &vectorFile{
 		Comment: "licentia golden vectors. Regenerate only with: go test ./verifier -run TestVectors -update. " +
@@ -270,8 +279,9 @@ func loadVectors(tb testing.TB) *vectorFile {
 	return &vf
 }
 
-// vectorVerifier builds the verifier a vector is checked with; dir receives the state file.
-func vectorVerifier(tb testing.TB, vf *vectorFile, vec vector, dir string) *verifier.Verifier {
+// vectorVerifier builds the verifier a vector is checked with, plus extra options; dir receives the
+// state file.
+func vectorVerifier(tb testing.TB, vf *vectorFile, vec vector, dir string, extra ...verifier.Option) *verifier.Verifier {
 	tb.Helper()
 	kr, err := verifier.ParseKeyring([]byte(vf.PublicKeyPEM))
 	if err != nil {
@@ -299,7 +309,7 @@ func vectorVerifier(tb testing.TB, vf *vectorFile, vec vector, dir string) *veri
 		}
 		opts = append(opts, verifier.WithState(st))
 	}
-	return verifier.New(kr, opts...)
+	return verifier.New(kr, append(opts, extra...)...)
 }
 
 // TestVectors checks every golden vector, and that regenerating them from the fixed seed and time gives

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,19 +13,24 @@ import (
 // state file before Verify reports ErrClockRollback.
 const DefaultRollbackTolerance = 10 * time.Minute
 
-// Verifier checks authorization codes offline against a key ring and a set of expectations. It is
-// immutable after New and safe for concurrent use; a State it was given is locked internally.
+// Verifier checks authorization codes offline against a key ring and a set of expectations. Its
+// configuration is immutable after New and it is safe for concurrent use; a State it was given and its
+// cache of authentic codes are locked internally.
 type Verifier struct {
-	kr        *Keyring
-	issuer    string
-	products  []string
-	skus      []string
-	now       func() time.Time
-	leeway    int64 // seconds
-	revs      *RevocationList
-	state     *State
-	tolerance int64 // seconds
-	allowTest bool
+	kr         *Keyring
+	issuer     string
+	products   []string
+	skus       []string
+	now        func() time.Time
+	leeway     int64 // seconds
+	revs       *RevocationList
+	state      *State
+	tolerance  int64 // seconds
+	maxListAge int64 // seconds; 0: no freshness required
+	allowTest  bool
+	cacheSize  int
+	used       atomic.Bool               // set by the first check
+	cache      atomic.Pointer[codeCache] // made by the second check, unless cacheSize <= 0
 }
 
 // Option configures a Verifier.
@@ -82,6 +88,21 @@ func WithRollbackTolerance(d time.Duration) Option {
 	return func(v *Verifier) { v.tolerance = max(0, int64(d/time.Second)) }
 }
 
+// WithMaxListAge makes the verifier require a revocation list (WithRevocations) made no more than d
+// before the time a code is judged at: with an older list, or none, every active code fails with
+// ErrStaleList, so software that cannot fetch a fresh list for too long stops trusting what it holds.
+// d is counted in whole seconds; d <= 0 (the default) requires no freshness.
+func WithMaxListAge(d time.Duration) Option {
+	return func(v *Verifier) { v.maxListAge = max(0, int64(d/time.Second)) }
+}
+
+// WithCacheSize sets how many codes the verifier remembers as authentic (default DefaultCacheSize);
+// n <= 0 turns the memory off. A remembered code skips the signature check and the decoding of its
+// claims on a repeat; every other check (issuer, product, SKU, test, state, status, revocation list,
+// time) runs on every call, so the cache never changes an outcome, only its cost. The memory starts
+// with a verifier's second check: a Verifier used once costs nothing more for it.
+func WithCacheSize(n int) Option { return func(v *Verifier) { v.cacheSize = n } }
+
 // AllowTest makes the verifier accept codes issued to marketplace probe calls ("test": true). Without
 // it they give ErrTestCode.
 func AllowTest() Option { return func(v *Verifier) { v.allowTest = true } }
@@ -89,7 +110,8 @@ func AllowTest() Option { return func(v *Verifier) { v.allowTest = true } }
 // New returns a verifier that trusts the keys of kr. A nil or empty kr trusts nothing: every code then
 // fails with ErrUnknownKey, never unchecked.
 func New(kr *Keyring, opts ...Option) *Verifier {
-	v := &Verifier{kr: kr, now: time.Now, tolerance: int64(DefaultRollbackTolerance / time.Second)}
+	v := &Verifier{kr: kr, now: time.Now, tolerance: int64(DefaultRollbackTolerance / time.Second),
+		cacheSize: DefaultCacheSize}
 	for _, o := range opts {
 		if o != nil {
 			o(v)
@@ -115,8 +137,12 @@ type Result struct {
 // breaks (as when pasted); nothing else is tolerated. On any failure it returns nil claims and a
 // *CodeError that wraps one of ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey, ErrSignature,
 // ErrWrongIssuer, ErrWrongProduct, ErrWrongSKU, ErrTestCode, ErrClockRollback, ErrState, ErrRevoked,
-// ErrSuperseded, ErrInactive, ErrNotYetValid or ErrExpired, checked in the order the package
-// documentation gives. Verify never panics.
+// ErrStaleList, ErrSuperseded, ErrInactive, ErrNotYetValid or ErrExpired, checked in the order the
+// package documentation gives. Verify never panics.
+//
+// Software may call Verify on every use of a feature: a code the verifier has already found authentic
+// (see WithCacheSize) is not checked for its signature or decoded again, but every other check runs
+// anew. The claims returned are the caller's own copy.
 func (v *Verifier) Verify(code string) (*Claims, error) {
 	c, _, _, err := v.verifyAt(code, v.now())
 	if err != nil {
@@ -136,24 +162,67 @@ func (v *Verifier) Check(code string) (*Result, error) {
 	return &Result{Claims: c, KeyID: kid, InGrace: inGrace, At: at}, nil
 }
 
-// verifyAt runs every check in the documented order. It is the hot path: one copy of the code, one
-// strict decode per part, one json.Unmarshal into the fixed Claims struct, no maps unless a revocation
-// list or state is configured.
+// verifyAt runs every check in the documented order. It is the hot path. A code found in the cache
+// costs one hash of the code, one map look-up, one comparison and one copy of its claims before judge.
+// Any other costs one copy of the code, one strict decode per part, one json.Unmarshal into the fixed
+// Claims struct, and no maps unless a revocation list or state is configured.
 func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, error) {
 	if len(code) > maxPastedLen {
 		return nil, "", false, &CodeError{Err: fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxPastedLen)}
 	}
+	var key string
+	cc := v.codeCache()
+	if cc != nil {
+		key = cleaned(code)
+		if e := cc.get(key); e != nil {
+			c := new(Claims)
+			*c = e.claims
+			return v.judged(c, e.kid, at)
+		}
+	}
+	c, kid, err := v.authentic(code)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if cc != nil {
+		cc.put(key, c, kid)
+	}
+	return v.judged(c, kid, at)
+}
+
+// codeCache returns the verifier's cache of authentic codes, or nil: when it is disabled, and on the
+// verifier's first check, so that a Verifier made for one check (as a server makes per request) never
+// pays for remembering. The second check makes the cache.
+func (v *Verifier) codeCache() *codeCache {
+	if cc := v.cache.Load(); cc != nil {
+		return cc
+	}
+	if v.cacheSize <= 0 || !v.used.Swap(true) {
+		return nil
+	}
+	v.cache.CompareAndSwap(nil, newCodeCache(v.cacheSize))
+	return v.cache.Load()
+}
+
+// authentic checks code's form, key and signature, then decodes and checks its claims. Its outcome
+// depends on the code and the key ring alone, which is what lets the cache remember it.
+func (v *Verifier) authentic(code string) (*Claims, string, error) {
 	payload, kid, err := v.kr.open(clean(code), TypeCode, maxCodeLen)
 	if err != nil {
-		return nil, "", false, &CodeError{Err: err, KeyID: kid}
+		return nil, "", &CodeError{Err: err, KeyID: kid}
 	}
 	c := new(Claims)
 	if err := json.Unmarshal(payload, c); err != nil {
-		return nil, "", false, &CodeError{Err: fmt.Errorf("%w: claims: %w", ErrMalformed, err), KeyID: kid}
+		return nil, "", &CodeError{Err: fmt.Errorf("%w: claims: %w", ErrMalformed, err), KeyID: kid}
 	}
 	if err := c.wellFormed(); err != nil {
-		return nil, "", false, &CodeError{Err: err, KeyID: kid}
+		return nil, "", &CodeError{Err: err, KeyID: kid}
 	}
+	return c, kid, nil
+}
+
+// judged applies judge to the authentic claims c at time at and shapes the outcome for verifyAt.
+func (v *Verifier) judged(c *Claims, kid string, at time.Time) (*Claims, string, bool, error) {
 	inGrace, err := v.judge(c, at.Unix())
 	if err != nil {
 		return nil, "", false, &CodeError{Err: err, KeyID: kid, Claims: c}
@@ -189,9 +258,9 @@ func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 	case c.Test && !v.allowTest:
 		return false, ErrTestCode
 	}
-	var stateMin int64
+	var stateMin, newerList int64
 	if v.state != nil {
-		if stateMin, err = v.state.observe(c, v.revs, now, v.tolerance); err != nil {
+		if stateMin, newerList, err = v.state.observe(c, v.revs, now, v.tolerance); err != nil {
 			return false, err
 		}
 	}
@@ -202,6 +271,9 @@ func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 	default:
 		return false, fmt.Errorf("%w: status %q", ErrInactive, c.Status)
 	}
+	if err := v.fresh(now, newerList); err != nil {
+		return false, err
+	}
 	if v.revs != nil {
 		if m := v.revs.MinGen[c.LicenseID]; c.Generation < m {
 			return false, fmt.Errorf("%w: generation %d below the revocation list's %d", ErrRevoked, c.Generation, m)
@@ -211,6 +283,23 @@ func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 		return false, fmt.Errorf("%w: generation %d, already seen %d", ErrSuperseded, c.Generation, stateMin)
 	}
 	return v.checkTime(c, now)
+}
+
+// fresh checks the revocation list's age against WithMaxListAge at unix time now, and that the state
+// file has seen no newer list (newerList is the iat of such a list, 0 if none). Errors wrap ErrStaleList.
+func (v *Verifier) fresh(now, newerList int64) error {
+	switch {
+	case newerList != 0:
+		return fmt.Errorf("%w: made %s, but a list made %s was already seen", ErrStaleList, unixUTC(v.revs.IssuedAt), unixUTC(newerList))
+	case v.maxListAge == 0:
+		return nil
+	case v.revs == nil:
+		return fmt.Errorf("%w: none given, but one made in the last %s is required", ErrStaleList, time.Duration(v.maxListAge)*time.Second)
+	case now-v.revs.IssuedAt > v.maxListAge:
+		return fmt.Errorf("%w: made %s, more than %s before %s", ErrStaleList, unixUTC(v.revs.IssuedAt),
+			time.Duration(v.maxListAge)*time.Second, unixUTC(now))
+	}
+	return nil
 }
 
 // checkTime applies nbf, exp, grace and leeway at unix time now.

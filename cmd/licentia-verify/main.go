@@ -3,12 +3,34 @@
 //
 // Usage:
 //
-//	licentia-verify --keys FILE [--product ID] [--sku CODE] [--issuer ISS] [--revocations FILE]
-//	                [--state FILE] [--allow-test] [--at RFC3339] [--json] [CODE | -]
+//	licentia-verify --keys FILE (--product ID | --sku CODE | --any-product) [--issuer ISS]
+//	                [--revocations FILE] [--max-list-age DURATION] [--state FILE]
+//	                [--refresh URL | --activate URL [--deployment ID]] [--save FILE]
+//	                [--allow-test] [--at RFC3339] [--json] [CODE | -]
+//	licentia-verify --version
 //
 // The code is the argument, or standard input when the argument is "-" or missing. --keys holds one or
 // more PEM "PUBLIC KEY" blocks or a JWKS. --at judges the code at another time (audits); with --state the
 // state file is still consulted and updated, so an --at in the past reports a clock rollback.
+//
+// A product binding is required: --product or --sku, or --any-product to say that a code of any of the
+// seller's products will do. One seller key signs the codes of all the seller's products, so a check
+// that forgot its binding would let the code of a cheap product unlock a dear one; without any of the
+// three the command exits 64.
+//
+// Revocation lists: --revocations names a list fetched from GET /v1/revocations. With --state, the
+// newest list's "iat" is remembered, and an older list is refused (exit 7), so an old list put back
+// cannot make a revoked code valid again. --max-list-age D refuses (exit 7) a list made more than D
+// before the check (or no list at all): software that cannot reach the server for that long stops
+// trusting what it holds. --refresh URL fetches the license's current code and the list first, keeps
+// the list in the --revocations file unless it is older than the one there or one the state has seen,
+// and checks offline when the server cannot be reached; an answer too large to read exits 66.
+//
+// Activation (KooGallery License 2.0): --activate URL takes the code the marketplace showed the buyer,
+// posts it to URL/v1/activations (with --deployment, an id of this installation), and checks the
+// licentia code the server answers offline with the usual flags. --save FILE keeps that code (or, with
+// --refresh, the refreshed one) when it is valid, written atomically with mode 0600; check it offline
+// later, and refresh it with --refresh.
 //
 // Exit status:
 //
@@ -17,16 +39,25 @@
 //	2   expired
 //	3   not yet valid
 //	4   wrong product, sku or issuer; test code not allowed
-//	5   revoked, superseded, frozen or released
+//	5   revoked, superseded, frozen or released (also: --activate, the license was released)
 //	6   clock rollback detected (state file saw a later time)
+//	7   revocation list not fresh: older than --max-list-age allows, missing, or older than one the
+//	    state file has seen; fetch the current list and check again
 //	64  usage error
+//	65  --activate: the server or KooGallery refused the code (bad_request, not_found): check the code
 //	66  cannot read the code, keys, revocation list or state file (or write the state file)
+//	69  --activate: the URL did not answer as a licentia server with activation does
+//	75  --activate: try again later (not_received, rate_limited, marketplace_unavailable, unreachable)
+//	78  --activate: the seller's server is not set up for KooGallery (marketplace_unconfigured)
 //
-// The whole code is never printed: output names the license id, generation, key id and a short
-// fingerprint (see verifier.Fingerprint). --json prints one object with the fields valid, reason,
-// license_id, generation, status, product_id, sku, order_id, customer_id, expires_at (RFC 3339, null when
-// perpetual or unknown), in_grace, key_id and fingerprint; reason is verifier.Reason's stable name, or
-// "unreadable" for exit status 66 before the code was checked.
+// The whole code is never printed, nor the KooGallery code: output names the license id, generation,
+// key id and a short fingerprint (see verifier.Fingerprint). --json prints one object with the fields
+// valid, reason, license_id, generation, status, product_id, sku, order_id, customer_id, expires_at
+// (RFC 3339, null when perpetual or unknown), in_grace, key_id, fingerprint and refreshed (plus
+// activated after an --activate); reason is verifier.Reason's stable name (stale_list for exit 7),
+// "unreadable" for exit status 66 before the code was checked, or "activation_failed" when --activate
+// was refused, with activation_error naming the server's error code (or unreachable, bad_answer,
+// too_large).
 package main
 
 import (

@@ -11,21 +11,28 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/cmd/internal/buildinfo"
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/verifier"
 )
 
-// Exit statuses (design.md §5).
+// Exit statuses (design.md §5; 7 and the --activate statuses 65, 69, 75 and 78 are this command's own,
+// documented in main.go).
 const (
-	exitValid      = 0
-	exitInvalid    = 1
-	exitExpired    = 2
-	exitNotYet     = 3
-	exitWrongScope = 4
-	exitRevoked    = 5
-	exitRollback   = 6
-	exitUsage      = 64
-	exitNoInput    = 66
+	exitValid       = 0
+	exitInvalid     = 1
+	exitExpired     = 2
+	exitNotYet      = 3
+	exitWrongScope  = 4
+	exitRevoked     = 5
+	exitRollback    = 6
+	exitStaleList   = 7
+	exitUsage       = 64
+	exitDataErr     = 65
+	exitNoInput     = 66
+	exitUnavailable = 69
+	exitTempFail    = 75
+	exitConfig      = 78
 )
 
 // maxInput bounds what is read as a code from standard input.
@@ -34,15 +41,25 @@ const maxInput = 1 << 20
 // config is the parsed command line.
 type config struct {
 	keys, product, sku, issuer string
+	anyProduct                 bool
 	revocations, state         string
-	refresh, save              string
-	allowTest, json            bool
+	maxListAge                 time.Duration
+	refresh, activate, save    string
+	deployment                 string
+	allowTest, json, version   bool
 	at                         time.Time
 	code                       string // "-" for standard input
 }
 
-// run is the testable entry point: it returns the exit status. ctx is accepted for uniformity with the
-// other commands; a check is short and does not need cancelling.
+// input is what load gathers: the verifier to use, the code to check and where the code came from.
+type input struct {
+	v                    *verifier.Verifier
+	code                 string
+	refreshed, activated bool
+}
+
+// run is the testable entry point: it returns the exit status. ctx bounds the online requests of
+// --refresh and --activate.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -52,20 +69,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "licentia-verify:", err)
 		return exitUsage
 	}
-	v, code, refreshed, err := cfg.load(ctx, stdin, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "licentia-verify:", err)
-		if cfg.json {
-			writeJSON(stdout, report{Reason: "unreadable"})
-		}
-		return exitNoInput
+	if cfg.version {
+		fmt.Fprintln(stdout, buildinfo.Line("licentia-verify"))
+		return exitValid
 	}
-	r, err := v.Check(code)
-	rep := newReport(code, r, err)
-	rep.Refreshed = refreshed
-	if refreshed && err == nil && cfg.save != "" {
-		if werr := keys.WriteFileAtomic(cfg.save, []byte(code+"\n")); werr != nil {
-			fmt.Fprintln(stderr, "licentia-verify: save the refreshed code:", werr)
+	in, err := cfg.load(ctx, stdin, stderr)
+	if err != nil {
+		return cfg.loadFailed(err, stdout, stderr)
+	}
+	r, err := in.v.Check(in.code)
+	rep := newReport(in.code, r, err)
+	rep.Refreshed, rep.Activated = in.refreshed, in.activated
+	if (in.refreshed || in.activated) && err == nil && cfg.save != "" {
+		if werr := keys.WriteFileAtomic(cfg.save, []byte(in.code+"\n")); werr != nil {
+			fmt.Fprintln(stderr, "licentia-verify: save the code:", werr)
 			return exitNoInput
 		}
 	}
@@ -80,25 +97,51 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitStatus(err)
 }
 
+// loadFailed reports an error of load and returns the exit status: the activation statuses for a
+// refused --activate, else 66.
+func (cfg *config) loadFailed(err error, stdout, stderr io.Writer) int {
+	var ae *activationError
+	if errors.As(err, &ae) {
+		fmt.Fprintln(stderr, "licentia-verify:", ae.Error())
+		if cfg.json {
+			writeJSON(stdout, report{Reason: "activation_failed", ActivationError: ae.code, Fingerprint: ae.fingerprint})
+		}
+		return ae.exit
+	}
+	fmt.Fprintln(stderr, "licentia-verify:", err)
+	if cfg.json {
+		writeJSON(stdout, report{Reason: "unreadable"})
+	}
+	return exitNoInput
+}
+
 // parseArgs parses the flags, which may come before or after the code argument.
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("licentia-verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.keys, "keys", "", "`FILE` of trusted public keys: PEM \"PUBLIC KEY\" blocks or a JWKS (required)")
-	fs.StringVar(&cfg.product, "product", "", "accept only this KooGallery product `ID` (pid)")
+	fs.StringVar(&cfg.product, "product", "", "accept only this KooGallery product `ID` (pid); this, --sku or --any-product is required")
 	fs.StringVar(&cfg.sku, "sku", "", "accept only this KooGallery sku `CODE`")
+	fs.BoolVar(&cfg.anyProduct, "any-product", false, "accept a code of any product of the seller (one key signs them all: bind a product instead where you can)")
 	fs.StringVar(&cfg.issuer, "issuer", "", "accept only this issuer `ISS`")
 	fs.StringVar(&cfg.revocations, "revocations", "", "signed revocation list `FILE` (from GET /v1/revocations)")
-	fs.StringVar(&cfg.state, "state", "", "state `FILE` remembering trusted time and generations (created if missing)")
+	fs.DurationVar(&cfg.maxListAge, "max-list-age", 0, "require a revocation list made at most this `DURATION` ago (e.g. 72h; exit 7 otherwise)")
+	fs.StringVar(&cfg.state, "state", "", "state `FILE` remembering trusted time, generations and the newest list (created if missing)")
 	fs.StringVar(&cfg.refresh, "refresh", "", "licentia server `URL`: fetch the current code and the revocation list first; offline check when unreachable")
-	fs.StringVar(&cfg.save, "save", "", "with --refresh: write the refreshed code, when valid, to `FILE` (mode 0600)")
+	fs.StringVar(&cfg.activate, "activate", "", "licentia server `URL`: exchange the KooGallery License 2.0 code given for the license's licentia code, then check it")
+	fs.StringVar(&cfg.deployment, "deployment", "", "with --activate: an `ID` of this installation, recorded by the server")
+	fs.StringVar(&cfg.save, "save", "", "with --refresh or --activate: write the code fetched, when valid, to `FILE` (mode 0600)")
 	fs.BoolVar(&cfg.allowTest, "allow-test", false, "accept codes issued to marketplace test calls")
 	at := fs.String("at", "", "judge the code at this `RFC3339` time instead of now (audits)")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: licentia-verify --keys FILE [--product ID] [--sku CODE] [--issuer ISS] [--revocations FILE]\n"+
-			"                       [--state FILE] [--refresh URL [--save FILE]] [--allow-test] [--at RFC3339] [--json] [CODE | -]")
+		fmt.Fprintln(stderr, "usage: licentia-verify --keys FILE (--product ID | --sku CODE | --any-product) [--issuer ISS]\n"+
+			"                       [--revocations FILE] [--max-list-age DURATION] [--state FILE]\n"+
+			"                       [--refresh URL | --activate URL [--deployment ID]] [--save FILE]\n"+
+			"                       [--allow-test] [--at RFC3339] [--json] [CODE | -]\n"+
+			"       licentia-verify --version")
 		fs.PrintDefaults()
 	}
 	var pos []string
@@ -112,17 +155,15 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	switch {
-	case cfg.keys == "":
-		return nil, errors.New("--keys is required")
-	case len(pos) > 1:
-		return nil, fmt.Errorf("want one code argument, got %d", len(pos))
-	case cfg.save != "" && cfg.refresh == "":
-		return nil, errors.New("--save goes with --refresh")
-	case len(pos) == 1:
+	if cfg.version {
+		return cfg, nil
+	}
+	if err := cfg.check(len(pos)); err != nil {
+		return nil, err
+	}
+	cfg.code = "-"
+	if len(pos) == 1 {
 		cfg.code = pos[0]
-	default:
-		cfg.code = "-"
 	}
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
@@ -134,47 +175,92 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	return cfg, nil
 }
 
-// load reads the keys, revocation list, state and code, and builds the verifier. With --refresh it first
-// asks the server for the current code and revocation list; whatever it cannot fetch it takes from the
-// command line and files instead, and says so on stderr. refreshed reports whether the code came from
-// the server.
-func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) (v *verifier.Verifier, code string, refreshed bool, err error) {
+// check refuses contradictory or incomplete command lines; npos is the number of code arguments.
+func (cfg *config) check(npos int) error {
+	switch {
+	case cfg.keys == "":
+		return errors.New("--keys is required")
+	case npos > 1:
+		return fmt.Errorf("want one code argument, got %d", npos)
+	case cfg.product == "" && cfg.sku == "" && !cfg.anyProduct:
+		return errors.New("want --product ID or --sku CODE: one seller key signs the codes of all the seller's " +
+			"products, so a check without one accepts any of them (say --any-product if that is meant)")
+	case cfg.anyProduct && (cfg.product != "" || cfg.sku != ""):
+		return errors.New("--any-product contradicts --product and --sku")
+	case cfg.refresh != "" && cfg.activate != "":
+		return errors.New("--refresh and --activate exclude each other")
+	case cfg.save != "" && cfg.refresh == "" && cfg.activate == "":
+		return errors.New("--save goes with --refresh or --activate")
+	case cfg.deployment != "" && cfg.activate == "":
+		return errors.New("--deployment goes with --activate")
+	case cfg.maxListAge < 0:
+		return errors.New("--max-list-age must not be negative")
+	case cfg.maxListAge > 0 && cfg.revocations == "" && cfg.refresh == "":
+		return errors.New("--max-list-age needs a list: --revocations FILE or --refresh URL")
+	}
+	return nil
+}
+
+// load reads the keys, state, code and revocation list, and builds the verifier. With --activate it
+// first trades the KooGallery code for licentia's code; with --refresh it first asks the server for the
+// current code and revocation list, and whatever it cannot fetch it takes from the command line and
+// files instead, saying so on stderr.
+func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) (*input, error) {
 	data, err := os.ReadFile(cfg.keys)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("read keys: %w", err)
+		return nil, fmt.Errorf("read keys: %w", err)
 	}
 	kr, err := verifier.ParseKeyring(data)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("keys %s: %w", cfg.keys, err)
+		return nil, fmt.Errorf("keys %s: %w", cfg.keys, err)
 	}
-	if code, err = cfg.readCode(stdin); err != nil {
-		return nil, "", false, err
+	in := &input{}
+	if in.code, err = cfg.readCode(stdin); err != nil {
+		return nil, err
 	}
 	opts := cfg.options()
+	var st *verifier.State
+	if cfg.state != "" {
+		if st, err = verifier.OpenState(cfg.state); err != nil {
+			return nil, err
+		}
+		opts = append(opts, verifier.WithState(st))
+	}
 	var revs *verifier.RevocationList
-	if cfg.refresh != "" {
-		code, revs, refreshed = cfg.online(ctx, kr, code, stderr)
+	switch {
+	case cfg.activate != "":
+		if in.code, err = cfg.activateCode(ctx, in.code, stderr); err != nil {
+			return nil, err
+		}
+		in.activated = true
+	case cfg.refresh != "":
+		if in.code, revs, in.refreshed, err = cfg.online(ctx, kr, st, in.code, stderr); err != nil {
+			return nil, err
+		}
 	}
 	if revs == nil && cfg.revocations != "" {
-		data, err := os.ReadFile(cfg.revocations)
-		if err != nil {
-			return nil, "", false, fmt.Errorf("read revocation list: %w", err)
-		}
-		if revs, err = verifier.ParseRevocations(kr, data); err != nil {
-			return nil, "", false, fmt.Errorf("%s: %w", cfg.revocations, err)
+		if revs, err = readList(kr, cfg.revocations); err != nil {
+			return nil, err
 		}
 	}
 	if revs != nil {
 		opts = append(opts, verifier.WithRevocations(revs))
 	}
-	if cfg.state != "" {
-		st, err := verifier.OpenState(cfg.state)
-		if err != nil {
-			return nil, "", false, err
-		}
-		opts = append(opts, verifier.WithState(st))
+	in.v = verifier.New(kr, opts...)
+	return in, nil
+}
+
+// readList reads and checks the revocation list in the file path.
+func readList(kr *verifier.Keyring, path string) (*verifier.RevocationList, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read revocation list: %w", err)
 	}
-	return verifier.New(kr, opts...), code, refreshed, nil
+	l, err := verifier.ParseRevocations(kr, data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
 }
 
 func (cfg *config) readCode(stdin io.Reader) (string, error) {
@@ -190,7 +276,8 @@ func (cfg *config) readCode(stdin io.Reader) (string, error) {
 
 // options returns the verifier options the flags ask for, apart from revocations and state.
 func (cfg *config) options() []verifier.Option {
-	opts := []verifier.Option{verifier.WithIssuer(cfg.issuer)}
+	opts := []verifier.Option{verifier.WithIssuer(cfg.issuer), verifier.WithMaxListAge(cfg.maxListAge),
+		verifier.WithCacheSize(0)} // one check per run: nothing to remember
 	if cfg.product != "" {
 		opts = append(opts, verifier.WithProduct(cfg.product))
 	}
@@ -209,29 +296,49 @@ func (cfg *config) options() []verifier.Option {
 
 // online fetches the current code and the revocation list from the --refresh server. What it cannot
 // fetch stays as it was (code) or nil (the list), with a note on stderr. A fetched list replaces the
-// --revocations file, so the next offline check has it.
-func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, code string, stderr io.Writer) (string, *verifier.RevocationList, bool) {
+// --revocations file, so the next offline check has it, unless it is older than the list in that file or
+// than one the state file has seen: then it is not used, and the file stays. An answer too large to
+// read is an error, never taken for "not fetched".
+func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifier.State, code string, stderr io.Writer) (
+	string, *verifier.RevocationList, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	cl := &verifier.Client{BaseURL: cfg.refresh}
 	refreshed := false
-	if current, err := cl.Refresh(ctx, code); err != nil {
+	if current, err := cl.Refresh(ctx, code); errors.Is(err, verifier.ErrTooLarge) {
+		return "", nil, false, fmt.Errorf("refresh: %w", err)
+	} else if err != nil {
 		fmt.Fprintln(stderr, "licentia-verify: checking offline:", err)
 	} else {
 		code, refreshed = current, true
 	}
 	revs, data, err := cl.Revocations(ctx, kr)
+	if errors.Is(err, verifier.ErrTooLarge) {
+		return "", nil, false, fmt.Errorf("revocation list: %w", err)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "licentia-verify: revocation list not fetched:", err)
-		return code, nil, refreshed
+		return code, nil, refreshed, nil
+	}
+	if st != nil && revs.IssuedAt < st.ListIssuedAt() {
+		fmt.Fprintf(stderr, "licentia-verify: the server's revocation list (made %s) is older than one already seen (%s); not used\n",
+			unixUTC(revs.IssuedAt), unixUTC(st.ListIssuedAt()))
+		return code, nil, refreshed, nil
 	}
 	if cfg.revocations != "" {
+		if saved, err := readList(kr, cfg.revocations); err == nil && saved.IssuedAt > revs.IssuedAt {
+			fmt.Fprintf(stderr, "licentia-verify: the server's revocation list (made %s) is older than the one in %s (%s); keeping that\n",
+				unixUTC(revs.IssuedAt), cfg.revocations, unixUTC(saved.IssuedAt))
+			return code, saved, refreshed, nil
+		}
 		if err := keys.WriteFileAtomic(cfg.revocations, data); err != nil {
 			fmt.Fprintln(stderr, "licentia-verify: keep the revocation list:", err)
 		}
 	}
-	return code, revs, refreshed
+	return code, revs, refreshed, nil
 }
+
+func unixUTC(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
 
 // exitStatus maps a verification error to the exit status of design.md §5. It is the command's only
 // error-to-status table.
@@ -243,6 +350,8 @@ func exitStatus(err error) int {
 		return exitNoInput
 	case errors.Is(err, verifier.ErrClockRollback):
 		return exitRollback
+	case errors.Is(err, verifier.ErrStaleList):
+		return exitStaleList
 	case errors.Is(err, verifier.ErrExpired):
 		return exitExpired
 	case errors.Is(err, verifier.ErrNotYetValid):
@@ -273,6 +382,11 @@ type report struct {
 	Fingerprint string  `json:"fingerprint"`
 	// Refreshed is true when --refresh fetched the code checked from the server.
 	Refreshed bool `json:"refreshed"`
+	// Activated is true when --activate fetched the code checked from the server.
+	Activated bool `json:"activated,omitempty"`
+	// ActivationError is the server's error code when --activate was refused (reason
+	// "activation_failed").
+	ActivationError string `json:"activation_error,omitempty"`
 }
 
 // newReport describes the outcome of Check. For a rejected code whose signature verified it still names
@@ -291,7 +405,7 @@ func newReport(code string, r *verifier.Result, err error) report {
 		rep.LicenseID, rep.Generation, rep.Status = c.LicenseID, c.Generation, c.Status
 		rep.ProductID, rep.SKU, rep.OrderID, rep.CustomerID = c.ProductID, c.SKU, c.OrderID, c.CustomerID
 		if c.ExpiresAt != 0 {
-			s := time.Unix(c.ExpiresAt, 0).UTC().Format(time.RFC3339)
+			s := unixUTC(c.ExpiresAt)
 			rep.ExpiresAt = &s
 		}
 	}

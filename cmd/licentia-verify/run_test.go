@@ -129,7 +129,7 @@ func TestGoldenVectorExitCodes(t *testing.T) {
 func TestJSONFields(t *testing.T) {
 	vf := loadVectors(t)
 	keys := writeFile(t, t.TempDir(), "keys.pem", vf.PublicKeyPEM)
-	r := runCmd(t, "", "--keys", keys, "--at", vf.Now, "--json", vf.Vectors[0].Code)
+	r := runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--at", vf.Now, "--json", vf.Vectors[0].Code)
 	var got map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatal(err)
@@ -151,11 +151,11 @@ func TestTextOutput(t *testing.T) {
 	keys := writeFile(t, t.TempDir(), "keys.pem", vf.PublicKeyPEM)
 	code := vf.Vectors[0].Code
 	// Flags may follow the code.
-	r := runCmd(t, "", code, "--keys", keys, "--at", "2027-01-03T00:00:00Z")
+	r := runCmd(t, "", code, "--keys", keys, "--sku", "sku-std", "--at", "2027-01-03T00:00:00Z")
 	if r.exit != exitValid || !strings.HasPrefix(r.stdout, "valid license=inst-0001 gen=2 ") || !strings.Contains(r.stdout, "in_grace=true") {
 		t.Errorf("run() = %d, %q, want 0 and a valid line in grace", r.exit, r.stdout)
 	}
-	r = runCmd(t, "", "--keys", keys, "--at", "2030-01-01T00:00:00Z", code)
+	r = runCmd(t, "", "--keys", keys, "--any-product", "--at", "2030-01-01T00:00:00Z", code)
 	if r.exit != exitExpired || !strings.HasPrefix(r.stdout, "invalid reason=expired ") || !strings.Contains(r.stdout, "license=inst-0001") {
 		t.Errorf("run() = %d, %q, want 2 and an expired line naming the license", r.exit, r.stdout)
 	}
@@ -171,23 +171,33 @@ func TestUsageAndInputErrors(t *testing.T) {
 	dir := t.TempDir()
 	keys := writeFile(t, dir, "keys.pem", vf.PublicKeyPEM)
 	code := vf.Vectors[0].Code
+	anyProduct := "--any-product"
 	tests := []struct {
 		name string
 		args []string
 		want int
 	}{
 		{"help", []string{"-h"}, exitValid},
-		{"no keys flag", []string{code}, exitUsage},
-		{"unknown flag", []string{"--keys", keys, "--leeway", "5m", code}, exitUsage},
-		{"two codes", []string{"--keys", keys, code, code}, exitUsage},
-		{"bad --at", []string{"--keys", keys, "--at", "yesterday", code}, exitUsage},
-		{"missing keys file", []string{"--keys", filepath.Join(dir, "nope.pem"), code}, exitNoInput},
-		{"garbage keys file", []string{"--keys", writeFile(t, dir, "bad.pem", "not a key"), code}, exitNoInput},
-		{"private key file", []string{"--keys", writeFile(t, dir, "priv.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), code}, exitNoInput},
-		{"missing revocations", []string{"--keys", keys, "--revocations", filepath.Join(dir, "nope"), code}, exitNoInput},
-		{"code as revocations", []string{"--keys", keys, "--revocations", writeFile(t, dir, "code.jwt", code), code}, exitNoInput},
-		{"corrupt state", []string{"--keys", keys, "--state", writeFile(t, dir, "state.json", "{"), code}, exitNoInput},
-		{"state not writable", []string{"--keys", keys, "--at", vf.Now, "--state", filepath.Join(dir, "no-dir", "state.json"), code}, exitNoInput},
+		{"no keys flag", []string{anyProduct, code}, exitUsage},
+		{"no product binding", []string{"--keys", keys, code}, exitUsage},
+		{"any product and a product", []string{"--keys", keys, anyProduct, "--product", "OFFI001", code}, exitUsage},
+		{"any product and a sku", []string{"--keys", keys, anyProduct, "--sku", "sku-std", code}, exitUsage},
+		{"unknown flag", []string{"--keys", keys, anyProduct, "--leeway", "5m", code}, exitUsage},
+		{"two codes", []string{"--keys", keys, anyProduct, code, code}, exitUsage},
+		{"bad --at", []string{"--keys", keys, anyProduct, "--at", "yesterday", code}, exitUsage},
+		{"save without a server", []string{"--keys", keys, anyProduct, "--save", filepath.Join(dir, "c.jwt"), code}, exitUsage},
+		{"refresh and activate", []string{"--keys", keys, anyProduct, "--refresh", "http://127.0.0.1:1", "--activate", "http://127.0.0.1:1", code}, exitUsage},
+		{"deployment without activate", []string{"--keys", keys, anyProduct, "--deployment", "vm-1", code}, exitUsage},
+		{"max list age without a list", []string{"--keys", keys, anyProduct, "--max-list-age", "24h", code}, exitUsage},
+		{"negative max list age", []string{"--keys", keys, anyProduct, "--revocations", "x", "--max-list-age", "-1h", code}, exitUsage},
+		{"bad max list age", []string{"--keys", keys, anyProduct, "--revocations", "x", "--max-list-age", "3 days", code}, exitUsage},
+		{"missing keys file", []string{"--keys", filepath.Join(dir, "nope.pem"), anyProduct, code}, exitNoInput},
+		{"garbage keys file", []string{"--keys", writeFile(t, dir, "bad.pem", "not a key"), anyProduct, code}, exitNoInput},
+		{"private key file", []string{"--keys", writeFile(t, dir, "priv.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), anyProduct, code}, exitNoInput},
+		{"missing revocations", []string{"--keys", keys, anyProduct, "--revocations", filepath.Join(dir, "nope"), code}, exitNoInput},
+		{"code as revocations", []string{"--keys", keys, anyProduct, "--revocations", writeFile(t, dir, "code.jwt", code), code}, exitNoInput},
+		{"corrupt state", []string{"--keys", keys, anyProduct, "--state", writeFile(t, dir, "state.json", "{"), code}, exitNoInput},
+		{"state not writable", []string{"--keys", keys, anyProduct, "--at", vf.Now, "--state", filepath.Join(dir, "no-dir", "state.json"), code}, exitNoInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,7 +213,7 @@ func TestUsageAndInputErrors(t *testing.T) {
 	}
 	t.Run("unreadable stdin", func(t *testing.T) {
 		var out, errOut bytes.Buffer
-		if got := run(t.Context(), []string{"--keys", keys, "--json"}, errReader{}, &out, &errOut); got != exitNoInput {
+		if got := run(t.Context(), []string{"--keys", keys, "--any-product", "--json"}, errReader{}, &out, &errOut); got != exitNoInput {
 			t.Errorf("exit = %d, want %d", got, exitNoInput)
 		}
 		if !strings.Contains(out.String(), `"reason":"unreadable"`) {
@@ -218,10 +228,10 @@ func TestStateRollbackAcrossRuns(t *testing.T) {
 	keys := writeFile(t, dir, "keys.pem", vf.PublicKeyPEM)
 	state := filepath.Join(dir, "state.json")
 	code := vf.Vectors[0].Code
-	if r := runCmd(t, "", "--keys", keys, "--state", state, "--at", "2026-06-01T00:00:00Z", code); r.exit != exitValid {
+	if r := runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--state", state, "--at", "2026-06-01T00:00:00Z", code); r.exit != exitValid {
 		t.Fatalf("first run exit = %d, want 0 (%s)", r.exit, r.stderr)
 	}
-	if r := runCmd(t, "", "--keys", keys, "--state", state, "--at", "2026-03-01T00:00:00Z", code); r.exit != exitRollback {
+	if r := runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--state", state, "--at", "2026-03-01T00:00:00Z", code); r.exit != exitRollback {
 		t.Errorf("second run exit = %d, want %d", r.exit, exitRollback)
 	}
 }

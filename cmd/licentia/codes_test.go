@@ -58,6 +58,7 @@ func TestCodesScripts(t *testing.T) {
 			"serve":         cmdServe,
 			"newinstance":   cmdNewInstance,
 			"refresh":       cmdRefresh,
+			"save-code":     cmdSaveCode,
 			"verify":        cmdVerify,
 			"http":          cmdHTTP,
 			"setenv-stdout": cmdSetenvStdout,
@@ -179,7 +180,7 @@ func cmdNewInstance(ts *testscript.TestScript, neg bool, args []string) {
 // cmdRefresh posts the code in FILE to /v1/codes/refresh and writes the current code to OUT; it prints
 // "generation N status S".
 func cmdRefresh(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
+	if len(args) != 2 {
 		ts.Fatalf("usage: refresh FILE OUT")
 	}
 	body, _ := json.Marshal(map[string]string{"code": ts.ReadFile(args[0])})
@@ -192,6 +193,16 @@ func cmdRefresh(ts *testscript.TestScript, neg bool, args []string) {
 		Status     string `json:"status"`
 	}
 	data, _ := io.ReadAll(resp.Body)
+	if neg { // "! refresh": the server must refuse; print its status and error code
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		if resp.StatusCode == http.StatusOK || json.Unmarshal(data, &e) != nil {
+			ts.Fatalf("refresh: %d %s, want a refusal", resp.StatusCode, data)
+		}
+		fmt.Fprintf(ts.Stdout(), "refused %d %s\n", resp.StatusCode, e.Error.Code)
+		return
+	}
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &r) != nil {
 		ts.Fatalf("refresh: %d %s", resp.StatusCode, data)
 	}
@@ -255,6 +266,21 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	fmt.Fprintf(ts.Stdout(), "%d %s\n", resp.StatusCode, bytes.TrimSpace(data))
+}
+
+// cmdSaveCode writes the first whole code (a token starting eyJ) of the previous command's standard output
+// to FILE: support handing the buyer a reissued code.
+func cmdSaveCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: save-code FILE")
+	}
+	for _, f := range strings.Fields(ts.ReadFile("stdout")) {
+		if strings.HasPrefix(f, "eyJ") && strings.Count(f, ".") == 2 {
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(f), 0o600))
+			return
+		}
+	}
+	ts.Fatalf("save-code: no code in the previous output")
 }
 
 // cmdSetenvStdout sets VAR to the previous command's standard output, trimmed.

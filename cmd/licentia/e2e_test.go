@@ -193,7 +193,7 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 			callback(s.call)
 		}
 		code := current()
-		exit, v := verify(t, bin, code, append([]string{"--keys", keysFile}, s.args...)...)
+		exit, v := verify(t, bin, code, append([]string{"--keys", keysFile, "--product", "E2E-P"}, s.args...)...)
 		if exit != s.wantExit {
 			t.Fatalf("%s: licentia-verify exit %d (%s), want %d", s.name, exit, v.Reason, s.wantExit)
 		}
@@ -208,7 +208,7 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 // checkSuperseded: the first generation of a released license is still a well-signed active code, which
 // only the revocation list or a state file that saw a newer generation can turn down.
 func checkSuperseded(t *testing.T, base, bin, keysFile, dir, gen1 string) {
-	if exit, v := verify(t, bin, gen1, "--keys", keysFile); exit != 0 {
+	if exit, v := verify(t, bin, gen1, "--keys", keysFile, "--product", "E2E-P"); exit != 0 {
 		t.Errorf("generation 1 offline, no list: exit %d (%s), want 0", exit, v.Reason)
 	}
 	resp, err := http.Get(base + "/v1/revocations")
@@ -222,7 +222,7 @@ func checkSuperseded(t *testing.T, base, bin, keysFile, dir, gen1 string) {
 	}
 	revFile := filepath.Join(dir, "revocations.jws")
 	writeFile(t, revFile, list)
-	if exit, v := verify(t, bin, gen1, "--keys", keysFile, "--revocations", revFile); exit != 5 {
+	if exit, v := verify(t, bin, gen1, "--keys", keysFile, "--product", "E2E-P", "--revocations", revFile); exit != 5 {
 		t.Errorf("generation 1 of a released license with the revocation list: exit %d (%s), want 5", exit, v.Reason)
 	}
 }
@@ -252,12 +252,13 @@ func checkTestAndForged(t *testing.T, sim *simulator.Client, bin, keysFile, code
 		args []string
 		want int
 	}{
-		{"test code", a.License, []string{"--keys", keysFile}, 4},
-		{"test code allowed", a.License, []string{"--keys", keysFile, "--allow-test"}, 0},
-		{"tampered", string(tampered), []string{"--keys", keysFile}, 1},
-		{"unknown key", code, []string{"--keys", otherKeys}, 1},
-		{"missing key file", code, []string{"--keys", filepath.Join(t.TempDir(), "none.pem")}, 66},
+		{"test code", a.License, []string{"--keys", keysFile, "--any-product"}, 4},
+		{"test code allowed", a.License, []string{"--keys", keysFile, "--any-product", "--allow-test"}, 0},
+		{"tampered", string(tampered), []string{"--keys", keysFile, "--product", "E2E-P"}, 1},
+		{"unknown key", code, []string{"--keys", otherKeys, "--product", "E2E-P"}, 1},
+		{"missing key file", code, []string{"--keys", filepath.Join(t.TempDir(), "none.pem"), "--product", "E2E-P"}, 66},
 		{"usage", code, []string{"--no-such-flag"}, 64},
+		{"no product binding", code, []string{"--keys", keysFile}, 64},
 	}
 	for _, c := range cases {
 		if exit, v := verify(t, bin, c.code, c.args...); exit != c.want {

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/licentia/licentia/cmd/internal/buildinfo"
 )
 
 func main() {
@@ -51,6 +53,7 @@ commands:
   tokens    admin API tokens: create, list, revoke
   simulate  play KooGallery against a seller URL: the pre-registration self-test
   loadgen   drive bounded, signed load at a server on this machine
+  version   print the version and the revision this binary was built from
 
 Run 'licentia <command> -h' for the flags of a command.
 `
@@ -77,6 +80,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSimulate(ctx, rest, getenv, stdout, stderr)
 	case "loadgen":
 		return runLoadgen(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, buildinfo.Line("licentia"))
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

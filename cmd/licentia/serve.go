@@ -47,6 +47,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		grace = s
 		return nil
 	})
+	legacyWindow := envOr(getenv, "LICENTIA_LEGACY_WINDOW", "24h")
+	fs.Func("legacy-window", "how old a License 1.0 timeStamp may be; older URLs are refused so a captured one cannot be replayed (env LICENTIA_LEGACY_WINDOW, default 24h)", func(s string) error {
+		legacyWindow = s
+		return nil
+	})
 	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"),
 		"production path registered with KooGallery (env LICENTIA_CALLBACK_PATH)")
 	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
@@ -69,6 +74,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return &usageError{fmt.Sprintf("--grace %q: want a non-negative duration such as 72h", grace)}
 	}
 	c.grace = g
+	lw, err := time.ParseDuration(legacyWindow)
+	if err != nil || lw < time.Hour {
+		return &usageError{fmt.Sprintf("--legacy-window %q: want a duration of at least 1h such as 24h (KooGallery resends getLicense hourly for 3 hours)", legacyWindow)}
+	}
 	log, err := newLogger(c.logFormat, c.logLevel, stderr)
 	if err != nil {
 		return err
@@ -84,7 +93,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return &usageError{fmt.Sprintf("--metrics-addr %s is --addr: give /metrics a listener of its own, or leave --metrics-addr empty", c.metrics)}
 	}
 	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
-		SeparateMetrics: c.metrics != ""}
+		LegacyWindow: lw, SeparateMetrics: c.metrics != ""}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/licentia/licentia/server/koogallery"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,13 +35,21 @@ func TestVerifyOnline(t *testing.T) {
 		t.Fatalf("getLicense = %s, %v", code, err)
 	}
 	var out bytes.Buffer
-	reissue := []string{"codes", "reissue", inst, "--reason", "moved to a new VM", "--actor", "alice", "--data", data}
-	if err := run(context.Background(), reissue, noEnv, &out, &out); err != nil {
-		t.Fatalf("codes reissue: %v (%s)", err, out.String())
+	// A marketplace change (an unrenewal gives the perpetual license an end) makes generation 2; the buyer's
+	// generation-1 code still fetches it (a reissue would not: see TestCodesScripts).
+	m := newMarket(c, 5*time.Second)
+	a, err := m.sim.Signed(context.Background(), map[string]string{"activity": "refreshInstance", "instanceId": inst,
+		"orderId": "U-ONLINE-1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD", "expireTime": koogallery.FormatTime(time.Now().AddDate(1, 0, 0))})
+	if err == nil {
+		err = a.Accepted()
+	}
+	m.close()
+	if err != nil {
+		t.Fatalf("unrenewal: %v", err)
 	}
 
 	// Online: the old code is traded for generation 2, which is saved; the list is kept for later.
-	exit, v := verify(t, bin, gen1, "--keys", keysFile, "--refresh", c.url, "--revocations", revsFile, "--save", saved)
+	exit, v := verify(t, bin, gen1, "--keys", keysFile, "--product", "P1", "--refresh", c.url, "--revocations", revsFile, "--save", saved)
 	if exit != 0 || v.Generation != 2 || v.LicenseID != inst || !v.Refreshed {
 		t.Fatalf("online check = exit %d, %+v; want 0 and generation 2", exit, v)
 	}
@@ -53,17 +62,17 @@ func TestVerifyOnline(t *testing.T) {
 		t.Errorf("saved code mode = %v, %v; want 0600", info.Mode().Perm(), err)
 	}
 	// Offline with the fetched list: the superseded code fails (exit 5), the new one passes.
-	if exit, v := verify(t, bin, gen1, "--keys", keysFile, "--revocations", revsFile); exit != 5 {
+	if exit, v := verify(t, bin, gen1, "--keys", keysFile, "--product", "P1", "--revocations", revsFile); exit != 5 {
 		t.Errorf("old code with the fetched list = exit %d (%s), want 5", exit, v.Reason)
 	}
-	if exit, _ := verify(t, bin, string(gen2), "--keys", keysFile, "--revocations", revsFile); exit != 0 {
+	if exit, _ := verify(t, bin, string(gen2), "--keys", keysFile, "--product", "P1", "--revocations", revsFile); exit != 0 {
 		t.Errorf("new code with the fetched list = exit %d, want 0", exit)
 	}
 
 	// Server gone: the check falls back to the code held, offline.
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	c.cmd.Wait()
-	exit, v = verify(t, bin, string(gen2), "--keys", keysFile, "--refresh", c.url, "--revocations", revsFile)
+	exit, v = verify(t, bin, string(gen2), "--keys", keysFile, "--product", "P1", "--refresh", c.url, "--revocations", revsFile)
 	if exit != 0 || v.Generation != 2 || v.Refreshed {
 		t.Errorf("check with the server down = exit %d, %+v; want 0 from the offline check", exit, v)
 	}
@@ -74,11 +83,13 @@ func TestVerifyOnline(t *testing.T) {
 	if err := run(context.Background(), revoke, noEnv, &out, &out); err != nil {
 		t.Fatalf("codes revoke: %v (%s)", err, out.String())
 	}
-	if exit, v := verify(t, bin, string(gen2), "--keys", keysFile, "--refresh", c.url, "--revocations", revsFile); exit != 5 || v.Status != "revoked" {
-		t.Errorf("revoked license online = exit %d, %+v; want 5 and status revoked", exit, v)
+	if exit, v := verify(t, bin, string(gen2), "--keys", keysFile, "--product", "P1", "--refresh", c.url, "--revocations", revsFile); exit != 5 || v.Reason != "revoked" || v.Refreshed {
+		// A revoke raises the proof generation: the old code no longer fetches anything, and the freshly
+		// fetched revocation list voids it.
+		t.Errorf("revoked license online = exit %d, %+v; want 5, revoked by the list, not refreshed", exit, v)
 	}
 	for _, code := range []string{gen1, string(gen2)} {
-		if exit, v := verify(t, bin, code, "--keys", keysFile, "--revocations", revsFile); exit != 5 {
+		if exit, v := verify(t, bin, code, "--keys", keysFile, "--product", "P1", "--revocations", revsFile); exit != 5 {
 			t.Errorf("code of a revoked license offline = exit %d (%s), want 5", exit, v.Reason)
 		}
 	}

@@ -78,11 +78,17 @@ func authToken(key, timeStamp string, msg []byte) string {
 // It returns ErrMissing if authToken or timeStamp is absent or empty, and ErrAuth if no key matches (including
 // when keys is empty; empty keys never match). On error the index is -1.
 //
+// Before any key is tried, the parameters must pass CheckAuthParams (ErrAmbiguous otherwise): the signed message
+// of an accepted set can be read back as that set only, so a signature never vouches for another set.
+//
 // As hardening, a received token containing spaces is also tried with every space replaced by '+', because a
 // framework or proxy that decodes the query twice turns the Base64 '+' into a space. Tokens are compared in
 // constant time. The timeStamp value is not checked against the clock: KooGallery documents no window for
 // License 1.0 and retries over hours; see ParseTime and CheckTimestamp if a policy is wanted.
 func VerifyAuthToken(keys []string, params url.Values) (int, error) {
+	if err := CheckAuthParams(params); err != nil {
+		return -1, err
+	}
 	got := params.Get(paramAuthToken)
 	if got == "" {
 		return -1, fmt.Errorf("authToken: %w", ErrMissing)
@@ -107,6 +113,70 @@ func VerifyAuthToken(keys []string, params url.Values) (int, error) {
 		}
 	}
 	return -1, fmt.Errorf("authToken: %w", ErrAuth)
+}
+
+// maxParamName bounds a parameter name; KooGallery's are camelCase words of a few characters.
+const maxParamName = 64
+
+// CheckAuthParams reports whether the License 1.0 signed message of params (see AuthToken) can be split back into
+// params only. The message joins "name=value" pairs with '&' and escapes nothing, so without a rule a captured
+// URL can be re-partitioned: moving "&expireTime=…" into the end of another value and dropping expireTime leaves
+// the message, and so the authToken, unchanged. CheckAuthParams therefore requires
+//   - every name other than authToken to be 1 to 64 characters of [A-Za-z0-9_], and
+//   - no value to contain '&' directly followed by such a name and '='.
+//
+// Under these rules every '&' of the message that is followed by a name and '=' separates two pairs, and no
+// other does, so two different accepted sets never share a message. Values such as "张三 & Co+1 = ok" (the '&'
+// is followed by a space) stay valid. It returns an error wrapping ErrAmbiguous for a set that breaks a rule.
+func CheckAuthParams(params url.Values) error {
+	for name, vs := range params {
+		if name == paramAuthToken {
+			continue
+		}
+		if !isParamName(name) {
+			return fmt.Errorf("parameter name %.64q: %w", name, ErrAmbiguous)
+		}
+		for _, v := range vs {
+			if i := pairInside(v); i >= 0 {
+				return fmt.Errorf("parameter %s holds \"&name=\" at byte %d: %w", name, i, ErrAmbiguous)
+			}
+		}
+	}
+	return nil
+}
+
+// isParamName reports whether s is 1 to maxParamName bytes of [A-Za-z0-9_].
+func isParamName(s string) bool {
+	if s == "" || len(s) > maxParamName {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isNameByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// pairInside returns the offset of the first '&' in v that is followed by one or more name bytes and '=', or -1.
+func pairInside(v string) int {
+	for i := 0; i < len(v); i++ {
+		if v[i] != '&' {
+			continue
+		}
+		j := i + 1
+		for j < len(v) && isNameByte(v[j]) {
+			j++
+		}
+		if j > i+1 && j < len(v) && v[j] == '=' {
+			return i
+		}
+	}
+	return -1
 }
 
 // bodySignType is the only sign_type KooGallery documents for the Body-Sign header.

@@ -253,6 +253,12 @@ func FuzzVerifyAuthToken(f *testing.F) {
 			params.Set("timeStamp", "20240101080000123")
 		}
 		params.Set("authToken", AuthToken(key, params))
+		if CheckAuthParams(params) != nil {
+			if _, err := VerifyAuthToken([]string{"", key}, params); !errors.Is(err, ErrAmbiguous) {
+				t.Errorf("VerifyAuthToken(ambiguous set) err = %v, want %v", err, ErrAmbiguous)
+			}
+			return
+		}
 		if i, err := VerifyAuthToken([]string{"", key}, params); err != nil || i != 1 {
 			t.Errorf("VerifyAuthToken(own token) = %d, %v, want 1, nil", i, err)
 		}

@@ -29,7 +29,16 @@
 //
 // # OpenAPI calls — §2.6
 //
-// SignAPIG adds the API Gateway App signature (SDK-HMAC-SHA256, AK/SK) to an outgoing request.
+// SignAPIG adds the API Gateway App signature (SDK-HMAC-SHA256, AK/SK) to an outgoing request; VerifyAPIG is its
+// server side (a stand-in for the gateway): it parses the Authorization header strictly (ParseAPIGAuthorization),
+// checks X-Sdk-Date within the gateway's 15 minutes (APIGDateWindow) and compares the signature in constant time.
+//
+// The wire format of the calls is here too: the paths (PathActivate, PathActivateBatch, PathQuery,
+// PathQueryOrder, EventFilePath), the API names that label them (APIActivate, …), the request and answer structs
+// (ActivateAnswer, whose license_code_info is a JSON string decoded by ActivateData.Info; QueryAnswer; OrderAnswer
+// with its MKT.* resultCode; UploadRequest for the multipart market-event upload), and every documented error code
+// with the HTTP status it comes with (CodeSuccess … CodeUnreadable, OrderSuccess …, GatewayAppAuth …; LookupCode).
+// Unknown answer fields are ignored; Number accepts a documented number sent as a string.
 //
 // # Key rotation and errors
 //
@@ -48,4 +57,9 @@
 //   - ParseTimestamp accepts exactly 13 digits (milliseconds) or 10 digits (seconds); CheckTimestamp is two-sided.
 //   - ParseTime reads every marketplace time as UTC.
 //   - SignAPIG rewrites the request's query string into its canonical form, as the official APIG Go SDK does.
+//   - VerifyAPIG refuses a SignedHeaders list that is not sorted and unique or lacks host or x-sdk-date, a
+//     repeated Authorization or X-Sdk-Date header, and does not honour X-Sdk-Content-Sha256.
+//   - The query answer's expiry is read from expire_time, the name license_code_info uses; the docs' LicenseInfo
+//     table is cut off after activate_time.
+//   - CharacterCount counts UTF-16 code units, as the marketplace's Java back end counts a String's length.
 package koogallery

@@ -6,37 +6,22 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/licentia/licentia/server/license"
 )
 
-// Event sources.
+// Event sources, as license.Source*.
 const (
-	SourceKooGallery = "koogallery"
-	SourceCLI        = "cli"
-	SourceAdmin      = "admin"
-	SourceAPI        = "api"
+	SourceKooGallery = license.SourceKooGallery
+	SourceQuery      = license.SourceQuery
+	SourceCLI        = license.SourceCLI
+	SourceAdmin      = license.SourceAdmin
+	SourceAPI        = license.SourceAPI
+	SourceImport     = license.SourceImport
 )
 
-// Event is one entry of a license's audit log. Expiry fields are unix seconds, 0 for none.
-type Event struct {
-	ID            int64
-	LicenseID     string
-	At            int64
-	Source        string
-	Actor         string
-	Action        string
-	Activity      string
-	Scene         string
-	OrderID       string
-	OrderLineID   string
-	DedupeKey     string
-	Reason        string
-	RequestID     string
-	BeforeStatus  string
-	AfterStatus   string
-	BeforeExpires int64
-	AfterExpires  int64
-	Generation    int64
-}
+// Event is one entry of a license's audit log (license.Event).
+type Event = license.Event
 
 type eventRow struct {
 	ID            int64          `db:"id"`

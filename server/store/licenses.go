@@ -7,40 +7,18 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/licentia/licentia/server/license"
 )
 
-// License flows: how the license was created.
+// License flows, as license.Flow*.
 const (
-	FlowLicense1 = "license1" // KooGallery License 1.0 getLicense (GET)
-	FlowInstance = "instance" // KooGallery newInstance (POST)
-	FlowAdmin    = "admin"    // created by support staff
+	FlowLicense1 = license.FlowLicense1
+	FlowInstance = license.FlowInstance
 )
 
-// License is one license: the entitlement, its current state and its current signed code.
-// Times are unix seconds; ExpiresAt 0 means perpetual.
-type License struct {
-	ID           string
-	OrderID      string
-	OrderLineID  string
-	Flow         string
-	ProductID    string
-	SKU          string
-	CustomerID   string
-	CustomerName string
-	Quantity     int64
-	PeriodType   string
-	PeriodNumber int64
-	Status       string
-	StartsAt     int64
-	ExpiresAt    int64
-	Generation   int64
-	ChangedAt    int64
-	Code         string
-	KeyID        string
-	Test         bool
-	MarketCode   string
-	CreatedAt    int64
-}
+// License is the license value the store persists; its rules live in package license.
+type License = license.License
 
 type licenseRow struct {
 	ID           string         `db:"id"`
@@ -59,6 +37,7 @@ type licenseRow struct {
 	ExpiresAt    sql.NullInt64  `db:"expires_at"`
 	Generation   int64          `db:"generation"`
 	ChangedAt    int64          `db:"changed_at"`
+	ProofGen     int64          `db:"proof_gen"`
 	Code         string         `db:"code"`
 	KeyID        string         `db:"key_id"`
 	Test         int64          `db:"test"`
@@ -72,7 +51,7 @@ func (r *licenseRow) license() *License {
 		ProductID: r.ProductID, SKU: r.SKU, CustomerID: r.CustomerID, CustomerName: r.CustomerName,
 		Quantity: r.Quantity, PeriodType: r.PeriodType, PeriodNumber: r.PeriodNumber,
 		Status: r.Status, StartsAt: r.StartsAt, ExpiresAt: r.ExpiresAt.Int64,
-		Generation: r.Generation, ChangedAt: r.ChangedAt, Code: r.Code, KeyID: r.KeyID,
+		Generation: r.Generation, ChangedAt: r.ChangedAt, ProofGen: r.ProofGen, Code: r.Code, KeyID: r.KeyID,
 		Test: r.Test != 0, MarketCode: r.MarketCode.String, CreatedAt: r.CreatedAt,
 	}
 }
@@ -87,14 +66,14 @@ func rowOf(l *License) *licenseRow {
 		ProductID: l.ProductID, SKU: l.SKU, CustomerID: l.CustomerID, CustomerName: l.CustomerName,
 		Quantity: l.Quantity, PeriodType: l.PeriodType, PeriodNumber: l.PeriodNumber,
 		Status: l.Status, StartsAt: l.StartsAt, ExpiresAt: nullable(l.ExpiresAt),
-		Generation: l.Generation, ChangedAt: l.ChangedAt, Code: l.Code, KeyID: l.KeyID,
+		Generation: l.Generation, ChangedAt: l.ChangedAt, ProofGen: max(l.ProofGen, 1), Code: l.Code, KeyID: l.KeyID,
 		Test: test, MarketCode: sql.NullString{String: l.MarketCode, Valid: l.MarketCode != ""}, CreatedAt: l.CreatedAt,
 	}
 }
 
 const licenseColumns = `id, order_id, order_line_id, flow, product_id, sku, customer_id, customer_name,
 	quantity, period_type, period_number, status, starts_at, expires_at, generation, changed_at, code,
-	key_id, test, market_code, created_at`
+	key_id, test, market_code, created_at, proof_gen`
 
 // querier is what reads need: the database or a transaction.
 type querier interface {
@@ -157,14 +136,14 @@ func (st *Store) LicenseByOrder(ctx context.Context, orderID, orderLineID string
 }
 
 const insertLicenseQuery = `INSERT INTO licenses (` + licenseColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-	?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // args returns the row's values in licenseColumns order. Writes bind them positionally: the hot insert
 // path stays free of sqlx's named-query parsing and reflection.
 func (r *licenseRow) args() []any {
 	return []any{r.ID, r.OrderID, r.OrderLineID, r.Flow, r.ProductID, r.SKU, r.CustomerID, r.CustomerName,
 		r.Quantity, r.PeriodType, r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt,
-		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt}
+		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt, r.ProofGen}
 }
 
 // Create stores l, with ev as its first audit event, unless a license for the same order and order line
@@ -209,7 +188,7 @@ var ErrDuplicate = errors.New("event already applied")
 
 const updateLicenseQuery = `UPDATE licenses SET product_id = ?, sku = ?, quantity = ?, period_type = ?,
 	period_number = ?, status = ?, starts_at = ?, expires_at = ?, generation = ?, changed_at = ?, code = ?,
-	key_id = ?, market_code = ? WHERE id = ? AND generation = ?`
+	key_id = ?, market_code = ?, proof_gen = ? WHERE id = ? AND generation = ?`
 
 // Apply changes the license named ref (id or bound marketplace code) with fn, atomically. When dedupeKey
 // is not empty and an event with that key was recorded before, fn is not called and Apply returns the
@@ -274,7 +253,7 @@ func updateLicense(ctx context.Context, tx *sqlx.Tx, prevGen int64, next *Licens
 	r := rowOf(next)
 	res, err := tx.ExecContext(ctx, tx.Rebind(updateLicenseQuery), r.ProductID, r.SKU, r.Quantity, r.PeriodType,
 		r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt, r.Code, r.KeyID,
-		r.MarketCode, r.ID, prevGen)
+		r.MarketCode, r.ProofGen, r.ID, prevGen)
 	if err != nil {
 		if isUnique(err) {
 			return ErrConflict

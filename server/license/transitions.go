@@ -1,0 +1,151 @@
+package license
+
+import (
+	"fmt"
+	"time"
+)
+
+// RenewalKind says how a validity update moves the expiry.
+type RenewalKind int
+
+// Kinds of validity update. The marketplace's scenes map onto them: RENEWAL, TRIAL_TO_FORMAL, RENEWAL_CHANGE
+// and License 1.0 refreshLicense are renewals; UNSUBSCRIBE_RENEWAL_PERIOD (退续费) is an unrenewal; a scene the
+// marketplace may add later sets the expiry to what it says.
+const (
+	// Renewal only ever moves the expiry later, and thaws a frozen license whose new expiry is ahead.
+	Renewal RenewalKind = iota
+	// Unrenewal sets the expiry to what the marketplace says, earlier included.
+	Unrenewal
+	// SetExpiry sets the expiry to what the marketplace says (an unknown scene).
+	SetExpiry
+)
+
+// Create returns the first generation of the license l describes (its order, product, customer, times):
+// active, generation 1, changed and created now, starting now unless l says when. It returns an error
+// wrapping ErrInvalid for a license that would end before it starts.
+func Create(l License, now time.Time) (License, Outcome, error) {
+	if l.StartsAt == 0 {
+		l.StartsAt = now.Unix()
+	}
+	if l.ExpiresAt != 0 && l.ExpiresAt <= l.StartsAt {
+		return License{}, Outcome{}, fmt.Errorf("expiry %d is not after the start %d: %w", l.ExpiresAt, l.StartsAt, ErrInvalid)
+	}
+	l.Status, l.Generation, l.ProofGen = Active, 1, 1
+	l.ChangedAt, l.CreatedAt = now.Unix(), now.Unix()
+	l.Code, l.KeyID = "", ""
+	return l, Outcome{Action: ActCreate, Applied: true}, nil
+}
+
+// Validity is a validity update from the marketplace.
+type Validity struct {
+	// Kind says how the expiry moves.
+	Kind RenewalKind
+	// ExpiresAt is the new expiry the marketplace sent (unix seconds).
+	ExpiresAt int64
+	// ProductID is the new product when the period type changed (also on trial to formal); "" keeps it.
+	ProductID string
+}
+
+// Renew applies a validity update. A renewal, a trial conversion or a renewal change only ever moves the
+// expiry later (a late or resent older renewal cannot roll back a newer one; a perpetual license stays
+// perpetual), and a paid renewal thaws a frozen license whose new expiry is still ahead. An unrenewal or an
+// unknown scene sets the expiry to what the marketplace says, earlier included. A new product is taken in
+// every scene. A released or revoked license takes no change.
+func Renew(cur License, r Validity, now time.Time) (License, Outcome, error) {
+	next := cur
+	action := ActUnrenew
+	switch r.Kind {
+	case Renewal:
+		action = ActRenew
+		if cur.ExpiresAt != 0 && r.ExpiresAt > cur.ExpiresAt {
+			next.ExpiresAt = r.ExpiresAt
+			if cur.Status == Frozen && r.ExpiresAt > now.Unix() {
+				next.Status = Active
+			}
+		}
+	case Unrenewal:
+		next.ExpiresAt = r.ExpiresAt
+	default:
+		action = ActSetExpiry
+		next.ExpiresAt = r.ExpiresAt
+	}
+	if r.ProductID != "" {
+		next.ProductID = r.ProductID
+	}
+	switch {
+	case cur.Terminal():
+		return cur, ignored(action, "license is "+cur.Status), nil
+	case next.ExpiresAt == cur.ExpiresAt && next.ProductID == cur.ProductID && next.Status == cur.Status:
+		return cur, ignored(action, "expireTime does not move the expiry"), nil
+	}
+	next, out := advance(cur, next, action, now)
+	return next, out, nil
+}
+
+// Freeze blocks use of an active license (the order expired and its grace period passed); the data stays.
+func Freeze(cur License, now time.Time) (License, Outcome, error) {
+	return setStatus(cur, Active, Frozen, ActFreeze, now)
+}
+
+// Unfreeze restores a frozen license.
+func Unfreeze(cur License, now time.Time) (License, Outcome, error) {
+	return setStatus(cur, Frozen, Active, ActUnfreeze, now)
+}
+
+func setStatus(cur License, from, to, action string, now time.Time) (License, Outcome, error) {
+	switch cur.Status {
+	case to:
+		return cur, ignored(action, "license is already "+to), nil
+	case from:
+		next := cur
+		next.Status = to
+		next, out := advance(cur, next, action, now)
+		return next, out, nil
+	default:
+		return cur, ignored(action, "license is "+cur.Status), nil
+	}
+}
+
+// Release ends a license for good (retention period over, or unsubscribed): every code of it is void.
+// Releasing a released or revoked license changes nothing.
+func Release(cur License, now time.Time) (License, Outcome, error) {
+	if cur.Terminal() {
+		reason := "license is " + cur.Status
+		if cur.Status == Released {
+			reason = "license is already released"
+		}
+		return cur, ignored(ActRelease, reason), nil
+	}
+	next := cur
+	next.Status = Released
+	next, out := advance(cur, next, ActRelease, now)
+	return next, out, nil
+}
+
+// Reissue signs a new generation with the same entitlement (support staff, after a leak), which supersedes
+// every older code and stops older codes from serving as proof. It refuses a revoked or released license
+// with ErrRevoked or ErrReleased.
+func Reissue(cur License, now time.Time) (License, Outcome, error) {
+	switch cur.Status {
+	case Revoked:
+		return cur, Outcome{}, ErrRevoked
+	case Released:
+		return cur, Outcome{}, ErrReleased
+	}
+	next, out := advance(cur, cur, ActReissue, now)
+	next.ProofGen = next.Generation
+	return next, out, nil
+}
+
+// Revoke makes a license revoked for good: every code of it fails everywhere, none serves as proof.
+// Revoking a revoked license changes nothing.
+func Revoke(cur License, now time.Time) (License, Outcome, error) {
+	if cur.Status == Revoked {
+		return cur, ignored(ActRevoke, "license is already revoked"), nil
+	}
+	next := cur
+	next.Status = Revoked
+	next, out := advance(cur, next, ActRevoke, now)
+	next.ProofGen = next.Generation
+	return next, out, nil
+}

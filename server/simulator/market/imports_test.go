@@ -1,0 +1,41 @@
+package market
+
+import (
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestImportsOnlyKoogalleryAndStdlib keeps the stand-in on the marketplace's side: it may import
+// server/koogallery and the standard library, never server, server/store or third-party packages.
+func TestImportsOnlyKoogalleryAndStdlib(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatalf("parse %s: %v", name, err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			stdlib := !strings.Contains(strings.Split(path, "/")[0], ".")
+			if !stdlib && path != "github.com/licentia/licentia/server/koogallery" {
+				t.Errorf("%s imports %s, want only the standard library and server/koogallery", name, path)
+			}
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatalf("no source files checked")
+	}
+}
