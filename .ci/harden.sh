@@ -123,6 +123,10 @@ check_proxy() {
 	ok "$name: no query string in its log"
 
 	# Rate limits: client A uses up its refresh bucket; client B, behind the same proxy, still has its own.
+	# The buckets are fixed one-minute windows (unix time): start early in one, so that all of this
+	# (a few seconds) happens inside it.
+	i=$(date +%-S)
+	if [ "$i" -ge 40 ]; then sleep $((61 - i)); fi
 	code=""
 	for i in $(seq 130); do
 		code=$("${c[@]}" --interface "$a" -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
