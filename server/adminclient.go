@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -34,16 +35,36 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("server answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// NewAdminClient returns a client for the server at baseURL (http or https) using token.
+// NewAdminClient returns a client for the server at baseURL using token. The token is a bearer
+// credential, so baseURL must be https://, or http:// to a loopback address (localhost, 127.0.0.0/8,
+// ::1: a server on this machine or an SSH tunnel to one). The client follows no redirect: the admin
+// API never answers one, and following it could carry the token to another host or onto plain HTTP.
 func NewAdminClient(baseURL, token string) (*AdminClient, error) {
 	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("server URL %q: want http(s)://host[:port]", baseURL)
+		return nil, fmt.Errorf("server URL %q: want https://host[:port]", baseURL)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("server URL %q: plain http:// would send the admin token unencrypted; "+
+			"use https://, or http:// only to a loopback address (e.g. through an SSH tunnel)", baseURL)
 	}
 	if token == "" {
-		return nil, errors.New("no admin token: pass --token or set LICENTIA_TOKEN (create one with 'licentia tokens create')")
+		return nil, errors.New("no admin token: set LICENTIA_TOKEN or pass --token-file (create one with 'licentia tokens create')")
 	}
-	return &AdminClient{base: u, token: token, hc: &http.Client{Timeout: 30 * time.Second}}, nil
+	hc := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		return fmt.Errorf("admin API redirected to %s://%s%s: not followed", req.URL.Scheme, req.URL.Host, req.URL.Path)
+	}}
+	return &AdminClient{base: u, token: token, hc: hc}, nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback IP address. Other names are not
+// resolved: they count as remote.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // List returns one page of licenses matching q.

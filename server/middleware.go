@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -23,10 +24,25 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
 		if s.log.Enabled(r.Context(), slog.LevelDebug) {
-			s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+			s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", logPath(r.URL.Path), "status", ww.Status(),
 				"duration", d)
 		}
 	})
+}
+
+// maxLogPath is the most of a request path a log line repeats: paths are the client's to choose.
+const maxLogPath = 256
+
+// logPath returns path, cut to maxLogPath bytes (on a rune boundary) with "…" when longer.
+func logPath(path string) string {
+	if len(path) <= maxLogPath {
+		return path
+	}
+	cut := maxLogPath
+	for cut > 0 && !utf8.RuneStart(path[cut]) {
+		cut--
+	}
+	return path[:cut] + "…"
 }
 
 // recoverer turns a panic into an answer the caller understands — 000005 on the marketplace path, a JSON
@@ -41,7 +57,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				}
 				return
 			}
-			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", r.URL.Path)
+			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", logPath(r.URL.Path))
 			if r.URL.Path == s.cfg.CallbackPath {
 				s.reply(w, r, "", 0, resultInternal, "internal error, please retry", answer{})
 				return

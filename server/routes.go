@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 func (s *Server) routes() http.Handler {
@@ -16,7 +14,7 @@ func (s *Server) routes() http.Handler {
 	adm := &adminAPI{s: s, sup: sup}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.recoverer, s.accessLog)
+	r.Use(s.requestID, s.recoverer, s.accessLog)
 	r.Get(s.cfg.CallbackPath, s.handleLegacy)
 	r.Post(s.cfg.CallbackPath, s.handleSigned)
 	r.Get("/", pub.handleBuyerPage)
@@ -27,7 +25,9 @@ func (s *Server) routes() http.Handler {
 	r.Get("/.well-known/jwks.json", s.handleJWKS)
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
-	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	if !s.cfg.SeparateMetrics {
+		r.Handle("/metrics", s.MetricsHandler())
+	}
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(adm.authenticate)
 		r.Route("/v1", func(r chi.Router) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/openapi"
@@ -33,8 +34,8 @@ type Config struct {
 	// cannot be replayed for ever.
 	LegacyWindow time.Duration
 	// TrustedProxies are the load balancers in front of licentia. For requests from them, rate limits
-	// count the client address in X-Forwarded-For instead of the proxy's own; from anyone else that
-	// header is ignored.
+	// count the client address in X-Forwarded-For instead of the proxy's own, and a well-formed
+	// X-Request-Id is kept as the request's id; from anyone else both headers are ignored.
 	TrustedProxies []netip.Prefix
 	// Market is the client of the marketplace's OpenAPI (License 2.0 activation and query, the G1b upload and
 	// the order query); nil when the server has no AK/SK, and activation then answers 503.
@@ -42,6 +43,9 @@ type Config struct {
 	// Registry receives the server's metrics (default: a new one); pass the one the Market client registers
 	// on, so that /metrics shows both.
 	Registry *prometheus.Registry
+	// SeparateMetrics leaves /metrics out of Handler: the caller serves MetricsHandler on a listener of
+	// its own (serve --metrics-addr), so the public listener never shows it.
+	SeparateMetrics bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -49,11 +53,11 @@ type Config struct {
 // Validate checks the configuration and fills in defaults.
 func (c *Config) Validate() error {
 	if len(c.KooGalleryKeys) == 0 {
-		return errors.New("no KooGallery access key configured (set LICENTIA_KOOGALLERY_KEY or --koogallery-key)")
+		return errors.New("no KooGallery access key configured (set LICENTIA_KOOGALLERY_KEY, or LICENTIA_KOOGALLERY_KEY_FILE to a file holding it)")
 	}
 	for _, k := range c.KooGalleryKeys {
 		if k == "" {
-			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key")
+			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key-file")
 		}
 	}
 	if c.CallbackPath == "" {
@@ -83,6 +87,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	replies replyCache
+	ids     *requestIDs
 	handler http.Handler
 	// orders are the newInstance orders whose order query runs in the background.
 	orders struct {
@@ -94,7 +99,7 @@ type Server struct {
 
 // New returns a Server. cfg must have passed Validate.
 func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry),
+	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry), ids: newRequestIDs(),
 		outboxKick: make(chan struct{}, 1)}
 	s.orders.m = map[orderKey]bool{}
 	s.handler = s.routes()
@@ -103,6 +108,11 @@ func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Log
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler returns the Prometheus /metrics handler.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
 
 // Registry returns the server's Prometheus registry.
 func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }

@@ -27,8 +27,8 @@ commands:
   history   ID: every event of the license, oldest first
 
 Every command takes --json, and works on the local database (--data, --db; same flags and environment as
-serve) or on a remote server through its admin API (--server URL --token T, or LICENTIA_SERVER and
-LICENTIA_TOKEN). Locally the actor recorded in the audit log is --actor (env LICENTIA_ACTOR) or the OS
+serve) or on a remote server through its admin API (--server URL with LICENTIA_TOKEN or --token-file FILE;
+https://, or http:// to a loopback address only). Locally the actor recorded in the audit log is --actor (env LICENTIA_ACTOR) or the OS
 user; remotely it is the token's name.
 `
 
@@ -46,7 +46,7 @@ type codesBackend interface {
 type codesFlags struct {
 	data   dataFlags
 	server string
-	token  string
+	token  *secretFlag
 	actor  string
 	json   bool
 	// actorFlag is true when --actor was given on the command line (not only through the environment).
@@ -57,7 +57,7 @@ func (c *codesFlags) register(fs *cmdFlags, getenv func(string) string) {
 	c.data.register(fs.FlagSet, getenv)
 	fs.StringVar(&c.server, "server", getenv("LICENTIA_SERVER"),
 		"base URL of a licentia server to work on through its admin API instead of the local database (env LICENTIA_SERVER)")
-	fs.StringVar(&c.token, "token", getenv("LICENTIA_TOKEN"), "admin API token for --server (env LICENTIA_TOKEN)")
+	c.token = newSecretFlag(fs.FlagSet, getenv, "token", "LICENTIA_TOKEN", "admin API token for --server")
 	fs.StringVar(&c.actor, "actor", getenv("LICENTIA_ACTOR"),
 		"name recorded as the actor of local changes; default the OS user (env LICENTIA_ACTOR)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
@@ -71,11 +71,21 @@ func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, s
 		if c.actorFlag {
 			return nil, server.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
 		}
-		cl, err := server.NewAdminClient(c.server, c.token)
+		token, onCommandLine, err := c.token.resolve(fs.FlagSet)
+		if err != nil {
+			return nil, server.Actor{}, nil, err
+		}
+		if onCommandLine {
+			fmt.Fprintln(fs.stderr, "licentia: warning:", c.token.warning())
+		}
+		cl, err := server.NewAdminClient(c.server, token)
 		if err != nil {
 			return nil, server.Actor{}, nil, &usageError{err.Error()}
 		}
 		return cl, server.Actor{}, func() {}, nil
+	}
+	if err := c.data.resolveDBTo(fs.stderr); err != nil {
+		return nil, server.Actor{}, nil, err
 	}
 	ring, err := keys.OpenRing(c.data.keyDir())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

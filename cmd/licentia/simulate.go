@@ -16,12 +16,13 @@ import (
 	"github.com/licentia/licentia/verifier"
 )
 
-const simulateUsage = `usage: licentia simulate --url URL --key KEY [--scenario NAME|all] [--concurrency N] [--json]
+const simulateUsage = `usage: licentia simulate --url URL [--scenario NAME|all] [--concurrency N] [--json]
                          [--path /koogallery/license] [--keys FILE] [--allow-remote]
 
 Plays KooGallery against a seller's production interface (licentia or any other implementation) and
 prints a pass/fail table; exits 1 when any step fails. Run it before registering the production URL.
 Only loopback URLs are accepted unless --allow-remote is given (e.g. your own staging server).
+The access key comes from LICENTIA_KOOGALLERY_KEY or --key-file FILE (env LICENTIA_KOOGALLERY_KEY_FILE).
 
 scenarios:
 `
@@ -44,8 +45,8 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	fs := newFlagSet("simulate", stderr)
 	var c simulateConfig
 	fs.StringVar(&c.url, "url", getenv("LICENTIA_SIMULATE_URL"), "seller base URL, e.g. http://127.0.0.1:8080 (env LICENTIA_SIMULATE_URL)")
-	fs.StringVar(&c.key, "key", firstKey(getenv("LICENTIA_KOOGALLERY_KEY")),
-		"the seller's KooGallery access key (env LICENTIA_KOOGALLERY_KEY, first of a comma-separated list)")
+	key := newSecretFlag(fs, getenv, "key", "LICENTIA_KOOGALLERY_KEY",
+		"the seller's KooGallery access key (the first of a comma- or line-separated list)")
 	fs.StringVar(&c.scenario, "scenario", "all", "scenario to play, or all; comma-separated for several")
 	fs.IntVar(&c.concurrency, "concurrency", 20, "concurrent sends in the resend storm")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON instead of a table")
@@ -66,6 +67,14 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	keys, onCommandLine, err := key.resolve(fs)
+	if err != nil {
+		return err
+	}
+	if onCommandLine {
+		fmt.Fprintln(stderr, "licentia: warning:", key.warning())
+	}
+	c.key = firstKey(keys)
 	cfg, err := c.simulatorConfig()
 	if err != nil {
 		return err
@@ -102,7 +111,7 @@ func firstKey(keys string) string {
 func (c *simulateConfig) simulatorConfig() (simulator.Config, error) {
 	var cfg simulator.Config
 	if c.key == "" {
-		return cfg, &usageError{"simulate: --key (or LICENTIA_KOOGALLERY_KEY) is required"}
+		return cfg, &usageError{"simulate: the access key is required: set LICENTIA_KOOGALLERY_KEY or pass --key-file"}
 	}
 	switch {
 	case c.concurrency < 1 || c.concurrency > 1000:
