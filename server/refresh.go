@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -10,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -25,13 +25,13 @@ const (
 // publicAPI serves the unauthenticated code endpoints: refresh, the revocation list and the buyer page.
 type publicAPI struct {
 	s    *Server
-	sup  *Support
+	sup  *desk.Support
 	revs *revocationCache
 	// purged is the window in which expired rate-limit counters were last deleted by this process.
 	purged atomic.Int64
 }
 
-func newPublicAPI(s *Server, sup *Support) *publicAPI {
+func newPublicAPI(s *Server, sup *desk.Support) *publicAPI {
 	return &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now)}
 }
 
@@ -69,14 +69,15 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, RefreshResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
-		ExpiresAt: optTime(l.ExpiresAt)})
+		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)})
 }
 
 // refresh returns the current state of the license that code (any genuine, non-test code of it) belongs
 // to, after counting the request against the rate limits of addr and of the license. It returns an error
-// wrapping ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound or a *RateLimitError.
+// wrapping desk.ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound, a *desk.ProofError or a
+// *RateLimitError.
 func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.License, error) {
-	c, proofErr := p.sup.genuine(cleanCode(code))
+	c, proofErr := p.sup.Genuine(desk.CleanCode(code))
 	limits := []store.Limit{{Key: "refresh-addr:" + addr, Max: refreshPerAddress}}
 	if proofErr == nil {
 		limits = append(limits, store.Limit{Key: "refresh-license:" + c.LicenseID, Max: refreshPerLicense})
@@ -92,17 +93,9 @@ func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.Lice
 	if proofErr != nil {
 		return nil, proofErr
 	}
-	l, err := p.s.st.License(ctx, c.LicenseID)
+	l, err := p.sup.Proven(ctx, c)
 	if err != nil {
 		return nil, err
-	}
-	if l.OrderID != c.OrderID || c.Generation > l.Generation {
-		// Signed by our keys but not by this database (another deployment sharing keys, or a restore
-		// from an old backup): there is no current code to give.
-		return nil, fmt.Errorf("license %s of this code: %w", c.LicenseID, store.ErrNotFound)
-	}
-	if !l.Accepts(c.Generation) {
-		return nil, &ProofError{LicenseID: l.ID, Generation: c.Generation, Status: l.Status}
 	}
 	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
 		"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))

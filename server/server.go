@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -70,7 +71,7 @@ func (c *Config) Validate() error {
 type Server struct {
 	cfg     Config
 	st      *store.Store
-	is      *Issuer
+	is      *license.Issuer
 	ring    *keys.Ring
 	log     *slog.Logger
 	metrics *metrics
@@ -79,7 +80,7 @@ type Server struct {
 }
 
 // New returns a Server. cfg must have passed Validate.
-func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
+func New(cfg Config, st *store.Store, ring *keys.Ring, is *license.Issuer, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics()}
 	s.handler = s.routes()
 	return s

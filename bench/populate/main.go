@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -46,7 +46,7 @@ func run(data string, n int) error {
 		return err
 	}
 	defer st.Close()
-	is := server.NewIssuer(ring, "licentia", 0)
+	is := desk.NewIssuer(ring, "licentia", 0)
 	now := time.Now().Unix()
 	const workers = 64
 	errs := make(chan error, workers)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -145,7 +146,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		return err
 	}
 	defer st.Close()
-	srv := server.New(cfg, st, ring, server.NewIssuer(ring, c.issuer, c.grace), log)
+	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, c.issuer, c.grace), log)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
