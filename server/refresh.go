@@ -41,17 +41,6 @@ type RefreshRequest struct {
 	Code string `json:"code"`
 }
 
-// RefreshResponse is the answer of POST /v1/codes/refresh: the license's current code and what it says.
-// Status is "active", "frozen", "released" or "revoked"; a released or revoked license is answered 200
-// like any other, and its current code says so (it fails every verifier). ExpiresAt is RFC 3339, null for
-// a perpetual license.
-type RefreshResponse struct {
-	Code       string  `json:"code"`
-	Generation int64   `json:"generation"`
-	Status     string  `json:"status"`
-	ExpiresAt  *string `json:"expires_at"`
-}
-
 // handleRefresh serves POST /v1/codes/refresh {"code":"…"}.
 func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
@@ -68,7 +57,9 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		p.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, RefreshResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
+	// A released or revoked license is answered 200 like any other: its current code says so (it fails
+	// every verifier).
+	writeJSON(w, http.StatusOK, verifier.CodeResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
 		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)})
 }
 

@@ -186,7 +186,7 @@ func TestSupersedeFlow(t *testing.T) {
 	if got := errorCode(t, body); got != "code_superseded" {
 		t.Fatalf("refresh(old) error = %s, want code_superseded", got)
 	}
-	rr := RefreshResponse{Code: e.license("lic-1").Code, Generation: 2}
+	rr := verifier.CodeResponse{Code: e.license("lic-1").Code, Generation: 2}
 	if err := e.verify(old); !errors.Is(err, verifier.ErrRevoked) {
 		t.Errorf("verify(old code) with the list err = %v, want %v", err, verifier.ErrRevoked)
 	}

@@ -102,13 +102,13 @@ func errorCode(t testing.TB, body []byte) string {
 }
 
 // refreshCode calls POST /v1/codes/refresh with code and wants status.
-func (e *testEnv) refreshCode(code string, status int) (RefreshResponse, []byte) {
+func (e *testEnv) refreshCode(code string, status int) (verifier.CodeResponse, []byte) {
 	e.t.Helper()
 	got, data := e.call(http.MethodPost, "/v1/codes/refresh", "", RefreshRequest{Code: code})
 	if got != status {
 		e.t.Fatalf("refresh status = %d, want %d (body %s)", got, status, data)
 	}
-	var rr RefreshResponse
+	var rr verifier.CodeResponse
 	if status == http.StatusOK {
 		if err := json.Unmarshal(data, &rr); err != nil {
 			e.t.Fatal(err)
