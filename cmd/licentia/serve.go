@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 type serveConfig struct {
 	data      dataFlags
 	addr      string
+	addrFile  string
 	mktKeys   string
 	issuer    string
 	grace     time.Duration
@@ -35,7 +38,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var c serveConfig
 	c.data.register(fs, getenv)
 	c.data.registerPool(fs, getenv)
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"), "listen address (env LICENTIA_ADDR)")
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"),
+		"listen address; port 0 picks a free one, logged in the \"listening\" line (env LICENTIA_ADDR)")
+	fs.StringVar(&c.addrFile, "addr-file", getenv("LICENTIA_ADDR_FILE"),
+		"once listening, write the bound address (host:port) to this file, e.g. with --addr 127.0.0.1:0 (env LICENTIA_ADDR_FILE)")
 	fs.StringVar(&c.mktKeys, "koogallery-key", getenv("LICENTIA_KOOGALLERY_KEY"),
 		"KooGallery access key(s) from the seller console, comma-separated during rotation (env LICENTIA_KOOGALLERY_KEY)")
 	fs.StringVar(&c.issuer, "issuer", envOr(getenv, "LICENTIA_ISSUER", "licentia"), "issuer name in codes (env LICENTIA_ISSUER)")
@@ -151,6 +157,14 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	addr := ln.Addr().String()
+	if c.addrFile != "" {
+		if err := writeAddrFile(c.addrFile, addr); err != nil {
+			ln.Close()
+			return err
+		}
+		defer os.Remove(c.addrFile)
+	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -163,7 +177,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	go purgeNonces(ctx, st, log)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath)
+	log.Info("listening", "addr", addr, "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -174,6 +188,30 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// writeAddrFile writes addr and a newline to path through a temporary file in the same directory, so a
+// reader waiting for path never sees a partial address.
+func writeAddrFile(path, addr string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".addr-*")
+	if err != nil {
+		return fmt.Errorf("--addr-file: %w", err)
+	}
+	_, err = f.WriteString(addr + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("--addr-file: %w", err)
 	}
 	return nil
 }
