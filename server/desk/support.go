@@ -1,8 +1,9 @@
 // Package desk is licentia's application layer outside HTTP: the support desk (find, list, show, reissue,
-// revoke, history) and its views, the admin token format, the wiring of the issuer to the key ring, and
-// Step, the one way a transition of package license reaches the store. The admin API in package server and
-// the local CLI (licentia codes, licentia tokens) both call it, so they run the same code against the same
-// store; it imports no HTTP server, router, metrics or templates.
+// revoke, history) and its views, the proof that a presented code holds a license, the admin token
+// format, the wiring of the issuer to the key ring, and Step, which writes a transition of package license
+// to the store with its signed code and audit event. The admin API and the callbacks in package server and
+// the local CLI (licentia codes, licentia tokens) all call it, so they run the same code against the same
+// store; it imports no HTTP server, router, metrics or templates (.ci/deps.sh checks it).
 package desk
 
 import (
