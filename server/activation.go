@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/openapi"
@@ -77,7 +78,7 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation,
-		Status: l.Status, ExpiresAt: optTime(l.ExpiresAt)})
+		Status: l.Status, ExpiresAt: desk.OptRFC3339(l.ExpiresAt)})
 }
 
 // checkMarketCode refuses what cannot be a marketplace code before any database or marketplace work.
@@ -89,7 +90,7 @@ func checkMarketCode(code, deployment string) error {
 		return badRequest("the code is longer than %d characters: not a KooGallery license code", koogallery.MaxCodeLen)
 	case strings.IndexFunc(code, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsPrint(r) || r == ' ' }) >= 0:
 		return badRequest("the code holds characters a KooGallery license code never has")
-	case looksLikeCode(code):
+	case desk.LooksLikeCode(code):
 		return badRequest("this is a licentia code already: check it offline or refresh it at /v1/codes/refresh")
 	case len(deployment) > 128:
 		return badRequest("deployment is longer than 128 characters")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator/market"
@@ -78,8 +79,8 @@ func TestActivationLifecycle(t *testing.T) {
 	exp := t0.AddDate(0, 1, 0)
 	m.addCode("MC-1", market.Received, exp)
 	a, _ := m.activate("MC-1", http.StatusOK)
-	if a.Generation != 1 || a.Status != "active" || a.LicenseID == "" || a.ExpiresAt == nil || *a.ExpiresAt != rfc3339(exp.Unix()) {
-		t.Fatalf("activation = %+v, want generation 1, active, expiring %s", a, rfc3339(exp.Unix()))
+	if a.Generation != 1 || a.Status != "active" || a.LicenseID == "" || a.ExpiresAt == nil || *a.ExpiresAt != desk.RFC3339(exp.Unix()) {
+		t.Fatalf("activation = %+v, want generation 1, active, expiring %s", a, desk.RFC3339(exp.Unix()))
 	}
 	if err := m.verify(a.Code); err != nil {
 		t.Fatalf("verify(activated code) err = %v", err)
@@ -99,8 +100,8 @@ func TestActivationLifecycle(t *testing.T) {
 	wantCode(t, m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-1", "orderId": "R-1",
 		"orderLineId": "R-1-1", "scene": "RENEWAL", "expireTime": mkTime(exp2)}), resultOK)
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
-	if rr.Generation != 2 || rr.ExpiresAt == nil || *rr.ExpiresAt != rfc3339(exp2.Unix()) {
-		t.Fatalf("refresh after renewal = %+v, want generation 2 expiring %s", rr, rfc3339(exp2.Unix()))
+	if rr.Generation != 2 || rr.ExpiresAt == nil || *rr.ExpiresAt != desk.RFC3339(exp2.Unix()) {
+		t.Fatalf("refresh after renewal = %+v, want generation 2 expiring %s", rr, desk.RFC3339(exp2.Unix()))
 	}
 	wantCode(t, m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-1", "orderId": "U-1",
 		"orderLineId": "U-1-1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD", "expireTime": mkTime(exp)}), resultOK)
@@ -235,8 +236,8 @@ func TestCallbacksBeforeActivation(t *testing.T) {
 	}
 	a, _ := m.activate("MC-1", http.StatusOK)
 	// The activation answer already carries the renewed expiry, so the kept renewal changes nothing.
-	if a.Status != "active" || a.ExpiresAt == nil || *a.ExpiresAt != rfc3339(exp2.Unix()) || a.Generation != 3 {
-		t.Fatalf("activation = %+v, want active, expiring %s, generation 3 (activate, freeze, unfreeze)", a, rfc3339(exp2.Unix()))
+	if a.Status != "active" || a.ExpiresAt == nil || *a.ExpiresAt != desk.RFC3339(exp2.Unix()) || a.Generation != 3 {
+		t.Fatalf("activation = %+v, want active, expiring %s, generation 3 (activate, freeze, unfreeze)", a, desk.RFC3339(exp2.Unix()))
 	}
 	h, err := m.support().History(context.Background(), a.LicenseID)
 	if err != nil {
@@ -275,8 +276,8 @@ func TestDailyQuery(t *testing.T) {
 	}
 	m.advance(24 * time.Hour)
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
-	if rr.Generation != 2 || *rr.ExpiresAt != rfc3339(exp2.Unix()) {
-		t.Fatalf("next-day refresh = %+v, want generation 2 expiring %s", rr, rfc3339(exp2.Unix()))
+	if rr.Generation != 2 || *rr.ExpiresAt != desk.RFC3339(exp2.Unix()) {
+		t.Fatalf("next-day refresh = %+v, want generation 2 expiring %s", rr, desk.RFC3339(exp2.Unix()))
 	}
 	m.refreshCode(a.Code, http.StatusOK)
 	if n := queries() - q0; n != 1 {
@@ -327,7 +328,7 @@ func TestLicenseAsyncUpload(t *testing.T) {
 	}
 	cfg := m.srv.cfg
 	cfg.Registry = nil
-	restarted := New(cfg, m.st, m.ring, NewIssuer(m.ring, "licentia", time.Hour), m.srv.log)
+	restarted := New(cfg, m.st, m.ring, desk.NewIssuer(m.ring, "licentia", time.Hour), m.srv.log)
 	m.advance(time.Minute)
 	restarted.outboxPass(context.Background())
 	ups := m.mkt.Uploads()

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -16,12 +17,12 @@ import (
 // show and read history; support tokens may also reissue, revoke and reveal whole codes.
 type adminAPI struct {
 	s   *Server
-	sup *Support
+	sup *desk.Support
 }
 
 // list serves GET /admin/v1/licenses?order=&customer=&product=&status=&expiring_within=&limit=&cursor=.
 func (a *adminAPI) list(w http.ResponseWriter, r *http.Request) {
-	q, err := ParseListQuery(r.URL.Query())
+	q, err := desk.ParseListQuery(r.URL.Query())
 	if err != nil {
 		a.s.fail(w, r, err)
 		return
@@ -57,7 +58,7 @@ func (a *adminAPI) show(w http.ResponseWriter, r *http.Request, ref string, reve
 	if err == nil && reveal {
 		err = allow(r.Context(), store.RoleSupport)
 	}
-	var d *Detail
+	var d *desk.Detail
 	if err == nil {
 		d, err = a.sup.Show(r.Context(), ref, reveal)
 	}
@@ -71,7 +72,7 @@ func (a *adminAPI) show(w http.ResponseWriter, r *http.Request, ref string, reve
 // events serves GET /admin/v1/licenses/{ref}/events.
 func (a *adminAPI) events(w http.ResponseWriter, r *http.Request) {
 	ref, err := refParam(r)
-	var h *History
+	var h *desk.History
 	if err == nil {
 		h, err = a.sup.History(r.Context(), ref)
 	}
@@ -92,17 +93,17 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request) {
 	a.change(w, r, "revoke", a.sup.Revoke)
 }
 
-type changeFunc func(ctx context.Context, ref string, req ChangeRequest) (*Change, error)
+type changeFunc func(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
 
 func (a *adminAPI) change(w http.ResponseWriter, r *http.Request, action string, op changeFunc) {
 	ref, err := refParam(r)
-	var req ChangeRequest
+	var req desk.ChangeRequest
 	if err == nil {
 		err = decodeJSON(w, r, &req)
 	}
-	var c *Change
+	var c *desk.Change
 	if err == nil {
-		req.Actor = Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
+		req.Actor = desk.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
 		c, err = op(r.Context(), ref, req)
 	}
 	if err != nil {
@@ -122,7 +123,7 @@ func refParam(r *http.Request) (string, error) {
 	switch {
 	case err != nil || ref == "":
 		return "", badRequest("bad license reference in the URL")
-	case looksLikeCode(ref):
+	case desk.LooksLikeCode(ref):
 		return "", badRequest("codes do not go in URLs: POST {\"ref\":\"<code>\"} to /admin/v1/lookup for the license id")
 	}
 	return ref, nil

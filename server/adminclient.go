@@ -12,11 +12,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/licentia/licentia/server/desk"
 )
 
 // AdminClient calls a licentia server's admin API with a bearer token. It offers the same operations as
-// Support, so the CLI runs the same way against a local database or a remote server; remotely the server
-// records the token's name as the actor.
+// desk.Support, so the CLI runs the same way against a local database or a remote server; remotely the
+// server records the token's name as the actor.
 type AdminClient struct {
 	base  *url.URL
 	token string
@@ -33,6 +35,13 @@ type APIError struct {
 // Error returns a one-line description.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("server answered %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// LookupRequest is the body of POST /admin/v1/lookup: a reference that may be a whole code, which must
+// not travel in a URL.
+type LookupRequest struct {
+	Ref    string `json:"ref"`
+	Reveal bool   `json:"reveal,omitempty"`
 }
 
 // NewAdminClient returns a client for the server at baseURL using token. The token is a bearer
@@ -68,51 +77,51 @@ func isLoopbackHost(host string) bool {
 }
 
 // List returns one page of licenses matching q.
-func (c *AdminClient) List(ctx context.Context, q ListQuery) (*LicensePage, error) {
-	var page LicensePage
+func (c *AdminClient) List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error) {
+	var page desk.LicensePage
 	return &page, c.do(ctx, http.MethodGet, "/admin/v1/licenses?"+q.Values().Encode(), nil, &page)
 }
 
 // Show returns the license ref names; ref may be a whole code, which is sent in the body.
-func (c *AdminClient) Show(ctx context.Context, ref string, reveal bool) (*Detail, error) {
-	var d Detail
+func (c *AdminClient) Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error) {
+	var d desk.Detail
 	return &d, c.do(ctx, http.MethodPost, "/admin/v1/lookup", LookupRequest{Ref: ref, Reveal: reveal}, &d)
 }
 
 // History returns the license's events, oldest first.
-func (c *AdminClient) History(ctx context.Context, ref string) (*History, error) {
+func (c *AdminClient) History(ctx context.Context, ref string) (*desk.History, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var h History
+	var h desk.History
 	return &h, c.do(ctx, http.MethodGet, path+"/events", nil, &h)
 }
 
 // Reissue asks the server to reissue the license (needs a support token).
-func (c *AdminClient) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+func (c *AdminClient) Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var ch Change
+	var ch desk.Change
 	return &ch, c.do(ctx, http.MethodPost, path+"/reissue", req, &ch)
 }
 
 // Revoke asks the server to revoke the license (needs a support token).
-func (c *AdminClient) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+func (c *AdminClient) Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var ch Change
+	var ch desk.Change
 	return &ch, c.do(ctx, http.MethodPost, path+"/revoke", req, &ch)
 }
 
 // licensePath returns the URL path of the license ref names. A whole code never goes into a URL: it is
 // first resolved to its license id through POST /admin/v1/lookup.
 func (c *AdminClient) licensePath(ctx context.Context, ref string) (string, error) {
-	if looksLikeCode(ref) {
+	if desk.LooksLikeCode(ref) {
 		d, err := c.Show(ctx, ref, false)
 		if err != nil {
 			return "", err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/licentia/licentia/server/desk"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -62,7 +63,7 @@ func TestAdminClientNoRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.List(context.Background(), ListQuery{}); err == nil || !strings.Contains(err.Error(), "not followed") {
+	if _, err := c.List(context.Background(), desk.ListQuery{}); err == nil || !strings.Contains(err.Error(), "not followed") {
 		t.Errorf("List() through a redirect err = %v, want the redirect refused", err)
 	}
 	if n := leaked.Load(); n != 0 {

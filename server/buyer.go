@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -99,7 +100,7 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 		p.buyerFailed(w, r, err)
 		return
 	}
-	pasted, _ := decodeClaims(cleanCode(code))
+	pasted, _ := desk.DecodeClaims(desk.CleanCode(code))
 	l, err := p.refresh(r.Context(), code, p.clientAddr(r))
 	if err != nil {
 		p.buyerFailed(w, r, err)
@@ -121,7 +122,7 @@ func (p *publicAPI) buyerFailed(w http.ResponseWriter, r *http.Request, err erro
 	status, code := errorStatus(err)
 	p.s.logFailure(w, r, status, err)
 	be, ok := buyerErrors[code]
-	var pe *ProofError
+	var pe *desk.ProofError
 	if errors.As(err, &pe) && pe.Status == verifier.StatusRevoked {
 		be = buyerError{"License revoked", statusTexts[verifier.StatusRevoked]}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/licentia/licentia/server/desk"
 )
 
 func postBuyerForm(t testing.TB, base string, form url.Values) (int, http.Header, string) {
@@ -54,7 +56,7 @@ func TestBuyerPage(t *testing.T) {
 		t.Errorf("POST / with a code from before a renewal: want the newer-code notice and the current code only:\n%s", body)
 	}
 	support := e.token("s", "support")
-	e.callJSON("POST", "/admin/v1/licenses/lic-1/reissue", support, ChangeRequest{Reason: "r"}, 200, nil)
+	e.callJSON("POST", "/admin/v1/licenses/lic-1/reissue", support, desk.ChangeRequest{Reason: "r"}, 200, nil)
 	if status, _, body := postBuyerForm(t, e.ts.URL, url.Values{"code": {cur}}); status != 403 ||
 		!strings.Contains(body, "Code replaced") || strings.Contains(body, e.license("lic-1").Code) {
 		t.Errorf("POST / with a code from before a reissue = %d, want 403, the replaced notice and no code:\n%s", status, body)
@@ -78,7 +80,7 @@ func TestBuyerPage(t *testing.T) {
 			}
 		})
 	}
-	e.callJSON("POST", "/admin/v1/licenses/lic-1/revoke", support, ChangeRequest{Reason: "r"}, 200, nil)
+	e.callJSON("POST", "/admin/v1/licenses/lic-1/revoke", support, desk.ChangeRequest{Reason: "r"}, 200, nil)
 	if _, _, body := postBuyerForm(t, e.ts.URL, url.Values{"code": {old}}); !strings.Contains(body, "revoked by the seller") {
 		t.Errorf("POST / for a revoked license: want the revoked explanation:\n%s", body)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
@@ -231,7 +232,7 @@ func (s *Server) setStatus(ctx context.Context, cb *callback, refField, status s
 	if err != nil {
 		return answer{}, err
 	}
-	var t transition
+	var t desk.Transition
 	switch status {
 	case koogallery.StatusFreeze:
 		t = license.Freeze

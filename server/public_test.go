@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/licentia/licentia/server/desk"
 	"io"
 	"log/slog"
 	"net/http"
@@ -97,9 +98,9 @@ func TestWithdrawnKey(t *testing.T) {
 		t.Fatalf("Retire(%s) err = %v", oldKid, err)
 	}
 	newKid, _ := ring.Active()
-	is := NewIssuer(ring, "licentia", time.Hour)
-	if _, err := NewSupport(e.st, ring, is, SupportOptions{Now: e.now}).
-		Reissue(context.Background(), "lic-w", ChangeRequest{Reason: "key withdrawn", Actor: cliActor("ops")}); err != nil {
+	is := desk.NewIssuer(ring, "licentia", time.Hour)
+	if _, err := desk.NewSupport(e.st, ring, is, desk.SupportOptions{Now: e.now}).
+		Reissue(context.Background(), "lic-w", desk.ChangeRequest{Reason: "key withdrawn", Actor: cliActor("ops")}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := e.license("lic-w")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/licentia/licentia/server/desk"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,7 +56,7 @@ func newLoggedServer(t *testing.T, trusted []netip.Prefix) (*httptest.Server, *s
 	}
 	var buf syncBuffer
 	log := slog.New(LogHandler(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ts := httptest.NewServer(New(cfg, st, ring, NewIssuer(ring, "licentia", 0), log).Handler())
+	ts := httptest.NewServer(New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), log).Handler())
 	t.Cleanup(ts.Close)
 	return ts, st, &buf
 }

@@ -25,7 +25,7 @@ const revocationsMaxAge = 60 * time.Second
 // than the database they read.
 type revocationCache struct {
 	st  *store.Store
-	is  *Issuer
+	is  *license.Issuer
 	now func() time.Time
 
 	mu    sync.Mutex // held while a list is built, so concurrent requests sign once
@@ -35,7 +35,7 @@ type revocationCache struct {
 	etag  string
 }
 
-func newRevocationCache(st *store.Store, is *Issuer, now func() time.Time) *revocationCache {
+func newRevocationCache(st *store.Store, is *license.Issuer, now func() time.Time) *revocationCache {
 	return &revocationCache{st: st, is: is, now: now}
 }
 

@@ -4,10 +4,12 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/licentia/licentia/server/desk"
 )
 
 func (s *Server) routes() http.Handler {
-	sup := NewSupport(s.st, s.ring, s.is, SupportOptions{Now: s.cfg.Now, Issued: func(action string) {
+	sup := desk.NewSupport(s.st, s.ring, s.is, desk.SupportOptions{Now: s.cfg.Now, Issued: func(action string) {
 		s.metrics.issued.WithLabelValues(action).Inc()
 	}})
 	pub := newPublicAPI(s, sup)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 )
@@ -82,7 +83,7 @@ func (c *Config) Validate() error {
 type Server struct {
 	cfg     Config
 	st      *store.Store
-	is      *Issuer
+	is      *license.Issuer
 	ring    *keys.Ring
 	log     *slog.Logger
 	metrics *metrics
@@ -98,7 +99,7 @@ type Server struct {
 }
 
 // New returns a Server. cfg must have passed Validate.
-func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
+func New(cfg Config, st *store.Store, ring *keys.Ring, is *license.Issuer, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry), ids: newRequestIDs(),
 		outboxKick: make(chan struct{}, 1)}
 	s.orders.m = map[orderKey]bool{}

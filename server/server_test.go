@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
@@ -83,7 +84,7 @@ func newTestServer(tb testing.TB, dir string, o serverOptions) (*Server, *store.
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return New(cfg, st, ring, NewIssuer(ring, "licentia", o.grace), log), st, ring
+	return New(cfg, st, ring, desk.NewIssuer(ring, "licentia", o.grace), log), st, ring
 }
 
 // testRing returns the key ring in dir/keys, created from a fixed all-zero seed.

@@ -14,6 +14,8 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -32,14 +34,14 @@ https://, or http:// to a loopback address only). Locally the actor recorded in 
 user; remotely it is the token's name.
 `
 
-// codesBackend is the support desk the codes commands talk to: server.Support on the local database,
+// codesBackend is the support desk the codes commands talk to: desk.Support on the local database,
 // or server.AdminClient on a remote server. Both return the same views.
 type codesBackend interface {
-	List(ctx context.Context, q server.ListQuery) (*server.LicensePage, error)
-	Show(ctx context.Context, ref string, reveal bool) (*server.Detail, error)
-	History(ctx context.Context, ref string) (*server.History, error)
-	Reissue(ctx context.Context, ref string, req server.ChangeRequest) (*server.Change, error)
-	Revoke(ctx context.Context, ref string, req server.ChangeRequest) (*server.Change, error)
+	List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error)
+	Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error)
+	History(ctx context.Context, ref string) (*desk.History, error)
+	Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
+	Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
 }
 
 // codesFlags are the flags every codes command shares.
@@ -65,43 +67,43 @@ func (c *codesFlags) register(fs *cmdFlags, getenv func(string) string) {
 
 // backend opens the local database or the remote client; fs is the parsed flag set. The returned
 // function releases the backend.
-func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, server.Actor, func(), error) {
+func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, desk.Actor, func(), error) {
 	fs.Visit(func(f *flag.Flag) { c.actorFlag = c.actorFlag || f.Name == "actor" })
 	if c.server != "" {
 		if c.actorFlag {
-			return nil, server.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
+			return nil, desk.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
 		}
 		token, onCommandLine, err := c.token.resolve(fs.FlagSet)
 		if err != nil {
-			return nil, server.Actor{}, nil, err
+			return nil, desk.Actor{}, nil, err
 		}
 		if onCommandLine {
 			fmt.Fprintln(fs.stderr, "licentia: warning:", c.token.warning())
 		}
 		cl, err := server.NewAdminClient(c.server, token)
 		if err != nil {
-			return nil, server.Actor{}, nil, &usageError{err.Error()}
+			return nil, desk.Actor{}, nil, &usageError{err.Error()}
 		}
-		return cl, server.Actor{}, func() {}, nil
+		return cl, desk.Actor{}, func() {}, nil
 	}
 	if err := c.data.resolveDBTo(fs.stderr); err != nil {
-		return nil, server.Actor{}, nil, err
+		return nil, desk.Actor{}, nil, err
 	}
 	ring, err := keys.OpenRing(c.data.keyDir())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, server.Actor{}, nil, err
+		return nil, desk.Actor{}, nil, err
 	}
 	st, err := c.data.openStore(ctx)
 	if err != nil {
-		return nil, server.Actor{}, nil, err
+		return nil, desk.Actor{}, nil, err
 	}
-	var is *server.Issuer
+	var is *license.Issuer
 	if ring != nil {
 		// The issuer name and grace come from each license's current code (InheritIssuer).
-		is = server.NewIssuer(ring, "licentia", 0)
+		is = desk.NewIssuer(ring, "licentia", 0)
 	}
-	sup := server.NewSupport(st, ring, is, server.SupportOptions{InheritIssuer: true})
-	actor := server.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
+	sup := desk.NewSupport(st, ring, is, desk.SupportOptions{InheritIssuer: true})
+	actor := desk.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
 	if actor.Name == "" {
 		actor.Name = osUser()
 	}

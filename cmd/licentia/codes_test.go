@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -82,26 +81,22 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	env = append(env, "LICENTIA_DATA="+ts.Getenv("LICENTIA_DATA"), "LICENTIA_KOOGALLERY_KEY="+testKey)
-	var logs string
-	for attempt := 0; attempt < 3; attempt++ { // another process may take the free port before the server does
-		base, out, ok := startScriptServer(ts, env)
-		if ok {
-			ts.Setenv("SERVER", base)
-			return
-		}
-		logs = out
+	base, logs, ok := startScriptServer(ts, env)
+	if !ok {
+		ts.Fatalf("server did not become ready:\n%s", logs)
 	}
-	ts.Fatalf("server did not become ready:\n%s", logs)
+	ts.Setenv("SERVER", base)
 }
 
-// startScriptServer starts one server and waits for it; false (with its logs) when it exits or stays
-// unready for 20 seconds.
+// startScriptServer starts one server on a loopback port it picks itself (--addr 127.0.0.1:0, reported
+// through --addr-file) and waits for it; false (with its logs) when it exits or stays unready for 20
+// seconds.
 func startScriptServer(ts *testscript.TestScript, env []string) (base, logs string, ok bool) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	dir, err := os.MkdirTemp(ts.Getenv("WORK"), "serve-")
 	ts.Check(err)
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(filepath.Join(ts.Getenv("WORK"), ".bin", "licentia"), "serve", "--addr", addr, "--log-level", "warn")
+	addrFile := filepath.Join(dir, "addr")
+	cmd := exec.Command(filepath.Join(ts.Getenv("WORK"), ".bin", "licentia"), "serve", "--addr", "127.0.0.1:0",
+		"--addr-file", addrFile, "--log-level", "warn")
 	cmd.Env = env
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -109,12 +104,18 @@ func startScriptServer(ts *testscript.TestScript, env []string) (base, logs stri
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	ts.Defer(func() { cmd.Process.Kill(); <-exited })
-	base = "http://" + addr
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		select {
 		case <-exited:
 			return "", out.String(), false
 		case <-time.After(20 * time.Millisecond):
+		}
+		if base == "" {
+			addr := readAddrFile(addrFile)
+			if addr == "" {
+				continue
+			}
+			base = "http://" + addr
 		}
 		resp, err := scriptClient.Get(base + "/readyz")
 		if err == nil {

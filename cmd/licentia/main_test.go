@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +57,57 @@ func TestServeWithoutKeyNamesTheVariable(t *testing.T) {
 	}
 	if exitCode(err) == 0 {
 		t.Errorf("exitCode = 0, want non-zero")
+	}
+}
+
+// TestServeReportsBoundAddr checks that a server asked for port 0 says which port it got: in the
+// "listening" log line and in --addr-file, which it removes when it shuts down.
+func TestServeReportsBoundAddr(t *testing.T) {
+	addrFile := filepath.Join(t.TempDir(), "addr")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--addr-file", addrFile,
+			"--koogallery-key", testKey}, noEnv, io.Discard, &logs)
+	}()
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		addr = readAddrFile(addrFile)
+	}
+	if addr == "" || strings.HasSuffix(addr, ":0") {
+		t.Fatalf("--addr-file holds %q, want the bound host:port; logs:\n%s", addr, logs.String())
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz at the reported address: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz status = %d, want 200", resp.StatusCode)
+	}
+	logged := ""
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+			logged = rec.Addr
+		}
+	}
+	if logged != addr {
+		t.Errorf("listening log addr = %q, want %q", logged, addr)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run(serve) after cancel err = %v, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+	if _, err := os.Stat(addrFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after shutdown, stat(--addr-file) err = %v, want it removed", err)
 	}
 }
 
@@ -162,21 +214,21 @@ type child struct {
 	logs *bytes.Buffer
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// readAddrFile returns the address `licentia serve --addr-file path` wrote, or "" while there is none.
+func readAddrFile(path string) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
+		return ""
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return strings.TrimSpace(string(b))
 }
 
-// startChild runs `licentia serve` on a free loopback port and waits until it is ready.
+// startChild runs `licentia serve` on a loopback port it picks itself (--addr 127.0.0.1:0, reported
+// through --addr-file) and waits until it is ready.
 func startChild(t testing.TB, data string, extra ...string) *child {
 	t.Helper()
-	addr := freeAddr(t)
-	args := append([]string{"serve", "--data", data, "--addr", addr, "--log-level", "warn"}, extra...)
+	addrFile := filepath.Join(t.TempDir(), "addr")
+	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--log-level", "warn"}, extra...)
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "LICENTIA_TEST_MAIN=1", "LICENTIA_KOOGALLERY_KEY="+testKey)
 	logs := &bytes.Buffer{}
@@ -184,10 +236,17 @@ func startChild(t testing.TB, data string, extra ...string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, url: "http://" + addr, logs: logs}
+	c := &child{cmd: cmd, logs: logs}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	for ; time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c.url == "" {
+			addr := readAddrFile(addrFile)
+			if addr == "" {
+				continue
+			}
+			c.url = "http://" + addr
+		}
 		resp, err := http.Get(c.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
@@ -195,7 +254,6 @@ func startChild(t testing.TB, data string, extra ...string) *child {
 				return c
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("server did not become ready; logs:\n%s", logs)
 	return nil
@@ -460,4 +518,16 @@ func TestTokenToFile(t *testing.T) {
 	if strings.Contains(stdout.String(), "other") {
 		t.Errorf("tokens list = %q, want no token stored for the refused file", stdout.String())
 	}
+}
+
+// freeAddr returns a loopback address free at the time of the call, for listeners a test must name before
+// the server starts (the metrics listener); serve itself reports its bound --addr (--addr-file).
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -11,12 +11,15 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 )
@@ -25,6 +28,7 @@ type serveConfig struct {
 	data      dataFlags
 	addr      string
 	metrics   string
+	addrFile  string
 	mktKeys   string
 	issuer    string
 	grace     time.Duration
@@ -41,7 +45,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var c serveConfig
 	c.data.register(fs, getenv)
 	c.data.registerPool(fs, getenv)
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"), "listen address (env LICENTIA_ADDR)")
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"),
+		"listen address; port 0 picks a free one, logged in the \"listening\" line (env LICENTIA_ADDR)")
+	fs.StringVar(&c.addrFile, "addr-file", getenv("LICENTIA_ADDR_FILE"),
+		"once listening, write the bound address (host:port) to this file, e.g. with --addr 127.0.0.1:0 (env LICENTIA_ADDR_FILE)")
 	fs.StringVar(&c.metrics, "metrics-addr", getenv("LICENTIA_METRICS_ADDR"),
 		"listen address of /metrics alone, which --addr then no longer serves; empty: /metrics on --addr (env LICENTIA_METRICS_ADDR)")
 	mktKey := newSecretFlag(fs, getenv, "koogallery-key", "LICENTIA_KOOGALLERY_KEY",
@@ -206,7 +213,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		log.Info("marketplace OpenAPI not configured: License 2.0 activation answers 503 until " + openapi.EnvAK + " and " + openapi.EnvSK + " are set")
 	}
 	cfg.Registry = reg
-	srv := server.New(cfg, st, ring, server.NewIssuer(ring, c.issuer, c.grace), log)
+	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, c.issuer, c.grace), log)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -223,6 +230,16 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		mux.Handle("GET /metrics", srv.MetricsHandler())
 		servers, listeners = append(servers, newHTTPServer(mux, log)), append(listeners, mln)
 	}
+	addr := ln.Addr().String()
+	if c.addrFile != "" {
+		if err := writeAddrFile(c.addrFile, addr); err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+		defer os.Remove(c.addrFile)
+	}
 	go purgeNonces(ctx, st, log)
 	// The outbox (uploads owed to the marketplace) stops before the store closes.
 	octx, ostop := context.WithCancel(ctx)
@@ -233,7 +250,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	for i, hs := range servers {
 		go func() { errc <- hs.Serve(listeners[i]) }()
 	}
-	attrs := []any{"addr", ln.Addr().String(), "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath}
+	attrs := []any{"addr", addr, "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath}
 	if c.metrics != "" {
 		attrs = append(attrs, "metrics_addr", listeners[1].Addr().String())
 	}
@@ -269,6 +286,30 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// writeAddrFile writes addr and a newline to path through a temporary file in the same directory, so a
+// reader waiting for path never sees a partial address.
+func writeAddrFile(path, addr string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".addr-*")
+	if err != nil {
+		return fmt.Errorf("--addr-file: %w", err)
+	}
+	_, err = f.WriteString(addr + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("--addr-file: %w", err)
+	}
+	return nil
 }
 
 // purgeNonces deletes expired nonces once a minute until ctx ends.

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -82,7 +82,7 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 	var tok *store.Token
 	if sub == "create" {
 		// Check the name and role before touching the database.
-		if plain, tok, err = server.NewToken(rand.Reader, pos[0], role); err != nil {
+		if plain, tok, err = desk.NewToken(rand.Reader, pos[0], role); err != nil {
 			return &usageError{err.Error()}
 		}
 	}

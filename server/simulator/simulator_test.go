@@ -20,6 +20,7 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
@@ -51,7 +52,7 @@ func newLicentia(t testing.TB) *licentia {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(cfg, st, ring, server.NewIssuer(ring, "licentia", 0), log)
+	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), log)
 	return &licentia{handler: srv.Handler(), ring: ring, st: st}
 }
 
