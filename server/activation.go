@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
 	"github.com/licentia/licentia/server/desk"
@@ -71,14 +72,30 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 	}
 	var l *store.License
 	if err == nil {
-		l, err = p.act.activate(r.Context(), code, req.Deployment)
+		l, err = p.act.activate(r.Context(), code, req.Deployment, desk.Actor{Source: license.SourceAPI, Name: "buyer",
+			RequestID: middleware.GetReqID(r.Context())})
 	}
 	if err != nil {
 		p.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation,
-		Status: l.Status, ExpiresAt: desk.OptRFC3339(l.ExpiresAt)})
+	writeJSON(w, http.StatusOK, codeResponse(l))
+}
+
+// codeResponse is the answer of an activation: the license's current code and what it says.
+func codeResponse(l *store.License) verifier.CodeResponse {
+	return verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
+		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)}
+}
+
+// Activate binds the License 2.0 code to a license as POST /v1/activations does, for support staff (the
+// admin API and the local CLI); by is recorded as the actor. Its errors are those of the endpoint.
+func (s *Server) Activate(ctx context.Context, code, deployment string, by desk.Actor) (*store.License, error) {
+	code = strings.TrimSpace(code)
+	if err := checkMarketCode(code, deployment); err != nil {
+		return nil, err
+	}
+	return s.act.activate(ctx, code, deployment, by)
 }
 
 // checkMarketCode refuses what cannot be a marketplace code before any database or marketplace work.
@@ -101,7 +118,7 @@ func checkMarketCode(code, deployment string) error {
 // activate returns the license bound to code, activating the code with the marketplace first when none is.
 // Concurrent calls for one code in this process share one activation; across replicas the database's UNIQUE
 // market_code makes one license, and the marketplace's "already active" answer to the loser counts as done.
-func (a *activator) activate(ctx context.Context, code, deployment string) (*store.License, error) {
+func (a *activator) activate(ctx context.Context, code, deployment string, by desk.Actor) (*store.License, error) {
 	if l, err := a.s.st.License(ctx, code); err == nil && l.MarketCode == code {
 		return a.catchUp(ctx, l)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -121,7 +138,7 @@ func (a *activator) activate(ctx context.Context, code, deployment string) (*sto
 	a.flight[code] = f
 	a.mu.Unlock()
 	// The activation outlives a caller that hangs up: its result is what the next call answers.
-	f.l, f.err = a.bind(context.WithoutCancel(ctx), code, deployment)
+	f.l, f.err = a.bind(context.WithoutCancel(ctx), code, deployment, by)
 	a.mu.Lock()
 	delete(a.flight, code)
 	a.mu.Unlock()
@@ -132,7 +149,7 @@ func (a *activator) activate(ctx context.Context, code, deployment string) (*sto
 // bind activates code with the marketplace, reads its authoritative state, folds in the callbacks that came
 // before, and stores the license, in that order: nothing is written when the marketplace refuses or cannot
 // be reached.
-func (a *activator) bind(ctx context.Context, code, deployment string) (*store.License, error) {
+func (a *activator) bind(ctx context.Context, code, deployment string, by desk.Actor) (*store.License, error) {
 	mkt := a.s.cfg.Market
 	if mkt == nil {
 		return nil, ErrMarketUnconfigured
@@ -162,7 +179,7 @@ func (a *activator) bind(ctx context.Context, code, deployment string) (*store.L
 	if err != nil {
 		return nil, marketError(err)
 	}
-	l, evs, err := a.fold(code, deployment, act, st, pending, start)
+	l, evs, err := a.fold(code, deployment, by, act, st, pending, start)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +204,8 @@ func (a *activator) bind(ctx context.Context, code, deployment string) (*store.L
 
 // fold computes the license an activation creates: the marketplace's activation answer, then every callback
 // kept from before, then the query (authoritative, and newest), with one audit event for each.
-func (a *activator) fold(code, deployment string, act *openapi.Activation, q *openapi.Status, pending []store.MarketEvent,
-	now time.Time) (*store.License, []store.Event, error) {
+func (a *activator) fold(code, deployment string, by desk.Actor, act *openapi.Activation, q *openapi.Status,
+	pending []store.MarketEvent, now time.Time) (*store.License, []store.Event, error) {
 	sum := sha256.Sum256([]byte(code))
 	base := license.License{
 		ID: uuid.NewString(), OrderID: act.OrderID, OrderLineID: "code-" + hex.EncodeToString(sum[:12]),
@@ -204,7 +221,7 @@ func (a *activator) fold(code, deployment string, act *openapi.Activation, q *op
 	if err != nil {
 		return nil, nil, err
 	}
-	d := license.Delivery{At: now.Unix(), Source: license.SourceAPI, Actor: "buyer", Reason: deployment,
+	d := license.Delivery{At: now.Unix(), Source: by.Source, Actor: by.Name, RequestID: by.RequestID, Reason: deployment,
 		Activity: "activate", OrderID: cur.OrderID}
 	evs := []store.Event{license.NewEvent(nil, cur, out, d)}
 	for _, p := range pending {

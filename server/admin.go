@@ -11,6 +11,7 @@ import (
 
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
 )
 
 // adminAPI serves /admin/v1/: the support desk over HTTP, behind bearer tokens. Read tokens may list,
@@ -91,6 +92,25 @@ func (a *adminAPI) reissue(w http.ResponseWriter, r *http.Request) {
 // revoke serves POST /admin/v1/licenses/{ref}/revoke {"reason"} (support tokens).
 func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request) {
 	a.change(w, r, "revoke", a.sup.Revoke)
+}
+
+// activate serves POST /admin/v1/activations {"code","deployment"} (support tokens): a License 2.0 code
+// activated for a buyer, answered as POST /v1/activations is, the token's name recorded as the actor.
+func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
+	var req ActivationRequest
+	err := decodeJSON(w, r, &req)
+	var l *store.License
+	if err == nil {
+		by := desk.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
+		l, err = a.s.Activate(r.Context(), req.Code, req.Deployment, by)
+	}
+	if err != nil {
+		a.s.fail(w, r, err)
+		return
+	}
+	a.s.log.InfoContext(r.Context(), "support activation", "license_id", l.ID, "actor", tokenOf(r.Context()).Name,
+		"generation", l.Generation, "code_fp", verifier.Fingerprint(l.Code))
+	writeJSON(w, http.StatusOK, codeResponse(l))
 }
 
 type changeFunc func(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)

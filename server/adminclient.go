@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/verifier"
 )
 
 // AdminClient calls a licentia server's admin API with a bearer token. It offers the same operations as
@@ -116,6 +117,12 @@ func (c *AdminClient) Revoke(ctx context.Context, ref string, req desk.ChangeReq
 	}
 	var ch desk.Change
 	return &ch, c.do(ctx, http.MethodPost, path+"/revoke", req, &ch)
+}
+
+// Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).
+func (c *AdminClient) Activate(ctx context.Context, code, deployment string) (*verifier.CodeResponse, error) {
+	var out verifier.CodeResponse
+	return &out, c.do(ctx, http.MethodPost, "/admin/v1/activations", ActivationRequest{Code: code, Deployment: deployment}, &out)
 }
 
 // licensePath returns the URL path of the license ref names. A whole code never goes into a URL: it is

@@ -13,6 +13,7 @@ func (s *Server) routes() http.Handler {
 		s.metrics.issued.WithLabelValues(action).Inc()
 	}})
 	pub := newPublicAPI(s, sup)
+	s.act = pub.act
 	adm := &adminAPI{s: s, sup: sup}
 
 	r := chi.NewRouter()
@@ -39,6 +40,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/lookup", adm.lookup)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/reissue", adm.reissue)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/revoke", adm.revoke)
+			r.With(adm.requireSupport).Post("/activations", adm.activate)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -96,6 +96,7 @@ type Server struct {
 		m map[orderKey]bool
 	}
 	outboxKick chan struct{}
+	act        *activator
 }
 
 // New returns a Server. cfg must have passed Validate.
