@@ -106,24 +106,29 @@ done
 curl -fsS "$LICENTIA_TEST_URL/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
 curl -fsS "$LICENTIA_TEST_URL/.well-known/jwks.json" >"$work/jwks.json"
 
-# getlicense ORDER PRODUCT: a signed License 1.0 getLicense (koogallery-spec.md §1.3.1); prints the code.
-getlicense() {
-	"$PY" - "$1" "$2" <<'PYEOF'
+# callback ACTIVITY NAME=VALUE…: a signed License 1.0 call (koogallery-spec.md §1.3.1); prints the answer.
+callback() {
+	"$PY" - "$@" <<'PYEOF'
 import base64, datetime, hashlib, hmac, json, os, sys, urllib.parse, urllib.request
-order, product = sys.argv[1], sys.argv[2]
 key = os.environ["LICENTIA_TEST_KEY"]
 ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
-exp = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=365)).strftime("%Y%m%d%H%M%S")
-p = {"activity": "getLicense", "businessId": "b-" + order, "customerId": "c-examples", "orderId": order,
-     "productId": product, "skuCode": "sku-std", "expireTime": exp, "timeStamp": ts}
+p = dict(a.split("=", 1) for a in sys.argv[2:])
+p.update(activity=sys.argv[1], timeStamp=ts)
 msg = "&".join("%s=%s" % (k, p[k]) for k in sorted(p))
 p["authToken"] = base64.b64encode(hmac.new((key + ts).encode(), msg.encode(), hashlib.sha256).digest()).decode()
 url = os.environ["LICENTIA_TEST_URL"] + "/koogallery/license?" + urllib.parse.urlencode(p)
 body = json.load(urllib.request.urlopen(url, timeout=10))
 if body.get("resultCode") != "000000":
-    sys.exit("getLicense answered %r" % body)
-print(body["license"])
+    sys.exit("%s answered %r" % (sys.argv[1], body))
+print(json.dumps(body))
 PYEOF
+}
+# getlicense ORDER PRODUCT: buys a year of PRODUCT; prints the code.
+getlicense() {
+	local exp
+	exp=$(date -u -d '+365 days' +%Y%m%d%H%M%S)
+	callback getLicense "businessId=b-$1" customerId=c-examples "orderId=$1" "productId=$2" skuCode=sku-std \
+		"expireTime=$exp" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["license"])'
 }
 getlicense "EX-$RANDOM-1" OFFI001 >"$work/code"
 
@@ -174,5 +179,88 @@ for name, cmd in programs:
 print("server code: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
 PYEOF
+
+step "image product scripts (examples/image) against the server"
+# The pasted-code path of license-activate.sh and the daily license-check.sh, on a fake root in $work.
+img="$work/image"
+mkdir -p "$img/etc" "$img/opt"
+"$work/licentia" keys public --data "$work/data" >"$img/opt/keys.pem"
+write_conf() { # PRODUCT URL
+	cat >"$img/etc/licentia.conf" <<CONF
+LICENTIA_URL=$2
+LICENTIA_PRODUCT=$1
+LICENTIA_KEYS=$img/opt/keys.pem
+LICENSE_FILE=$img/var/license.jwt
+STATE_FILE=$img/var/licentia-state.json
+INPUT_FILE=$img/etc/license.input
+STATUS_FILE=$img/run/license-status.json
+APP_SERVICE=
+LICENTIA_VERIFY=$work/licentia-verify
+CONF
+}
+export LICENTIA_CONF="$img/etc/licentia.conf"
+passed=0
+check() { # WANT_EXIT (or "fail": any but 0) DESCRIPTION COMMAND…
+	local want=$1 what=$2 got=0
+	shift 2
+	"$@" >"$work/out" 2>&1 || got=$?
+	if [ "$got" != "$want" ] && ! { [ "$want" = fail ] && [ "$got" != 0 ]; }; then
+		echo "FAIL image: $what: exit $got, want $want"; cat "$work/out"; exit 1
+	fi
+	if grep -qF "$(cat "$work/code2")" "$work/out"; then
+		echo "FAIL image: $what: the output shows the whole code"; exit 1
+	fi
+	passed=$((passed + 1))
+}
+reason() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["reason"])' "$img/run/license-status.json"; }
+want_reason() {
+	local got
+	got=$(reason)
+	[ "$got" = "$1" ] || { echo "FAIL image: status reason $got, want $1"; exit 1; }
+	passed=$((passed + 1))
+}
+
+order="EX-$RANDOM-2"
+getlicense "$order" OFFI001 >"$work/code2"
+write_conf OFFI001 "$LICENTIA_TEST_URL"
+check 66 "check before any license is installed" examples/image/license-check.sh
+want_reason no_license
+# A tampered code is refused and nothing is installed.
+"$PY" -c 'import sys; h, p, s = open(sys.argv[1]).read().strip().split("."); print(h + "." + p + "." + ("A" if s[0] != "A" else "B") + s[1:])' \
+	"$work/code2" >"$img/etc/license.input"
+check 1 "activate a tampered code" examples/image/license-activate.sh
+[ ! -e "$img/var/license.jwt" ] || { echo "FAIL image: a refused code was installed"; exit 1; }
+# The genuine code, pasted from an e-mail with line breaks, is installed 0600 and its input removed.
+fold -w 60 "$work/code2" | sed 's/^/  /' >"$img/etc/license.input"
+check 0 "activate the pasted code" examples/image/license-activate.sh
+[ "$(stat -c %a "$img/var/license.jwt")" = 600 ] || { echo "FAIL image: license file mode $(stat -c %a "$img/var/license.jwt")"; exit 1; }
+[ ! -e "$img/etc/license.input" ] || { echo "FAIL image: the input was left behind"; exit 1; }
+check 0 "daily check, online" examples/image/license-check.sh
+want_reason valid
+# The marketplace freezes the license: the online check picks the frozen code up and refuses.
+instance=$("$PY" -c 'import base64, json, sys; p = open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sub"])' "$work/code2")
+callback expireLicense "instanceId=$instance" "orderId=$order" >/dev/null
+check 5 "daily check after a freeze, online" examples/image/license-check.sh
+want_reason inactive
+# Offline afterwards (server unreachable): the installed, older code is refused as superseded.
+write_conf OFFI001 "http://127.0.0.1:9"
+check 5 "daily check after a freeze, offline" examples/image/license-check.sh
+want_reason superseded
+# A code for another product is refused at activation.
+rm -f "$img/var/"*
+getlicense "EX-$RANDOM-3" OFFI002 >"$img/etc/license.input"
+write_conf OFFI001 "$LICENTIA_TEST_URL"
+check 4 "activate a code of another product" examples/image/license-activate.sh
+# License 2.0: a KooGallery code goes to licentia-verify --activate (design.md §4.2).
+printf 'KOOGALLERY-CODE-0001\n' >"$img/etc/license.input"
+if "$work/licentia-verify" -h 2>&1 | grep -q -- '-activate'; then
+	# ---- ACTIVATION PATH: this server has no marketplace AK/SK, so activation must fail, installing nothing.
+	check fail "activate a KooGallery code without marketplace credentials" examples/image/license-activate.sh
+	[ ! -e "$img/var/license.jwt" ] || { echo "FAIL image: a failed activation installed a code"; exit 1; }
+else
+	# ---- ACTIVATION PATH: licentia-verify has no --activate yet; the script must say so and install nothing.
+	check 64 "activate a KooGallery code (no --activate in this licentia-verify)" examples/image/license-activate.sh
+fi
+echo "image: $passed passed, 0 failed"
 
 step "done"
