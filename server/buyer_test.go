@@ -74,6 +74,10 @@ func TestNegotiateLang(t *testing.T) {
 		{"en;level=1", langZH},         // not a q parameter: ignored
 		{" , ;q=1, en", langEN},
 		{"en-US;q=0.001", langEN},
+		{"en;q=NaN, zh;q=0.1", langZH},    // not a qvalue: ignored
+		{"en;q=0.0001, zh;q=0.1", langZH}, // more than three decimals: ignored
+		{"en;q=1.000", langEN},
+		{"en;q=.5", langZH},
 	}
 	for _, tt := range tests {
 		t.Run(tt.header, func(t *testing.T) {
@@ -415,4 +419,16 @@ func TestBuyerPageTooLargeKeepsLanguage(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "Too much text") {
 		t.Errorf("POST /?lang=en too large = %d, want 413 in English:\n%s", resp.StatusCode, body)
 	}
+}
+
+// FuzzNegotiateLang: any Accept-Language header picks one of the page's languages, without panicking.
+func FuzzNegotiateLang(f *testing.F) {
+	for _, s := range []string{"", "zh-CN,zh;q=0.9,en;q=0.8", "en;q=0", "*;q=0.5", "en;q=1e400", "zh;q=-0", ";;;,,,="} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		if got := negotiateLang([]string{header}); got != langZH && got != langEN {
+			t.Errorf("negotiateLang(%q) = %q, want %q or %q", header, got, langZH, langEN)
+		}
+	})
 }

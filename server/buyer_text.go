@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -169,6 +170,9 @@ func negotiateLang(values []string) string {
 	return best
 }
 
+// qvalue is RFC 9110's weight syntax: 0 to 1 with at most three decimals.
+var qvalue = regexp.MustCompile(`^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$`)
+
 // parseLangRange parses one Accept-Language entry, "range" or "range;q=0.8", into the lowercase range
 // and its weight (1 when absent).
 func parseLangRange(entry string) (string, float64, bool) {
@@ -183,11 +187,11 @@ func parseLangRange(entry string) (string, float64, bool) {
 		if !ok || strings.ToLower(strings.TrimSpace(name)) != "q" {
 			return "", 0, false
 		}
-		w, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil || w < 0 || w > 1 {
+		value = strings.TrimSpace(value)
+		if !qvalue.MatchString(value) {
 			return "", 0, false
 		}
-		weight = w
+		weight, _ = strconv.ParseFloat(value, 64)
 	}
 	return tag, weight, true
 }
