@@ -87,6 +87,21 @@ for v in d["vectors"]:
         else:
             failed += 1
             print("FAIL %s %s: got exit %d, stderr %r; want %s" % (name, v["name"], r.returncode, r.stderr.strip(), v["want"]["reason"]))
+# RFC 9864's fully specified alg "Ed25519": the valid vector re-signed under that header with the file's seed.
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+payload = next(v for v in d["vectors"] if v["name"] == "valid")["code"].split(".")[1]
+header = b64(json.dumps({"alg": "Ed25519", "kid": d["key_id"], "typ": "licentia+jwt"}, separators=(",", ":")).encode())
+signed = header + "." + payload
+ed25519_code = signed + "." + b64(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(d["seed"])).sign(signed.encode()))
+env = dict(os.environ, LICENTIA_NOW=str(d["now_unix"]), LICENTIA_PRODUCT=d["options"]["product"])
+for name, cmd in programs:
+    r = subprocess.run(cmd.split() + [jwks, ed25519_code], env=env, capture_output=True, text=True, timeout=60)
+    if r.returncode == 0:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL %s alg Ed25519: got exit %d, stderr %r; want valid" % (name, r.returncode, r.stderr.strip()))
 print("vectors: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
 sys.exit(1 if failed or not passed else 0)
 PYEOF
