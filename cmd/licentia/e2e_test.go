@@ -129,11 +129,11 @@ func writeFile(t *testing.T, path string, data []byte) {
 // release, checking the current code with licentia-verify after every step.
 func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 	ctx := context.Background()
-	sim := simulator.NewClient(base+"/koogallery/license", testKey, nil, nil)
+	sim := koogallery.NewClient(base+"/koogallery/license", testKey, nil, nil)
 	now := time.Now().UTC().Truncate(time.Second)
 	day := 24 * time.Hour
 	order := fmt.Sprintf("E2E-%d", now.UnixNano())
-	create := map[string]string{"activity": "newInstance", "orderId": order, "orderLineId": order + "-1",
+	create := map[string]string{"activity": koogallery.ActivityNewInstance, "orderId": order, "orderLineId": order + "-1",
 		"productId": "E2E-P", "skuCode": "E2E-SKU", "customerId": "e2e", "expireTime": koogallery.FormatTime(now.Add(30 * day)),
 		"effectiveTime": koogallery.FormatTime(now.Add(-10 * day))}
 	n := 0
@@ -152,7 +152,7 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 	}
 	callback := func(body map[string]string) {
 		t.Helper()
-		body["license"] = order + "-b1" // the instanceId is the first businessId
+		body["instanceId"] = order + "-b1" // the instanceId is the first businessId
 		a, err := sim.Signed(ctx, body)
 		if err == nil {
 			err = a.Accepted()
@@ -163,11 +163,11 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 	}
 	refresh := func(scene string, exp time.Time) map[string]string {
 		id := fmt.Sprintf("%s-%s-%d", order, scene, exp.Unix())
-		return map[string]string{"activity": "refreshLicenseCode", "orderId": id, "orderLineId": id + "-1", "scene": scene,
+		return map[string]string{"activity": koogallery.ActivityRefreshInstance, "orderId": id, "orderLineId": id + "-1", "scene": scene,
 			"expireTime": koogallery.FormatTime(exp)}
 	}
 	status := func(s string) map[string]string {
-		return map[string]string{"activity": "updateLicenseCodeStatus", "status": s}
+		return map[string]string{"activity": koogallery.ActivityUpdateInstanceStatus, "status": s}
 	}
 	gen1 := current()
 	steps := []struct {
@@ -180,13 +180,13 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 		{"created", nil, nil, 0, 1},
 		{"created, right product", nil, []string{"--product", "E2E-P", "--sku", "E2E-SKU", "--issuer", "licentia"}, 0, 1},
 		{"created, wrong product", nil, []string{"--product", "OTHER"}, 4, 0},
-		{"renewed", refresh("RENEWAL", now.Add(60*day)), nil, 0, 2},
-		{"unrenewed into the past", refresh("UNSUBSCRIBE_RENEWAL_PERIOD", now.Add(-day)), nil, 2, 0},
+		{"renewed", refresh(koogallery.SceneRenewal, now.Add(60*day)), nil, 0, 2},
+		{"unrenewed into the past", refresh(koogallery.SceneUnrenew, now.Add(-day)), nil, 2, 0},
 		{"unrenewed, judged before the end", nil, []string{"--at", now.Add(-2 * day).Format(time.RFC3339)}, 0, 3},
-		{"renewed again", refresh("RENEWAL", now.Add(90*day)), nil, 0, 4},
-		{"frozen", status("FREEZE"), nil, 5, 0},
-		{"unfrozen", status("UNFREEZE"), nil, 0, 6},
-		{"released", map[string]string{"activity": "releaseLicenseCode"}, nil, 5, 0},
+		{"renewed again", refresh(koogallery.SceneRenewal, now.Add(90*day)), nil, 0, 4},
+		{"frozen", status(koogallery.StatusFreeze), nil, 5, 0},
+		{"unfrozen", status(koogallery.StatusUnfreeze), nil, 0, 6},
+		{"released", map[string]string{"activity": koogallery.ActivityReleaseInstance, "orderId": order}, nil, 5, 0},
 	}
 	for _, s := range steps {
 		if s.call != nil {
@@ -229,8 +229,8 @@ func checkSuperseded(t *testing.T, base, bin, keysFile, dir, gen1 string) {
 
 // checkTestAndForged: a probe's test code is refused unless test codes are allowed; a tampered code, an
 // unknown key, a bad command line and a missing key file get their own statuses.
-func checkTestAndForged(t *testing.T, sim *simulator.Client, bin, keysFile, code string) {
-	a, err := sim.Signed(context.Background(), map[string]string{"activity": "newInstance", "orderId": "MOCK-E2E",
+func checkTestAndForged(t *testing.T, sim *koogallery.Client, bin, keysFile, code string) {
+	a, err := sim.Signed(context.Background(), map[string]string{"activity": koogallery.ActivityNewInstance, "orderId": "MOCK-E2E",
 		"orderLineId": "MOCK-E2E-1", "businessId": "mock", "testFlag": "1", "expireTime": "20991231000000"})
 	if err == nil {
 		err = a.Created()

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -174,27 +173,7 @@ const testKey = "test-access-key-123"
 
 // getLicense sends a signed License 1.0 getLicense for order and returns resultCode, instanceId, license.
 func getLicense(client *http.Client, base, order, business string) (string, string, string, error) {
-	q := url.Values{}
-	for k, v := range map[string]string{"activity": "getLicense", "businessId": business, "customerId": "c-1",
-		"orderId": order, "productId": "P1", "timeStamp": koogallery.FormatTimeMillis(time.Now())} {
-		q.Set(k, v)
-	}
-	q.Set("authToken", koogallery.AuthToken(testKey, q))
-	resp, err := client.Get(base + "/koogallery/license?" + q.Encode())
-	if err != nil {
-		return "", "", "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", "", "", err
-	}
-	if err := koogallery.VerifyBodySign(testKey, body, resp.Header.Get("Body-Sign")); err != nil {
-		return "", "", "", fmt.Errorf("answer %q: %w", body, err)
-	}
-	var r struct{ ResultCode, InstanceID, License string }
-	if err := jsonUnmarshal(body, &r); err != nil {
-		return "", "", "", err
-	}
-	return r.ResultCode, r.InstanceID, r.License, nil
+	r, err := legacyCall(client, base, map[string]string{"activity": koogallery.ActivityGetLicense, "businessId": business,
+		"customerId": "c-1", "orderId": order, "productId": "P1"})
+	return r.ResultCode, r.InstanceID, r.License, err
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -115,7 +116,7 @@ func Run(ctx context.Context, cfg Config, names ...string) (*Report, error) {
 		todo = append(todo, sc)
 	}
 	rep := &Report{URL: cfg.URL, Prefix: cfg.Prefix}
-	c := NewClient(cfg.URL, cfg.Key, cfg.HTTPClient, cfg.Now)
+	c := koogallery.NewClient(cfg.URL, cfg.Key, cfg.HTTPClient, cfg.Now)
 	var seq atomic.Int64
 	for _, sc := range todo {
 		if ctx.Err() != nil {
@@ -139,7 +140,7 @@ func find(all []Scenario, name string) (Scenario, bool) {
 // run is one scenario being played.
 type run struct {
 	cfg      *Config
-	c        *Client
+	c        *koogallery.Client
 	rep      *Report
 	scenario string
 	seq      *atomic.Int64

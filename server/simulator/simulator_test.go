@@ -270,14 +270,14 @@ func resign(h http.Handler, change func(map[string]string)) http.Handler {
 		if change != nil {
 			change(p)
 		}
-		c := NewClient("http://seller/koogallery/license", testKey, nil, nil)
-		var req *Request
+		c := koogallery.NewClient("http://seller/koogallery/license", testKey, nil, nil)
+		var req *koogallery.Request
 		if r.Method == http.MethodGet {
 			req = c.LegacyRequest(p)
 		} else {
 			req = c.SignedRequest(p)
 		}
-		hr, _ := req.httpRequest(r.Context())
+		hr, _ := req.HTTPRequest(r.Context())
 		h.ServeHTTP(w, hr)
 	})
 }
