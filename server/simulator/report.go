@@ -36,6 +36,9 @@ type Report struct {
 	// LicentiaFormat is true when the seller's licenses are licentia codes, so the run also checked
 	// their claims (generation, expiry, status) after each change.
 	LicentiaFormat bool `json:"licentia_format"`
+	// LicentiaAPI is true when the seller serves licentia's activation endpoint, so the run also played the
+	// License 2.0 activations.
+	LicentiaAPI bool `json:"licentia_api"`
 	// Passed, Failed and Skipped count the results.
 	Passed  int `json:"passed"`
 	Failed  int `json:"failed"`
@@ -63,6 +66,12 @@ func (rep *Report) add(r Result) {
 func (rep *Report) sawLicentiaCode() {
 	rep.mu.Lock()
 	rep.LicentiaFormat = true
+	rep.mu.Unlock()
+}
+
+func (rep *Report) sawLicentiaAPI() {
+	rep.mu.Lock()
+	rep.LicentiaAPI = true
 	rep.mu.Unlock()
 }
 

@@ -95,9 +95,17 @@ func TestAllScenariosPassAgainstLicentia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := runSim(t, serve(t, l.handler), Config{Keys: kr}, "all")
+	// The License 2.0 scenarios need licentia's activation (POST /v1/activations) and its OpenAPI client pointed
+	// at a stand-in; TestContractSellerPasses plays them against a seller that follows that contract.
+	var names []string
+	for _, sc := range Scenarios() {
+		if !sc.Market {
+			names = append(names, sc.Name)
+		}
+	}
+	rep := runSim(t, serve(t, l.handler), Config{Keys: kr}, names...)
 	if !rep.OK() {
-		t.Fatalf("Run(all) against licentia: %d failed:%s", rep.Failed, failures(rep))
+		t.Fatalf("Run(%v) against licentia: %d failed:%s", names, rep.Failed, failures(rep))
 	}
 	if !rep.LicentiaFormat || rep.Skipped != 0 {
 		t.Errorf("LicentiaFormat = %v, skipped = %d; want true, 0", rep.LicentiaFormat, rep.Skipped)
@@ -107,7 +115,7 @@ func TestAllScenariosPassAgainstLicentia(t *testing.T) {
 		seen[r.Scenario] = true
 	}
 	for _, sc := range Scenarios() {
-		if !seen[sc.Name] {
+		if !seen[sc.Name] && !sc.Market {
 			t.Errorf("scenario %s recorded no step", sc.Name)
 		}
 	}
@@ -230,13 +238,13 @@ func requestParams(r *http.Request) map[string]string {
 }
 
 func isCreate(p map[string]string) bool {
-	return p["activity"] == "getLicense" || p["activity"] == "newInstance"
+	return p["activity"] == koogallery.ActivityGetLicense || p["activity"] == koogallery.ActivityNewInstance
 }
 
 // newInstanceOnResend answers every create with its own businessId as instanceId (no idempotency).
 func newInstanceOnResend(h http.Handler) http.Handler {
 	return rewrite(h, func(_ *http.Request, p map[string]string, a map[string]any) {
-		if isCreate(p) && a["resultCode"] == "000000" {
+		if isCreate(p) && a["resultCode"] == koogallery.ResultOK {
 			a["instanceId"] = p["businessId"]
 		}
 	})
@@ -321,8 +329,8 @@ func probesTouchData(h http.Handler) http.Handler {
 // lastRenewalWins treats every renewal as authoritative, so a late earlier renewal shortens the license.
 func lastRenewalWins(h http.Handler) http.Handler {
 	return resign(h, func(p map[string]string) {
-		if p["scene"] == "RENEWAL" {
-			p["scene"] = "UNSUBSCRIBE_RENEWAL_PERIOD"
+		if p["scene"] == koogallery.SceneRenewal {
+			p["scene"] = koogallery.SceneUnrenew
 		}
 	})
 }
@@ -343,8 +351,8 @@ func newOpaqueSeller() *opaqueSeller {
 func (s *opaqueSeller) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code, p := s.authenticate(r)
 	answer := map[string]string{"resultCode": code, "resultMsg": "refused"}
-	if code == "000000" {
-		answer["resultMsg"] = "success."
+	if code == koogallery.ResultOK {
+		answer["resultMsg"] = koogallery.ResultMsgOK
 		if isCreate(p) {
 			answer["instanceId"], answer["license"] = s.create(p)
 		}
@@ -358,27 +366,27 @@ func (s *opaqueSeller) authenticate(r *http.Request) (string, map[string]string)
 	q := r.URL.Query()
 	if r.Method == http.MethodGet {
 		if _, err := koogallery.VerifyAuthToken([]string{testKey}, q); err != nil {
-			return "000001", nil
+			return koogallery.ResultAuth, nil
 		}
-		return "000000", requestParams(r)
+		return koogallery.ResultOK, requestParams(r)
 	}
 	_, body, err := verifySigned(r, q)
 	if err != nil {
-		return "000001", nil
+		return koogallery.ResultAuth, nil
 	}
 	ts, _ := strconv.ParseInt(q.Get("timestamp"), 10, 64)
 	if d := time.Since(time.UnixMilli(ts)); d > time.Minute || d < -time.Minute {
-		return "000002", nil
+		return koogallery.ResultParam, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.nonces[q.Get("nonce")] {
-		return "000001", nil
+		return koogallery.ResultAuth, nil
 	}
 	s.nonces[q.Get("nonce")] = true
 	p := map[string]string{}
 	json.Unmarshal(body, &p)
-	return "000000", p
+	return koogallery.ResultOK, p
 }
 
 func (s *opaqueSeller) create(p map[string]string) (string, string) {
