@@ -430,3 +430,31 @@ func TestLicense2Skips(t *testing.T) {
 		t.Errorf("callback steps passed = %d, activation steps skipped = %d; want 4 and 2", callbacks, skippedActivation)
 	}
 }
+
+// TestRateLimitedSellerPasses: a 429 rate_limited answer with Retry-After is waited out and the call sent again.
+func TestRateLimitedSellerPasses(t *testing.T) {
+	m := startMarket(t)
+	s := newContractSeller(t, m)
+	var mu sync.Mutex
+	limited := map[string]bool{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := readAll(r)
+		mu.Lock()
+		first := (r.URL.Path == pathRefresh || r.URL.Path == pathActivations) && !strings.Contains(string(body), `"code":""`) && !limited[r.URL.Path]
+		limited[r.URL.Path] = limited[r.URL.Path] || first
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "1")
+			writeAPIError(w, http.StatusTooManyRequests, "rate_limited")
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+	rep := runSim(t, serve(t, h), Config{Market: m}, "activate", "code-callbacks")
+	if !rep.OK() {
+		t.Fatalf("Run against a seller that rate-limits once: %d failed:%s", rep.Failed, failures(rep))
+	}
+	if !limited[pathActivations] || !limited[pathRefresh] {
+		t.Errorf("rate-limited activation %v, refresh %v; want both", limited[pathActivations], limited[pathRefresh])
+	}
+}

@@ -73,6 +73,11 @@ func (r *run) activated(ctx context.Context, step, code string) *codeAnswer {
 	return a
 }
 
+// activateCalls counts the stand-in's activate calls (v1 and v2) answered with code ("" for any).
+func activateCalls(m *market.Server, code string) int {
+	return m.Calls(koogallery.APIActivate, code) + m.Calls(koogallery.APIActivateBatch, code)
+}
+
 // activations checks that the stand-in saw n successful activations of code.
 func activations(m *market.Server, code string, n int) error {
 	c, ok := m.Code(code)
@@ -147,7 +152,7 @@ func activateTwice(ctx context.Context, r *run) {
 	if code == "" {
 		return
 	}
-	calls := m.Calls(koogallery.APIActivate, "")
+	calls := activateCalls(m, "")
 	first := r.activated(ctx, "first activation: 200", code)
 	if first == nil {
 		return
@@ -158,7 +163,7 @@ func activateTwice(ctx context.Context, r *run) {
 	}
 	r.check("the second activation answers the same license and the byte-identical code", sameCode(first, again))
 	var err error
-	if n := m.Calls(koogallery.APIActivate, "") - calls; n != 1 {
+	if n := activateCalls(m, "") - calls; n != 1 {
 		err = fmt.Errorf("%d activate calls reached the marketplace, want 1", n)
 	}
 	r.check("the marketplace saw one activate call", errors.Join(err, activations(m, code, 1)))
@@ -189,7 +194,7 @@ func concurrentActivations(ctx context.Context, r *run) {
 		return
 	}
 	n := r.cfg.Concurrency
-	ok := m.Calls(koogallery.APIActivate, koogallery.CodeSuccess)
+	ok := activateCalls(m, koogallery.CodeSuccess)
 	answers := make([]*codeAnswer, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -226,7 +231,7 @@ func concurrentActivations(ctx context.Context, r *run) {
 	r.check(fmt.Sprintf("%d concurrent activations of one code: one license, one code (%d rate-limited)", n, limited),
 		errors.Join(problems...))
 	var err error
-	if d := m.Calls(koogallery.APIActivate, koogallery.CodeSuccess) - ok; d != 1 {
+	if d := activateCalls(m, koogallery.CodeSuccess) - ok; d != 1 {
 		err = fmt.Errorf("%d successful activate calls, want 1", d)
 	}
 	r.check("the marketplace saw one successful activate call", errors.Join(err, activations(m, code, 1)))
@@ -262,12 +267,16 @@ func unknownCode(ctx context.Context, r *run) {
 	if m == nil || !r.api(ctx, "POST /v1/activations") {
 		return
 	}
-	before := m.Calls(koogallery.APIActivate, koogallery.CodeNotExist)
+	unknown := func() int {
+		return m.Calls(koogallery.APIActivate, koogallery.CodeNotExist) + m.Calls(koogallery.APIActivateBatch, koogallery.CodeInvalidCodes) +
+			m.Calls(koogallery.APIQuery, koogallery.CodeNotExist)
+	}
+	before := unknown()
 	a, err := r.activate(ctx, r.id("NOCODE"))
 	if err == nil {
 		err = a.refused(http.StatusNotFound, "not_found")
 	}
-	if err == nil && m.Calls(koogallery.APIActivate, koogallery.CodeNotExist) == before {
+	if err == nil && unknown() == before {
 		err = errors.New("the seller did not ask the marketplace (no 92020005 answered)")
 	}
 	r.check("activation of a code the marketplace does not know: 404 not_found", err)
@@ -494,13 +503,16 @@ func wrongSK(ctx context.Context, r *run) {
 	if !r.check("the seller's SK stops being valid (rotated in the console)", err) {
 		return
 	}
-	before := m.Calls(koogallery.APIActivate, koogallery.GatewayAppAuth) + m.Calls(koogallery.APIQuery, koogallery.GatewayAppAuth)
+	refused := func() int {
+		return activateCalls(m, koogallery.GatewayAppAuth) + m.Calls(koogallery.APIQuery, koogallery.GatewayAppAuth)
+	}
+	before := refused()
 	a, err := r.activate(ctx, code)
 	_, restore := m.SetSK(sk)
 	if err == nil {
 		err = a.refused(http.StatusBadGateway, "marketplace_unavailable")
 	}
-	if n := m.Calls(koogallery.APIActivate, koogallery.GatewayAppAuth) + m.Calls(koogallery.APIQuery, koogallery.GatewayAppAuth); err == nil && n == before {
+	if err == nil && refused() == before {
 		err = errors.New("no call of the seller reached the gateway")
 	}
 	r.check("activation with a wrong SK: 502 marketplace_unavailable", errors.Join(err, activations(m, code, 0)))

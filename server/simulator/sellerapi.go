@@ -30,8 +30,11 @@ const maxAnswer = 1 << 20
 // retries within 5-second attempts.
 const apiTimeout = 40 * time.Second
 
-// maxRateWait bounds how long a step waits for a 429's Retry-After before it fails.
-const maxRateWait = 65 * time.Second
+// maxRateWait and maxRateTries bound how long and how often a step waits out a 429 before it fails.
+const (
+	maxRateWait  = 65 * time.Second
+	maxRateTries = 5
+)
 
 // codeAnswer is the answer of POST /v1/activations and POST /v1/codes/refresh: 200 with the license's current
 // code, or an error body.
@@ -136,9 +139,9 @@ func (r *run) callAPI(ctx context.Context, path string, body any) (*codeAnswer, 
 		return nil, err
 	}
 	waited := time.Duration(0)
-	for {
+	for attempt := 1; ; attempt++ {
 		a, err := r.postAPI(ctx, path, raw)
-		if err != nil || a.HTTPStatus != http.StatusTooManyRequests || waited+a.retryAfter > maxRateWait {
+		if err != nil || a.HTTPStatus != http.StatusTooManyRequests || waited+a.retryAfter > maxRateWait || attempt == maxRateTries {
 			return a, err
 		}
 		select {
@@ -171,10 +174,9 @@ func (r *run) postAPI(ctx context.Context, path string, raw []byte) (*codeAnswer
 		a = &codeAnswer{}
 	}
 	a.HTTPStatus = resp.StatusCode
-	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+	a.retryAfter = time.Second
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
 		a.retryAfter = time.Duration(secs) * time.Second
-	} else {
-		a.retryAfter = time.Second
 	}
 	return a, nil
 }
@@ -190,11 +192,13 @@ func (r *run) refreshCode(ctx context.Context, code string) (*codeAnswer, error)
 }
 
 // hasAPI reports whether the seller serves licentia's activation endpoint, probing it once per run with an
-// empty code: licentia answers 400 bad_request.
+// empty code: licentia answers with its error body (400 bad_request; 503 marketplace_unconfigured when it has no
+// AK/SK, which the activation steps then report), a seller without the endpoint with 404 or 405.
 func (r *run) hasAPI(ctx context.Context) bool {
 	r.shared.probe.Do(func() {
 		a, err := r.postAPI(ctx, pathActivations, []byte(`{"code":""}`))
-		r.shared.api = err == nil && a.HTTPStatus == http.StatusBadRequest && a.errorCode() == "bad_request"
+		r.shared.api = err == nil && a.errorCode() != "" &&
+			a.HTTPStatus != http.StatusNotFound && a.HTTPStatus != http.StatusMethodNotAllowed
 	})
 	return r.shared.api
 }
