@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -307,11 +308,14 @@ func TestLicense2WrongSellersAreCaught(t *testing.T) {
 		{"a second activate call", activateAlways, "activate-twice", "one activate call"},
 		{"a daily query on every refresh", queryAlways, "daily-query", "does not query"},
 		{"no upload", func(s *contractSeller) http.Handler { return dropAsync(s) }, "get-license-async", "reaches the marketplace"},
+		{"a new license on every activation", newLicenseEachTime, "activate-twice", "same license"},
+		{"a new license per concurrent activation", newLicenseEachTime, "concurrent-activations", "one license"},
+		{"forgets a release before activation", forgetRelease, "release-before-activation", "license_released"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m := startMarket(t)
-			rep := runSim(t, serve(t, c.seller(newContractSeller(t, m))), Config{Market: m}, c.scenario)
+			rep := runSim(t, serve(t, c.seller(newContractSeller(t, m))), Config{Market: m, UploadWait: 2 * time.Second}, c.scenario)
 			if rep.OK() {
 				t.Fatalf("Run(%s) OK against a seller with %s, want a failure", c.scenario, c.name)
 			}
@@ -379,6 +383,39 @@ func queryAlways(s *contractSeller) http.Handler {
 func dropAsync(s *contractSeller) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && requestParams(r)["activity"] == koogallery.ActivityGetLicenseAsync {
+			body := []byte(`{"resultCode":"000000","resultMsg":"success."}`)
+			w.Header().Set("Body-Sign", koogallery.BodySign(testKey, body))
+			w.Write(body)
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+}
+
+// newLicenseEachTime answers every activation with a license id of its own, as a seller without a UNIQUE
+// marketplace code would.
+func newLicenseEachTime(s *contractSeller) http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != pathActivations {
+			s.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{header: http.Header{}}
+		s.ServeHTTP(rec, r)
+		var a map[string]any
+		json.Unmarshal(rec.body, &a)
+		if id, ok := a["license_id"].(string); ok {
+			a["license_id"] = fmt.Sprintf("%s-%d", id, n.Add(1))
+		}
+		writeAPI(w, rec.status, a)
+	})
+}
+
+// forgetRelease answers a releaseLicenseCode 000000 without keeping it.
+func forgetRelease(s *contractSeller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && requestParams(r)["activity"] == koogallery.ActivityReleaseLicenseCode {
 			body := []byte(`{"resultCode":"000000","resultMsg":"success."}`)
 			w.Header().Set("Body-Sign", koogallery.BodySign(testKey, body))
 			w.Write(body)

@@ -92,6 +92,9 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	if rep.LicentiaFormat {
 		format = "licentia codes: claims checked after every change"
 	}
+	if rep.LicentiaAPI {
+		format += "; License 2.0 activations played"
+	}
 	_, err := fmt.Fprintf(w, "\n%s: %d steps, %d passed, %d failed, %d skipped (%s; order prefix %s)\n",
 		rep.URL, len(rep.Results), rep.Passed, rep.Failed, rep.Skipped, format, rep.Prefix)
 	return err

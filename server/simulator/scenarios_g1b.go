@@ -12,9 +12,6 @@ import (
 	"github.com/licentia/licentia/verifier"
 )
 
-// uploadWait bounds how long a scenario waits for the seller's market-event upload to reach the stand-in.
-const uploadWait = 15 * time.Second
-
 // uploads returns the stand-in's uploads for eventID.
 func uploads(m *market.Server, eventID string) []market.Upload {
 	var out []market.Upload
@@ -27,9 +24,9 @@ func uploads(m *market.Server, eventID string) []market.Upload {
 }
 
 // waitUpload waits until the stand-in holds an upload for eventID, and returns the uploads, or nil after
-// uploadWait.
+// Config.UploadWait.
 func (r *run) waitUpload(ctx context.Context, m *market.Server, eventID string) []market.Upload {
-	deadline := time.Now().Add(uploadWait)
+	deadline := time.Now().Add(r.cfg.UploadWait)
 	for {
 		if u := uploads(m, eventID); len(u) > 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			return u
@@ -63,7 +60,7 @@ func getLicenseAsync(ctx context.Context, r *run) {
 	got := r.waitUpload(ctx, m, eventID)
 	var err error
 	if len(got) == 0 {
-		err = fmt.Errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, uploadWait)
+		err = fmt.Errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, r.cfg.UploadWait)
 	} else {
 		err = uploadForm(got[0])
 	}

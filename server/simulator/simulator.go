@@ -44,6 +44,8 @@ type Config struct {
 	// Market is the stand-in for the KooGallery OpenAPI the seller is pointed at (--koogallery-api): it holds the
 	// licence codes and orders of the License 2.0 and G1b scenarios, which are skipped when it is nil.
 	Market *market.Server
+	// UploadWait is how long get-license-async waits for the seller's upload to reach Market (default 15 s).
+	UploadWait time.Duration
 	// API is the seller's base URL for licentia's own endpoints (POST /v1/activations, /v1/codes/refresh);
 	// default: the scheme and host of URL. For a seller without them the steps that need them are skipped.
 	API string
@@ -61,6 +63,9 @@ func (c *Config) defaults() {
 	}
 	if c.Prefix == "" {
 		c.Prefix = NewPrefix(c.Now())
+	}
+	if c.UploadWait <= 0 {
+		c.UploadWait = 15 * time.Second
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: 5 * time.Second}
