@@ -313,7 +313,8 @@ func codeCallbacks(ctx context.Context, r *run) {
 	if a == nil {
 		return
 	}
-	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneRenewal, r.day(60))
+	exp60, exp20 := r.day(60), r.day(20)
+	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneRenewal, exp60)
 	steps := []struct {
 		name  string
 		state market.State // "" leaves the stand-in's state
@@ -322,10 +323,10 @@ func codeCallbacks(ctx context.Context, r *run) {
 		delta int64
 		st    string
 	}{
-		{"renewal to +60 days", "", r.day(60), renew, 1, verifier.StatusActive},
-		{"the same renewal resent", "", r.day(60), renew, 0, verifier.StatusActive},
-		{"unrenewal to +20 days", "", r.day(20),
-			r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneUnrenew, r.day(20)), 1, verifier.StatusActive},
+		{"renewal to +60 days", "", exp60, renew, 1, verifier.StatusActive},
+		{"the same renewal resent", "", exp60, renew, 0, verifier.StatusActive},
+		{"unrenewal to +20 days", "", exp20,
+			r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneUnrenew, exp20), 1, verifier.StatusActive},
 		{"FREEZE", market.Expired, time.Time{},
 			r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusFreeze, time.Time{}), 1, verifier.StatusFrozen},
 		{"UNFREEZE", market.Active, time.Time{},
@@ -371,13 +372,13 @@ func callbacksBeforeActivation(ctx context.Context, r *run) {
 	if code == "" {
 		return
 	}
-	final := r.day(45)
+	renewed, final := r.day(90), r.day(45)
 	steps := []struct {
 		name string
 		exp  time.Time
 		body map[string]string
 	}{
-		{"renewal to +90 days", r.day(90), r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneRenewal, r.day(90))},
+		{"renewal to +90 days", renewed, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneRenewal, renewed)},
 		{"FREEZE", time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusFreeze, time.Time{})},
 		{"UNFREEZE", time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusUnfreeze, time.Time{})},
 		{"unrenewal to +45 days", final, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneUnrenew, final)},
