@@ -209,14 +209,22 @@ func (a *activator) fold(code, deployment string, by desk.Actor, act *openapi.Ac
 	sum := sha256.Sum256([]byte(code))
 	base := license.License{
 		ID: uuid.NewString(), OrderID: act.OrderID, OrderLineID: "code-" + hex.EncodeToString(sum[:12]),
-		Flow: license.FlowInstance, ProductID: act.ProductID, MarketCode: code, QueriedDay: utcDay(now),
+		Flow: license.FlowInstance, ProductID: act.ProductID, MarketCode: code,
 	}
 	if base.OrderID == "" {
 		base.OrderID = "code-" + hex.EncodeToString(sum[:12])
 	}
 	base.Quantity, _ = act.Amount.Int()
 	base.Quantity = max(base.Quantity, 0)
-	first := license.MarketState{Status: license.MarketAlive, ExpiresAt: unixOrZero(act.ExpiresAt)}
+	// The query is authoritative for status and expiry; the activate answer's expire_time is an estimate, used
+	// only when the query gives none.
+	first := license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}
+	if first.ExpiresAt == 0 {
+		first.ExpiresAt = unixOrZero(act.ExpiresAt)
+	}
+	if first.Status != license.MarketReleased {
+		first.Status = license.MarketAlive
+	}
 	cur, out, err := license.Activate(base, first, now)
 	if err != nil {
 		return nil, nil, err
@@ -235,6 +243,7 @@ func (a *activator) fold(code, deployment string, by desk.Actor, act *openapi.Ac
 		evs = append(evs, license.NewEvent(&cur, next, out, pd))
 		cur = next
 	}
+	// The query, newest of all, has the last word over the callbacks kept from before it.
 	next, out, err := license.Reconcile(cur, license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}, now)
 	if err != nil {
 		return nil, nil, err

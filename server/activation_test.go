@@ -97,6 +97,9 @@ func TestActivationLifecycle(t *testing.T) {
 	}
 
 	exp2 := exp.AddDate(1, 0, 0)
+	if err := m.mkt.SetExpiry("MC-1", exp2); err != nil { // the marketplace renews, then calls back
+		t.Fatal(err)
+	}
 	wantCode(t, m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-1", "orderId": "R-1",
 		"orderLineId": "R-1-1", "scene": "RENEWAL", "expireTime": mkTime(exp2)}), resultOK)
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
@@ -271,15 +274,17 @@ func TestDailyQuery(t *testing.T) {
 	if err := m.mkt.SetExpiry("MC-1", exp2); err != nil {
 		t.Fatal(err)
 	}
-	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 1 { // queried at activation today
-		t.Errorf("same-day refresh = generation %d, want 1 (no second query today)", rr.Generation)
-	}
-	m.advance(24 * time.Hour)
+	// The first refresh (the software's first use) queries, whatever the activation asked.
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
 	if rr.Generation != 2 || *rr.ExpiresAt != desk.RFC3339(exp2.Unix()) {
 		t.Fatalf("next-day refresh = %+v, want generation 2 expiring %s", rr, desk.RFC3339(exp2.Unix()))
 	}
-	m.refreshCode(a.Code, http.StatusOK)
+	if err := m.mkt.SetExpiry("MC-1", exp2.AddDate(0, 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 2 {
+		t.Errorf("second refresh of the day = generation %d, want 2 (no second query today)", rr.Generation)
+	}
 	if n := queries() - q0; n != 1 {
 		t.Errorf("queries = %d, want 1 over two refreshes on one day", n)
 	}
@@ -289,11 +294,15 @@ func TestDailyQuery(t *testing.T) {
 	}
 
 	m.advance(24 * time.Hour)
+	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 3 {
+		t.Errorf("next day's refresh = generation %d, want 3 (the change of yesterday evening)", rr.Generation)
+	}
+	m.advance(24 * time.Hour)
 	if err := m.mkt.SetUnreachable(true); err != nil {
 		t.Fatal(err)
 	}
-	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 2 || rr.Code != m.license(a.LicenseID).Code {
-		t.Errorf("refresh during an outage = %+v, want the stored generation 2 code", rr)
+	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 3 || rr.Code != m.license(a.LicenseID).Code {
+		t.Errorf("refresh during an outage = %+v, want the stored generation 3 code", rr)
 	}
 }
 

@@ -3,15 +3,12 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -108,14 +105,13 @@ func TestRefreshRetiredKey(t *testing.T) {
 	defer ts.Close()
 	renew := map[string]string{"activity": "refreshInstance", "instanceId": "lic-1", "orderId": "R-1",
 		"scene": "RENEWAL", "expireTime": mkTime(t0.AddDate(2, 0, 0))}
-	raw, _ := json.Marshal(renew)
-	q := url.Values{"timestamp": {fmt.Sprint(e.now().UnixMilli())}, "nonce": {"N-ROTATED"}}
-	q.Set("signature", koogallery.Signature(testKey, q.Get("nonce"), q.Get("timestamp"), raw))
-	cb, err := http.Post(ts.URL+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
+	cb, err := koogallery.NewClient(ts.URL+"/koogallery/license", testKey, nil, e.now).Signed(context.Background(), renew)
+	if err == nil {
+		err = cb.Accepted()
 	}
-	cb.Body.Close()
+	if err != nil {
+		t.Fatalf("renewal: %v", err)
+	}
 	resp, err := http.Post(ts.URL+"/v1/codes/refresh", "application/json", strings.NewReader(`{"code":"`+old+`"}`))
 	if err != nil {
 		t.Fatal(err)

@@ -8,14 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,8 +145,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var nonce atomic.Int64
-
 // cmdNewInstance creates a license through a signed newInstance callback, the way KooGallery does:
 // newinstance ID ORDER CUSTOMER PRODUCT DAYS. The code is written to ID.code.
 func cmdNewInstance(ts *testscript.TestScript, neg bool, args []string) {
@@ -158,22 +154,16 @@ func cmdNewInstance(ts *testscript.TestScript, neg bool, args []string) {
 	days, err := strconv.Atoi(args[4])
 	ts.Check(err)
 	now := time.Now()
-	raw, _ := json.Marshal(map[string]string{"activity": "newInstance", "businessId": args[0], "orderId": args[1],
-		"orderLineId": args[1] + "-1", "customerId": args[2], "productId": args[3], "skuCode": "S1",
-		"expireTime": koogallery.FormatTime(now.AddDate(0, 0, days))})
-	canonical, err := koogallery.Canonical(raw)
+	r, err := marketClient(scriptClient, ts.Getenv("SERVER")).Signed(context.Background(), map[string]string{
+		"activity": koogallery.ActivityNewInstance, "businessId": args[0], "orderId": args[1], "orderLineId": args[1] + "-1",
+		"customerId": args[2], "productId": args[3], "skuCode": "S1", "expireTime": koogallery.FormatTime(now.AddDate(0, 0, days))},
+		koogallery.UpperHex())
+	if err == nil {
+		err = r.Created()
+	}
 	ts.Check(err)
-	q := url.Values{}
-	q.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
-	q.Set("nonce", fmt.Sprintf("S%015d%d", nonce.Add(1), now.UnixNano()%1e6))
-	q.Set("signature", strings.ToUpper(koogallery.Signature(testKey, q.Get("nonce"), q.Get("timestamp"), canonical)))
-	resp, err := scriptClient.Post(ts.Getenv("SERVER")+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
-	ts.Check(err)
-	defer resp.Body.Close()
-	var r struct{ ResultCode, InstanceID, License string }
-	ts.Check(json.NewDecoder(resp.Body).Decode(&r))
-	if r.ResultCode != "000000" || r.InstanceID != args[0] {
-		ts.Fatalf("newInstance = %+v", r)
+	if r.InstanceID != args[0] {
+		ts.Fatalf("newInstance instanceId = %q, want %q", r.InstanceID, args[0])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]+".code"), []byte(r.License), 0o600))
 }

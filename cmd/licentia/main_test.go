@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -227,10 +226,16 @@ func readAddrFile(path string) string {
 // through --addr-file) and waits until it is ready.
 func startChild(t testing.TB, data string, extra ...string) *child {
 	t.Helper()
+	return startChildEnv(t, data, nil, extra...)
+}
+
+// startChildEnv is startChild with env added to the child's environment (e.g. the OpenAPI AK/SK).
+func startChildEnv(t testing.TB, data string, env []string, extra ...string) *child {
+	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--log-level", "warn"}, extra...)
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "LICENTIA_TEST_MAIN=1", "LICENTIA_KOOGALLERY_KEY="+testKey)
+	cmd.Env = append(append(os.Environ(), "LICENTIA_TEST_MAIN=1", "LICENTIA_KOOGALLERY_KEY="+testKey), env...)
 	logs := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -263,29 +268,9 @@ const testKey = "test-access-key-123"
 
 // getLicense sends a signed License 1.0 getLicense for order and returns resultCode, instanceId, license.
 func getLicense(client *http.Client, base, order, business string) (string, string, string, error) {
-	q := url.Values{}
-	for k, v := range map[string]string{"activity": "getLicense", "businessId": business, "customerId": "c-1",
-		"orderId": order, "productId": "P1", "timeStamp": koogallery.FormatTimeMillis(time.Now())} {
-		q.Set(k, v)
-	}
-	q.Set("authToken", koogallery.AuthToken(testKey, q))
-	resp, err := client.Get(base + "/koogallery/license?" + q.Encode())
-	if err != nil {
-		return "", "", "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", "", "", err
-	}
-	if err := koogallery.VerifyBodySign(testKey, body, resp.Header.Get("Body-Sign")); err != nil {
-		return "", "", "", fmt.Errorf("answer %q: %w", body, err)
-	}
-	var r struct{ ResultCode, InstanceID, License string }
-	if err := jsonUnmarshal(body, &r); err != nil {
-		return "", "", "", err
-	}
-	return r.ResultCode, r.InstanceID, r.License, nil
+	r, err := legacyCall(client, base, map[string]string{"activity": koogallery.ActivityGetLicense, "businessId": business,
+		"customerId": "c-1", "orderId": order, "productId": "P1"})
+	return r.ResultCode, r.InstanceID, r.License, err
 }
 
 // serveInProcess runs `licentia serve` through run on free loopback ports until the test ends and
