@@ -61,6 +61,13 @@ func (c *Config) Validate() error {
 			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key-file")
 		}
 	}
+	return c.ValidateLocal()
+}
+
+// ValidateLocal checks the configuration of a Server that answers no marketplace callback and serves no
+// HTTP — the CLI's local operations, such as `licentia codes activate` — and fills in defaults. It does
+// not require access keys; such a Server's Handler must not be served.
+func (c *Config) ValidateLocal() error {
 	if c.CallbackPath == "" {
 		c.CallbackPath = "/koogallery/license"
 	}

@@ -27,6 +27,7 @@ commands:
   reissue   ID --reason TEXT: sign a new generation with the same entitlement; older codes are superseded
   revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
   history   ID: every event of the license, oldest first
+  activate  CODE: activate a KooGallery License 2.0 code for a buyer and bind it to a license
 
 Every command takes --json, and works on the local database (--data, --db; same flags and environment as
 serve) or on a remote server through its admin API (--server URL with LICENTIA_TOKEN or --token-file FILE;
@@ -126,6 +127,8 @@ func runCodes(ctx context.Context, args []string, getenv func(string) string, st
 		return runCodesChange(ctx, sub, rest, getenv, stdout, stderr)
 	case "history":
 		return runCodesHistory(ctx, rest, getenv, stdout, stderr)
+	case "activate":
+		return runCodesActivate(ctx, rest, getenv, nil, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, codesUsage)
 		return nil
