@@ -25,6 +25,7 @@ commands:
   reissue   ID --reason TEXT: sign a new generation with the same entitlement; older codes are superseded
   revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
   history   ID: every event of the license, oldest first
+  import    FILE: bring in licenses issued before licentia (CSV or JSON lines; local database only)
 
 Every command takes --json, and works on the local database (--data, --db; same flags and environment as
 serve) or on a remote server through its admin API (--server URL --token T, or LICENTIA_SERVER and
@@ -114,6 +115,8 @@ func runCodes(ctx context.Context, args []string, getenv func(string) string, st
 		return runCodesChange(ctx, sub, rest, getenv, stdout, stderr)
 	case "history":
 		return runCodesHistory(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runCodesImport(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, codesUsage)
 		return nil
