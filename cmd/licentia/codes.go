@@ -28,6 +28,7 @@ commands:
   revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
   history   ID: every event of the license, oldest first
   activate  CODE: activate a KooGallery License 2.0 code for a buyer and bind it to a license
+  import    FILE: bring in licenses issued before licentia (CSV or JSON lines; local database only)
 
 Every command takes --json, and works on the local database (--data, --db; same flags and environment as
 serve) or on a remote server through its admin API (--server URL with LICENTIA_TOKEN or --token-file FILE;
@@ -129,6 +130,8 @@ func runCodes(ctx context.Context, args []string, getenv func(string) string, st
 		return runCodesHistory(ctx, rest, getenv, stdout, stderr)
 	case "activate":
 		return runCodesActivate(ctx, rest, getenv, nil, stdout, stderr)
+	case "import":
+		return runCodesImport(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, codesUsage)
 		return nil
