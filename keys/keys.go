@@ -23,6 +23,10 @@ var (
 	ErrExists = errors.New("keys: key file already exists")
 	// ErrUnknownKey means no key with the requested id is in the ring.
 	ErrUnknownKey = errors.New("keys: unknown key id")
+	// ErrActiveKey means an operation that takes a key out of use was asked of the key that signs.
+	ErrActiveKey = errors.New("keys: the key signs new codes")
+	// ErrWithdrawn means a key was withdrawn (Ring.Retire) and may neither sign nor verify again.
+	ErrWithdrawn = errors.New("keys: key withdrawn")
 )
 
 // PEM block types.

@@ -12,8 +12,10 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/openapi"
@@ -71,14 +73,30 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 	}
 	var l *store.License
 	if err == nil {
-		l, err = p.act.activate(r.Context(), code, req.Deployment)
+		l, err = p.act.activate(r.Context(), code, req.Deployment, desk.Actor{Source: license.SourceAPI, Name: "buyer",
+			RequestID: middleware.GetReqID(r.Context())})
 	}
 	if err != nil {
 		p.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation,
-		Status: l.Status, ExpiresAt: optTime(l.ExpiresAt)})
+	writeJSON(w, http.StatusOK, codeResponse(l))
+}
+
+// codeResponse is the answer of an activation: the license's current code and what it says.
+func codeResponse(l *store.License) verifier.CodeResponse {
+	return verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
+		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)}
+}
+
+// Activate binds the License 2.0 code to a license as POST /v1/activations does, for support staff (the
+// admin API and the local CLI); by is recorded as the actor. Its errors are those of the endpoint.
+func (s *Server) Activate(ctx context.Context, code, deployment string, by desk.Actor) (*store.License, error) {
+	code = strings.TrimSpace(code)
+	if err := checkMarketCode(code, deployment); err != nil {
+		return nil, err
+	}
+	return s.act.activate(ctx, code, deployment, by)
 }
 
 // checkMarketCode refuses what cannot be a marketplace code before any database or marketplace work.
@@ -90,7 +108,7 @@ func checkMarketCode(code, deployment string) error {
 		return badRequest("the code is longer than %d characters: not a KooGallery license code", koogallery.MaxCodeLen)
 	case strings.IndexFunc(code, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsPrint(r) || r == ' ' }) >= 0:
 		return badRequest("the code holds characters a KooGallery license code never has")
-	case looksLikeCode(code):
+	case desk.LooksLikeCode(code):
 		return badRequest("this is a licentia code already: check it offline or refresh it at /v1/codes/refresh")
 	case len(deployment) > 128:
 		return badRequest("deployment is longer than 128 characters")
@@ -101,7 +119,7 @@ func checkMarketCode(code, deployment string) error {
 // activate returns the license bound to code, activating the code with the marketplace first when none is.
 // Concurrent calls for one code in this process share one activation; across replicas the database's UNIQUE
 // market_code makes one license, and the marketplace's "already active" answer to the loser counts as done.
-func (a *activator) activate(ctx context.Context, code, deployment string) (*store.License, error) {
+func (a *activator) activate(ctx context.Context, code, deployment string, by desk.Actor) (*store.License, error) {
 	if l, err := a.s.st.License(ctx, code); err == nil && l.MarketCode == code {
 		return a.catchUp(ctx, l)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -121,7 +139,7 @@ func (a *activator) activate(ctx context.Context, code, deployment string) (*sto
 	a.flight[code] = f
 	a.mu.Unlock()
 	// The activation outlives a caller that hangs up: its result is what the next call answers.
-	f.l, f.err = a.bind(context.WithoutCancel(ctx), code, deployment)
+	f.l, f.err = a.bind(context.WithoutCancel(ctx), code, deployment, by)
 	a.mu.Lock()
 	delete(a.flight, code)
 	a.mu.Unlock()
@@ -132,7 +150,7 @@ func (a *activator) activate(ctx context.Context, code, deployment string) (*sto
 // bind activates code with the marketplace, reads its authoritative state, folds in the callbacks that came
 // before, and stores the license, in that order: nothing is written when the marketplace refuses or cannot
 // be reached.
-func (a *activator) bind(ctx context.Context, code, deployment string) (*store.License, error) {
+func (a *activator) bind(ctx context.Context, code, deployment string, by desk.Actor) (*store.License, error) {
 	mkt := a.s.cfg.Market
 	if mkt == nil {
 		return nil, ErrMarketUnconfigured
@@ -162,7 +180,7 @@ func (a *activator) bind(ctx context.Context, code, deployment string) (*store.L
 	if err != nil {
 		return nil, marketError(err)
 	}
-	l, evs, err := a.fold(code, deployment, act, st, pending, start)
+	l, evs, err := a.fold(code, deployment, by, act, st, pending, start)
 	if err != nil {
 		return nil, err
 	}
@@ -187,24 +205,32 @@ func (a *activator) bind(ctx context.Context, code, deployment string) (*store.L
 
 // fold computes the license an activation creates: the marketplace's activation answer, then every callback
 // kept from before, then the query (authoritative, and newest), with one audit event for each.
-func (a *activator) fold(code, deployment string, act *openapi.Activation, q *openapi.Status, pending []store.MarketEvent,
-	now time.Time) (*store.License, []store.Event, error) {
+func (a *activator) fold(code, deployment string, by desk.Actor, act *openapi.Activation, q *openapi.Status,
+	pending []store.MarketEvent, now time.Time) (*store.License, []store.Event, error) {
 	sum := sha256.Sum256([]byte(code))
 	base := license.License{
 		ID: uuid.NewString(), OrderID: act.OrderID, OrderLineID: "code-" + hex.EncodeToString(sum[:12]),
-		Flow: license.FlowInstance, ProductID: act.ProductID, MarketCode: code, QueriedDay: utcDay(now),
+		Flow: license.FlowInstance, ProductID: act.ProductID, MarketCode: code,
 	}
 	if base.OrderID == "" {
 		base.OrderID = "code-" + hex.EncodeToString(sum[:12])
 	}
 	base.Quantity, _ = act.Amount.Int()
 	base.Quantity = max(base.Quantity, 0)
-	first := license.MarketState{Status: license.MarketAlive, ExpiresAt: unixOrZero(act.ExpiresAt)}
+	// The query is authoritative for status and expiry; the activate answer's expire_time is an estimate, used
+	// only when the query gives none.
+	first := license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}
+	if first.ExpiresAt == 0 {
+		first.ExpiresAt = unixOrZero(act.ExpiresAt)
+	}
+	if first.Status != license.MarketReleased {
+		first.Status = license.MarketAlive
+	}
 	cur, out, err := license.Activate(base, first, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	d := license.Delivery{At: now.Unix(), Source: license.SourceAPI, Actor: "buyer", Reason: deployment,
+	d := license.Delivery{At: now.Unix(), Source: by.Source, Actor: by.Name, RequestID: by.RequestID, Reason: deployment,
 		Activity: "activate", OrderID: cur.OrderID}
 	evs := []store.Event{license.NewEvent(nil, cur, out, d)}
 	for _, p := range pending {
@@ -218,6 +244,7 @@ func (a *activator) fold(code, deployment string, act *openapi.Activation, q *op
 		evs = append(evs, license.NewEvent(&cur, next, out, pd))
 		cur = next
 	}
+	// The query, newest of all, has the last word over the callbacks kept from before it.
 	next, out, err := license.Reconcile(cur, license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}, now)
 	if err != nil {
 		return nil, nil, err

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator/market"
@@ -78,8 +79,8 @@ func TestActivationLifecycle(t *testing.T) {
 	exp := t0.AddDate(0, 1, 0)
 	m.addCode("MC-1", market.Received, exp)
 	a, _ := m.activate("MC-1", http.StatusOK)
-	if a.Generation != 1 || a.Status != "active" || a.LicenseID == "" || a.ExpiresAt == nil || *a.ExpiresAt != rfc3339(exp.Unix()) {
-		t.Fatalf("activation = %+v, want generation 1, active, expiring %s", a, rfc3339(exp.Unix()))
+	if a.Generation != 1 || a.Status != "active" || a.LicenseID == "" || a.ExpiresAt == nil || *a.ExpiresAt != desk.RFC3339(exp.Unix()) {
+		t.Fatalf("activation = %+v, want generation 1, active, expiring %s", a, desk.RFC3339(exp.Unix()))
 	}
 	if err := m.verify(a.Code); err != nil {
 		t.Fatalf("verify(activated code) err = %v", err)
@@ -96,11 +97,14 @@ func TestActivationLifecycle(t *testing.T) {
 	}
 
 	exp2 := exp.AddDate(1, 0, 0)
+	if err := m.mkt.SetExpiry("MC-1", exp2); err != nil { // the marketplace renews, then calls back
+		t.Fatal(err)
+	}
 	wantCode(t, m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-1", "orderId": "R-1",
 		"orderLineId": "R-1-1", "scene": "RENEWAL", "expireTime": mkTime(exp2)}), resultOK)
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
-	if rr.Generation != 2 || rr.ExpiresAt == nil || *rr.ExpiresAt != rfc3339(exp2.Unix()) {
-		t.Fatalf("refresh after renewal = %+v, want generation 2 expiring %s", rr, rfc3339(exp2.Unix()))
+	if rr.Generation != 2 || rr.ExpiresAt == nil || *rr.ExpiresAt != desk.RFC3339(exp2.Unix()) {
+		t.Fatalf("refresh after renewal = %+v, want generation 2 expiring %s", rr, desk.RFC3339(exp2.Unix()))
 	}
 	wantCode(t, m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-1", "orderId": "U-1",
 		"orderLineId": "U-1-1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD", "expireTime": mkTime(exp)}), resultOK)
@@ -235,8 +239,8 @@ func TestCallbacksBeforeActivation(t *testing.T) {
 	}
 	a, _ := m.activate("MC-1", http.StatusOK)
 	// The activation answer already carries the renewed expiry, so the kept renewal changes nothing.
-	if a.Status != "active" || a.ExpiresAt == nil || *a.ExpiresAt != rfc3339(exp2.Unix()) || a.Generation != 3 {
-		t.Fatalf("activation = %+v, want active, expiring %s, generation 3 (activate, freeze, unfreeze)", a, rfc3339(exp2.Unix()))
+	if a.Status != "active" || a.ExpiresAt == nil || *a.ExpiresAt != desk.RFC3339(exp2.Unix()) || a.Generation != 3 {
+		t.Fatalf("activation = %+v, want active, expiring %s, generation 3 (activate, freeze, unfreeze)", a, desk.RFC3339(exp2.Unix()))
 	}
 	h, err := m.support().History(context.Background(), a.LicenseID)
 	if err != nil {
@@ -270,15 +274,17 @@ func TestDailyQuery(t *testing.T) {
 	if err := m.mkt.SetExpiry("MC-1", exp2); err != nil {
 		t.Fatal(err)
 	}
-	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 1 { // queried at activation today
-		t.Errorf("same-day refresh = generation %d, want 1 (no second query today)", rr.Generation)
-	}
-	m.advance(24 * time.Hour)
+	// The first refresh (the software's first use) queries, whatever the activation asked.
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
-	if rr.Generation != 2 || *rr.ExpiresAt != rfc3339(exp2.Unix()) {
-		t.Fatalf("next-day refresh = %+v, want generation 2 expiring %s", rr, rfc3339(exp2.Unix()))
+	if rr.Generation != 2 || *rr.ExpiresAt != desk.RFC3339(exp2.Unix()) {
+		t.Fatalf("next-day refresh = %+v, want generation 2 expiring %s", rr, desk.RFC3339(exp2.Unix()))
 	}
-	m.refreshCode(a.Code, http.StatusOK)
+	if err := m.mkt.SetExpiry("MC-1", exp2.AddDate(0, 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 2 {
+		t.Errorf("second refresh of the day = generation %d, want 2 (no second query today)", rr.Generation)
+	}
 	if n := queries() - q0; n != 1 {
 		t.Errorf("queries = %d, want 1 over two refreshes on one day", n)
 	}
@@ -288,11 +294,15 @@ func TestDailyQuery(t *testing.T) {
 	}
 
 	m.advance(24 * time.Hour)
+	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 3 {
+		t.Errorf("next day's refresh = generation %d, want 3 (the change of yesterday evening)", rr.Generation)
+	}
+	m.advance(24 * time.Hour)
 	if err := m.mkt.SetUnreachable(true); err != nil {
 		t.Fatal(err)
 	}
-	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 2 || rr.Code != m.license(a.LicenseID).Code {
-		t.Errorf("refresh during an outage = %+v, want the stored generation 2 code", rr)
+	if rr, _ := m.refreshCode(a.Code, http.StatusOK); rr.Generation != 3 || rr.Code != m.license(a.LicenseID).Code {
+		t.Errorf("refresh during an outage = %+v, want the stored generation 3 code", rr)
 	}
 }
 
@@ -302,5 +312,107 @@ func TestActivationUnconfigured(t *testing.T) {
 	st, body := e.call(http.MethodPost, "/v1/activations", "", map[string]string{"code": "MC-1"})
 	if st != http.StatusServiceUnavailable || errorCode(t, body) != "marketplace_unconfigured" {
 		t.Errorf("activate without credentials = %d %s, want 503 marketplace_unconfigured", st, body)
+	}
+}
+
+// TestLicenseAsyncUpload: G1b getLicenseAsync answers 000000 and the code reaches the marketplace by the
+// market-event upload, also when the server restarts between the answer and the upload.
+func TestLicenseAsyncUpload(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	code := m.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(0, 1, 0))
+	if err := m.mkt.SetUnreachable(true); err != nil {
+		t.Fatal(err)
+	}
+	ask := map[string]string{"activity": "getLicenseAsync", "instanceId": "lic-1", "eventId": "EV-1",
+		"effectiveTime": mkTime(t0), "expireTime": mkTime(t0.AddDate(0, 1, 0))}
+	wantCode(t, m.signed(testKey, ask), resultOK)
+	m.srv.outboxPass(context.Background()) // the marketplace is down: the upload waits
+	if n := len(m.mkt.Uploads()); n != 0 {
+		t.Fatalf("uploads = %d, want 0 while the marketplace is down", n)
+	}
+
+	// "Restart": a new server over the same database, the marketplace back, the retry due.
+	if err := m.mkt.SetUnreachable(false); err != nil {
+		t.Fatal(err)
+	}
+	cfg := m.srv.cfg
+	cfg.Registry = nil
+	restarted := New(cfg, m.st, m.ring, desk.NewIssuer(m.ring, "licentia", time.Hour), m.srv.log)
+	m.advance(time.Minute)
+	restarted.outboxPass(context.Background())
+	ups := m.mkt.Uploads()
+	if len(ups) != 1 || ups[0].EventID != "EV-1" || string(ups[0].Content) != code {
+		t.Fatalf("uploads = %+v, want EV-1 carrying the license's code", ups)
+	}
+	wantCode(t, m.signed(testKey, ask), resultOK) // a resend owes nothing new
+	m.advance(time.Hour)
+	restarted.outboxPass(context.Background())
+	if n := len(m.mkt.Uploads()); n != 1 {
+		t.Errorf("uploads after a resent getLicenseAsync = %d, want 1", n)
+	}
+	wantCode(t, m.signed(testKey, map[string]string{"activity": "getLicenseAsync", "instanceId": "nope", "eventId": "EV-2",
+		"effectiveTime": mkTime(t0)}), resultNotFound)
+}
+
+// TestNewInstanceFromOrder: a newInstance without expireTime, product or customer is completed from the
+// marketplace's order query; a periodic line without an expiry is never issued as perpetual.
+func TestNewInstanceFromOrder(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	exp := t0.AddDate(1, 0, 0)
+	order := koogallery.OrderInfo{OrderID: "CS-ORD", OrderType: "NEW", OrderLine: []koogallery.OrderLine{{
+		OrderLineID: "CS-ORD-1", ChargingMode: "PERIOD", ExpireTime: mkTime(exp), PeriodType: "year",
+		ProductInfo: []koogallery.ProductInfo{{ProductID: "P-YEAR", SKUCode: "SKU-1", LinearValue: "5"}}}},
+		BuyerInfo: &koogallery.BuyerInfo{CustomerID: "cust-9", CustomerName: "张三"}}
+	if err := m.mkt.AddOrder(order); err != nil {
+		t.Fatal(err)
+	}
+	r := m.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "CS-ORD", "orderLineId": "CS-ORD-1",
+		"businessId": "b-ord"})
+	wantCode(t, r, resultOK)
+	c := m.claims(r.License)
+	if c.ExpiresAt != exp.Unix() || c.ProductID != "P-YEAR" || c.SKU != "SKU-1" || c.CustomerID != "cust-9" || c.Quantity != 5 {
+		t.Errorf("claims = %+v, want the order's expiry, product, SKU, customer and quantity", c)
+	}
+	q := m.signed(testKey, map[string]string{"activity": "queryInstance", "orderId": "CS-ORD", "orderLineId": "CS-ORD-1"})
+	if q.ResultCode != resultOK || q.InstanceID != "b-ord" || q.License != r.License {
+		t.Errorf("queryInstance = %+v, want the instance and its code", q)
+	}
+
+	wantCode(t, m.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "CS-NONE", "orderLineId": "L1",
+		"businessId": "b-none"}), resultInternal) // MKT.9001: not (yet) known there; the marketplace retries, nothing issued
+	if _, err := m.st.License(context.Background(), "b-none"); err == nil {
+		t.Error("a license was issued for an order the marketplace does not know")
+	}
+}
+
+// TestNewInstanceSlowOrder: when the order query does not answer within the budget, newInstance answers
+// 000004 and finishes in the background; queryInstance then answers the instance.
+func TestNewInstanceSlowOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the 3.5 s order budget")
+	}
+	m := newMarketEnv(t, testSK)
+	if err := m.mkt.AddOrder(koogallery.OrderInfo{OrderID: "CS-SLOW", OrderLine: []koogallery.OrderLine{{
+		OrderLineID: "L1", ChargingMode: "PERIOD", ExpireTime: mkTime(t0.AddDate(1, 0, 0)),
+		ProductInfo: []koogallery.ProductInfo{{ProductID: "P1"}}}}, BuyerInfo: &koogallery.BuyerInfo{CustomerID: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	m.mkt.SetLatency(orderBudget + 500*time.Millisecond)
+	create := map[string]string{"activity": "newInstance", "orderId": "CS-SLOW", "orderLineId": "L1", "businessId": "b-slow"}
+	wantCode(t, m.signed(testKey, create), resultProcessing)
+	query := map[string]string{"activity": "queryInstance", "orderId": "CS-SLOW", "orderLineId": "L1"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q := m.signed(testKey, query)
+		if q.ResultCode == resultOK {
+			if q.InstanceID != "b-slow" || q.License == "" {
+				t.Fatalf("queryInstance = %+v, want b-slow and its code", q)
+			}
+			break
+		}
+		if q.ResultCode != resultProcessing || time.Now().After(deadline) {
+			t.Fatalf("queryInstance = %+v, want 000004 then 000000", q)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

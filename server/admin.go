@@ -9,19 +9,21 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
 )
 
 // adminAPI serves /admin/v1/: the support desk over HTTP, behind bearer tokens. Read tokens may list,
 // show and read history; support tokens may also reissue, revoke and reveal whole codes.
 type adminAPI struct {
 	s   *Server
-	sup *Support
+	sup *desk.Support
 }
 
 // list serves GET /admin/v1/licenses?order=&customer=&product=&status=&expiring_within=&limit=&cursor=.
 func (a *adminAPI) list(w http.ResponseWriter, r *http.Request) {
-	q, err := ParseListQuery(r.URL.Query())
+	q, err := desk.ParseListQuery(r.URL.Query())
 	if err != nil {
 		a.s.fail(w, r, err)
 		return
@@ -57,7 +59,7 @@ func (a *adminAPI) show(w http.ResponseWriter, r *http.Request, ref string, reve
 	if err == nil && reveal {
 		err = allow(r.Context(), store.RoleSupport)
 	}
-	var d *Detail
+	var d *desk.Detail
 	if err == nil {
 		d, err = a.sup.Show(r.Context(), ref, reveal)
 	}
@@ -71,7 +73,7 @@ func (a *adminAPI) show(w http.ResponseWriter, r *http.Request, ref string, reve
 // events serves GET /admin/v1/licenses/{ref}/events.
 func (a *adminAPI) events(w http.ResponseWriter, r *http.Request) {
 	ref, err := refParam(r)
-	var h *History
+	var h *desk.History
 	if err == nil {
 		h, err = a.sup.History(r.Context(), ref)
 	}
@@ -92,17 +94,36 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request) {
 	a.change(w, r, "revoke", a.sup.Revoke)
 }
 
-type changeFunc func(ctx context.Context, ref string, req ChangeRequest) (*Change, error)
+// activate serves POST /admin/v1/activations {"code","deployment"} (support tokens): a License 2.0 code
+// activated for a buyer, answered as POST /v1/activations is, the token's name recorded as the actor.
+func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
+	var req ActivationRequest
+	err := decodeJSON(w, r, &req)
+	var l *store.License
+	if err == nil {
+		by := desk.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
+		l, err = a.s.Activate(r.Context(), req.Code, req.Deployment, by)
+	}
+	if err != nil {
+		a.s.fail(w, r, err)
+		return
+	}
+	a.s.log.InfoContext(r.Context(), "support activation", "license_id", l.ID, "actor", tokenOf(r.Context()).Name,
+		"generation", l.Generation, "code_fp", verifier.Fingerprint(l.Code))
+	writeJSON(w, http.StatusOK, codeResponse(l))
+}
+
+type changeFunc func(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
 
 func (a *adminAPI) change(w http.ResponseWriter, r *http.Request, action string, op changeFunc) {
 	ref, err := refParam(r)
-	var req ChangeRequest
+	var req desk.ChangeRequest
 	if err == nil {
 		err = decodeJSON(w, r, &req)
 	}
-	var c *Change
+	var c *desk.Change
 	if err == nil {
-		req.Actor = Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
+		req.Actor = desk.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
 		c, err = op(r.Context(), ref, req)
 	}
 	if err != nil {
@@ -122,7 +143,7 @@ func refParam(r *http.Request) (string, error) {
 	switch {
 	case err != nil || ref == "":
 		return "", badRequest("bad license reference in the URL")
-	case looksLikeCode(ref):
+	case desk.LooksLikeCode(ref):
 		return "", badRequest("codes do not go in URLs: POST {\"ref\":\"<code>\"} to /admin/v1/lookup for the license id")
 	}
 	return ref, nil

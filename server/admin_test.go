@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -22,10 +22,9 @@ func TestAdminAuth(t *testing.T) {
 	if _, err := e.st.RevokeToken(ctx, "gone"); err != nil {
 		t.Fatal(err)
 	}
-	id, _, _ := parseToken(support)
-	wrongSecret := tokenPrefix + id + "_" + strings.Repeat("A", 43)
+	wrongSecret := support[:len(support)-43] + strings.Repeat("A", 43) // the same id, another secret
 
-	reissue := ChangeRequest{Reason: "test"}
+	reissue := desk.ChangeRequest{Reason: "test"}
 	tests := []struct {
 		name, method, path, token string
 		body                      any
@@ -48,7 +47,7 @@ func TestAdminAuth(t *testing.T) {
 		{"support reveals", "GET", "/admin/v1/licenses/lic-1?reveal=1", support, nil, 200, ""},
 		{"support reissues", "POST", "/admin/v1/licenses/lic-1/reissue", support, reissue, 200, ""},
 		{"unknown license", "GET", "/admin/v1/licenses/nope", read, nil, 404, "not_found"},
-		{"reissue without reason", "POST", "/admin/v1/licenses/lic-1/reissue", support, ChangeRequest{}, 400, "bad_request"},
+		{"reissue without reason", "POST", "/admin/v1/licenses/lic-1/reissue", support, desk.ChangeRequest{}, 400, "bad_request"},
 		{"bad filter", "GET", "/admin/v1/licenses?status=asleep", read, nil, 400, "bad_request"},
 		{"bad duration", "GET", "/admin/v1/licenses?expiring_within=soon", read, nil, 400, "bad_request"},
 		{"code in the URL", "GET", "/admin/v1/licenses/" + e.license("lic-1").Code, read, nil, 400, "bad_request"},
@@ -89,16 +88,16 @@ func TestAdminClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := c.List(ctx, ListQuery{Customer: "C-1", Limit: 1})
+	page, err := c.List(ctx, desk.ListQuery{Customer: "C-1", Limit: 1})
 	if err != nil || len(page.Licenses) != 1 || page.Licenses[0].ID != "lic-1" || page.NextCursor == "" {
 		t.Fatalf("List(customer, limit 1) = %+v, %v", page, err)
 	}
-	page, err = c.List(ctx, ListQuery{Customer: "C-1", Limit: 1, Cursor: page.NextCursor})
+	page, err = c.List(ctx, desk.ListQuery{Customer: "C-1", Limit: 1, Cursor: page.NextCursor})
 	if err != nil || len(page.Licenses) != 1 || page.Licenses[0].ID != "lic-2" || page.NextCursor != "" {
 		t.Fatalf("List(second page) = %+v, %v", page, err)
 	}
 
-	ch, err := c.Reissue(ctx, "O-1", ChangeRequest{Reason: "new laptop", Reveal: true})
+	ch, err := c.Reissue(ctx, "O-1", desk.ChangeRequest{Reason: "new laptop", Reveal: true})
 	if err != nil || ch.License.Code == "" || ch.License.Code != e.license("lic-1").Code || ch.License.Generation != 2 {
 		t.Fatalf("Reissue(reveal) = %+v, %v; want the new code", ch, err)
 	}
@@ -106,12 +105,12 @@ func TestAdminClient(t *testing.T) {
 	if err != nil || d.License.ID != "lic-1" || !d.Presented.Superseded || !d.Presented.Genuine || d.License.Code != "" {
 		t.Fatalf("Show(old code) = %+v, %v", d, err)
 	}
-	if _, err := c.Revoke(ctx, "lic-1", ChangeRequest{Reason: "refund"}); err != nil {
+	if _, err := c.Revoke(ctx, "lic-1", desk.ChangeRequest{Reason: "refund"}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := c.History(ctx, old) // a code is resolved through POST /lookup, never put in a URL
 	if err != nil || len(h.Events) != 3 {
-		t.Fatalf("History() = %+v, %v; want 3 events", h, err)
+		t.Fatalf("desk.History() = %+v, %v; want 3 events", h, err)
 	}
 	for i, want := range []struct{ action, actor, reason string }{{"create", "koogallery", ""},
 		{"reissue", "desk-1", "new laptop"}, {"revoke", "desk-1", "refund"}} {
@@ -130,7 +129,7 @@ func TestAdminClient(t *testing.T) {
 		t.Errorf("Show(unknown) err = %v, want a one-line 404 not_found APIError", err)
 	}
 	bad, _ := NewAdminClient(e.ts.URL, "lct_nope")
-	if _, err := bad.List(ctx, ListQuery{}); !errors.As(err, &ae) || ae.Status != 401 {
+	if _, err := bad.List(ctx, desk.ListQuery{}); !errors.As(err, &ae) || ae.Status != 401 {
 		t.Errorf("List with a bad token err = %v, want 401", err)
 	}
 	for _, u := range []string{"", "ftp://x", "localhost:8080"} {
@@ -144,42 +143,9 @@ func TestAdminRefPathEscaping(t *testing.T) {
 	e := newTestEnv(t)
 	read := e.token("reader", "read")
 	e.newInstance("lic/with slash", "O 1", "C-1", "P1", t0.AddDate(1, 0, 0))
-	var d Detail
+	var d desk.Detail
 	e.callJSON("GET", "/admin/v1/licenses/"+url.PathEscape("lic/with slash"), read, nil, 200, &d)
 	if d.License.ID != "lic/with slash" {
 		t.Errorf("get escaped id = %+v", d.License)
-	}
-}
-
-func TestTokens(t *testing.T) {
-	e := newTestEnv(t)
-	ctx := context.Background()
-	plain, tok, err := NewToken(bytes.NewReader(make([]byte, 64)), "ops.alice@example", "read")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "lct_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; plain != want {
-		t.Errorf("NewToken() = %q, want %q", plain, want)
-	}
-	if bytes.Contains([]byte(plain), tok.SecretHash) || len(tok.SecretHash) != 32 {
-		t.Errorf("stored hash %x: want 32 bytes of SHA-256", tok.SecretHash)
-	}
-	for _, c := range []struct{ name, role string }{{"", "read"}, {"has space", "read"}, {strings.Repeat("x", 65), "read"}, {"ok", "admin"}} {
-		var re *RequestError
-		if _, _, err := NewToken(bytes.NewReader(make([]byte, 64)), c.name, c.role); !errors.As(err, &re) {
-			t.Errorf("NewToken(%q, %q) err = %v, want a *RequestError", c.name, c.role, err)
-		}
-	}
-	if err := e.st.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	got, err := Authenticate(ctx, e.st, plain)
-	if err != nil || got.Name != "ops.alice@example" || got.Role != "read" {
-		t.Errorf("Authenticate() = %+v, %v", got, err)
-	}
-	for _, bad := range []string{"", plain + "A", plain[:len(plain)-1] + "B", strings.Replace(plain, "lct_", "xyz_", 1)} {
-		if _, err := Authenticate(ctx, e.st, bad); !errors.Is(err, ErrUnauthorized) {
-			t.Errorf("Authenticate(%q) err = %v, want %v", bad, err, ErrUnauthorized)
-		}
 	}
 }

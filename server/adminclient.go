@@ -8,14 +8,18 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/verifier"
 )
 
 // AdminClient calls a licentia server's admin API with a bearer token. It offers the same operations as
-// Support, so the CLI runs the same way against a local database or a remote server; remotely the server
-// records the token's name as the actor.
+// desk.Support, so the CLI runs the same way against a local database or a remote server; remotely the
+// server records the token's name as the actor.
 type AdminClient struct {
 	base  *url.URL
 	token string
@@ -34,64 +38,97 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("server answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// NewAdminClient returns a client for the server at baseURL (http or https) using token.
+// LookupRequest is the body of POST /admin/v1/lookup: a reference that may be a whole code, which must
+// not travel in a URL.
+type LookupRequest struct {
+	Ref    string `json:"ref"`
+	Reveal bool   `json:"reveal,omitempty"`
+}
+
+// NewAdminClient returns a client for the server at baseURL using token. The token is a bearer
+// credential, so baseURL must be https://, or http:// to a loopback address (localhost, 127.0.0.0/8,
+// ::1: a server on this machine or an SSH tunnel to one). The client follows no redirect: the admin
+// API never answers one, and following it could carry the token to another host or onto plain HTTP.
 func NewAdminClient(baseURL, token string) (*AdminClient, error) {
 	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("server URL %q: want http(s)://host[:port]", baseURL)
+		return nil, fmt.Errorf("server URL %q: want https://host[:port]", baseURL)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("server URL %q: plain http:// would send the admin token unencrypted; "+
+			"use https://, or http:// only to a loopback address (e.g. through an SSH tunnel)", baseURL)
 	}
 	if token == "" {
-		return nil, errors.New("no admin token: pass --token or set LICENTIA_TOKEN (create one with 'licentia tokens create')")
+		return nil, errors.New("no admin token: set LICENTIA_TOKEN or pass --token-file (create one with 'licentia tokens create')")
 	}
-	return &AdminClient{base: u, token: token, hc: &http.Client{Timeout: 30 * time.Second}}, nil
+	hc := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		return fmt.Errorf("admin API redirected to %s://%s%s: not followed", req.URL.Scheme, req.URL.Host, req.URL.Path)
+	}}
+	return &AdminClient{base: u, token: token, hc: hc}, nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback IP address. Other names are not
+// resolved: they count as remote.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // List returns one page of licenses matching q.
-func (c *AdminClient) List(ctx context.Context, q ListQuery) (*LicensePage, error) {
-	var page LicensePage
+func (c *AdminClient) List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error) {
+	var page desk.LicensePage
 	return &page, c.do(ctx, http.MethodGet, "/admin/v1/licenses?"+q.Values().Encode(), nil, &page)
 }
 
 // Show returns the license ref names; ref may be a whole code, which is sent in the body.
-func (c *AdminClient) Show(ctx context.Context, ref string, reveal bool) (*Detail, error) {
-	var d Detail
+func (c *AdminClient) Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error) {
+	var d desk.Detail
 	return &d, c.do(ctx, http.MethodPost, "/admin/v1/lookup", LookupRequest{Ref: ref, Reveal: reveal}, &d)
 }
 
 // History returns the license's events, oldest first.
-func (c *AdminClient) History(ctx context.Context, ref string) (*History, error) {
+func (c *AdminClient) History(ctx context.Context, ref string) (*desk.History, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var h History
+	var h desk.History
 	return &h, c.do(ctx, http.MethodGet, path+"/events", nil, &h)
 }
 
 // Reissue asks the server to reissue the license (needs a support token).
-func (c *AdminClient) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+func (c *AdminClient) Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var ch Change
+	var ch desk.Change
 	return &ch, c.do(ctx, http.MethodPost, path+"/reissue", req, &ch)
 }
 
 // Revoke asks the server to revoke the license (needs a support token).
-func (c *AdminClient) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+func (c *AdminClient) Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var ch Change
+	var ch desk.Change
 	return &ch, c.do(ctx, http.MethodPost, path+"/revoke", req, &ch)
+}
+
+// Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).
+func (c *AdminClient) Activate(ctx context.Context, code, deployment string) (*verifier.CodeResponse, error) {
+	var out verifier.CodeResponse
+	return &out, c.do(ctx, http.MethodPost, "/admin/v1/activations", ActivationRequest{Code: code, Deployment: deployment}, &out)
 }
 
 // licensePath returns the URL path of the license ref names. A whole code never goes into a URL: it is
 // first resolved to its license id through POST /admin/v1/lookup.
 func (c *AdminClient) licensePath(ctx context.Context, ref string) (string, error) {
-	if looksLikeCode(ref) {
+	if desk.LooksLikeCode(ref) {
 		d, err := c.Show(ctx, ref, false)
 		if err != nil {
 			return "", err

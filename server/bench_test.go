@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/licentia/licentia/server/koogallery"
@@ -15,13 +15,10 @@ import (
 
 // legacyQuery returns a signed getLicense query string for order.
 func legacyQuery(order, business string) string {
-	q := url.Values{}
-	for k, v := range map[string]string{"activity": "getLicense", "businessId": business, "customerId": "c-1",
-		"orderId": order, "productId": "P1", "skuCode": "S1", "timeStamp": "20260301080000123"} {
-		q.Set(k, v)
-	}
-	q.Set("authToken", koogallery.AuthToken(testKey, q))
-	return q.Encode()
+	req := koogallery.NewClient("/koogallery/license", testKey, nil, nil).LegacyRequest(map[string]string{
+		"activity": koogallery.ActivityGetLicense, "businessId": business, "customerId": "c-1", "orderId": order,
+		"productId": "P1", "skuCode": "S1", "timeStamp": "20260301080000123"})
+	return strings.TrimPrefix(req.URL, "/koogallery/license?")
 }
 
 // BenchmarkResendHandler measures a resent getLicense through the whole handler (authToken check,

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/verifier"
 )
 
 // The buyer page: a server-rendered form (no JavaScript) where a buyer pastes a code and gets its
-// license's status, expiry and current code. The code travels in a POST body, never in a URL.
+// license's status, expiry and current code, in Simplified Chinese or English (buyer_text.go). The code
+// travels in a POST body, never in a URL.
 
 //go:embed templates/buyer.html templates/buyer.css
 var templateFiles embed.FS
@@ -40,6 +42,7 @@ func mustRead(name string) string {
 // buyerPageData is what the template shows.
 type buyerPageData struct {
 	CSS    template.CSS
+	T      *buyerText
 	Result *buyerResult
 	Error  *buyerError
 }
@@ -47,35 +50,21 @@ type buyerPageData struct {
 type buyerResult struct {
 	LicenseID  string
 	Status     string
-	StatusText string
-	Expires    string
 	Generation int64
 	Pasted     int64
 	Newer      bool
 	Code       string
+	ExpiresAt  int64 // unix seconds; 0 for a perpetual license
 }
 
 type buyerError struct{ Title, Text string }
 
-// statusTexts explain each status to a buyer.
-var statusTexts = map[string]string{
-	verifier.StatusActive: "Your license is active.",
-	verifier.StatusFrozen: "Your license is frozen by the marketplace (for example while a payment is overdue). " +
-		"The software will not run until the marketplace unfreezes it.",
-	verifier.StatusReleased: "Your license was released: the order ended or was cancelled. Its codes no longer work.",
-	verifier.StatusRevoked:  "Your license was revoked by the seller. Its codes no longer work; please contact the seller's support.",
-}
-
-// buyerErrors explain each error code of errorStatus to a buyer.
-var buyerErrors = map[string]buyerError{
-	"bad_request":  {"Nothing to check", "Paste your authorization code into the box, then press Check code."},
-	"invalid_code": {"Not a valid code", "This is not an authorization code from this seller, or it is incomplete. Paste the whole code exactly as you received it."},
-	"test_code":    {"Test code", "This code was issued to a marketplace test call; no license stands behind it."},
-	"not_found":    {"License not found", "This code is genuine, but its license is not known to this server. Please contact the seller's support."},
-	"rate_limited": {"Too many attempts", "Please wait a minute and try again."},
-	"too_large":    {"Too much text", "That is far longer than an authorization code. Paste just the code."},
-	"code_superseded": {"Code replaced", "The seller issued a newer code for this license, and this one no longer " +
-		"works or fetches it. Please use the newer code from the seller, or contact the seller's support."},
+// Expires returns the expiry as the page's language shows it.
+func (d buyerPageData) Expires() string {
+	if d.Result.ExpiresAt == 0 {
+		return d.T.Never
+	}
+	return time.Unix(d.Result.ExpiresAt, 0).In(d.T.Zone).Format(d.T.TimeFormat)
 }
 
 // handleBuyerPage serves GET /: the empty form.
@@ -99,17 +88,13 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 		p.buyerFailed(w, r, err)
 		return
 	}
-	pasted, _ := decodeClaims(cleanCode(code))
+	pasted, _ := desk.DecodeClaims(desk.CleanCode(code))
 	l, err := p.refresh(r.Context(), code, p.clientAddr(r))
 	if err != nil {
 		p.buyerFailed(w, r, err)
 		return
 	}
-	res := &buyerResult{LicenseID: l.ID, Status: l.Status, StatusText: statusTexts[l.Status],
-		Expires: "never (perpetual license)", Generation: l.Generation, Code: l.Code}
-	if l.ExpiresAt != 0 {
-		res.Expires = time.Unix(l.ExpiresAt, 0).UTC().Format("2006-01-02 15:04 UTC")
-	}
+	res := &buyerResult{LicenseID: l.ID, Status: l.Status, Generation: l.Generation, Code: l.Code, ExpiresAt: l.ExpiresAt}
 	if pasted != nil && pasted.Generation < l.Generation {
 		res.Newer, res.Pasted = true, pasted.Generation
 	}
@@ -120,19 +105,22 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 func (p *publicAPI) buyerFailed(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := errorStatus(err)
 	p.s.logFailure(w, r, status, err)
-	be, ok := buyerErrors[code]
-	var pe *ProofError
+	var pe *desk.ProofError
 	if errors.As(err, &pe) && pe.Status == verifier.StatusRevoked {
-		be = buyerError{"License revoked", statusTexts[verifier.StatusRevoked]}
+		code = "code_revoked" // a code from before the revoke: say so, without a code
 	}
+	t := buyerTexts[buyerLang(r)]
+	be, ok := t.Errors[code]
 	if !ok {
-		be = buyerError{"Something went wrong", "We could not check the code just now. Please try again later."}
+		be = t.Internal
 	}
 	p.renderBuyer(w, r, status, buyerPageData{Error: &be})
 }
 
+// renderBuyer writes the page in the request's language (see buyerLang).
 func (p *publicAPI) renderBuyer(w http.ResponseWriter, r *http.Request, status int, d buyerPageData) {
 	d.CSS = template.CSS(buyerCSS)
+	d.T = buyerTexts[buyerLang(r)]
 	var buf bytes.Buffer
 	if err := buyerTemplate.Execute(&buf, d); err != nil {
 		p.s.fail(w, r, err)
@@ -140,6 +128,8 @@ func (p *publicAPI) renderBuyer(w http.ResponseWriter, r *http.Request, status i
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", d.T.Lang)
+	h.Set("Vary", "Accept-Language")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", buyerCSP)
 	h.Set("X-Content-Type-Options", "nosniff")

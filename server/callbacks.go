@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
@@ -50,6 +51,15 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return answer{}, err
 	}
+	if needsOrder(l) {
+		return s.createFromOrder(ctx, cb, l)
+	}
+	return s.insert(ctx, cb, l)
+}
+
+// insert signs and stores a new license for cb's order; a concurrent create of the same order wins
+// harmlessly (its license is answered).
+func (s *Server) insert(ctx context.Context, cb *callback, l *store.License) (answer, error) {
 	if l.ID == "" {
 		l.ID = uuid.NewString()
 	}
@@ -228,7 +238,7 @@ func (s *Server) setStatus(ctx context.Context, cb *callback, refField, status s
 	if err != nil {
 		return answer{}, err
 	}
-	var t transition
+	var t desk.Transition
 	switch status {
 	case koogallery.StatusFreeze:
 		t = license.Freeze

@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
-	"net/url"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/licentia/licentia/server/koogallery"
 )
 
 // TestLicenseLifecycle walks one License 2.0-style license through the marketplace's whole life, checking
@@ -213,13 +213,9 @@ func TestRejections(t *testing.T) {
 	create := map[string]string{"activity": "newInstance", "orderId": "O1", "orderLineId": "L1", "businessId": "b-1"}
 
 	wantCode(t, e.signed("wrong-key", create), resultAuth)
-	wantCode(t, e.signed(testKey, create, func(q url.Values) {
-		q.Set("timestamp", "1000000000000") // 2001
-	}), resultParam)
-	stale := e.now().Add(-2 * time.Minute).UnixMilli()
-	wantCode(t, e.signed(testKey, create, func(q url.Values) { q.Set("timestamp", itoa(stale)) }), resultParam)
-	future := e.now().Add(2 * time.Minute).UnixMilli()
-	wantCode(t, e.signed(testKey, create, func(q url.Values) { q.Set("timestamp", itoa(future)) }), resultParam)
+	wantCode(t, e.signed(testKey, create, koogallery.At(time.UnixMilli(1000000000000))), resultParam) // 2001
+	wantCode(t, e.signed(testKey, create, koogallery.At(e.now().Add(-2*time.Minute))), resultParam)
+	wantCode(t, e.signed(testKey, create, koogallery.At(e.now().Add(2*time.Minute))), resultParam)
 	wantCode(t, e.legacy("wrong-key", map[string]string{"activity": "getLicense", "businessId": "b", "customerId": "c",
 		"orderId": "O9", "productId": "P"}), resultAuth)
 	if n := e.countLicenses(); n != 0 {
@@ -227,7 +223,7 @@ func TestRejections(t *testing.T) {
 	}
 
 	// A replayed nonce is refused even though the signature is genuine.
-	fixed := func(q url.Values) { q.Set("nonce", "REPLAYED-NONCE") }
+	fixed := koogallery.WithNonce("REPLAYED-NONCE")
 	wantCode(t, e.signed(testKey, create, fixed), resultOK)
 	wantCode(t, e.signed(testKey, create, fixed), resultAuth)
 
@@ -300,5 +296,3 @@ func TestProbes(t *testing.T) {
 		t.Fatalf("licenses after probes = %d, want 0", n)
 	}
 }
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -9,16 +9,15 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
 
-// Errors of the support operations, the admin API and the public code endpoints. errorStatus maps them
-// (and the store's and verifier's) to HTTP answers.
+// Errors of the admin API. errorStatus maps them (and desk's, the store's and the verifier's) to HTTP
+// answers.
 var (
-	// ErrUnauthorized means the admin request carries no bearer token, or one that is unknown or revoked.
-	ErrUnauthorized = errors.New("missing, unknown or revoked admin token")
 	// ErrForbidden means the admin token's role does not allow the operation.
 	ErrForbidden = errors.New("the token's role does not allow this")
 	// ErrLicenseRevoked means the license is revoked, which is final: it cannot be reissued.
@@ -26,42 +25,10 @@ var (
 	// ErrLicenseReleased means the marketplace released the license (the order ended): it cannot be
 	// reissued.
 	ErrLicenseReleased = license.ErrReleased
-	// ErrSupersededProof means a genuine code was presented as proof of holding a license, but the license
-	// was reissued (or revoked) after it: it no longer fetches the current code.
-	ErrSupersededProof = errors.New("this code was superseded by a reissue and no longer proves the license; use the newer code")
-	// ErrAmbiguous means a reference (an order or customer id) matches more than one license.
-	ErrAmbiguous = errors.New("more than one license matches")
-	// ErrInvalidCode means a presented code is not a genuine authorization code of this server: it is
-	// malformed, or its signature does not verify with any key of the ring. It wraps the verifier's error.
-	ErrInvalidCode = errors.New("not a genuine authorization code")
 )
 
-// RequestError is a request the server cannot act on as asked: a bad parameter, a missing reason, a body
-// that is not the expected JSON. It is answered 400 bad_request with its message.
-type RequestError struct{ msg string }
-
-// Error returns the message.
-func (e *RequestError) Error() string { return e.msg }
-
-func badRequest(format string, args ...any) error {
-	return &RequestError{msg: fmt.Sprintf(format, args...)}
-}
-
-// ProofError means a genuine code was presented as proof of holding a license that was reissued or revoked
-// after that code was issued; it wraps ErrSupersededProof. Status is the license's status now.
-type ProofError struct {
-	LicenseID  string
-	Generation int64 // of the presented code
-	Status     string
-}
-
-// Error names the license and the generation presented.
-func (e *ProofError) Error() string {
-	return fmt.Sprintf("license %s, generation %d: %v", e.LicenseID, e.Generation, ErrSupersededProof)
-}
-
-// Unwrap returns ErrSupersededProof.
-func (e *ProofError) Unwrap() error { return ErrSupersededProof }
+// badRequest returns a *desk.RequestError, answered 400 bad_request with its message.
+func badRequest(format string, args ...any) error { return desk.BadRequest(format, args...) }
 
 // RateLimitError means a rate limit of the public code endpoints was reached; RetryAfter says when the
 // current window ends.
@@ -79,7 +46,7 @@ func (e *RateLimitError) Error() string {
 // of the body {"error":{"code","message"}}. Anything it does not know is a 500 "internal".
 func errorStatus(err error) (status int, code string) {
 	var (
-		reqErr   *RequestError
+		reqErr   *desk.RequestError
 		rateErr  *RateLimitError
 		tooLarge *http.MaxBytesError
 	)
@@ -88,11 +55,11 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusBadRequest, "bad_request"
 	case errors.Is(err, verifier.ErrTestCode):
 		return http.StatusBadRequest, "test_code"
-	case errors.Is(err, ErrInvalidCode):
+	case errors.Is(err, desk.ErrInvalidCode):
 		return http.StatusBadRequest, "invalid_code"
-	case errors.Is(err, ErrSupersededProof):
+	case errors.Is(err, desk.ErrSupersededProof):
 		return http.StatusForbidden, "code_superseded"
-	case errors.Is(err, ErrUnauthorized):
+	case errors.Is(err, desk.ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden, "forbidden"
@@ -108,7 +75,7 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusConflict, "license_revoked"
 	case errors.Is(err, ErrLicenseReleased):
 		return http.StatusConflict, "license_released"
-	case errors.Is(err, ErrAmbiguous):
+	case errors.Is(err, desk.ErrAmbiguous):
 		return http.StatusConflict, "ambiguous"
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, "conflict"

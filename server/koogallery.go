@@ -307,6 +307,10 @@ func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
 		return s.create(ctx, cb)
 	case cb.legacy && cb.activity == koogallery.ActivityRefreshLicense, !cb.legacy && cb.activity == koogallery.ActivityRefreshInstance:
 		return s.refresh(ctx, cb, "instanceId")
+	case !cb.legacy && cb.activity == koogallery.ActivityGetLicenseAsync:
+		return s.licenseAsync(ctx, cb)
+	case !cb.legacy && cb.activity == koogallery.ActivityQueryInstance:
+		return s.queryInstance(ctx, cb)
 	case !cb.legacy && cb.activity == koogallery.ActivityRefreshLicenseCode:
 		return s.refresh(ctx, cb, "license")
 	case cb.legacy && cb.activity == koogallery.ActivityExpireLicense:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,15 +17,15 @@ import (
 // license.
 func TestLegacyRepartitionedProbeRefused(t *testing.T) {
 	e := newTestEnv(t)
-	probe := url.Values{}
-	for k, v := range map[string]string{
-		"activity": "getLicense", "businessId": "b-probe", "customerId": "c-probe", "orderId": "CS-PROBE",
+	c, _ := e.market(testKey)
+	signed := c.LegacyRequest(map[string]string{
+		"activity": koogallery.ActivityGetLicense, "businessId": "b-probe", "customerId": "c-probe", "orderId": "CS-PROBE",
 		"productId": "P1", "skuCode": "S1", "expireTime": mkTime(t0.AddDate(0, 1, 0)), "testFlag": "1",
-		"timeStamp": koogallery.FormatTimeMillis(e.now()),
-	} {
-		probe.Set(k, v)
+	})
+	probe, err := url.ParseQuery(signed.URL[strings.IndexByte(signed.URL, '?')+1:])
+	if err != nil {
+		t.Fatal(err)
 	}
-	probe.Set("authToken", koogallery.AuthToken(testKey, probe))
 	r := e.decode(mustGet(t, e.ts.URL+"/koogallery/license?"+probe.Encode()), testKey)
 	wantCode(t, r, resultOK)
 
@@ -66,13 +67,8 @@ func mustGet(t testing.TB, u string) *http.Response {
 
 // legacyURL signs a License 1.0 call at time at and returns its URL: what a log line would hold.
 func (e *testEnv) legacyURL(params map[string]string, at time.Time) string {
-	q := url.Values{}
-	for k, v := range params {
-		q.Set(k, v)
-	}
-	q.Set("timeStamp", koogallery.FormatTimeMillis(at))
-	q.Set("authToken", koogallery.AuthToken(testKey, q))
-	return e.ts.URL + "/koogallery/license?" + q.Encode()
+	c, _ := e.market(testKey)
+	return c.LegacyRequest(params, koogallery.At(at)).URL
 }
 
 // TestLegacyReplay: License 1.0 URLs expire (a timeStamp window) and an applied state change is remembered

@@ -1,49 +1,14 @@
 package server
 
 import (
-	"context"
-	"crypto/rand"
 	"log/slog"
 	"net/http"
-	"os"
-	"strconv"
-	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
-
-// reqIDPrefix starts every request id this process makes: the host name and a random word, so ids from
-// different processes differ.
-var reqIDPrefix = func() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "localhost"
-	}
-	return host + "/" + rand.Text()[:10] + "-"
-}()
-
-var reqIDCounter atomic.Uint64
-
-// requestID gives each request an id in its context (middleware.GetReqID reads it): the caller's
-// X-Request-Id when it sends one, else the process's prefix and a counter. It is chi's RequestID with one
-// allocation for the id instead of a formatted string.
-func requestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(middleware.RequestIDHeader)
-		if id == "" {
-			var buf [96]byte
-			b := append(buf[:0], reqIDPrefix...)
-			n := reqIDCounter.Add(1)
-			for p := uint64(100000); p > 1 && n < p; p /= 10 {
-				b = append(b, '0') // at least six digits, as chi writes them
-			}
-			id = string(strconv.AppendUint(b, n, 10))
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
-	})
-}
 
 // accessLog logs every request (path only: query strings carry marketplace tokens and customer data)
 // and records its latency.
@@ -59,10 +24,25 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
 		if s.log.Enabled(r.Context(), slog.LevelDebug) {
-			s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+			s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", logPath(r.URL.Path), "status", ww.Status(),
 				"duration", d)
 		}
 	})
+}
+
+// maxLogPath is the most of a request path a log line repeats: paths are the client's to choose.
+const maxLogPath = 256
+
+// logPath returns path, cut to maxLogPath bytes (on a rune boundary) with "…" when longer.
+func logPath(path string) string {
+	if len(path) <= maxLogPath {
+		return path
+	}
+	cut := maxLogPath
+	for cut > 0 && !utf8.RuneStart(path[cut]) {
+		cut--
+	}
+	return path[:cut] + "…"
 }
 
 // recoverer turns a panic into an answer the caller understands — 000005 on the marketplace path, a JSON
@@ -77,7 +57,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				}
 				return
 			}
-			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", r.URL.Path)
+			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", logPath(r.URL.Path))
 			if r.URL.Path == s.cfg.CallbackPath {
 				s.reply(w, r, "", 0, resultInternal, "internal error, please retry", answer{})
 				return

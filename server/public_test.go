@@ -1,11 +1,18 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"github.com/licentia/licentia/server/desk"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -74,5 +81,68 @@ func TestUnknownRoute(t *testing.T) {
 	code, body := get(t, e.ts.URL+"/nope")
 	if code != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) {
 		t.Errorf("GET /nope = %d %s, want 404 not_found", code, body)
+	}
+}
+
+// TestWithdrawnKey checks a key withdrawn with Ring.Retire after a restart: it leaves the JWKS, refresh
+// and the buyer page refuse the codes it signed, and codes of the other keys keep working.
+func TestWithdrawnKey(t *testing.T) {
+	e := newTestEnv(t)
+	leaked := e.newInstance("lic-w", "O-W", "C-W", "P1", t0.AddDate(1, 0, 0))
+	oldKid, _ := e.ring.Active()
+	ring, err := e.ring.Rotate(bytes.NewReader(bytes.Repeat([]byte{7}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ring, err = ring.Retire(oldKid); err != nil {
+		t.Fatalf("Retire(%s) err = %v", oldKid, err)
+	}
+	newKid, _ := ring.Active()
+	is := desk.NewIssuer(ring, "licentia", time.Hour)
+	if _, err := desk.NewSupport(e.st, ring, is, desk.SupportOptions{Now: e.now}).
+		Reissue(context.Background(), "lic-w", desk.ChangeRequest{Reason: "key withdrawn", Actor: cliActor("ops")}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := e.license("lic-w")
+	if fresh.KeyID != newKid {
+		t.Fatalf("reissued with key %s, want %s", fresh.KeyID, newKid)
+	}
+	// The restarted server, on the same database, with the ring as it is now on disk.
+	cfg := Config{KooGalleryKeys: []string{testKey}, Now: e.now}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(New(cfg, e.st, ring, is, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	defer ts.Close()
+
+	code, body := get(t, ts.URL+"/.well-known/jwks.json")
+	if code != http.StatusOK || strings.Contains(body, oldKid) || !strings.Contains(body, newKid) {
+		t.Errorf("jwks = %d %s, want %s only, not the withdrawn %s", code, body, newKid, oldKid)
+	}
+	post := func(code string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(ts.URL+"/v1/codes/refresh", "application/json", strings.NewReader(`{"code":"`+code+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := post(leaked); status != http.StatusBadRequest || !strings.Contains(body, `"invalid_code"`) {
+		t.Errorf("refresh with the withdrawn key's code = %d %s, want 400 invalid_code", status, body)
+	}
+	if status, body := post(fresh.Code); status != http.StatusOK {
+		t.Errorf("refresh with the new key's code = %d %s, want 200", status, body)
+	}
+	form := url.Values{"code": {leaked}}
+	resp, err := http.PostForm(ts.URL+"/", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(page), fresh.Code) {
+		t.Errorf("buyer page with the withdrawn key's code = %d, want 400 without the current code", resp.StatusCode)
 	}
 }

@@ -2,13 +2,9 @@ package server
 
 import (
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/go-chi/chi/v5/middleware"
 )
 
 // TestParseQuery checks parseQuery against url.ParseQuery: the same first values, the same refusals, and
@@ -41,33 +37,5 @@ func TestParseQuery(t *testing.T) {
 	}
 	if _, _, err := parseQuery(strings.Repeat("a=1&", 4*maxParams+1)); err == nil {
 		t.Errorf("parseQuery(%d parameters) err = nil, want too many parameters", 4*maxParams+1)
-	}
-}
-
-// TestRequestID checks the request-id middleware: the caller's X-Request-Id is kept, else an id of this
-// process's prefix and a counter of at least six digits, different for each request.
-func TestRequestID(t *testing.T) {
-	var got []string
-	h := requestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, middleware.GetReqID(r.Context()))
-	}))
-	for _, hdr := range []string{"caller-42", "", ""} {
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		if hdr != "" {
-			r.Header.Set("X-Request-Id", hdr)
-		}
-		h.ServeHTTP(httptest.NewRecorder(), r)
-	}
-	if got[0] != "caller-42" {
-		t.Errorf("id with X-Request-Id = %q, want caller-42", got[0])
-	}
-	for _, id := range got[1:] {
-		n, ok := strings.CutPrefix(id, reqIDPrefix)
-		if !ok || len(n) < 6 || strings.Trim(n, "0123456789") != "" {
-			t.Errorf("id = %q, want %s and at least six digits", id, reqIDPrefix)
-		}
-	}
-	if got[1] == got[2] {
-		t.Errorf("two requests got the same id %q", got[1])
 	}
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/ratelimit"
 	"github.com/licentia/licentia/server/store"
@@ -28,7 +28,7 @@ const (
 // publicAPI serves the unauthenticated code endpoints: refresh, the revocation list and the buyer page.
 type publicAPI struct {
 	s    *Server
-	sup  *Support
+	sup  *desk.Support
 	revs *revocationCache
 	act  *activator
 	lim  *publicLimits
@@ -36,7 +36,7 @@ type publicAPI struct {
 	purged atomic.Int64
 }
 
-func newPublicAPI(s *Server, sup *Support) *publicAPI {
+func newPublicAPI(s *Server, sup *desk.Support) *publicAPI {
 	p := &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now), lim: newPublicLimits(s.st, s.now)}
 	p.act = &activator{s: s, pub: p, flight: map[string]*activation{}}
 	return p
@@ -46,17 +46,6 @@ func newPublicAPI(s *Server, sup *Support) *publicAPI {
 type RefreshRequest struct {
 	// Code is any genuine code of the license: current, superseded or expired.
 	Code string `json:"code"`
-}
-
-// RefreshResponse is the answer of POST /v1/codes/refresh: the license's current code and what it says.
-// Status is "active", "frozen", "released" or "revoked"; a released or revoked license is answered 200
-// like any other, and its current code says so (it fails every verifier). ExpiresAt is RFC 3339, null for
-// a perpetual license.
-type RefreshResponse struct {
-	Code       string  `json:"code"`
-	Generation int64   `json:"generation"`
-	Status     string  `json:"status"`
-	ExpiresAt  *string `json:"expires_at"`
 }
 
 // handleRefresh serves POST /v1/codes/refresh {"code":"…"}.
@@ -75,42 +64,40 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		p.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, RefreshResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
-		ExpiresAt: optTime(l.ExpiresAt)})
+	// A released or revoked license is answered 200 like any other: its current code says so (it fails
+	// every verifier).
+	writeJSON(w, http.StatusOK, verifier.CodeResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
+		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)})
 }
 
 // refresh returns the current state of the license that code (any genuine, non-test code of it) belongs
 // to, after counting the request against the rate limits of addr and of the license. It returns an error
-// wrapping ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound or a *RateLimitError. The address
-// limit and the code's signature are checked before any database work, so garbage costs no query.
+// wrapping desk.ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound, a *desk.ProofError or a
+// *RateLimitError. The address limit and the code's signature are checked before any database work, so
+// garbage costs no query.
 func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.License, error) {
 	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
 		return nil, err
 	}
-	c, err := p.sup.genuine(cleanCode(code))
+	c, err := p.sup.Genuine(desk.CleanCode(code))
 	if err != nil {
 		return nil, err
 	}
 	if err := p.allowShared(ctx, p.lim.refreshLicense, ratelimit.LicenseKey(c.LicenseID), "refresh-license:"+c.LicenseID); err != nil {
 		return nil, err
 	}
-	l, err := p.s.st.License(ctx, c.LicenseID)
+	l, err := p.sup.Proven(ctx, c)
 	if err != nil {
 		return nil, err
-	}
-	if l.OrderID != c.OrderID || c.Generation > l.Generation {
-		// Signed by our keys but not by this database (another deployment sharing keys, or a restore
-		// from an old backup): there is no current code to give.
-		return nil, fmt.Errorf("license %s of this code: %w", c.LicenseID, store.ErrNotFound)
-	}
-	if !l.Accepts(c.Generation) {
-		return nil, &ProofError{LicenseID: l.ID, Generation: c.Generation, Status: l.Status}
 	}
 	l = p.reconcile(ctx, l)
 	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
 		"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))
 	return l, nil
 }
+
+// errUnchanged stops a reconcile that would record nothing before it writes.
+var errUnchanged = errors.New("unchanged")
 
 // queryBudget bounds the daily marketplace query a refresh makes: a slow marketplace delays a buyer's
 // refresh by at most this much, and never fails it.

@@ -3,20 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
@@ -30,11 +28,11 @@ func TestRefresh(t *testing.T) {
 	e.newInstance("lic-3", "O-3", "C-3", "P1", exp)
 	probe := e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "MOCK", "testFlag": "1"}).License
 	sp := e.support()
-	if _, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
+	if _, err := sp.Reissue(ctx, "lic-1", desk.ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}
 	code2 := e.license("lic-2").Code
-	if _, err := sp.Revoke(ctx, "lic-2", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
+	if _, err := sp.Revoke(ctx, "lic-2", desk.ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}
 	revoked := e.license("lic-2").Code
@@ -73,8 +71,8 @@ func TestRefresh(t *testing.T) {
 				return
 			}
 			l := e.license(e.claims(tt.code).LicenseID)
-			if rr.Code != l.Code || rr.Generation != tt.gen || rr.Status != tt.st || rr.ExpiresAt == nil || *rr.ExpiresAt != rfc3339(exp.Unix()) {
-				t.Errorf("refresh = %+v, want the current code, generation %d, %s, expiring %s", rr, tt.gen, tt.st, rfc3339(exp.Unix()))
+			if rr.Code != l.Code || rr.Generation != tt.gen || rr.Status != tt.st || rr.ExpiresAt == nil || *rr.ExpiresAt != desk.RFC3339(exp.Unix()) {
+				t.Errorf("refresh = %+v, want the current code, generation %d, %s, expiring %s", rr, tt.gen, tt.st, desk.RFC3339(exp.Unix()))
 			}
 		})
 	}
@@ -103,19 +101,18 @@ func TestRefreshRetiredKey(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(cfg, e.st, ring, NewIssuer(ring, "licentia", time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := New(cfg, e.st, ring, desk.NewIssuer(ring, "licentia", time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	renew := map[string]string{"activity": "refreshInstance", "instanceId": "lic-1", "orderId": "R-1",
 		"scene": "RENEWAL", "expireTime": mkTime(t0.AddDate(2, 0, 0))}
-	raw, _ := json.Marshal(renew)
-	q := url.Values{"timestamp": {fmt.Sprint(e.now().UnixMilli())}, "nonce": {"N-ROTATED"}}
-	q.Set("signature", koogallery.Signature(testKey, q.Get("nonce"), q.Get("timestamp"), raw))
-	cb, err := http.Post(ts.URL+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
+	cb, err := koogallery.NewClient(ts.URL+"/koogallery/license", testKey, nil, e.now).Signed(context.Background(), renew)
+	if err == nil {
+		err = cb.Accepted()
 	}
-	cb.Body.Close()
+	if err != nil {
+		t.Fatalf("renewal: %v", err)
+	}
 	resp, err := http.Post(ts.URL+"/v1/codes/refresh", "application/json", strings.NewReader(`{"code":"`+old+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -240,15 +237,15 @@ func TestSupersedeFlow(t *testing.T) {
 		t.Fatalf("verify(first code) err = %v, want nil", err)
 	}
 	support := e.token("alice", "support")
-	var ch Change
-	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/reissue", support, ChangeRequest{Reason: "buyer reinstalled"}, 200, &ch)
+	var ch desk.Change
+	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/reissue", support, desk.ChangeRequest{Reason: "buyer reinstalled"}, 200, &ch)
 
 	// The code from before the reissue (perhaps the leaked one) no longer fetches the new code.
 	_, body := e.refreshCode(old, http.StatusForbidden)
 	if got := errorCode(t, body); got != "code_superseded" {
 		t.Fatalf("refresh(old) error = %s, want code_superseded", got)
 	}
-	rr := RefreshResponse{Code: e.license("lic-1").Code, Generation: 2}
+	rr := verifier.CodeResponse{Code: e.license("lic-1").Code, Generation: 2}
 	if err := e.verify(old); !errors.Is(err, verifier.ErrRevoked) {
 		t.Errorf("verify(old code) with the list err = %v, want %v", err, verifier.ErrRevoked)
 	}
@@ -259,7 +256,7 @@ func TestSupersedeFlow(t *testing.T) {
 		t.Errorf("revocation list = %+v, want only lic-1 → 2, iat now", l)
 	}
 
-	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/revoke", support, ChangeRequest{Reason: "chargeback"}, 200, &ch)
+	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/revoke", support, desk.ChangeRequest{Reason: "chargeback"}, 200, &ch)
 	for name, code := range map[string]string{"old": old, "reissued": rr.Code} {
 		if err := e.verify(code); !errors.Is(err, verifier.ErrRevoked) {
 			t.Errorf("verify(%s code) after revoke err = %v, want %v", name, err, verifier.ErrRevoked)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -28,7 +29,7 @@ func TestResendFreshness(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { other.Close() })
-	sp := NewSupport(other, e.ring, NewIssuer(e.ring, "licentia", time.Hour), SupportOptions{Now: e.now})
+	sp := desk.NewSupport(other, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), desk.SupportOptions{Now: e.now})
 
 	create := map[string]string{"activity": "newInstance", "orderId": "O-1", "orderLineId": "O-1-1", "businessId": "lic-1",
 		"productId": "P1", "skuCode": "S1", "customerId": "C-1", "expireTime": mkTime(t0.AddDate(1, 0, 0))}
@@ -62,7 +63,7 @@ func TestResendFreshness(t *testing.T) {
 	for i := range 60 {
 		e.advance(time.Duration(rnd.IntN(400)) * time.Millisecond)
 		if rnd.IntN(3) == 0 {
-			c, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "test", Actor: cliActor("a")})
+			c, err := sp.Reissue(ctx, "lic-1", desk.ChangeRequest{Reason: "test", Actor: cliActor("a")})
 			if err != nil {
 				t.Fatal(err)
 			}

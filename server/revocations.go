@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -38,7 +39,7 @@ const revocationsResign = revocationsMaxAge
 // list than one it saw never refuses the current one.
 type revocationCache struct {
 	st  *store.Store
-	is  *Issuer
+	is  *license.Issuer
 	now func() time.Time
 
 	mu      sync.Mutex // held while the state is checked or a list built, so concurrent requests sign once
@@ -52,7 +53,7 @@ type revocationCache struct {
 	etag    string
 }
 
-func newRevocationCache(st *store.Store, is *Issuer, now func() time.Time) *revocationCache {
+func newRevocationCache(st *store.Store, is *license.Issuer, now func() time.Time) *revocationCache {
 	return &revocationCache{st: st, is: is, now: now}
 }
 

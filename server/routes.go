@@ -4,18 +4,20 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/licentia/licentia/server/desk"
 )
 
 func (s *Server) routes() http.Handler {
-	sup := NewSupport(s.st, s.ring, s.is, SupportOptions{Now: s.cfg.Now, Issued: func(action string) {
+	sup := desk.NewSupport(s.st, s.ring, s.is, desk.SupportOptions{Now: s.cfg.Now, Issued: func(action string) {
 		s.metrics.issued.WithLabelValues(action).Inc()
 	}})
 	pub := newPublicAPI(s, sup)
+	s.act = pub.act
 	adm := &adminAPI{s: s, sup: sup}
 
 	r := chi.NewRouter()
-	r.Use(requestID, s.recoverer, s.accessLog)
+	r.Use(s.requestID, s.recoverer, s.accessLog)
 	r.Get(s.cfg.CallbackPath, s.handleLegacy)
 	r.Post(s.cfg.CallbackPath, s.handleSigned)
 	r.Get("/", pub.handleBuyerPage)
@@ -26,7 +28,9 @@ func (s *Server) routes() http.Handler {
 	r.Get("/.well-known/jwks.json", s.handleJWKS)
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
-	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	if !s.cfg.SeparateMetrics {
+		r.Handle("/metrics", s.MetricsHandler())
+	}
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(adm.authenticate)
 		r.Route("/v1", func(r chi.Router) {
@@ -36,6 +40,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/lookup", adm.lookup)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/reissue", adm.reissue)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/revoke", adm.revoke)
+			r.With(adm.requireSupport).Post("/activations", adm.activate)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

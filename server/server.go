@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 )
@@ -32,8 +35,8 @@ type Config struct {
 	// cannot be replayed for ever.
 	LegacyWindow time.Duration
 	// TrustedProxies are the load balancers in front of licentia. For requests from them, rate limits
-	// count the client address in X-Forwarded-For instead of the proxy's own; from anyone else that
-	// header is ignored.
+	// count the client address in X-Forwarded-For instead of the proxy's own, and a well-formed
+	// X-Request-Id is kept as the request's id; from anyone else both headers are ignored.
 	TrustedProxies []netip.Prefix
 	// Market is the client of the marketplace's OpenAPI (License 2.0 activation and query, the G1b upload and
 	// the order query); nil when the server has no AK/SK, and activation then answers 503.
@@ -41,6 +44,9 @@ type Config struct {
 	// Registry receives the server's metrics (default: a new one); pass the one the Market client registers
 	// on, so that /metrics shows both.
 	Registry *prometheus.Registry
+	// SeparateMetrics leaves /metrics out of Handler: the caller serves MetricsHandler on a listener of
+	// its own (serve --metrics-addr), so the public listener never shows it.
+	SeparateMetrics bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -48,13 +54,20 @@ type Config struct {
 // Validate checks the configuration and fills in defaults.
 func (c *Config) Validate() error {
 	if len(c.KooGalleryKeys) == 0 {
-		return errors.New("no KooGallery access key configured (set LICENTIA_KOOGALLERY_KEY or --koogallery-key)")
+		return errors.New("no KooGallery access key configured (set LICENTIA_KOOGALLERY_KEY, or LICENTIA_KOOGALLERY_KEY_FILE to a file holding it)")
 	}
 	for _, k := range c.KooGalleryKeys {
 		if k == "" {
-			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key")
+			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key-file")
 		}
 	}
+	return c.ValidateLocal()
+}
+
+// ValidateLocal checks the configuration of a Server that answers no marketplace callback and serves no
+// HTTP — the CLI's local operations, such as `licentia codes activate` — and fills in defaults. It does
+// not require access keys; such a Server's Handler must not be served.
+func (c *Config) ValidateLocal() error {
 	if c.CallbackPath == "" {
 		c.CallbackPath = "/koogallery/license"
 	}
@@ -77,23 +90,38 @@ func (c *Config) Validate() error {
 type Server struct {
 	cfg     Config
 	st      *store.Store
-	is      *Issuer
+	is      *license.Issuer
 	ring    *keys.Ring
 	log     *slog.Logger
 	metrics *metrics
 	replies replyCache
+	ids     *requestIDs
 	handler http.Handler
+	// orders are the newInstance orders whose order query runs in the background.
+	orders struct {
+		sync.Mutex
+		m map[orderKey]bool
+	}
+	outboxKick chan struct{}
+	act        *activator
 }
 
 // New returns a Server. cfg must have passed Validate.
-func New(cfg Config, st *store.Store, ring *keys.Ring, is *Issuer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry)}
+func New(cfg Config, st *store.Store, ring *keys.Ring, is *license.Issuer, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry), ids: newRequestIDs(),
+		outboxKick: make(chan struct{}, 1)}
+	s.orders.m = map[orderKey]bool{}
 	s.handler = s.routes()
 	return s
 }
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler returns the Prometheus /metrics handler.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
 
 // Registry returns the server's Prometheus registry.
 func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }

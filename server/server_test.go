@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/keys"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
@@ -83,7 +83,7 @@ func newTestServer(tb testing.TB, dir string, o serverOptions) (*Server, *store.
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return New(cfg, st, ring, NewIssuer(ring, "licentia", o.grace), log), st, ring
+	return New(cfg, st, ring, desk.NewIssuer(ring, "licentia", o.grace), log), st, ring
 }
 
 // testRing returns the key ring in dir/keys, created from a fixed all-zero seed.
@@ -99,64 +99,65 @@ func testRing(tb testing.TB, dir string) *keys.Ring {
 func (e *testEnv) advance(d time.Duration) { e.clock.Add(int64(d)) }
 func (e *testEnv) now() time.Time          { return time.Unix(0, e.clock.Load()).UTC() }
 
+// market returns a marketplace client of the test server that signs with key. Answers to an unknown key are
+// signed with the first configured key, so that is the key their Body-Sign is checked with.
+func (e *testEnv) market(key string) (*koogallery.Client, []koogallery.SignOption) {
+	replyKey := key
+	if key != testKey && key != "second-key" {
+		replyKey = testKey
+	}
+	return koogallery.NewClient(e.ts.URL+"/koogallery/license", replyKey, nil, e.now), []koogallery.SignOption{koogallery.WithKey(key)}
+}
+
 // legacy sends a License 1.0 GET signed with key, and checks the Body-Sign of the answer.
 func (e *testEnv) legacy(key string, params map[string]string) reply {
 	e.t.Helper()
-	q := url.Values{}
-	for k, v := range params {
-		q.Set(k, v)
-	}
-	if q.Get("timeStamp") == "" {
-		q.Set("timeStamp", koogallery.FormatTimeMillis(e.now()))
-	}
-	q.Set("authToken", koogallery.AuthToken(key, q))
-	resp, err := http.Get(e.ts.URL + "/koogallery/license?" + q.Encode())
-	if err != nil {
-		e.t.Fatalf("GET err = %v", err)
-	}
-	return e.decode(resp, key)
+	c, opts := e.market(key)
+	return e.check(c.Legacy(context.Background(), params, opts...))
 }
 
-// signed sends a signed POST callback; opts may override the nonce or timestamp.
-func (e *testEnv) signed(key string, body map[string]string, opts ...func(url.Values)) reply {
+// signed sends a signed POST callback, its signature in upper-case hex; opts may override the nonce or
+// timestamp.
+func (e *testEnv) signed(key string, body map[string]string, opts ...koogallery.SignOption) reply {
 	e.t.Helper()
-	raw, _ := json.Marshal(body)
-	canonical, err := koogallery.Canonical(raw)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	q := url.Values{}
-	q.Set("timestamp", fmt.Sprint(e.now().UnixMilli()))
-	q.Set("nonce", fmt.Sprintf("N%015d", e.nonce.Add(1)))
-	for _, o := range opts {
-		o(q)
-	}
-	q.Set("signature", strings.ToUpper(koogallery.Signature(key, q.Get("nonce"), q.Get("timestamp"), canonical)))
-	resp, err := http.Post(e.ts.URL+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
-	if err != nil {
-		e.t.Fatalf("POST err = %v", err)
-	}
-	return e.decode(resp, key)
+	c, sign := e.market(key)
+	sign = append(sign, koogallery.UpperHex(), koogallery.WithNonce(fmt.Sprintf("N%015d", e.nonce.Add(1))))
+	return e.check(c.Signed(context.Background(), body, append(sign, opts...)...))
 }
 
+// check checks the form of a marketplace answer (HTTP 200, JSON, a Body-Sign that verifies) and decodes it.
+func (e *testEnv) check(a *koogallery.Reply, err error) reply {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatalf("marketplace call err = %v", err)
+	}
+	if a.HTTPStatus != http.StatusOK {
+		e.t.Fatalf("status = %d, want 200 (body %s)", a.HTTPStatus, a.Body)
+	}
+	if len(a.Header.Values("Body-Sign")) == 0 {
+		e.t.Errorf("answer %s has no Body-Sign", a.Body)
+	}
+	if err := a.FormError(); err != nil {
+		e.t.Errorf("answer %s: %v", a.Body, err)
+	}
+	var r reply
+	if err := json.Unmarshal(a.Body, &r); err != nil {
+		e.t.Fatalf("answer %q is not JSON: %v", a.Body, err)
+	}
+	return r
+}
+
+// decode reads an answer to a License 1.0 call sent by hand, checks it as check does and decodes it. key is
+// the key the call was signed with.
 func (e *testEnv) decode(resp *http.Response, key string) reply {
 	e.t.Helper()
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("status = %d, want 200 (body %s)", resp.StatusCode, body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("reading the answer: %v", err)
 	}
-	if key != testKey && key != "second-key" {
-		key = testKey // refusals of unknown keys are signed with the first configured key
-	}
-	if err := koogallery.VerifyBodySign(key, body, resp.Header.Get("Body-Sign")); err != nil {
-		e.t.Errorf("Body-Sign does not verify: %v", err)
-	}
-	var r reply
-	if err := json.Unmarshal(body, &r); err != nil {
-		e.t.Fatalf("answer %q is not JSON: %v", body, err)
-	}
-	return r
+	c, _ := e.market(key)
+	return e.check(c.Inspect(true, resp.StatusCode, resp.Header, body), nil)
 }
 
 // claims checks the code's signature against the ring and returns its claims.

@@ -2,47 +2,15 @@ package server
 
 import (
 	"context"
-	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 )
 
-// transition is a rule of package license: the next state of cur at now.
-type transition func(cur license.License, now time.Time) (license.License, license.Outcome, error)
-
-// step applies t to the license ref names, in one write: an applied change is signed as the next generation
-// and recorded with its audit event; an ignored one records an "ignored" event with its reason; a refused one
-// writes nothing and returns t's error. Every event carries d (with its dedupe key: a delivery seen before
-// returns store.ErrDuplicate and changes nothing). The metric is counted once, after the commit.
-func (s *Server) step(ctx context.Context, ref string, d license.Delivery, t transition) (*store.License, license.Outcome, error) {
-	return applyStep(ctx, s.st, ref, d, t, s.now, func(*license.License) *license.Issuer { return s.is },
+// step applies t to the license ref names with desk.Step, signing with the server's issuer and counting
+// licentia_codes_issued_total once, after the commit.
+func (s *Server) step(ctx context.Context, ref string, d license.Delivery, t desk.Transition) (*store.License, license.Outcome, error) {
+	return desk.Step(ctx, s.st, ref, d, t, s.now, func(*license.License) *license.Issuer { return s.is },
 		func(action string) { s.metrics.issued.WithLabelValues(action).Inc() })
-}
-
-// applyStep is step for any caller: issuerFor picks the issuer of cur's next generation, issued counts a
-// signed code after the commit.
-func applyStep(ctx context.Context, st *store.Store, ref string, d license.Delivery, t transition,
-	now func() time.Time, issuerFor func(cur *license.License) *license.Issuer, issued func(action string)) (*store.License, license.Outcome, error) {
-	var out license.Outcome
-	l, err := st.Apply(ctx, ref, d.DedupeKey, func(cur *store.License) (*store.License, *store.Event, error) {
-		next, o, err := t(*cur, now())
-		if err != nil {
-			return nil, nil, err
-		}
-		out = o
-		if !o.Applied {
-			ev := license.NewEvent(cur, *cur, o, d)
-			return nil, &ev, nil
-		}
-		if err := issuerFor(cur).Sign(&next); err != nil {
-			return nil, nil, err
-		}
-		ev := license.NewEvent(cur, next, o, d)
-		return &next, &ev, nil
-	})
-	if err == nil && out.Applied {
-		issued(out.Action)
-	}
-	return l, out, err
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -37,7 +38,7 @@ func (e *testEnv) renew(id string, exp time.Time) {
 
 func (e *testEnv) token(name, role string) string {
 	e.t.Helper()
-	plain, tok, err := NewToken(rand.Reader, name, role)
+	plain, tok, err := desk.NewToken(rand.Reader, name, role)
 	if err != nil {
 		e.t.Fatalf("NewToken() err = %v", err)
 	}
@@ -101,13 +102,13 @@ func errorCode(t testing.TB, body []byte) string {
 }
 
 // refreshCode calls POST /v1/codes/refresh with code and wants status.
-func (e *testEnv) refreshCode(code string, status int) (RefreshResponse, []byte) {
+func (e *testEnv) refreshCode(code string, status int) (verifier.CodeResponse, []byte) {
 	e.t.Helper()
 	got, data := e.call(http.MethodPost, "/v1/codes/refresh", "", RefreshRequest{Code: code})
 	if got != status {
 		e.t.Fatalf("refresh status = %d, want %d (body %s)", got, status, data)
 	}
-	var rr RefreshResponse
+	var rr verifier.CodeResponse
 	if status == http.StatusOK {
 		if err := json.Unmarshal(data, &rr); err != nil {
 			e.t.Fatal(err)
@@ -151,11 +152,11 @@ func (e *testEnv) verify(code string) error {
 	return err
 }
 
-// support returns a Support over the env's store, as the local CLI builds it.
-func (e *testEnv) support() *Support {
-	return NewSupport(e.st, e.ring, NewIssuer(e.ring, "licentia", time.Hour), SupportOptions{Now: e.now, InheritIssuer: true})
+// support returns a desk.Support over the env's store, as the local CLI builds it.
+func (e *testEnv) support() *desk.Support {
+	return desk.NewSupport(e.st, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), desk.SupportOptions{Now: e.now, InheritIssuer: true})
 }
 
-func cliActor(name string) Actor {
-	return Actor{Source: store.SourceCLI, Name: name, RequestID: "cli-test"}
+func cliActor(name string) desk.Actor {
+	return desk.Actor{Source: store.SourceCLI, Name: name, RequestID: "cli-test"}
 }

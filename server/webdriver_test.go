@@ -3,15 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,6 +25,8 @@ import (
 const (
 	chromiumBinary = "/usr/bin/chromium"
 	elementKey     = "element-6066-11e4-a52e-4f735466cecf"
+	// browserLanguages is the browser's language preference, sent as its Accept-Language.
+	browserLanguages = "en-US,en"
 )
 
 type webDriver struct {
@@ -61,6 +66,9 @@ func startChromium(t testing.TB) *webDriver {
 	t.Cleanup(func() { cancel(); cmd.Wait() })
 	root := fmt.Sprintf("http://127.0.0.1:%d", port)
 	wd := &webDriver{t: t, hc: &http.Client{Timeout: 60 * time.Second}, shotDir: os.Getenv("LICENTIA_SCREENSHOT_DIR")}
+	if wd.shotDir == "" {
+		wd.shotDir = t.TempDir()
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var st struct {
@@ -80,7 +88,8 @@ func startChromium(t testing.TB) *webDriver {
 			"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 			"--disable-background-networking", "--disable-component-update", "--disable-sync",
 			"--disable-dev-shm-usage", "--window-size=1000,900", "--user-data-dir=" + t.TempDir(),
-		}},
+			"--accept-lang=" + browserLanguages, "--lang=" + browserLanguages,
+		}, "prefs": map[string]any{"intl.accept_languages": browserLanguages}},
 	}}}
 	var sess struct {
 		SessionID string `json:"sessionId"`
@@ -201,21 +210,166 @@ func (wd *webDriver) property(el, name string) string {
 	return s
 }
 
-// screenshot saves a PNG of the page into $LICENTIA_SCREENSHOT_DIR, when set.
-func (wd *webDriver) screenshot(name string) {
-	if wd.shotDir == "" {
-		return
+// execute runs script in the page (through WebDriver, which the page's Content-Security-Policy does not
+// restrict) with args.
+func (wd *webDriver) execute(script string, args ...any) {
+	wd.t.Helper()
+	if args == nil {
+		args = []any{}
 	}
+	wd.must(http.MethodPost, "/execute/sync", map[string]any{"script": script, "args": args}, nil)
+}
+
+// submit clicks el and waits until a new document has replaced the current one.
+func (wd *webDriver) submit(el string, d time.Duration) {
+	wd.t.Helper()
+	before := wd.find("main")
+	wd.click(el)
+	deadline := time.Now().Add(d)
+	for {
+		var els []map[string]string
+		wd.must(http.MethodPost, "/elements", map[string]string{"using": "css selector", "value": "main"}, &els)
+		if len(els) == 1 && els[0][elementKey] != before {
+			return
+		}
+		if time.Now().After(deadline) {
+			wd.t.Fatalf("no new page %s after submitting", d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// screenshot saves a PNG of the page as name in the screenshot directory ($LICENTIA_SCREENSHOT_DIR, or
+// a temporary directory) and returns its bytes.
+func (wd *webDriver) screenshot(name string) []byte {
+	wd.t.Helper()
 	var b64 string
 	if err := wd.do(http.MethodGet, wd.base+"/screenshot", nil, &b64); err != nil {
-		wd.t.Logf("screenshot: %v", err)
+		wd.t.Fatalf("screenshot: %v", err)
+	}
+	shot, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		wd.t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(wd.shotDir, name), shot, 0o644); err != nil {
+		wd.t.Fatalf("screenshot: %v", err)
+	}
+	return shot
+}
+
+// TestBuyerPageInChromium drives the buyer page in headless Chromium over WebDriver through every state
+// (buyerStates), in English and in Simplified Chinese, and checks what a person sees: the page's
+// language, every message of both languages, no sentence of the other language, and a screenshot of
+// each state (a PNG that decodes and differs from every other state's). The browser asks for English
+// (Accept-Language en-US); the Chinese page is chosen with ?lang=zh-CN, and the choice must survive the
+// form post. It needs Debian's chromium and chromium-driver (.ci/run installs them); without them it is
+// skipped, except under CI where it fails. Screenshots go to $LICENTIA_SCREENSHOT_DIR when set.
+func TestBuyerPageInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	wd := startChromium(t)
+	e := newTestEnv(t)
+	f := newBuyerFixture(t, e)
+
+	// The browser's own Accept-Language picks English; the switch leads to Chinese and back.
+	wd.navigate(e.ts.URL + "/")
+	if got := wd.property(wd.find("html"), "lang"); got != langEN {
+		t.Fatalf("GET / with the browser's Accept-Language %q: page language %q, want %q", browserLanguages, got, langEN)
+	}
+	for _, want := range []string{langZH, langEN} {
+		wd.submit(wd.find("#lang-switch"), 10*time.Second)
+		if got := wd.property(wd.find("html"), "lang"); got != want {
+			t.Fatalf("after the language switch: page language %q, want %q", got, want)
+		}
+	}
+
+	seen := map[string]bool{}      // language + " " + message key
+	shots := map[[32]byte]string{} // screenshot digest → state
+	start := map[string]string{langEN: "/", langZH: "/?lang=zh-CN"}
+	for i, st := range buyerStates(f) {
+		for _, lang := range []string{langEN, langZH} {
+			name := fmt.Sprintf("buyer-%02d-%s-%s.png", i, strings.ReplaceAll(st.name, " ", "-"), lang)
+			e.advance(2 * refreshWindow) // a fresh rate-limit window for each state
+			bt := buyerTexts[lang]
+			if st.before != nil {
+				st.before(t, e, e.ts.URL+"/?lang="+lang)
+			}
+			wd.navigate(e.ts.URL + start[lang])
+			if st.paste != nil {
+				code := st.paste(e)
+				if st.large {
+					wd.execute(`document.getElementById("code").value = arguments[0]`, code)
+				} else {
+					wd.sendKeys(wd.find("#code"), code)
+				}
+				wd.submit(wd.find("#check"), 10*time.Second)
+			}
+			wd.waitFor(st.sel, 10*time.Second)
+			shown := map[string]string{
+				"main":         wd.text(wd.find("main")),
+				"title":        wd.title(),
+				"switch":       wd.text(wd.find("#lang-switch")),
+				"placeholder":  wd.property(wd.find("#code"), "placeholder"),
+				"html lang":    wd.property(wd.find("html"), "lang"),
+				"current url":  wd.currentURL(),
+				"screenshot":   name,
+				"state, lang:": st.name + ", " + lang,
+			}
+			if shown["html lang"] != lang || shown["title"] != bt.Title {
+				t.Errorf("%s: page language %q, title %q; want %q, %q", name, shown["html lang"], shown["title"], lang, bt.Title)
+			}
+			if strings.Contains(shown["current url"], "eyJ") {
+				t.Errorf("%s: the code leaked into the URL %s", name, shown["current url"])
+			}
+			for _, m := range st.want(bt) {
+				if !strings.Contains(shown["main"], m) {
+					t.Errorf("%s: page lacks %q; it shows:\n%s", name, m, shown["main"])
+				}
+			}
+			var data []string
+			if st.data != nil && st.status == http.StatusOK {
+				data = st.data(e)
+			}
+			if bad := foreignText(lang, withoutData(shown["main"]+"\n"+shown["title"], data)); len(bad) > 0 {
+				t.Errorf("%s: the %s page holds %q of the other language:\n%s", name, lang, bad, shown["main"])
+			}
+			all := shown["main"] + "\n" + shown["title"] + "\n" + shown["switch"] + "\n" + shown["placeholder"]
+			for key, m := range buyerMessages(bt) {
+				if key == "Newer" {
+					m = fmt.Sprintf(m, 1)
+				}
+				if strings.Contains(all, m) {
+					seen[lang+" "+key] = true
+				}
+			}
+			checkScreenshot(t, name, wd.screenshot(name), shots)
+		}
+	}
+	for _, lang := range []string{langEN, langZH} {
+		for key, m := range buyerMessages(buyerTexts[lang]) {
+			if !seen[lang+" "+key] {
+				t.Errorf("%s message %s (%q) was never shown in the browser", lang, key, m)
+			}
+		}
+	}
+	t.Logf("%d screenshots in %s", len(shots), wd.shotDir)
+}
+
+// checkScreenshot checks that b is a PNG of a plausible page size that differs from every earlier one.
+func checkScreenshot(t testing.TB, name string, b []byte, shots map[[32]byte]string) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Errorf("%s: not a PNG: %v", name, err)
 		return
 	}
-	png, err := base64.StdEncoding.DecodeString(b64)
-	if err == nil {
-		err = os.WriteFile(filepath.Join(wd.shotDir, name), png, 0o644)
+	if r := img.Bounds(); r.Dx() < 400 || r.Dy() < 300 {
+		t.Errorf("%s: %dx%d pixels, want a whole page", name, r.Dx(), r.Dy())
 	}
-	if err != nil {
-		wd.t.Logf("screenshot: %v", err)
+	sum := sha256.Sum256(b)
+	if prev, dup := shots[sum]; dup {
+		t.Errorf("%s: the same picture as %s", name, prev)
 	}
+	shots[sum] = name
 }

@@ -27,7 +27,8 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -97,7 +98,7 @@ func populate(ctx context.Context, c config, prog *progress) (*[len(lifeOf)]atom
 			return nil, err
 		}
 	}
-	p := &populator{st: st, is: server.NewIssuer(ring, "licentia", 0), now: time.Now().Unix(), codes: codes}
+	p := &populator{st: st, is: desk.NewIssuer(ring, "licentia", 0), now: time.Now().Unix(), codes: codes}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -134,7 +135,7 @@ func populate(ctx context.Context, c config, prog *progress) (*[len(lifeOf)]atom
 
 type populator struct {
 	st     *store.Store
-	is     *server.Issuer
+	is     *license.Issuer
 	now    int64
 	codes  *codeFile
 	counts [len(lifeOf)]atomic.Int64

@@ -14,6 +14,8 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -25,28 +27,30 @@ commands:
   reissue   ID --reason TEXT: sign a new generation with the same entitlement; older codes are superseded
   revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
   history   ID: every event of the license, oldest first
+  activate  CODE: activate a KooGallery License 2.0 code for a buyer and bind it to a license
+  import    FILE: bring in licenses issued before licentia (CSV or JSON lines; local database only)
 
 Every command takes --json, and works on the local database (--data, --db; same flags and environment as
-serve) or on a remote server through its admin API (--server URL --token T, or LICENTIA_SERVER and
-LICENTIA_TOKEN). Locally the actor recorded in the audit log is --actor (env LICENTIA_ACTOR) or the OS
+serve) or on a remote server through its admin API (--server URL with LICENTIA_TOKEN or --token-file FILE;
+https://, or http:// to a loopback address only). Locally the actor recorded in the audit log is --actor (env LICENTIA_ACTOR) or the OS
 user; remotely it is the token's name.
 `
 
-// codesBackend is the support desk the codes commands talk to: server.Support on the local database,
+// codesBackend is the support desk the codes commands talk to: desk.Support on the local database,
 // or server.AdminClient on a remote server. Both return the same views.
 type codesBackend interface {
-	List(ctx context.Context, q server.ListQuery) (*server.LicensePage, error)
-	Show(ctx context.Context, ref string, reveal bool) (*server.Detail, error)
-	History(ctx context.Context, ref string) (*server.History, error)
-	Reissue(ctx context.Context, ref string, req server.ChangeRequest) (*server.Change, error)
-	Revoke(ctx context.Context, ref string, req server.ChangeRequest) (*server.Change, error)
+	List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error)
+	Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error)
+	History(ctx context.Context, ref string) (*desk.History, error)
+	Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
+	Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
 }
 
 // codesFlags are the flags every codes command shares.
 type codesFlags struct {
 	data   dataFlags
 	server string
-	token  string
+	token  *secretFlag
 	actor  string
 	json   bool
 	// actorFlag is true when --actor was given on the command line (not only through the environment).
@@ -57,7 +61,7 @@ func (c *codesFlags) register(fs *cmdFlags, getenv func(string) string) {
 	c.data.register(fs.FlagSet, getenv)
 	fs.StringVar(&c.server, "server", getenv("LICENTIA_SERVER"),
 		"base URL of a licentia server to work on through its admin API instead of the local database (env LICENTIA_SERVER)")
-	fs.StringVar(&c.token, "token", getenv("LICENTIA_TOKEN"), "admin API token for --server (env LICENTIA_TOKEN)")
+	c.token = newSecretFlag(fs.FlagSet, getenv, "token", "LICENTIA_TOKEN", "admin API token for --server")
 	fs.StringVar(&c.actor, "actor", getenv("LICENTIA_ACTOR"),
 		"name recorded as the actor of local changes; default the OS user (env LICENTIA_ACTOR)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
@@ -65,33 +69,43 @@ func (c *codesFlags) register(fs *cmdFlags, getenv func(string) string) {
 
 // backend opens the local database or the remote client; fs is the parsed flag set. The returned
 // function releases the backend.
-func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, server.Actor, func(), error) {
+func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, desk.Actor, func(), error) {
 	fs.Visit(func(f *flag.Flag) { c.actorFlag = c.actorFlag || f.Name == "actor" })
 	if c.server != "" {
 		if c.actorFlag {
-			return nil, server.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
+			return nil, desk.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
 		}
-		cl, err := server.NewAdminClient(c.server, c.token)
+		token, onCommandLine, err := c.token.resolve(fs.FlagSet)
 		if err != nil {
-			return nil, server.Actor{}, nil, &usageError{err.Error()}
+			return nil, desk.Actor{}, nil, err
 		}
-		return cl, server.Actor{}, func() {}, nil
+		if onCommandLine {
+			fmt.Fprintln(fs.stderr, "licentia: warning:", c.token.warning())
+		}
+		cl, err := server.NewAdminClient(c.server, token)
+		if err != nil {
+			return nil, desk.Actor{}, nil, &usageError{err.Error()}
+		}
+		return cl, desk.Actor{}, func() {}, nil
+	}
+	if err := c.data.resolveDBTo(fs.stderr); err != nil {
+		return nil, desk.Actor{}, nil, err
 	}
 	ring, err := keys.OpenRing(c.data.keyDir())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, server.Actor{}, nil, err
+		return nil, desk.Actor{}, nil, err
 	}
 	st, err := c.data.openStore(ctx)
 	if err != nil {
-		return nil, server.Actor{}, nil, err
+		return nil, desk.Actor{}, nil, err
 	}
-	var is *server.Issuer
+	var is *license.Issuer
 	if ring != nil {
 		// The issuer name and grace come from each license's current code (InheritIssuer).
-		is = server.NewIssuer(ring, "licentia", 0)
+		is = desk.NewIssuer(ring, "licentia", 0)
 	}
-	sup := server.NewSupport(st, ring, is, server.SupportOptions{InheritIssuer: true})
-	actor := server.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
+	sup := desk.NewSupport(st, ring, is, desk.SupportOptions{InheritIssuer: true})
+	actor := desk.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
 	if actor.Name == "" {
 		actor.Name = osUser()
 	}
@@ -114,6 +128,10 @@ func runCodes(ctx context.Context, args []string, getenv func(string) string, st
 		return runCodesChange(ctx, sub, rest, getenv, stdout, stderr)
 	case "history":
 		return runCodesHistory(ctx, rest, getenv, stdout, stderr)
+	case "activate":
+		return runCodesActivate(ctx, rest, getenv, nil, stdout, stderr)
+	case "import":
+		return runCodesImport(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, codesUsage)
 		return nil

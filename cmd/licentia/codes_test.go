@@ -7,16 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,26 +79,22 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	env = append(env, "LICENTIA_DATA="+ts.Getenv("LICENTIA_DATA"), "LICENTIA_KOOGALLERY_KEY="+testKey)
-	var logs string
-	for attempt := 0; attempt < 3; attempt++ { // another process may take the free port before the server does
-		base, out, ok := startScriptServer(ts, env)
-		if ok {
-			ts.Setenv("SERVER", base)
-			return
-		}
-		logs = out
+	base, logs, ok := startScriptServer(ts, env)
+	if !ok {
+		ts.Fatalf("server did not become ready:\n%s", logs)
 	}
-	ts.Fatalf("server did not become ready:\n%s", logs)
+	ts.Setenv("SERVER", base)
 }
 
-// startScriptServer starts one server and waits for it; false (with its logs) when it exits or stays
-// unready for 20 seconds.
+// startScriptServer starts one server on a loopback port it picks itself (--addr 127.0.0.1:0, reported
+// through --addr-file) and waits for it; false (with its logs) when it exits or stays unready for 20
+// seconds.
 func startScriptServer(ts *testscript.TestScript, env []string) (base, logs string, ok bool) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	dir, err := os.MkdirTemp(ts.Getenv("WORK"), "serve-")
 	ts.Check(err)
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(filepath.Join(ts.Getenv("WORK"), ".bin", "licentia"), "serve", "--addr", addr, "--log-level", "warn")
+	addrFile := filepath.Join(dir, "addr")
+	cmd := exec.Command(filepath.Join(ts.Getenv("WORK"), ".bin", "licentia"), "serve", "--addr", "127.0.0.1:0",
+		"--addr-file", addrFile, "--log-level", "warn")
 	cmd.Env = env
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -109,12 +102,18 @@ func startScriptServer(ts *testscript.TestScript, env []string) (base, logs stri
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	ts.Defer(func() { cmd.Process.Kill(); <-exited })
-	base = "http://" + addr
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		select {
 		case <-exited:
 			return "", out.String(), false
 		case <-time.After(20 * time.Millisecond):
+		}
+		if base == "" {
+			addr := readAddrFile(addrFile)
+			if addr == "" {
+				continue
+			}
+			base = "http://" + addr
 		}
 		resp, err := scriptClient.Get(base + "/readyz")
 		if err == nil {
@@ -146,8 +145,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var nonce atomic.Int64
-
 // cmdNewInstance creates a license through a signed newInstance callback, the way KooGallery does:
 // newinstance ID ORDER CUSTOMER PRODUCT DAYS. The code is written to ID.code.
 func cmdNewInstance(ts *testscript.TestScript, neg bool, args []string) {
@@ -157,22 +154,16 @@ func cmdNewInstance(ts *testscript.TestScript, neg bool, args []string) {
 	days, err := strconv.Atoi(args[4])
 	ts.Check(err)
 	now := time.Now()
-	raw, _ := json.Marshal(map[string]string{"activity": "newInstance", "businessId": args[0], "orderId": args[1],
-		"orderLineId": args[1] + "-1", "customerId": args[2], "productId": args[3], "skuCode": "S1",
-		"expireTime": koogallery.FormatTime(now.AddDate(0, 0, days))})
-	canonical, err := koogallery.Canonical(raw)
+	r, err := marketClient(scriptClient, ts.Getenv("SERVER")).Signed(context.Background(), map[string]string{
+		"activity": koogallery.ActivityNewInstance, "businessId": args[0], "orderId": args[1], "orderLineId": args[1] + "-1",
+		"customerId": args[2], "productId": args[3], "skuCode": "S1", "expireTime": koogallery.FormatTime(now.AddDate(0, 0, days))},
+		koogallery.UpperHex())
+	if err == nil {
+		err = r.Created()
+	}
 	ts.Check(err)
-	q := url.Values{}
-	q.Set("timestamp", strconv.FormatInt(now.UnixMilli(), 10))
-	q.Set("nonce", fmt.Sprintf("S%015d%d", nonce.Add(1), now.UnixNano()%1e6))
-	q.Set("signature", strings.ToUpper(koogallery.Signature(testKey, q.Get("nonce"), q.Get("timestamp"), canonical)))
-	resp, err := scriptClient.Post(ts.Getenv("SERVER")+"/koogallery/license?"+q.Encode(), "application/json", bytes.NewReader(raw))
-	ts.Check(err)
-	defer resp.Body.Close()
-	var r struct{ ResultCode, InstanceID, License string }
-	ts.Check(json.NewDecoder(resp.Body).Decode(&r))
-	if r.ResultCode != "000000" || r.InstanceID != args[0] {
-		ts.Fatalf("newInstance = %+v", r)
+	if r.InstanceID != args[0] {
+		ts.Fatalf("newInstance instanceId = %q, want %q", r.InstanceID, args[0])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]+".code"), []byte(r.License), 0o600))
 }

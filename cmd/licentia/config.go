@@ -18,8 +18,12 @@ import (
 // dataFlags are the flags every command that touches the database or key ring shares.
 type dataFlags struct {
 	data string
-	db   string
+	db   string // the database, once resolveDB has run
 	sync string
+
+	fs       *flag.FlagSet
+	dbSecret *secretFlag
+	resolved bool
 
 	// PostgreSQL pool settings of long-running commands (registerPool); zero elsewhere.
 	maxConns  int
@@ -30,8 +34,9 @@ type dataFlags struct {
 func (d *dataFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&d.data, "data", envOr(getenv, "LICENTIA_DATA", "./licentia-data"),
 		"data directory: SQLite database and key ring (env LICENTIA_DATA)")
-	fs.StringVar(&d.db, "db", getenv("LICENTIA_DB"),
-		"database: empty for SQLite in the data directory, or a postgres:// URL (env LICENTIA_DB)")
+	d.fs = fs
+	d.dbSecret = newSecretFlag(fs, getenv, "db", "LICENTIA_DB",
+		"database: empty for SQLite in the data directory, or a postgres:// URL; PostgreSQL also reads PGPASSWORD and PGPASSFILE")
 	fs.StringVar(&d.sync, "sqlite-sync", envOr(getenv, "LICENTIA_SQLITE_SYNC", "FULL"),
 		"SQLite synchronous level: FULL (survives power loss) or NORMAL (env LICENTIA_SQLITE_SYNC)")
 }
@@ -42,6 +47,32 @@ func (d *dataFlags) registerPool(fs *flag.FlagSet, getenv func(string) string) {
 		"PostgreSQL: most connections this process opens (env LICENTIA_DB_MAX_CONNS)")
 	fs.StringVar(&d.poolFlags[1], "db-wait", envOr(getenv, "LICENTIA_DB_WAIT", "30s"),
 		"PostgreSQL: how long start-up waits for an unreachable database before exiting (env LICENTIA_DB_WAIT)")
+}
+
+// resolveDB settles the database from --db, --db-file and their variables (see secretFlag.resolve) once
+// the flags are parsed. It returns a warning when --db carries a password on the command line.
+func (d *dataFlags) resolveDB() (warning string, err error) {
+	if d.resolved || d.dbSecret == nil {
+		return "", nil
+	}
+	db, onCommandLine, err := d.dbSecret.resolve(d.fs)
+	if err != nil {
+		return "", err
+	}
+	d.db, d.resolved = db, true
+	if onCommandLine && hasPassword(db) {
+		return d.dbSecret.warning(), nil
+	}
+	return "", nil
+}
+
+// resolveDBTo is resolveDB for the CLI commands: the warning goes to stderr.
+func (d *dataFlags) resolveDBTo(stderr io.Writer) error {
+	w, err := d.resolveDB()
+	if w != "" {
+		fmt.Fprintln(stderr, "licentia: warning:", w)
+	}
+	return err
 }
 
 // parsePool checks the values of the registerPool flags.
@@ -96,6 +127,9 @@ func (d *dataFlags) ensureData() error {
 }
 
 func (d *dataFlags) openStore(ctx context.Context) (*store.Store, error) {
+	if _, err := d.resolveDB(); err != nil {
+		return nil, err
+	}
 	if err := d.ensureData(); err != nil {
 		return nil, err
 	}
@@ -108,6 +142,9 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	var d dataFlags
 	d.register(fs, getenv)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := d.resolveDBTo(stderr); err != nil {
 		return err
 	}
 	if !store.IsPostgres(d.dsn()) {

@@ -86,7 +86,10 @@ func TestEndToEnd(t *testing.T) {
 	}
 	verifyBin := buildVerifier(t)
 	data := t.TempDir()
-	c := startChild(t, data)
+	// The server talks to simulate's stand-in for the KooGallery OpenAPI (License 2.0, G1b).
+	marketAddr := freeAddr(t)
+	openAPIEnv := []string{"LICENTIA_KOOGALLERY_AK=e2e-ak", "LICENTIA_KOOGALLERY_SK=e2e-sk"}
+	c := startChildEnv(t, data, openAPIEnv, "--koogallery-api", "http://"+marketAddr)
 	dir := t.TempDir()
 
 	pub, err := licentiaCmd("keys", "public", "--data", data).Output()
@@ -98,8 +101,9 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("simulate all", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
-		cmd := licentiaCmd("simulate", "--url", c.url, "--key", testKey, "--scenario", "all", "--json", "--keys", keysFile,
-			"--concurrency", "10")
+		cmd := licentiaCmd("simulate", "--url", c.url, "--scenario", "all", "--json", "--keys", keysFile,
+			"--concurrency", "10", "--market-addr", marketAddr)
+		cmd.Env = append(append(cmd.Env, "LICENTIA_KOOGALLERY_KEY="+testKey), openAPIEnv...)
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("licentia simulate --scenario all: %v\n%s\n%s", err, stdout.String(), stderr.String())
@@ -109,8 +113,8 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("simulate --json output: %v", err)
 		}
 		if rep.Failed != 0 || rep.Skipped != 0 || !rep.LicentiaFormat || rep.Passed < 100 {
-			t.Errorf("simulate: passed %d, failed %d, skipped %d, licentia format %v; want >100 passed, none failed or skipped",
-				rep.Passed, rep.Failed, rep.Skipped, rep.LicentiaFormat)
+			t.Errorf("simulate: passed %d, failed %d, skipped %d, licentia format %v; want >100 passed, none failed or skipped:\n%s",
+				rep.Passed, rep.Failed, rep.Skipped, rep.LicentiaFormat, stdout.String())
 		}
 	})
 	t.Run("lifecycle", func(t *testing.T) {
@@ -129,11 +133,11 @@ func writeFile(t *testing.T, path string, data []byte) {
 // release, checking the current code with licentia-verify after every step.
 func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 	ctx := context.Background()
-	sim := simulator.NewClient(base+"/koogallery/license", testKey, nil, nil)
+	sim := koogallery.NewClient(base+"/koogallery/license", testKey, nil, nil)
 	now := time.Now().UTC().Truncate(time.Second)
 	day := 24 * time.Hour
 	order := fmt.Sprintf("E2E-%d", now.UnixNano())
-	create := map[string]string{"activity": "newInstance", "orderId": order, "orderLineId": order + "-1",
+	create := map[string]string{"activity": koogallery.ActivityNewInstance, "orderId": order, "orderLineId": order + "-1",
 		"productId": "E2E-P", "skuCode": "E2E-SKU", "customerId": "e2e", "expireTime": koogallery.FormatTime(now.Add(30 * day)),
 		"effectiveTime": koogallery.FormatTime(now.Add(-10 * day))}
 	n := 0
@@ -152,7 +156,7 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 	}
 	callback := func(body map[string]string) {
 		t.Helper()
-		body["license"] = order + "-b1" // the instanceId is the first businessId
+		body["instanceId"] = order + "-b1" // the instanceId is the first businessId
 		a, err := sim.Signed(ctx, body)
 		if err == nil {
 			err = a.Accepted()
@@ -163,11 +167,11 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 	}
 	refresh := func(scene string, exp time.Time) map[string]string {
 		id := fmt.Sprintf("%s-%s-%d", order, scene, exp.Unix())
-		return map[string]string{"activity": "refreshLicenseCode", "orderId": id, "orderLineId": id + "-1", "scene": scene,
+		return map[string]string{"activity": koogallery.ActivityRefreshInstance, "orderId": id, "orderLineId": id + "-1", "scene": scene,
 			"expireTime": koogallery.FormatTime(exp)}
 	}
 	status := func(s string) map[string]string {
-		return map[string]string{"activity": "updateLicenseCodeStatus", "status": s}
+		return map[string]string{"activity": koogallery.ActivityUpdateInstanceStatus, "status": s}
 	}
 	gen1 := current()
 	steps := []struct {
@@ -180,13 +184,13 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 		{"created", nil, nil, 0, 1},
 		{"created, right product", nil, []string{"--product", "E2E-P", "--sku", "E2E-SKU", "--issuer", "licentia"}, 0, 1},
 		{"created, wrong product", nil, []string{"--product", "OTHER"}, 4, 0},
-		{"renewed", refresh("RENEWAL", now.Add(60*day)), nil, 0, 2},
-		{"unrenewed into the past", refresh("UNSUBSCRIBE_RENEWAL_PERIOD", now.Add(-day)), nil, 2, 0},
+		{"renewed", refresh(koogallery.SceneRenewal, now.Add(60*day)), nil, 0, 2},
+		{"unrenewed into the past", refresh(koogallery.SceneUnrenew, now.Add(-day)), nil, 2, 0},
 		{"unrenewed, judged before the end", nil, []string{"--at", now.Add(-2 * day).Format(time.RFC3339)}, 0, 3},
-		{"renewed again", refresh("RENEWAL", now.Add(90*day)), nil, 0, 4},
-		{"frozen", status("FREEZE"), nil, 5, 0},
-		{"unfrozen", status("UNFREEZE"), nil, 0, 6},
-		{"released", map[string]string{"activity": "releaseLicenseCode"}, nil, 5, 0},
+		{"renewed again", refresh(koogallery.SceneRenewal, now.Add(90*day)), nil, 0, 4},
+		{"frozen", status(koogallery.StatusFreeze), nil, 5, 0},
+		{"unfrozen", status(koogallery.StatusUnfreeze), nil, 0, 6},
+		{"released", map[string]string{"activity": koogallery.ActivityReleaseInstance, "orderId": order}, nil, 5, 0},
 	}
 	for _, s := range steps {
 		if s.call != nil {
@@ -229,8 +233,8 @@ func checkSuperseded(t *testing.T, base, bin, keysFile, dir, gen1 string) {
 
 // checkTestAndForged: a probe's test code is refused unless test codes are allowed; a tampered code, an
 // unknown key, a bad command line and a missing key file get their own statuses.
-func checkTestAndForged(t *testing.T, sim *simulator.Client, bin, keysFile, code string) {
-	a, err := sim.Signed(context.Background(), map[string]string{"activity": "newInstance", "orderId": "MOCK-E2E",
+func checkTestAndForged(t *testing.T, sim *koogallery.Client, bin, keysFile, code string) {
+	a, err := sim.Signed(context.Background(), map[string]string{"activity": koogallery.ActivityNewInstance, "orderId": "MOCK-E2E",
 		"orderLineId": "MOCK-E2E-1", "businessId": "mock", "testFlag": "1", "expireTime": "20991231000000"})
 	if err == nil {
 		err = a.Created()

@@ -3,20 +3,25 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/licentia/licentia/keys"
 )
 
-const keysUsage = `usage: licentia keys <init|list|rotate|public> [--data DIR]
+const keysUsage = `usage: licentia keys <init|list|rotate|retire KID|public> [--data DIR]
 
   init     create the key ring with a first signing key (no-op when one exists)
-  list     list key ids, which one signs, and when each was made
-  rotate   add a new signing key; older keys keep verifying
-  public   print every public key as PEM (embed this in the buyer's software)
+  list     list key ids, their role (active, retired, withdrawn) and when each was made
+  rotate   add a new signing key; older keys become retired: they sign no more but keep verifying
+  retire   KID: withdraw a compromised old key for good: codes it signed stop verifying here, it leaves
+           the JWKS and 'keys public', and refresh refuses its codes; its private key is deleted.
+           The active key cannot be withdrawn: rotate first
+  public   print every public key that verifies, as PEM (embed this in the buyer's software)
 `
 
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -25,10 +30,15 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return &usageError{"keys: no subcommand given"}
 	}
 	sub := args[0]
-	fs := newFlagSet("keys "+sub, stderr)
+	fs := quietFlagSet("keys "+sub, keysUsage, stderr)
 	var d dataFlags
-	d.register(fs, getenv)
-	if err := parseFlags(fs, args[1:]); err != nil {
+	d.register(fs.FlagSet, getenv)
+	want, what := 0, ""
+	if sub == "retire" {
+		want, what = 1, "one key id KID (see 'licentia keys list')"
+	}
+	pos, err := fs.parseArgs(args[1:], want, what)
+	if err != nil {
 		return err
 	}
 	switch sub {
@@ -47,7 +57,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			fmt.Fprintf(stdout, "key ring exists; signing key %s\n", kid)
 		}
 		return nil
-	case "list", "rotate", "public":
+	case "list", "rotate", "retire", "public":
 	default:
 		fmt.Fprint(stderr, keysUsage)
 		return &usageError{fmt.Sprintf("keys: unknown subcommand %q", sub)}
@@ -61,13 +71,27 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	switch sub {
 	case "list":
-		for _, k := range ring.Keys() {
+		for _, k := range append(ring.Keys(), ring.Withdrawn()...) {
 			role := "retired"
-			if k.Active {
+			switch {
+			case k.Active:
 				role = "active"
+			case k.Withdrawn:
+				role = "withdrawn"
 			}
-			fmt.Fprintf(stdout, "%s  %-7s  %s\n", k.ID, role, k.Created.UTC().Format(time.RFC3339))
+			fmt.Fprintf(stdout, "%s  %-9s  %s\n", k.ID, role, k.Created.UTC().Format(time.RFC3339))
 		}
+	case "retire":
+		kid := strings.TrimSpace(pos[0])
+		if _, err := ring.Retire(kid); err != nil {
+			if errors.Is(err, keys.ErrUnknownKey) || errors.Is(err, keys.ErrActiveKey) {
+				return &usageError{err.Error()}
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "withdrew key %s: codes it signed no longer verify with this ring. Next: restart every server "+
+			"(copy this keys directory to each replica first), ship 'licentia keys public' to verifiers that embed keys, "+
+			"and reissue the licenses whose current code it signed\n", kid)
 	case "rotate":
 		ring, err = ring.Rotate(rand.Reader)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/simulator"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
 )
 
 // The reliability suite: loopback only, bounded in time and in requests. docs/reliability.md lists every
@@ -27,13 +28,13 @@ import (
 // market plays the marketplace against a child server.
 type market struct {
 	hc  *http.Client
-	sim *simulator.Client
+	sim *koogallery.Client
 	bid atomic.Int64
 }
 
 func newMarket(c *child, timeout time.Duration) *market {
 	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	return &market{hc: hc, sim: simulator.NewClient(c.url+"/koogallery/license", testKey, hc, nil)}
+	return &market{hc: hc, sim: koogallery.NewClient(c.url+"/koogallery/license", testKey, hc, nil)}
 }
 
 // close closes the idle connections, so that the server's graceful shutdown need not wait for them (a
@@ -42,19 +43,19 @@ func (m *market) close() { m.hc.CloseIdleConnections() }
 
 // send sends one create of order (a License 1.0 getLicense when line is "", else a newInstance) with a
 // fresh businessId and returns the answer, whatever its result.
-func (m *market) send(ctx context.Context, order, line string, exp time.Time) (*simulator.Answer, error) {
+func (m *market) send(ctx context.Context, order, line string, exp time.Time) (*koogallery.Reply, error) {
 	p := map[string]string{"orderId": order, "businessId": fmt.Sprintf("b%d-%s", m.bid.Add(1), order),
 		"customerId": "c-rel", "productId": "P-REL", "expireTime": koogallery.FormatTime(exp)}
 	if line == "" {
-		p["activity"] = "getLicense"
+		p["activity"] = koogallery.ActivityGetLicense
 		return m.sim.Legacy(ctx, p)
 	}
-	p["activity"], p["orderLineId"] = "newInstance", line
+	p["activity"], p["orderLineId"] = koogallery.ActivityNewInstance, line
 	return m.sim.Signed(ctx, p)
 }
 
 // create is send for a create that must be acknowledged.
-func (m *market) create(ctx context.Context, order, line string, exp time.Time) (*simulator.Answer, error) {
+func (m *market) create(ctx context.Context, order, line string, exp time.Time) (*koogallery.Reply, error) {
 	a, err := m.send(ctx, order, line, exp)
 	if err == nil {
 		err = a.Created()
@@ -65,10 +66,11 @@ func (m *market) create(ctx context.Context, order, line string, exp time.Time) 
 	return a, nil
 }
 
-// sendRenewal sends a License 2.0 renewal of license to exp from the renewal order, whatever its result.
-func (m *market) sendRenewal(ctx context.Context, license, order string, exp time.Time) (*simulator.Answer, error) {
-	return m.sim.Signed(ctx, map[string]string{"activity": "refreshLicenseCode", "license": license, "orderId": order,
-		"orderLineId": order + "-1", "scene": "RENEWAL", "expireTime": koogallery.FormatTime(exp)})
+// sendRenewal sends a renewal (refreshInstance RENEWAL) of license to exp from the renewal order, whatever its
+// result.
+func (m *market) sendRenewal(ctx context.Context, license, order string, exp time.Time) (*koogallery.Reply, error) {
+	return m.sim.Signed(ctx, map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": license,
+		"orderId": order, "orderLineId": order + "-1", "scene": koogallery.SceneRenewal, "expireTime": koogallery.FormatTime(exp)})
 }
 
 // renew is sendRenewal for a renewal that must be acknowledged.
@@ -83,7 +85,7 @@ func (m *market) renew(ctx context.Context, license, order string, exp time.Time
 // acks are the callbacks a child acknowledged.
 type acks struct {
 	mu       sync.Mutex
-	creates  map[[2]string]*simulator.Answer // (order, line) → answer
+	creates  map[[2]string]*koogallery.Reply // (order, line) → answer
 	renewals map[string]int64                // license → latest expiry acknowledged
 	nRenew   int
 }
@@ -116,7 +118,7 @@ func TestCrashDuringMixedLoad(t *testing.T) {
 		}
 		seeds[i] = a.InstanceID
 	}
-	ack := &acks{creates: map[[2]string]*simulator.Answer{}, renewals: map[string]int64{}}
+	ack := &acks{creates: map[[2]string]*koogallery.Reply{}, renewals: map[string]int64{}}
 	var sent, renewSeq atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -149,7 +151,7 @@ func TestCrashDuringMixedLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("resend of acknowledged create %v after restart: %v", key, err)
 		}
-		if err := first.Same(a); err != nil {
+		if err := sameReply(first, a); err != nil {
 			t.Fatalf("resend of acknowledged create %v after restart: %v", key, err)
 		}
 	}
@@ -317,9 +319,9 @@ func TestConcurrentIdenticalCreates(t *testing.T) {
 	m := newMarket(c, 30*time.Second)
 	exp := time.Now().Add(24 * time.Hour)
 	const n = 200
-	ack := &acks{creates: map[[2]string]*simulator.Answer{}}
+	ack := &acks{creates: map[[2]string]*koogallery.Reply{}}
 	for _, key := range [][2]string{{"SAME-ORDER-1", ""}, {"SAME-ORDER-2", "SAME-ORDER-2-L1"}} {
-		answers := make([]*simulator.Answer, n)
+		answers := make([]*koogallery.Reply, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
@@ -330,7 +332,7 @@ func TestConcurrentIdenticalCreates(t *testing.T) {
 			if errs[i] != nil {
 				t.Fatalf("%v send %d: %v", key, i, errs[i])
 			}
-			if err := answers[0].Same(answers[i]); err != nil {
+			if err := sameReply(answers[0], answers[i]); err != nil {
 				t.Fatalf("%v send %d: %v", key, i, err)
 			}
 		}
@@ -384,23 +386,23 @@ func storageFailure(t *testing.T, f storageFault) {
 	renewed := exp.Add(30 * 24 * time.Hour)
 	calls := []struct {
 		name string
-		send func() (*simulator.Answer, error)
+		send func() (*koogallery.Reply, error)
 		want string
 	}{
-		{"newInstance of a new order", func() (*simulator.Answer, error) { return m.send(ctx, "SF-B", "SF-B-1", exp) }, "000005"},
-		{"getLicense of a new order", func() (*simulator.Answer, error) { return m.send(ctx, "SF-C", "", exp) }, "000005"},
-		{"renewal", func() (*simulator.Answer, error) { return m.sendRenewal(ctx, before.InstanceID, "SF-R", renewed) }, "000005"},
+		{"newInstance of a new order", func() (*koogallery.Reply, error) { return m.send(ctx, "SF-B", "SF-B-1", exp) }, koogallery.ResultInternal},
+		{"getLicense of a new order", func() (*koogallery.Reply, error) { return m.send(ctx, "SF-C", "", exp) }, koogallery.ResultInternal},
+		{"renewal", func() (*koogallery.Reply, error) { return m.sendRenewal(ctx, before.InstanceID, "SF-R", renewed) }, koogallery.ResultInternal},
 	}
 	// Resends of an acknowledged order only read, and still succeed; sent at once, they make the server
 	// open new database connections while the file is unwritable.
 	for range 8 {
 		calls = append(calls, struct {
 			name string
-			send func() (*simulator.Answer, error)
+			send func() (*koogallery.Reply, error)
 			want string
-		}{"getLicense resend of an acknowledged order", func() (*simulator.Answer, error) { return m.send(ctx, "SF-A", "", exp) }, "000000"})
+		}{"getLicense resend of an acknowledged order", func() (*koogallery.Reply, error) { return m.send(ctx, "SF-A", "", exp) }, koogallery.ResultOK})
 	}
-	answers := make([]*simulator.Answer, len(calls))
+	answers := make([]*koogallery.Reply, len(calls))
 	errs := make([]error, len(calls))
 	var wg sync.WaitGroup
 	for i, call := range calls {
@@ -418,7 +420,7 @@ func storageFailure(t *testing.T, f storageFault) {
 		}
 	}
 	for _, a := range answers[3:] {
-		if err := before.Same(a); err != nil {
+		if err := sameReply(before, a); err != nil {
 			t.Errorf("resend of the acknowledged order while the storage is broken: %v", err)
 		}
 	}
@@ -440,7 +442,7 @@ func storageFailure(t *testing.T, f storageFault) {
 	}
 	m.close()
 	stopChild(t, c)
-	ack := &acks{creates: map[[2]string]*simulator.Answer{{"SF-B", "SF-B-1"}: b}, renewals: map[string]int64{before.InstanceID: renewed.Unix()}}
+	ack := &acks{creates: map[[2]string]*koogallery.Reply{{"SF-B", "SF-B-1"}: b}, renewals: map[string]int64{before.InstanceID: renewed.Unix()}}
 	checkStore(t, filepath.Join(data, "licentia.db"), ack, 15)
 }
 
@@ -578,4 +580,16 @@ func lockDatabase(t *testing.T, data string) func() {
 	}
 	t.Cleanup(release)
 	return release
+}
+
+// sameReply checks that b, a resent create's answer, carries a's instanceId and license (named by fingerprint
+// only: a license is a bearer credential).
+func sameReply(a, b *koogallery.Reply) error {
+	switch {
+	case b.InstanceID != a.InstanceID:
+		return fmt.Errorf("instanceId %q, want %q as first answered", b.InstanceID, a.InstanceID)
+	case b.License != a.License:
+		return fmt.Errorf("license fp %s differs from fp %s answered before", verifier.Fingerprint(b.License), verifier.Fingerprint(a.License))
+	}
+	return nil
 }

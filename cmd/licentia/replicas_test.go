@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,42 +79,40 @@ type mktReply struct {
 	License    string `json:"license"`
 }
 
-// legacyCall sends a signed License 1.0 GET with params to base and checks the answer's Body-Sign.
+// market returns a marketplace client of the server at base.
+func marketClient(client *http.Client, base string) *koogallery.Client {
+	return koogallery.NewClient(base+"/koogallery/license", testKey, client, nil)
+}
+
+// legacyCall sends a signed License 1.0 GET with params to base and checks the answer's form and Body-Sign.
 func legacyCall(client *http.Client, base string, params map[string]string) (mktReply, error) {
-	q := url.Values{}
-	for k, v := range params {
-		q.Set(k, v)
-	}
-	q.Set("timeStamp", koogallery.FormatTimeMillis(time.Now()))
-	q.Set("authToken", koogallery.AuthToken(testKey, q))
-	resp, err := client.Get(base + "/koogallery/license?" + q.Encode())
+	return toReply(marketClient(client, base).Legacy(context.Background(), params))
+}
+
+// toReply checks a marketplace answer's form (HTTP 200, JSON, a Body-Sign that verifies) and returns its fields.
+func toReply(a *koogallery.Reply, err error) (mktReply, error) {
 	if err != nil {
 		return mktReply{}, err
 	}
-	return readReply(resp)
+	if len(a.Header.Values("Body-Sign")) == 0 {
+		return mktReply{}, fmt.Errorf("answer %q has no Body-Sign", a.Body)
+	}
+	if err := a.FormError(); err != nil {
+		return mktReply{}, fmt.Errorf("answer %q: %w", a.Body, err)
+	}
+	return mktReply{ResultCode: a.ResultCode, ResultMsg: a.ResultMsg, InstanceID: a.InstanceID, License: a.License}, nil
 }
 
-// signedRequest is a signed POST callback, kept so that it can be sent again byte for byte.
+// signedRequest is a signed POST callback, kept so that it can be sent again byte for byte, to any replica.
 type signedRequest struct {
 	query string
 	body  []byte
 }
 
-func newSignedRequest(t testing.TB, body map[string]string, nonce string) signedRequest {
-	t.Helper()
-	raw, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	canonical, err := koogallery.Canonical(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := url.Values{}
-	q.Set("timestamp", fmt.Sprint(time.Now().UnixMilli()))
-	q.Set("nonce", nonce)
-	q.Set("signature", strings.ToUpper(koogallery.Signature(testKey, nonce, q.Get("timestamp"), canonical)))
-	return signedRequest{query: q.Encode(), body: raw}
+// newSignedRequest signs body with nonce, the signature in upper-case hex.
+func newSignedRequest(body map[string]string, nonce string) signedRequest {
+	req := koogallery.NewClient("", testKey, nil, nil).SignedRequest(body, koogallery.WithNonce(nonce), koogallery.UpperHex())
+	return signedRequest{query: strings.TrimPrefix(req.URL, "?"), body: req.Body}
 }
 
 func (r signedRequest) send(client *http.Client, base string) (mktReply, error) {
@@ -124,24 +120,12 @@ func (r signedRequest) send(client *http.Client, base string) (mktReply, error) 
 	if err != nil {
 		return mktReply{}, err
 	}
-	return readReply(resp)
-}
-
-func readReply(resp *http.Response) (mktReply, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return mktReply{}, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return mktReply{}, fmt.Errorf("status %d: %s", resp.StatusCode, body)
-	}
-	if err := koogallery.VerifyBodySign(testKey, body, resp.Header.Get("Body-Sign")); err != nil {
-		return mktReply{}, fmt.Errorf("answer %q: %w", body, err)
-	}
-	var r mktReply
-	err = json.Unmarshal(body, &r)
-	return r, err
+	return toReply(marketClient(client, base).Inspect(false, resp.StatusCode, resp.Header, body), nil)
 }
 
 func readyStatus(client *http.Client, base string) int {
@@ -223,7 +207,7 @@ func TestReplicasPostgres(t *testing.T) {
 		}
 		renew := map[string]string{"activity": "refreshLicense", "instanceId": created.InstanceID, "orderId": "O-RENEW-R1",
 			"expireTime": koogallery.FormatTime(exp.AddDate(1, 0, 0)), "periodType": "year", "periodNumber": "1"}
-		if r, err := legacyCall(client, reps[0].url, renew); err != nil || r.ResultCode != "000000" {
+		if r, err := legacyCall(client, reps[0].url, renew); err != nil || r.ResultCode != koogallery.ResultOK {
 			t.Fatalf("renewal on replica 0 = %+v, %v", r, err)
 		}
 		// The marketplace resends the create; replica 1 must answer the renewed code.
@@ -242,14 +226,14 @@ func TestReplicasPostgres(t *testing.T) {
 	})
 
 	t.Run("a nonce used on one is a replay on the other", func(t *testing.T) {
-		req := newSignedRequest(t, map[string]string{"activity": "newInstance", "orderId": "O-NONCE",
+		req := newSignedRequest(map[string]string{"activity": koogallery.ActivityNewInstance, "orderId": "O-NONCE",
 			"orderLineId": "L1", "businessId": "b-nonce", "productId": "P1", "customerId": "c-1"}, "NONCE-REPLICAS-1")
-		if r, err := req.send(client, reps[0].url); err != nil || r.ResultCode != "000000" {
+		if r, err := req.send(client, reps[0].url); err != nil || r.ResultCode != koogallery.ResultOK {
 			t.Fatalf("first send to replica 0 = %+v, %v; want 000000", r, err)
 		}
 		for i, c := range reps {
 			r, err := req.send(client, c.url)
-			if err != nil || r.ResultCode != "000001" || r.ResultMsg != "nonce already used" {
+			if err != nil || r.ResultCode != koogallery.ResultAuth || r.ResultMsg != "nonce already used" {
 				t.Errorf("replay to replica %d = %+v, %v; want 000001 nonce already used", i, r, err)
 			}
 		}
@@ -286,7 +270,7 @@ func TestReplicasPostgres(t *testing.T) {
 		waitReady(t, client, reps, 15*time.Second)
 		for i, c := range reps {
 			r, err := legacyCall(client, c.url, createParams(fmt.Sprintf("O-OUT-%d", i), fmt.Sprintf("b-out-%d", i), exp))
-			if err != nil || r.ResultCode != "000000" {
+			if err != nil || r.ResultCode != koogallery.ResultOK {
 				t.Errorf("replica %d create after outage = %+v, %v; want 000000", i, r, err)
 			}
 		}
@@ -329,7 +313,7 @@ func TestReplicasPostgresRestart(t *testing.T) {
 				order := fmt.Sprintf("O-%d-%05d", w, i)
 				sent.Add(1)
 				r, err := legacyCall(client, reps[(w+i)%2].url, createParams(order, "b-"+order, exp))
-				if err != nil || r.ResultCode != "000000" {
+				if err != nil || r.ResultCode != koogallery.ResultOK {
 					failed.Add(1)
 					continue // not acknowledged: the marketplace would resend
 				}

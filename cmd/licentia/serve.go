@@ -4,18 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 )
@@ -23,6 +27,8 @@ import (
 type serveConfig struct {
 	data      dataFlags
 	addr      string
+	metrics   string
+	addrFile  string
 	mktKeys   string
 	issuer    string
 	grace     time.Duration
@@ -39,9 +45,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var c serveConfig
 	c.data.register(fs, getenv)
 	c.data.registerPool(fs, getenv)
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"), "listen address (env LICENTIA_ADDR)")
-	fs.StringVar(&c.mktKeys, "koogallery-key", getenv("LICENTIA_KOOGALLERY_KEY"),
-		"KooGallery access key(s) from the seller console, comma-separated during rotation (env LICENTIA_KOOGALLERY_KEY)")
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"),
+		"listen address; port 0 picks a free one, logged in the \"listening\" line (env LICENTIA_ADDR)")
+	fs.StringVar(&c.addrFile, "addr-file", getenv("LICENTIA_ADDR_FILE"),
+		"once listening, write the bound address (host:port) to this file, e.g. with --addr 127.0.0.1:0 (env LICENTIA_ADDR_FILE)")
+	fs.StringVar(&c.metrics, "metrics-addr", getenv("LICENTIA_METRICS_ADDR"),
+		"listen address of /metrics alone, which --addr then no longer serves; empty: /metrics on --addr (env LICENTIA_METRICS_ADDR)")
+	mktKey := newSecretFlag(fs, getenv, "koogallery-key", "LICENTIA_KOOGALLERY_KEY",
+		"KooGallery access key(s) from the seller console, comma- or line-separated during rotation")
 	fs.StringVar(&c.issuer, "issuer", envOr(getenv, "LICENTIA_ISSUER", "licentia"), "issuer name in codes (env LICENTIA_ISSUER)")
 	grace := envOr(getenv, "LICENTIA_GRACE", "0s")
 	fs.Func("grace", "grace period after expiry accepted by verifiers, e.g. 72h (env LICENTIA_GRACE, default 0s)", func(s string) error {
@@ -58,13 +69,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"),
 		"production path registered with KooGallery (env LICENTIA_CALLBACK_PATH)")
 	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
-		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use X-Forwarded-For (env LICENTIA_TRUSTED_PROXIES)")
+		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use their X-Forwarded-For, "+
+			"and logs their X-Request-Id (env LICENTIA_TRUSTED_PROXIES)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := c.data.parsePool(); err != nil {
+		return err
+	}
+	warnings, err := c.resolveSecrets(fs, mktKey)
+	if err != nil {
 		return err
 	}
 	g, err := time.ParseDuration(grace)
@@ -80,21 +96,49 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	for _, w := range warnings {
+		log.Warn(w)
+	}
 	proxies, err := parsePrefixes(c.proxies)
 	if err != nil {
 		return &usageError{fmt.Sprintf("--trusted-proxy: %v", err)}
+	}
+	if c.metrics != "" && c.metrics == c.addr {
+		return &usageError{fmt.Sprintf("--metrics-addr %s is --addr: give /metrics a listener of its own, or leave --metrics-addr empty", c.metrics)}
 	}
 	bases, err := openapi.ParseBaseURLs(c.mktAPI)
 	if err != nil {
 		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
 	}
 	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
-		LegacyWindow: lw}
+		LegacyWindow: lw, SeparateMetrics: c.metrics != ""}
 	c.market = openapi.Config{AK: getenv(openapi.EnvAK), SK: getenv(openapi.EnvSK), BaseURLs: bases, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
 	}
 	return serve(ctx, &c, cfg, log)
+}
+
+// resolveSecrets settles the access keys and the database, and returns a warning for each secret given
+// as a flag value.
+func (c *serveConfig) resolveSecrets(fs *flag.FlagSet, mktKey *secretFlag) ([]string, error) {
+	var warnings []string
+	keys, onCommandLine, err := mktKey.resolve(fs)
+	if err != nil {
+		return nil, err
+	}
+	c.mktKeys = keys
+	if onCommandLine {
+		warnings = append(warnings, mktKey.warning())
+	}
+	w, err := c.data.resolveDB()
+	if err != nil {
+		return nil, err
+	}
+	if w != "" {
+		warnings = append(warnings, w)
+	}
+	return warnings, nil
 }
 
 // parsePrefixes parses comma-separated IP addresses and CIDR prefixes.
@@ -114,9 +158,10 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// splitKeys splits a comma- or line-separated list, dropping empty items.
 func splitKeys(s string) []string {
 	var out []string
-	for _, k := range strings.Split(s, ",") {
+	for _, k := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
 		if k = strings.TrimSpace(k); k != "" {
 			out = append(out, k)
 		}
@@ -168,13 +213,72 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		log.Info("marketplace OpenAPI not configured: License 2.0 activation answers 503 until " + openapi.EnvAK + " and " + openapi.EnvSK + " are set")
 	}
 	cfg.Registry = reg
-	srv := server.New(cfg, st, ring, server.NewIssuer(ring, c.issuer, c.grace), log)
+	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, c.issuer, c.grace), log)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
+	servers := []*http.Server{newHTTPServer(srv.Handler(), log)}
+	listeners := []net.Listener{ln}
+	if c.metrics != "" {
+		mln, err := net.Listen("tcp", c.metrics)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on --metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		servers, listeners = append(servers, newHTTPServer(mux, log)), append(listeners, mln)
+	}
+	addr := ln.Addr().String()
+	if c.addrFile != "" {
+		if err := writeAddrFile(c.addrFile, addr); err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+		defer os.Remove(c.addrFile)
+	}
+	go purgeNonces(ctx, st, log)
+	// The outbox (uploads owed to the marketplace) stops before the store closes.
+	octx, ostop := context.WithCancel(ctx)
+	odone := make(chan struct{})
+	go func() { defer close(odone); srv.RunOutbox(octx, 5*time.Second) }()
+	defer func() { ostop(); <-odone }()
+	errc := make(chan error, len(servers))
+	for i, hs := range servers {
+		go func() { errc <- hs.Serve(listeners[i]) }()
+	}
+	attrs := []any{"addr", addr, "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath}
+	if c.metrics != "" {
+		attrs = append(attrs, "metrics_addr", listeners[1].Addr().String())
+	}
+	log.Info("listening", attrs...)
+	select {
+	case err := <-errc:
+		for _, hs := range servers {
+			hs.Close()
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, hs := range servers {
+		if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// newHTTPServer returns an http.Server for h with every timeout set.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,
@@ -182,20 +286,28 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go purgeNonces(ctx, st, log)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+}
+
+// writeAddrFile writes addr and a newline to path through a temporary file in the same directory, so a
+// reader waiting for path never sees a partial address.
+func writeAddrFile(path, addr string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".addr-*")
+	if err != nil {
+		return fmt.Errorf("--addr-file: %w", err)
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	_, err = f.WriteString(addr + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("--addr-file: %w", err)
 	}
 	return nil
 }

@@ -12,16 +12,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator"
+	standin "github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
 )
 
-const simulateUsage = `usage: licentia simulate --url URL --key KEY [--scenario NAME|all] [--concurrency N] [--json]
-                         [--path /koogallery/license] [--keys FILE] [--allow-remote]
+const simulateUsage = `usage: licentia simulate --url URL [--scenario NAME|all] [--concurrency N] [--json]
+                         [--path /koogallery/license] [--keys FILE] [--allow-remote] [--market-addr ADDR]
 
 Plays KooGallery against a seller's production interface (licentia or any other implementation) and
 prints a pass/fail table; exits 1 when any step fails. Run it before registering the production URL.
 Only loopback URLs are accepted unless --allow-remote is given (e.g. your own staging server).
+The access key comes from LICENTIA_KOOGALLERY_KEY or --key-file FILE (env LICENTIA_KOOGALLERY_KEY_FILE).
+
+The License 2.0 and G1b scenarios also play the KooGallery OpenAPI: with LICENTIA_KOOGALLERY_AK and
+LICENTIA_KOOGALLERY_SK set, simulate starts a stand-in for it on --market-addr; start the seller with
+--koogallery-api http://ADDR and the same AK/SK (for licentia: licentia serve --koogallery-api
+http://127.0.0.1:8090). Without them those scenarios are skipped. Activation steps need licentia's own
+POST /v1/activations and are skipped for another seller.
 
 scenarios:
 `
@@ -38,14 +47,20 @@ type simulateConfig struct {
 	prefix      string
 	interval    time.Duration
 	timeout     time.Duration
+	marketAddr  string
+	ak, sk      string
 }
+
+// defaultMarketAddr is where simulate starts the OpenAPI stand-in unless told otherwise: a fixed address, so a
+// seller configured once with --koogallery-api serves every run.
+const defaultMarketAddr = "127.0.0.1:8090"
 
 func runSimulate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("simulate", stderr)
 	var c simulateConfig
 	fs.StringVar(&c.url, "url", getenv("LICENTIA_SIMULATE_URL"), "seller base URL, e.g. http://127.0.0.1:8080 (env LICENTIA_SIMULATE_URL)")
-	fs.StringVar(&c.key, "key", firstKey(getenv("LICENTIA_KOOGALLERY_KEY")),
-		"the seller's KooGallery access key (env LICENTIA_KOOGALLERY_KEY, first of a comma-separated list)")
+	key := newSecretFlag(fs, getenv, "key", "LICENTIA_KOOGALLERY_KEY",
+		"the seller's KooGallery access key (the first of a comma- or line-separated list)")
 	fs.StringVar(&c.scenario, "scenario", "all", "scenario to play, or all; comma-separated for several")
 	fs.IntVar(&c.concurrency, "concurrency", 20, "concurrent sends in the resend storm")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON instead of a table")
@@ -55,6 +70,9 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	fs.StringVar(&c.prefix, "prefix", "", "order-id prefix (default SIM<time>-<random>, unique per run)")
 	fs.DurationVar(&c.interval, "retry-interval", 5*time.Millisecond, "gap between compressed marketplace retries")
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "per-call timeout (KooGallery waits 5 s)")
+	fs.StringVar(&c.marketAddr, "market-addr", defaultMarketAddr,
+		"loopback address of the KooGallery OpenAPI stand-in (needs LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK)")
+	c.ak, c.sk = getenv(openapi.EnvAK), getenv(openapi.EnvSK)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, simulateUsage)
 		for _, sc := range simulator.Scenarios() {
@@ -66,11 +84,30 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	keys, onCommandLine, err := key.resolve(fs)
+	if err != nil {
+		return err
+	}
+	if onCommandLine {
+		fmt.Fprintln(stderr, "licentia: warning:", key.warning())
+	}
+	c.key = firstKey(keys)
 	cfg, err := c.simulatorConfig()
 	if err != nil {
 		return err
 	}
-	rep, err := simulator.Run(ctx, cfg, strings.Split(c.scenario, ",")...)
+	names := strings.Split(c.scenario, ",")
+	if c.needsMarket(names) {
+		m, err := c.startMarket(stderr)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			defer m.Close()
+			cfg.Market = m
+		}
+	}
+	rep, err := simulator.Run(ctx, cfg, names...)
 	if errors.Is(err, simulator.ErrUnknownScenario) {
 		return &usageError{err.Error()}
 	}
@@ -91,6 +128,39 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	return nil
 }
 
+// needsMarket reports whether any of the named scenarios plays the OpenAPI (unknown names are left to Run).
+func (c *simulateConfig) needsMarket(names []string) bool {
+	for _, sc := range simulator.Scenarios() {
+		for _, n := range names {
+			if n = strings.TrimSpace(n); sc.Market && (n == "all" || n == sc.Name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// startMarket starts the OpenAPI stand-in and tells the user how to point the seller at it; without AK/SK it
+// says why the License 2.0 scenarios will be skipped and returns nil.
+func (c *simulateConfig) startMarket(stderr io.Writer) (*standin.Server, error) {
+	if c.ak == "" || c.sk == "" {
+		fmt.Fprintf(stderr, "simulate: %s and %s are not set: the License 2.0 and G1b scenarios are skipped\n",
+			openapi.EnvAK, openapi.EnvSK)
+		return nil, nil
+	}
+	host, _, err := net.SplitHostPort(c.marketAddr)
+	if err != nil || !isLoopback(host) {
+		return nil, &usageError{fmt.Sprintf("simulate: --market-addr %q: want a loopback host:port", c.marketAddr)}
+	}
+	m, err := standin.Start(standin.Config{AK: c.ak, SK: c.sk, Addr: c.marketAddr})
+	if err != nil {
+		return nil, fmt.Errorf("simulate: %w (pass another --market-addr)", err)
+	}
+	fmt.Fprintf(stderr, "simulate: KooGallery OpenAPI stand-in on %s; the seller must run with --koogallery-api %s "+
+		"and the same %s / %s\n", m.URL(), m.URL(), openapi.EnvAK, openapi.EnvSK)
+	return m, nil
+}
+
 func firstKey(keys string) string {
 	if k := splitKeys(keys); len(k) > 0 {
 		return k[0]
@@ -102,7 +172,7 @@ func firstKey(keys string) string {
 func (c *simulateConfig) simulatorConfig() (simulator.Config, error) {
 	var cfg simulator.Config
 	if c.key == "" {
-		return cfg, &usageError{"simulate: --key (or LICENTIA_KOOGALLERY_KEY) is required"}
+		return cfg, &usageError{"simulate: the access key is required: set LICENTIA_KOOGALLERY_KEY or pass --key-file"}
 	}
 	switch {
 	case c.concurrency < 1 || c.concurrency > 1000:

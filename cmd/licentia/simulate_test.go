@@ -169,3 +169,48 @@ func TestSimulateJSON(t *testing.T) {
 		t.Errorf("report = %+v, want prefix JSONTEST, licentia format, all passed", rep)
 	}
 }
+
+// TestSimulateStartsMarket: with AK/SK in the environment simulate starts the OpenAPI stand-in and says how to
+// point the seller at it; without them it says the License 2.0 scenarios are skipped; a remote --market-addr is a
+// usage error.
+func TestSimulateStartsMarket(t *testing.T) {
+	seller := httptest.NewServer(http.NotFoundHandler())
+	defer seller.Close()
+	creds := map[string]string{"LICENTIA_KOOGALLERY_AK": "sim-ak", "LICENTIA_KOOGALLERY_SK": "sim-sk-secret"}
+	cases := []struct {
+		name       string
+		env        map[string]string
+		addr       string
+		wantStderr []string
+		wantExit   int
+	}{
+		{"credentials", creds, "127.0.0.1:0", []string{"stand-in on http://127.0.0.1:", "--koogallery-api http://127.0.0.1:"}, 0},
+		{"no credentials", nil, "127.0.0.1:0", []string{"LICENTIA_KOOGALLERY_AK", "skipped"}, 0},
+		{"remote address", creds, "192.0.2.1:8090", []string{"loopback"}, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := []string{"simulate", "--url", seller.URL, "--key", testKey, "--scenario", "activate", "--market-addr", tc.addr}
+			err := run(context.Background(), args, envMap(tc.env), &stdout, &stderr)
+			if got := exitCode(err); (err == nil) != (tc.wantExit == 0) || err != nil && got != tc.wantExit {
+				t.Fatalf("simulate = %v (exit %d), want exit %d; stderr:\n%s", err, got, tc.wantExit, stderr.String())
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(stderr.String()+errString(err), w) {
+					t.Errorf("stderr %q does not mention %q", stderr.String(), w)
+				}
+			}
+			if strings.Contains(stderr.String(), "sim-sk-secret") || strings.Contains(stdout.String(), "sim-sk-secret") {
+				t.Errorf("the SK was printed")
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -5,16 +5,19 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 	"time"
 
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
 
 const tokensUsage = `usage: licentia tokens <create|list|revoke> [flags]
 
-  create NAME [--role read|support]   make an admin API token; it is printed once, only its hash is kept
+  create NAME [--role read|support] [--out FILE]
+                                       make an admin API token; it is printed once (or written to a new
+                                       file, mode 0600, for LICENTIA_TOKEN_FILE), only its hash is kept
   list                                 list tokens: id, name, role, created, revoked
   revoke NAME|ID                       revoke a token; requests with it fail from then on
 
@@ -54,10 +57,12 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 	d.register(fs.FlagSet, getenv)
 	asJSON := fs.Bool("json", false, "print JSON")
 	role := store.RoleRead
+	var outFile string
 	want, what := 0, ""
 	switch sub {
 	case "create":
 		fs.StringVar(&role, "role", store.RoleRead, "read or support")
+		fs.StringVar(&outFile, "out", "", "write the token to this new file (mode 0600) instead of stdout")
 		want, what = 1, "one token NAME"
 	case "list":
 	case "revoke":
@@ -77,9 +82,12 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 	var tok *store.Token
 	if sub == "create" {
 		// Check the name and role before touching the database.
-		if plain, tok, err = server.NewToken(rand.Reader, pos[0], role); err != nil {
+		if plain, tok, err = desk.NewToken(rand.Reader, pos[0], role); err != nil {
 			return &usageError{err.Error()}
 		}
+	}
+	if err := d.resolveDBTo(stderr); err != nil {
+		return err
 	}
 	st, err := d.openStore(ctx)
 	if err != nil {
@@ -88,6 +96,9 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 	defer st.Close()
 	switch sub {
 	case "create":
+		if outFile != "" {
+			return createTokenFile(ctx, st, tok, plain, outFile, stderr)
+		}
 		if err := st.CreateToken(ctx, tok); err != nil {
 			return err
 		}
@@ -126,5 +137,31 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		fmt.Fprintf(stdout, "revoked token %q (id %s)\n", t.Name, t.ID)
 	}
+	return nil
+}
+
+// createTokenFile stores tok and writes plain to the new file path (mode 0600): the file is created
+// first, so that a token is stored only when its file could be made, and removed when storing fails.
+func createTokenFile(ctx context.Context, st *store.Store, tok *store.Token, plain, path string, stderr io.Writer) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return &usageError{fmt.Sprintf("--out: %v", err)}
+	}
+	if err := st.CreateToken(ctx, tok); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	_, err = fmt.Fprintln(f, plain)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w (the token is stored: revoke %s and create another)", path, err, tok.ID)
+	}
+	fmt.Fprintf(stderr, "created %s token %q (id %s) in %s\n", tok.Role, tok.Name, tok.ID, path)
 	return nil
 }

@@ -1,7 +1,8 @@
 // Package koogallery implements the wire-format primitives of Huawei Cloud KooGallery (华为云云商店) production
 // interfaces for License products: request and response signatures, marketplace time formats, the legacy AES field
-// encryption and the API Gateway signing of calls to the KooGallery OpenAPI. It uses the standard library only,
-// holds no state and does no I/O; callers pass keys and the current time in.
+// encryption and the API Gateway signing of calls to the KooGallery OpenAPI, and the marketplace's vocabulary
+// (activities, scenes, statuses, result and error codes). It uses the standard library only; apart from Client,
+// it holds no state and does no I/O, and callers pass keys and the current time in.
 //
 // Section numbers refer to the licentia KooGallery spec (koogallery-spec.md).
 //
@@ -39,6 +40,14 @@
 // with its MKT.* resultCode; UploadRequest for the multipart market-event upload), and every documented error code
 // with the HTTP status it comes with (CodeSuccess … CodeUnreadable, OrderSuccess …, GatewayAppAuth …; LookupCode).
 // Unknown answer fields are ignored; Number accepts a documented number sent as a string.
+//
+// # Playing the marketplace
+//
+// Client calls a seller's production URL the way KooGallery does: LegacyRequest and SignedRequest build signed
+// calls (SignOption: another key or time, a fixed nonce, upper-case hex, and the forgeries — corrupted, unsigned,
+// tampered); Do sends one and returns the Reply, whose Problems list what is wrong with the answer's form (HTTP
+// status, JSON, field types and lengths, Body-Sign). The simulator, the load generator and the tests sign through
+// it.
 //
 // # Key rotation and errors
 //

@@ -3,11 +3,13 @@ package loadgen
 import (
 	"net/http"
 	"strings"
+
+	"github.com/licentia/licentia/server/koogallery"
 )
 
 // bareBody is the answer of the bare baseline: the shape and size of a real create answer.
-var bareBody = []byte(`{"resultCode":"000000","resultMsg":"success.","instanceId":"LG00000000-S000-lic","license":"` +
-	strings.Repeat("x", 430) + `"}`)
+var bareBody = []byte(`{"resultCode":"` + koogallery.ResultOK + `","resultMsg":"` + koogallery.ResultMsgOK +
+	`","instanceId":"LG00000000-S000-lic","license":"` + strings.Repeat("x", 430) + `"}`)
 
 // BareHandler is the baseline the server's throughput is compared with: a plain net/http handler that
 // answers every request with a fixed JSON body, doing no parsing, checking or signing.

@@ -111,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Transport: &http.Transport{MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency,
 			IdleConnTimeout: 30 * time.Second},
 	}}
+	g.market = koogallery.NewClient(cfg.URL, cfg.Key, g.client, nil)
 	defer g.client.CloseIdleConnections()
 	if cfg.Mode != ModeCreate {
 		if err := g.seed(ctx); err != nil {
@@ -137,6 +138,7 @@ type gen struct {
 	cfg      Config
 	prefix   string
 	client   *http.Client
+	market   *koogallery.Client
 	seq      atomic.Int64
 	errors   atomic.Int64
 	firstErr atomic.Pointer[string]
@@ -206,30 +208,22 @@ func (g *gen) do(ctx context.Context, op string, w, i int) error {
 // create sends a License 1.0 getLicense for order. The marketplace sends a new businessId with every
 // resend; the server answers with the first one as the instance id.
 func (g *gen) create(ctx context.Context, order, business string) error {
-	q := url.Values{}
-	q.Set("activity", "getLicense")
-	q.Set("businessId", business)
-	q.Set("customerId", "loadgen")
-	q.Set("orderId", order)
-	q.Set("productId", "LOADGEN")
-	q.Set("expireTime", koogallery.FormatTime(time.Now().AddDate(1, 0, 0)))
-	return g.get(ctx, q)
+	return g.get(ctx, map[string]string{"activity": koogallery.ActivityGetLicense, "businessId": business,
+		"customerId": "loadgen", "orderId": order, "productId": "LOADGEN",
+		"expireTime": koogallery.FormatTime(time.Now().AddDate(1, 0, 0))})
 }
 
 // renew sends a License 1.0 refreshLicense for the seed order's license, one day later each time.
 func (g *gen) renew(ctx context.Context, order string, n int64) error {
-	q := url.Values{}
-	q.Set("activity", "refreshLicense")
-	q.Set("instanceId", order+"-lic")
-	q.Set("orderId", fmt.Sprintf("%s-R%09d", g.prefix, n))
-	q.Set("expireTime", koogallery.FormatTime(time.Now().AddDate(2, 0, int(n%3650))))
-	return g.get(ctx, q)
+	return g.get(ctx, map[string]string{"activity": koogallery.ActivityRefreshLicense, "instanceId": order + "-lic",
+		"orderId":    fmt.Sprintf("%s-R%09d", g.prefix, n),
+		"expireTime": koogallery.FormatTime(time.Now().AddDate(2, 0, int(n%3650)))})
 }
 
-func (g *gen) get(ctx context.Context, q url.Values) error {
-	q.Set("timeStamp", koogallery.FormatTimeMillis(time.Now()))
-	q.Set("authToken", koogallery.AuthToken(g.cfg.Key, q))
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.cfg.URL+"?"+q.Encode(), nil)
+// get sends a License 1.0 call, signed as the marketplace signs it, and checks for HTTP 200 and resultCode
+// 000000. The Body-Sign header is not checked: the bare baseline does not sign.
+func (g *gen) get(ctx context.Context, params map[string]string) error {
+	req, err := g.market.LegacyRequest(params).HTTPRequest(ctx)
 	if err != nil {
 		return err
 	}
@@ -252,8 +246,8 @@ func (g *gen) get(ctx context.Context, q url.Values) error {
 	if err := json.Unmarshal(body, &r); err != nil {
 		return fmt.Errorf("answer is not JSON: %w", err)
 	}
-	if r.ResultCode != "000000" {
-		return fmt.Errorf("%s: resultCode %s (%s)", q.Get("activity"), r.ResultCode, r.ResultMsg)
+	if r.ResultCode != koogallery.ResultOK {
+		return fmt.Errorf("%s: resultCode %s (%s)", params["activity"], r.ResultCode, r.ResultMsg)
 	}
 	return nil
 }

@@ -17,6 +17,16 @@
 // marketplace's retry schedules with lost answers, compressed in time (Config.RetryInterval between
 // attempts).
 //
+// # License 2.0 and G1b
+//
+// The marketplace generates License 2.0 codes and the seller activates them through the KooGallery OpenAPI.
+// With Config.Market, a stand-in for that OpenAPI (package market) the seller is pointed at, the scenarios add
+// codes to it and key every License 2.0 callback on them: activation (once, twice, concurrently), codes not
+// received or unknown, callbacks and a release before activation, the daily query, a wrong SK, G1b
+// getLicenseAsync with its upload, and a newInstance that needs the order query. Activation and refresh are
+// licentia's own endpoints (POST /v1/activations, /v1/codes/refresh): for a seller without them those steps
+// are skipped, while the callbacks, uploads and order queries are checked for every seller.
+//
 // # What can be observed
 //
 // Only the seller's answers are visible, so state is checked through them: result codes, the instanceId,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -18,8 +19,8 @@ const opaque = "the license is opaque (not a licentia code): its state cannot be
 type order struct {
 	legacy bool
 	params map[string]string
-	first  *Answer // the first accepted create answer
-	last   *Answer // the latest accepted create answer
+	first  *koogallery.Reply // the first accepted create answer
+	last   *koogallery.Reply // the latest accepted create answer
 }
 
 func (o *order) activity() string { return o.params["activity"] }
@@ -33,10 +34,10 @@ func (r *run) newOrder(legacy bool, orderID, lineID string, extra map[string]str
 		"expireTime": exp, "periodType": "month", "amount": "2",
 	}
 	if legacy {
-		p["activity"] = "getLicense"
+		p["activity"] = koogallery.ActivityGetLicense
 		p["customerName"] = "模拟买家 SIM & Co"
 	} else {
-		p["activity"] = "newInstance"
+		p["activity"] = koogallery.ActivityNewInstance
 		if lineID == "" {
 			lineID = orderID + "-000001"
 		}
@@ -49,7 +50,7 @@ func (r *run) newOrder(legacy bool, orderID, lineID string, extra map[string]str
 }
 
 // createRequest builds a send of o's create with a fresh businessId, and returns that businessId.
-func (r *run) createRequest(o *order, opts ...Option) (*Request, string) {
+func (r *run) createRequest(o *order, opts ...koogallery.SignOption) (*koogallery.Request, string) {
 	p := make(map[string]string, len(o.params)+1)
 	for k, v := range o.params {
 		p[k] = v
@@ -88,7 +89,7 @@ func (r *run) short(orderID, lineID string) string {
 
 // resend sends o's create again with a fresh businessId (and nonce) and checks the answer is a create of
 // the same instance.
-func (r *run) resend(ctx context.Context, o *order) (*Answer, error) {
+func (r *run) resend(ctx context.Context, o *order) (*koogallery.Reply, error) {
 	req, _ := r.createRequest(o)
 	a, err := r.c.Do(ctx, req)
 	if err != nil {
@@ -108,7 +109,7 @@ func (r *run) resend(ctx context.Context, o *order) (*Answer, error) {
 func (r *run) unchanged(ctx context.Context, step string, o *order) {
 	a, err := r.resend(ctx, o)
 	if err == nil {
-		err = o.last.Same(a)
+		err = same(o.last, a)
 	}
 	if r.check(step, err) {
 		o.last = a
@@ -221,7 +222,7 @@ func unix(sec int64) string {
 }
 
 // send sends req and checks the seller accepted it.
-func (r *run) send(ctx context.Context, step string, req *Request) bool {
+func (r *run) send(ctx context.Context, step string, req *koogallery.Request) bool {
 	a, err := r.c.Do(ctx, req)
 	if err == nil {
 		err = a.Accepted()
@@ -240,7 +241,7 @@ func (r *run) get(ctx context.Context, step string, params map[string]string) bo
 }
 
 // refuse sends req and checks the seller refused it.
-func (r *run) refuse(ctx context.Context, step string, req *Request) bool {
+func (r *run) refuse(ctx context.Context, step string, req *koogallery.Request) bool {
 	a, err := r.c.Do(ctx, req)
 	if err == nil {
 		err = a.Rejected()

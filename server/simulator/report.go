@@ -36,6 +36,9 @@ type Report struct {
 	// LicentiaFormat is true when the seller's licenses are licentia codes, so the run also checked
 	// their claims (generation, expiry, status) after each change.
 	LicentiaFormat bool `json:"licentia_format"`
+	// LicentiaAPI is true when the seller serves licentia's activation endpoint, so the run also played the
+	// License 2.0 activations.
+	LicentiaAPI bool `json:"licentia_api"`
 	// Passed, Failed and Skipped count the results.
 	Passed  int `json:"passed"`
 	Failed  int `json:"failed"`
@@ -66,6 +69,12 @@ func (rep *Report) sawLicentiaCode() {
 	rep.mu.Unlock()
 }
 
+func (rep *Report) sawLicentiaAPI() {
+	rep.mu.Lock()
+	rep.LicentiaAPI = true
+	rep.mu.Unlock()
+}
+
 // OK reports whether no step failed.
 func (rep *Report) OK() bool { return rep.Failed == 0 }
 
@@ -82,6 +91,9 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	format := "opaque licenses: state checks that need a licentia code were skipped"
 	if rep.LicentiaFormat {
 		format = "licentia codes: claims checked after every change"
+	}
+	if rep.LicentiaAPI {
+		format += "; License 2.0 activations played"
 	}
 	_, err := fmt.Fprintf(w, "\n%s: %d steps, %d passed, %d failed, %d skipped (%s; order prefix %s)\n",
 		rep.URL, len(rep.Results), rep.Passed, rep.Failed, rep.Skipped, format, rep.Prefix)

@@ -3,41 +3,35 @@ package simulator
 import (
 	"context"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
 
-// Marketplace scenes of the refresh callbacks.
-const (
-	sceneRenewal       = "RENEWAL"
-	sceneUnrenew       = "UNSUBSCRIBE_RENEWAL_PERIOD"
-	sceneTrialToFormal = "TRIAL_TO_FORMAL"
-)
-
-// refresh returns a License 2.0 refreshLicenseCode for o's license, from a new order.
+// refresh returns a refreshInstance (§4, §3) of o's license to expireTime, from a new order.
 func (r *run) refresh(o *order, scene, expireTime string) map[string]string {
 	orderID := r.id("R")
-	return map[string]string{"activity": "refreshLicenseCode", "license": o.first.InstanceID, "orderId": orderID,
+	return map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": o.first.InstanceID, "orderId": orderID,
 		"orderLineId": orderID + "-000001", "scene": scene, "expireTime": expireTime}
 }
 
-// status returns a License 2.0 updateLicenseCodeStatus for o's license.
+// status returns an updateInstanceStatus (§4, §3) of o's license.
 func status(o *order, s string) map[string]string {
-	return map[string]string{"activity": "updateLicenseCodeStatus", "license": o.first.InstanceID, "status": s}
+	return map[string]string{"activity": koogallery.ActivityUpdateInstanceStatus, "instanceId": o.first.InstanceID, "status": s}
 }
 
-// renewal: a renewal moves the expiry later, in License 2.0 (refreshLicenseCode) and License 1.0
-// (refreshLicense).
+// renewal: a renewal moves the expiry later, in the instance flow (refreshInstance RENEWAL, §4) and License 1.0
+// (refreshLicense, §1.6). License 2.0's refreshLicenseCode is played on marketplace codes (code-callbacks).
 func renewal(ctx context.Context, r *run) {
 	if o := r.buy(ctx, false, r.id("O"), "", nil); o != nil {
 		exp, expUnix := r.expire(60)
-		if r.post(ctx, "refreshLicenseCode RENEWAL: accepted", r.refresh(o, sceneRenewal, exp)) {
+		if r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, koogallery.SceneRenewal, exp)) {
 			r.observe(ctx, "after the renewal the code is generation 2 with the new expiry", o,
 				want{gen: 2, st: verifier.StatusActive, exp: expUnix})
 		}
 	}
 	if o := r.buy(ctx, true, r.id("O"), "", nil); o != nil {
 		exp, expUnix := r.expire(60)
-		p := map[string]string{"activity": "refreshLicense", "instanceId": o.first.InstanceID, "orderId": r.id("R"),
+		p := map[string]string{"activity": koogallery.ActivityRefreshLicense, "instanceId": o.first.InstanceID, "orderId": r.id("R"),
 			"expireTime": exp, "periodType": "month", "periodNumber": "1"}
 		if r.get(ctx, "refreshLicense: accepted", p) {
 			r.observe(ctx, "after refreshLicense the code is generation 2 with the new expiry", o,
@@ -53,8 +47,8 @@ func resentRenewal(ctx context.Context, r *run) {
 		return
 	}
 	exp, expUnix := r.expire(60)
-	body := r.refresh(o, sceneRenewal, exp)
-	if !r.post(ctx, "refreshLicenseCode RENEWAL: accepted", body) {
+	body := r.refresh(o, koogallery.SceneRenewal, exp)
+	if !r.post(ctx, "refreshInstance RENEWAL: accepted", body) {
 		return
 	}
 	r.observe(ctx, "after the renewal the code is generation 2", o, want{gen: 2, exp: expUnix})
@@ -70,13 +64,13 @@ func unrenewal(ctx context.Context, r *run) {
 		return
 	}
 	exp2, exp2Unix := r.expire(60)
-	if !r.post(ctx, "refreshLicenseCode RENEWAL: accepted", r.refresh(o, sceneRenewal, exp2)) {
+	if !r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, koogallery.SceneRenewal, exp2)) {
 		return
 	}
 	r.observe(ctx, "after the renewal the code is generation 2", o, want{gen: 2, exp: exp2Unix})
 	exp3, exp3Unix := r.expire(20)
-	body := r.refresh(o, sceneUnrenew, exp3)
-	if !r.post(ctx, "refreshLicenseCode UNSUBSCRIBE_RENEWAL_PERIOD to an earlier expiry: accepted", body) {
+	body := r.refresh(o, koogallery.SceneUnrenew, exp3)
+	if !r.post(ctx, "refreshInstance UNSUBSCRIBE_RENEWAL_PERIOD to an earlier expiry: accepted", body) {
 		return
 	}
 	r.observe(ctx, "after the unrenewal the code is generation 3 with the earlier expiry", o,
@@ -94,7 +88,7 @@ func outOfOrder(ctx context.Context, r *run) {
 	}
 	exp2, _ := r.expire(60)
 	exp3, exp3Unix := r.expire(90)
-	first, second := r.refresh(o, sceneRenewal, exp2), r.refresh(o, sceneRenewal, exp3)
+	first, second := r.refresh(o, koogallery.SceneRenewal, exp2), r.refresh(o, koogallery.SceneRenewal, exp3)
 	ok := r.post(ctx, "the second renewal (to +90 days) arrives first: accepted", second)
 	ok = r.post(ctx, "the first renewal (to +60 days) arrives late: accepted", first) && ok
 	if ok {
@@ -112,8 +106,8 @@ func trialToFormal(ctx context.Context, r *run) {
 	}
 	exp, expUnix := r.expire(365)
 	orderID := r.id("F")
-	body := map[string]string{"activity": "refreshInstance", "instanceId": o.first.InstanceID, "orderId": orderID,
-		"orderLineId": orderID + "-000001", "scene": sceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp,
+	body := map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": o.first.InstanceID, "orderId": orderID,
+		"orderLineId": orderID + "-000001", "scene": koogallery.SceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp,
 		"periodType": "year", "periodNumber": "1"}
 	if r.post(ctx, "refreshInstance TRIAL_TO_FORMAL: accepted", body) {
 		r.observe(ctx, "after the conversion the code has the formal product and expiry, generation 2", o,
@@ -121,21 +115,16 @@ func trialToFormal(ctx context.Context, r *run) {
 	}
 }
 
-// freezeUnfreeze: FREEZE and UNFREEZE (License 2.0 and the instance flow), each sent twice, and License
-// 1.0 expireLicense.
+// freezeUnfreeze: FREEZE and UNFREEZE of the instance flow (updateInstanceStatus, §4), each sent twice, and
+// License 1.0 expireLicense (§1.7).
 func freezeUnfreeze(ctx context.Context, r *run) {
 	if o := r.buy(ctx, false, r.id("O"), "", nil); o != nil {
-		instance := func(s string) map[string]string {
-			return map[string]string{"activity": "updateInstanceStatus", "instanceId": o.first.InstanceID, "status": s}
-		}
 		steps := []struct {
 			body map[string]string
 			want want
 		}{
-			{status(o, "FREEZE"), want{gen: 2, st: verifier.StatusFrozen}},
-			{status(o, "UNFREEZE"), want{gen: 3, st: verifier.StatusActive}},
-			{instance("FREEZE"), want{gen: 4, st: verifier.StatusFrozen}},
-			{instance("UNFREEZE"), want{gen: 5, st: verifier.StatusActive}},
+			{status(o, koogallery.StatusFreeze), want{gen: 2, st: verifier.StatusFrozen}},
+			{status(o, koogallery.StatusUnfreeze), want{gen: 3, st: verifier.StatusActive}},
 		}
 		for _, s := range steps {
 			l := label(s.body)
@@ -148,26 +137,19 @@ func freezeUnfreeze(ctx context.Context, r *run) {
 		}
 	}
 	if o := r.buy(ctx, true, r.id("O"), "", nil); o != nil {
-		p := map[string]string{"activity": "expireLicense", "instanceId": o.first.InstanceID, "orderId": o.params["orderId"]}
+		p := map[string]string{"activity": koogallery.ActivityExpireLicense, "instanceId": o.first.InstanceID, "orderId": o.params["orderId"]}
 		if r.get(ctx, "expireLicense: accepted", p) {
 			r.observe(ctx, "after expireLicense the code says frozen", o, want{gen: 2, st: verifier.StatusFrozen})
 		}
 	}
 }
 
-// releaseCall returns the release call named activity for o.
+// releaseCall returns the release call named activity for o: releaseLicense (§1.7) or releaseInstance (§4).
 func (r *run) releaseCall(o *order, activity string) callback {
-	inst := o.first.InstanceID
-	switch activity {
-	case "releaseLicense":
-		return callback{true, map[string]string{"activity": activity, "instanceId": inst, "orderId": o.params["orderId"]}}
-	case "releaseInstance":
-		return callback{false, map[string]string{"activity": activity, "instanceId": inst, "orderId": o.params["orderId"]}}
-	default: // releaseLicenseCode after an unsubscribe order
-		unsub := r.id("U")
-		return callback{false, map[string]string{"activity": "releaseLicenseCode", "license": inst, "orderId": unsub,
-			"orderLineId": unsub + "-000001"}}
+	if activity == koogallery.ActivityReleaseLicense {
+		return callback{true, map[string]string{"activity": activity, "instanceId": o.first.InstanceID, "orderId": o.params["orderId"]}}
 	}
+	return callback{false, map[string]string{"activity": activity, "instanceId": o.first.InstanceID, "orderId": o.params["orderId"]}}
 }
 
 // sendCall sends a callback as a GET or POST and checks the seller accepted it.
@@ -178,10 +160,10 @@ func (r *run) sendCall(ctx context.Context, step string, c callback) bool {
 	return r.post(ctx, step, c.body)
 }
 
-// release: releaseLicenseCode, releaseInstance and releaseLicense each end a license.
+// release: releaseInstance and releaseLicense each end a license (releaseLicenseCode: code-callbacks).
 func release(ctx context.Context, r *run) {
-	for _, act := range []string{"releaseLicenseCode", "releaseInstance", "releaseLicense"} {
-		o := r.buy(ctx, act == "releaseLicense", r.id("O"), "", nil)
+	for _, act := range []string{koogallery.ActivityReleaseInstance, koogallery.ActivityReleaseLicense} {
+		o := r.buy(ctx, act == koogallery.ActivityReleaseLicense, r.id("O"), "", nil)
 		if o == nil {
 			continue
 		}
@@ -193,8 +175,8 @@ func release(ctx context.Context, r *run) {
 
 // releaseTwice: a release sent twice is answered 000000 both times and applies once.
 func releaseTwice(ctx context.Context, r *run) {
-	for _, act := range []string{"releaseLicenseCode", "releaseLicense"} {
-		o := r.buy(ctx, act == "releaseLicense", r.id("O"), "", nil)
+	for _, act := range []string{koogallery.ActivityReleaseInstance, koogallery.ActivityReleaseLicense} {
+		o := r.buy(ctx, act == koogallery.ActivityReleaseLicense, r.id("O"), "", nil)
 		if o == nil {
 			continue
 		}

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
 
 // purchase: a License 1.0 getLicense and a newInstance each create a license; a resend with a new
 // businessId gets the same instanceId and the same license.
 func purchase(ctx context.Context, r *run) {
-	var firsts []*Answer
+	var firsts []*koogallery.Reply
 	for _, legacy := range []bool{true, false} {
 		exp, expUnix := r.expire(30)
 		o := r.buy(ctx, legacy, r.id("O"), "", map[string]string{"expireTime": exp})
@@ -32,7 +33,7 @@ func purchase(ctx context.Context, r *run) {
 	}
 }
 
-func distinct(a, b *Answer) error {
+func distinct(a, b *koogallery.Reply) error {
 	switch {
 	case a.InstanceID == b.InstanceID:
 		return fmt.Errorf("both orders got instanceId %q", a.InstanceID)
@@ -48,9 +49,9 @@ func resendStorm(ctx context.Context, r *run) {
 	n := r.cfg.Concurrency
 	for _, legacy := range []bool{true, false} {
 		o := r.newOrder(legacy, r.id("O"), "", nil)
-		answers := make([]*Answer, n)
+		answers := make([]*koogallery.Reply, n)
 		errs := make([]error, n)
-		reqs := make([]*Request, n)
+		reqs := make([]*koogallery.Request, n)
 		for i := range reqs {
 			reqs[i], _ = r.createRequest(o) // fresh businessId and nonce each
 		}
@@ -72,7 +73,7 @@ func resendStorm(ctx context.Context, r *run) {
 
 // stormError reports the first of the storm's answers that is not a create identical to the first one,
 // and how many such answers there were.
-func stormError(answers []*Answer, errs []error) error {
+func stormError(answers []*koogallery.Reply, errs []error) error {
 	var first error
 	bad := 0
 	for i, a := range answers {
@@ -81,7 +82,7 @@ func stormError(answers []*Answer, errs []error) error {
 			err = a.Created()
 		}
 		if err == nil && i > 0 && answers[0].Created() == nil {
-			err = answers[0].Same(a)
+			err = same(answers[0], a)
 		}
 		if err != nil {
 			bad++
@@ -116,7 +117,7 @@ func orderLines(ctx context.Context, r *run) {
 func probes(ctx context.Context, r *run) {
 	for _, legacy := range []bool{true, false} {
 		o := r.newOrder(legacy, r.id("MOCK"), "", map[string]string{"testFlag": "1"})
-		var answers []*Answer
+		var answers []*koogallery.Reply
 		for i := range 2 {
 			req, _ := r.createRequest(o)
 			a, err := r.c.Do(ctx, req)
@@ -124,7 +125,7 @@ func probes(ctx context.Context, r *run) {
 				err = a.Created()
 			}
 			if err == nil && i == 1 {
-				err = answers[0].Same(a)
+				err = same(answers[0], a)
 			}
 			if !r.check(fmt.Sprintf("probe %s on a made-up order, send %d: accepted, same answer every time", o.activity(), i+1), err) {
 				break
@@ -157,18 +158,18 @@ type callback struct {
 // probeCallbacks returns one call per change callback of every flow, for the made-up id.
 func probeCallbacks(id, exp string) []callback {
 	return []callback{
-		{false, map[string]string{"activity": "refreshLicenseCode", "license": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
-			"scene": "RENEWAL", "expireTime": exp}},
-		{false, map[string]string{"activity": "updateLicenseCodeStatus", "license": id, "status": "FREEZE"}},
-		{false, map[string]string{"activity": "updateLicenseCodeStatus", "license": id, "status": "UNFREEZE"}},
-		{false, map[string]string{"activity": "releaseLicenseCode", "license": id}},
-		{false, map[string]string{"activity": "refreshInstance", "instanceId": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
-			"scene": "RENEWAL", "expireTime": exp}},
-		{false, map[string]string{"activity": "updateInstanceStatus", "instanceId": id, "status": "FREEZE"}},
-		{false, map[string]string{"activity": "releaseInstance", "instanceId": id, "orderId": id}},
-		{true, map[string]string{"activity": "refreshLicense", "instanceId": id, "orderId": id + "-R", "expireTime": exp}},
-		{true, map[string]string{"activity": "expireLicense", "instanceId": id, "orderId": id}},
-		{true, map[string]string{"activity": "releaseLicense", "instanceId": id, "orderId": id}},
+		{false, map[string]string{"activity": koogallery.ActivityRefreshLicenseCode, "license": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
+			"scene": koogallery.SceneRenewal, "expireTime": exp}},
+		{false, map[string]string{"activity": koogallery.ActivityUpdateLicenseCodeStatus, "license": id, "status": koogallery.StatusFreeze}},
+		{false, map[string]string{"activity": koogallery.ActivityUpdateLicenseCodeStatus, "license": id, "status": koogallery.StatusUnfreeze}},
+		{false, map[string]string{"activity": koogallery.ActivityReleaseLicenseCode, "license": id}},
+		{false, map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
+			"scene": koogallery.SceneRenewal, "expireTime": exp}},
+		{false, map[string]string{"activity": koogallery.ActivityUpdateInstanceStatus, "instanceId": id, "status": koogallery.StatusFreeze}},
+		{false, map[string]string{"activity": koogallery.ActivityReleaseInstance, "instanceId": id, "orderId": id}},
+		{true, map[string]string{"activity": koogallery.ActivityRefreshLicense, "instanceId": id, "orderId": id + "-R", "expireTime": exp}},
+		{true, map[string]string{"activity": koogallery.ActivityExpireLicense, "instanceId": id, "orderId": id}},
+		{true, map[string]string{"activity": koogallery.ActivityReleaseLicense, "instanceId": id, "orderId": id}},
 	}
 }
 
@@ -180,10 +181,10 @@ func probeRealLicense(ctx context.Context, r *run) {
 	}
 	inst := o.first.InstanceID
 	for _, b := range []map[string]string{
-		{"activity": "updateLicenseCodeStatus", "license": inst, "status": "FREEZE", "testFlag": "1"},
-		{"activity": "refreshLicenseCode", "license": inst, "orderId": r.id("R"), "orderLineId": "1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD",
-			"expireTime": "20000101000000", "testFlag": "1"},
-		{"activity": "releaseLicenseCode", "license": inst, "testFlag": "1"},
+		{"activity": koogallery.ActivityUpdateInstanceStatus, "instanceId": inst, "status": koogallery.StatusFreeze, "testFlag": "1"},
+		{"activity": koogallery.ActivityRefreshInstance, "instanceId": inst, "orderId": r.id("R"), "orderLineId": "1",
+			"scene": koogallery.SceneUnrenew, "expireTime": "20000101000000", "testFlag": "1"},
+		{"activity": koogallery.ActivityReleaseInstance, "instanceId": inst, "orderId": o.params["orderId"], "testFlag": "1"},
 	} {
 		r.post(ctx, "probe "+label(b)+" on a real license: accepted", b)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -17,22 +18,22 @@ const staleBy = 10 * time.Minute
 
 type forgery struct {
 	name string
-	opts []Option
+	opts []koogallery.SignOption
 }
 
 // forgeries are the ways a request can fail authentication. stale applies only to the POST flows:
 // License 1.0 documents no clock window.
 func (r *run) forgeries(legacy bool) []forgery {
 	f := []forgery{
-		{"a corrupted signature", []Option{Corrupt()}},
-		{"a wrong key", []Option{WithKey(wrongKey)}},
-		{"no signature", []Option{Unsigned()}},
-		{"a parameter changed after signing", []Option{Tampered()}},
+		{"a corrupted signature", []koogallery.SignOption{koogallery.Corrupt()}},
+		{"a wrong key", []koogallery.SignOption{koogallery.WithKey(wrongKey)}},
+		{"no signature", []koogallery.SignOption{koogallery.Unsigned()}},
+		{"a parameter changed after signing", []koogallery.SignOption{koogallery.Tampered()}},
 	}
 	if legacy {
 		f[0].name, f[2].name = "a corrupted authToken", "no authToken"
 	} else {
-		f = append(f, forgery{"a timestamp 10 minutes old", []Option{At(r.cfg.Now().Add(-staleBy))}})
+		f = append(f, forgery{"a timestamp 10 minutes old", []koogallery.SignOption{koogallery.At(r.cfg.Now().Add(-staleBy))}})
 	}
 	return f
 }
@@ -84,20 +85,20 @@ func forgedChanges(ctx context.Context, r *run, o *order) {
 	var calls []callback
 	if o.legacy {
 		calls = []callback{
-			{true, map[string]string{"activity": "refreshLicense", "instanceId": inst, "orderId": r.id("R"), "expireTime": "20991231000000"}},
-			{true, map[string]string{"activity": "expireLicense", "instanceId": inst, "orderId": o.params["orderId"]}},
-			{true, map[string]string{"activity": "releaseLicense", "instanceId": inst, "orderId": o.params["orderId"]}},
+			{true, map[string]string{"activity": koogallery.ActivityRefreshLicense, "instanceId": inst, "orderId": r.id("R"), "expireTime": "20991231000000"}},
+			{true, map[string]string{"activity": koogallery.ActivityExpireLicense, "instanceId": inst, "orderId": o.params["orderId"]}},
+			{true, map[string]string{"activity": koogallery.ActivityReleaseLicense, "instanceId": inst, "orderId": o.params["orderId"]}},
 		}
 	} else {
 		calls = []callback{
-			{false, r.refresh(o, sceneRenewal, "20991231000000")},
-			{false, status(o, "FREEZE")},
-			{false, map[string]string{"activity": "releaseLicenseCode", "license": inst}},
+			{false, r.refresh(o, koogallery.SceneRenewal, "20991231000000")},
+			{false, status(o, koogallery.StatusFreeze)},
+			{false, map[string]string{"activity": koogallery.ActivityReleaseInstance, "instanceId": inst, "orderId": o.params["orderId"]}},
 		}
 	}
 	for _, c := range calls {
 		for _, f := range r.forgeries(c.legacy) {
-			var req *Request
+			var req *koogallery.Request
 			if c.legacy {
 				req = r.c.LegacyRequest(c.body, f.opts...)
 			} else {
@@ -115,7 +116,7 @@ func retryLegacyCreate(ctx context.Context, r *run) {
 	o := r.newOrder(true, r.id("O"), "", nil)
 	req, _ := r.createRequest(o)
 	r.c.DoLost(ctx, req)
-	var first *Answer
+	var first *koogallery.Reply
 	for i := 1; i <= 3; i++ {
 		r.pause(ctx)
 		req, _ := r.createRequest(o)
@@ -124,7 +125,7 @@ func retryLegacyCreate(ctx context.Context, r *run) {
 			err = a.Created()
 		}
 		if err == nil && first != nil {
-			err = first.Same(a)
+			err = same(first, a)
 		}
 		if !r.check(fmt.Sprintf("getLicense retry %d of 3 after a lost answer: same instanceId and license", i), err) {
 			return
@@ -148,8 +149,8 @@ func retryCallbacks(ctx context.Context, r *run) {
 		body map[string]string
 		want want
 	}{
-		{r.refresh(o, sceneRenewal, exp), want{gen: 2, st: verifier.StatusActive, exp: expUnix}},
-		{status(o, "FREEZE"), want{gen: 3, st: verifier.StatusFrozen, exp: expUnix}},
+		{r.refresh(o, koogallery.SceneRenewal, exp), want{gen: 2, st: verifier.StatusActive, exp: expUnix}},
+		{status(o, koogallery.StatusFreeze), want{gen: 3, st: verifier.StatusFrozen, exp: expUnix}},
 	}
 	for _, s := range steps {
 		l := label(s.body)

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -38,6 +41,14 @@ type Config struct {
 	Keys *verifier.Keyring
 	// Now is the clock used to stamp requests (default time.Now).
 	Now func() time.Time
+	// Market is the stand-in for the KooGallery OpenAPI the seller is pointed at (--koogallery-api): it holds the
+	// licence codes and orders of the License 2.0 and G1b scenarios, which are skipped when it is nil.
+	Market *market.Server
+	// UploadWait is how long get-license-async waits for the seller's upload to reach Market (default 15 s).
+	UploadWait time.Duration
+	// API is the seller's base URL for licentia's own endpoints (POST /v1/activations, /v1/codes/refresh);
+	// default: the scheme and host of URL. For a seller without them the steps that need them are skipped.
+	API string
 }
 
 func (c *Config) defaults() {
@@ -52,6 +63,12 @@ func (c *Config) defaults() {
 	}
 	if c.Prefix == "" {
 		c.Prefix = NewPrefix(c.Now())
+	}
+	if c.UploadWait <= 0 {
+		c.UploadWait = 15 * time.Second
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 5 * time.Second}
 	}
 }
 
@@ -68,27 +85,41 @@ type Scenario struct {
 	Name string
 	// Summary says in one line what the scenario plays.
 	Summary string
-	run     func(context.Context, *run)
+	// Market is true when the scenario needs the OpenAPI stand-in (Config.Market).
+	Market bool
+	run    func(context.Context, *run)
 }
 
 // Scenarios returns every scenario, in the order "all" runs them.
 func Scenarios() []Scenario {
 	return []Scenario{
-		{"purchase", "getLicense and newInstance create a license; a resend gets the same answer", purchase},
-		{"resend-storm", "N concurrent first creates of one order: one instanceId, one license", resendStorm},
-		{"order-lines", "two lines of one order: two licenses, each resend gets its own", orderLines},
-		{"renewal", "refreshLicenseCode and refreshLicense move the expiry later", renewal},
-		{"resent-renewal", "a renewal sent twice changes the license once", resentRenewal},
-		{"unrenewal", "UNSUBSCRIBE_RENEWAL_PERIOD moves the expiry earlier", unrenewal},
-		{"out-of-order-renewals", "a later renewal arriving first is not undone by the earlier one", outOfOrder},
-		{"trial-to-formal", "refreshInstance TRIAL_TO_FORMAL changes product and expiry", trialToFormal},
-		{"freeze-unfreeze", "FREEZE and UNFREEZE, each twice; License 1.0 expireLicense", freezeUnfreeze},
-		{"release", "releaseLicenseCode, releaseInstance and releaseLicense", release},
-		{"release-twice", "a second release is answered 000000", releaseTwice},
-		{"probes", "testFlag=1 on made-up ids succeeds, repeats the same answer, touches no real license", probes},
-		{"negative", "bad signature, wrong key, stale timestamp, replayed nonce, tampered body are refused", negative},
-		{"retry-legacy-create", "getLicense answer lost, then the hourly ×3 retries (compressed)", retryLegacyCreate},
-		{"retry-callbacks", "renewal and freeze lost, then retried every 2 min ×60 (compressed)", retryCallbacks},
+		{"purchase", "getLicense and newInstance create a license; a resend gets the same answer", false, purchase},
+		{"resend-storm", "N concurrent first creates of one order: one instanceId, one license", false, resendStorm},
+		{"order-lines", "two lines of one order: two licenses, each resend gets its own", false, orderLines},
+		{"renewal", "refreshInstance and refreshLicense move the expiry later", false, renewal},
+		{"resent-renewal", "a renewal sent twice changes the license once", false, resentRenewal},
+		{"unrenewal", "UNSUBSCRIBE_RENEWAL_PERIOD moves the expiry earlier", false, unrenewal},
+		{"out-of-order-renewals", "a later renewal arriving first is not undone by the earlier one", false, outOfOrder},
+		{"trial-to-formal", "refreshInstance TRIAL_TO_FORMAL changes product and expiry", false, trialToFormal},
+		{"freeze-unfreeze", "FREEZE and UNFREEZE, each twice; License 1.0 expireLicense", false, freezeUnfreeze},
+		{"release", "releaseInstance and releaseLicense", false, release},
+		{"release-twice", "a second release is answered 000000", false, releaseTwice},
+		{"probes", "testFlag=1 on made-up ids succeeds, repeats the same answer, touches no real license", false, probes},
+		{"negative", "bad signature, wrong key, stale timestamp, replayed nonce, tampered body are refused", false, negative},
+		{"retry-legacy-create", "getLicense answer lost, then the hourly ×3 retries (compressed)", false, retryLegacyCreate},
+		{"retry-callbacks", "renewal and freeze lost, then retried every 2 min ×60 (compressed)", false, retryCallbacks},
+		{"activate", "License 2.0: a received marketplace code activates, with the query's expiry (§2.6)", true, activateCode},
+		{"activate-twice", "a second activation: same license and code, no second activate call", true, activateTwice},
+		{"concurrent-activations", "N concurrent activations of one code: one license, one activate call", true, concurrentActivations},
+		{"not-received", "a code the buyer has not received: 409 not_received, then it activates", true, notReceived},
+		{"unknown-code", "a code the marketplace does not know: 404 not_found", true, unknownCode},
+		{"code-callbacks", "renewal, unrenewal, freeze, unfreeze, release keyed on the marketplace code (§2.4)", true, codeCallbacks},
+		{"callbacks-before-activation", "callbacks for a code not yet activated: 000000, applied on activation", true, callbacksBeforeActivation},
+		{"release-before-activation", "a code released before activation: 409 license_released, never a code", true, releaseBeforeActivation},
+		{"daily-query", "the marketplace's own changes show on the day's first refresh, queried once a day", true, dailyQuery},
+		{"wrong-sk", "a wrong SK: activation answers 502 marketplace_unavailable and writes nothing", true, wrongSK},
+		{"get-license-async", "G1b getLicenseAsync: 000000, then the licence is uploaded to the marketplace (§3)", true, getLicenseAsync},
+		{"order-query", "newInstance with only its order: the seller queries the order (§4)", true, orderQuery},
 	}
 }
 
@@ -115,14 +146,15 @@ func Run(ctx context.Context, cfg Config, names ...string) (*Report, error) {
 		todo = append(todo, sc)
 	}
 	rep := &Report{URL: cfg.URL, Prefix: cfg.Prefix}
-	c := NewClient(cfg.URL, cfg.Key, cfg.HTTPClient, cfg.Now)
+	c := koogallery.NewClient(cfg.URL, cfg.Key, cfg.HTTPClient, cfg.Now)
 	var seq atomic.Int64
+	sh := &shared{}
 	for _, sc := range todo {
 		if ctx.Err() != nil {
 			rep.add(Result{Scenario: sc.Name, Step: "start", Status: Fail, Reason: ctx.Err().Error()})
 			continue
 		}
-		sc.run(ctx, &run{cfg: &cfg, c: c, rep: rep, scenario: sc.Name, seq: &seq})
+		sc.run(ctx, &run{cfg: &cfg, c: c, rep: rep, scenario: sc.Name, seq: &seq, shared: sh})
 	}
 	return rep, nil
 }
@@ -139,10 +171,17 @@ func find(all []Scenario, name string) (Scenario, bool) {
 // run is one scenario being played.
 type run struct {
 	cfg      *Config
-	c        *Client
+	c        *koogallery.Client
 	rep      *Report
 	scenario string
 	seq      *atomic.Int64
+	shared   *shared
+}
+
+// shared is what the scenarios of one run learn once.
+type shared struct {
+	probe sync.Once
+	api   bool // the seller serves licentia's activation endpoint
 }
 
 // id returns a run-unique id: the prefix, the scenario, kind and a sequence number.

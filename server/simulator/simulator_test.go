@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/simulator/market"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
@@ -34,7 +37,10 @@ type licentia struct {
 	st      *store.Store
 }
 
-func newLicentia(t testing.TB) *licentia {
+func newLicentia(t testing.TB) *licentia { return newLicentiaWith(t, nil) }
+
+// newLicentiaWith is newLicentia with its OpenAPI client pointed at the stand-in m (nil: none).
+func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(context.Background(), filepath.Join(dir, "db.sqlite"), store.Options{Synchronous: "NORMAL"})
@@ -47,11 +53,22 @@ func newLicentia(t testing.TB) *licentia {
 		t.Fatalf("InitRing() err = %v", err)
 	}
 	cfg := server.Config{KooGalleryKeys: []string{testKey}}
+	if m != nil {
+		mkt, err := openapi.New(openapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Market = mkt
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(cfg, st, ring, server.NewIssuer(ring, "licentia", 0), log)
+	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), log)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); srv.RunOutbox(ctx, 100*time.Millisecond) }() // G1b uploads, as serve runs it
+	t.Cleanup(func() { stop(); <-done })
 	return &licentia{handler: srv.Handler(), ring: ring, st: st}
 }
 
@@ -86,7 +103,8 @@ func failures(rep *Report) string {
 }
 
 func TestAllScenariosPassAgainstLicentia(t *testing.T) {
-	l := newLicentia(t)
+	m := startMarket(t)
+	l := newLicentiaWith(t, m)
 	pem, err := l.ring.PublicPEM()
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +113,7 @@ func TestAllScenariosPassAgainstLicentia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := runSim(t, serve(t, l.handler), Config{Keys: kr}, "all")
+	rep := runSim(t, serve(t, l.handler), Config{Keys: kr, Market: m}, "all")
 	if !rep.OK() {
 		t.Fatalf("Run(all) against licentia: %d failed:%s", rep.Failed, failures(rep))
 	}
@@ -230,13 +248,13 @@ func requestParams(r *http.Request) map[string]string {
 }
 
 func isCreate(p map[string]string) bool {
-	return p["activity"] == "getLicense" || p["activity"] == "newInstance"
+	return p["activity"] == koogallery.ActivityGetLicense || p["activity"] == koogallery.ActivityNewInstance
 }
 
 // newInstanceOnResend answers every create with its own businessId as instanceId (no idempotency).
 func newInstanceOnResend(h http.Handler) http.Handler {
 	return rewrite(h, func(_ *http.Request, p map[string]string, a map[string]any) {
-		if isCreate(p) && a["resultCode"] == "000000" {
+		if isCreate(p) && a["resultCode"] == koogallery.ResultOK {
 			a["instanceId"] = p["businessId"]
 		}
 	})
@@ -270,14 +288,14 @@ func resign(h http.Handler, change func(map[string]string)) http.Handler {
 		if change != nil {
 			change(p)
 		}
-		c := NewClient("http://seller/koogallery/license", testKey, nil, nil)
-		var req *Request
+		c := koogallery.NewClient("http://seller/koogallery/license", testKey, nil, nil)
+		var req *koogallery.Request
 		if r.Method == http.MethodGet {
 			req = c.LegacyRequest(p)
 		} else {
 			req = c.SignedRequest(p)
 		}
-		hr, _ := req.httpRequest(r.Context())
+		hr, _ := req.HTTPRequest(r.Context())
 		h.ServeHTTP(w, hr)
 	})
 }
@@ -321,8 +339,8 @@ func probesTouchData(h http.Handler) http.Handler {
 // lastRenewalWins treats every renewal as authoritative, so a late earlier renewal shortens the license.
 func lastRenewalWins(h http.Handler) http.Handler {
 	return resign(h, func(p map[string]string) {
-		if p["scene"] == "RENEWAL" {
-			p["scene"] = "UNSUBSCRIBE_RENEWAL_PERIOD"
+		if p["scene"] == koogallery.SceneRenewal {
+			p["scene"] = koogallery.SceneUnrenew
 		}
 	})
 }
@@ -343,8 +361,8 @@ func newOpaqueSeller() *opaqueSeller {
 func (s *opaqueSeller) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code, p := s.authenticate(r)
 	answer := map[string]string{"resultCode": code, "resultMsg": "refused"}
-	if code == "000000" {
-		answer["resultMsg"] = "success."
+	if code == koogallery.ResultOK {
+		answer["resultMsg"] = koogallery.ResultMsgOK
 		if isCreate(p) {
 			answer["instanceId"], answer["license"] = s.create(p)
 		}
@@ -358,27 +376,27 @@ func (s *opaqueSeller) authenticate(r *http.Request) (string, map[string]string)
 	q := r.URL.Query()
 	if r.Method == http.MethodGet {
 		if _, err := koogallery.VerifyAuthToken([]string{testKey}, q); err != nil {
-			return "000001", nil
+			return koogallery.ResultAuth, nil
 		}
-		return "000000", requestParams(r)
+		return koogallery.ResultOK, requestParams(r)
 	}
 	_, body, err := verifySigned(r, q)
 	if err != nil {
-		return "000001", nil
+		return koogallery.ResultAuth, nil
 	}
 	ts, _ := strconv.ParseInt(q.Get("timestamp"), 10, 64)
 	if d := time.Since(time.UnixMilli(ts)); d > time.Minute || d < -time.Minute {
-		return "000002", nil
+		return koogallery.ResultParam, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.nonces[q.Get("nonce")] {
-		return "000001", nil
+		return koogallery.ResultAuth, nil
 	}
 	s.nonces[q.Get("nonce")] = true
 	p := map[string]string{}
 	json.Unmarshal(body, &p)
-	return "000000", p
+	return koogallery.ResultOK, p
 }
 
 func (s *opaqueSeller) create(p map[string]string) (string, string) {

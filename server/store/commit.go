@@ -13,7 +13,8 @@ import (
 )
 
 // txFunc is one write. It runs inside a transaction shared with other writes and must keep its effects
-// (including results handed to its caller) until the committer reports the commit.
+// (including results handed to its caller) until the committer reports the commit. It may run more than
+// once (see committer), so it sets its results afresh on every run.
 type txFunc func(ctx context.Context, tx *sqlx.Tx) error
 
 type op struct {
@@ -22,9 +23,11 @@ type op struct {
 }
 
 // committer runs every write of the store on one goroutine, grouping the writes queued meanwhile into one
-// transaction (group commit): N concurrent callbacks cost one fsync instead of N. Each write runs inside
-// its own savepoint, so a failing write is rolled back alone; a write is reported done only after the
-// shared transaction committed.
+// transaction (group commit): N concurrent callbacks cost one fsync instead of N. The writes of a batch run
+// without savepoints: when one fails, the whole transaction is rolled back and every write of the batch
+// runs again alone, in its own transaction, so the failing one fails by itself and its neighbours commit.
+// A batch that hit a connection SQLite opened read-only is also run again. A write is therefore reported
+// done only after the transaction that holds it committed, and may have run more than once by then.
 type committer struct {
 	db       *sqlx.DB
 	maxBatch int

@@ -153,17 +153,8 @@ func (r *licenseRow) args() []any {
 func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *License, created bool, err error) {
 	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		stored, created = nil, false
-		res, err := tx.ExecContext(ctx, tx.Rebind(insertLicenseQuery), rowOf(l).args()...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			existing, err := getLicense(ctx, tx, licenseByOrderQuery, l.OrderID, l.OrderLineID)
-			if errors.Is(err, ErrNotFound) {
-				return ErrConflict
-			}
+		existing, err := insertLicense(ctx, tx, l, licenseByOrderQuery, l.OrderID, l.OrderLineID)
+		if err != nil || existing != nil {
 			stored = existing
 			return err
 		}
@@ -181,6 +172,23 @@ func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *Lic
 		st.licensesChanged()
 	}
 	return stored, created, nil
+}
+
+// insertLicense inserts l unless a license that existingQuery (with args) finds is there already; it returns
+// that one, or ErrConflict when the insert collided with a license the query does not find (an id in use).
+func insertLicense(ctx context.Context, tx *sqlx.Tx, l *License, existingQuery string, args ...any) (*License, error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(insertLicenseQuery), rowOf(l).args()...)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return nil, err
+	}
+	existing, err := getLicense(ctx, tx, existingQuery, args...)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrConflict
+	}
+	return existing, err
 }
 
 // Mutation proposes a change to cur. It returns the next state (nil: the license stays as it is) and the

@@ -91,17 +91,8 @@ const deletePendingQuery = `DELETE FROM market_events WHERE code = ? AND id <= ?
 func (st *Store) Activate(ctx context.Context, l *License, evs []Event, upTo int64) (stored *License, created bool, err error) {
 	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		stored, created = nil, false
-		res, err := tx.ExecContext(ctx, tx.Rebind(insertLicenseQuery), rowOf(l).args()...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			existing, err := getLicense(ctx, tx, licenseByMarketCodeQuery, l.MarketCode)
-			if errors.Is(err, ErrNotFound) {
-				return ErrConflict
-			}
+		existing, err := insertLicense(ctx, tx, l, licenseByMarketCodeQuery, l.MarketCode)
+		if err != nil || existing != nil {
 			stored = existing
 			return err
 		}

@@ -22,8 +22,9 @@
 //
 // AddCode, SetState, SetExpiry and AddOrder change the state as the marketplace does on purchase, receipt,
 // renewal, freeze, expiry and release; Code reads a code back (with its count of activations); Calls counts
-// answers by API and code. Faults: FailNext (5xx for the next N calls), LoseAnswers (the call takes effect and
-// the connection closes without an answer), SetLatency, and SetUnreachable (connections refused).
+// answers by API and code; SetSK changes the secret key the gateway accepts (the seller's SK is then wrong).
+// Faults: FailNext (5xx for the next N calls), LoseAnswers (the call takes effect and the connection closes
+// without an answer), SetLatency, and SetUnreachable (connections refused).
 //
 // The package imports only server/koogallery and the standard library.
 package market

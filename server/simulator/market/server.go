@@ -169,10 +169,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(rec.Body.Bytes())
 }
 
+// SetSK changes the secret key the gateway accepts with the configured AK, as a seller who rotates its access
+// key in the console leaves its servers with a wrong SK until they are reconfigured, and returns the key it
+// accepted before. It returns an error for an empty key.
+func (s *Server) SetSK(sk string) (previous string, err error) {
+	if sk == "" {
+		return "", errors.New("market stand-in: SK is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	previous, s.cfg.SK = s.cfg.SK, sk
+	return previous, nil
+}
+
 // authorize checks the App signature as the gateway does; on failure it writes the gateway's answer:
 // APIG.0303 with HTTP 401 (see koogallery.GatewayAppAuth for the sources).
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, body []byte) bool {
-	err := koogallery.VerifyAPIG(r, body, s.cfg.AK, s.cfg.SK, s.cfg.Now(), s.cfg.Window)
+	s.mu.Lock()
+	sk := s.cfg.SK
+	s.mu.Unlock()
+	err := koogallery.VerifyAPIG(r, body, s.cfg.AK, sk, s.cfg.Now(), s.cfg.Window)
 	if err == nil {
 		return true
 	}

@@ -273,3 +273,27 @@ func TestConcurrentActivations(t *testing.T) {
 		t.Errorf("activations = %d, want 1", c.Activations)
 	}
 }
+
+// TestSetSK: after SetSK the seller's old SK is refused by the gateway and the new one accepted.
+func TestSetSK(t *testing.T) {
+	s := newTestServer(t)
+	if err := s.AddCode(Code{Code: "PL1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetSK(""); err == nil {
+		t.Errorf("SetSK(\"\") err = nil, want an error")
+	}
+	if prev, err := s.SetSK("rotated-sk"); err != nil || prev != testSK {
+		t.Fatalf("SetSK() = %q, %v; want the previous SK, nil", prev, err)
+	}
+	body := []byte(`{"license":"PL1"}`)
+	if got := call(t, s, testSK, http.MethodPost, koogallery.PathActivate, "application/json", body); got.status != http.StatusUnauthorized || got.code != koogallery.GatewayAppAuth {
+		t.Errorf("old SK after SetSK: got %d %s, want 401 %s", got.status, got.code, koogallery.GatewayAppAuth)
+	}
+	if c, _ := s.Code("PL1"); c.State != Received {
+		t.Errorf("after a refused activate state = %s, want %s", c.State, Received)
+	}
+	if got := call(t, s, "rotated-sk", http.MethodPost, koogallery.PathActivate, "application/json", body); got.status != http.StatusOK || got.code != koogallery.CodeSuccess {
+		t.Errorf("new SK: got %d %s, want 200 %s", got.status, got.code, koogallery.CodeSuccess)
+	}
+}

@@ -1,4 +1,4 @@
-package server
+package desk
 
 import (
 	"encoding/base64"
@@ -45,9 +45,9 @@ func NewLicenseView(l *store.License, reveal bool) LicenseView {
 	v := LicenseView{
 		ID: l.ID, OrderID: l.OrderID, OrderLineID: l.OrderLineID, Flow: l.Flow, ProductID: l.ProductID,
 		SKU: l.SKU, CustomerID: l.CustomerID, CustomerName: l.CustomerName, Quantity: l.Quantity,
-		PeriodType: l.PeriodType, PeriodNumber: l.PeriodNumber, Status: l.Status, StartsAt: rfc3339(l.StartsAt),
-		ExpiresAt: optTime(l.ExpiresAt), Generation: l.Generation, ChangedAt: rfc3339(l.ChangedAt),
-		CreatedAt: rfc3339(l.CreatedAt), KeyID: l.KeyID, CodeFingerprint: verifier.Fingerprint(l.Code),
+		PeriodType: l.PeriodType, PeriodNumber: l.PeriodNumber, Status: l.Status, StartsAt: RFC3339(l.StartsAt),
+		ExpiresAt: OptRFC3339(l.ExpiresAt), Generation: l.Generation, ChangedAt: RFC3339(l.ChangedAt),
+		CreatedAt: RFC3339(l.CreatedAt), KeyID: l.KeyID, CodeFingerprint: verifier.Fingerprint(l.Code),
 	}
 	if reveal {
 		v.Code, v.MarketCode = l.Code, l.MarketCode
@@ -119,10 +119,10 @@ type History struct {
 
 func newEventView(e *store.Event) EventView {
 	return EventView{
-		ID: e.ID, At: rfc3339(e.At), Source: e.Source, Actor: e.Actor, Action: e.Action, Activity: e.Activity,
+		ID: e.ID, At: RFC3339(e.At), Source: e.Source, Actor: e.Actor, Action: e.Action, Activity: e.Activity,
 		Scene: e.Scene, OrderID: e.OrderID, OrderLineID: e.OrderLineID, Reason: e.Reason, RequestID: e.RequestID,
-		BeforeStatus: e.BeforeStatus, AfterStatus: e.AfterStatus, BeforeExpires: optTime(e.BeforeExpires),
-		AfterExpires: optTime(e.AfterExpires), Generation: e.Generation,
+		BeforeStatus: e.BeforeStatus, AfterStatus: e.AfterStatus, BeforeExpires: OptRFC3339(e.BeforeExpires),
+		AfterExpires: OptRFC3339(e.AfterExpires), Generation: e.Generation,
 	}
 }
 
@@ -145,13 +145,6 @@ type ChangeRequest struct {
 	Reveal bool `json:"reveal,omitempty"`
 	// Actor is who asks; it is never read from the request body.
 	Actor Actor `json:"-"`
-}
-
-// LookupRequest is the body of POST /admin/v1/lookup: a reference that may be a whole code, which must
-// not travel in a URL.
-type LookupRequest struct {
-	Ref    string `json:"ref"`
-	Reveal bool   `json:"reveal,omitempty"`
 }
 
 // ListQuery selects licenses for a listing. Zero fields match everything.
@@ -187,7 +180,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return ListQuery{}, badRequest("limit %q is not a number", s)
+			return ListQuery{}, BadRequest("limit %q is not a number", s)
 		}
 		q.Limit = n
 	}
@@ -221,13 +214,13 @@ func (q *ListQuery) check() error {
 	switch q.Status {
 	case "", verifier.StatusActive, verifier.StatusFrozen, verifier.StatusReleased, verifier.StatusRevoked:
 	default:
-		return badRequest("status %q: want active, frozen, released or revoked", q.Status)
+		return BadRequest("status %q: want active, frozen, released or revoked", q.Status)
 	}
 	if q.ExpiringWithin < 0 {
-		return badRequest("expiring within %s: want a positive duration", q.ExpiringWithin)
+		return BadRequest("expiring within %s: want a positive duration", q.ExpiringWithin)
 	}
 	if q.Limit < 0 || q.Limit > maxPageSize {
-		return badRequest("limit %d: want 1 to %d", q.Limit, maxPageSize)
+		return BadRequest("limit %d: want 1 to %d", q.Limit, maxPageSize)
 	}
 	if _, err := decodeCursor(q.Cursor); err != nil {
 		return err
@@ -241,13 +234,13 @@ func ParseWithin(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n <= 0 || n > 100*366 {
-			return 0, badRequest("duration %q: want e.g. 30d, 72h", s)
+			return 0, BadRequest("duration %q: want e.g. 30d, 72h", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, badRequest("duration %q: want e.g. 30d, 72h", s)
+		return 0, BadRequest("duration %q: want e.g. 30d, 72h", s)
 	}
 	return d, nil
 }
@@ -257,18 +250,19 @@ func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToStrin
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return "", badRequest("cursor %q is not one this server gave out", c)
+		return "", BadRequest("cursor %q is not one this server gave out", c)
 	}
 	return string(b), nil
 }
 
-func rfc3339(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC3339) }
+// RFC3339 formats unix seconds as the views do: an RFC 3339 UTC time.
+func RFC3339(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC3339) }
 
-// optTime is rfc3339 for an optional time: nil for 0.
-func optTime(unix int64) *string {
+// OptRFC3339 is RFC3339 for an optional time (an expiry): nil for 0.
+func OptRFC3339(unix int64) *string {
 	if unix == 0 {
 		return nil
 	}
-	s := rfc3339(unix)
+	s := RFC3339(unix)
 	return &s
 }

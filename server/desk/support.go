@@ -1,4 +1,10 @@
-package server
+// Package desk is licentia's application layer outside HTTP: the support desk (find, list, show, reissue,
+// revoke, history) and its views, the proof that a presented code holds a license, the admin token
+// format, the wiring of the issuer to the key ring, and Step, which writes a transition of package license
+// to the store with its signed code and audit event. The admin API and the callbacks in package server and
+// the local CLI (licentia codes, licentia tokens) all call it, so they run the same code against the same
+// store; it imports no HTTP server, router, metrics or templates (.ci/deps.sh checks it).
+package desk
 
 import (
 	"context"
@@ -27,9 +33,6 @@ type Actor struct {
 	RequestID string
 }
 
-// ErrNoSigner means a change was asked of a Support that has no signing key.
-var ErrNoSigner = errors.New("no signing key: reissue and revoke need the key ring (<data>/keys) or --server")
-
 // maxReason caps the length of a reason, in characters.
 const maxReason = 500
 
@@ -37,7 +40,7 @@ const maxReason = 500
 // and the local CLI so that both run the same code against the same store. It is safe for concurrent use.
 type Support struct {
 	st      *store.Store
-	is      *Issuer
+	is      *license.Issuer
 	kr      *verifier.Keyring
 	now     func() time.Time
 	inherit bool
@@ -58,7 +61,7 @@ type SupportOptions struct {
 // NewSupport returns the support desk over st. is signs new generations; ring (active and retired keys)
 // checks presented codes. Without a ring (nil ring and is), listing, showing and history work, presented
 // codes are never genuine, and reissue and revoke fail with ErrNoSigner.
-func NewSupport(st *store.Store, ring *keys.Ring, is *Issuer, opt SupportOptions) *Support {
+func NewSupport(st *store.Store, ring *keys.Ring, is *license.Issuer, opt SupportOptions) *Support {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -121,7 +124,7 @@ func (sp *Support) List(ctx context.Context, q ListQuery) (*LicensePage, error) 
 // or ErrInvalidCode (a code-shaped ref that does not even decode).
 func (sp *Support) Show(ctx context.Context, ref string, reveal bool) (*Detail, error) {
 	ref = strings.TrimSpace(ref)
-	if looksLikeCode(ref) {
+	if LooksLikeCode(ref) {
 		return sp.showCode(ctx, ref, reveal)
 	}
 	l, err := sp.find(ctx, ref)
@@ -134,7 +137,7 @@ func (sp *Support) Show(ctx context.Context, ref string, reveal bool) (*Detail, 
 func (sp *Support) detail(l *store.License, reveal bool) *Detail {
 	v := NewLicenseView(l, reveal)
 	d := &Detail{License: &v}
-	if c, err := decodeClaims(l.Code); err == nil {
+	if c, err := DecodeClaims(l.Code); err == nil {
 		d.Claims = c
 	}
 	return d
@@ -142,8 +145,8 @@ func (sp *Support) detail(l *store.License, reveal bool) *Detail {
 
 // showCode describes the pasted code and its license.
 func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Detail, error) {
-	code = cleanCode(code)
-	c, err := decodeClaims(code)
+	code = CleanCode(code)
+	c, err := DecodeClaims(code)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidCode, err)
 	}
@@ -190,9 +193,9 @@ func (sp *Support) History(ctx context.Context, ref string) (*History, error) {
 
 // Reissue signs a new generation of the license ref names with the same entitlement (status, expiry,
 // product, quantity), which supersedes every older code of it and stops older codes from serving as proof
-// (refresh, the buyer page), and records the audit event. It returns an error wrapping ErrLicenseRevoked or
-// ErrLicenseReleased for a license that cannot be reissued, a *RequestError for a missing reason, and the
-// errors of find.
+// (refresh, the buyer page), and records the audit event. It returns an error wrapping license.ErrRevoked or
+// license.ErrReleased for a license that cannot be reissued, ErrNoSigner without a signing key, a
+// *RequestError for a missing reason, and the errors of find.
 func (sp *Support) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
 	return sp.change(ctx, ref, req, license.Reissue)
 }
@@ -206,7 +209,7 @@ func (sp *Support) Revoke(ctx context.Context, ref string, req ChangeRequest) (*
 
 // change runs a support operation through the store, so it serialises with marketplace callbacks. A change
 // that does nothing (revoking a revoked license) records nothing: support staff see "unchanged" at once.
-func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t transition) (*Change, error) {
+func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t Transition) (*Change, error) {
 	reason, err := checkReason(req.Reason)
 	if err != nil {
 		return nil, err
@@ -229,7 +232,7 @@ func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t 
 		}
 		return next, out, err
 	}
-	out, o, err := applyStep(ctx, sp.st, l.ID, d, onlyApplied, sp.now, sp.issuerFor, sp.issued)
+	out, o, err := Step(ctx, sp.st, l.ID, d, onlyApplied, sp.now, sp.issuerFor, sp.issued)
 	if errors.Is(err, errUnchanged) {
 		out, err = sp.st.License(ctx, l.ID)
 	}
@@ -243,11 +246,11 @@ func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t 
 var errUnchanged = errors.New("unchanged")
 
 // issuerFor returns the issuer that signs cur's next generation.
-func (sp *Support) issuerFor(cur *license.License) *Issuer {
+func (sp *Support) issuerFor(cur *license.License) *license.Issuer {
 	if !sp.inherit {
 		return sp.is
 	}
-	c, err := decodeClaims(cur.Code)
+	c, err := DecodeClaims(cur.Code)
 	if err != nil {
 		return sp.is
 	}
@@ -258,9 +261,9 @@ func checkReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return "", badRequest("a reason is required (it goes into the audit log)")
+		return "", BadRequest("a reason is required (it goes into the audit log)")
 	case !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxReason:
-		return "", badRequest("the reason must be valid UTF-8 of at most %d characters", maxReason)
+		return "", BadRequest("the reason must be valid UTF-8 of at most %d characters", maxReason)
 	}
 	return reason, nil
 }
@@ -271,10 +274,10 @@ func checkReason(reason string) (string, error) {
 func (sp *Support) find(ctx context.Context, ref string) (*store.License, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
-		return nil, badRequest("no license id, order id or code given")
+		return nil, BadRequest("no license id, order id or code given")
 	}
-	if looksLikeCode(ref) {
-		c, err := sp.genuine(cleanCode(ref))
+	if LooksLikeCode(ref) {
+		c, err := sp.Genuine(CleanCode(ref))
 		if err != nil {
 			return nil, err
 		}
@@ -308,10 +311,11 @@ func (sp *Support) find(ctx context.Context, ref string) (*store.License, error)
 	return nil, fmt.Errorf("no license, order or customer %q: %w", ref, store.ErrNotFound)
 }
 
-// genuine checks that code is an authorization code signed by a key of the ring (active or retired),
-// whatever its expiry, generation or status, and returns its claims. Test codes are refused with an
-// error wrapping verifier.ErrTestCode; anything else not genuine with one wrapping ErrInvalidCode.
-func (sp *Support) genuine(code string) (*verifier.Claims, error) {
+// Genuine checks that code is an authorization code signed by a key of the ring (active or retired),
+// whatever its expiry, generation or status, and returns its claims: proof of possession, for refresh and
+// the buyer page. Test codes are refused with an error wrapping verifier.ErrTestCode; anything else not
+// genuine with one wrapping ErrInvalidCode.
+func (sp *Support) Genuine(code string) (*verifier.Claims, error) {
 	c, err := verifier.New(sp.kr, verifier.WithTime(sp.now)).Verify(code)
 	if err != nil {
 		var ce *verifier.CodeError
@@ -326,10 +330,29 @@ func (sp *Support) genuine(code string) (*verifier.Claims, error) {
 	return c, nil
 }
 
-// looksLikeCode reports whether ref has the shape of a compact JWS (three base64url parts, the first
+// Proven returns the license that c, the claims of a genuine code (see Genuine), proves the holding of.
+// It returns an error wrapping store.ErrNotFound when this database does not hold the license as the code
+// describes it, and a *ProofError when a reissue or revoke after the code stopped it serving as proof.
+func (sp *Support) Proven(ctx context.Context, c *verifier.Claims) (*store.License, error) {
+	l, err := sp.st.License(ctx, c.LicenseID)
+	if err != nil {
+		return nil, err
+	}
+	if l.OrderID != c.OrderID || c.Generation > l.Generation {
+		// Signed by our keys but not by this database (another deployment sharing keys, or a restore
+		// from an old backup): there is no current code to give.
+		return nil, fmt.Errorf("license %s of this code: %w", c.LicenseID, store.ErrNotFound)
+	}
+	if !l.Accepts(c.Generation) {
+		return nil, &ProofError{LicenseID: l.ID, Generation: c.Generation, Status: l.Status}
+	}
+	return l, nil
+}
+
+// LooksLikeCode reports whether ref has the shape of a compact JWS (three base64url parts, the first
 // decoding to a JSON object), so that it is treated as a pasted code rather than an id.
-func looksLikeCode(ref string) bool {
-	ref = cleanCode(ref)
+func LooksLikeCode(ref string) bool {
+	ref = CleanCode(ref)
 	parts := strings.Split(ref, ".")
 	if len(parts) != 3 || len(parts[0]) < 8 || len(parts[1]) == 0 {
 		return false
@@ -338,14 +361,14 @@ func looksLikeCode(ref string) bool {
 	return err == nil && len(h) > 0 && h[0] == '{'
 }
 
-// cleanCode removes the white space and line breaks a pasted code may carry.
-func cleanCode(code string) string {
+// CleanCode removes the white space and line breaks a pasted code may carry.
+func CleanCode(code string) string {
 	return strings.Join(strings.Fields(code), "")
 }
 
-// decodeClaims decodes the claims of code without checking its signature: for codes read from the
+// DecodeClaims decodes the claims of code without checking its signature: for codes read from the
 // database, and for showing a pasted code next to the verdict on it.
-func decodeClaims(code string) (*verifier.Claims, error) {
+func DecodeClaims(code string) (*verifier.Claims, error) {
 	parts := strings.Split(code, ".")
 	if len(parts) != 3 {
 		return nil, errors.New("want three dot-separated parts")

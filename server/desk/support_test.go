@@ -1,4 +1,4 @@
-package server
+package desk
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -77,20 +78,20 @@ func TestSupportReissueAndRevokeRefusals(t *testing.T) {
 	if err != nil || ch.Changed || ch.License.Generation != 2 {
 		t.Errorf("second Revoke() = %+v, %v; want unchanged", ch, err)
 	}
-	if _, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "r", Actor: cliActor("a")}); !errors.Is(err, ErrLicenseRevoked) {
-		t.Errorf("Reissue(revoked) err = %v, want %v", err, ErrLicenseRevoked)
+	if _, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "r", Actor: cliActor("a")}); !errors.Is(err, license.ErrRevoked) {
+		t.Errorf("Reissue(revoked) err = %v, want %v", err, license.ErrRevoked)
 	}
 	// The marketplace cannot bring a revoked license back.
-	renew := map[string]string{"activity": "refreshLicenseCode", "license": "lic-1", "orderId": "R1",
-		"scene": "RENEWAL", "expireTime": mkTime(t0.AddDate(2, 0, 0))}
-	wantCode(t, e.signed(testKey, renew), resultOK)
-	if l := e.license("lic-1"); l.Status != "revoked" || l.Generation != 2 {
-		t.Errorf("after a renewal callback: %s gen %d, want revoked gen 2", l.Status, l.Generation)
+	renew := func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
+		return license.Renew(cur, license.Validity{Kind: license.Renewal, ExpiresAt: t0.AddDate(2, 0, 0).Unix()}, now)
+	}
+	if l := e.change("lic-1", "refreshLicenseCode", renew); l.Status != "revoked" || l.Generation != 2 {
+		t.Errorf("after a renewal: %s gen %d, want revoked gen 2", l.Status, l.Generation)
 	}
 
-	wantCode(t, e.signed(testKey, map[string]string{"activity": "releaseInstance", "instanceId": "lic-2"}), resultOK)
-	if _, err := sp.Reissue(ctx, "lic-2", ChangeRequest{Reason: "r", Actor: cliActor("a")}); !errors.Is(err, ErrLicenseReleased) {
-		t.Errorf("Reissue(released) err = %v, want %v", err, ErrLicenseReleased)
+	e.change("lic-2", "releaseInstance", license.Release)
+	if _, err := sp.Reissue(ctx, "lic-2", ChangeRequest{Reason: "r", Actor: cliActor("a")}); !errors.Is(err, license.ErrReleased) {
+		t.Errorf("Reissue(released) err = %v, want %v", err, license.ErrReleased)
 	}
 }
 
@@ -100,7 +101,7 @@ func TestSupportFind(t *testing.T) {
 	code1 := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
 	e.newInstance("lic-2", "O-2", "C-2", "P1", t0.AddDate(1, 0, 0))
 	e.newInstance("lic-3", "O-3", "C-2", "P2", t0.AddDate(1, 0, 0))
-	probe := e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "MOCK", "testFlag": "1"})
+	probe := e.testCode("MOCK")
 	sp := e.support()
 	if _, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
@@ -118,7 +119,7 @@ func TestSupportFind(t *testing.T) {
 		{"customer with two licenses", "C-2", "", ErrAmbiguous},
 		{"unknown", "nobody", "", store.ErrNotFound},
 		{"tampered code", tamperSignature(code1), "", ErrInvalidCode},
-		{"test code", probe.License, "", verifier.ErrTestCode},
+		{"test code", probe, "", verifier.ErrTestCode},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -260,7 +261,7 @@ func TestSupportHistory(t *testing.T) {
 			t.Errorf("event %d = %+v gen %d, want %+v gen %d", i, got, ev.Generation, want[i], i+1)
 		}
 	}
-	if h.Events[2].RequestID != "req-9" || h.Events[2].At != rfc3339(t0.Add(2*time.Minute).Unix()) {
+	if h.Events[2].RequestID != "req-9" || h.Events[2].At != RFC3339(t0.Add(2*time.Minute).Unix()) {
 		t.Errorf("revoke event = %+v, want request id req-9 at t0+2m", h.Events[2])
 	}
 	if _, err := sp.History(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
@@ -271,7 +272,7 @@ func TestSupportHistory(t *testing.T) {
 // TestSupportInheritsIssuer checks that a local CLI with default settings keeps the issuer and grace the
 // server put in the license's codes.
 func TestSupportInheritsIssuer(t *testing.T) {
-	e := newTestEnv(t) // the server signs with grace 1h
+	e := newTestEnv(t) // the server signs with issuer licentia, grace 1h
 	ctx := context.Background()
 	e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
 	sp := NewSupport(e.st, e.ring, NewIssuer(e.ring, "other", 0), SupportOptions{Now: e.now, InheritIssuer: true})

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/licentia/licentia/verifier"
+)
+
+// The buyer page's languages: Simplified Chinese, the marketplace's own, and English. A request picks
+// one with ?lang=zh-CN|en; otherwise its Accept-Language decides (q-values honoured); otherwise Chinese.
+
+// Languages of the buyer page, as BCP 47 tags.
+const (
+	langZH = "zh-CN"
+	langEN = "en"
+)
+
+// buyerText is every piece of text the buyer page shows, in one language.
+type buyerText struct {
+	Lang, Title, Lead                                string
+	OtherLang, OtherName                             string // the language switch: tag and name of the other language
+	CodeLabel, Check, Placeholder                    string
+	StatusHeading, LicenseLabel, ExpiresLabel        string
+	GenerationLabel, CurrentCode, Same, Newer, Never string // Newer has one %d: the pasted code's generation
+	Status, StatusText                               map[string]string
+	Errors                                           map[string]buyerError
+	Internal                                         buyerError // any error without an entry in Errors
+	// Zone and TimeFormat show an expiry: UTC for English, Beijing time for Chinese.
+	Zone       *time.Location
+	TimeFormat string
+}
+
+// beijing is China Standard Time (UTC+8, no daylight saving), as KooGallery's Chinese pages show times.
+var beijing = time.FixedZone("UTC+8", 8*3600)
+
+// buyerTexts holds the page in each language.
+var buyerTexts = map[string]*buyerText{
+	langEN: {
+		Lang: langEN, Title: "Check your license code",
+		Lead: "Paste the authorization code you received for your purchase. You will see whether the license " +
+			"is active, when it expires, and the current code, which replaces older ones after a renewal.",
+		OtherLang: langZH, OtherName: "简体中文",
+		CodeLabel: "Authorization code", Check: "Check code", Placeholder: "eyJhbGciOiJFZERTQSIs…",
+		StatusHeading: "License status: ", LicenseLabel: "License", ExpiresLabel: "Expires",
+		GenerationLabel: "Generation", CurrentCode: "Current code",
+		Same:  "The code you pasted is the current one.",
+		Newer: "A newer code replaces the one you pasted (generation %d). Install the code below in place of the old one.",
+		Never: "never (perpetual license)",
+		Status: map[string]string{
+			verifier.StatusActive: "Active", verifier.StatusFrozen: "Frozen",
+			verifier.StatusReleased: "Released", verifier.StatusRevoked: "Revoked",
+		},
+		StatusText: map[string]string{
+			verifier.StatusActive: "Your license is active.",
+			verifier.StatusFrozen: "Your license is frozen by the marketplace (for example after the order expired " +
+				"without a renewal). The software will not run until the marketplace unfreezes it.",
+			verifier.StatusReleased: "Your license was released: the order ended or was cancelled. Its codes no longer work.",
+			verifier.StatusRevoked:  "Your license was revoked by the seller. Its codes no longer work; please contact the seller's support.",
+		},
+		Errors: map[string]buyerError{
+			"bad_request":  {"Nothing to check", "Paste your authorization code into the box, then press Check code."},
+			"invalid_code": {"Not a valid code", "This is not an authorization code from this seller, or it is incomplete. Paste the whole code exactly as you received it."},
+			"test_code":    {"Test code", "This code was issued to a marketplace test call; no license stands behind it."},
+			"not_found":    {"License not found", "This code is genuine, but its license is not known to this server. Please contact the seller's support."},
+			"rate_limited": {"Too many attempts", "Please wait a minute and try again."},
+			"too_large":    {"Too much text", "That is far longer than an authorization code. Paste just the code."},
+			"code_superseded": {"Code replaced", "The seller issued a new code for this license, and the one you pasted " +
+				"no longer works or fetches it. Please use the new code from the seller, or contact the seller's support."},
+			"code_revoked": {"License revoked", "Your license was revoked by the seller. Its codes no longer work; please contact the seller's support."},
+		},
+		Internal:   buyerError{"Something went wrong", "We could not check the code just now. Please try again later."},
+		Zone:       time.UTC,
+		TimeFormat: "2006-01-02 15:04 UTC",
+	},
+	langZH: {
+		Lang: langZH, Title: "授权码查询",
+		Lead:      "请粘贴购买后获得的授权码，即可查看许可证是否有效、何时到期，以及当前的授权码。续费后，新授权码将替代旧授权码。",
+		OtherLang: langEN, OtherName: "English",
+		CodeLabel: "授权码", Check: "查询", Placeholder: "eyJhbGciOiJFZERTQSIs…",
+		StatusHeading: "许可证状态：", LicenseLabel: "许可证编号", ExpiresLabel: "到期时间",
+		GenerationLabel: "授权码版本", CurrentCode: "当前授权码",
+		Same:  "您粘贴的就是当前的授权码。",
+		Newer: "您粘贴的授权码（第 %d 版）已被新授权码替代，请用下方的授权码替换旧授权码。",
+		Never: "永久有效",
+		Status: map[string]string{
+			verifier.StatusActive: "有效", verifier.StatusFrozen: "已冻结",
+			verifier.StatusReleased: "已释放", verifier.StatusRevoked: "已吊销",
+		},
+		StatusText: map[string]string{
+			verifier.StatusActive:   "您的许可证状态正常，可以正常使用。",
+			verifier.StatusFrozen:   "您的许可证已被云商店冻结（例如订单到期后未续费），在云商店解冻之前，软件将无法使用。",
+			verifier.StatusReleased: "您的许可证已释放：订单已结束或已退订，其授权码均已失效。",
+			verifier.StatusRevoked:  "您的许可证已被商家吊销，其授权码均已失效。如有疑问，请联系商家客服。",
+		},
+		Errors: map[string]buyerError{
+			"bad_request":  {"未输入授权码", "请将授权码粘贴到输入框中，然后点击“查询”。"},
+			"invalid_code": {"授权码无效", "这不是本商家签发的授权码，或授权码不完整。请按收到时的原样粘贴完整的授权码。"},
+			"test_code":    {"测试授权码", "该授权码是为云商店的接口调测签发的，没有对应的许可证。"},
+			"not_found":    {"未找到许可证", "该授权码真实有效，但本服务器上没有对应的许可证。请联系商家客服。"},
+			"rate_limited": {"查询过于频繁", "请等待一分钟后再试。"},
+			"too_large":    {"内容过长", "粘贴的内容远超授权码的长度，请只粘贴授权码。"},
+			"code_superseded": {"授权码已更换", "商家已为该许可证签发了新的授权码，您粘贴的授权码已失效，也无法再用来获取新授权码。" +
+				"请使用商家提供的新授权码，或联系商家客服。"},
+			"code_revoked": {"许可证已吊销", "您的许可证已被商家吊销，其授权码均已失效。如有疑问，请联系商家客服。"},
+		},
+		Internal:   buyerError{"查询出错", "暂时无法查询授权码，请稍后再试。"},
+		Zone:       beijing,
+		TimeFormat: "2006-01-02 15:04（北京时间）",
+	},
+}
+
+// buyerLang returns the language of the page for r: a valid ?lang= first, then Accept-Language.
+func buyerLang(r *http.Request) string {
+	switch strings.ToLower(r.URL.Query().Get("lang")) {
+	case "zh-cn", "zh", "zh-hans":
+		return langZH
+	case "en":
+		return langEN
+	}
+	return negotiateLang(r.Header.Values("Accept-Language"))
+}
+
+// negotiateLang picks the page's language from Accept-Language header values (RFC 9110 §12.5.4): the
+// language range with the highest q-value wins, the earlier one on a tie; any "zh" range (Chinese of any
+// script or region) selects Simplified Chinese, any "en" range English, and "*" every language not named
+// otherwise. A q of 0 excludes a language. Malformed entries are ignored. With no usable preference the
+// page is in Chinese.
+func negotiateLang(values []string) string {
+	type pref struct {
+		q     float64
+		order int // position of the first range naming the language
+		named bool
+	}
+	prefs := map[string]*pref{langZH: {}, langEN: {}}
+	star, n := -1.0, 0
+	for _, v := range values {
+		for _, entry := range strings.Split(v, ",") {
+			tag, weight, ok := parseLangRange(entry)
+			if !ok {
+				continue
+			}
+			n++
+			var p *pref
+			switch {
+			case tag == "*":
+				star = max(star, weight)
+				continue
+			case tag == "zh" || strings.HasPrefix(tag, "zh-"):
+				p = prefs[langZH]
+			case tag == "en" || strings.HasPrefix(tag, "en-"):
+				p = prefs[langEN]
+			default:
+				continue
+			}
+			if !p.named {
+				p.q, p.order, p.named = weight, n, true
+			} else {
+				p.q = max(p.q, weight)
+			}
+		}
+	}
+	best, bestQ, bestOrder := langZH, 0.0, 0
+	for _, lang := range []string{langZH, langEN} {
+		p := prefs[lang]
+		if !p.named && star > 0 {
+			p.q, p.order = star, n+1 // "*" ranks after every language named
+		}
+		if p.q > bestQ || (p.q == bestQ && p.q > 0 && p.order < bestOrder) {
+			best, bestQ, bestOrder = lang, p.q, p.order
+		}
+	}
+	return best
+}
+
+// qvalue is RFC 9110's weight syntax: 0 to 1 with at most three decimals.
+var qvalue = regexp.MustCompile(`^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$`)
+
+// parseLangRange parses one Accept-Language entry, "range" or "range;q=0.8", into the lowercase range
+// and its weight (1 when absent).
+func parseLangRange(entry string) (string, float64, bool) {
+	tag, params, _ := strings.Cut(entry, ";")
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if tag == "" || len(tag) > 35 {
+		return "", 0, false
+	}
+	weight := 1.0
+	if params = strings.TrimSpace(params); params != "" {
+		name, value, ok := strings.Cut(params, "=")
+		if !ok || strings.ToLower(strings.TrimSpace(name)) != "q" {
+			return "", 0, false
+		}
+		value = strings.TrimSpace(value)
+		if !qvalue.MatchString(value) {
+			return "", 0, false
+		}
+		weight, _ = strconv.ParseFloat(value, 64)
+	}
+	return tag, weight, true
+}

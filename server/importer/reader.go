@@ -1,0 +1,166 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// Reader reads the rows of one import file.
+type Reader struct {
+	br     *bufio.Reader
+	format Format
+	cols   []int // CSV: the column index of each header field
+	line   int
+	rows   int
+	err    error // sticky: the FileError or io.EOF that ended the file
+	byID   map[string]*Row
+	byOrd  map[[2]string]*Row
+}
+
+// NewReader returns a Reader of r in format f (Detect: decided by the first non-blank line).
+func NewReader(r io.Reader, f Format) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, MaxLine), format: f, byID: map[string]*Row{}, byOrd: map[[2]string]*Row{}}
+}
+
+// Format returns the file's format; Detect until the first non-blank line was read.
+func (r *Reader) Format() Format { return r.format }
+
+// Line returns the number of the last line read.
+func (r *Reader) Line() int { return r.line }
+
+// Read returns the next valid row. A bad row returns a *RowError, after which Read goes on with the next
+// row; the end of the file returns io.EOF; a file that cannot be read on returns a *FileError, and so does
+// every later call. A row is bad when a field is missing, empty where it is required, too long, not UTF-8,
+// holds control characters or surrounding spaces, has a bad time, status or quantity, or repeats the
+// instance id or the order and order line of an earlier valid row.
+func (r *Reader) Read() (*Row, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	for {
+		line, err := r.next()
+		var re *RowError
+		if errors.As(err, &re) && r.format != JSONLines && r.cols == nil {
+			err = &FileError{Line: re.Line, Msg: re.Msg + "; want a CSV header row (" + headerHint() + ") or JSON lines"}
+		}
+		if err != nil {
+			if !IsRowError(err) {
+				r.err = err
+			}
+			return nil, err
+		}
+		text := bytes.TrimSpace(line)
+		if len(text) == 0 {
+			continue
+		}
+		if r.format == Detect {
+			r.format = CSV
+			if text[0] == '{' {
+				r.format = JSONLines
+			}
+		}
+		if r.format == CSV && r.cols == nil {
+			if err := r.header(line); err != nil {
+				r.err = err
+				return nil, err
+			}
+			continue
+		}
+		if r.rows++; r.rows > MaxRows {
+			r.err = &FileError{Line: r.line, Msg: fmt.Sprintf("more than %d rows: split the file (importing is idempotent, so the parts may come in any order)", MaxRows)}
+			return nil, r.err
+		}
+		return r.row(line)
+	}
+}
+
+// next returns the next line without its line end. A line longer than MaxLine is skipped whole and
+// returned as a *RowError; the end of the file is io.EOF (or a FileError for a headerless CSV file).
+func (r *Reader) next() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if len(line) == 0 && err == io.EOF {
+		return nil, r.eof()
+	}
+	r.line++
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.br.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			return nil, &FileError{Line: r.line, Msg: "read: " + err.Error(), Err: err}
+		}
+		return nil, &RowError{Line: r.line, Msg: fmt.Sprintf("line is longer than %d KiB", MaxLine>>10)}
+	}
+	if err != nil && err != io.EOF {
+		return nil, &FileError{Line: r.line, Msg: "read: " + err.Error(), Err: err}
+	}
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if r.line == 1 {
+		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	}
+	return line, nil
+}
+
+func (r *Reader) eof() error {
+	if r.format != JSONLines && r.cols == nil {
+		return &FileError{Msg: "the file is empty: want a CSV header row (" + headerHint() + ") or JSON lines"}
+	}
+	return io.EOF
+}
+
+func headerHint() string {
+	h := columns[0]
+	for _, c := range columns[1:nRequired] {
+		h += "," + c
+	}
+	return h + "[,status,quantity]"
+}
+
+// row parses and checks one data line.
+func (r *Reader) row(line []byte) (*Row, error) {
+	if !utf8.Valid(line) {
+		return nil, &RowError{Line: r.line, Msg: "not valid UTF-8 (save the file as UTF-8)"}
+	}
+	var vals [nColumns]*string
+	var err error
+	if r.format == CSV {
+		err = r.csvFields(line, &vals)
+	} else {
+		err = jsonFields(line, &vals)
+	}
+	if err != nil {
+		return nil, &RowError{Line: r.line, Msg: err.Error()}
+	}
+	row, err := check(&vals)
+	if err != nil {
+		return nil, &RowError{Line: r.line, Msg: err.Error()}
+	}
+	row.Line = r.line
+	if err := r.unique(row); err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
+// unique refuses a row whose instance id or order and order line an earlier valid row has, and records
+// the row otherwise.
+func (r *Reader) unique(row *Row) error {
+	ord := [2]string{row.OrderID, row.OrderLineID}
+	if prev := r.byID[row.InstanceID]; prev != nil {
+		if prev.same(row) {
+			return &RowError{Line: row.Line, Msg: fmt.Sprintf("duplicate of line %d", prev.Line)}
+		}
+		return &RowError{Line: row.Line, Msg: fmt.Sprintf("instance_id %q is also on line %d, with other data", row.InstanceID, prev.Line)}
+	}
+	if prev := r.byOrd[ord]; prev != nil {
+		return &RowError{Line: row.Line, Msg: fmt.Sprintf("order_id %q with order_line_id %q is also on line %d, as instance %q",
+			row.OrderID, row.OrderLineID, prev.Line, prev.InstanceID)}
+	}
+	r.byID[row.InstanceID], r.byOrd[ord] = row, row
+	return nil
+}

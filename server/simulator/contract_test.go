@@ -1,0 +1,497 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/simulator/market"
+	"github.com/licentia/licentia/verifier"
+)
+
+const (
+	testAK = "sim-test-ak"
+	testSK = "sim-test-sk"
+)
+
+// contractSeller is a seller that follows licentia's License 2.0 contract (design.md §4.1) with opaque codes:
+// POST /v1/activations and /v1/codes/refresh, callbacks keyed on marketplace codes (kept until activation when
+// the code is unknown), the daily query at most once per UTC day per code, G1b uploads and the order query, all
+// through the real OpenAPI client against the stand-in. Everything else is the opaque seller. unknownNotFound
+// makes it answer 000003 to callbacks for codes it has not seen, as a seller that only listens does.
+type contractSeller struct {
+	*opaqueSeller
+	api             *openapi.Client
+	unknownNotFound bool
+
+	mu      sync.Mutex
+	byCode  map[string]*codeLicense // marketplace code → license
+	byToken map[string]*codeLicense // any code issued → license
+	pending map[string][]map[string]string
+	applied map[string]bool // orderIds of refreshes applied
+	n       int
+}
+
+type codeLicense struct {
+	id, mcode, token string
+	gen              int64
+	status           string
+	exp              time.Time
+	queried          string // UTC day of the last query
+}
+
+func newContractSeller(t testing.TB, m *market.Server) *contractSeller {
+	t.Helper()
+	api, err := openapi.New(openapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &contractSeller{opaqueSeller: newOpaqueSeller(), api: api, byCode: map[string]*codeLicense{},
+		byToken: map[string]*codeLicense{}, pending: map[string][]map[string]string{}, applied: map[string]bool{}}
+}
+
+func readAll(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	return body, err
+}
+
+func writeAPI(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeAPIError(w http.ResponseWriter, status int, code string) {
+	writeAPI(w, status, map[string]any{"error": map[string]string{"code": code, "message": code}})
+}
+
+func (s *contractSeller) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case pathActivations:
+		s.activate(w, r)
+		return
+	case pathRefresh:
+		s.refresh(w, r)
+		return
+	}
+	code, p := s.authenticate(r)
+	answer := map[string]string{"resultCode": code, "resultMsg": "refused"}
+	if code == koogallery.ResultOK {
+		answer["resultMsg"] = koogallery.ResultMsgOK
+		answer["resultCode"] = s.callback(r.Context(), p, answer)
+	}
+	body, _ := json.Marshal(answer)
+	w.Header().Set("Body-Sign", koogallery.BodySign(testKey, body))
+	w.Write(body)
+}
+
+// callback handles an authenticated production call and returns its result code; creates fill answer.
+func (s *contractSeller) callback(ctx context.Context, p map[string]string, answer map[string]string) string {
+	switch p["activity"] {
+	case koogallery.ActivityRefreshLicenseCode, koogallery.ActivityUpdateLicenseCodeStatus, koogallery.ActivityReleaseLicenseCode:
+		if p["testFlag"] == "1" {
+			return koogallery.ResultOK
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		l := s.byCode[p["license"]]
+		if l == nil {
+			if s.unknownNotFound && p["activity"] != koogallery.ActivityReleaseLicenseCode {
+				return koogallery.ResultNotFound
+			}
+			s.pending[p["license"]] = append(s.pending[p["license"]], p)
+			return koogallery.ResultOK
+		}
+		s.apply(l, p)
+	case koogallery.ActivityGetLicenseAsync:
+		license := "OPAQUE-LICENSE-" + p["instanceId"]
+		go s.api.UploadEvent(context.Background(), p["eventId"], "", []byte(license))
+	case koogallery.ActivityNewInstance:
+		if p["expireTime"] == "" && p["testFlag"] != "1" {
+			if _, err := s.api.QueryOrder(ctx, p["orderId"], p["orderLineId"]); err != nil {
+				return koogallery.ResultProcessing
+			}
+		}
+		answer["instanceId"], answer["license"] = s.create(p)
+	case koogallery.ActivityGetLicense:
+		answer["instanceId"], answer["license"] = s.create(p)
+	}
+	return koogallery.ResultOK
+}
+
+// apply applies a License 2.0 callback to l: a new generation per distinct change.
+func (s *contractSeller) apply(l *codeLicense, p map[string]string) {
+	switch p["activity"] {
+	case koogallery.ActivityRefreshLicenseCode:
+		if s.applied[p["orderId"]] {
+			return
+		}
+		s.applied[p["orderId"]] = true
+		t, _ := koogallery.ParseTime(p["expireTime"])
+		s.change(l, l.status, t)
+	case koogallery.ActivityUpdateLicenseCodeStatus:
+		st := verifier.StatusActive
+		if p["status"] == koogallery.StatusFreeze {
+			st = verifier.StatusFrozen
+		}
+		if st != l.status {
+			s.change(l, st, l.exp)
+		}
+	case koogallery.ActivityReleaseLicenseCode:
+		if l.status != verifier.StatusReleased {
+			s.change(l, verifier.StatusReleased, l.exp)
+		}
+	}
+}
+
+func (s *contractSeller) change(l *codeLicense, st string, exp time.Time) {
+	l.gen++
+	l.status, l.exp = st, exp
+	l.token = fmt.Sprintf("OPAQUE-CODE-%s-%d", l.id, l.gen)
+	s.byToken[l.token] = l
+}
+
+func (l *codeLicense) answer() map[string]any {
+	return map[string]any{"code": l.token, "license_id": l.id, "generation": l.gen, "status": l.status,
+		"expires_at": l.exp.UTC().Format(time.RFC3339)}
+}
+
+func statusOf(queryStatus string) string {
+	switch queryStatus {
+	case koogallery.StatusReleased:
+		return verifier.StatusReleased
+	case koogallery.StatusExpired:
+		return verifier.StatusFrozen
+	}
+	return verifier.StatusActive
+}
+
+func (s *contractSeller) activate(w http.ResponseWriter, r *http.Request) {
+	var req struct{ Code string }
+	if json.NewDecoder(r.Body).Decode(&req) != nil || req.Code == "" {
+		writeAPIError(w, http.StatusBadRequest, "bad_request")
+		return
+	}
+	s.mu.Lock() // one activation at a time: one license per code
+	defer s.mu.Unlock()
+	if l := s.byCode[req.Code]; l != nil {
+		writeAPI(w, http.StatusOK, l.answer())
+		return
+	}
+	for _, p := range s.pending[req.Code] {
+		if p["activity"] == koogallery.ActivityReleaseLicenseCode {
+			writeAPIError(w, http.StatusConflict, "license_released")
+			return
+		}
+	}
+	_, err := s.api.Activate(r.Context(), req.Code, time.Time{})
+	var st *openapi.Status
+	if err == nil || errors.Is(err, openapi.ErrAlreadyActive) {
+		st, err = s.api.Query(r.Context(), req.Code)
+	}
+	switch {
+	case errors.Is(err, openapi.ErrNotReceived):
+		writeAPIError(w, http.StatusConflict, "not_received")
+		return
+	case errors.Is(err, openapi.ErrUnknownCode):
+		writeAPIError(w, http.StatusNotFound, "not_found")
+		return
+	case err != nil:
+		writeAPIError(w, http.StatusBadGateway, "marketplace_unavailable")
+		return
+	}
+	s.n++
+	l := &codeLicense{id: fmt.Sprintf("lc-%d", s.n), mcode: req.Code} // the day's query is the first refresh's
+	s.change(l, statusOf(st.Status), st.ExpiresAt)
+	for _, p := range s.pending[req.Code] {
+		if p["activity"] == koogallery.ActivityUpdateLicenseCodeStatus {
+			l.status = verifier.StatusActive
+			if p["status"] == koogallery.StatusFreeze {
+				l.status = verifier.StatusFrozen
+			}
+		}
+	}
+	delete(s.pending, req.Code)
+	s.byCode[req.Code] = l
+	writeAPI(w, http.StatusOK, l.answer())
+}
+
+func (s *contractSeller) refresh(w http.ResponseWriter, r *http.Request) {
+	var req struct{ Code string }
+	json.NewDecoder(r.Body).Decode(&req)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.byToken[strings.TrimSpace(req.Code)]
+	if l == nil {
+		writeAPIError(w, http.StatusBadRequest, "invalid_code")
+		return
+	}
+	if day := time.Now().UTC().Format(time.DateOnly); l.queried != day {
+		l.queried = day
+		if st, err := s.api.Query(r.Context(), l.mcode); err == nil { // an outage answers from what is stored
+			if statusOf(st.Status) != l.status || !st.ExpiresAt.Equal(l.exp) {
+				s.change(l, statusOf(st.Status), st.ExpiresAt)
+			}
+		}
+	}
+	writeAPI(w, http.StatusOK, l.answer())
+}
+
+func startMarket(t testing.TB) *market.Server {
+	t.Helper()
+	m, err := market.Start(market.Config{AK: testAK, SK: testSK})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// marketScenarios returns the names of the scenarios that need the OpenAPI stand-in.
+func marketScenarios() []string {
+	var names []string
+	for _, sc := range Scenarios() {
+		if sc.Market {
+			names = append(names, sc.Name)
+		}
+	}
+	return names
+}
+
+// TestContractSellerPasses: a seller following the License 2.0 contract passes every scenario; only the claim
+// checks of its opaque codes are skipped.
+func TestContractSellerPasses(t *testing.T) {
+	m := startMarket(t)
+	rep := runSim(t, serve(t, newContractSeller(t, m)), Config{Market: m}, "all")
+	if !rep.OK() {
+		t.Fatalf("Run(all) against a contract seller: %d failed:%s", rep.Failed, failures(rep))
+	}
+	if !rep.LicentiaAPI {
+		t.Errorf("LicentiaAPI = false, want true")
+	}
+	seen := map[string]bool{}
+	for _, r := range rep.Results {
+		seen[r.Scenario] = seen[r.Scenario] || r.Status == Pass
+		if r.Status == Skip && r.Reason != opaque {
+			t.Errorf("%s: %s skipped (%s); only claim checks of opaque codes may be", r.Scenario, r.Step, r.Reason)
+		}
+	}
+	for _, name := range marketScenarios() {
+		if !seen[name] {
+			t.Errorf("scenario %s passed no step", name)
+		}
+	}
+}
+
+// TestLicense2WrongSellersAreCaught: sellers that get License 2.0 wrong fail the step that shows it.
+func TestLicense2WrongSellersAreCaught(t *testing.T) {
+	cases := []struct {
+		name     string
+		seller   func(*contractSeller) http.Handler
+		scenario string
+		wantStep string
+	}{
+		{"000003 for unknown marketplace codes", func(s *contractSeller) http.Handler { s.unknownNotFound = true; return s },
+			"callbacks-before-activation", "has not seen"},
+		{"the activate answer's estimate as expiry", estimateAsExpiry, "activate", "expiring when the query says"},
+		{"a second activate call", activateAlways, "activate-twice", "one activate call"},
+		{"a daily query on every refresh", queryAlways, "daily-query", "does not query"},
+		{"no upload", func(s *contractSeller) http.Handler { return dropAsync(s) }, "get-license-async", "reaches the marketplace"},
+		{"a new license on every activation", newLicenseEachTime, "activate-twice", "same license"},
+		{"a new license per concurrent activation", newLicenseEachTime, "concurrent-activations", "one license"},
+		{"forgets a release before activation", forgetRelease, "release-before-activation", "license_released"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := startMarket(t)
+			rep := runSim(t, serve(t, c.seller(newContractSeller(t, m))), Config{Market: m, UploadWait: 2 * time.Second}, c.scenario)
+			if rep.OK() {
+				t.Fatalf("Run(%s) OK against a seller with %s, want a failure", c.scenario, c.name)
+			}
+			found := false
+			for _, r := range rep.Results {
+				found = found || (r.Status == Fail && strings.Contains(r.Step, c.wantStep))
+			}
+			if !found {
+				t.Errorf("no failed step mentions %q; failures:%s", c.wantStep, failures(rep))
+			}
+		})
+	}
+}
+
+// estimateAsExpiry answers activations with the expiry moved by the stand-in's estimate skew, as a seller that
+// trusts the activate answer's expire_time would.
+func estimateAsExpiry(s *contractSeller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != pathActivations {
+			s.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{header: http.Header{}}
+		s.ServeHTTP(rec, r)
+		var a map[string]any
+		json.Unmarshal(rec.body, &a)
+		if e, ok := a["expires_at"].(string); ok {
+			t, _ := time.Parse(time.RFC3339, e)
+			a["expires_at"] = t.Add(estimateSkew).Format(time.RFC3339)
+		}
+		writeAPI(w, rec.status, a)
+	})
+}
+
+// activateAlways calls the marketplace's activate on every activation, answering from the store afterwards.
+func activateAlways(s *contractSeller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == pathActivations {
+			var req struct{ Code string }
+			body, _ := readAll(r)
+			json.Unmarshal(body, &req)
+			if req.Code != "" {
+				s.api.Activate(r.Context(), req.Code, time.Time{})
+			}
+		}
+		s.ServeHTTP(w, r)
+	})
+}
+
+// queryAlways forgets the day's query before every refresh.
+func queryAlways(s *contractSeller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == pathRefresh {
+			s.mu.Lock()
+			for _, l := range s.byCode {
+				l.queried = ""
+			}
+			s.mu.Unlock()
+		}
+		s.ServeHTTP(w, r)
+	})
+}
+
+// dropAsync answers getLicenseAsync 000000 and never uploads.
+func dropAsync(s *contractSeller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && requestParams(r)["activity"] == koogallery.ActivityGetLicenseAsync {
+			body := []byte(`{"resultCode":"000000","resultMsg":"success."}`)
+			w.Header().Set("Body-Sign", koogallery.BodySign(testKey, body))
+			w.Write(body)
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+}
+
+// newLicenseEachTime answers every activation with a license id of its own, as a seller without a UNIQUE
+// marketplace code would.
+func newLicenseEachTime(s *contractSeller) http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != pathActivations {
+			s.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{header: http.Header{}}
+		s.ServeHTTP(rec, r)
+		var a map[string]any
+		json.Unmarshal(rec.body, &a)
+		if id, ok := a["license_id"].(string); ok {
+			a["license_id"] = fmt.Sprintf("%s-%d", id, n.Add(1))
+		}
+		writeAPI(w, rec.status, a)
+	})
+}
+
+// forgetRelease answers a releaseLicenseCode 000000 without keeping it.
+func forgetRelease(s *contractSeller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && requestParams(r)["activity"] == koogallery.ActivityReleaseLicenseCode {
+			body := []byte(`{"resultCode":"000000","resultMsg":"success."}`)
+			w.Header().Set("Body-Sign", koogallery.BodySign(testKey, body))
+			w.Write(body)
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+}
+
+type recorder struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (r *recorder) Header() http.Header    { return r.header }
+func (r *recorder) WriteHeader(status int) { r.status = status }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.body = append(r.body, b...)
+	return len(b), nil
+}
+
+// TestLicense2Skips: without the stand-in the License 2.0 scenarios are skipped; against a seller without
+// licentia's activation endpoint only the activation steps are, and the callbacks are still checked.
+func TestLicense2Skips(t *testing.T) {
+	rep := runSim(t, serve(t, newOpaqueSeller()), Config{}, marketScenarios()...)
+	if !rep.OK() || rep.Passed != 0 || rep.Skipped != len(marketScenarios()) {
+		t.Errorf("without the stand-in: %d passed, %d failed, %d skipped; want every scenario skipped:%s",
+			rep.Passed, rep.Failed, rep.Skipped, failures(rep))
+	}
+	m := startMarket(t)
+	rep = runSim(t, serve(t, newOpaqueSeller()), Config{Market: m}, "activate", "callbacks-before-activation")
+	if !rep.OK() || rep.LicentiaAPI {
+		t.Fatalf("against a seller without activation: %d failed, LicentiaAPI %v; want none and false:%s", rep.Failed, rep.LicentiaAPI, failures(rep))
+	}
+	var callbacks, skippedActivation int
+	for _, r := range rep.Results {
+		if r.Status == Pass && strings.Contains(r.Step, "has not seen") {
+			callbacks++
+		}
+		if r.Status == Skip && r.Reason == notLicentia {
+			skippedActivation++
+		}
+	}
+	if callbacks != 4 || skippedActivation != 2 {
+		t.Errorf("callback steps passed = %d, activation steps skipped = %d; want 4 and 2", callbacks, skippedActivation)
+	}
+}
+
+// TestRateLimitedSellerPasses: a 429 rate_limited answer with Retry-After is waited out and the call sent again.
+func TestRateLimitedSellerPasses(t *testing.T) {
+	m := startMarket(t)
+	s := newContractSeller(t, m)
+	var mu sync.Mutex
+	limited := map[string]bool{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := readAll(r)
+		mu.Lock()
+		first := (r.URL.Path == pathRefresh || r.URL.Path == pathActivations) && !strings.Contains(string(body), `"code":""`) && !limited[r.URL.Path]
+		limited[r.URL.Path] = limited[r.URL.Path] || first
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "1")
+			writeAPIError(w, http.StatusTooManyRequests, "rate_limited")
+			return
+		}
+		s.ServeHTTP(w, r)
+	})
+	rep := runSim(t, serve(t, h), Config{Market: m}, "activate", "code-callbacks")
+	if !rep.OK() {
+		t.Fatalf("Run against a seller that rate-limits once: %d failed:%s", rep.Failed, failures(rep))
+	}
+	if !limited[pathActivations] || !limited[pathRefresh] {
+		t.Errorf("rate-limited activation %v, refresh %v; want both", limited[pathActivations], limited[pathRefresh])
+	}
+}

@@ -1,0 +1,140 @@
+package simulator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/simulator/market"
+	"github.com/licentia/licentia/verifier"
+)
+
+// uploads returns the stand-in's uploads for eventID.
+func uploads(m *market.Server, eventID string) []market.Upload {
+	var out []market.Upload
+	for _, u := range m.Uploads() {
+		if u.EventID == eventID {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// waitUpload waits until the stand-in holds an upload for eventID, and returns the uploads, or nil after
+// Config.UploadWait.
+func (r *run) waitUpload(ctx context.Context, m *market.Server, eventID string) []market.Upload {
+	deadline := time.Now().Add(r.cfg.UploadWait)
+	for {
+		if u := uploads(m, eventID); len(u) > 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			return u
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// getLicenseAsync: G1b's getLicenseAsync (§3) is answered 000000, and the instance's licence then reaches the
+// marketplace through the market-event file upload (CHARACTERS up to 1,024 characters, else FILE with its
+// SHA256); a resend with the same eventId is answered 000000 and uploads nothing different.
+func getLicenseAsync(ctx context.Context, r *run) {
+	m := r.market()
+	if m == nil {
+		return
+	}
+	exp, expUnix := r.expire(30)
+	o := r.buy(ctx, false, r.id("O"), "", map[string]string{"expireTime": exp})
+	if o == nil {
+		return
+	}
+	eventID := r.id("EV")
+	body := map[string]string{"activity": koogallery.ActivityGetLicenseAsync, "instanceId": o.first.InstanceID,
+		"effectiveTime": koogallery.FormatTime(r.cfg.Now()), "expireTime": exp, "eventId": eventID}
+	if !r.post(ctx, "getLicenseAsync for the instance: accepted", body) {
+		return
+	}
+	got := r.waitUpload(ctx, m, eventID)
+	var err error
+	if len(got) == 0 {
+		err = fmt.Errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, r.cfg.UploadWait)
+	} else {
+		err = uploadForm(got[0])
+	}
+	if !r.check("the licence reaches the marketplace with the market-event file upload", err) {
+		return
+	}
+	r.code("the uploaded licence is the instance's active code", string(got[0].Content),
+		want{st: verifier.StatusActive, exp: expUnix, sub: o.first.InstanceID})
+	if !r.post(ctx, "getLicenseAsync resent with the same eventId: accepted", body) {
+		return
+	}
+	time.Sleep(200 * time.Millisecond) // a second upload, if any, is on its way
+	var errs []error
+	for _, u := range uploads(m, eventID) {
+		if !bytes.Equal(u.Content, got[0].Content) {
+			errs = append(errs, errors.New("an upload for the same eventId carries another licence"))
+		}
+	}
+	r.check("every upload of the event carries the same licence", errors.Join(errs...))
+}
+
+// uploadForm checks the type of an upload against its size (§3).
+func uploadForm(u market.Upload) error {
+	n := koogallery.CharacterCount(string(u.Content))
+	switch {
+	case n == 0:
+		return errors.New("the upload is empty")
+	case u.Type == koogallery.UploadFile && n <= koogallery.MaxCharacters:
+		return nil // a file is allowed for any size
+	case u.Type == koogallery.UploadCharacters && n > koogallery.MaxCharacters:
+		return fmt.Errorf("a CHARACTERS upload of %d characters, over %d", n, koogallery.MaxCharacters)
+	}
+	return nil
+}
+
+// orderQuery: a newInstance carrying only its order (the SaaS V2 form, §4) makes the seller fetch the order with
+// the OpenAPI order query; the license gets the order's product and expiry, never a silently perpetual one. A
+// 000004 answer (still processing) is followed by queryInstance, as the marketplace does.
+func orderQuery(ctx context.Context, r *run) {
+	m := r.market()
+	if m == nil {
+		return
+	}
+	orderID := r.id("O")
+	lineID := orderID + "-000001"
+	exp := r.day(30)
+	err := m.AddOrder(koogallery.OrderInfo{OrderID: orderID, OrderType: "NEW", CreateTime: koogallery.FormatTime(r.cfg.Now()),
+		OrderLine: []koogallery.OrderLine{{OrderLineID: lineID, ChargingMode: "PERIOD", ExpireTime: koogallery.FormatTime(exp),
+			PeriodType: "month", PeriodNumber: "1", ProductInfo: []koogallery.ProductInfo{{ProductID: "SIM-P-ORDER", SKUCode: "SIM-SKU-ORDER"}}}},
+		BuyerInfo: &koogallery.BuyerInfo{CustomerID: r.cfg.Prefix + "-cust-order"}})
+	if !r.check("the marketplace holds the order", err) {
+		return
+	}
+	o := &order{params: map[string]string{"activity": koogallery.ActivityNewInstance, "orderId": orderID, "orderLineId": lineID}}
+	before := m.Calls(koogallery.APIQueryOrder, koogallery.OrderSuccess)
+	req, bid := r.createRequest(o)
+	a, err := r.c.Do(ctx, req)
+	for i := 0; err == nil && a.ResultCode == koogallery.ResultProcessing && i < 50; i++ {
+		r.pause(ctx)
+		time.Sleep(100 * time.Millisecond)
+		a, err = r.c.Signed(ctx, map[string]string{"activity": koogallery.ActivityQueryInstance, "orderId": orderID,
+			"orderLineId": lineID, "businessId": bid})
+	}
+	if err == nil {
+		err = a.Created()
+	}
+	if err == nil && m.Calls(koogallery.APIQueryOrder, koogallery.OrderSuccess) == before {
+		err = errors.New("the seller did not query the order (is it pointed at the stand-in with --koogallery-api?)")
+	}
+	if !r.check("newInstance without expiry, product or customer: the seller queries the order and creates the license", err) {
+		return
+	}
+	o.first, o.last = a, a
+	r.code("the code has the order's product and expiry", a.License,
+		want{gen: 1, st: verifier.StatusActive, exp: exp.Unix(), pid: "SIM-P-ORDER", ord: orderID, oli: lineID})
+	r.unchanged(ctx, "a resend of the newInstance gets the same instanceId and license", o)
+}
