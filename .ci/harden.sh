@@ -28,6 +28,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ -n "${pg_db:-}" ]; then psql "$LICENTIA_TEST_POSTGRES" -qc "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1 || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -60,16 +61,31 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 	-addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
 cat "$work/tls.crt" "$work/tls.key" >"$work/tls.pem"
 
-# Two replicas on one SQLite database, trusting the proxy at 127.0.0.1, /metrics on ports of their own.
+# Two replicas, trusting the proxy at 127.0.0.1, /metrics on ports of their own, on one PostgreSQL database
+# (replicas share PostgreSQL, docs/deployment.md; .ci/run provides LICENTIA_TEST_POSTGRES). Without one, a
+# single SQLite process stands behind both of the proxy's upstream entries: processes sharing one SQLite file
+# see each other's changes only within a second (resend cache) and count rate limits apart.
 free_port P1; free_port P2; free_port M1; free_port M2
+db_args=()
+if [ -n "${LICENTIA_TEST_POSTGRES:-}" ] && command -v psql >/dev/null; then
+	pg_db="licentia_proxies_$$"
+	psql "$LICENTIA_TEST_POSTGRES" -qc "CREATE DATABASE $pg_db" >/dev/null || fail "cannot create database $pg_db"
+	"$work/licentia" keys init --data "$work/data" >/dev/null # replicas on PostgreSQL share one ring
+	db_args=(--db "$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$LICENTIA_TEST_POSTGRES" "$pg_db")")
+fi
 start_replica() { # PORT METRICS_PORT NAME
-	LICENTIA_KOOGALLERY_KEY=$KEY LICENTIA_TRUSTED_PROXIES=127.0.0.1 timeout 600 "$work/licentia" serve \
+	LICENTIA_KOOGALLERY_KEY=$KEY LICENTIA_TRUSTED_PROXIES=127.0.0.1 timeout 600 "$work/licentia" serve "${db_args[@]}" \
 		--data "$work/data" --addr "127.0.0.1:$1" --metrics-addr "127.0.0.1:$2" --log-level debug >"$work/$3.log" 2>&1 &
 	pids+=($!)
 	wait_url "http://127.0.0.1:$1/readyz"
 }
 start_replica "$P1" "$M1" replica-a # the first start creates the database and key ring
-start_replica "$P2" "$M2" replica-b
+if [ "${#db_args[@]}" -gt 0 ]; then
+	start_replica "$P2" "$M2" replica-b
+else
+	P2=$P1; : >"$work/replica-b.log"
+	echo "no PostgreSQL (LICENTIA_TEST_POSTGRES): one SQLite replica behind both upstream entries"
+fi
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P1/metrics")" = 404 ] || fail "replica serves /metrics on --addr"
 wait_url "http://127.0.0.1:$M1/metrics"
 ok "replicas up; /metrics only on --metrics-addr"
