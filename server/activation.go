@@ -80,11 +80,12 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 		p.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, codeResponse(l))
+	writeJSON(w, http.StatusOK, ActivationAnswer(l))
 }
 
-// codeResponse is the answer of an activation: the license's current code and what it says.
-func codeResponse(l *store.License) verifier.CodeResponse {
+// ActivationAnswer is the answer of an activation (POST /v1/activations, the admin API, `licentia codes
+// activate`): the license's current code and what it says.
+func ActivationAnswer(l *store.License) verifier.CodeResponse {
 	return verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
 		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)}
 }
@@ -238,10 +239,7 @@ func (a *activator) fold(code, deployment string, by desk.Actor, act *openapi.Ac
 		if err != nil {
 			return nil, nil, err
 		}
-		pd := license.Delivery{At: p.ReceivedAt, Source: license.SourceKooGallery, Actor: "koogallery",
-			Activity: p.Activity, Scene: p.Scene, OrderID: p.OrderID, OrderLineID: p.OrderLineID,
-			RequestID: p.RequestID, DedupeKey: p.DedupeKey}
-		evs = append(evs, license.NewEvent(&cur, next, out, pd))
+		evs = append(evs, license.NewEvent(&cur, next, out, pendingDelivery(p)))
 		cur = next
 	}
 	// The query, newest of all, has the last word over the callbacks kept from before it.
@@ -275,6 +273,13 @@ func pendingChange(p store.MarketEvent) license.Pending {
 	}
 }
 
+// pendingDelivery is the audit description of a kept callback, as it arrived.
+func pendingDelivery(p store.MarketEvent) license.Delivery {
+	return license.Delivery{At: p.ReceivedAt, Source: license.SourceKooGallery, Actor: "koogallery",
+		Activity: p.Activity, Scene: p.Scene, OrderID: p.OrderID, OrderLineID: p.OrderLineID,
+		RequestID: p.RequestID, DedupeKey: p.DedupeKey}
+}
+
 // catchUp applies callbacks kept for l's code that a concurrent activation did not fold in (they arrived
 // while it ran), then returns the license as stored.
 func (a *activator) catchUp(ctx context.Context, l *store.License) (*store.License, error) {
@@ -283,11 +288,8 @@ func (a *activator) catchUp(ctx context.Context, l *store.License) (*store.Licen
 		return l, err
 	}
 	for _, p := range pending {
-		d := license.Delivery{At: p.ReceivedAt, Source: license.SourceKooGallery, Actor: "koogallery",
-			Activity: p.Activity, Scene: p.Scene, OrderID: p.OrderID, OrderLineID: p.OrderLineID,
-			RequestID: p.RequestID, DedupeKey: p.DedupeKey}
 		change := pendingChange(p)
-		_, _, err := a.s.step(ctx, l.ID, d, func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
+		_, _, err := a.s.step(ctx, l.ID, pendingDelivery(p), func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
 			return license.ApplyPending(cur, change, now)
 		})
 		if err != nil && !errors.Is(err, store.ErrDuplicate) {

@@ -110,7 +110,7 @@ func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
 	}
 	a.s.log.InfoContext(r.Context(), "support activation", "license_id", l.ID, "actor", tokenOf(r.Context()).Name,
 		"generation", l.Generation, "code_fp", verifier.Fingerprint(l.Code))
-	writeJSON(w, http.StatusOK, codeResponse(l))
+	writeJSON(w, http.StatusOK, ActivationAnswer(l))
 }
 
 type changeFunc func(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)

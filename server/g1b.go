@@ -1,11 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -74,16 +76,16 @@ func (s *Server) fillFromOrder(ctx context.Context, l *store.License) error {
 			continue
 		}
 		if l.ExpiresAt == 0 && line.ExpireTime != "" {
-			exp, err := parseMarketTime(line.ExpireTime)
+			exp, err := koogallery.ParseTime(line.ExpireTime)
 			if err != nil {
 				return badParam("order line %s: expireTime %q", line.OrderLineID, line.ExpireTime)
 			}
-			l.ExpiresAt = exp
+			l.ExpiresAt = exp.Unix()
 		}
 		if len(line.ProductInfo) > 0 {
 			p := line.ProductInfo[0]
-			l.ProductID = cmpOr(l.ProductID, p.ProductID)
-			l.SKU = cmpOr(l.SKU, p.SKUCode)
+			l.ProductID = cmp.Or(l.ProductID, p.ProductID)
+			l.SKU = cmp.Or(l.SKU, p.SKUCode)
 			if n, err := p.LinearValue.Int(); err == nil && l.Quantity == 0 && n > 0 {
 				l.Quantity = n
 			}
@@ -95,24 +97,12 @@ func (s *Server) fillFromOrder(ctx context.Context, l *store.License) error {
 			return badParam("periodic order line %s has no expireTime", line.OrderLineID)
 		}
 		if o.BuyerInfo != nil {
-			l.CustomerID = cmpOr(l.CustomerID, o.BuyerInfo.CustomerID)
-			l.CustomerName = cmpOr(l.CustomerName, o.BuyerInfo.CustomerName)
+			l.CustomerID = cmp.Or(l.CustomerID, o.BuyerInfo.CustomerID)
+			l.CustomerName = cmp.Or(l.CustomerName, o.BuyerInfo.CustomerName)
 		}
 		return nil
 	}
 	return badParam("order %s has no line %s", l.OrderID, l.OrderLineID)
-}
-
-func parseMarketTime(v string) (int64, error) {
-	f := fields{"t": v}
-	return f.reqTime("t")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // queryInstance answers the marketplace asking after a newInstance answered 000004: the instance and its

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/netip"
@@ -96,9 +95,6 @@ func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.Lice
 	return l, nil
 }
 
-// errUnchanged stops a reconcile that would record nothing before it writes.
-var errUnchanged = errors.New("unchanged")
-
 // queryBudget bounds the daily marketplace query a refresh makes: a slow marketplace delays a buyer's
 // refresh by at most this much, and never fails it.
 const queryBudget = 3 * time.Second
@@ -124,18 +120,15 @@ func (p *publicAPI) reconcile(ctx context.Context, l *store.License) *store.Lice
 	}
 	m := license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}
 	d := license.Delivery{At: p.s.now().Unix(), Source: license.SourceQuery, Actor: "koogallery", Activity: "query"}
-	next, out, err := p.s.step(ctx, l.ID, d, func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
-		next, out, err := license.Reconcile(cur, m, now)
-		if err == nil && !out.Applied {
-			err = errUnchanged // the marketplace agrees: nothing to record
-		}
-		return next, out, err
+	next, out, err := p.s.stepIfChanged(ctx, l.ID, d, func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
+		return license.Reconcile(cur, m, now)
 	})
 	if err != nil {
-		if !errors.Is(err, errUnchanged) {
-			p.s.log.WarnContext(ctx, "apply the marketplace query", "license_id", l.ID, "err", err)
-		}
+		p.s.log.WarnContext(ctx, "apply the marketplace query", "license_id", l.ID, "err", err)
 		return l
+	}
+	if !out.Applied { // the marketplace agrees: nothing to record
+		return next
 	}
 	p.s.log.InfoContext(ctx, "license reconciled with the marketplace", "license_id", next.ID, "status", next.Status,
 		"generation", next.Generation, "action", out.Action)

@@ -114,8 +114,8 @@ func activateLocally(ctx context.Context, c *codesFlags, fs *cmdFlags, api, code
 	if err != nil {
 		return nil, err
 	}
-	return &verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
-		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)}, nil
+	ans := server.ActivationAnswer(l)
+	return &ans, nil
 }
 
 // codeArg returns the code given as an argument, or read from stdin for "-".

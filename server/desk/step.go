@@ -19,6 +19,19 @@ type Transition func(cur license.License, now time.Time) (license.License, licen
 // license as stored after the write and t's outcome, or the errors of store.Apply and of t.
 func Step(ctx context.Context, st *store.Store, ref string, d license.Delivery, t Transition,
 	now func() time.Time, issuerFor func(cur *license.License) *license.Issuer, issued func(action string)) (*store.License, license.Outcome, error) {
+	return step(ctx, st, ref, d, t, now, issuerFor, issued, true)
+}
+
+// StepIfChanged is Step for changes worth recording only when they apply (a support change that would do
+// nothing, a marketplace query that agrees): an ignored outcome writes no event and returns the license as
+// it is, with the outcome, and no error.
+func StepIfChanged(ctx context.Context, st *store.Store, ref string, d license.Delivery, t Transition,
+	now func() time.Time, issuerFor func(cur *license.License) *license.Issuer, issued func(action string)) (*store.License, license.Outcome, error) {
+	return step(ctx, st, ref, d, t, now, issuerFor, issued, false)
+}
+
+func step(ctx context.Context, st *store.Store, ref string, d license.Delivery, t Transition, now func() time.Time,
+	issuerFor func(cur *license.License) *license.Issuer, issued func(action string), recordIgnored bool) (*store.License, license.Outcome, error) {
 	var out license.Outcome
 	l, err := st.Apply(ctx, ref, d.DedupeKey, func(cur *store.License) (*store.License, *store.Event, error) {
 		next, o, err := t(*cur, now())
@@ -27,6 +40,9 @@ func Step(ctx context.Context, st *store.Store, ref string, d license.Delivery, 
 		}
 		out = o
 		if !o.Applied {
+			if !recordIgnored {
+				return nil, nil, nil
+			}
 			ev := license.NewEvent(cur, *cur, o, d)
 			return nil, &ev, nil
 		}

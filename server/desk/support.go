@@ -223,27 +223,16 @@ func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t 
 	}
 	d := license.Delivery{At: sp.now().Unix(), Source: req.Actor.Source, Actor: req.Actor.Name,
 		RequestID: req.Actor.RequestID, Reason: reason}
-	var prev int64
-	onlyApplied := func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
-		prev = cur.Generation
-		next, out, err := t(cur, now)
-		if err == nil && !out.Applied {
-			err = errUnchanged
-		}
-		return next, out, err
-	}
-	out, o, err := Step(ctx, sp.st, l.ID, d, onlyApplied, sp.now, sp.issuerFor, sp.issued)
-	if errors.Is(err, errUnchanged) {
-		out, err = sp.st.License(ctx, l.ID)
-	}
+	out, o, err := StepIfChanged(ctx, sp.st, l.ID, d, t, sp.now, sp.issuerFor, sp.issued)
 	if err != nil {
 		return nil, err
 	}
+	prev := out.Generation // an applied change is exactly one generation on
+	if o.Applied {
+		prev--
+	}
 	return &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev}, nil
 }
-
-// errUnchanged stops a support change that would do nothing before it writes.
-var errUnchanged = errors.New("unchanged")
 
 // issuerFor returns the issuer that signs cur's next generation.
 func (sp *Support) issuerFor(cur *license.License) *license.Issuer {

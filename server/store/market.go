@@ -119,14 +119,7 @@ func (st *Store) Activate(ctx context.Context, l *License, evs []Event, upTo int
 
 // DeletePending deletes the events kept for code up to id upTo (they were applied to its license).
 func (st *Store) DeletePending(ctx context.Context, code string, upTo int64) error {
-	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, tx.Rebind(deletePendingQuery), code, upTo)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("delete pending marketplace events: %w", err)
-	}
-	return nil
+	return st.exec(ctx, "delete pending marketplace events", deletePendingQuery, code, upTo)
 }
 
 const claimQueryDayQuery = `UPDATE licenses SET market_queried_day = ? WHERE id = ? AND market_queried_day < ?`
@@ -134,18 +127,6 @@ const claimQueryDayQuery = `UPDATE licenses SET market_queried_day = ? WHERE id 
 // ClaimQueryDay records that the license's bound code is queried today (day: days since 1970-01-01, UTC). It
 // returns false when this or another replica did so already today: at most one query per code and day.
 func (st *Store) ClaimQueryDay(ctx context.Context, id string, day int64) (bool, error) {
-	var claimed bool
-	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(claimQueryDayQuery), day, id, day)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		claimed = n == 1
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("claim query day: %w", err)
-	}
-	return claimed, nil
+	n, err := st.execCount(ctx, "claim query day", claimQueryDayQuery, day, id, day)
+	return n == 1, err
 }

@@ -22,19 +22,8 @@ const enqueueUploadQuery = `INSERT INTO outbox (event_id, license_id, content, n
 // EnqueueUpload durably records that content is owed to the marketplace for eventID, due now. A second
 // enqueue of the same event changes nothing and reports created false.
 func (st *Store) EnqueueUpload(ctx context.Context, u *Upload, now int64) (created bool, err error) {
-	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(enqueueUploadQuery), u.EventID, u.LicenseID, u.Content, now, now)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		created = n == 1
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("enqueue upload: %w", err)
-	}
-	return created, nil
+	n, err := st.execCount(ctx, "enqueue upload", enqueueUploadQuery, u.EventID, u.LicenseID, u.Content, now, now)
+	return n == 1, err
 }
 
 const dueUploadsQuery = `SELECT event_id, license_id, content, attempts, next_at FROM outbox
@@ -55,20 +44,8 @@ const claimUploadQuery = `UPDATE outbox SET next_at = ?, attempts = attempts + 1
 // ClaimUpload leases a due upload until lease (unix seconds), so that one replica sends it at a time; it
 // returns false when another took it first.
 func (st *Store) ClaimUpload(ctx context.Context, u *Upload, lease int64) (bool, error) {
-	var ok bool
-	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(claimUploadQuery), lease, u.EventID, u.NextAt)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		ok = n == 1
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("claim upload: %w", err)
-	}
-	return ok, nil
+	n, err := st.execCount(ctx, "claim upload", claimUploadQuery, lease, u.EventID, u.NextAt)
+	return n == 1, err
 }
 
 const finishUploadQuery = `UPDATE outbox SET done_at = ?, last_error = '' WHERE event_id = ?`
@@ -89,12 +66,23 @@ func (st *Store) RetryUpload(ctx context.Context, eventID string, next int64, wh
 
 // exec runs one write statement through the writer.
 func (st *Store) exec(ctx context.Context, what, query string, args ...any) error {
+	_, err := st.execCount(ctx, what, query, args...)
+	return err
+}
+
+// execCount runs one write statement through the writer and returns the rows it affected.
+func (st *Store) execCount(ctx context.Context, what, query string, args ...any) (int64, error) {
+	var n int64
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+		res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
-	return nil
+	return n, nil
 }
