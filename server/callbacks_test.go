@@ -9,8 +9,9 @@ import (
 	"github.com/licentia/licentia/server/koogallery"
 )
 
-// TestLicenseLifecycle walks one License 2.0-style license through the marketplace's whole life, checking
-// idempotency at every step.
+// TestLicenseLifecycle walks one instance-flow license (newInstance, refreshInstance, updateInstanceStatus,
+// releaseInstance) through the marketplace's whole life, checking idempotency at every step. The License 2.0
+// flow, keyed on the marketplace's own codes, is TestActivationLifecycle.
 func TestLicenseLifecycle(t *testing.T) {
 	e := newTestEnv(t)
 	exp1 := t0.AddDate(0, 1, 0)
@@ -66,7 +67,7 @@ func TestLicenseLifecycle(t *testing.T) {
 
 	// Renew: later expiry, generation 2.
 	exp2 := exp1.AddDate(0, 1, 0)
-	renew := map[string]string{"activity": "refreshLicenseCode", "license": "b-001", "orderId": "R1",
+	renew := map[string]string{"activity": "refreshInstance", "instanceId": "b-001", "orderId": "R1",
 		"orderLineId": "R1-1", "scene": "RENEWAL", "expireTime": mkTime(exp2)}
 	wantCode(t, e.signed(testKey, renew), resultOK)
 	l := e.license("b-001")
@@ -90,7 +91,7 @@ func TestLicenseLifecycle(t *testing.T) {
 	}
 
 	// Unrenew moves the expiry earlier.
-	unrenew := map[string]string{"activity": "refreshLicenseCode", "license": "b-001", "orderId": "U1",
+	unrenew := map[string]string{"activity": "refreshInstance", "instanceId": "b-001", "orderId": "U1",
 		"orderLineId": "U1-1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD", "expireTime": mkTime(exp1)}
 	wantCode(t, e.signed(testKey, unrenew), resultOK)
 	if l := e.license("b-001"); l.Generation != 3 || l.ExpiresAt != exp1.Unix() {
@@ -103,7 +104,7 @@ func TestLicenseLifecycle(t *testing.T) {
 		t.Fatalf("after late renewal resend: gen %d exp %d, want 3 %d", l.Generation, l.ExpiresAt, exp1.Unix())
 	}
 	// An older renewal never seen before, but not later than the current expiry, changes nothing either.
-	older := map[string]string{"activity": "refreshLicenseCode", "license": "b-001", "orderId": "R0",
+	older := map[string]string{"activity": "refreshInstance", "instanceId": "b-001", "orderId": "R0",
 		"orderLineId": "R0-1", "scene": "RENEWAL", "expireTime": mkTime(exp1.AddDate(0, 0, -3))}
 	wantCode(t, e.signed(testKey, older), resultOK)
 	if l := e.license("b-001"); l.Generation != 3 || l.ExpiresAt != exp1.Unix() {
@@ -111,7 +112,7 @@ func TestLicenseLifecycle(t *testing.T) {
 	}
 
 	status := func(s string) map[string]string {
-		return map[string]string{"activity": "updateLicenseCodeStatus", "license": "b-001", "status": s}
+		return map[string]string{"activity": "updateInstanceStatus", "instanceId": "b-001", "status": s}
 	}
 	steps := []struct {
 		body       map[string]string
@@ -122,8 +123,8 @@ func TestLicenseLifecycle(t *testing.T) {
 		{status("FREEZE"), 4, "frozen"},
 		{status("UNFREEZE"), 5, "active"},
 		{status("UNFREEZE"), 5, "active"},
-		{map[string]string{"activity": "releaseLicenseCode", "license": "b-001"}, 6, "released"},
-		{map[string]string{"activity": "releaseLicenseCode", "license": "b-001", "orderId": "X"}, 6, "released"},
+		{map[string]string{"activity": "releaseInstance", "instanceId": "b-001"}, 6, "released"},
+		{map[string]string{"activity": "releaseInstance", "instanceId": "b-001", "orderId": "X"}, 6, "released"},
 		{status("UNFREEZE"), 6, "released"},
 		{renew, 6, "released"},
 	}
