@@ -30,24 +30,15 @@ func TestCodesScripts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
+	if scriptBin == "" {
+		t.Fatal("TestMain did not write the licentia wrapper")
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		Deadline:            time.Now().Add(4 * time.Minute),
 		Setup: func(env *testscript.Env) error {
-			bin := filepath.Join(env.WorkDir, ".bin")
-			if err := os.Mkdir(bin, 0o755); err != nil {
-				return err
-			}
-			wrapper := "#!/bin/sh\nLICENTIA_TEST_MAIN=1 exec " + strconv.Quote(self) + " \"$@\"\n"
-			if err := os.WriteFile(filepath.Join(bin, "licentia"), []byte(wrapper), 0o755); err != nil {
-				return err
-			}
-			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("PATH", scriptBin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("LICENTIA_DATA", filepath.Join(env.WorkDir, "data"))
 			return nil
 		},
@@ -60,11 +51,73 @@ func TestCodesScripts(t *testing.T) {
 			"http":          cmdHTTP,
 			"setenv-stdout": cmdSetenvStdout,
 			"setenv-file":   cmdSetenvFile,
+			"await-list":    cmdAwaitList,
 		},
 	})
 }
 
 var scriptClient = &http.Client{Timeout: 10 * time.Second}
+
+// scriptBin is the directory of the script tests' licentia command: a wrapper that runs this test binary as
+// licentia. TestMain writes it once, before any test starts: a file written while another test forks a child
+// can be held open for writing by that child, and executing it then fails with "text file busy".
+var scriptBin string
+
+// writeScriptBin writes the licentia wrapper into a new temporary directory and sets scriptBin; the returned
+// function removes it.
+func writeScriptBin() (cleanup func(), err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "licentia-script-bin-")
+	if err != nil {
+		return nil, err
+	}
+	wrapper := "#!/bin/sh\nLICENTIA_TEST_MAIN=1 exec " + strconv.Quote(self) + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "licentia"), []byte(wrapper), 0o755); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	scriptBin = dir
+	return func() { os.RemoveAll(dir) }, nil
+}
+
+// awaitListWait bounds how long await-list waits: the server re-reads the database for the list about once a
+// second, so a change made by the CLI on the same database shows within a few seconds.
+const awaitListWait = 15 * time.Second
+
+// cmdAwaitList waits until $SERVER's signed revocation list voids generations of LICENSE below MIN_GEN (a
+// change the CLI made on the database directly reaches the running server's cached list within about a
+// second), and fails if it does not within awaitListWait.
+func cmdAwaitList(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: await-list LICENSE MIN_GEN")
+	}
+	want, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	var last int64
+	for deadline := time.Now().Add(awaitListWait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		kr, err := verifier.ParseKeyring(scriptGet(ts, "/.well-known/jwks.json"))
+		ts.Check(err)
+		list, err := verifier.ParseRevocations(kr, scriptGet(ts, "/v1/revocations"))
+		ts.Check(err)
+		if last = list.MinGen[args[0]]; last >= want {
+			return
+		}
+	}
+	ts.Fatalf("await-list: min_gen of %s is %d after %v, want >= %d", args[0], last, awaitListWait, want)
+}
+
+// scriptGet returns the body of GET $SERVER+path.
+func scriptGet(ts *testscript.TestScript, path string) []byte {
+	resp, err := scriptClient.Get(ts.Getenv("SERVER") + path)
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	return b
+}
 
 // cmdServe starts `licentia serve` on $LICENTIA_DATA and a free loopback port, waits until it is ready,
 // and sets $SERVER to its URL. The server is killed when the script ends.
@@ -93,7 +146,7 @@ func startScriptServer(ts *testscript.TestScript, env []string) (base, logs stri
 	dir, err := os.MkdirTemp(ts.Getenv("WORK"), "serve-")
 	ts.Check(err)
 	addrFile := filepath.Join(dir, "addr")
-	cmd := exec.Command(filepath.Join(ts.Getenv("WORK"), ".bin", "licentia"), "serve", "--addr", "127.0.0.1:0",
+	cmd := exec.Command(filepath.Join(scriptBin, "licentia"), "serve", "--addr", "127.0.0.1:0",
 		"--addr-file", addrFile, "--log-level", "warn")
 	cmd.Env = env
 	var out syncBuffer
@@ -213,17 +266,9 @@ func cmdVerify(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: verify FILE")
 	}
-	get := func(path string) []byte {
-		resp, err := scriptClient.Get(ts.Getenv("SERVER") + path)
-		ts.Check(err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		ts.Check(err)
-		return b
-	}
-	kr, err := verifier.ParseKeyring(get("/.well-known/jwks.json"))
+	kr, err := verifier.ParseKeyring(scriptGet(ts, "/.well-known/jwks.json"))
 	ts.Check(err)
-	list, err := verifier.ParseRevocations(kr, get("/v1/revocations"))
+	list, err := verifier.ParseRevocations(kr, scriptGet(ts, "/v1/revocations"))
 	ts.Check(err)
 	_, err = verifier.New(kr, verifier.WithRevocations(list)).Verify(ts.ReadFile(args[0]))
 	if err == nil {

@@ -39,7 +39,14 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	cleanup, err := writeScriptBin()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "write the script tests' licentia wrapper:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 func noEnv(string) string { return "" }
