@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/mattn/go-sqlite3"
 )
 
 // txFunc is one write. It runs inside a transaction shared with other writes and must keep its effects
@@ -163,12 +162,6 @@ func (c *committer) run(ctx context.Context, batch []op, errs []error) (err erro
 		}
 	}
 	return commitTx(tx)
-}
-
-// isReadOnlyConn reports whether err is SQLite refusing to write through a read-only connection.
-func isReadOnlyConn(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.Code == sqlite3.ErrReadonly
 }
 
 func commitTx(tx *sqlx.Tx) error {

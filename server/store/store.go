@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -37,6 +36,10 @@ var (
 	ErrReplay = errors.New("nonce already used")
 	// ErrClosed means the store was closed.
 	ErrClosed = errors.New("store closed")
+	// ErrNoSQLite means this binary was built without cgo, which SQLite needs: use PostgreSQL, the admin API
+	// (--server), or a build with CGO_ENABLED=1.
+	ErrNoSQLite = errors.New("SQLite needs a licentia built with cgo (CGO_ENABLED=1); this one was not: " +
+		"use a postgres:// database or --server")
 )
 
 // Options tune Open.
@@ -169,6 +172,9 @@ func dial(dsn string, opt Options) (*sqlx.DB, string, error) {
 		db, err := dialPostgres(dsn, opt)
 		return db, schema.Postgres, err
 	}
+	if sqliteDriver == "" {
+		return nil, "", ErrNoSQLite
+	}
 	full, err := SQLiteDSN(dsn, opt.Synchronous)
 	if err != nil {
 		return nil, "", err
@@ -180,7 +186,7 @@ func dial(dsn string, opt Options) (*sqlx.DB, string, error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, "", fmt.Errorf("create sqlite database: %w", err)
 	}
-	db, err := sqlx.Open("sqlite3", full)
+	db, err := sqlx.Open(sqliteDriver, full)
 	if err != nil {
 		return nil, "", fmt.Errorf("open sqlite: %w", err)
 	}
@@ -257,11 +263,7 @@ func (st *Store) Close() error {
 
 // isUnique reports whether err is a unique-constraint violation.
 func isUnique(err error) bool {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
-	}
-	return isPostgresUnique(err)
+	return isSQLiteUnique(err) || isPostgresUnique(err)
 }
 
 // nullable turns 0 into SQL NULL.

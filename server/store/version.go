@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
-
 	"github.com/licentia/licentia/schema"
 )
 
@@ -112,11 +110,7 @@ func (p *versionProbe) open(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	err = conn.Raw(func(dc any) error {
-		sc, ok := dc.(*sqlite3.SQLiteConn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
-		}
-		stmt, err := sc.Prepare("PRAGMA data_version")
+		stmt, err := prepareDataVersion(dc)
 		if err != nil {
 			return err
 		}
