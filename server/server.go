@@ -97,6 +97,7 @@ type Server struct {
 	replies replyCache
 	ids     *requestIDs
 	handler http.Handler
+	methods *methodGate
 	// orders are the newInstance orders whose order query runs in the background.
 	orders struct {
 		sync.Mutex
