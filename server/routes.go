@@ -29,7 +29,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
 	if !s.cfg.SeparateMetrics {
-		r.Get("/metrics", s.MetricsHandler().ServeHTTP)
+		r.Get("/metrics", s.handleLocalMetrics)
 	}
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(adm.authenticate)
