@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -122,5 +123,88 @@ func TestHostileMethodsAndPaths(t *testing.T) {
 	t.Logf("RSS %d KiB before, %d KiB after", start, end)
 	if end-start > 10<<10 {
 		t.Errorf("RSS grew by %d KiB (from %d to %d), want at most 10 MiB", end-start, start, end)
+	}
+}
+
+// TestUnfinishedHeaders runs the real server binary against 300 connections from one address, each sending
+// 900 KB of a header line that never ends: the server's RSS must stay within 40 MB of the start (each
+// connection is cut off at MaxHeaderBytes, and those past the per-client limit are closed unread), and a
+// request whose headers exceed 32 KiB gets 431.
+func TestUnfinishedHeaders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("300 connections against a child process")
+	}
+	c := startChild(t, t.TempDir())
+	addr := strings.TrimPrefix(c.url, "http://")
+	req, _ := http.NewRequest(http.MethodGet, c.url+"/healthz", nil)
+	req.Header.Set("X-Pad", strings.Repeat("a", 40<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET /healthz with 40 KiB of headers: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("GET /healthz with 40 KiB of headers = %d, want 431", resp.StatusCode)
+	}
+
+	pid := c.cmd.Process.Pid
+	start := rssKB(t, pid)
+	pad := []byte("GET / HTTP/1.1\r\nHost: licentia\r\nX-Pad: " + strings.Repeat("a", 900<<10))
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for range 300 {
+		wg.Go(func() {
+			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				return // a refused connection costs the server nothing
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			conn.Write(pad)
+			<-done // hold the connection, unfinished, until the RSS has been read
+		})
+	}
+	peak := start
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		peak = max(peak, rssKB(t, pid))
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(done)
+	wg.Wait()
+	t.Logf("RSS %d KiB before, at most %d KiB while 300 connections sent 900 KB unfinished headers", start, peak)
+	if peak-start > 40<<10 {
+		t.Errorf("RSS grew by %d KiB, want at most 40 MiB", peak-start)
+	}
+}
+
+// TestMaxClientConns checks that serve applies --max-client-conns to --addr: with a limit of 2, a third
+// connection from the same address is closed unanswered while two are held open.
+func TestMaxClientConns(t *testing.T) {
+	base, _ := serveInProcess(t, map[string]string{"LICENTIA_KOOGALLERY_KEY": testKey}, "--max-client-conns", "2")
+	answered := func() (net.Conn, bool) {
+		conn, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: licentia\r\n\r\n"); err != nil {
+			return conn, false
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			return conn, false
+		}
+		resp.Body.Close()
+		return conn, resp.StatusCode == http.StatusOK
+	}
+	for i := range 2 {
+		if _, ok := answered(); !ok {
+			t.Fatalf("connection %d of 2 not answered", i+1)
+		}
+	}
+	if _, ok := answered(); ok {
+		t.Errorf("a third connection from the same address was answered, want it closed (--max-client-conns 2)")
 	}
 }
