@@ -74,10 +74,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use their X-Forwarded-For, "+
 			"and logs their X-Request-Id (env LICENTIA_TRUSTED_PROXIES)")
 	maxConns := envOr(getenv, "LICENTIA_MAX_CLIENT_CONNS", strconv.Itoa(server.DefaultMaxConnsPerClient))
-	fs.Func("max-client-conns", fmt.Sprintf("connections one client address (IPv6: one /64) may hold open at once; trusted proxies are not limited; 0: no limit (env LICENTIA_MAX_CLIENT_CONNS, default %d)", server.DefaultMaxConnsPerClient), func(s string) error {
-		maxConns = s
-		return nil
-	})
+	fs.Func("max-client-conns", fmt.Sprintf("connections one client address (IPv6: one /64) may hold open at once; "+
+		"trusted proxies are not limited; 0: no limit (env LICENTIA_MAX_CLIENT_CONNS, default %d)", server.DefaultMaxConnsPerClient),
+		func(s string) error {
+			maxConns = s
+			return nil
+		})
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
