@@ -12,7 +12,7 @@ import (
 // configured otherwise (serve --max-client-conns): far more than a buyer's software, a browser or the
 // marketplace opens, few enough that one address holding unfinished requests costs a bounded amount of
 // memory (each at most MaxHeaderBytes plus a goroutine).
-const DefaultMaxConnsPerClient = 128
+const DefaultMaxConnsPerClient = 256
 
 // MaxHeaderBytes bounds the request line and headers the server reads from one request. The longest
 // legitimate ones are License 1.0 callback URLs (a few KB with percent-encoded Chinese names); 32 KiB is

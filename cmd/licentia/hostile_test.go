@@ -50,7 +50,8 @@ func hostileWord(rnd *rand.Rand, n int) string {
 
 // TestHostileMethodsAndPaths runs the real server binary and sends it 10,000 requests with made-up methods
 // (a few bytes to 100 KB) and random paths: its RSS, read from /proc, must stay within 10 MB of what it was
-// before, and /metrics under 256 KB. Every label a client can influence comes from a fixed set.
+// before, and /metrics under 256 KB. Every label a client can influence comes from a fixed set. Under the
+// race detector the RSS is not checked (.ci/run runs this test without -race as well).
 func TestHostileMethodsAndPaths(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 requests against a child process")
@@ -121,15 +122,16 @@ func TestHostileMethodsAndPaths(t *testing.T) {
 	}
 	end := rssKB(t, c.cmd.Process.Pid)
 	t.Logf("RSS %d KiB before, %d KiB after", start, end)
-	if end-start > 10<<10 {
+	if end-start > 10<<10 && !raceEnabled {
 		t.Errorf("RSS grew by %d KiB (from %d to %d), want at most 10 MiB", end-start, start, end)
 	}
 }
 
 // TestUnfinishedHeaders runs the real server binary against 300 connections from one address, each sending
-// 900 KB of a header line that never ends: the server's RSS must stay within 40 MB of the start (each
+// 900 KB of a header line that never ends: the server's RSS must stay within 64 MB of the start (each
 // connection is cut off at MaxHeaderBytes, and those past the per-client limit are closed unread), and a
-// request whose headers exceed 32 KiB gets 431.
+// request whose headers exceed 32 KiB gets 431. Under the race detector the RSS is not checked (.ci/run
+// runs this test without -race as well).
 func TestUnfinishedHeaders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("300 connections against a child process")
@@ -173,8 +175,8 @@ func TestUnfinishedHeaders(t *testing.T) {
 	close(done)
 	wg.Wait()
 	t.Logf("RSS %d KiB before, at most %d KiB while 300 connections sent 900 KB unfinished headers", start, peak)
-	if peak-start > 40<<10 {
-		t.Errorf("RSS grew by %d KiB, want at most 40 MiB", peak-start)
+	if peak-start > 64<<10 && !raceEnabled {
+		t.Errorf("RSS grew by %d KiB, want at most 64 MiB", peak-start)
 	}
 }
 
