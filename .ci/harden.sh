@@ -3,9 +3,10 @@
 # config inside docs/deploy/compose.yaml, each in front of two licentia replicas on loopback (one shared
 # SQLite database), with only their listen ports, certificate and log paths changed. Checks, for each:
 # the config loads; the buyer page (/), /v1/* and the callback path are routed, /metrics, /healthz, /readyz
-# and (from outside the support network) /admin/ are not; HSTS is set; the marketplace simulator passes
-# through it; its logs hold no query string (no authToken); its request id reaches licentia's log and a
-# client's does not; and two buyers behind it get rate-limit buckets of their own. Talks to 127.0.0.x only.
+# and (from outside the support network) /admin/ are not; methods licentia does not serve (made-up ones
+# included) stop at the proxy; HSTS is set; the marketplace simulator passes through it; its logs hold no
+# query string (no authToken); its request id reaches licentia's log and a client's does not; and two
+# buyers behind it get rate-limit buckets of their own. Talks to 127.0.0.x only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo /root/go)/bin:/usr/sbin"
@@ -108,6 +109,16 @@ check_proxy() {
 	code=$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/admin/v1/licenses")
 	case "$code" in 403 | 404) ;; *) fail "$name: GET /admin/v1/licenses from outside the support network = $code, want 403 or 404" ;; esac
 	ok "$name: /, /v1/*, jwks routed; /metrics, /healthz, /readyz, /admin/ not"
+
+	# Methods licentia does not serve, made-up ones of up to 6 KB included, stop at the proxy.
+	for m in PUT BREW "$(printf 'X%.0s' $(seq 6000))"; do
+		for path in /v1/codes/refresh /koogallery/license /; do
+			code=$("${c[@]}" -o /dev/null -w '%{http_code}' -X "$m" "$base$path")
+			[ "$code" = 405 ] || fail "$name: method ${m:0:16} on $path = $code, want 405 from the proxy"
+		done
+	done
+	! grep -qE '"method":"(PUT|BREW|XXXX)' "$work"/replica-*.log || fail "$name: a method licentia does not serve reached it"
+	ok "$name: PUT, BREW and a 6 KB method answered 405 by the proxy"
 
 	hdr=$("${c[@]}" -D - -o /dev/null "$base/")
 	grep -qi '^strict-transport-security: max-age=31536000' <<<"$hdr" || fail "$name: no HSTS header in: $hdr"

@@ -25,6 +25,9 @@ var (
 	// ErrLicenseReleased means the marketplace released the license (the order ended): it cannot be
 	// reissued.
 	ErrLicenseReleased = license.ErrReleased
+	// ErrLoopbackOnly means /metrics on the public listener was asked for by a client that is not on
+	// loopback (or through a proxy); it is answered 403.
+	ErrLoopbackOnly = errors.New("/metrics on this address answers loopback clients only; scrape it from the host itself, or serve it on --metrics-addr")
 )
 
 // badRequest returns a *desk.RequestError, answered 400 bad_request with its message.
@@ -61,7 +64,7 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusForbidden, "code_superseded"
 	case errors.Is(err, desk.ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized"
-	case errors.Is(err, ErrForbidden):
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrLoopbackOnly):
 		return http.StatusForbidden, "forbidden"
 	case errors.Is(err, ErrNotReceived):
 		return http.StatusConflict, "not_received"

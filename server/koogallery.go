@@ -261,6 +261,9 @@ func parseBody(body []byte) (fields, error) {
 	if !utf8.Valid(body) {
 		return nil, badParam("body is not valid UTF-8")
 	}
+	if err := koogallery.CheckShape(body); err != nil {
+		return nil, badParam("body has more than %d fields or nests deeper than %d", koogallery.MaxJSONItems, koogallery.MaxJSONDepth)
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return nil, badParam("body is not a JSON object")

@@ -29,7 +29,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
 	if !s.cfg.SeparateMetrics {
-		r.Handle("/metrics", s.MetricsHandler())
+		r.Get("/metrics", s.handleLocalMetrics)
 	}
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(adm.authenticate)
@@ -49,5 +49,7 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint")
 	})
-	return r
+	// Methods no route serves are answered before the router, the request id, the log and the metrics.
+	s.methods = newMethodGate(servedMethods(r), r)
+	return s.methods
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// Registry receives the server's metrics (default: a new one); pass the one the Market client registers
 	// on, so that /metrics shows both.
 	Registry *prometheus.Registry
+	// MaxConnsPerClient is how many connections one client address (IPv6: one /64) may hold open at once
+	// on a Listener; trusted proxies are not limited. 0: no limit. serve uses DefaultMaxConnsPerClient.
+	MaxConnsPerClient int
 	// SeparateMetrics leaves /metrics out of Handler: the caller serves MetricsHandler on a listener of
 	// its own (serve --metrics-addr), so the public listener never shows it.
 	SeparateMetrics bool
@@ -97,6 +100,7 @@ type Server struct {
 	replies replyCache
 	ids     *requestIDs
 	handler http.Handler
+	methods *methodGate
 	// orders are the newInstance orders whose order query runs in the background.
 	orders struct {
 		sync.Mutex
@@ -129,10 +133,11 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 func (s *Server) now() time.Time { return s.cfg.Now() }
 
 type metrics struct {
-	reg       *prometheus.Registry
-	callbacks *prometheus.CounterVec
-	latency   *prometheus.HistogramVec
-	issued    *prometheus.CounterVec
+	reg          *prometheus.Registry
+	callbacks    *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	issued       *prometheus.CounterVec
+	refusedConns prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -151,8 +156,12 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		issued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "licentia_codes_issued_total", Help: "Authorization codes signed, by the change that produced them.",
 		}, []string{"action"}),
+		refusedConns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "licentia_connections_refused_total",
+			Help: "Connections closed on accept because their client address already held its limit of open connections.",
+		}),
 	}
-	m.reg.MustRegister(m.callbacks, m.latency, m.issued,
+	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.refusedConns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

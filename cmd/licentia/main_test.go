@@ -119,7 +119,8 @@ func TestServeReportsBoundAddr(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{}, {"frobnicate"}, {"serve", "--no-such-flag"}, {"keys"}, {"keys", "melt"},
-		{"serve", "--grace", "soon", "--koogallery-key", "k"}, {"serve", "--koogallery-key", "k", "--trusted-proxy", "the-lb"}} {
+		{"serve", "--grace", "soon", "--koogallery-key", "k"}, {"serve", "--koogallery-key", "k", "--trusted-proxy", "the-lb"},
+		{"serve", "--koogallery-key", "k", "--max-client-conns", "-1"}, {"serve", "--koogallery-key", "k", "--max-client-conns", "many"}} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), args, noEnv, &stdout, &stderr)
 		if exitCode(err) != 2 {

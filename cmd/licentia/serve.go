@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ type serveConfig struct {
 	logFormat string
 	logLevel  string
 	proxies   string
+	conns     int // per client address; 0: no limit
 	mktAPI    string
 	market    openapi.Config // AK/SK from the environment only
 }
@@ -71,6 +73,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
 		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use their X-Forwarded-For, "+
 			"and logs their X-Request-Id (env LICENTIA_TRUSTED_PROXIES)")
+	maxConns := envOr(getenv, "LICENTIA_MAX_CLIENT_CONNS", strconv.Itoa(server.DefaultMaxConnsPerClient))
+	fs.Func("max-client-conns", fmt.Sprintf("connections one client address (IPv6: one /64) may hold open at once; "+
+		"trusted proxies are not limited; 0: no limit (env LICENTIA_MAX_CLIENT_CONNS, default %d)", server.DefaultMaxConnsPerClient),
+		func(s string) error {
+			maxConns = s
+			return nil
+		})
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
@@ -92,6 +101,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil || lw < time.Hour {
 		return &usageError{fmt.Sprintf("--legacy-window %q: want a duration of at least 1h such as 24h (KooGallery resends getLicense hourly for 3 hours)", legacyWindow)}
 	}
+	if c.conns, err = strconv.Atoi(maxConns); err != nil || c.conns < 0 {
+		return &usageError{fmt.Sprintf("--max-client-conns %q: want a number, 0 for no limit", maxConns)}
+	}
 	log, err := newLogger(c.logFormat, c.logLevel, stderr)
 	if err != nil {
 		return err
@@ -111,7 +123,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
 	}
 	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
-		LegacyWindow: lw, SeparateMetrics: c.metrics != ""}
+		LegacyWindow: lw, SeparateMetrics: c.metrics != "", MaxConnsPerClient: c.conns}
 	c.market = openapi.Config{AK: getenv(openapi.EnvAK), SK: getenv(openapi.EnvSK), BaseURLs: bases, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
@@ -219,7 +231,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		return fmt.Errorf("listen: %w", err)
 	}
 	servers := []*http.Server{newHTTPServer(srv.Handler(), log)}
-	listeners := []net.Listener{ln}
+	listeners := []net.Listener{srv.Listener(ln)}
 	if c.metrics != "" {
 		mln, err := net.Listen("tcp", c.metrics)
 		if err != nil {
@@ -283,7 +295,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    1 << 20,
+		MaxHeaderBytes:    server.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }

@@ -11,6 +11,10 @@ var ErrAuth = errors.New("koogallery: signature mismatch")
 // signature inside a Body-Sign header, or an access key / AK / SK.
 var ErrMissing = errors.New("koogallery: missing signing parameter")
 
+// ErrShape reports a JSON body with more members and elements than MaxJSONItems, or nested deeper than
+// MaxJSONDepth: more than any marketplace body holds, and too costly to put into canonical form unsigned.
+var ErrShape = errors.New("koogallery: JSON body has too many members or nests too deep")
+
 // ErrTimestamp reports that a Unix timestamp URL parameter is not a number of the accepted width, or lies outside
 // the accepted clock-skew window.
 var ErrTimestamp = errors.New("koogallery: timestamp invalid or outside window")

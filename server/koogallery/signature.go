@@ -40,14 +40,15 @@ func signatureMAC(key, nonce, timestamp string, payload []byte) []byte {
 
 // VerifySignature checks a License 2.0 / G1b / SaaS V2 callback signature against each key in turn and returns
 // the index in keys of the first key that matches, so that several keys can be accepted during a key rotation.
-// For each key it tries the raw body first and then Canonical(body), since KooGallery signs the canonical JSON
-// and its bodies are normally already canonical. signature is hex in either case; it is decoded and compared in
-// constant time.
+// KooGallery signs the canonical JSON, and its bodies are normally already canonical: so every key is first tried
+// over the raw body, which costs two HMACs and nothing else, and only when none matches is the body parsed into
+// Canonical form (bounded by MaxJSONItems and MaxJSONDepth) and the keys tried again. signature is hex in either
+// case; it is decoded and compared in constant time.
 //
 // It returns ErrMissing if signature, nonce or timestamp is empty, and ErrAuth if the signature is not hex or no
-// key matches (including when keys is empty; empty keys never match). On error the index is -1. VerifySignature
-// does not check the timestamp against the clock or the nonce against a replay cache; use ParseTimestamp and
-// CheckTimestamp for the former.
+// key matches (including when keys is empty; empty keys never match), also when the raw body does not match and
+// has no canonical form within the bounds. On error the index is -1. VerifySignature does not check the timestamp
+// against the clock or the nonce against a replay cache; use ParseTimestamp and CheckTimestamp for the former.
 func VerifySignature(keys []string, nonce, timestamp, signature string, body []byte) (int, error) {
 	switch {
 	case signature == "":
@@ -61,21 +62,85 @@ func VerifySignature(keys []string, nonce, timestamp, signature string, body []b
 	if err != nil || len(got) != sha256.Size {
 		return -1, fmt.Errorf("signature not hex-encoded sha256: %w", ErrAuth)
 	}
-	payloads := [][]byte{body}
-	if canon, err := Canonical(body); err == nil && !bytes.Equal(canon, body) {
-		payloads = append(payloads, canon)
+	if i := matchKey(keys, nonce, timestamp, got, body); i >= 0 {
+		return i, nil
 	}
-	for i, key := range keys {
-		if key == "" {
-			continue
-		}
-		for _, p := range payloads {
-			if hmac.Equal(got, signatureMAC(key, nonce, timestamp, p)) {
-				return i, nil
-			}
+	canon, err := Canonical(body)
+	if err != nil {
+		return -1, fmt.Errorf("signature over a body without canonical form (%w): %w", err, ErrAuth)
+	}
+	if !bytes.Equal(canon, body) {
+		if i := matchKey(keys, nonce, timestamp, got, canon); i >= 0 {
+			return i, nil
 		}
 	}
 	return -1, fmt.Errorf("signature: %w", ErrAuth)
+}
+
+// matchKey returns the index of the first non-empty key whose signature over payload is got, or -1.
+func matchKey(keys []string, nonce, timestamp string, got, payload []byte) int {
+	for i, key := range keys {
+		if key != "" && hmac.Equal(got, signatureMAC(key, nonce, timestamp, payload)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Bounds of a JSON body that Canonical and CheckShape accept. A marketplace body is a flat object of a few dozen
+// strings, or for newInstance a few small nested objects and arrays (buyerInfo, orderInfo and its lines); these
+// leave room for many times that.
+const (
+	// MaxJSONItems is the most object members and array elements a body may hold, counted at every depth.
+	MaxJSONItems = 1024
+	// MaxJSONDepth is the deepest nesting of objects and arrays a body may have (a flat object is 1).
+	MaxJSONDepth = 16
+)
+
+// CheckShape returns an error wrapping ErrShape when body, read as JSON, holds more than MaxJSONItems members and
+// elements or nests deeper than MaxJSONDepth. It reads each byte once, allocates nothing and does not validate
+// the JSON: a body it passes may still be malformed.
+func CheckShape(body []byte) error {
+	depth, items, inString := 0, 0, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++ // the escaped byte cannot end the string
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > MaxJSONDepth {
+				return fmt.Errorf("nesting deeper than %d: %w", MaxJSONDepth, ErrShape)
+			}
+			if j := skipSpace(body, i+1); j < len(body) && body[j] != '}' && body[j] != ']' {
+				items++ // the first member or element; each further one follows a comma
+			}
+		case '}', ']':
+			depth--
+		case ',':
+			items++
+		}
+		if items > MaxJSONItems {
+			return fmt.Errorf("more than %d members and elements: %w", MaxJSONItems, ErrShape)
+		}
+	}
+	return nil
+}
+
+// skipSpace returns the index of the first byte at or after i in b that is not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // Canonical returns the canonical JSON form of a callback body that KooGallery signs (spec §2.3 step 3),
@@ -90,8 +155,12 @@ func VerifySignature(keys []string, nonce, timestamp, signature string, body []b
 // characters with U+E000–U+FFFF. Invalid UTF-8 and lone surrogate escapes become U+FFFD. A repeated key keeps its
 // last value, as in Jackson.
 //
-// Canonical returns a non-sentinel error if body is not exactly one JSON object.
+// Canonical returns an error wrapping ErrShape for a body beyond MaxJSONItems or MaxJSONDepth (checked before
+// anything is parsed), and a non-sentinel error if body is not exactly one JSON object.
 func Canonical(body []byte) ([]byte, error) {
+	if err := CheckShape(body); err != nil {
+		return nil, fmt.Errorf("canonical json: %w", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
