@@ -77,7 +77,7 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusConflict, "license_released"
 	case errors.Is(err, desk.ErrAmbiguous):
 		return http.StatusConflict, "ambiguous"
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrRefTaken):
 		return http.StatusConflict, "conflict"
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge, "too_large"
