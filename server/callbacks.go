@@ -70,8 +70,8 @@ func (s *Server) insert(ctx context.Context, cb *callback, l *store.License) (an
 		}
 		ev := license.NewEvent(nil, *l, license.Outcome{Action: license.ActCreate, Applied: true}, cb.delivery(""))
 		stored, created, err := s.st.Create(ctx, l, &ev)
-		if errors.Is(err, store.ErrConflict) && attempt < 3 {
-			l.ID = uuid.NewString() // the businessId is already another order's instanceId
+		if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrRefTaken)) && attempt < 3 {
+			l.ID = uuid.NewString() // the businessId is another order's instanceId, or a License 2.0 code
 			continue
 		}
 		if err != nil {

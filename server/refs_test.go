@@ -109,3 +109,19 @@ func TestImportDecoyAfterActivation(t *testing.T) {
 		t.Errorf("updateInstanceStatus(instanceId = a bound code) = %s, want not found", r.ResultCode)
 	}
 }
+
+// TestCreateIDIsKeptCode: a getLicense whose businessId is a License 2.0 code with callbacks kept gets a
+// license of another id; the kept callbacks stay for the code's activation.
+func TestCreateIDIsKeptCode(t *testing.T) {
+	e := newTestEnv(t)
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "updateLicenseCodeStatus", "license": "MC-KEPT", "status": "FREEZE"}), resultOK)
+	r := e.legacy(testKey, map[string]string{"activity": "getLicense", "businessId": "MC-KEPT", "customerId": "c-1",
+		"orderId": "CS-KEPT", "productId": "P1", "expireTime": mkTime(t0.AddDate(1, 0, 0))})
+	wantCode(t, r, resultOK)
+	if r.InstanceID == "" || r.InstanceID == "MC-KEPT" {
+		t.Errorf("instanceId = %q, want a new id, not the kept code", r.InstanceID)
+	}
+	if evs, err := e.st.Pending(context.Background(), "MC-KEPT"); err != nil || len(evs) != 1 {
+		t.Errorf("kept callbacks for MC-KEPT = %d, %v, want 1", len(evs), err)
+	}
+}
