@@ -53,6 +53,8 @@ type activator struct {
 	pub    *publicAPI
 	mu     sync.Mutex
 	flight map[string]*activation // codes being activated by this process
+	// unknown remembers the codes the marketplace said it does not know, for a while.
+	unknown *unknownCodes
 }
 
 type activation struct {
@@ -158,6 +160,9 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by desk.A
 	if mkt == nil {
 		return nil, ErrMarketUnconfigured
 	}
+	if a.unknown.known(code, a.s.now()) { // asked lately: the marketplace did not know it
+		return nil, ErrUnknownMarketCode
+	}
 	// Each code may cost the marketplace a few calls a minute, however many buyers' processes ask.
 	if err := a.pub.allowShared(ctx, a.pub.lim.activateCode, ratelimit.LicenseKey("code:"+code), "activate-code:"+code); err != nil {
 		return nil, err
@@ -179,13 +184,20 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by desk.A
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	if err := a.pub.allowMarketActivation(ctx); err != nil {
+		return nil, err
+	}
 	start := a.s.now()
 	act, err := mkt.Activate(ctx, code, time.Time{})
 	if errors.Is(err, openapi.ErrAlreadyActive) {
 		act, err = &openapi.Activation{}, nil // our own earlier activation (or a replica's): the query tells the rest
 	}
 	if err != nil {
-		return nil, marketError(err)
+		err = marketError(err)
+		if errors.Is(err, ErrUnknownMarketCode) {
+			a.unknown.add(code, a.s.now())
+		}
+		return nil, err
 	}
 	st, err := mkt.Query(ctx, code)
 	if err != nil {

@@ -38,6 +38,7 @@ type serveConfig struct {
 	proxies   string
 	mktAPI    string
 	market    openapi.Config // AK/SK from the environment only
+	act       activationFlags
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -71,6 +72,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
 		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use their X-Forwarded-For, "+
 			"and logs their X-Request-Id (env LICENTIA_TRUSTED_PROXIES)")
+	c.act.register(fs, getenv)
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
@@ -110,8 +112,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
 	}
+	act, err := c.act.limits()
+	if err != nil {
+		return err
+	}
 	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
-		LegacyWindow: lw, SeparateMetrics: c.metrics != ""}
+		LegacyWindow: lw, SeparateMetrics: c.metrics != "", Activation: act}
 	c.market = openapi.Config{AK: getenv(openapi.EnvAK), SK: getenv(openapi.EnvSK), BaseURLs: bases, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
