@@ -32,6 +32,8 @@ var (
 	ErrNotReceived = errors.New("the buyer has not received this license code yet: receive it in KooGallery (买家中心 › 服务监管) first")
 	// ErrMarketUnavailable means the marketplace could not be reached or refused licentia's credentials.
 	ErrMarketUnavailable = errors.New("the marketplace could not be asked about this code just now")
+	// ErrCodeInUse means the code is a license's id on this server, so it cannot be bound (store.ErrRefTaken).
+	ErrCodeInUse = fmt.Errorf("this license code cannot be activated on this server; ask the seller's support to check it: %w", store.ErrRefTaken)
 	// ErrUnknownMarketCode means the marketplace does not know the code.
 	ErrUnknownMarketCode = fmt.Errorf("the marketplace does not know this license code: %w", store.ErrNotFound)
 )
@@ -51,6 +53,8 @@ type activator struct {
 	pub    *publicAPI
 	mu     sync.Mutex
 	flight map[string]*activation // codes being activated by this process
+	// unknown remembers the codes the marketplace said it does not know, for a while.
+	unknown *unknownCodes
 }
 
 type activation struct {
@@ -121,7 +125,7 @@ func checkMarketCode(code, deployment string) error {
 // Concurrent calls for one code in this process share one activation; across replicas the database's UNIQUE
 // market_code makes one license, and the marketplace's "already active" answer to the loser counts as done.
 func (a *activator) activate(ctx context.Context, code, deployment string, by desk.Actor) (*store.License, error) {
-	if l, err := a.s.st.License(ctx, code); err == nil && l.MarketCode == code {
+	if l, err := a.s.st.LicenseByCode(ctx, code); err == nil {
 		return a.catchUp(ctx, l)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -156,6 +160,9 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by desk.A
 	if mkt == nil {
 		return nil, ErrMarketUnconfigured
 	}
+	if a.unknown.known(code, a.s.now()) { // asked lately: the marketplace did not know it
+		return nil, ErrUnknownMarketCode
+	}
 	// Each code may cost the marketplace a few calls a minute, however many buyers' processes ask.
 	if err := a.pub.allowShared(ctx, a.pub.lim.activateCode, ratelimit.LicenseKey("code:"+code), "activate-code:"+code); err != nil {
 		return nil, err
@@ -169,13 +176,28 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by desk.A
 			return nil, fmt.Errorf("code released before activation: %w", license.ErrReleased)
 		}
 	}
+	// A code that is a license's id here is never bound (the database refuses it too): refuse before the
+	// marketplace marks it activated.
+	if _, err := a.s.st.LicenseByID(ctx, code); err == nil {
+		a.s.log.ErrorContext(ctx, "marketplace code refused: it is a license id here", "market_code_fp", verifier.Fingerprint(code))
+		return nil, ErrCodeInUse
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err := a.pub.allowMarketActivation(ctx); err != nil {
+		return nil, err
+	}
 	start := a.s.now()
 	act, err := mkt.Activate(ctx, code, time.Time{})
 	if errors.Is(err, openapi.ErrAlreadyActive) {
 		act, err = &openapi.Activation{}, nil // our own earlier activation (or a replica's): the query tells the rest
 	}
 	if err != nil {
-		return nil, marketError(err)
+		err = marketError(err)
+		if errors.Is(err, ErrUnknownMarketCode) {
+			a.unknown.add(code, a.s.now())
+		}
+		return nil, err
 	}
 	st, err := mkt.Query(ctx, code)
 	if err != nil {
@@ -193,6 +215,9 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by desk.A
 		upTo = pending[len(pending)-1].ID
 	}
 	stored, created, err := a.s.st.Activate(ctx, l, evs, upTo)
+	if errors.Is(err, store.ErrRefTaken) { // a license with the code as its id was written meanwhile
+		return nil, ErrCodeInUse
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +324,7 @@ func (a *activator) catchUp(ctx context.Context, l *store.License) (*store.Licen
 	if err := a.s.st.DeletePending(ctx, l.MarketCode, pending[len(pending)-1].ID); err != nil {
 		return nil, err
 	}
-	return a.s.st.License(ctx, l.ID)
+	return a.s.st.LicenseByID(ctx, l.ID)
 }
 
 // marketError names a marketplace refusal in the activation's terms (design.md §4.1).

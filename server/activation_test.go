@@ -28,8 +28,8 @@ type marketEnv struct {
 }
 
 // newMarketEnv starts the stand-in (which checks the App signature against testAK/testSK) and a server whose
-// client signs with sk.
-func newMarketEnv(t *testing.T, sk string) *marketEnv {
+// client signs with sk; act, when given, sets the server's activation limits.
+func newMarketEnv(t *testing.T, sk string, act ...ActivationLimits) *marketEnv {
 	t.Helper()
 	var clock func() time.Time
 	mkt, err := market.Start(market.Config{AK: testAK, SK: testSK, Now: func() time.Time { return clock() }})
@@ -45,7 +45,7 @@ func newMarketEnv(t *testing.T, sk string) *marketEnv {
 			t.Fatal(err)
 		}
 		return c
-	})
+	}, act...)
 	return &marketEnv{testEnv: e, mkt: mkt}
 }
 
@@ -190,7 +190,7 @@ func TestActivationWrongSK(t *testing.T) {
 
 // TestActivationConcurrent: 50 concurrent activations of one code make one license and one activate call.
 func TestActivationConcurrent(t *testing.T) {
-	m := newMarketEnv(t, testSK)
+	m := newMarketEnv(t, testSK, ActivationLimits{PerAddress: 50}) // 50 deployments behind one address
 	m.addCode("MC-1", market.Received, t0.AddDate(0, 1, 0))
 	var wg sync.WaitGroup
 	codes := make([]string, 50)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,8 +70,8 @@ func (s *Server) insert(ctx context.Context, cb *callback, l *store.License) (an
 		}
 		ev := license.NewEvent(nil, *l, license.Outcome{Action: license.ActCreate, Applied: true}, cb.delivery(""))
 		stored, created, err := s.st.Create(ctx, l, &ev)
-		if errors.Is(err, store.ErrConflict) && attempt < 3 {
-			l.ID = uuid.NewString() // the businessId is already another order's instanceId
+		if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrRefTaken)) && attempt < 3 {
+			l.ID = uuid.NewString() // the businessId is another order's instanceId, or a License 2.0 code
 			continue
 		}
 		if err != nil {
@@ -190,7 +191,7 @@ func (s *Server) refresh(ctx context.Context, cb *callback, refField string) (an
 	}
 	key, _ := json.Marshal([]string{"refresh", ref, orderID, lineID, scene})
 	v := license.Validity{Kind: renewalKind(scene), ExpiresAt: exp, ProductID: product}
-	l, _, err := s.step(ctx, ref, cb.delivery(string(key)), func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
+	l, _, err := s.stepRef(ctx, refField, ref, cb.delivery(string(key)), func(cur license.License, now time.Time) (license.License, license.Outcome, error) {
 		return license.Renew(cur, v, now)
 	})
 	if errors.Is(err, store.ErrNotFound) && refField == "license" {
@@ -198,6 +199,19 @@ func (s *Server) refresh(ctx context.Context, cb *callback, refField string) (an
 			ProductID: product, ExpiresAt: exp, DedupeKey: string(key)})
 	}
 	return s.applied(ctx, l, err)
+}
+
+// stepRef is step for the license a callback names in refField: License 2.0 callbacks ("license") name the
+// marketplace code bound to it, and only that; the others name its id (instanceId), and only that.
+func (s *Server) stepRef(ctx context.Context, refField, ref string, d license.Delivery, t desk.Transition) (*store.License, license.Outcome, error) {
+	if refField == "license" {
+		l, err := s.st.LicenseByCode(ctx, ref)
+		if err != nil {
+			return nil, license.Outcome{}, err
+		}
+		ref = l.ID
+	}
+	return s.step(ctx, ref, d, t)
 }
 
 // keepPending keeps a License 2.0 callback for a code no license is bound to yet: the buyer has not
@@ -211,6 +225,12 @@ func (s *Server) keepPending(ctx context.Context, cb *callback, code string, ev 
 		return s.run(ctx, cb)
 	case errors.Is(err, store.ErrDuplicate):
 		return answer{}, nil
+	case errors.Is(err, store.ErrRefTaken):
+		// Never applied to the license of that id: answered 000003 (no such code here), which the seller
+		// console lists among failed calls, and logged for the seller.
+		s.log.ErrorContext(ctx, "callback for a marketplace code that is a license id here refused", "activity", cb.activity,
+			"market_code_fp", verifier.Fingerprint(code))
+		return answer{}, fmt.Errorf("marketplace code that is a license id here (%w): %w", err, store.ErrNotFound)
 	case err != nil:
 		return answer{}, err
 	}
@@ -250,7 +270,7 @@ func (s *Server) setStatus(ctx context.Context, cb *callback, refField, status s
 	if cb.f.test() {
 		return answer{}, nil
 	}
-	l, _, err := s.step(ctx, ref, cb.delivery(cb.legacyKey()), t)
+	l, _, err := s.stepRef(ctx, refField, ref, cb.delivery(cb.legacyKey()), t)
 	if errors.Is(err, store.ErrNotFound) && refField == "license" {
 		return s.keepPending(ctx, cb, ref, &store.MarketEvent{Status: status})
 	}
@@ -271,7 +291,7 @@ func (s *Server) release(ctx context.Context, cb *callback, refField string) (an
 	if f.test() {
 		return answer{}, nil
 	}
-	l, _, err := s.step(ctx, ref, cb.delivery(cb.legacyKey()), license.Release)
+	l, _, err := s.stepRef(ctx, refField, ref, cb.delivery(cb.legacyKey()), license.Release)
 	if errors.Is(err, store.ErrNotFound) && refField == "license" {
 		return s.keepPending(ctx, cb, ref, &store.MarketEvent{OrderID: f.get("orderId"), OrderLineID: f.get("orderLineId"),
 			DedupeKey: "release:" + ref})

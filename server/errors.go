@@ -80,7 +80,7 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusConflict, "license_released"
 	case errors.Is(err, desk.ErrAmbiguous):
 		return http.StatusConflict, "ambiguous"
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrRefTaken):
 		return http.StatusConflict, "conflict"
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge, "too_large"
@@ -91,9 +91,24 @@ func errorStatus(err error) (status int, code string) {
 	}
 }
 
+// unavailableMessage is what a 502 or 503 answer says: what the caller can do, never the detail behind it
+// (the marketplace's address, a connection error, a gateway's answer), which only the log keeps.
+func unavailableMessage(err error) string {
+	switch {
+	case errors.Is(err, ErrMarketUnconfigured):
+		return "this server cannot activate KooGallery license codes; please contact the seller's support"
+	case errors.Is(err, ErrMarketUnavailable):
+		return "the marketplace could not be asked about this code just now; please try again in a few minutes, " +
+			"and contact the seller's support if it persists"
+	default:
+		return "the service is unavailable just now; please try again in a few minutes"
+	}
+}
+
 // fail answers err as the JSON error body. A 500 gets a generic message and its error is logged at
-// Error level with the request id; other errors are answered with their own message (they never carry
-// a code or key) and logged at Debug level.
+// Error level with the request id; a 502 or 503 says what the caller can do (unavailableMessage) and its
+// error is logged at Warn level; other errors are answered with their own message (they never carry a
+// code, key or internal address) and logged at Debug level.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := errorStatus(err)
 	msg := s.logFailure(w, r, status, err)
@@ -111,7 +126,7 @@ func (s *Server) logFailure(w http.ResponseWriter, r *http.Request, status int, 
 		return "internal error; quote request id " + reqID + " when reporting it"
 	case http.StatusBadGateway, http.StatusServiceUnavailable:
 		s.log.WarnContext(ctx, "request failed", "path", r.URL.Path, "status", status, "request_id", reqID, "err", err)
-		return err.Error()
+		return unavailableMessage(err)
 	case http.StatusTooManyRequests:
 		var rl *RateLimitError
 		if errors.As(err, &rl) {

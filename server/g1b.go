@@ -144,7 +144,7 @@ func (s *Server) licenseAsync(ctx context.Context, cb *callback) (answer, error)
 	if f.test() {
 		return answer{}, nil
 	}
-	l, err := s.st.License(ctx, id)
+	l, err := s.st.LicenseByID(ctx, id)
 	if err != nil {
 		return answer{}, err
 	}

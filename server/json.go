@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 )
 
@@ -35,10 +37,31 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		if errors.As(err, &tooLarge) {
 			return err
 		}
-		return badRequest("request body is not the expected JSON: %v", err)
+		return badRequest("request body is not the expected JSON: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return badRequest("request body holds more than one JSON value")
 	}
 	return nil
+}
+
+// jsonProblem says what is wrong with a request body in the request's terms: the JSON field and value
+// kind, never the server's Go type names.
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("not valid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("field %q does not take a JSON %s", typ.Field, typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("a JSON %s where an object is expected", typ.Value)
+	case errors.Is(err, io.EOF):
+		return "the body is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends early"
+	default: // an unknown field: encoding/json names it, as sent
+		return err.Error()
+	}
 }

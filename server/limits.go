@@ -18,24 +18,29 @@ import (
 // record, no fsync), so a leaked code cannot multiply its allowance by the number of replicas; the
 // per-address limits stay in memory (a load balancer spreads one address over replicas, which at worst
 // multiplies its allowance by their number). On SQLite, served by one process, memory is all.
+//
+// Activation has limits of its own (ActivationLimits): attempts per address per hour, and a global budget
+// of codes sent to the marketplace per minute, counted in the database too on PostgreSQL.
 type publicLimits struct {
 	refreshAddr, refreshLicense *ratelimit.Limiter
 	activateAddr, activateCode  *ratelimit.Limiter
-	shared                      bool // count per-license and per-code limits in the database too
+	activateAll                 *ratelimit.Limiter // one key: the process's global activation budget
+	shared                      bool               // count per-license, per-code and global limits in the database too
 }
 
-func newPublicLimits(st *store.Store, now func() time.Time) *publicLimits {
-	mk := func(limit int) *ratelimit.Limiter {
-		l, err := ratelimit.New(ratelimit.Config{Limit: limit, Window: refreshWindow, Now: now})
+func newPublicLimits(st *store.Store, now func() time.Time, act ActivationLimits) *publicLimits {
+	mk := func(limit int, window time.Duration) *ratelimit.Limiter {
+		l, err := ratelimit.New(ratelimit.Config{Limit: limit, Window: window, Now: now})
 		if err != nil {
-			panic(err) // the constants above are valid
+			panic(err) // the constants above and Config.Validate's bounds are valid
 		}
 		return l
 	}
 	return &publicLimits{
-		refreshAddr: mk(refreshPerAddress), refreshLicense: mk(refreshPerLicense),
-		activateAddr: mk(refreshPerAddress), activateCode: mk(refreshPerLicense),
-		shared: st.Dialect() == schema.Postgres,
+		refreshAddr: mk(refreshPerAddress, refreshWindow), refreshLicense: mk(refreshPerLicense, refreshWindow),
+		activateAddr: mk(act.PerAddress, activationAddrWindow), activateCode: mk(refreshPerLicense, refreshWindow),
+		activateAll: mk(act.Global, activationGlobalWindow),
+		shared:      st.Dialect() == schema.Postgres,
 	}
 }
 

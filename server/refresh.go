@@ -36,8 +36,9 @@ type publicAPI struct {
 }
 
 func newPublicAPI(s *Server, sup *desk.Support) *publicAPI {
-	p := &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now), lim: newPublicLimits(s.st, s.now)}
-	p.act = &activator{s: s, pub: p, flight: map[string]*activation{}}
+	p := &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now), lim: newPublicLimits(s.st, s.now, s.cfg.Activation)}
+	p.act = &activator{s: s, pub: p, flight: map[string]*activation{},
+		unknown: newUnknownCodes(s.cfg.Activation.UnknownTTL, MaxUnknownCodes)}
 	return p
 }
 

@@ -41,6 +41,8 @@ type Config struct {
 	// Market is the client of the marketplace's OpenAPI (License 2.0 activation and query, the G1b upload and
 	// the order query); nil when the server has no AK/SK, and activation then answers 503.
 	Market *openapi.Client
+	// Activation bounds what License 2.0 activation may cost the marketplace (zero fields: the defaults).
+	Activation ActivationLimits
 	// Registry receives the server's metrics (default: a new one); pass the one the Market client registers
 	// on, so that /metrics shows both.
 	Registry *prometheus.Registry
@@ -86,7 +88,7 @@ func (c *Config) ValidateLocal() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return nil
+	return c.Activation.validate()
 }
 
 // Server serves licentia's HTTP interface.

@@ -43,12 +43,16 @@ type testEnv struct {
 func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, nil) }
 
 // newTestEnvWith is newTestEnv with a marketplace OpenAPI client (nil: none).
-func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client) *testEnv {
+// act, when given, sets the activation limits.
+func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client, act ...ActivationLimits) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t}
 	e.clock.Store(t0.UnixNano())
 	now := func() time.Time { return time.Unix(0, e.clock.Load()).UTC() }
 	o := serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: time.Hour}
+	if len(act) > 0 {
+		o.activation = act[0]
+	}
 	if market != nil {
 		o.market = market(now)
 	}
@@ -66,6 +70,8 @@ type serverOptions struct {
 	sync  string           // SQLite synchronous level ("" = FULL)
 	// market is the marketplace OpenAPI client (nil: none)
 	market *openapi.Client
+	// activation are the activation limits (zero: the defaults)
+	activation ActivationLimits
 }
 
 // newTestServer builds a real Server over a new SQLite file in dir, signing with testRing(dir). The
@@ -78,7 +84,7 @@ func newTestServer(tb testing.TB, dir string, o serverOptions) (*Server, *store.
 	}
 	tb.Cleanup(func() { st.Close() })
 	ring := testRing(tb, dir)
-	cfg := Config{KooGalleryKeys: o.keys, Now: o.now, Market: o.market}
+	cfg := Config{KooGalleryKeys: o.keys, Now: o.now, Market: o.market, Activation: o.activation}
 	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
 	}

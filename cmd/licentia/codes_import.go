@@ -227,7 +227,9 @@ func (c *importConfig) checkImport(ctx context.Context, rep *importReport) (stri
 }
 
 // classifyExisting marks r skipped when its order already has a license, and bad when its instance id is
-// another order's license. It leaves r as it is otherwise.
+// another order's license or a KooGallery License 2.0 code this database knows (a license id that equals
+// one would let the code's callbacks, or a support lookup by it, reach the wrong license). It leaves r as
+// it is otherwise.
 func classifyExisting(ctx context.Context, st *store.Store, r *importRow) error {
 	l := r.lic
 	cur, err := st.LicenseByOrder(ctx, l.OrderID, l.OrderLineID)
@@ -241,7 +243,13 @@ func classifyExisting(ctx context.Context, st *store.Store, r *importRow) error 
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	other, err := st.License(ctx, l.ID)
+	if code, err := st.IsMarketCode(ctx, l.ID); err != nil || code {
+		if code {
+			r.Result, r.LicenseID, r.Error = resBad, "", refTakenMsg(l.ID)
+		}
+		return err
+	}
+	other, err := st.LicenseByID(ctx, l.ID)
 	switch {
 	case err == nil:
 		r.Result, r.LicenseID = resBad, ""
@@ -322,6 +330,9 @@ func importOne(ctx context.Context, st *store.Store, is *license.Issuer, d licen
 	ev := license.NewEvent(nil, l, license.Outcome{Action: license.ActCreate, Applied: true}, d)
 	stored, created, err := st.Create(ctx, &l, &ev)
 	switch {
+	case errors.Is(err, store.ErrRefTaken): // the id became a known marketplace code meanwhile
+		r.Result, r.LicenseID, r.Error = resBad, "", refTakenMsg(l.ID)
+		return nil
 	case errors.Is(err, store.ErrConflict): // the id became another order's license meanwhile
 		return classifyExisting(ctx, st, r)
 	case err != nil:
@@ -332,6 +343,12 @@ func importOne(ctx context.Context, st *store.Store, is *license.Issuer, d licen
 	}
 	r.Result = resImported
 	return nil
+}
+
+// refTakenMsg says why a row whose instance id is a marketplace code is refused.
+func refTakenMsg(id string) string {
+	return fmt.Sprintf("instance_id %q is a KooGallery License 2.0 code here (bound to a license, or with callbacks "+
+		"awaiting its activation); a license id may not equal one", id)
 }
 
 // where names the database for the report (never a PostgreSQL URL, which may hold a password).

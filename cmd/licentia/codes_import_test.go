@@ -411,3 +411,58 @@ func TestCodesImportAcceptance(t *testing.T) {
 		}
 	})
 }
+
+// TestCodesImportRefusesMarketCodes: a row whose instance_id is a KooGallery License 2.0 code the database
+// knows (bound, or kept with callbacks before activation) is refused with its line, in a dry run too, so
+// that the code's callbacks and support lookups can never reach the imported license.
+func TestCodesImportRefusesMarketCodes(t *testing.T) {
+	dir, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
+	first := filepath.Join(dir, "first.csv")
+	writeFile(t, first, []byte("instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at\nimp-0,IO-0,,P1,,c-0,\n"))
+	if out, errOut, err := runImport(t, data, first); err != nil {
+		t.Fatalf("import = %v, stdout %q, stderr %q", err, out, errOut)
+	}
+	st := openTestStore(t, data)
+	ctx := context.Background()
+	if err := st.SavePending(ctx, &store.MarketEvent{Code: "MKT-EVE-0003", Activity: koogallery.ActivityReleaseLicenseCode}); err != nil {
+		t.Fatal(err)
+	}
+	bound := license.License{ID: "lic-bound", OrderID: "CS-1", OrderLineID: "code-1", Flow: license.FlowInstance, ProductID: "P2",
+		Status: license.Active, Generation: 1, Code: "c", KeyID: "k", MarketCode: "MKT-BOUND-1"}
+	if _, _, err := st.Activate(ctx, &bound, []store.Event{{Source: license.SourceAPI, Action: license.ActActivate,
+		AfterStatus: license.Active, Generation: 1}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	decoys := filepath.Join(dir, "decoys.csv")
+	writeFile(t, decoys, []byte("instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at,status,quantity\n"+
+		"MKT-EVE-0003,LEGACY-EVE-1,,P1,,eve,,active,\n"+
+		"MKT-BOUND-1,LEGACY-EVE-2,,P1,,eve,,active,\n"+
+		"imp-1,IO-1,,P1,,c-1,,,\n"))
+	for _, args := range [][]string{{decoys, "--dry-run"}, {decoys}} {
+		out, errOut, err := runImport(t, data, args...)
+		if err == nil {
+			t.Errorf("import %v err = nil, want the bad rows reported", args)
+		}
+		for _, want := range []string{
+			decoys + `:2: instance_id "MKT-EVE-0003" is a KooGallery License 2.0 code here`,
+			decoys + `:3: instance_id "MKT-BOUND-1" is a KooGallery License 2.0 code here`,
+		} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("import %v stderr = %q, want it to contain %q", args, errOut, want)
+			}
+		}
+		if !strings.Contains(out, "1, skip") && !strings.Contains(out, "imported 1,") {
+			t.Errorf("import %v stdout = %q, want the good row imported", args, out)
+		}
+	}
+	st = openTestStore(t, data)
+	for _, id := range []string{"MKT-EVE-0003", "MKT-BOUND-1"} {
+		if l, err := st.LicenseByID(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("license %s = %+v, %v; want none", id, l, err)
+		}
+	}
+	if _, err := st.LicenseByID(ctx, "imp-1"); err != nil {
+		t.Errorf("license imp-1: %v", err)
+	}
+}

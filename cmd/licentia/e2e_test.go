@@ -89,7 +89,8 @@ func TestEndToEnd(t *testing.T) {
 	// The server talks to simulate's stand-in for the KooGallery OpenAPI (License 2.0, G1b).
 	marketAddr := freeAddr(t)
 	openAPIEnv := []string{"LICENTIA_KOOGALLERY_AK=e2e-ak", "LICENTIA_KOOGALLERY_SK=e2e-sk"}
-	c := startChildEnv(t, data, openAPIEnv, "--koogallery-api", "http://"+marketAddr)
+	// simulate activates more codes from one address than --activation-per-address allows by default.
+	c := startChildEnv(t, data, openAPIEnv, "--koogallery-api", "http://"+marketAddr, "--activation-per-address", "1000")
 	dir := t.TempDir()
 
 	pub, err := licentiaCmd("keys", "public", "--data", data).Output()

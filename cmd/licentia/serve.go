@@ -40,6 +40,7 @@ type serveConfig struct {
 	conns     int // per client address; 0: no limit
 	mktAPI    string
 	market    openapi.Config // AK/SK from the environment only
+	act       activationFlags
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -80,6 +81,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			maxConns = s
 			return nil
 		})
+	c.act.register(fs, getenv)
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
@@ -122,8 +124,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
 	}
+	act, err := c.act.limits()
+	if err != nil {
+		return err
+	}
 	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
-		LegacyWindow: lw, SeparateMetrics: c.metrics != "", MaxConnsPerClient: c.conns}
+		LegacyWindow: lw, SeparateMetrics: c.metrics != "", MaxConnsPerClient: c.conns, Activation: act}
 	c.market = openapi.Config{AK: getenv(openapi.EnvAK), SK: getenv(openapi.EnvSK), BaseURLs: bases, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}

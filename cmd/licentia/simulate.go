@@ -29,7 +29,8 @@ The access key comes from LICENTIA_KOOGALLERY_KEY or --key-file FILE (env LICENT
 The License 2.0 and G1b scenarios also play the KooGallery OpenAPI: with LICENTIA_KOOGALLERY_AK and
 LICENTIA_KOOGALLERY_SK set, simulate starts a stand-in for it on --market-addr; start the seller with
 --koogallery-api http://ADDR and the same AK/SK (for licentia: licentia serve --koogallery-api
-http://127.0.0.1:8090). Without them those scenarios are skipped. Activation steps need licentia's own
+http://127.0.0.1:8090 --activation-per-address 1000, as the scenarios activate more codes from one address
+than the default 20 an hour). Without them those scenarios are skipped. Activation steps need licentia's own
 POST /v1/activations and are skipped for another seller.
 
 scenarios:
@@ -157,7 +158,8 @@ func (c *simulateConfig) startMarket(stderr io.Writer) (*standin.Server, error) 
 		return nil, fmt.Errorf("simulate: %w (pass another --market-addr)", err)
 	}
 	fmt.Fprintf(stderr, "simulate: KooGallery OpenAPI stand-in on %s; the seller must run with --koogallery-api %s "+
-		"and the same %s / %s\n", m.URL(), m.URL(), openapi.EnvAK, openapi.EnvSK)
+		"and the same %s / %s (licentia also with --activation-per-address 1000: the scenarios activate more codes "+
+		"from one address than the default allows)\n", m.URL(), m.URL(), openapi.EnvAK, openapi.EnvSK)
 	return m, nil
 }
 

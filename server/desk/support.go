@@ -160,7 +160,7 @@ func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Det
 	case errors.As(verr, &ce):
 		cv.Genuine, cv.KeyID = ce.Claims != nil, ce.KeyID
 	}
-	l, err := sp.st.License(ctx, c.LicenseID)
+	l, err := sp.st.LicenseByID(ctx, c.LicenseID)
 	if errors.Is(err, store.ErrNotFound) {
 		return &Detail{Presented: cv}, nil
 	}
@@ -323,7 +323,7 @@ func (sp *Support) Genuine(code string) (*verifier.Claims, error) {
 // It returns an error wrapping store.ErrNotFound when this database does not hold the license as the code
 // describes it, and a *ProofError when a reissue or revoke after the code stopped it serving as proof.
 func (sp *Support) Proven(ctx context.Context, c *verifier.Claims) (*store.License, error) {
-	l, err := sp.st.License(ctx, c.LicenseID)
+	l, err := sp.st.LicenseByID(ctx, c.LicenseID)
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,8 @@ func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	if err != nil {
 		t.Fatalf("InitRing() err = %v", err)
 	}
-	cfg := server.Config{KooGalleryKeys: []string{testKey}}
+	// The scenarios activate more codes from one address than the default per-address limit allows.
+	cfg := server.Config{KooGalleryKeys: []string{testKey}, Activation: server.ActivationLimits{PerAddress: 1000}}
 	if m != nil {
 		mkt, err := openapi.New(openapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}})
 		if err != nil {

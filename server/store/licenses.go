@@ -88,10 +88,7 @@ const licenseByOrderQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE o
 
 // The same lookups for a write that changes the row: on PostgreSQL the row stays locked until the write
 // commits, so a concurrent change on any replica waits and then sees this one.
-const (
-	licenseByIDForUpdateQuery         = licenseByIDQuery + ` FOR UPDATE`
-	licenseByMarketCodeForUpdateQuery = licenseByMarketCodeQuery + ` FOR UPDATE`
-)
+const licenseByIDForUpdateQuery = licenseByIDQuery + ` FOR UPDATE`
 
 func getLicense(ctx context.Context, q querier, query string, args ...any) (*License, error) {
 	var r licenseRow
@@ -104,26 +101,12 @@ func getLicense(ctx context.Context, q querier, query string, args ...any) (*Lic
 	return r.license(), nil
 }
 
-// lookup finds a license by its id, then by a bound marketplace code; forUpdate locks the row it finds.
-func lookup(ctx context.Context, q querier, ref string, forUpdate bool) (*License, error) {
-	byID, byCode := licenseByIDQuery, licenseByMarketCodeQuery
+// lookupID finds a license by its id; forUpdate locks the row it finds.
+func lookupID(ctx context.Context, q querier, id string, forUpdate bool) (*License, error) {
 	if forUpdate {
-		byID, byCode = licenseByIDForUpdateQuery, licenseByMarketCodeForUpdateQuery
+		return getLicense(ctx, q, licenseByIDForUpdateQuery, id)
 	}
-	l, err := getLicense(ctx, q, byID, ref)
-	if errors.Is(err, ErrNotFound) {
-		l, err = getLicense(ctx, q, byCode, ref)
-	}
-	return l, err
-}
-
-// License returns the license whose id (or bound KooGallery License 2.0 code) is ref, or ErrNotFound.
-func (st *Store) License(ctx context.Context, ref string) (*License, error) {
-	l, err := lookup(ctx, st.db, ref, false)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("get license: %w", err)
-	}
-	return l, err
+	return getLicense(ctx, q, licenseByIDQuery, id)
 }
 
 // LicenseByOrder returns the license created for orderID and orderLineID ("" for License 1.0 orders), or
@@ -149,7 +132,8 @@ func (r *licenseRow) args() []any {
 
 // Create stores l, with ev as its first audit event, unless a license for the same order and order line
 // exists. It returns the stored license, which is the existing one when created is false. It returns
-// ErrConflict when l.ID is taken by a license of another order: the caller picks another id.
+// ErrConflict when l.ID is taken by a license of another order (the caller picks another id), and
+// ErrRefTaken when l.ID is a KooGallery License 2.0 code the database knows, or l's code a license's id.
 func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *License, created bool, err error) {
 	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		stored, created = nil, false
@@ -179,7 +163,7 @@ func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *Lic
 func insertLicense(ctx context.Context, tx *sqlx.Tx, l *License, existingQuery string, args ...any) (*License, error) {
 	res, err := tx.ExecContext(ctx, tx.Rebind(insertLicenseQuery), rowOf(l).args()...)
 	if err != nil {
-		return nil, err
+		return nil, refErr(err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return nil, err
@@ -202,7 +186,8 @@ const updateLicenseQuery = `UPDATE licenses SET product_id = ?, sku = ?, quantit
 	period_number = ?, status = ?, starts_at = ?, expires_at = ?, generation = ?, changed_at = ?, code = ?,
 	key_id = ?, market_code = ?, proof_gen = ? WHERE id = ? AND generation = ?`
 
-// Apply changes the license named ref (id or bound marketplace code) with fn, atomically. When dedupeKey
+// Apply changes the license whose id is ref with fn, atomically (a License 2.0 callback finds the id by
+// its code first, with LicenseByCode: a code is bound once and for good). When dedupeKey
 // is not empty and an event with that key was recorded before, fn is not called and Apply returns the
 // current license with ErrDuplicate. The recorded event carries dedupeKey, so a resent event is a no-op
 // however many times it comes. Apply returns the license as it is after the change, and ErrNotFound
@@ -213,7 +198,7 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 	var dup, listed bool
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		out, dup, listed = nil, false, false
-		cur, err := lookup(ctx, tx, ref, st.rowLocks)
+		cur, err := lookupID(ctx, tx, ref, st.rowLocks)
 		if err != nil {
 			return err
 		}
@@ -276,6 +261,9 @@ func updateLicense(ctx context.Context, tx *sqlx.Tx, prevGen int64, next *Licens
 		r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt, r.Code, r.KeyID,
 		r.MarketCode, r.ProofGen, r.ID, prevGen)
 	if err != nil {
+		if isRefTaken(err) {
+			return ErrRefTaken
+		}
 		if isUnique(err) {
 			return ErrConflict
 		}

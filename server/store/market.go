@@ -35,8 +35,8 @@ const insertMarketEventQuery = `INSERT INTO market_events (code, activity, scene
 const boundQuery = `SELECT COUNT(*) FROM licenses WHERE market_code = ?`
 
 // SavePending durably keeps ev for its code. It returns ErrBound when a license is bound to the code (the
-// activation won the race: apply the callback to the license instead), and ErrDuplicate when an event with
-// the same dedupe key was kept or applied before.
+// activation won the race: apply the callback to the license instead), ErrDuplicate when an event with
+// the same dedupe key was kept or applied before, and ErrRefTaken when the code is a license's id.
 func (st *Store) SavePending(ctx context.Context, ev *MarketEvent) error {
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var n int
@@ -57,13 +57,16 @@ func (st *Store) SavePending(ctx context.Context, ev *MarketEvent) error {
 		_, err := tx.ExecContext(ctx, tx.Rebind(insertMarketEventQuery), ev.Code, ev.Activity, ev.Scene, ev.Status,
 			ev.OrderID, ev.OrderLineID, ev.ProductID, ev.ExpiresAt,
 			sql.NullString{String: ev.DedupeKey, Valid: ev.DedupeKey != ""}, ev.RequestID, ev.ReceivedAt)
+		if err != nil && isRefTaken(err) {
+			return ErrRefTaken
+		}
 		if err != nil && isUnique(err) {
 			return ErrDuplicate
 		}
 		return err
 	})
 	switch {
-	case err == nil, errors.Is(err, ErrBound), errors.Is(err, ErrDuplicate):
+	case err == nil, errors.Is(err, ErrBound), errors.Is(err, ErrDuplicate), errors.Is(err, ErrRefTaken):
 		return err
 	default:
 		return fmt.Errorf("save pending marketplace event: %w", err)
@@ -87,7 +90,8 @@ const deletePendingQuery = `DELETE FROM market_events WHERE code = ? AND id <= ?
 // Activate stores l, bound to its marketplace code, with its audit events (the activation and every pending
 // event folded into it), and deletes the pending events up to upTo, all in one transaction. When a license is
 // bound to the code already (a concurrent activation won), it stores nothing and returns that license with
-// created false. It returns ErrConflict when l's order and line belong to another license.
+// created false. It returns ErrConflict when l's order and line belong to another license, and ErrRefTaken
+// when its code is a license's id.
 func (st *Store) Activate(ctx context.Context, l *License, evs []Event, upTo int64) (stored *License, created bool, err error) {
 	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		stored, created = nil, false
