@@ -287,6 +287,9 @@ func (cfg *config) options() []verifier.Option {
 	if cfg.sku != "" {
 		opts = append(opts, verifier.WithSKU(cfg.sku))
 	}
+	if cfg.anyProduct {
+		opts = append(opts, verifier.WithAnyProduct())
+	}
 	if cfg.allowTest {
 		opts = append(opts, verifier.AllowTest())
 	}
