@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,6 +54,33 @@ func TestLegacyRepartitionedProbeRefused(t *testing.T) {
 	wantCode(t, r, resultOK)
 	if l := e.license(r.InstanceID); l.CustomerName != "张三 & Co+1 = ok" {
 		t.Errorf("customer name = %q, want it as sent", l.CustomerName)
+	}
+}
+
+// TestLegacyNameWithAmpersandEquals: a genuine getLicense whose customerName holds '&', a name and '=' (a
+// team called "R&D=Team") is served, because "D" is no License 1.0 parameter: no reading of its signed
+// message gives another License 1.0 parameter set. The same value with a License 1.0 name after the '&'
+// stays refused.
+func TestLegacyNameWithAmpersandEquals(t *testing.T) {
+	e := newTestEnv(t)
+	for _, name := range []string{"R&D=Team", "Smith&Sons=1&x_y=2", "研发&D=团队"} {
+		order := "CS-" + fmt.Sprint(len(name))
+		r := e.legacy(testKey, map[string]string{"activity": "getLicense", "businessId": "b-" + order, "customerId": "c-1",
+			"customerName": name, "orderId": order, "productId": "P1"})
+		wantCode(t, r, resultOK)
+		if r.License == "" || r.InstanceID != "b-"+order {
+			t.Fatalf("getLicense with customerName %q = %+v, want a license", name, r)
+		}
+		if l := e.license(r.InstanceID); l.CustomerName != name {
+			t.Errorf("customer name = %q, want %q as sent", l.CustomerName, name)
+		}
+		e.advance(time.Second)
+	}
+	r := e.legacy(testKey, map[string]string{"activity": "getLicense", "businessId": "b-x", "customerId": "c-1",
+		"customerName": "R&orderId=CS-OTHER", "orderId": "CS-X", "productId": "P1"})
+	wantCode(t, r, resultAuth)
+	if n := e.countLicenses(); n != 3 {
+		t.Errorf("licenses stored = %d, want 3", n)
 	}
 }
 

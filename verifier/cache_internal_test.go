@@ -17,7 +17,7 @@ func TestCacheBoundAndContents(t *testing.T) {
 		t.Fatal(err)
 	}
 	kid := kr.KeyIDs()[0]
-	v := New(kr, WithCacheSize(4), WithTime(func() time.Time { return time.Unix(1000, 0) }))
+	v := New(kr, WithAnyProduct(), WithCacheSize(4), WithTime(func() time.Time { return time.Unix(1000, 0) }))
 	code := func(i int) string {
 		c, err := Sign(&Claims{LicenseID: fmt.Sprintf("inst-%d", i), Generation: 1, Status: StatusActive}, kid, key)
 		if err != nil {
@@ -53,14 +53,14 @@ func TestCacheBoundAndContents(t *testing.T) {
 			t.Fatalf("after %d codes the cache holds %d, want %d", i+1, got, min(i+1, 4))
 		}
 	}
-	off := New(kr, WithCacheSize(0))
+	off := New(kr, WithAnyProduct(), WithCacheSize(0))
 	for range 3 {
 		off.Verify(code(1))
 	}
 	if off.cache.Load() != nil {
 		t.Errorf("WithCacheSize(0) made a cache")
 	}
-	once := New(kr)
+	once := New(kr, WithAnyProduct())
 	once.Verify(code(1))
 	if once.cache.Load() != nil {
 		t.Errorf("a verifier used once made a cache, want none until its second check")

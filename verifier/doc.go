@@ -73,7 +73,8 @@
 // # Checks and their order
 //
 // A verifier applies these checks in order and reports the first that fails. Only steps 1 to 3 look at
-// untrusted data; the claims are decoded only after the signature verified.
+// untrusted data; the claims are decoded only after the signature verified. Before step 1, a verifier
+// bound to no product refuses every code unread (ErrNoBinding, see Binding a product below).
 //
 //  1. Form: size, three parts, strict base64url, header JSON, no "crit", alg, typ (ErrMalformed,
 //     ErrAlgorithm, ErrWrongType).
@@ -152,7 +153,7 @@
 // # Errors
 //
 // Every error is one of the sentinel errors of this package or wraps one; Verify and Check return a
-// *CodeError (nil claims) on any failure. Reason gives each a stable snake_case name: valid, malformed,
+// *CodeError (nil claims) on any failure. Reason gives each a stable snake_case name: valid, no_binding, malformed,
 // wrong_type, wrong_algorithm, unknown_key, bad_signature, expired, not_yet_valid, wrong_issuer,
 // wrong_product, wrong_sku, test_code, revoked, superseded, inactive, stale_list, clock_rollback,
 // state_error, keyring_error.
@@ -160,9 +161,31 @@
 // # Binding a product
 //
 // One seller key signs the codes of all the seller's products, so a verifier that does not check "pid"
-// (or "sku") accepts the code of the cheapest product as a license for the dearest. Software always
-// binds its product: WithProduct (or WithSKU) in Go, --product or --sku for licentia-verify, which
-// refuses to run without one unless --any-product says that any product is meant.
+// (or "sku") accepts the code of the cheapest product as a license for the dearest. The binding is
+// therefore never implicit. In Go a Verifier needs WithProduct or WithSKU, or WithAnyProduct to say that
+// any product is meant; made without any of them, its Verify and Check refuse every code with
+// ErrNoBinding (Reason "no_binding"), before reading it. licentia-verify likewise needs --product, --sku
+// or --any-product, and exits 64 without. Software sold as one product binds it; WithAnyProduct is for
+// programs that serve all of a seller's products, such as the license server checking its own codes
+// (refresh, the buyer page, support) and the marketplace simulator.
+//
+// # Revocation list freshness, per entry point
+//
+// A code stays valid offline until its exp; only a revocation list (or a state file that saw a newer
+// generation) tells a verifier that it was superseded, revoked, frozen after the fact or released. How
+// current that list must be is the integrator's choice, since software on an isolated network may never
+// reach the server; no entry point picks a default age:
+//
+//   - Verifier.Verify, Check and Watch use a list only when given one (WithRevocations). Without a list
+//     they accept a superseded or revoked code until it expires. WithMaxListAge(d) requires a list made
+//     no more than d before the time the code is judged at: with an older list, or none, every active
+//     code is ErrStaleList, so software that has not fetched a list for d stops trusting what it holds
+//     (Client.Revocations fetches one). WithState refuses a list older than one already seen.
+//   - licentia-verify does the same with --revocations FILE and --max-list-age D (exit 7); --refresh URL
+//     fetches the list first and keeps it in the --revocations file; --state refuses an older list.
+//   - The license server does not use a list for its own checks (POST /v1/codes/refresh, the buyer page,
+//     licentia codes show): it judges a code against its database, which the list is made from.
+//   - The programs in examples/verify check a code without any list, as a demonstration of the format.
 //
 // # Repeat verification
 //

@@ -10,6 +10,11 @@ import (
 // broader one: ErrWrongType is also ErrMalformed, ErrWrongSKU is also ErrWrongProduct and ErrSuperseded is
 // also ErrRevoked.
 var (
+	// ErrNoBinding means the verifier was made with no product binding: neither WithProduct, WithSKU
+	// nor WithAnyProduct. One seller key signs the codes of all the seller's products, so a verifier
+	// that forgot its binding would take a cheap product's code for a dear one's; it refuses every code
+	// instead, before reading it. It is a mistake in the calling program, never a property of a code.
+	ErrNoBinding = errors.New("verifier: no product binding: give WithProduct, WithSKU or WithAnyProduct")
 	// ErrMalformed means the input is not a well-formed licentia code: wrong shape, bad base64url, bad
 	// JSON, an unknown critical header, a missing or out-of-range claim, or too long.
 	ErrMalformed = errors.New("verifier: malformed code")
@@ -84,6 +89,7 @@ var reasons = []struct {
 	err  error
 	name string
 }{
+	{ErrNoBinding, "no_binding"},
 	{ErrWrongType, "wrong_type"},
 	{ErrMalformed, "malformed"},
 	{ErrAlgorithm, "wrong_algorithm"},

@@ -108,6 +108,20 @@ func ExampleReason() {
 	// malformed true
 }
 
+// ExampleWithAnyProduct shows that the product binding is never implicit: a verifier made without
+// WithProduct, WithSKU or WithAnyProduct refuses every code. A program that serves all of the seller's
+// products (an audit tool, the license server itself) says so with WithAnyProduct.
+func ExampleWithAnyProduct() {
+	kr, _ := verifier.ParseKeyring(publicKeys)
+	_, err := verifier.New(kr, auditTime).Verify(licenseCode)
+	fmt.Println(verifier.Reason(err), errors.Is(err, verifier.ErrNoBinding))
+	c, err := verifier.New(kr, verifier.WithAnyProduct(), auditTime).Verify(licenseCode)
+	fmt.Println(verifier.Reason(err), c.ProductID)
+	// Output:
+	// no_binding true
+	// valid OFFI001
+}
+
 // ExampleClient_Activate shows a KooGallery License 2.0 installation's first start: the buyer pastes the
 // code the marketplace showed them; the software trades it once for licentia's offline code, checks it
 // and keeps it. Later starts check the kept code offline (and refresh it now and then with Refresh).

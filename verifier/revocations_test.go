@@ -53,7 +53,7 @@ func TestListPassedAsCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := verifier.New(testRing(t)).Verify(l); !errors.Is(err, verifier.ErrWrongType) {
+	if _, err := verifier.New(testRing(t), verifier.WithAnyProduct()).Verify(l); !errors.Is(err, verifier.ErrWrongType) {
 		t.Errorf("Verify(list) err = %v, want %v", err, verifier.ErrWrongType)
 	}
 }

@@ -21,6 +21,8 @@ type Verifier struct {
 	issuer     string
 	products   []string
 	skus       []string
+	anyProduct bool // WithAnyProduct
+	unbound    bool // no product, SKU or WithAnyProduct: every check is ErrNoBinding
 	now        func() time.Time
 	leeway     int64 // seconds
 	revs       *RevocationList
@@ -40,19 +42,27 @@ type Option func(*Verifier)
 // accepted (the key ring is what establishes trust). A mismatch gives ErrWrongIssuer.
 func WithIssuer(iss string) Option { return func(v *Verifier) { v.issuer = iss } }
 
-// WithProduct makes the verifier accept only codes whose "pid" claim is one of ids. Software should
-// always set it (or WithSKU): one seller key signs the codes of all the seller's products. KooGallery
-// gives one SKU a different productId per period type (monthly, yearly), so several ids may be listed.
-// A mismatch gives ErrWrongProduct.
+// WithProduct makes the verifier accept only codes whose "pid" claim is one of ids. A verifier needs a
+// binding, this, WithSKU or WithAnyProduct (ErrNoBinding otherwise): one seller key signs the codes of all
+// the seller's products. KooGallery gives one SKU a different productId per period type (monthly,
+// yearly), so several ids may be listed; with none it binds nothing. A mismatch gives ErrWrongProduct.
 func WithProduct(ids ...string) Option {
 	return func(v *Verifier) { v.products = append(v.products, ids...) }
 }
 
-// WithSKU makes the verifier accept only codes whose "sku" claim is one of skus. A mismatch gives
-// ErrWrongSKU, which is also ErrWrongProduct.
+// WithSKU makes the verifier accept only codes whose "sku" claim is one of skus; it is a binding, as
+// WithProduct is, and with no skus it binds nothing. A mismatch gives ErrWrongSKU, which is also
+// ErrWrongProduct.
 func WithSKU(skus ...string) Option {
 	return func(v *Verifier) { v.skus = append(v.skus, skus...) }
 }
+
+// WithAnyProduct says that a code of any of the seller's products will do: the verifier checks no "pid"
+// or "sku" unless WithProduct or WithSKU is given too, which then apply. It is for programs that serve
+// every product, such as the license server checking its own codes or an audit tool; software sold as
+// one product binds it with WithProduct or WithSKU instead, since one seller key signs every product's
+// codes (licentia-verify --any-product is the same choice).
+func WithAnyProduct() Option { return func(v *Verifier) { v.anyProduct = true } }
 
 // WithTime sets the clock: now is called once per verification. The default is time.Now. For a fixed
 // time (audits, tests, golden vectors) pass a function returning that time:
@@ -117,6 +127,7 @@ func New(kr *Keyring, opts ...Option) *Verifier {
 			o(v)
 		}
 	}
+	v.unbound = len(v.products) == 0 && len(v.skus) == 0 && !v.anyProduct
 	return v
 }
 
@@ -135,7 +146,8 @@ type Result struct {
 
 // Verify checks code and returns its claims. code may carry leading and trailing white space and line
 // breaks (as when pasted); nothing else is tolerated. On any failure it returns nil claims and a
-// *CodeError that wraps one of ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey, ErrSignature,
+// *CodeError that wraps one of ErrNoBinding (the verifier was given neither WithProduct, WithSKU nor
+// WithAnyProduct: every code is refused, unread), ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey, ErrSignature,
 // ErrWrongIssuer, ErrWrongProduct, ErrWrongSKU, ErrTestCode, ErrClockRollback, ErrState, ErrRevoked,
 // ErrStaleList, ErrSuperseded, ErrInactive, ErrNotYetValid or ErrExpired, checked in the order the
 // package documentation gives. Verify never panics.
@@ -167,6 +179,9 @@ func (v *Verifier) Check(code string) (*Result, error) {
 // Any other costs one copy of the code, one strict decode per part, one json.Unmarshal into the fixed
 // Claims struct, and no maps unless a revocation list or state is configured.
 func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, error) {
+	if v.unbound {
+		return nil, "", false, &CodeError{Err: ErrNoBinding}
+	}
 	if len(code) > maxPastedLen {
 		return nil, "", false, &CodeError{Err: fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxPastedLen)}
 	}

@@ -85,7 +85,7 @@ func TestVerifyTable(t *testing.T) {
 			if opts == nil {
 				opts = []verifier.Option{verifier.WithIssuer(testIssuer), verifier.WithProduct(testProduct), verifier.WithSKU(testSKU)}
 			}
-			v := verifier.New(testRing(t), append(opts, fixedTime(testNow))...)
+			v := verifier.New(testRing(t), append(opts, verifier.WithAnyProduct(), fixedTime(testNow))...) // tt.opts may bind
 			r, err := v.Check(tt.code)
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
 				t.Fatalf("Check() err = %v, want %v", err, tt.want)
@@ -109,7 +109,7 @@ func TestVerifyTable(t *testing.T) {
 func TestVerifyNoKeysTrustsNothing(t *testing.T) {
 	code := sign(t, baseClaims(), seedKey(1))
 	for name, kr := range map[string]*verifier.Keyring{"nil": nil, "zero": {}} {
-		c, err := verifier.New(kr, fixedTime(testNow)).Verify(code)
+		c, err := verifier.New(kr, verifier.WithAnyProduct(), fixedTime(testNow)).Verify(code)
 		if c != nil || !errors.Is(err, verifier.ErrUnknownKey) {
 			t.Errorf("%s ring: Verify() = %v, %v, want nil, %v", name, c, err, verifier.ErrUnknownKey)
 		}
@@ -124,7 +124,7 @@ func TestKeyRotation(t *testing.T) {
 	if got := len(kr.KeyIDs()); got != 2 {
 		t.Errorf("KeyIDs() has %d ids, want 2 (duplicates kept once)", got)
 	}
-	v := verifier.New(kr, fixedTime(testNow))
+	v := verifier.New(kr, verifier.WithAnyProduct(), fixedTime(testNow))
 	for _, b := range []byte{1, 2} {
 		r, err := v.Check(sign(t, baseClaims(), seedKey(b)))
 		if err != nil {
@@ -137,7 +137,7 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestCodeError(t *testing.T) {
-	v := verifier.New(testRing(t), fixedTime(testNow))
+	v := verifier.New(testRing(t), verifier.WithAnyProduct(), fixedTime(testNow))
 	expired := baseClaims()
 	expired.ExpiresAt, expired.Grace = testNow.Unix()-1, 0
 	code := sign(t, expired, seedKey(1))
@@ -166,7 +166,7 @@ func TestVerifyConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := verifier.New(testRing(t), fixedTime(testNow), verifier.WithState(st))
+	v := verifier.New(testRing(t), verifier.WithAnyProduct(), fixedTime(testNow), verifier.WithState(st))
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {

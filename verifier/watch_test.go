@@ -17,7 +17,7 @@ func TestWatch(t *testing.T) {
 		c.ExpiresAt = start.Add(90 * time.Minute).Unix()
 		c.Grace = 3600
 		code := sign(t, c, seedKey(1))
-		v := verifier.New(testRing(t)) // time.Now, which synctest controls
+		v := verifier.New(testRing(t), verifier.WithAnyProduct()) // time.Now, which synctest controls
 
 		ctx, cancel := context.WithCancel(t.Context())
 		var got []string
@@ -52,7 +52,7 @@ func TestWatchStopsWithContext(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		calls := 0
-		verifier.New(testRing(t)).Watch(ctx, "x", 0, func(*verifier.Result, error) { calls++ })
+		verifier.New(testRing(t), verifier.WithAnyProduct()).Watch(ctx, "x", 0, func(*verifier.Result, error) { calls++ })
 		if calls != 0 {
 			t.Errorf("Watch called fn %d times after cancel, want 0", calls)
 		}

@@ -55,7 +55,7 @@ func (cfg *config) activateCode(ctx context.Context, marketCode string, stderr i
 	cl := &verifier.Client{BaseURL: cfg.activate}
 	ans, err := cl.Activate(ctx, marketCode, cfg.deployment)
 	if err == nil {
-		fmt.Fprintf(stderr, "licentia-verify: activated: license %s, generation %d\n", ans.LicenseID, ans.Generation)
+		warn(stderr, fmt.Sprintf("activated: license %s, generation %d", ans.LicenseID, ans.Generation))
 		return ans.Code, nil
 	}
 	ae := &activationError{fingerprint: fp, err: err}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/cmd/internal/buildinfo"
+	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/verifier"
 )
@@ -61,12 +62,14 @@ type input struct {
 // run is the testable entry point: it returns the exit status. ctx bounds the online requests of
 // --refresh and --activate.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Arguments, file names, claims and server answers end up in the output: none of it may steer the terminal.
+	stdout, stderr = printable.NewWriter(stdout), printable.NewWriter(stderr)
 	cfg, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitValid
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "licentia-verify:", err)
+		warn(stderr, err)
 		return exitUsage
 	}
 	if cfg.version {
@@ -82,14 +85,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	rep.Refreshed, rep.Activated = in.refreshed, in.activated
 	if (in.refreshed || in.activated) && err == nil && cfg.save != "" {
 		if werr := keys.WriteFileAtomic(cfg.save, []byte(in.code+"\n")); werr != nil {
-			fmt.Fprintln(stderr, "licentia-verify: save the code:", werr)
+			warn(stderr, "save the code:", werr)
 			return exitNoInput
 		}
 	}
 	if cfg.json {
 		writeJSON(stdout, rep)
 		if err != nil {
-			fmt.Fprintln(stderr, "licentia-verify:", err)
+			warn(stderr, err)
 		}
 	} else {
 		fmt.Fprintln(stdout, rep.text(err))
@@ -102,13 +105,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func (cfg *config) loadFailed(err error, stdout, stderr io.Writer) int {
 	var ae *activationError
 	if errors.As(err, &ae) {
-		fmt.Fprintln(stderr, "licentia-verify:", ae.Error())
+		warn(stderr, ae.Error())
 		if cfg.json {
 			writeJSON(stdout, report{Reason: "activation_failed", ActivationError: ae.code, Fingerprint: ae.fingerprint})
 		}
 		return ae.exit
 	}
-	fmt.Fprintln(stderr, "licentia-verify:", err)
+	warn(stderr, err)
 	if cfg.json {
 		writeJSON(stdout, report{Reason: "unreadable"})
 	}
@@ -284,6 +287,9 @@ func (cfg *config) options() []verifier.Option {
 	if cfg.sku != "" {
 		opts = append(opts, verifier.WithSKU(cfg.sku))
 	}
+	if cfg.anyProduct {
+		opts = append(opts, verifier.WithAnyProduct())
+	}
 	if cfg.allowTest {
 		opts = append(opts, verifier.AllowTest())
 	}
@@ -308,7 +314,7 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 	if current, err := cl.Refresh(ctx, code); errors.Is(err, verifier.ErrTooLarge) {
 		return "", nil, false, fmt.Errorf("refresh: %w", err)
 	} else if err != nil {
-		fmt.Fprintln(stderr, "licentia-verify: checking offline:", err)
+		warn(stderr, "checking offline:", err)
 	} else {
 		code, refreshed = current, true
 	}
@@ -317,22 +323,22 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 		return "", nil, false, fmt.Errorf("revocation list: %w", err)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "licentia-verify: revocation list not fetched:", err)
+		warn(stderr, "revocation list not fetched:", err)
 		return code, nil, refreshed, nil
 	}
 	if st != nil && revs.IssuedAt < st.ListIssuedAt() {
-		fmt.Fprintf(stderr, "licentia-verify: the server's revocation list (made %s) is older than one already seen (%s); not used\n",
-			unixUTC(revs.IssuedAt), unixUTC(st.ListIssuedAt()))
+		warn(stderr, fmt.Sprintf("the server's revocation list (made %s) is older than one already seen (%s); not used",
+			unixUTC(revs.IssuedAt), unixUTC(st.ListIssuedAt())))
 		return code, nil, refreshed, nil
 	}
 	if cfg.revocations != "" {
 		if saved, err := readList(kr, cfg.revocations); err == nil && saved.IssuedAt > revs.IssuedAt {
-			fmt.Fprintf(stderr, "licentia-verify: the server's revocation list (made %s) is older than the one in %s (%s); keeping that\n",
-				unixUTC(revs.IssuedAt), cfg.revocations, unixUTC(saved.IssuedAt))
+			warn(stderr, fmt.Sprintf("the server's revocation list (made %s) is older than the one in %s (%s); keeping that",
+				unixUTC(revs.IssuedAt), cfg.revocations, unixUTC(saved.IssuedAt)))
 			return code, saved, refreshed, nil
 		}
 		if err := keys.WriteFileAtomic(cfg.revocations, data); err != nil {
-			fmt.Fprintln(stderr, "licentia-verify: keep the revocation list:", err)
+			warn(stderr, "keep the revocation list:", err)
 		}
 	}
 	return code, revs, refreshed, nil
@@ -421,9 +427,10 @@ func (rep report) text(err error) string {
 		fmt.Fprintf(&b, "invalid reason=%s error=%q", rep.Reason, err.Error())
 	}
 	if rep.LicenseID != "" {
-		fmt.Fprintf(&b, " license=%s gen=%d status=%s product=%s", rep.LicenseID, rep.Generation, rep.Status, rep.ProductID)
+		fmt.Fprintf(&b, " license=%s gen=%d status=%s product=%s", printable.Escape(rep.LicenseID), rep.Generation,
+			printable.Escape(rep.Status), printable.Escape(rep.ProductID))
 		if rep.SKU != "" {
-			fmt.Fprintf(&b, " sku=%s", rep.SKU)
+			fmt.Fprintf(&b, " sku=%s", printable.Escape(rep.SKU))
 		}
 		if rep.ExpiresAt != nil {
 			fmt.Fprintf(&b, " expires=%s", *rep.ExpiresAt)
@@ -435,13 +442,21 @@ func (rep report) text(err error) string {
 		fmt.Fprintf(&b, " in_grace=%t", rep.InGrace)
 	}
 	if rep.KeyID != "" {
-		fmt.Fprintf(&b, " key=%s", rep.KeyID)
+		fmt.Fprintf(&b, " key=%s", printable.Escape(rep.KeyID))
 	}
 	fmt.Fprintf(&b, " fingerprint=%s", rep.Fingerprint)
 	return b.String()
 }
 
+// writeJSON prints rep exactly (encoding/json escapes control characters itself), bypassing the
+// printable.Writer the text output goes through.
 func writeJSON(w io.Writer, rep report) {
 	b, _ := json.Marshal(rep) // a report always marshals
-	fmt.Fprintf(w, "%s\n", b)
+	fmt.Fprintf(printable.Unwrap(w), "%s\n", b)
+}
+
+// warn prints one line on stderr: "licentia-verify: " and the operands as fmt.Sprintln spaces them, escaped
+// (printable.Escape) onto that one line, since messages echo arguments, file names and server answers.
+func warn(stderr io.Writer, a ...any) {
+	fmt.Fprintln(stderr, "licentia-verify: "+printable.Escape(strings.TrimSuffix(fmt.Sprintln(a...), "\n")))
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/user"
 
+	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
 	"github.com/licentia/licentia/server/desk"
@@ -184,9 +185,10 @@ func (fs *cmdFlags) parseArgs(args []string, npos int, what string) ([]string, e
 	return pos, nil
 }
 
-// printJSON writes v as indented JSON.
+// printJSON writes v as indented JSON, exactly: encoding/json escapes control characters itself, so it
+// bypasses the printable.Writer the text output goes through.
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(printable.Unwrap(w))
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)

@@ -65,13 +65,10 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 	if c.json {
 		return printJSON(stdout, ans)
 	}
-	exp := "never"
-	if ans.ExpiresAt != nil {
-		exp = *ans.ExpiresAt
-	}
-	fmt.Fprintf(stdout, "activated: license %s, generation %d, status %s, expires %s\n", ans.LicenseID, ans.Generation, ans.Status, exp)
+	fmt.Fprintf(stdout, "activated: license %s, generation %d, status %s, expires %s\n", cell(ans.LicenseID), ans.Generation,
+		cell(ans.Status), cell(expiry(ans.ExpiresAt)))
 	if ans.Code != "" {
-		fmt.Fprintln(stdout, ans.Code)
+		fmt.Fprintln(stdout, cell(ans.Code))
 	}
 	return nil
 }

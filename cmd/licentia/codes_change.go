@@ -64,16 +64,16 @@ func runCodesChange(ctx context.Context, op string, args []string, getenv func(s
 	l := ch.License
 	switch {
 	case !ch.Changed:
-		fmt.Fprintf(stdout, "%s is already %s at generation %d; nothing changed\n", l.ID, l.Status, l.Generation)
+		fmt.Fprintf(stdout, "%s is already %s at generation %d; nothing changed\n", cell(l.ID), cell(l.Status), l.Generation)
 	case op == "reissue":
 		fmt.Fprintf(stdout, "reissued %s: generation %d → %d, status %s, expires %s, code fingerprint %s\n",
-			l.ID, ch.PreviousGeneration, l.Generation, l.Status, expiry(l.ExpiresAt), l.CodeFingerprint)
+			cell(l.ID), ch.PreviousGeneration, l.Generation, cell(l.Status), cell(expiry(l.ExpiresAt)), cell(l.CodeFingerprint))
 	default:
 		fmt.Fprintf(stdout, "revoked %s: generation %d → %d; every code of it now fails where the revocation list reaches\n",
-			l.ID, ch.PreviousGeneration, l.Generation)
+			cell(l.ID), ch.PreviousGeneration, l.Generation)
 	}
 	if l.Code != "" {
-		fmt.Fprintln(stdout, l.Code)
+		fmt.Fprintln(stdout, cell(l.Code))
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/licentia/licentia/cmd/internal/printable"
 )
 
 const codesHistoryUsage = `usage: licentia codes history ID|ORDER-ID|CODE [--json]
@@ -51,11 +53,16 @@ func runCodesHistory(ctx context.Context, args []string, getenv func(string) str
 		if e.BeforeStatus != "" && expiry(e.BeforeExpires) != exp {
 			exp = expiry(e.BeforeExpires) + "→" + exp
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.At, e.Source, orDash(e.Actor), action, e.Generation,
-			status, exp, orDash(oneLine(e.Reason)), orDash(e.RequestID))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", cell(e.At), cell(e.Source), cell(e.Actor), cell(action),
+			e.Generation, cell(status), cell(exp), cell(oneLine(e.Reason)), cell(e.RequestID))
 	}
 	return tw.Flush()
 }
 
 // oneLine keeps a free-text field on one table row.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// cell is s as a table cell or one-line field: "-" when empty, control and format characters escaped
+// (printable.Escape), so that stored text can neither steer the terminal nor break the table's rows and
+// columns.
+func cell(s string) string { return printable.Escape(orDash(s)) }

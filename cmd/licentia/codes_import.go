@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/server/importer"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
@@ -108,7 +109,7 @@ func runCodesImport(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer f.Close()
-	prog := newProgress(stderr, time.Now)
+	prog := newProgress(printable.Unwrap(stderr), time.Now)
 	defer prog.clear()
 	rep := &importReport{File: file, DryRun: c.dryRun}
 	now := time.Now()
@@ -392,16 +393,17 @@ func printImport(rep *importReport, where string, asJSON bool, stdout, stderr io
 		for _, r := range rep.Rows {
 			switch {
 			case r.Result == resBad:
-				fmt.Fprintf(stderr, "%s:%d: %s\n", rep.File, r.Line, r.Error)
+				fmt.Fprintf(stderr, "%s:%d: %s\n", cell(rep.File), r.Line, cell(r.Error))
 			case r.Note != "":
-				fmt.Fprintf(stderr, "%s:%d: skipped: %s\n", rep.File, r.Line, r.Note)
+				fmt.Fprintf(stderr, "%s:%d: skipped: %s\n", cell(rep.File), r.Line, cell(r.Note))
 			}
 		}
 		if rep.DryRun {
 			fmt.Fprintf(stdout, "dry run of %s: would import %d, skip %d; bad %d; nothing written (database: %s)\n",
-				rep.File, rep.Imported, rep.Skipped, rep.Bad, where)
+				cell(rep.File), rep.Imported, rep.Skipped, rep.Bad, cell(where))
 		} else {
-			fmt.Fprintf(stdout, "imported %d, skipped %d, bad %d (%s into %s)\n", rep.Imported, rep.Skipped, rep.Bad, rep.File, where)
+			fmt.Fprintf(stdout, "imported %d, skipped %d, bad %d (%s into %s)\n", rep.Imported, rep.Skipped, rep.Bad,
+				cell(rep.File), cell(where))
 		}
 	}
 	switch {
@@ -443,7 +445,7 @@ func (p *progress) update(format string, args ...any) {
 		return
 	}
 	p.next = t.Add(100 * time.Millisecond)
-	fmt.Fprintf(p.w, "\r\x1b[K"+format, args...)
+	fmt.Fprint(p.w, "\r\x1b[K"+printable.Escape(fmt.Sprintf(format, args...)))
 	p.shown = true
 }
 

@@ -69,12 +69,12 @@ func runCodesList(ctx context.Context, args []string, getenv func(string) string
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tORDER\tCUSTOMER\tPRODUCT\tSTATUS\tGEN\tEXPIRES")
 	for _, l := range page.Licenses {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", l.ID, orDash(l.OrderID), orDash(l.CustomerID),
-			orDash(l.ProductID), l.Status, l.Generation, expiry(l.ExpiresAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", cell(l.ID), cell(l.OrderID), cell(l.CustomerID),
+			cell(l.ProductID), cell(l.Status), l.Generation, cell(expiry(l.ExpiresAt)))
 	}
 	tw.Flush()
 	if page.NextCursor != "" {
-		fmt.Fprintf(stderr, "more licenses: add --cursor %s (or --all)\n", page.NextCursor)
+		fmt.Fprintf(stderr, "more licenses: add --cursor %s (or --all)\n", cell(page.NextCursor))
 	}
 	return nil
 }

@@ -50,10 +50,10 @@ func runCodesShow(ctx context.Context, args []string, getenv func(string) string
 				verdict += ", superseded by a newer generation"
 			}
 		}
-		fmt.Fprintf(tw, "presented code\t%s (fingerprint %s, key %s)\n", verdict, p.Fingerprint, orDash(p.KeyID))
-		fmt.Fprintf(tw, "offline verdict\t%s\n", p.Verdict)
+		fmt.Fprintf(tw, "presented code\t%s (fingerprint %s, key %s)\n", verdict, cell(p.Fingerprint), cell(p.KeyID))
+		fmt.Fprintf(tw, "offline verdict\t%s\n", cell(p.Verdict))
 		if p.Claims != nil {
-			fmt.Fprintf(tw, "presented claims\t%s\n", compactJSON(p.Claims))
+			fmt.Fprintf(tw, "presented claims\t%s\n", cell(compactJSON(p.Claims)))
 		}
 	}
 	if d.License == nil {
@@ -61,26 +61,26 @@ func runCodesShow(ctx context.Context, args []string, getenv func(string) string
 		return tw.Flush()
 	}
 	l := d.License
-	fmt.Fprintf(tw, "license\t%s\n", l.ID)
-	fmt.Fprintf(tw, "order\t%s\n", join(l.OrderID, l.OrderLineID))
-	fmt.Fprintf(tw, "customer\t%s\n", orDash(join(l.CustomerID, l.CustomerName)))
-	fmt.Fprintf(tw, "product\t%s\n", orDash(join(l.ProductID, l.SKU)))
+	fmt.Fprintf(tw, "license\t%s\n", cell(l.ID))
+	fmt.Fprintf(tw, "order\t%s\n", cell(join(l.OrderID, l.OrderLineID)))
+	fmt.Fprintf(tw, "customer\t%s\n", cell(join(l.CustomerID, l.CustomerName)))
+	fmt.Fprintf(tw, "product\t%s\n", cell(join(l.ProductID, l.SKU)))
 	if l.Quantity != 0 {
 		fmt.Fprintf(tw, "quantity\t%d\n", l.Quantity)
 	}
-	fmt.Fprintf(tw, "status\t%s\n", l.Status)
-	fmt.Fprintf(tw, "starts\t%s\n", l.StartsAt)
-	fmt.Fprintf(tw, "expires\t%s\n", expiry(l.ExpiresAt))
-	fmt.Fprintf(tw, "generation\t%d (since %s)\n", l.Generation, l.ChangedAt)
-	fmt.Fprintf(tw, "created\t%s (%s)\n", l.CreatedAt, l.Flow)
-	fmt.Fprintf(tw, "signing key\t%s\n", l.KeyID)
+	fmt.Fprintf(tw, "status\t%s\n", cell(l.Status))
+	fmt.Fprintf(tw, "starts\t%s\n", cell(l.StartsAt))
+	fmt.Fprintf(tw, "expires\t%s\n", cell(expiry(l.ExpiresAt)))
+	fmt.Fprintf(tw, "generation\t%d (since %s)\n", l.Generation, cell(l.ChangedAt))
+	fmt.Fprintf(tw, "created\t%s (%s)\n", cell(l.CreatedAt), cell(l.Flow))
+	fmt.Fprintf(tw, "signing key\t%s\n", cell(l.KeyID))
 	if l.Code != "" {
-		fmt.Fprintf(tw, "code\t%s\n", l.Code)
+		fmt.Fprintf(tw, "code\t%s\n", cell(l.Code))
 	} else {
-		fmt.Fprintf(tw, "code\tfingerprint %s (--reveal prints it)\n", l.CodeFingerprint)
+		fmt.Fprintf(tw, "code\tfingerprint %s (--reveal prints it)\n", cell(l.CodeFingerprint))
 	}
 	if d.Claims != nil {
-		fmt.Fprintf(tw, "claims\t%s\n", compactJSON(d.Claims))
+		fmt.Fprintf(tw, "claims\t%s\n", cell(compactJSON(d.Claims)))
 	}
 	return tw.Flush()
 }

@@ -270,7 +270,7 @@ func cmdVerify(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	list, err := verifier.ParseRevocations(kr, scriptGet(ts, "/v1/revocations"))
 	ts.Check(err)
-	_, err = verifier.New(kr, verifier.WithRevocations(list)).Verify(ts.ReadFile(args[0]))
+	_, err = verifier.New(kr, verifier.WithAnyProduct(), verifier.WithRevocations(list)).Verify(ts.ReadFile(args[0]))
 	if err == nil {
 		fmt.Fprintln(ts.Stdout(), "valid")
 	} else {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/server/loadgen"
 )
 
@@ -41,7 +42,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	if asJSON {
-		return json.NewEncoder(stdout).Encode(rep)
+		return json.NewEncoder(printable.Unwrap(stdout)).Encode(rep) // exact, like printJSON
 	}
 	fmt.Fprintf(stdout, "mode %s, concurrency %d, %.1fs: %d requests, %.0f req/s, %d errors\n",
 		rep.Mode, rep.Concurrency, rep.Seconds, rep.Requests, rep.RPS, rep.Errors)

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/licentia/licentia/cmd/internal/buildinfo"
+	"github.com/licentia/licentia/cmd/internal/printable"
 )
 
 func main() {
@@ -24,10 +25,16 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "licentia:", err)
+			printError(os.Stderr, err)
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// printError prints err as the program's last line: escaped (printable.Escape) onto one line, since error
+// messages echo arguments, file names and what a server answered.
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "licentia:", printable.Escape(err.Error()))
 }
 
 // usageError is a command line the program cannot run; it exits 2.
@@ -65,6 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return &usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd != "serve" {
+		// Everything but the server's log stream is text for people at a terminal.
+		stdout, stderr = printable.NewWriter(stdout), printable.NewWriter(stderr)
+	}
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)

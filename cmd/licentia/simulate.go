@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator"
 	standin "github.com/licentia/licentia/server/simulator/market"
@@ -116,7 +117,7 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	if c.json {
-		err = rep.WriteJSON(stdout)
+		err = rep.WriteJSON(printable.Unwrap(stdout)) // exact, like printJSON
 	} else {
 		err = rep.WriteTable(stdout)
 	}

@@ -124,7 +124,7 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
 		for _, v := range views {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.ID, v.Name, v.Role, v.CreatedAt, orDash(v.RevokedAt))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(v.ID), cell(v.Name), cell(v.Role), cell(v.CreatedAt), cell(v.RevokedAt))
 		}
 		return tw.Flush()
 	case "revoke":

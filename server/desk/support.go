@@ -151,7 +151,9 @@ func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Det
 		return nil, fmt.Errorf("%w: %w", ErrInvalidCode, err)
 	}
 	cv := &CodeView{Fingerprint: verifier.Fingerprint(code), Claims: c}
-	res, verr := verifier.New(sp.kr, verifier.WithTime(sp.now)).Check(code)
+	// Any product: the server checks codes of every product it sells; the verdict is what the code's own
+	// product's software would say.
+	res, verr := verifier.New(sp.kr, verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Check(code)
 	cv.Verdict = verifier.Reason(verr)
 	var ce *verifier.CodeError
 	switch {
@@ -305,7 +307,7 @@ func (sp *Support) find(ctx context.Context, ref string) (*store.License, error)
 // the buyer page. Test codes are refused with an error wrapping verifier.ErrTestCode; anything else not
 // genuine with one wrapping ErrInvalidCode.
 func (sp *Support) Genuine(code string) (*verifier.Claims, error) {
-	c, err := verifier.New(sp.kr, verifier.WithTime(sp.now)).Verify(code)
+	c, err := verifier.New(sp.kr, verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Verify(code) // every product's codes refresh
 	if err != nil {
 		var ce *verifier.CodeError
 		if !errors.As(err, &ce) || ce.Claims == nil {

@@ -57,8 +57,14 @@ func TestCheckAuthParams(t *testing.T) {
 		{"empty name after ampersand", "customerName", "a&=b", true},
 		{"pair inside", "customerId", "c-001&expireTime=2099", false},
 		{"pair at start", "customerId", "&testFlag=1", false},
-		{"pair of digits", "customerId", "x&1=", false},
-		{"pair with underscore", "customerId", "x&_=y", false},
+		{"team name with an equals sign", "customerName", "R&D=Team", true},
+		{"undocumented name after ampersand", "customerName", "Smith&Sons=1", true},
+		{"digits after ampersand", "customerId", "x&1=", true},
+		{"underscore after ampersand", "customerId", "x&_=y", true},
+		{"name that only starts like a parameter", "customerName", "a&orderIdx=1", true},
+		{"pair of a documented name", "customerName", "R&orderId=CS-2", false},
+		{"pair of a name licentia reads", "customerName", "R&orderLineId=L-1", false},
+		{"pair of a documented name, second ampersand", "customerName", "R&D=x&testFlag=1", false},
 		{"name with equals", "a=b", "c", false},
 		{"name with ampersand", "a&b", "c", false},
 		{"name with space", "a b", "c", false},
@@ -89,7 +95,7 @@ func TestCheckAuthParams(t *testing.T) {
 }
 
 // splitMessage reads a signed message back as a parameter set, independently of CheckAuthParams: a pair starts
-// at the beginning and after every '&' that is followed by name bytes and '='.
+// at the beginning and after every '&' that is followed by a License 1.0 parameter name and '='.
 func splitMessage(msg string) url.Values {
 	out := url.Values{}
 	if msg == "" {
@@ -105,7 +111,7 @@ func splitMessage(msg string) url.Values {
 		for j < len(msg) && isNameByte(msg[j]) {
 			j++
 		}
-		if j > i+1 && j < len(msg) && msg[j] == '=' {
+		if j < len(msg) && msg[j] == '=' && IsLicense1Param(msg[i+1:j]) {
 			starts = append(starts, i+1)
 		}
 	}
@@ -121,11 +127,16 @@ func splitMessage(msg string) url.Values {
 }
 
 // FuzzAuthMessageUnique checks that no two distinct parameter sets CheckAuthParams accepts share a signed
-// message: every accepted set is read back from its message as itself, so the message determines the set.
+// message as far as License 1.0 parameters go: every accepted set is read back from its message with the same
+// License 1.0 parameters, each with its own value, which may only be followed by the "&name=value" pairs of
+// parameters that are not License 1.0 ones (those a reader cannot tell from the value). A set of License 1.0
+// parameters alone is read back exactly as itself.
 func FuzzAuthMessageUnique(f *testing.F) {
 	f.Add("customerId", "c-001", "skuCode", "SKU1")
 	f.Add("customerId", "c-001&expireTime=2099", "skuCode", "SKU1&testFlag=1")
 	f.Add("customerName", "张三 & Co+1 = ok", "x", "a&&b=")
+	f.Add("customerName", "R&D=Team", "customerNameX", "y")
+	f.Add("customerName", "R", "customerNameX", "Team&amount=3")
 	f.Add("a", "&", "b", "=")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
 		p := specParams()
@@ -137,10 +148,43 @@ func FuzzAuthMessageUnique(f *testing.F) {
 		got := splitMessage(string(authMessage(nil, p)))
 		want := maps.Clone(p)
 		want.Del("authToken") // not signed
-		if !maps.EqualFunc(got, want, slices.Equal) {
+		for name := range want {
+			if !IsLicense1Param(name) {
+				continue
+			}
+			g, ok := got[name]
+			if !ok || len(g) != 1 {
+				t.Fatalf("message of %v reads back as %v: License 1.0 parameter %s lost or repeated", want, got, name)
+			}
+			rest, ok := strings.CutPrefix(g[0], want.Get(name))
+			if !ok || rest != "" && !startsWithOtherPair(rest, want) {
+				t.Errorf("message of %v reads back as %v: %s = %q, want %q", want, got, name, g[0], want.Get(name))
+			}
+		}
+		for name := range got {
+			if IsLicense1Param(name) && !want.Has(name) {
+				t.Errorf("message of %v reads back as %v: License 1.0 parameter %s appeared", want, got, name)
+			}
+		}
+		if allLicense1(want) && !maps.EqualFunc(got, want, slices.Equal) {
 			t.Errorf("message of %v reads back as %v", want, got)
 		}
 	})
+}
+
+// startsWithOtherPair reports whether rest is "&name=…" for a parameter of p that is not a License 1.0 one.
+func startsWithOtherPair(rest string, p url.Values) bool {
+	name, _, ok := strings.Cut(strings.TrimPrefix(rest, "&"), "=")
+	return strings.HasPrefix(rest, "&") && ok && p.Has(name) && !IsLicense1Param(name)
+}
+
+func allLicense1(p url.Values) bool {
+	for name := range p {
+		if !IsLicense1Param(name) {
+			return false
+		}
+	}
+	return true
 }
 
 // TestAuthMACMatchesHMAC checks the allocation-free HMAC against crypto/hmac, for keys (access key plus

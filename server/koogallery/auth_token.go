@@ -188,15 +188,17 @@ func verifyAuthToken[V any](keys []string, params map[string]V, first func(V) st
 const maxParamName = 64
 
 // CheckAuthParams reports whether the License 1.0 signed message of params (see AuthToken) can be split back into
-// params only. The message joins "name=value" pairs with '&' and escapes nothing, so without a rule a captured
-// URL can be re-partitioned: moving "&expireTime=…" into the end of another value and dropping expireTime leaves
-// the message, and so the authToken, unchanged. CheckAuthParams therefore requires
+// params as far as License 1.0 parameters go. The message joins "name=value" pairs with '&' and escapes nothing,
+// so without a rule a captured URL can be re-partitioned: moving "&expireTime=…" into the end of another value and
+// dropping expireTime leaves the message, and so the authToken, unchanged. CheckAuthParams therefore requires
 //   - every name other than authToken to be 1 to 64 characters of [A-Za-z0-9_], and
-//   - no value to contain '&' directly followed by such a name and '='.
+//   - no value to contain '&' directly followed by a License 1.0 parameter name (see IsLicense1Param) and '='.
 //
-// Under these rules every '&' of the message that is followed by a name and '=' separates two pairs, and no
-// other does, so two different accepted sets never share a message. Values such as "张三 & Co+1 = ok" (the '&'
-// is followed by a space) stay valid. It returns an error wrapping ErrAmbiguous for a set that breaks a rule.
+// Under these rules every '&' of the message that is followed by a License 1.0 name and '=' starts a pair, and no
+// other does: two accepted sets that share a message hold the same License 1.0 parameters, and a value of one can
+// differ from the other's only by a trailing "&name=value" of a parameter that is neither documented nor read by
+// licentia (a name such as "D" in the value "R&D=Team"). Buyer names such as "R&D=Team" and "张三 & Co+1 = ok"
+// therefore stay valid. It returns an error wrapping ErrAmbiguous for a set that breaks a rule.
 func CheckAuthParams(params url.Values) error {
 	for name, vs := range params {
 		for _, v := range vs {
@@ -244,7 +246,8 @@ func isNameByte(c byte) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
-// pairInside returns the offset of the first '&' in v that is followed by one or more name bytes and '=', or -1.
+// pairInside returns the offset of the first '&' in v that is followed by a License 1.0 parameter name and '=',
+// or -1.
 func pairInside(v string) int {
 	for i := 0; i < len(v); i++ {
 		if v[i] != '&' {
@@ -254,11 +257,26 @@ func pairInside(v string) int {
 		for j < len(v) && isNameByte(v[j]) {
 			j++
 		}
-		if j > i+1 && j < len(v) && v[j] == '=' {
+		if j < len(v) && v[j] == '=' && IsLicense1Param(v[i+1:j]) {
 			return i
 		}
 	}
 	return -1
+}
+
+// IsLicense1Param reports whether name is a License 1.0 parameter: one the marketplace documents for
+// getLicense, refreshLicense, expireLicense or releaseLicense (including the rows inferred from the sibling
+// SaaS tables, such as testFlag and periodNumber), or one licentia's callback handling reads from any call
+// (orderLineId, effectiveTime, scene, status, license, eventId, deviceFingerprint). CheckAuthParams refuses a
+// value that holds '&', such a name and '='; authToken is never signed, so it is not one.
+func IsLicense1Param(name string) bool {
+	switch name {
+	case "activity", "timeStamp", "customerId", "customerName", "businessId", "orderId", "skuCode", "productId",
+		"expireTime", "periodType", "periodNumber", "amount", "diskSize", "bandWidth", "testFlag", "instanceId",
+		"orderLineId", "trialFlag", "effectiveTime", "scene", "status", "license", "eventId", "deviceFingerprint":
+		return true
+	}
+	return false
 }
 
 // bodySignType is the only sign_type KooGallery documents for the Body-Sign header.

@@ -24,7 +24,7 @@ var ErrTimestamp = errors.New("koogallery: timestamp invalid or outside window")
 var ErrTime = errors.New("koogallery: malformed time")
 
 // ErrAmbiguous reports a License 1.0 parameter set whose signed message could also be read as a different set of
-// parameters: a name that is not a plain identifier, or a value holding '&' followed by text that parses as
-// "name=". The authToken message joins decoded pairs without escaping, so such a request may be a captured,
+// License 1.0 parameters: a name that is not a plain identifier, or a value holding '&' followed by a License 1.0
+// parameter name and '=' (see CheckAuthParams and IsLicense1Param). The authToken message joins decoded pairs without escaping, so such a request may be a captured,
 // re-partitioned URL; it is refused whatever its authToken says.
 var ErrAmbiguous = errors.New("koogallery: parameters could be read as a different set")
