@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -41,7 +42,8 @@ const maxReason = 500
 type Support struct {
 	st      *store.Store
 	is      *license.Issuer
-	kr      *verifier.Keyring
+	ring    *keys.Ring
+	kr      atomic.Pointer[ringKeys] // the ring's public keys as last derived
 	now     func() time.Time
 	inherit bool
 	issued  func(action string)
@@ -68,15 +70,33 @@ func NewSupport(st *store.Store, ring *keys.Ring, is *license.Issuer, opt Suppor
 	if opt.Issued == nil {
 		opt.Issued = func(string) {}
 	}
-	return &Support{st: st, is: is, kr: keyringOf(ring), now: opt.Now, inherit: opt.InheritIssuer, issued: opt.Issued}
+	return &Support{st: st, is: is, ring: ring, now: opt.Now, inherit: opt.InheritIssuer, issued: opt.Issued}
+}
+
+// ringKeys is a verifier key ring made from one version of a keys.Ring.
+type ringKeys struct {
+	version uint64
+	kr      *verifier.Keyring
+}
+
+// keyring returns the public keys of the ring as it is now (see keys.Ring.Version) as a verifier key
+// ring; nil (which trusts nothing) without a ring.
+func (sp *Support) keyring() *verifier.Keyring {
+	if sp.ring == nil {
+		return nil
+	}
+	v := sp.ring.Version()
+	if c := sp.kr.Load(); c != nil && c.version == v {
+		return c.kr
+	}
+	kr := keyringOf(sp.ring)
+	sp.kr.Store(&ringKeys{version: v, kr: kr})
+	return kr
 }
 
 // keyringOf returns the public keys of ring as a verifier key ring; nil (which trusts nothing) when the
 // ring has no key.
 func keyringOf(ring *keys.Ring) *verifier.Keyring {
-	if ring == nil {
-		return nil
-	}
 	var pubs []ed25519.PublicKey
 	for _, k := range ring.Keys() {
 		pubs = append(pubs, k.Public)
@@ -151,7 +171,7 @@ func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Det
 		return nil, fmt.Errorf("%w: %w", ErrInvalidCode, err)
 	}
 	cv := &CodeView{Fingerprint: verifier.Fingerprint(code), Claims: c}
-	res, verr := verifier.New(sp.kr, verifier.WithTime(sp.now)).Check(code)
+	res, verr := verifier.New(sp.keyring(), verifier.WithTime(sp.now)).Check(code)
 	cv.Verdict = verifier.Reason(verr)
 	var ce *verifier.CodeError
 	switch {
@@ -305,7 +325,7 @@ func (sp *Support) find(ctx context.Context, ref string) (*store.License, error)
 // the buyer page. Test codes are refused with an error wrapping verifier.ErrTestCode; anything else not
 // genuine with one wrapping ErrInvalidCode.
 func (sp *Support) Genuine(code string) (*verifier.Claims, error) {
-	c, err := verifier.New(sp.kr, verifier.WithTime(sp.now)).Verify(code)
+	c, err := verifier.New(sp.keyring(), verifier.WithTime(sp.now)).Verify(code)
 	if err != nil {
 		var ce *verifier.CodeError
 		if !errors.As(err, &ce) || ce.Claims == nil {
