@@ -45,10 +45,16 @@ func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, nil) }
 // newTestEnvWith is newTestEnv with a marketplace OpenAPI client (nil: none).
 func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client) *testEnv {
 	t.Helper()
+	return newTestEnvGrace(t, market, time.Hour)
+}
+
+// newTestEnvGrace is newTestEnvWith with codes that carry grace.
+func newTestEnvGrace(t testing.TB, market func(now func() time.Time) *openapi.Client, grace time.Duration) *testEnv {
+	t.Helper()
 	e := &testEnv{t: t}
 	e.clock.Store(t0.UnixNano())
 	now := func() time.Time { return time.Unix(0, e.clock.Load()).UTC() }
-	o := serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: time.Hour}
+	o := serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: grace}
 	if market != nil {
 		o.market = market(now)
 	}

@@ -320,6 +320,13 @@ func (sp *Support) find(ctx context.Context, ref string) (*store.License, error)
 	return nil, fmt.Errorf("no license, order or customer %q: %w", ref, store.ErrNotFound)
 }
 
+// Check judges code as an offline verifier holding the ring's keys (active and retired) would at the
+// desk's clock, with no product binding, revocation list or state file: the verifier's result, or its
+// *verifier.CodeError.
+func (sp *Support) Check(code string) (*verifier.Result, error) {
+	return verifier.New(sp.keyring(), verifier.WithTime(sp.now)).Check(code)
+}
+
 // Genuine checks that code is an authorization code signed by a key of the ring (active or retired),
 // whatever its expiry, generation or status, and returns its claims: proof of possession, for refresh and
 // the buyer page. Test codes are refused with an error wrapping verifier.ErrTestCode; anything else not
