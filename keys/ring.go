@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,23 +40,45 @@ type Key struct {
 
 // Ring is the set of signing keys in one directory: one active key that signs, retired keys (rotated
 // out by Rotate) whose codes still verify, and withdrawn keys (taken out by Retire, after a compromise)
-// whose codes no longer verify. A Ring is read-only after it is opened and safe for concurrent use;
+// whose codes no longer verify. A Ring is safe for concurrent use. A ring from OpenRing or InitRing is
+// the directory as it was read; one from Follow rereads the directory when it changes (see Follow).
 // Rotate and Retire change the directory and return a new Ring.
 type Ring struct {
-	dir       string
+	dir    string
+	state  atomic.Pointer[ringState]
+	follow *follower // nil: the ring keeps the state it was opened with
+}
+
+// ringState is the content of a ring directory as read at one moment.
+type ringState struct {
 	keys      []Key // the keys that verify, sorted by creation time, oldest first
 	active    int
 	withdrawn []Key // sorted by withdrawal time
+	// stamp is the directory's key and marker names and the active file's content when it was read:
+	// a change of either is a change of the ring.
+	stamp   string
+	version uint64
 }
 
 // OpenRing reads the key ring in dir. It returns an error wrapping fs.ErrNotExist when the directory
 // holds no key.
 func OpenRing(dir string) (*Ring, error) {
-	entries, err := os.ReadDir(dir)
+	st, err := readRing(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open key ring: %w", err)
+		return nil, err
 	}
-	r := &Ring{dir: dir, active: -1}
+	r := &Ring{dir: dir}
+	r.state.Store(st)
+	return r, nil
+}
+
+// readRing reads the ring directory dir.
+func readRing(dir string) (*ringState, error) {
+	entries, active, stamp, err := listRing(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &ringState{active: -1, stamp: stamp}
 	withdrawn := map[string]bool{}
 	for _, e := range entries {
 		if name := e.Name(); !e.IsDir() && strings.HasSuffix(name, withdrawnSuffix) {
@@ -89,10 +112,8 @@ func OpenRing(dir string) (*Ring, error) {
 	}
 	sortKeys(r.keys)
 	sortKeys(r.withdrawn)
-	want, err := os.ReadFile(filepath.Join(dir, activeFile))
-	switch {
-	case err == nil:
-		id := strings.TrimSpace(string(want))
+	if active != nil {
+		id := strings.TrimSpace(string(active))
 		for i := range r.keys {
 			if r.keys[i].ID == id {
 				r.active = i
@@ -104,13 +125,49 @@ func OpenRing(dir string) (*Ring, error) {
 		if r.active < 0 {
 			return nil, fmt.Errorf("open key ring: active key %q: %w", id, ErrUnknownKey)
 		}
-	case errors.Is(err, fs.ErrNotExist):
+	} else {
 		r.active = len(r.keys) - 1 // newest
-	default:
-		return nil, fmt.Errorf("open key ring: %w", err)
 	}
 	r.keys[r.active].Active = true
 	return r, nil
+}
+
+// listRing lists the ring directory dir: its entries, the content of its active file (nil when there is
+// none) and the stamp of both (see ringState).
+func listRing(dir string) (entries []os.DirEntry, active []byte, stamp string, err error) {
+	entries, err = os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("open key ring: %w", err)
+	}
+	active, err = os.ReadFile(filepath.Join(dir, activeFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		active = nil
+	case err != nil:
+		return nil, nil, "", fmt.Errorf("open key ring: %w", err)
+	case active == nil:
+		active = []byte{}
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		if name := e.Name(); strings.HasSuffix(name, keySuffix) || strings.HasSuffix(name, withdrawnSuffix) {
+			b.WriteString(name)
+			b.WriteByte('/')
+		}
+	}
+	if active != nil {
+		b.WriteString(activeFile + "=")
+		b.Write(active)
+	}
+	return entries, active, b.String(), nil
+}
+
+// current returns the ring's state, reread first when the ring follows its directory and a look is due.
+func (r *Ring) current() *ringState {
+	if r.follow != nil {
+		r.follow.look(r, false)
+	}
+	return r.state.Load()
 }
 
 // InitRing opens the ring in dir, creating the directory (0700) and a first key (0600) drawn from rand
@@ -147,21 +204,23 @@ func (r *Ring) Rotate(rand io.Reader) (*Ring, error) {
 // deleted; its public half stays as "<kid>.withdrawn" (mode 0600) so that the ring remembers the
 // withdrawal, also when an old copy of "<kid>.pem" comes back. Retiring a withdrawn key again changes
 // nothing. It returns the new ring, ErrActiveKey for the active key (rotate first), or ErrUnknownKey.
-// Servers that opened the ring before keep using their copy until they restart.
+// A ring that follows the directory (Follow) stops signing with the key at once (see SigningKey) and
+// drops it from Keys within its check interval; a ring opened before and not following keeps its copy.
 func (r *Ring) Retire(kid string) (*Ring, error) {
-	for _, k := range r.withdrawn {
+	st := r.current()
+	for _, k := range st.withdrawn {
 		if k.ID == kid {
 			return OpenRing(r.dir)
 		}
 	}
-	i := r.index(kid)
+	i := st.index(kid)
 	switch {
 	case i < 0:
 		return nil, fmt.Errorf("retire %q: %w", kid, ErrUnknownKey)
-	case i == r.active:
+	case i == st.active:
 		return nil, fmt.Errorf("retire %s: %w; rotate to a new key first", kid, ErrActiveKey)
 	}
-	pub, err := EncodePublicPEM(r.keys[i].Public)
+	pub, err := EncodePublicPEM(st.keys[i].Public)
 	if err != nil {
 		return nil, err
 	}
@@ -184,11 +243,11 @@ func (r *Ring) Retire(kid string) (*Ring, error) {
 // Withdrawn returns the keys taken out of use by Retire, public halves only, in the order they were
 // withdrawn.
 func (r *Ring) Withdrawn() []Key {
-	return append([]Key(nil), r.withdrawn...)
+	return append([]Key(nil), r.current().withdrawn...)
 }
 
-func (r *Ring) index(kid string) int {
-	for i, k := range r.keys {
+func (st *ringState) index(kid string) int {
+	for i, k := range st.keys {
 		if k.ID == kid {
 			return i
 		}
@@ -201,16 +260,19 @@ func (r *Ring) Dir() string { return r.dir }
 
 // Active returns the id and signer of the key that signs new codes. The signer is a crypto.Signer so that
 // a KMS or HSM key can take its place.
+// It does not look at the directory for a withdrawal; a server signs through SigningKey.
 func (r *Ring) Active() (string, crypto.Signer) {
-	k := r.keys[r.active]
+	st := r.current()
+	k := st.keys[st.active]
 	return k.ID, k.priv
 }
 
 // Keys returns every key of the ring that verifies (the active key and the retired ones, not the
 // withdrawn ones), oldest first, without the private halves.
 func (r *Ring) Keys() []Key {
-	out := make([]Key, len(r.keys))
-	for i, k := range r.keys {
+	st := r.current()
+	out := make([]Key, len(st.keys))
+	for i, k := range st.keys {
 		k.priv = nil
 		out[i] = k
 	}
@@ -219,10 +281,11 @@ func (r *Ring) Keys() []Key {
 
 // Signer returns the signer of the key with id kid, ErrWithdrawn for a withdrawn key, or ErrUnknownKey.
 func (r *Ring) Signer(kid string) (crypto.Signer, error) {
-	if i := r.index(kid); i >= 0 {
-		return r.keys[i].priv, nil
+	st := r.current()
+	if i := st.index(kid); i >= 0 {
+		return st.keys[i].priv, nil
 	}
-	for _, k := range r.withdrawn {
+	for _, k := range st.withdrawn {
 		if k.ID == kid {
 			return nil, ErrWithdrawn
 		}
@@ -233,7 +296,7 @@ func (r *Ring) Signer(kid string) (crypto.Signer, error) {
 // PublicPEM returns the public key of every key in Keys as concatenated PEM blocks, oldest first.
 func (r *Ring) PublicPEM() ([]byte, error) {
 	var out []byte
-	for _, k := range r.keys {
+	for _, k := range r.current().keys {
 		b, err := EncodePublicPEM(k.Public)
 		if err != nil {
 			return nil, err

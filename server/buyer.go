@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -49,7 +50,9 @@ type buyerPageData struct {
 
 type buyerResult struct {
 	LicenseID  string
-	Status     string
+	Status     string // the license's status
+	Verdict    string // what a verifier says of the current code (see buyerVerdict)
+	GraceDays  int64  // days of grace left, rounded up, when Verdict is verdictInGrace
 	Generation int64
 	Pasted     int64
 	Newer      bool
@@ -57,7 +60,60 @@ type buyerResult struct {
 	ExpiresAt  int64 // unix seconds; 0 for a perpetual license
 }
 
+// Verdicts of the buyer page: what licentia-verify would say of the license's current code now, one per
+// outcome a buyer can meet. They are verifier.Reason names, except that a valid code inside its grace
+// period is in_grace, an inactive one is frozen or released after its status, and any outcome that needs
+// the seller (a code of a key this server no longer trusts) is unverified.
+const (
+	verdictValid      = "valid"
+	verdictInGrace    = "in_grace"
+	verdictExpired    = "expired"
+	verdictNotYet     = "not_yet_valid"
+	verdictFrozen     = verifier.StatusFrozen
+	verdictReleased   = verifier.StatusReleased
+	verdictRevoked    = verifier.StatusRevoked
+	verdictUnverified = "unverified"
+)
+
+// buyerVerdict turns the verifier's judgement of a current code (res, or err from verifier.Check) into
+// the page's verdict and, in grace, the days of grace left (rounded up).
+func buyerVerdict(res *verifier.Result, err error) (verdict string, graceDays int64) {
+	var ce *verifier.CodeError
+	switch {
+	case err == nil && res.InGrace:
+		left := res.Claims.ExpiresAt + res.Claims.Grace - res.At.Unix()
+		return verdictInGrace, max(1, (left+86399)/86400)
+	case err == nil:
+		return verdictValid, 0
+	case errors.Is(err, verifier.ErrRevoked):
+		return verdictRevoked, 0
+	case errors.Is(err, verifier.ErrInactive) && errors.As(err, &ce) && ce.Claims != nil &&
+		(ce.Claims.Status == verifier.StatusFrozen || ce.Claims.Status == verifier.StatusReleased):
+		return ce.Claims.Status, 0
+	case errors.Is(err, verifier.ErrNotYetValid):
+		return verdictNotYet, 0
+	case errors.Is(err, verifier.ErrExpired):
+		return verdictExpired, 0
+	default:
+		return verdictUnverified, 0
+	}
+}
+
+// Usable reports whether the current code works now or will (valid, in grace, not yet valid): only then
+// does the page tell the buyer to install it.
+func (r *buyerResult) Usable() bool {
+	return r.Verdict == verdictValid || r.Verdict == verdictInGrace || r.Verdict == verdictNotYet
+}
+
 type buyerError struct{ Title, Text string }
+
+// StatusText returns the explanation of the result's verdict in the page's language.
+func (d buyerPageData) StatusText() string {
+	if d.Result.Verdict == verdictInGrace {
+		return fmt.Sprintf(d.T.StatusText[verdictInGrace], d.Result.GraceDays)
+	}
+	return d.T.StatusText[d.Result.Verdict]
+}
 
 // Expires returns the expiry as the page's language shows it.
 func (d buyerPageData) Expires() string {
@@ -95,6 +151,8 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := &buyerResult{LicenseID: l.ID, Status: l.Status, Generation: l.Generation, Code: l.Code, ExpiresAt: l.ExpiresAt}
+	// The page says what the buyer's software would: the verifier's judgement of the current code.
+	res.Verdict, res.GraceDays = buyerVerdict(p.sup.Check(l.Code))
 	if pasted != nil && pasted.Generation < l.Generation {
 		res.Newer, res.Pasted = true, pasted.Generation
 	}

@@ -1,13 +1,15 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"github.com/licentia/licentia/server/desk"
 	"html"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -16,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -161,9 +165,10 @@ func TestBuyerTexts(t *testing.T) {
 	if ke, kz := slices.Sorted(maps.Keys(en)), slices.Sorted(maps.Keys(zh)); !slices.Equal(ke, kz) {
 		t.Fatalf("message keys differ:\nen %v\nzh %v", ke, kz)
 	}
-	for _, st := range []string{verifier.StatusActive, verifier.StatusFrozen, verifier.StatusReleased, verifier.StatusRevoked} {
-		if en["Status."+st] == "" || en["StatusText."+st] == "" {
-			t.Errorf("status %q has no label or text", st)
+	for _, v := range []string{verdictValid, verdictInGrace, verdictExpired, verdictNotYet, verdictFrozen,
+		verdictReleased, verdictRevoked, verdictUnverified} {
+		if en["Status."+v] == "" || en["StatusText."+v] == "" {
+			t.Errorf("verdict %q has no label or text", v)
 		}
 	}
 	for _, code := range []string{"bad_request", "invalid_code", "test_code", "not_found", "rate_limited", "too_large"} {
@@ -184,8 +189,15 @@ func TestBuyerTexts(t *testing.T) {
 				t.Errorf("%s %s = %q holds %q of the other language", lang, key, m, bad)
 			}
 		}
-		if n := strings.Count(msgs["Newer"], "%"); n != 1 || !strings.Contains(msgs["Newer"], "%d") {
-			t.Errorf("%s Newer = %q, want exactly one %%d", lang, msgs["Newer"])
+		for _, key := range []string{"Newer", "StatusText." + verdictInGrace} {
+			if n := strings.Count(msgs[key], "%"); n != 1 || !strings.Contains(msgs[key], "%d") {
+				t.Errorf("%s %s = %q, want exactly one %%d", lang, key, msgs[key])
+			}
+		}
+		for key, m := range msgs {
+			if strings.Contains(m, "%") && key != "Newer" && key != "StatusText."+verdictInGrace {
+				t.Errorf("%s %s = %q holds a format verb", lang, key, m)
+			}
 		}
 	}
 }
@@ -197,17 +209,20 @@ type buyerState struct {
 	large  bool                    // paste is far too long to type into a browser
 	status int
 	sel    string                                   // the element that shows the state
+	noCode bool                                     // the page shows no current code and no notice to install one
 	want   func(bt *buyerText) []string             // messages the state shows
 	data   func(e *testEnv) []string                // values shown as they are (ids, codes), not in either language
 	before func(t testing.TB, e *testEnv, u string) // run before pasting; u is the page's URL
 }
 
 // buyerFixture creates the licenses the states need: lic-1 active, lic-2 renewed (its first code
-// superseded), lic-3 perpetual, lic-4 frozen, lic-5 released, lic-6 revoked, lic-7 reissued; plus a
-// marketplace probe's test code, a genuine code of a license the server does not hold, and the codes from
-// before lic-6's revoke and lic-7's reissue (which no longer prove the license).
+// superseded), lic-3 perpetual, lic-4 frozen, lic-5 released, lic-6 revoked, lic-7 reissued, lic-8
+// renewed by a server whose ring has a key this server does not trust; plus a marketplace probe's test
+// code, a genuine code of a license the server does not hold, the codes from before lic-6's revoke and
+// lic-7's reissue (which no longer prove the license), and those from before lic-5's release and lic-8's
+// renewal (which still do).
 type buyerFixture struct {
-	code1, old2, probe, ghost, old6, old7 string
+	code1, old2, probe, ghost, old5, old6, old7, old8 string
 }
 
 func newBuyerFixture(t testing.TB, e *testEnv) *buyerFixture {
@@ -227,6 +242,7 @@ func newBuyerFixture(t testing.TB, e *testEnv) *buyerFixture {
 		e.newInstance(id, "O-"+id, "C-"+id, "P1", exp)
 	}
 	wantCode(t, e.signed(testKey, map[string]string{"activity": "updateInstanceStatus", "instanceId": "lic-4", "status": "FREEZE"}), resultOK)
+	f.old5 = e.license("lic-5").Code
 	wantCode(t, e.signed(testKey, map[string]string{"activity": "releaseInstance", "instanceId": "lic-5"}), resultOK)
 	f.old6 = e.license("lic-6").Code
 	e.callJSON("POST", "/admin/v1/licenses/lic-6/revoke", support, desk.ChangeRequest{Reason: "r"}, 200, nil)
@@ -238,7 +254,35 @@ func newBuyerFixture(t testing.TB, e *testEnv) *buyerFixture {
 		t.Fatal(err)
 	}
 	f.ghost = ghost
+	f.old8 = e.newInstance("lic-8", "O-8", "C-8", "P1", exp)
+	renewWithNewKey(t, e, "lic-8", exp.AddDate(1, 0, 0))
 	return f
+}
+
+// renewWithNewKey renews license id to exp through a second server on e's database whose ring (e's
+// directory after a rotation) signs with a key e's server, which read its ring before, does not trust.
+func renewWithNewKey(t testing.TB, e *testEnv, id string, exp time.Time) {
+	t.Helper()
+	ring, err := e.ring.Rotate(bytes.NewReader(bytes.Repeat([]byte{8}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{KooGalleryKeys: []string{testKey}, Now: e.now}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	other := httptest.NewServer(New(cfg, e.st, ring, desk.NewIssuer(ring, "licentia", time.Hour),
+		slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	defer other.Close()
+	renew := map[string]string{"activity": "refreshInstance", "instanceId": id, "orderId": "R-" + id,
+		"scene": "RENEWAL", "expireTime": mkTime(exp)}
+	cb, err := koogallery.NewClient(other.URL+"/koogallery/license", testKey, nil, e.now).Signed(context.Background(), renew)
+	if err == nil {
+		err = cb.Accepted()
+	}
+	if err != nil {
+		t.Fatalf("renewal through the other server: %v", err)
+	}
 }
 
 // buyerStates lists every state of the page; the last, "internal", closes the store.
@@ -248,10 +292,17 @@ func buyerStates(f *buyerFixture) []buyerState {
 	shown := func(id string) func(e *testEnv) []string {
 		return func(e *testEnv) []string { return []string{id, e.license(id).Code} }
 	}
-	result := func(status string, extra func(bt *buyerText) []string) func(bt *buyerText) []string {
+	// result is what a page with a verdict shows; the one in grace has at most a day left.
+	result := func(verdict string, extra func(bt *buyerText) []string) func(bt *buyerText) []string {
 		return func(bt *buyerText) []string {
-			w := []string{bt.StatusHeading + bt.Status[status], bt.StatusText[status], bt.LicenseLabel,
-				bt.ExpiresLabel, bt.GenerationLabel, bt.CurrentCode}
+			text := bt.StatusText[verdict]
+			if verdict == verdictInGrace {
+				text = fmt.Sprintf(text, 1)
+			}
+			w := []string{bt.StatusHeading + bt.Status[verdict], text, bt.LicenseLabel, bt.ExpiresLabel, bt.GenerationLabel}
+			if (&buyerResult{Verdict: verdict}).Usable() {
+				w = append(w, bt.CurrentCode)
+			}
 			if extra != nil {
 				w = append(w, extra(bt)...)
 			}
@@ -268,16 +319,43 @@ func buyerStates(f *buyerFixture) []buyerState {
 			return []string{be.Title, be.Text}
 		}
 	}
+	// dated pastes the code of a new license created at the time of pasting, starting at start and ending
+	// at end from then (effectiveTime and expireTime), and shows its id and code.
+	var datedID string
+	dated := func(name string, start, end time.Duration) (func(e *testEnv) string, func(e *testEnv) []string) {
+		n := 0
+		paste := func(e *testEnv) string {
+			n++
+			datedID = fmt.Sprintf("lic-%s-%d", name, n)
+			r := e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "O-" + datedID,
+				"orderLineId": "O-" + datedID + "-1", "businessId": datedID, "productId": "P1", "customerId": "C-" + datedID,
+				"effectiveTime": mkTime(e.now().Add(start)), "expireTime": mkTime(e.now().Add(end))})
+			wantCode(e.t, r, resultOK)
+			return r.License
+		}
+		return paste, func(e *testEnv) []string { return []string{datedID, e.license(datedID).Code} }
+	}
+	inGrace, inGraceData := dated("grace", -30*24*time.Hour, -30*time.Minute) // the code's grace is an hour
+	expired, expiredData := dated("expired", -40*24*time.Hour, -2*time.Hour)
+	notYet, notYetData := dated("later", 48*time.Hour, 365*24*time.Hour)
 	return []buyerState{
 		{name: "form", status: 200, sel: "form", want: func(bt *buyerText) []string { return []string{bt.CodeLabel} }},
-		{name: "active", paste: code("lic-1"), status: 200, sel: "#same", want: result(verifier.StatusActive, same), data: shown("lic-1")},
+		{name: "active", paste: code("lic-1"), status: 200, sel: "#same", want: result(verdictValid, same), data: shown("lic-1")},
 		{name: "newer", paste: fixed(f.old2), status: 200, sel: "#newer", data: shown("lic-2"),
-			want: result(verifier.StatusActive, func(bt *buyerText) []string { return []string{fmt.Sprintf(bt.Newer, 1)} })},
+			want: result(verdictValid, func(bt *buyerText) []string { return []string{fmt.Sprintf(bt.Newer, 1)} })},
 		{name: "perpetual", paste: code("lic-3"), status: 200, sel: "#same", data: shown("lic-3"),
-			want: result(verifier.StatusActive, func(bt *buyerText) []string { return []string{bt.Same, bt.Never} })},
-		{name: "frozen", paste: code("lic-4"), status: 200, sel: "#same", want: result(verifier.StatusFrozen, same), data: shown("lic-4")},
-		{name: "released", paste: code("lic-5"), status: 200, sel: "#same", want: result(verifier.StatusReleased, same), data: shown("lic-5")},
-		{name: "revoked", paste: code("lic-6"), status: 200, sel: "#same", want: result(verifier.StatusRevoked, same), data: shown("lic-6")},
+			want: result(verdictValid, func(bt *buyerText) []string { return []string{bt.Same, bt.Never} })},
+		{name: "in grace", paste: inGrace, status: 200, sel: "#same", data: inGraceData,
+			want: result(verdictInGrace, same)},
+		{name: "expired", paste: expired, status: 200, sel: "#status-text", noCode: true, data: expiredData,
+			want: result(verdictExpired, nil)},
+		{name: "not yet valid", paste: notYet, status: 200, sel: "#same", data: notYetData,
+			want: result(verdictNotYet, same)},
+		{name: "frozen", paste: code("lic-4"), status: 200, sel: "#status-text", noCode: true, want: result(verdictFrozen, nil), data: shown("lic-4")},
+		{name: "released", paste: code("lic-5"), status: 200, sel: "#status-text", noCode: true, want: result(verdictReleased, nil), data: shown("lic-5")},
+		{name: "revoked", paste: code("lic-6"), status: 200, sel: "#status-text", noCode: true, want: result(verdictRevoked, nil), data: shown("lic-6")},
+		{name: "unverified", paste: fixed(f.old8), status: 200, sel: "#status-text", noCode: true,
+			want: result(verdictUnverified, nil), data: shown("lic-8")},
 		{name: "replaced", paste: fixed(f.old7), status: 403, sel: "#error", want: failure("code_superseded")},
 		{name: "revoked old code", paste: fixed(f.old6), status: 403, sel: "#error", want: failure("code_revoked")},
 		{name: "nothing", paste: fixed("   "), status: 400, sel: "#error", want: failure("bad_request")},
@@ -354,6 +432,13 @@ func TestBuyerPage(t *testing.T) {
 				if st.data != nil && st.status == 200 {
 					data = st.data(e)
 				}
+				if st.noCode {
+					for _, m := range []string{`id="current-code"`, `id="newer"`, `id="same"`} {
+						if strings.Contains(body, m) {
+							t.Errorf("the page of a code that does not work holds %s: it must not tell the buyer to install it", m)
+						}
+					}
+				}
 				if bad := foreignText(lang, withoutData(text, data)); len(bad) > 0 {
 					t.Errorf("the %s page holds %q of the other language:\n%s", lang, bad, text)
 				}
@@ -382,7 +467,7 @@ func TestBuyerPageHeaders(t *testing.T) {
 	}
 
 	status, hdr, body := postBuyerForm(t, e.ts.URL+"/?lang=en", url.Values{"code": {old}})
-	if status != 200 || hdr.Get("Cache-Control") != "no-store" || !strings.Contains(body, `<span id="status" data-status="active">Active</span>`) ||
+	if status != 200 || hdr.Get("Cache-Control") != "no-store" || !strings.Contains(body, `<span id="status" data-status="active" data-verdict="valid">Valid</span>`) ||
 		!strings.Contains(body, `id="same"`) || !strings.Contains(body, ">"+old+"</textarea>") ||
 		!strings.Contains(body, "2027-03-01 08:00 UTC") {
 		t.Fatalf("POST / with the current code = %d:\n%s", status, body)

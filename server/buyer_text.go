@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/licentia/licentia/verifier"
 )
 
 // The buyer page's languages: Simplified Chinese, the marketplace's own, and English. A request picks
@@ -51,15 +49,24 @@ var buyerTexts = map[string]*buyerText{
 		Newer: "A newer code replaces the one you pasted (generation %d). Install the code below in place of the old one.",
 		Never: "never (perpetual license)",
 		Status: map[string]string{
-			verifier.StatusActive: "Active", verifier.StatusFrozen: "Frozen",
-			verifier.StatusReleased: "Released", verifier.StatusRevoked: "Revoked",
+			verdictValid: "Valid", verdictInGrace: "Expired, in grace period", verdictExpired: "Expired",
+			verdictNotYet: "Not yet valid", verdictFrozen: "Frozen", verdictReleased: "Released",
+			verdictRevoked: "Revoked", verdictUnverified: "Not valid",
 		},
 		StatusText: map[string]string{
-			verifier.StatusActive: "Your license is active.",
-			verifier.StatusFrozen: "Your license is frozen by the marketplace (for example after the order expired " +
+			verdictValid: "Your license is valid: your software accepts this code.",
+			verdictInGrace: "Your license has expired. Your software still accepts the code during the grace period, " +
+				"for %d more day(s) at most. Renew the order in KooGallery before then, and check here again for the renewed code.",
+			verdictExpired: "Your license has expired and its grace period is over: your software no longer accepts the code. " +
+				"Renew the order in KooGallery, then check here again for the renewed code.",
+			verdictNotYet: "Your license has not started yet: your software accepts the code from the license's start on. " +
+				"If it should have started, check the computer's clock, or contact the seller's support.",
+			verdictFrozen: "Your license is frozen by the marketplace (for example after the order expired " +
 				"without a renewal). The software will not run until the marketplace unfreezes it.",
-			verifier.StatusReleased: "Your license was released: the order ended or was cancelled. Its codes no longer work.",
-			verifier.StatusRevoked:  "Your license was revoked by the seller. Its codes no longer work; please contact the seller's support.",
+			verdictReleased: "Your license was released: the order ended or was cancelled. Its codes no longer work.",
+			verdictRevoked:  "Your license was revoked by the seller. Its codes no longer work; please contact the seller's support.",
+			verdictUnverified: "The current code of this license is not signed by a key this server trusts (the key may " +
+				"have been withdrawn). Please contact the seller's support to have it reissued.",
 		},
 		Errors: map[string]buyerError{
 			"bad_request":  {"Nothing to check", "Paste your authorization code into the box, then press Check code."},
@@ -87,14 +94,19 @@ var buyerTexts = map[string]*buyerText{
 		Newer: "您粘贴的授权码（第 %d 版）已被新授权码替代，请用下方的授权码替换旧授权码。",
 		Never: "永久有效",
 		Status: map[string]string{
-			verifier.StatusActive: "有效", verifier.StatusFrozen: "已冻结",
-			verifier.StatusReleased: "已释放", verifier.StatusRevoked: "已吊销",
+			verdictValid: "有效", verdictInGrace: "已到期（宽限期内）", verdictExpired: "已到期",
+			verdictNotYet: "尚未生效", verdictFrozen: "已冻结", verdictReleased: "已释放",
+			verdictRevoked: "已吊销", verdictUnverified: "无法验证",
 		},
 		StatusText: map[string]string{
-			verifier.StatusActive:   "您的许可证状态正常，可以正常使用。",
-			verifier.StatusFrozen:   "您的许可证已被云商店冻结（例如订单到期后未续费），在云商店解冻之前，软件将无法使用。",
-			verifier.StatusReleased: "您的许可证已释放：订单已结束或已退订，其授权码均已失效。",
-			verifier.StatusRevoked:  "您的许可证已被商家吊销，其授权码均已失效。如有疑问，请联系商家客服。",
+			verdictValid:      "您的许可证有效，软件可以正常使用该授权码。",
+			verdictInGrace:    "您的许可证已到期，宽限期内软件仍接受该授权码，最多还剩 %d 天。请在此之前到云商店续费，续费后回到本页查询新的授权码。",
+			verdictExpired:    "您的许可证已到期且宽限期已过，软件不再接受该授权码。请到云商店续费，续费后回到本页查询新的授权码。",
+			verdictNotYet:     "您的许可证尚未生效，软件自许可证开始时间起接受该授权码。如果许可证应已生效，请检查计算机的时间，或联系商家客服。",
+			verdictFrozen:     "您的许可证已被云商店冻结（例如订单到期后未续费），在云商店解冻之前，软件将无法使用。",
+			verdictReleased:   "您的许可证已释放：订单已结束或已退订，其授权码均已失效。",
+			verdictRevoked:    "您的许可证已被商家吊销，其授权码均已失效。如有疑问，请联系商家客服。",
+			verdictUnverified: "该许可证当前的授权码不是由本服务器信任的密钥签发的（该密钥可能已被撤回），请联系商家客服重新签发授权码。",
 		},
 		Errors: map[string]buyerError{
 			"bad_request":  {"未输入授权码", "请将授权码粘贴到输入框中，然后点击“查询”。"},

@@ -49,6 +49,7 @@ type revocationCache struct {
 	checked time.Time // when the state was last read
 	nextEnd int64     // the earliest end (Until) of a listed entry; 0: none ends
 	iat     int64
+	kid     string // the key that signed the list
 	body    []byte
 	etag    string
 }
@@ -63,9 +64,11 @@ func listIAT(state store.RevocationState, now int64) int64 {
 	return max(state.ChangedAt, now-now%period)
 }
 
-// stale reports whether the built list needs signing anew at now although its content state is the same.
-func (c *revocationCache) stale(state store.RevocationState, now int64) bool {
-	return !c.built || state != c.state || c.nextEnd != 0 && now >= c.nextEnd || listIAT(state, now) != c.iat
+// stale reports whether the built list needs signing anew at now, with the key kid, although its content
+// state is the same.
+func (c *revocationCache) stale(state store.RevocationState, now int64, kid string) bool {
+	return !c.built || state != c.state || c.nextEnd != 0 && now >= c.nextEnd || listIAT(state, now) != c.iat ||
+		kid != c.kid
 }
 
 // current returns the signed list and its entity tag.
@@ -73,9 +76,14 @@ func (c *revocationCache) current(ctx context.Context) (body []byte, etag string
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// The list is signed by the key that signs codes now: after a rotation or a withdrawal, at once.
+	kid, signer, err := c.is.Key()
+	if err != nil {
+		return nil, "", err
+	}
 	local := c.st.RevocationWrites()
 	if c.built && local == c.local && now.Sub(c.checked) < revocationsCheck && now.Sub(c.checked) >= 0 &&
-		!c.stale(c.state, now.Unix()) {
+		!c.stale(c.state, now.Unix(), kid) {
 		return c.body, c.etag, nil
 	}
 	state, err := c.st.RevocationState(ctx)
@@ -83,7 +91,7 @@ func (c *revocationCache) current(ctx context.Context) (body []byte, etag string
 		return nil, "", err
 	}
 	c.local, c.checked = local, now
-	if !c.stale(state, now.Unix()) {
+	if !c.stale(state, now.Unix(), kid) {
 		return c.body, c.etag, nil
 	}
 	if c.built && c.nextEnd != 0 && now.Unix() >= c.nextEnd {
@@ -97,7 +105,7 @@ func (c *revocationCache) current(ctx context.Context) (body []byte, etag string
 	}
 	iat := listIAT(state, now.Unix())
 	jws, err := verifier.SignRevocations(&verifier.RevocationList{IssuedAt: iat, MinGen: minGenerations(rows)},
-		c.is.KeyID(), c.is.Signer())
+		kid, signer)
 	if err != nil {
 		return nil, "", err
 	}
@@ -108,7 +116,7 @@ func (c *revocationCache) current(ctx context.Context) (body []byte, etag string
 		}
 	}
 	sum := sha256.Sum256([]byte(jws))
-	c.built, c.state, c.nextEnd, c.iat = true, state, nextEnd, iat
+	c.built, c.state, c.nextEnd, c.iat, c.kid = true, state, nextEnd, iat, kid
 	c.body, c.etag = []byte(jws), `"`+hex.EncodeToString(sum[:12])+`"`
 	return c.body, c.etag, nil
 }

@@ -46,10 +46,16 @@ func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, nil) }
 // act, when given, sets the activation limits.
 func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client, act ...ActivationLimits) *testEnv {
 	t.Helper()
+	return newTestEnvGrace(t, market, time.Hour, act...)
+}
+
+// newTestEnvGrace is newTestEnvWith with codes that carry grace.
+func newTestEnvGrace(t testing.TB, market func(now func() time.Time) *openapi.Client, grace time.Duration, act ...ActivationLimits) *testEnv {
+	t.Helper()
 	e := &testEnv{t: t}
 	e.clock.Store(t0.UnixNano())
 	now := func() time.Time { return time.Unix(0, e.clock.Load()).UTC() }
-	o := serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: time.Hour}
+	o := serverOptions{keys: []string{testKey, "second-key"}, now: now, grace: grace}
 	if len(act) > 0 {
 		o.activation = act[0]
 	}

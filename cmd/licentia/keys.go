@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,10 @@ const keysUsage = `usage: licentia keys <init|list|rotate|retire KID|public> [--
            the JWKS and 'keys public', and refresh refuses its codes; its private key is deleted.
            The active key cannot be withdrawn: rotate first
   public   print every public key that verifies, as PEM (embed this in the buyer's software)
+
+A server running on the same data directory picks up rotate and retire by itself: it never signs with a
+withdrawn key, and serves the new keys (JWKS, revocation list) within a second. Other replicas' copies of
+the keys directory must be updated the same way (docs/deployment.md).
 `
 
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -30,6 +35,11 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return &usageError{"keys: no subcommand given"}
 	}
 	sub := args[0]
+	switch sub {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, keysUsage)
+		return nil
+	}
 	fs := quietFlagSet("keys "+sub, keysUsage, stderr)
 	var d dataFlags
 	d.register(fs.FlagSet, getenv)
@@ -89,16 +99,14 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			}
 			return err
 		}
-		fmt.Fprintf(stdout, "withdrew key %s: codes it signed no longer verify with this ring. Next: restart every server "+
-			"(copy this keys directory to each replica first), ship 'licentia keys public' to verifiers that embed keys, "+
-			"and reissue the licenses whose current code it signed\n", kid)
+		fmt.Fprintf(stdout, retiredText, kid, seconds(keys.DefaultFollowEvery))
 	case "rotate":
 		ring, err = ring.Rotate(rand.Reader)
 		if err != nil {
 			return err
 		}
 		kid, _ := ring.Active()
-		fmt.Fprintf(stdout, "new signing key %s; restart the servers to sign with it, and ship the new public key to verifiers\n", kid)
+		fmt.Fprintf(stdout, rotatedText, kid, seconds(keys.DefaultFollowEvery))
 	case "public":
 		pem, err := ring.PublicPEM()
 		if err != nil {
@@ -108,3 +116,27 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	return nil
 }
+
+// What keys retire and keys rotate say they did and what follows, in English and Chinese: %[1]s is the
+// key id, %[2]s the seconds a running server takes to notice.
+const (
+	retiredText = `withdrew key %[1]s: codes it signed no longer verify with this ring.
+A server running on this data directory stops signing with it at once and leaves it out of the JWKS
+within %[2]s s. Next: copy this keys directory to every other replica
+(rsync -a --delete; each picks it up within %[2]s s), ship 'licentia keys public' to verifiers that embed
+keys, and reissue the licenses whose current code it signed.
+已撤回密钥 %[1]s：它签发的授权码不再能通过本密钥环的验证。
+使用本数据目录运行的服务器立即停止用它签名，并在 %[2]s 秒内从 JWKS 中去掉它。
+下一步：把本 keys 目录复制到其他每个副本（rsync -a --delete；各副本在 %[2]s 秒内生效），
+把 'licentia keys public' 的输出提供给内置公钥的验证程序，并为当前授权码由该密钥签发的许可证重新签发授权码。
+`
+	rotatedText = `new signing key %[1]s: a server running on this data directory signs with it within %[2]s s.
+Verifiers that embed keys need it too ('licentia keys public'); copy this keys directory to every other
+replica (each picks it up within %[2]s s).
+新的签名密钥 %[1]s：使用本数据目录运行的服务器在 %[2]s 秒内开始用它签名。
+内置公钥的验证程序也需要新公钥（'licentia keys public'）；请把本 keys 目录复制到其他每个副本（各副本在 %[2]s 秒内生效）。
+`
+)
+
+// seconds formats d in whole seconds.
+func seconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }

@@ -2,7 +2,7 @@
 //
 //	licentia serve     run the server
 //	licentia migrate   apply database migrations
-//	licentia keys      manage the signing key ring (init, list, rotate, public)
+//	licentia keys      manage the signing key ring (init, list, rotate, retire, public)
 package main
 
 import (
@@ -55,7 +55,7 @@ const usage = `usage: licentia <command> [flags]
 commands:
   serve     run the license server (KooGallery callbacks, public endpoints, metrics)
   migrate   apply the database migrations and exit
-  keys      manage the signing key ring: init, list, rotate, public
+  keys      manage the signing key ring: init, list, rotate, retire, public
   codes     support: list, show, reissue, revoke and history of licenses (locally or via --server)
   tokens    admin API tokens: create, list, revoke
   simulate  play KooGallery against a seller URL: the pre-registration self-test

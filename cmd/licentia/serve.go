@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/openapi"
@@ -215,6 +216,16 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	if created {
 		log.Info("created signing key", "key_id", kid, "dir", ring.Dir())
 	}
+	// `licentia keys rotate` and `retire` on this data directory reach the running server: it looks at
+	// the ring once a second, and never signs with a key the directory has withdrawn.
+	dir := ring.Dir()
+	ring = ring.Follow(keys.FollowOptions{Changed: func(kid string, err error) {
+		if err != nil {
+			log.Warn("key ring changed but cannot be read; signing on with the keys read before", "dir", dir, "err", err)
+			return
+		}
+		log.Info("key ring changed", "key_id", kid, "dir", dir)
+	}})
 	st, err := c.data.openStore(ctx)
 	if err != nil {
 		return err

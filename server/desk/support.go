@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -41,7 +42,8 @@ const maxReason = 500
 type Support struct {
 	st      *store.Store
 	is      *license.Issuer
-	kr      *verifier.Keyring
+	ring    *keys.Ring
+	kr      atomic.Pointer[ringKeys] // the ring's public keys as last derived
 	now     func() time.Time
 	inherit bool
 	issued  func(action string)
@@ -68,15 +70,33 @@ func NewSupport(st *store.Store, ring *keys.Ring, is *license.Issuer, opt Suppor
 	if opt.Issued == nil {
 		opt.Issued = func(string) {}
 	}
-	return &Support{st: st, is: is, kr: keyringOf(ring), now: opt.Now, inherit: opt.InheritIssuer, issued: opt.Issued}
+	return &Support{st: st, is: is, ring: ring, now: opt.Now, inherit: opt.InheritIssuer, issued: opt.Issued}
+}
+
+// ringKeys is a verifier key ring made from one version of a keys.Ring.
+type ringKeys struct {
+	version uint64
+	kr      *verifier.Keyring
+}
+
+// keyring returns the public keys of the ring as it is now (see keys.Ring.Version) as a verifier key
+// ring; nil (which trusts nothing) without a ring.
+func (sp *Support) keyring() *verifier.Keyring {
+	if sp.ring == nil {
+		return nil
+	}
+	v := sp.ring.Version()
+	if c := sp.kr.Load(); c != nil && c.version == v {
+		return c.kr
+	}
+	kr := keyringOf(sp.ring)
+	sp.kr.Store(&ringKeys{version: v, kr: kr})
+	return kr
 }
 
 // keyringOf returns the public keys of ring as a verifier key ring; nil (which trusts nothing) when the
 // ring has no key.
 func keyringOf(ring *keys.Ring) *verifier.Keyring {
-	if ring == nil {
-		return nil
-	}
 	var pubs []ed25519.PublicKey
 	for _, k := range ring.Keys() {
 		pubs = append(pubs, k.Public)
@@ -153,7 +173,7 @@ func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Det
 	cv := &CodeView{Fingerprint: verifier.Fingerprint(code), Claims: c}
 	// Any product: the server checks codes of every product it sells; the verdict is what the code's own
 	// product's software would say.
-	res, verr := verifier.New(sp.kr, verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Check(code)
+	res, verr := verifier.New(sp.keyring(), verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Check(code)
 	cv.Verdict = verifier.Reason(verr)
 	var ce *verifier.CodeError
 	switch {
@@ -302,12 +322,19 @@ func (sp *Support) find(ctx context.Context, ref string) (*store.License, error)
 	return nil, fmt.Errorf("no license, order or customer %q: %w", ref, store.ErrNotFound)
 }
 
+// Check judges code as an offline verifier holding the ring's keys (active and retired) would at the
+// desk's clock, with no product binding, revocation list or state file: the verifier's result, or its
+// *verifier.CodeError.
+func (sp *Support) Check(code string) (*verifier.Result, error) {
+	return verifier.New(sp.keyring(), verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Check(code)
+}
+
 // Genuine checks that code is an authorization code signed by a key of the ring (active or retired),
 // whatever its expiry, generation or status, and returns its claims: proof of possession, for refresh and
 // the buyer page. Test codes are refused with an error wrapping verifier.ErrTestCode; anything else not
 // genuine with one wrapping ErrInvalidCode.
 func (sp *Support) Genuine(code string) (*verifier.Claims, error) {
-	c, err := verifier.New(sp.kr, verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Verify(code) // every product's codes refresh
+	c, err := verifier.New(sp.keyring(), verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Verify(code) // every product's codes refresh
 	if err != nil {
 		var ce *verifier.CodeError
 		if !errors.As(err, &ce) || ce.Claims == nil {

@@ -11,23 +11,30 @@ import (
 // Issuer turns a license's state into its signed authorization code. It is the only place where
 // verifier.Claims are filled in, so the claim format has one source of truth.
 type Issuer struct {
-	name   string
-	grace  int64
-	kid    string
-	signer crypto.Signer
+	name  string
+	grace int64
+	key   KeyFunc
 }
+
+// KeyFunc returns the key to sign with now: its id and an Ed25519 signer, or an error when there is
+// none that may sign (e.g. it was withdrawn).
+type KeyFunc func() (kid string, signer crypto.Signer, err error)
 
 // NewIssuer returns an Issuer that signs with signer (an Ed25519 key whose id is kid), names itself name in
 // "iss" and gives every code with an expiry grace seconds after it.
 func NewIssuer(kid string, signer crypto.Signer, name string, grace time.Duration) *Issuer {
-	return &Issuer{name: name, grace: int64(grace / time.Second), kid: kid, signer: signer}
+	return NewKeyedIssuer(func() (string, crypto.Signer, error) { return kid, signer, nil }, name, grace)
 }
 
-// KeyID returns the id of the signing key.
-func (is *Issuer) KeyID() string { return is.kid }
+// NewKeyedIssuer is NewIssuer with the signing key asked of key for every signature, so that the key can
+// change (rotation) or be refused (withdrawal) while the issuer is in use.
+func NewKeyedIssuer(key KeyFunc, name string, grace time.Duration) *Issuer {
+	return &Issuer{name: name, grace: int64(grace / time.Second), key: key}
+}
 
-// Signer returns the signing key, for documents signed beside codes (the revocation list).
-func (is *Issuer) Signer() crypto.Signer { return is.signer }
+// Key returns the key that signs now, for documents signed beside codes (the revocation list), or the
+// error of its KeyFunc.
+func (is *Issuer) Key() (kid string, signer crypto.Signer, err error) { return is.key() }
 
 // Inherit returns an Issuer with is's key and the issuer name and grace of claims: a support change made
 // without the server's settings keeps the ones the license's code already carries.
@@ -35,7 +42,7 @@ func (is *Issuer) Inherit(c *verifier.Claims) *Issuer {
 	if c == nil || c.Issuer == "" {
 		return is
 	}
-	return &Issuer{name: c.Issuer, grace: c.Grace, kid: is.kid, signer: is.signer}
+	return &Issuer{name: c.Issuer, grace: c.Grace, key: is.key}
 }
 
 // Claims returns the claims of l's current state.
@@ -62,12 +69,16 @@ func (is *Issuer) Claims(l *License) *verifier.Claims {
 	return c
 }
 
-// Sign signs l's current state and stores the code and key id in l.
+// Sign signs l's current state with the key its KeyFunc names now and stores the code and key id in l.
 func (is *Issuer) Sign(l *License) error {
-	code, err := verifier.Sign(is.Claims(l), is.kid, is.signer)
+	kid, signer, err := is.key()
 	if err != nil {
 		return fmt.Errorf("issue code for %s: %w", l.ID, err)
 	}
-	l.Code, l.KeyID = code, is.kid
+	code, err := verifier.Sign(is.Claims(l), kid, signer)
+	if err != nil {
+		return fmt.Errorf("issue code for %s: %w", l.ID, err)
+	}
+	l.Code, l.KeyID = code, kid
 	return nil
 }
