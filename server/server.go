@@ -97,10 +97,12 @@ type Server struct {
 	replies replyCache
 	ids     *requestIDs
 	handler http.Handler
-	// orders are the newInstance orders whose order query runs in the background.
+	// orders are the newInstance orders whose order query runs in the background: the instanceId answered
+	// with 000004 for each, and the same ids as a set for queryInstance.
 	orders struct {
 		sync.Mutex
-		m map[orderKey]bool
+		m   map[orderKey]string
+		ids map[string]bool
 	}
 	outboxKick chan struct{}
 	act        *activator
@@ -110,7 +112,7 @@ type Server struct {
 func New(cfg Config, st *store.Store, ring *keys.Ring, is *license.Issuer, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry), ids: newRequestIDs(),
 		outboxKick: make(chan struct{}, 1)}
-	s.orders.m = map[orderKey]bool{}
+	s.orders.m, s.orders.ids = map[orderKey]string{}, map[string]bool{}
 	s.handler = s.routes()
 	return s
 }
