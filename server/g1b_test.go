@@ -297,3 +297,56 @@ func (e *testEnv) signedRaw(body []byte, sig string) reply {
 	e.srv.Handler().ServeHTTP(rec, postRequest(url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {sig}}, body, jsonType))
 	return e.decode(rec.Result(), testKey)
 }
+
+// TestNewInstanceSlowPath: when the order query is slow, newInstance answers 000004 with the instanceId the
+// documented answer requires (topic 0070649251), resends get the same one, and queryInstance in its documented
+// form (topic 0070649428: instanceId, up to 100 comma-separated; answer info[]) follows the instance to its code.
+func TestNewInstanceSlowPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the 3.5 s order budget")
+	}
+	m := newMarketEnv(t, testSK)
+	const id = "10e758d0-31ad-4c4b-8f1b-81d03469a10e" // queryInstance's example instanceId
+	addOrder(t, m, "CS-SLOW", mkTime(t0.AddDate(1, 0, 0)))
+	m.mkt.SetLatency(orderBudget + 500*time.Millisecond)
+	create := map[string]string{"activity": "newInstance", "orderId": "CS-SLOW", "orderLineId": "CS-SLOW-1",
+		"businessId": id, "testFlag": "0"}
+	r := m.signed(testKey, create)
+	wantCode(t, r, resultProcessing)
+	if r.InstanceID != id {
+		t.Fatalf("000004 answer = %+v, want instanceId %s", r, id)
+	}
+	create["businessId"] = "b-resend"
+	if r := m.signed(testKey, create); r.ResultCode != resultProcessing || r.InstanceID != id {
+		t.Fatalf("resend while processing = %+v, want 000004 and instanceId %s", r, id)
+	}
+
+	query := map[string]string{"activity": "queryInstance", "instanceId": id, "testFlag": "0"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q := m.signed(testKey, query)
+		if q.ResultCode == resultOK {
+			if len(q.Info) != 1 || q.Info[0].InstanceID != id || q.Info[0].License != m.license(id).Code {
+				t.Fatalf("queryInstance = %+v, want info[] with the instance and its code", q)
+			}
+			break
+		}
+		if q.ResultCode != resultProcessing || time.Now().After(deadline) {
+			t.Fatalf("queryInstance = %+v, want 000004 then 000000", q)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	q := m.signed(testKey, map[string]string{"activity": "queryInstance", "instanceId": " unknown-1 ," + id + ",,unknown-2"})
+	if q.ResultCode != resultOK || len(q.Info) != 1 || q.Info[0].InstanceID != id {
+		t.Errorf("queryInstance of a list = %+v, want info[] with the one known instance", q)
+	}
+	wantCode(t, m.signed(testKey, map[string]string{"activity": "queryInstance", "instanceId": "unknown-1,unknown-2"}), resultNotFound)
+	wantParamError(t, m.signed(testKey, map[string]string{"activity": "queryInstance", "instanceId": strings.Repeat("x,", 101)}), "instanceId")
+	wantParamError(t, m.signed(testKey, map[string]string{"activity": "queryInstance", "instanceId": strings.Repeat("x", 65)}), "instanceId")
+	wantParamError(t, m.signed(testKey, map[string]string{"activity": "queryInstance", "instanceId": " , "}), "instanceId")
+	probe := m.signed(testKey, map[string]string{"activity": "queryInstance", "instanceId": "MOCK-1,MOCK-2", "testFlag": "1"})
+	if probe.ResultCode != resultOK || len(probe.Info) != 2 || probe.Info[1].InstanceID != "MOCK-2" {
+		t.Errorf("probe = %+v, want 000000 and both instances", probe)
+	}
+}
