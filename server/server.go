@@ -135,6 +135,10 @@ type metrics struct {
 	callbacks *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	issued    *prometheus.CounterVec
+	// uploadsDead counts the dead-lettered uploads (as of the last outbox pass); uploadsDeadLettered counts
+	// the uploads that were dead-lettered.
+	uploadsDead         prometheus.Gauge
+	uploadsDeadLettered prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -153,8 +157,14 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		issued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "licentia_codes_issued_total", Help: "Authorization codes signed, by the change that produced them.",
 		}, []string{"action"}),
+		uploadsDead: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "licentia_uploads_dead", Help: "G1b license uploads the marketplace refused until their attempts ran out, waiting for support to retry them.",
+		}),
+		uploadsDeadLettered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "licentia_uploads_dead_lettered_total", Help: "G1b license uploads dead-lettered after their last attempt.",
+		}),
 	}
-	m.reg.MustRegister(m.callbacks, m.latency, m.issued,
+	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.uploadsDead, m.uploadsDeadLettered,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
