@@ -119,6 +119,16 @@ func (c *AdminClient) Revoke(ctx context.Context, ref string, req desk.ChangeReq
 	return &ch, c.do(ctx, http.MethodPost, path+"/revoke", req, &ch)
 }
 
+// RetryUploads asks the server to try the license's dead-lettered uploads again (needs a support token).
+func (c *AdminClient) RetryUploads(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.UploadRetry, error) {
+	path, err := c.licensePath(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var out desk.UploadRetry
+	return &out, c.do(ctx, http.MethodPost, path+"/uploads/retry", req, &out)
+}
+
 // Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).
 func (c *AdminClient) Activate(ctx context.Context, code, deployment string) (*verifier.CodeResponse, error) {
 	var out verifier.CodeResponse

@@ -113,7 +113,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			return r.signedPost([]byte("{\"activity\":\"newInstance\",\"orderId\":\"\xff\"}"), jsonType)
 		}, resultParam, nil},
 		{"lone surrogate escape in JSON", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"S","customerName":"\ud800"}`), jsonType)
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"S","customerName":"\ud800"}`), jsonType)
 		}, resultOK, &stored{order: "S", line: "", customerName: "\ufffd"}},
 		{"query string not valid URL encoding", func(r *rig) *http.Request { return getRequest("activity=getLicense&orderId=%zz") }, resultParam, nil},
 
@@ -124,13 +124,13 @@ func TestBadInputCatalogue(t *testing.T) {
 			return getRequest(q.Encode())
 		}, resultParam, nil},
 		{"duplicated JSON key: the last value counts, as in the signature's canonical form", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"DUPJ-1","orderId":"DUPJ-2"}`), jsonType)
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"DUPJ-1","orderId":"DUPJ-2"}`), jsonType)
 		}, resultOK, &stored{order: "DUPJ-2"}},
 		{"numbers and booleans where strings belong are read as their text", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":12345,"orderLineId":7,"amount":3,"customerId":true}`), jsonType)
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","orderId":12345,"orderLineId":7,"amount":3,"customerId":true}`), jsonType)
 		}, resultOK, &stored{order: "12345", line: "7", customerID: "true", quantity: 3}},
 		{"null is absent", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"NULL","orderLineId":null,"expireTime":null}`), jsonType)
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"NULL","orderLineId":null,"expireTime":null}`), jsonType)
 		}, resultOK, &stored{order: "NULL"}},
 		{"fractional amount", func(r *rig) *http.Request {
 			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"FRAC","amount":1.5}`), jsonType)
@@ -189,7 +189,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			return getRequest(rigQuery(create("订单-001", "customerName", "华为云 张三 有限公司")).Encode())
 		}, resultOK, &stored{order: "订单-001", customerName: "华为云 张三 有限公司"}},
 		{"control characters, NUL, U+2028 and HTML", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"CTRL","customerName":"a\u0000b\nc\u2028<d>&"}`), jsonType)
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"CTRL","customerName":"a\u0000b\nc\u2028<d>&"}`), jsonType)
 		}, resultOK, &stored{order: "CTRL", customerName: "a\x00b\nc\u2028<d>&"}},
 
 		// authToken and signatures.
@@ -205,7 +205,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			return postRequest(q, []byte(`{"activity":"newInstance","orderId":"NH"}`), jsonType)
 		}, resultAuth, nil},
 		{"signature in upper-case hex", func(r *rig) *http.Request {
-			req := r.signedPost([]byte(`{"activity":"newInstance","orderId":"UPPER"}`), jsonType)
+			req := r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"UPPER"}`), jsonType)
 			q := req.URL.Query()
 			q.Set("signature", strings.ToUpper(q.Get("signature")))
 			req.URL.RawQuery = q.Encode()
@@ -229,7 +229,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			return getRequest(rigQuery(create("TS14", "timeStamp", "20260301080000")).Encode())
 		}, resultOK, &stored{order: "TS14"}},
 		{"10-digit timestamp (seconds)", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"S10"}`), jsonType,
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"S10"}`), jsonType,
 				func(q url.Values) { q.Set("timestamp", strconv.FormatInt(rigNow.Unix(), 10)) })
 		}, resultOK, &stored{order: "S10"}},
 		{"14-digit timestamp", func(r *rig) *http.Request {
@@ -247,10 +247,10 @@ func TestBadInputCatalogue(t *testing.T) {
 
 		// Transport.
 		{"wrong content type (text/plain): the body is still the signed JSON", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"CT"}`), "text/plain")
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"CT"}`), "text/plain")
 		}, resultOK, &stored{order: "CT"}},
 		{"no content type", func(r *rig) *http.Request {
-			return r.signedPost([]byte(`{"activity":"newInstance","orderId":"NOCT"}`), "")
+			return r.signedPost([]byte(`{"activity":"newInstance","productId":"P","customerId":"c","orderId":"NOCT"}`), "")
 		}, resultOK, &stored{order: "NOCT"}},
 	}
 	r := newRig(t)

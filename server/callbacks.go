@@ -22,7 +22,8 @@ import (
 type answer struct {
 	instanceID string
 	license    string
-	cached     *cachedReply // the finished answer, when it came from the resend cache
+	info       []instanceInfo // queryInstance
+	cached     *cachedReply   // the finished answer, when it came from the resend cache
 }
 
 // create handles getLicense and newInstance: it issues the license for an order once, and answers every

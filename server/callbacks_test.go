@@ -211,7 +211,8 @@ func TestLegacyLicense1(t *testing.T) {
 // TestRejections covers every refusal: none of them may write anything.
 func TestRejections(t *testing.T) {
 	e := newTestEnv(t)
-	create := map[string]string{"activity": "newInstance", "orderId": "O1", "orderLineId": "L1", "businessId": "b-1"}
+	create := map[string]string{"activity": "newInstance", "orderId": "O1", "orderLineId": "L1", "businessId": "b-1",
+		"productId": "P1", "customerId": "c-1"}
 
 	wantCode(t, e.signed("wrong-key", create), resultAuth)
 	wantCode(t, e.signed(testKey, create, koogallery.At(time.UnixMilli(1000000000000))), resultParam) // 2001

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -49,15 +50,16 @@ func (f fields) optional(name string, max int) (string, error) {
 	return v, nil
 }
 
-// optTime parses a yyyyMMddHHmmss (or 17-digit) UTC time; 0 when absent.
+// optTime parses a marketplace time in any form its pages print (koogallery.ParseAnyTime: yyyyMMddHHmmss,
+// yyyyMMddHHmmssSSS, yyyy-MM-dd HH:mm:ss z, ISO 8601), UTC unless it names a zone; 0 when absent.
 func (f fields) optTime(name string) (int64, error) {
 	v := f[name]
 	if v == "" {
 		return 0, nil
 	}
-	t, err := koogallery.ParseTime(v)
+	t, err := koogallery.ParseAnyTime(v)
 	if err != nil {
-		return 0, badParam("parameter %s is not a yyyyMMddHHmmss time", name)
+		return 0, badParam("parameter %s is not a time (yyyyMMddHHmmss, yyyy-MM-dd HH:mm:ss z or ISO 8601 with a zone)", name)
 	}
 	return t.Unix(), nil
 }
@@ -85,3 +87,94 @@ func (f fields) optCount(name string) (int64, error) {
 
 // test reports whether the request is a marketplace probe (testFlag=1).
 func (f fields) test() bool { return f["testFlag"] == "1" }
+
+// scalar is a JSON string, number or boolean read as its text (null and absent are "").
+type scalar string
+
+func (v *scalar) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*v = scalar(s)
+	case string(b) == "null":
+	case len(b) > 0 && (b[0] == '{' || b[0] == '['):
+		return fmt.Errorf("an object or array where a value belongs")
+	default:
+		*v = scalar(b)
+	}
+	return nil
+}
+
+// nestedOrder is the part of newInstance's nested form (buyerInfo{} and orderInfo[], as in the saascenter
+// signing example, topic 0070649476) that a license needs. Other fields are ignored.
+type nestedOrder struct {
+	BuyerInfo *struct {
+		CustomerID   scalar `json:"customerId"`
+		CustomerName scalar `json:"customerName"`
+	} `json:"buyerInfo"`
+	OrderInfo []struct {
+		OrderID      scalar `json:"orderId"`
+		OrderLineID  scalar `json:"orderLineId"`
+		BusinessID   scalar `json:"businessId"`
+		ChargingMode scalar `json:"chargingMode"`
+		PeriodType   scalar `json:"periodType"`
+		PeriodNumber scalar `json:"periodNumber"`
+		ExpireTime   scalar `json:"expireTime"`
+		ProductInfo  []struct {
+			ProductID   scalar `json:"productId"`
+			SKUCode     scalar `json:"skuCode"`
+			LinearValue scalar `json:"linearValue"`
+		} `json:"productInfo"`
+	} `json:"orderInfo"`
+}
+
+// flattenOrder copies the values of a nested buyerInfo{} and orderInfo[] into f under the flat names the other
+// activities use (customerId, orderId, productId, amount from linearValue, …); a value given at the top level
+// wins. orderInfo must hold at most one order, and its productInfo at most one product.
+func flattenOrder(f fields, raw map[string]json.RawMessage) error {
+	var n nestedOrder
+	for k, dst := range map[string]any{"buyerInfo": &n.BuyerInfo, "orderInfo": &n.OrderInfo} {
+		if v, ok := raw[k]; ok && string(v) != "null" {
+			if err := json.Unmarshal(v, dst); err != nil {
+				return badParam("field %s is not in the documented form", k)
+			}
+		}
+	}
+	set := func(name string, v scalar) {
+		if _, ok := f[name]; !ok && v != "" {
+			f[name] = string(v)
+		}
+	}
+	if b := n.BuyerInfo; b != nil {
+		set("customerId", b.CustomerID)
+		set("customerName", b.CustomerName)
+	}
+	switch len(n.OrderInfo) {
+	case 0:
+		return nil
+	case 1:
+	default:
+		return badParam("orderInfo holds %d orders; a newInstance names one", len(n.OrderInfo))
+	}
+	o := n.OrderInfo[0]
+	set("orderId", o.OrderID)
+	set("orderLineId", o.OrderLineID)
+	set("businessId", o.BusinessID)
+	set("chargingMode", o.ChargingMode)
+	set("periodType", o.PeriodType)
+	set("periodNumber", o.PeriodNumber)
+	set("expireTime", o.ExpireTime)
+	switch len(o.ProductInfo) {
+	case 0:
+	case 1:
+		set("productId", o.ProductInfo[0].ProductID)
+		set("skuCode", o.ProductInfo[0].SKUCode)
+		set("amount", o.ProductInfo[0].LinearValue)
+	default:
+		return badParam("orderInfo.productInfo holds %d products; a license is for one", len(o.ProductInfo))
+	}
+	return nil
+}

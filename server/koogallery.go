@@ -71,10 +71,15 @@ func resultCode(err error) (code, msg string) {
 		return resultNotFound, "instance does not exist"
 	case errors.Is(err, errProcessing):
 		return resultProcessing, "processing, please query again"
+	case errors.Is(err, errNeedsMarket):
+		return resultInternal, msgNeedsMarket
 	default:
 		return resultInternal, "internal error, please retry"
 	}
 }
+
+// msgNeedsMarket is the resultMsg of a 000005 answered because the marketplace OpenAPI is not configured.
+const msgNeedsMarket = "the seller cannot serve this call yet (marketplace OpenAPI not configured), please retry"
 
 // errProcessing answers 000004: the request was taken and finishes in the background.
 var errProcessing = errors.New("processing")
@@ -83,10 +88,11 @@ var contentTypeJSON = []string{"application/json;charset=UTF-8"}
 
 // reply is the JSON answer to a marketplace call; the field order is the marketplace's.
 type reply struct {
-	ResultCode string `json:"resultCode"`
-	ResultMsg  string `json:"resultMsg"`
-	InstanceID string `json:"instanceId,omitempty"`
-	License    string `json:"license,omitempty"`
+	ResultCode string         `json:"resultCode"`
+	ResultMsg  string         `json:"resultMsg"`
+	InstanceID string         `json:"instanceId,omitempty"`
+	License    string         `json:"license,omitempty"`
+	Info       []instanceInfo `json:"info,omitempty"`
 }
 
 // handleLegacy serves GET /koogallery/license: License 1.0 with authToken in the query.
@@ -255,14 +261,23 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*callback
 	return &callback{activity: f.get("activity"), f: f, requestID: middleware.GetReqID(r.Context()), at: s.now().Unix()}, keyIdx, nil
 }
 
-// parseBody decodes a marketplace JSON body: one flat object whose values are strings. Numbers and
-// booleans are taken as their literal text and null as absent; nested objects or arrays are rejected.
+// maxDepth bounds how deeply a marketplace body may nest objects and arrays: the deepest the pages print is
+// newInstance's orderInfo[].productInfo[] (four levels inside the body).
+const maxDepth = 8
+
+// parseBody decodes a marketplace JSON body: one object whose values are strings; numbers and booleans are
+// taken as their literal text and null as absent. The nested buyerInfo{} and orderInfo[] of a newInstance
+// (saascenter signing example, topic 0070649476) are read into flat fields by flattenOrder; any other nested
+// value, and every unknown field, is ignored. A body nested deeper than maxDepth is refused.
 func parseBody(body []byte) (fields, error) {
 	if !utf8.Valid(body) {
 		return nil, badParam("body is not valid UTF-8")
 	}
 	if err := koogallery.CheckShape(body); err != nil {
 		return nil, badParam("body has more than %d fields or nests deeper than %d", koogallery.MaxJSONItems, koogallery.MaxJSONDepth)
+	}
+	if jsonDepth(body) > maxDepth {
+		return nil, badParam("body nests objects or arrays more than %d levels deep", maxDepth)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
@@ -281,13 +296,40 @@ func parseBody(body []byte) (fields, error) {
 			}
 			f[k] = str
 		case string(v) == "null":
-		case len(v) > 0 && (v[0] == '{' || v[0] == '['):
-			return nil, badParam("field %s must be a string", k)
+		case len(v) > 0 && (v[0] == '{' || v[0] == '['): // read by flattenOrder, or ignored
 		default: // number or boolean literal
 			f[k] = string(v)
 		}
 	}
+	if err := flattenOrder(f, raw); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// jsonDepth returns how deeply body nests objects and arrays (1 for a flat object), counting brackets
+// outside strings; it runs before decoding, so a hostile body costs one pass over its bytes.
+func jsonDepth(body []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range body {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // dispatch runs the activity and writes the answer.
@@ -337,20 +379,28 @@ func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
 // ours are logged at Error level, unless the caller hung up first.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, err error) {
 	code, msg := resultCode(err)
-	if code == resultInternal {
+	switch {
+	case errors.Is(err, errNeedsMarket):
+		s.log.WarnContext(r.Context(), "callback answered "+code+" for the marketplace to retry: G1b needs the OpenAPI credentials",
+			"activity", activity, "err", err)
+	case code == resultInternal:
 		if r.Context().Err() != nil { // the caller hung up: nothing failed on our side
 			s.log.InfoContext(r.Context(), "callback abandoned by the caller", "activity", activity, "err", err)
 		} else {
 			s.log.ErrorContext(r.Context(), "callback failed", "activity", activity, "err", err)
 		}
 	}
-	s.reply(w, r, activity, keyIdx, code, msg, answer{})
+	var a answer
+	if pe := (*processingError)(nil); errors.As(err, &pe) {
+		a.instanceID = pe.instanceID // the documented 000004 answer names the instance to query
+	}
+	s.reply(w, r, activity, keyIdx, code, msg, a)
 }
 
 // reply writes the marketplace answer: always HTTP 200, the result in the body, and a Body-Sign header
 // over the exact bytes written, signed with the access key that authenticated the request.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, code, msg string, a answer) {
-	body, err := json.Marshal(reply{ResultCode: code, ResultMsg: msg, InstanceID: a.instanceID, License: a.license})
+	body, err := json.Marshal(reply{ResultCode: code, ResultMsg: msg, InstanceID: a.instanceID, License: a.license, Info: a.info})
 	if err != nil { // cannot happen for a struct of strings
 		body = []byte(`{"resultCode":"000005","resultMsg":"internal error, please retry"}`)
 	}

@@ -61,7 +61,8 @@ func TestJWKS(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	e := newTestEnv(t)
-	wantCode(t, e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "O1", "businessId": "b-1"}), resultOK)
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "O1", "businessId": "b-1",
+		"productId": "P1", "customerId": "c-1"}), resultOK)
 	wantCode(t, e.signed("bad", map[string]string{"activity": "newInstance", "orderId": "O1"}), resultAuth)
 	_, body := get(t, e.ts.URL+"/metrics")
 	for _, want := range []string{

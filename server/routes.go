@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/lookup", adm.lookup)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/reissue", adm.reissue)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/revoke", adm.revoke)
+			r.With(adm.requireSupport).Post("/licenses/{ref}/uploads/retry", adm.retryUploads)
 			r.With(adm.requireSupport).Post("/activations", adm.activate)
 		})
 	})

@@ -103,10 +103,12 @@ type Server struct {
 	ids     *requestIDs
 	handler http.Handler
 	methods *methodGate
-	// orders are the newInstance orders whose order query runs in the background.
+	// orders are the newInstance orders whose order query runs in the background: the instanceId answered
+	// with 000004 for each, and the same ids as a set for queryInstance.
 	orders struct {
 		sync.Mutex
-		m map[orderKey]bool
+		m   map[orderKey]string
+		ids map[string]bool
 	}
 	outboxKick chan struct{}
 	act        *activator
@@ -116,7 +118,7 @@ type Server struct {
 func New(cfg Config, st *store.Store, ring *keys.Ring, is *license.Issuer, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry), ids: newRequestIDs(),
 		outboxKick: make(chan struct{}, 1)}
-	s.orders.m = map[orderKey]bool{}
+	s.orders.m, s.orders.ids = map[orderKey]string{}, map[string]bool{}
 	s.handler = s.routes()
 	return s
 }
@@ -140,6 +142,10 @@ type metrics struct {
 	latency      *prometheus.HistogramVec
 	issued       *prometheus.CounterVec
 	refusedConns prometheus.Counter
+	// uploadsDead counts the dead-lettered uploads (as of the last outbox pass); uploadsDeadLettered counts
+	// the uploads that were dead-lettered.
+	uploadsDead         prometheus.Gauge
+	uploadsDeadLettered prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -162,8 +168,14 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "licentia_connections_refused_total",
 			Help: "Connections closed on accept because their client address already held its limit of open connections.",
 		}),
+		uploadsDead: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "licentia_uploads_dead", Help: "G1b license uploads the marketplace refused until their attempts ran out, waiting for support to retry them.",
+		}),
+		uploadsDeadLettered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "licentia_uploads_dead_lettered_total", Help: "G1b license uploads dead-lettered after their last attempt.",
+		}),
 	}
-	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.refusedConns,
+	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.refusedConns, m.uploadsDead, m.uploadsDeadLettered,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -28,6 +28,7 @@ commands:
   reissue   ID --reason TEXT: sign a new generation with the same entitlement; older codes are superseded
   revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
   history   ID: every event of the license, oldest first
+  retry-upload ID --reason TEXT: upload again the code uploads the marketplace refused until their attempts ran out
   activate  CODE: activate a KooGallery License 2.0 code for a buyer and bind it to a license
   import    FILE: bring in licenses issued before licentia (CSV or JSON lines; local database only)
 
@@ -45,6 +46,7 @@ type codesBackend interface {
 	History(ctx context.Context, ref string) (*desk.History, error)
 	Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
 	Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
+	RetryUploads(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.UploadRetry, error)
 }
 
 // codesFlags are the flags every codes command shares.
@@ -129,6 +131,8 @@ func runCodes(ctx context.Context, args []string, getenv func(string) string, st
 		return runCodesChange(ctx, sub, rest, getenv, stdout, stderr)
 	case "history":
 		return runCodesHistory(ctx, rest, getenv, stdout, stderr)
+	case "retry-upload":
+		return runCodesRetryUpload(ctx, rest, getenv, stdout, stderr)
 	case "activate":
 		return runCodesActivate(ctx, rest, getenv, nil, stdout, stderr)
 	case "import":

@@ -7,6 +7,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/licentia/licentia/server/desk"
 )
 
 const codesShowUsage = `usage: licentia codes show ID|ORDER-ID|CUSTOMER-ID|CODE [--reveal] [--json]
@@ -82,6 +85,9 @@ func runCodesShow(ctx context.Context, args []string, getenv func(string) string
 	if d.Claims != nil {
 		fmt.Fprintf(tw, "claims\t%s\n", cell(compactJSON(d.Claims)))
 	}
+	for _, u := range d.Uploads {
+		fmt.Fprintf(tw, "upload\t%s\n", uploadLine(u))
+	}
 	return tw.Flush()
 }
 
@@ -98,4 +104,30 @@ func compactJSON(v any) string {
 		return "?"
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// uploadLine describes one upload of the code to the marketplace, times in the reader's zone.
+func uploadLine(u desk.UploadView) string {
+	line := fmt.Sprintf("event %s: %s after %d attempt(s)", u.EventID, u.State, u.Attempts)
+	switch {
+	case u.DoneAt != nil:
+		line += ", accepted " + localTime(*u.DoneAt)
+	case u.State == desk.UploadDead:
+		line += " — codes retry-upload tries it again / 已停止重试,可用 codes retry-upload 重新上传"
+	case u.NextAt != nil:
+		line += ", next try " + localTime(*u.NextAt)
+	}
+	if u.LastError != "" {
+		line += "; last error: " + u.LastError
+	}
+	return line
+}
+
+// localTime shows an RFC 3339 time of the admin API in the reader's time zone.
+func localTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
 }

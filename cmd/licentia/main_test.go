@@ -103,6 +103,9 @@ func TestServeReportsBoundAddr(t *testing.T) {
 	if logged != addr {
 		t.Errorf("listening log addr = %q, want %q", logged, addr)
 	}
+	if !strings.Contains(logs.String(), `"msg":"G1b needs LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK`) {
+		t.Errorf("logs without AK/SK lack the start-up warning that G1b needs them:\n%s", logs.String())
+	}
 	cancel()
 	select {
 	case err := <-done:

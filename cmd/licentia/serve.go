@@ -240,6 +240,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		log.Info("marketplace OpenAPI configured", "base_urls", strings.Join(c.market.BaseURLs, ","))
 	} else {
 		log.Info("marketplace OpenAPI not configured: License 2.0 activation answers 503 until " + openapi.EnvAK + " and " + openapi.EnvSK + " are set")
+		log.Warn("G1b needs " + openapi.EnvAK + " and " + openapi.EnvSK + ": until they are set, a newInstance without product or customer and every getLicenseAsync are answered 000005, which the marketplace retries; no code is issued or owed without them")
 	}
 	cfg.Registry = reg
 	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, c.issuer, c.grace), log)

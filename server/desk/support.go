@@ -151,7 +151,11 @@ func (sp *Support) Show(ctx context.Context, ref string, reveal bool) (*Detail, 
 	if err != nil {
 		return nil, err
 	}
-	return sp.detail(l, reveal), nil
+	d := sp.detail(l, reveal)
+	if d.Uploads, err = sp.uploadsOf(ctx, l.ID); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 func (sp *Support) detail(l *store.License, reveal bool) *Detail {

@@ -70,6 +70,9 @@ type Detail struct {
 	Claims *verifier.Claims `json:"claims,omitempty"`
 	// Presented describes the pasted code, when the reference was one.
 	Presented *CodeView `json:"presented,omitempty"`
+	// Uploads are the license's newest uploads to the marketplace (G1b getLicenseAsync), dead-lettered ones
+	// included.
+	Uploads []UploadView `json:"uploads,omitempty"`
 }
 
 // CodeView describes a code someone presented.

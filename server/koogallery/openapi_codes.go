@@ -22,6 +22,19 @@ const (
 	CodeUnreadable         = "95000004" // the body cannot be read as JSON (HTTP 400)
 )
 
+// Result codes of the market-event upload (error_code). The upload's page (topic 0070649351) points to the G1b
+// guide's common error codes (topic 0070649352): CBC.0000 is success, 91381033–91381038 are errors.
+const (
+	UploadSuccess    = "CBC.0000"
+	UploadErrorFirst = "91381033"
+	UploadErrorLast  = "91381038"
+)
+
+// IsUploadError reports whether code is one of the upload's documented errors, 91381033–91381038.
+func IsUploadError(code string) bool {
+	return len(code) == len(UploadErrorFirst) && allDigits(code) && code >= UploadErrorFirst && code <= UploadErrorLast
+}
+
 // Result codes of the order query (resultCode), spec §4, from the order-query error table of the marketplace docs
 // (support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649350.html and its error-code page).
 const (
@@ -75,6 +88,8 @@ var openAPICodes = []CodeInfo{
 	{CodeContentType, http.StatusUnsupportedMediaType, "Content type not supported"},
 	{CodeUnreadable, http.StatusBadRequest, "req message is not readable"},
 
+	{UploadSuccess, http.StatusOK, "Success."},
+
 	{OrderSuccess, http.StatusOK, "Success."},
 	{OrderInternal, http.StatusInternalServerError, "System internal error."},
 	{OrderInputInvalid, http.StatusInternalServerError, "Failure of input parameter"},
@@ -105,7 +120,8 @@ func LookupCode(code string) (CodeInfo, bool) {
 	return CodeInfo{}, false
 }
 
-// Codes returns every documented code, in the order of the docs' tables: licence codes, order results, gateway.
+// Codes returns every documented code, in the order of the docs' tables: licence codes, upload, order results,
+// gateway. The upload's errors 91381033–91381038 are not listed (IsUploadError).
 func Codes() []CodeInfo {
 	return append([]CodeInfo(nil), openAPICodes...)
 }

@@ -2,6 +2,7 @@ package koogallery
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -30,6 +31,99 @@ func ParseTime(s string) (time.Time, error) {
 		t = t.Add(time.Duration(ms) * time.Millisecond)
 	}
 	return t, nil
+}
+
+// MaxTimeLen is the longest time value a marketplace time field holds (the G1b tables: String, 32).
+const MaxTimeLen = 32
+
+// ParseAnyTime parses a time in any form the marketplace's pages print for a time field, and returns it in UTC:
+//
+//   - yyyyMMddHHmmss and yyyyMMddHHmmssSSS (ParseTime), e.g. expireTime of newInstance and refreshInstance;
+//   - yyyy-MM-dd HH:mm:ss followed by a zone: "z" or "Z", "UTC", "GMT", or an offset such as +08:00, +0800 or
+//     +08, e.g. "2023-10-27 10:30:15 z" of getLicenseAsync (topic 0070649255), which the page calls a UTC time;
+//   - ISO 8601 / RFC 3339 with 'T' between date and time, e.g. 2023-10-27T10:30:15Z or 2023-10-27T18:30:15+08:00;
+//
+// optionally with a fraction of a second (.S to .SSSSSSSSS) after the seconds. A time without a zone is UTC, as
+// every page that names a zone names UTC. Anything else, anything longer than MaxTimeLen and any impossible
+// calendar date or time returns ErrTime.
+func ParseAnyTime(s string) (time.Time, error) {
+	if len(s) > MaxTimeLen {
+		return time.Time{}, fmt.Errorf("time of %d bytes: %w", len(s), ErrTime)
+	}
+	if allDigits(s) {
+		return ParseTime(s)
+	}
+	bad := fmt.Errorf("time %q: %w", s, ErrTime)
+	// yyyy-MM-dd?HH:mm:ss: 19 bytes, the separator a space or 'T'.
+	if len(s) < 19 || (s[10] != ' ' && s[10] != 'T') || !digitsAt(s, 0, 4) || s[4] != '-' || !digitsAt(s, 5, 2) ||
+		s[7] != '-' || !digitsAt(s, 8, 2) || !digitsAt(s, 11, 2) || s[13] != ':' || !digitsAt(s, 14, 2) ||
+		s[16] != ':' || !digitsAt(s, 17, 2) {
+		return time.Time{}, bad
+	}
+	t, err := time.Parse("2006-01-02 15:04:05", s[:10]+" "+s[11:19])
+	if err != nil {
+		return time.Time{}, bad
+	}
+	rest := s[19:]
+	if len(rest) > 1 && rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		frac := rest[1:n]
+		if len(frac) == 0 || len(frac) > 9 {
+			return time.Time{}, bad
+		}
+		ns := 0
+		for i := range 9 {
+			ns *= 10
+			if i < len(frac) {
+				ns += int(frac[i] - '0')
+			}
+		}
+		t = t.Add(time.Duration(ns))
+		rest = rest[n:]
+	}
+	offset, ok := zoneOffset(strings.TrimPrefix(rest, " "))
+	if !ok {
+		return time.Time{}, bad
+	}
+	return t.Add(-time.Duration(offset) * time.Second).UTC(), nil
+}
+
+// zoneOffset reads the zone that ends a time: none, z, Z, UTC or GMT (offset 0), or ±hh:mm, ±hhmm or ±hh, in
+// seconds east of UTC.
+func zoneOffset(z string) (int, bool) {
+	switch z {
+	case "", "z", "Z", "UTC", "GMT":
+		return 0, true
+	}
+	if len(z) < 3 || (z[0] != '+' && z[0] != '-') || !digitsAt(z, 1, 2) {
+		return 0, false
+	}
+	hh, mm := int(z[1]-'0')*10+int(z[2]-'0'), 0
+	switch {
+	case len(z) == 3:
+	case len(z) == 5 && digitsAt(z, 3, 2):
+		mm = int(z[3]-'0')*10 + int(z[4]-'0')
+	case len(z) == 6 && z[3] == ':' && digitsAt(z, 4, 2):
+		mm = int(z[4]-'0')*10 + int(z[5]-'0')
+	default:
+		return 0, false
+	}
+	if hh > 14 || mm > 59 {
+		return 0, false
+	}
+	off := hh*3600 + mm*60
+	if z[0] == '-' {
+		off = -off
+	}
+	return off, true
+}
+
+// digitsAt reports whether s[i:i+n] is n ASCII digits.
+func digitsAt(s string, i, n int) bool {
+	return i+n <= len(s) && allDigits(s[i:i+n])
 }
 
 // FormatTime formats t in UTC as yyyyMMddHHmmss (14 digits), the form of expireTime and real_effect_time.

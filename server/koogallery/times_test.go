@@ -83,3 +83,72 @@ func TestFormatTime(t *testing.T) {
 		})
 	}
 }
+
+// TestParseAnyTime: every form a marketplace page prints for a time field, read as UTC unless it names another
+// zone, and garbage refused with ErrTime.
+func TestParseAnyTime(t *testing.T) {
+	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	}
+	tests := []struct {
+		in      string
+		want    time.Time
+		wantErr error
+	}{
+		// getLicenseAsync (topic 0070649255): "effectiveTime":"2023-10-27 10:30:15 z", a UTC time.
+		{"2023-10-27 10:30:15 z", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2024-10-27 10:30:15 z", utc(2024, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 10:30:15 Z", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 10:30:15Z", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 10:30:15 UTC", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 10:30:15 GMT", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 10:30:15", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 18:30:15 +08:00", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 18:30:15 +0800", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 18:30:15+08", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 05:30:15 -05:00", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27 10:30:15.123 z", utc(2023, 10, 27, 10, 30, 15, 123e6), nil},
+		// ISO 8601 / RFC 3339.
+		{"2023-10-27T10:30:15Z", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27T18:30:15+08:00", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"2023-10-27T10:30:15.5Z", utc(2023, 10, 27, 10, 30, 15, 5e8), nil},
+		{"2023-10-27T10:30:15.123456789Z", utc(2023, 10, 27, 10, 30, 15, 123456789), nil},
+		{"2023-12-31T23:30:00-01:00", utc(2024, 1, 1, 0, 30, 0, 0), nil},
+		// The fixed-width forms of the other activities (yyyyMMddHHmmss, yyyyMMddHHmmssSSS).
+		{"20231027103015", utc(2023, 10, 27, 10, 30, 15, 0), nil},
+		{"20231027103015123", utc(2023, 10, 27, 10, 30, 15, 123e6), nil},
+		// Garbage.
+		{"", time.Time{}, ErrTime},
+		{"z", time.Time{}, ErrTime},
+		{"2023-10-27", time.Time{}, ErrTime},
+		{"2023-10-27 10:30", time.Time{}, ErrTime},
+		{"2023-13-27 10:30:15 z", time.Time{}, ErrTime},
+		{"2023-02-29 10:30:15 z", time.Time{}, ErrTime},
+		{"2023-10-27 24:30:15 z", time.Time{}, ErrTime},
+		{"2023-10-27 10:60:15 z", time.Time{}, ErrTime},
+		{"2023/10/27 10:30:15 z", time.Time{}, ErrTime},
+		{"2023-10-27X10:30:15 z", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15 CST", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15 +8", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15 +15:00", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15 +08:60", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15.", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15.1234567890Z", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15 z trailing", time.Time{}, ErrTime},
+		{"+2023-10-27 10:30:15", time.Time{}, ErrTime},
+		{"2023-10-27 10:30:15 z" + string(make([]byte, 20)), time.Time{}, ErrTime},
+		{"1698402615", time.Time{}, ErrTime},
+		{"2023102710301", time.Time{}, ErrTime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseAnyTime(tt.in)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParseAnyTime(%q) err = %v, want %v", tt.in, err, tt.wantErr)
+			}
+			if !got.Equal(tt.want) || (err == nil && got.Location() != time.UTC) {
+				t.Errorf("ParseAnyTime(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -24,7 +24,8 @@ var (
 	ErrInvalidCodes = errors.New("koogallery openapi: batch holds invalid licence codes")
 	// ErrUnknownOrder: MKT.9001, the marketplace does not know the order or instance.
 	ErrUnknownOrder = errors.New("koogallery openapi: order not found")
-	// ErrInvalidParam: 92020002, 95000001–95000004, MKT.0100/0101/0199 and other gateway 4xx answers; also a
+	// ErrInvalidParam: 92020002, 95000001–95000004, the upload's 91381033–91381038, MKT.0100/0101/0199 and other
+	// gateway 4xx answers; also a
 	// request refused before sending (empty or over-long code, order id or event id, too many codes).
 	ErrInvalidParam = errors.New("koogallery openapi: invalid request parameter")
 	// ErrInternal: 92020001, an internal error of the marketplace answered with HTTP 200.
@@ -123,6 +124,8 @@ func kindOf(code string, status int) (kind error, retry bool) {
 	kind, ok := codeKinds[code]
 	switch {
 	case ok:
+	case koogallery.IsUploadError(code):
+		kind = ErrInvalidParam
 	case strings.HasPrefix(code, "APIG.03"):
 		kind = ErrAuth
 	case strings.HasPrefix(code, "APIG.") && status >= 400 && status < 500:
@@ -136,7 +139,7 @@ func kindOf(code string, status int) (kind error, retry bool) {
 	return kind, retry
 }
 
-// isSuccess reports whether code is the success code of the licence, market-event or order APIs.
+// isSuccess reports whether code is a success code of the licence, market-event upload or order APIs.
 func isSuccess(code string) bool {
-	return code == koogallery.CodeSuccess || code == koogallery.OrderSuccess
+	return code == koogallery.CodeSuccess || code == koogallery.UploadSuccess || code == koogallery.OrderSuccess
 }

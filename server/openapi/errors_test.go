@@ -53,7 +53,7 @@ var documentedCodes = []struct {
 // TestEveryDocumentedCode answers each documented error code with its documented HTTP status and checks the
 // sentinel, the *Error fields and whether the call was retried.
 func TestEveryDocumentedCode(t *testing.T) {
-	covered := map[string]bool{koogallery.CodeSuccess: true, koogallery.OrderSuccess: true}
+	covered := map[string]bool{koogallery.CodeSuccess: true, koogallery.OrderSuccess: true, koogallery.UploadSuccess: true}
 	for _, tt := range documentedCodes {
 		covered[tt.code] = true
 		t.Run(tt.code, func(t *testing.T) {
@@ -157,5 +157,42 @@ func TestErrorUnwrapsCause(t *testing.T) {
 	e := &Error{API: koogallery.APIQuery, Status: 200, Code: "92020011", Attempts: 1, Kind: ErrNotActivated}
 	if got, want := e.Error(), "koogallery openapi query: code 92020011 http 200 after 1 attempt(s): licence code not activated"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestUploadCodes: the market-event upload follows the G1b guide's common error codes (topic 0070649352), which
+// its page (topic 0070649351) points to: CBC.0000 is success, 91381033–91381038 are refusals, each sent once.
+func TestUploadCodes(t *testing.T) {
+	tests := []struct {
+		code string
+		want error
+	}{
+		{koogallery.UploadSuccess, nil},
+		{koogallery.CodeSuccess, nil},
+		{"91381033", ErrInvalidParam},
+		{"91381034", ErrInvalidParam},
+		{"91381035", ErrInvalidParam},
+		{"91381036", ErrInvalidParam},
+		{"91381037", ErrInvalidParam},
+		{"91381038", ErrInvalidParam},
+		{"91381032", ErrProtocol},
+		{"91381039", ErrProtocol},
+		{"CBC.0001", ErrProtocol},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			f := newFake(t, fakeAnswer{status: http.StatusOK, body: fmt.Sprintf(`{"error_code":%q,"error_msg":%q}`, tt.code, testMessage)})
+			env := newTestClient(t, []string{f.URL()}, nil)
+			err := env.client.UploadEvent(context.Background(), "EV-1", "", []byte(testCode))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("UploadEvent() err = %v, want %v", err, tt.want)
+			}
+			if tt.want != nil {
+				checkCodeError(t, err, tt.want, tt.code, http.StatusOK)
+			}
+			if got := f.hits(); got != 1 {
+				t.Errorf("requests = %d, want 1", got)
+			}
+		})
 	}
 }

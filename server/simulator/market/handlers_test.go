@@ -251,8 +251,8 @@ func TestUpload(t *testing.T) {
 		status     int
 		code       string
 	}{
-		{"characters", `{"type":"CHARACTERS","characters":"eyJ.code"}`, nil, "", 200, koogallery.CodeSuccess},
-		{"file", `{"type":"FILE","file_name":"license.lic","sha256":"` + sha + `"}`, file, "", 200, koogallery.CodeSuccess},
+		{"characters", `{"type":"CHARACTERS","characters":"eyJ.code"}`, nil, "", 200, koogallery.UploadSuccess},
+		{"file", `{"type":"FILE","file_name":"license.lic","sha256":"` + sha + `"}`, file, "", 200, koogallery.UploadSuccess},
 		{"file sha mismatch", `{"type":"FILE","file_name":"license.lic","sha256":"` + strings.Repeat("0", 64) + `"}`, file, "", 200, koogallery.CodeInvalidParam},
 		{"file without part", `{"type":"FILE","file_name":"x","sha256":"` + sha + `"}`, nil, "", 400, koogallery.CodeBadParam},
 		{"characters too long", `{"type":"CHARACTERS","characters":"` + strings.Repeat("x", 1025) + `"}`, nil, "", 400, koogallery.CodeBadParam},

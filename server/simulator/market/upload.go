@@ -17,7 +17,8 @@ import (
 )
 
 // upload accepts a market-event upload (spec §3): multipart/form-data with the request JSON in the part
-// koogallery.PartRequest and, for type FILE, the file in koogallery.PartFile with its SHA256. Refusals: another
+// koogallery.PartRequest and, for type FILE, the file in koogallery.PartFile with its SHA256. Success is CBC.0000,
+// as the G1b guide's common error codes (topic 0070649352) print it. Refusals: another
 // method 95000002, another content type 95000003, an unreadable body 95000004, a missing or malformed field
 // 95000001, a SHA256 that does not match the file 92020002.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, eventID string, body []byte) {
@@ -47,7 +48,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, eventID string, 
 	s.mu.Lock()
 	s.uploads = append(s.uploads, up)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, success())
+	writeJSON(w, http.StatusOK, koogallery.Answer{ErrorCode: koogallery.UploadSuccess, ErrorMsg: "Success."})
 }
 
 // readUpload reads the parts of an upload body: the request JSON, the file (nil when absent) and its name.

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/store"
+)
+
+// TestUploadDeadLetter: an upload the marketplace never takes is retried with backoff up to
+// uploadMaxAttempts, then dead-lettered: "dead" in codes show (the admin API's license view), the
+// licentia_uploads_dead gauge, an error log line, and no more attempts. Support retries it through the admin
+// API, recorded in the audit log, and it goes out.
+func TestUploadDeadLetter(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	logs := m.logTo()
+	m.newInstance("lic-dl", "O-DL", "C-DL", "P1", t0.AddDate(1, 0, 0))
+	body := exampleLicenseAsync() // topic 0070649255
+	body["instanceId"] = "lic-dl"
+	wantCode(t, m.signed(testKey, body), resultOK)
+	if err := m.mkt.SetUnreachable(true); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range uploadMaxAttempts {
+		m.srv.outboxPass(ctx)
+		ups, err := m.st.UploadsOf(ctx, "lic-dl", 10)
+		if err != nil || len(ups) != 1 || ups[0].Attempts != int64(i+1) {
+			t.Fatalf("after pass %d: uploads = %+v, %v; want one with %d attempts", i+1, ups, err, i+1)
+		}
+		if parked := ups[0].Parked(); parked != (i+1 == uploadMaxAttempts) {
+			t.Fatalf("after pass %d: parked = %v", i+1, parked)
+		}
+		m.advance(uploadBackoffMax + uploadLease)
+	}
+	if !strings.Contains(logs.String(), "license upload dead-lettered") || !strings.Contains(logs.String(), "event_id=8****e5694*****c8") {
+		t.Errorf("log = %s, want the dead-letter line", logs)
+	}
+	if _, metrics := get(t, m.ts.URL+"/metrics"); !strings.Contains(metrics, "licentia_uploads_dead 1") ||
+		!strings.Contains(metrics, "licentia_uploads_dead_lettered_total 1") {
+		t.Errorf("metrics lack the dead upload:\n%s", metrics)
+	}
+
+	// Dead: the marketplace back, passes go by, nothing is sent.
+	if err := m.mkt.SetUnreachable(false); err != nil {
+		t.Fatal(err)
+	}
+	m.advance(24 * uploadBackoffMax)
+	m.srv.outboxPass(ctx)
+	if n := len(m.mkt.Uploads()); n != 0 {
+		t.Fatalf("uploads = %d, want none of a dead-lettered upload", n)
+	}
+	support := m.token("helper", "support")
+	var d desk.Detail
+	m.callJSON(http.MethodGet, "/admin/v1/licenses/lic-dl", support, nil, http.StatusOK, &d)
+	if len(d.Uploads) != 1 || d.Uploads[0].State != desk.UploadDead || d.Uploads[0].Attempts != uploadMaxAttempts ||
+		d.Uploads[0].LastError == "" {
+		t.Fatalf("show uploads = %+v, want one dead upload with its last error", d.Uploads)
+	}
+
+	// Support retries it: audited, due at once, sent.
+	st, _ := m.call(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", support, map[string]string{})
+	if st != http.StatusBadRequest {
+		t.Errorf("retry without a reason = %d, want 400", st)
+	}
+	cl, err := NewAdminClient(m.ts.URL, support) // as licentia codes retry-upload --server does
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cl.RetryUploads(ctx, "O-DL", desk.ChangeRequest{Reason: "AK/SK fixed"}); err != nil ||
+		out.Retried != 1 || out.LicenseID != "lic-dl" {
+		t.Fatalf("retry = %+v, %v; want 1 upload of lic-dl", out, err)
+	}
+	m.srv.outboxPass(ctx)
+	if ups := m.mkt.Uploads(); len(ups) != 1 || ups[0].EventID != "8****e5694*****c8" {
+		t.Fatalf("uploads after the retry = %+v, want the event's", ups)
+	}
+	m.callJSON(http.MethodGet, "/admin/v1/licenses/lic-dl", support, nil, http.StatusOK, &d)
+	if len(d.Uploads) != 1 || d.Uploads[0].State != desk.UploadDone {
+		t.Errorf("show uploads = %+v, want it done", d.Uploads)
+	}
+	evs, err := m.st.Events(ctx, "lic-dl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Action != store.ActionRetryUpload || last.Actor != "helper" || last.Reason != "AK/SK fixed" || last.Source != store.SourceAdmin {
+		t.Errorf("last event = %+v, want the audited retry", last)
+	}
+	var out desk.UploadRetry
+	m.callJSON(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", support,
+		map[string]string{"reason": "again"}, http.StatusOK, &out)
+	if out.Retried != 0 {
+		t.Errorf("second retry = %+v, want nothing retried", out)
+	}
+	if evs2, _ := m.st.Events(ctx, "lic-dl"); len(evs2) != len(evs) {
+		t.Errorf("events %d → %d, want a retry of nothing unrecorded", len(evs), len(evs2))
+	}
+	if st, _ := m.call(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", m.token("reader", "read"),
+		map[string]string{"reason": "x"}); st != http.StatusForbidden {
+		t.Errorf("retry with a read token = %d, want 403", st)
+	}
+}
