@@ -1,0 +1,120 @@
+package conformance
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestLoad reads the whole corpus: every page passes the rules, and every example id is unique.
+func TestLoad(t *testing.T) {
+	pages, err := Load()
+	if err != nil {
+		t.Fatalf("Load() err = %v", err)
+	}
+	n := 0
+	for _, p := range pages {
+		n += len(p.Examples)
+	}
+	if len(pages) == 0 || n == 0 {
+		t.Fatalf("Load() = %d pages, %d examples; want some of each", len(pages), n)
+	}
+}
+
+// validPage is a page that passes the rules; the cases of TestParseRefuses break one rule each.
+func validPage() map[string]any {
+	return map[string]any{
+		"topic": "0070649255", "url": "https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649255.html",
+		"updated": "2023-12-25", "title": "异步申请License", "guide": "G1b", "read": "the request section",
+		"request_params": []any{map[string]any{"name": "instanceId", "required": true, "type": "String", "max": 64}},
+		"examples": []any{map[string]any{
+			"id": "0070649255/request", "kind": "request", "activity": "getLicenseAsync", "method": "POST",
+			"source": "example", "printed": `{"instanceId":"RA2****4LVS"}`,
+			"query": map[string]any{"signature": "11C4C****"},
+			"body":  map[string]any{"instanceId": "RA2K9QX4LVS", "list": []any{map[string]any{"id": "a"}}},
+			"filled": []any{
+				map[string]any{"path": "instanceId", "printed": "RA2****4LVS", "value": "RA2K9QX4LVS", "why": "masked"},
+				map[string]any{"path": "?signature", "printed": "11C4C****", "value": "", "why": "computed"},
+			},
+			"expect": map[string]any{"codes": []any{"000000"}, "source": "the page",
+				"fields": []any{map[string]any{"name": "resultCode", "required": true, "type": "String", "max": 6}}},
+		}},
+	}
+}
+
+func example(p map[string]any) map[string]any { return p["examples"].([]any)[0].(map[string]any) }
+
+// TestParseRefuses: a page without a topic id, an address or an update date, and an example that breaks a
+// rule, are refused with an error naming the rule.
+func TestParseRefuses(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(p map[string]any)
+		want string
+	}{
+		{"no topic", func(p map[string]any) { delete(p, "topic") }, "topic"},
+		{"not a topic id", func(p map[string]any) { p["topic"] = "getLicenseAsync" }, "topic"},
+		{"no url", func(p map[string]any) { delete(p, "url") }, "url"},
+		{"url of a mirror", func(p map[string]any) {
+			p["url"] = "https://www.kq27.cc/accessg-marketplace/zh-cn_topic_0070649255.html"
+		}, "url"},
+		{"url of another topic", func(p map[string]any) {
+			p["url"] = "https://support.huaweicloud.com/accessg-marketplace/zh-cn_topic_0070649245.html"
+		}, "url"},
+		{"no update date", func(p map[string]any) { delete(p, "updated") }, "updated"},
+		{"update date not a date", func(p map[string]any) { p["updated"] = "2023-12" }, "updated"},
+		{"unknown field", func(p map[string]any) { p["update"] = "2023-12-25" }, "unknown field"},
+		{"no read note", func(p map[string]any) { delete(p, "read") }, "read"},
+		{"example id of another topic", func(p map[string]any) { example(p)["id"] = "0070649245/request" }, "topic id"},
+		{"masked value left", func(p map[string]any) {
+			example(p)["body"] = map[string]any{"instanceId": "RA2K9QX4LVS", "list": []any{map[string]any{"id": "8****c8"}}}
+		}, "list[0].id"},
+		{"fill not in body", func(p map[string]any) {
+			example(p)["filled"].([]any)[0].(map[string]any)["value"] = "RA2OTHER4LVS"
+		}, "fill instanceId"},
+		{"fill of a URL parameter not printed", func(p map[string]any) { delete(example(p), "query") }, "?signature"},
+		{"body not an object", func(p map[string]any) { example(p)["body"] = []any{"x"} }, "JSON object"},
+		{"printed example without text", func(p map[string]any) { delete(example(p), "printed") }, "text as printed"},
+		{"request without expectation", func(p map[string]any) { delete(example(p), "expect") }, "expected answer"},
+		{"both activity and api", func(p map[string]any) { example(p)["api"] = "/v1/x" }, "exactly one"},
+		{"no method", func(p map[string]any) { delete(example(p), "method") }, "method"},
+	}
+	good, _ := json.Marshal(validPage())
+	if _, err := Parse("good.json", good); err != nil {
+		t.Fatalf("Parse(valid page) err = %v", err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := validPage()
+			c.edit(p)
+			data, _ := json.Marshal(p)
+			_, err := Parse("page.json", data)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Parse() err = %v, want an error naming %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	var v any
+	json.Unmarshal([]byte(`{"a":[{"b":{"c":"x"}},{"d":[1,[2,3]]}]}`), &v)
+	cases := []struct {
+		path string
+		want any
+		ok   bool
+	}{
+		{"a[0].b.c", "x", true},
+		{"a[1].d[1][0]", float64(2), true},
+		{"a[2]", nil, false},
+		{"a[x]", nil, false},
+		{"a.b", nil, false},
+		{"z", nil, false},
+	}
+	for _, c := range cases {
+		got, ok := Lookup(v, c.path)
+		if ok != c.ok || (ok && got != c.want) {
+			t.Errorf("Lookup(%q) = %v, %v; want %v, %v", c.path, got, ok, c.want, c.ok)
+		}
+	}
+}
