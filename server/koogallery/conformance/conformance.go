@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 //go:embed pages/*.json
@@ -366,4 +369,75 @@ func Lookup(v any, path string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// Check returns how an answer departs from e: its HTTP status, a JSON object, the code in codeField
+// (resultCode for the seller's answers, error_code for the OpenAPI) among e.Codes, and each of e.Fields
+// present when required, a string when documented as String, within its documented length in characters.
+func (e *Expect) Check(status int, body []byte, codeField string) error {
+	want := e.HTTP
+	if want == 0 {
+		want = http.StatusOK
+	}
+	if status != want {
+		return fmt.Errorf("HTTP %d, want %d (answer %.300s)", status, want, body)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(body, &got); err != nil {
+		return fmt.Errorf("answer %.300q is not a JSON object: %w", body, err)
+	}
+	var problems []string
+	code, _ := got[codeField].(string)
+	if !slices.Contains(e.Codes, code) {
+		problems = append(problems, fmt.Sprintf("%s %q, want one of %v", codeField, code, e.Codes))
+	}
+	for _, f := range e.Fields {
+		v, present := got[f.Name]
+		if !present {
+			if f.Required {
+				problems = append(problems, "required field "+f.Name+" missing")
+			}
+			continue
+		}
+		s, isString := v.(string)
+		switch {
+		case !isString && strings.EqualFold(f.Type, "String"):
+			problems = append(problems, fmt.Sprintf("field %s is %T, want a string", f.Name, v))
+		case f.Max > 0 && utf8.RuneCountInString(s) > f.Max:
+			problems = append(problems, fmt.Sprintf("field %s has %d characters, at most %d documented", f.Name, utf8.RuneCountInString(s), f.Max))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s (answer %.300s)", strings.Join(problems, "; "), body)
+	}
+	return nil
+}
+
+// Judge weighs the outcome of replaying example id (err: how its answer departs from the documented one, nil
+// when it does not) against a list of known gaps (example id → defect), which may only shrink. It returns a
+// failure to report — an unlisted example that fails, or a listed one that now passes — or "" and, for a
+// listed failure, the gap to log.
+func Judge(id string, err error, gaps map[string]string) (failure, known string) {
+	gap, listed := gaps[id]
+	switch {
+	case err != nil && !listed:
+		return fmt.Sprintf("%s: %v", id, err), ""
+	case err == nil && listed:
+		return fmt.Sprintf("%s now gets its documented answer: remove the known gap %q", id, gap), ""
+	case err != nil:
+		return "", fmt.Sprintf("known gap: %s (%v)", gap, err)
+	}
+	return "", ""
+}
+
+// Stale returns the ids of a known-gap list that name none of the examples replayed, sorted.
+func Stale(gaps map[string]string, replayed map[string]bool) []string {
+	var out []string
+	for id := range gaps {
+		if !replayed[id] {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

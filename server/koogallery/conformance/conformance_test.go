@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -116,5 +117,60 @@ func TestLookup(t *testing.T) {
 		if ok != c.ok || (ok && got != c.want) {
 			t.Errorf("Lookup(%q) = %v, %v; want %v, %v", c.path, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+func TestExpectCheck(t *testing.T) {
+	e := &Expect{Codes: []string{"000000", "000004"}, Source: "page", Fields: []Param{
+		{Name: "resultCode", Required: true, Type: "String", Max: 6},
+		{Name: "instanceId", Required: true, Type: "String", Max: 4},
+		{Name: "resultMsg", Type: "String", Max: 3},
+	}}
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		want   string // "" = no error; else a part of the error
+	}{
+		{"documented", 200, `{"resultCode":"000000","instanceId":"ab","resultMsg":"成功了"}`, ""},
+		{"other documented code", 200, `{"resultCode":"000004","instanceId":"ab"}`, ""},
+		{"undocumented code", 200, `{"resultCode":"000002","instanceId":"ab"}`, `resultCode "000002"`},
+		{"required field missing", 200, `{"resultCode":"000004"}`, "instanceId missing"},
+		{"too long in characters", 200, `{"resultCode":"000000","instanceId":"ab","resultMsg":"成功了吗"}`, "resultMsg has 4 characters"},
+		{"not a string", 200, `{"resultCode":"000000","instanceId":5}`, "instanceId is float64"},
+		{"HTTP status", 500, `{"resultCode":"000000","instanceId":"ab"}`, "HTTP 500"},
+		{"not JSON", 200, `resultCode=000000`, "not a JSON object"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := e.Check(c.status, []byte(c.body), "resultCode")
+			if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+				t.Errorf("Check() err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestJudge(t *testing.T) {
+	gaps := map[string]string{"p/listed": "a defect"}
+	failed := errors.New("resultCode 000002")
+	cases := []struct {
+		id            string
+		err           error
+		failure, know bool
+	}{
+		{"p/unlisted", nil, false, false},
+		{"p/unlisted", failed, true, false},
+		{"p/listed", failed, false, true},
+		{"p/listed", nil, true, false},
+	}
+	for _, c := range cases {
+		failure, known := Judge(c.id, c.err, gaps)
+		if (failure != "") != c.failure || (known != "") != c.know {
+			t.Errorf("Judge(%s, %v) = %q, %q; want failure %v, known %v", c.id, c.err, failure, known, c.failure, c.know)
+		}
+	}
+	if got := Stale(map[string]string{"b": "", "a": "", "c": ""}, map[string]bool{"c": true}); strings.Join(got, ",") != "a,b" {
+		t.Errorf("Stale() = %v, want [a b]", got)
 	}
 }
