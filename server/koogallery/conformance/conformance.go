@@ -227,11 +227,100 @@ func (p *Page) Check() error {
 		bad("neither examples, a parameter table nor codes")
 	}
 	for i := range p.Examples {
-		if err := p.Examples[i].check(p.Topic); err != nil {
+		ex := &p.Examples[i]
+		if err := ex.check(p.Topic); err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if ex.Kind == KindRequest {
+			if err := Shape(p.Request, ex.Body); err != nil {
+				errs = append(errs, fmt.Errorf("example %q against the page's request table: %w", ex.ID, err))
+			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Shape checks a JSON body against a parameter table: every required row present, every string within its
+// maximum length in characters, every list within its maximum number of items, every integer within its
+// maximum number of digits. A row with a Parent applies to each object found under that key at any depth (an
+// object, or the objects of a list).
+func Shape(table []Param, body json.RawMessage) error {
+	var root any
+	if err := json.Unmarshal(body, &root); err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range table {
+		objects := []map[string]any{}
+		if r.Parent == "" {
+			if m, ok := root.(map[string]any); ok {
+				objects = append(objects, m)
+			}
+		} else {
+			objects = under(root, r.Parent, objects)
+		}
+		for _, m := range objects {
+			v, present := m[r.Name]
+			if !present {
+				if r.Required {
+					errs = append(errs, fmt.Errorf("required %s missing", r.path()))
+				}
+				continue
+			}
+			if n, unit := size(v); r.Max > 0 && n > r.Max {
+				errs = append(errs, fmt.Errorf("%s has %d %s, at most %d", r.path(), n, unit, r.Max))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r Param) path() string {
+	if r.Parent == "" {
+		return r.Name
+	}
+	return r.Parent + "." + r.Name
+}
+
+// under appends the objects held under key (the object itself, or the objects of a list) anywhere in v.
+func under(v any, key string, out []map[string]any) []map[string]any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if k == key {
+				switch e := e.(type) {
+				case map[string]any:
+					out = append(out, e)
+				case []any:
+					for _, item := range e {
+						if m, ok := item.(map[string]any); ok {
+							out = append(out, m)
+						}
+					}
+				}
+			}
+			out = under(e, key, out)
+		}
+	case []any:
+		for _, e := range v {
+			out = under(e, key, out)
+		}
+	}
+	return out
+}
+
+// size measures a value the way the tables count: characters of a string, items of a list, digits of a number.
+func size(v any) (int, string) {
+	switch v := v.(type) {
+	case string:
+		return utf8.RuneCountInString(v), "characters"
+	case []any:
+		return len(v), "items"
+	case float64:
+		return len(strconv.FormatFloat(v, 'f', -1, 64)), "digits"
+	}
+	return 0, ""
 }
 
 func (r Param) check() error {

@@ -79,6 +79,16 @@ func TestParseRefuses(t *testing.T) {
 		{"request without expectation", func(p map[string]any) { delete(example(p), "expect") }, "expected answer"},
 		{"both activity and api", func(p map[string]any) { example(p)["api"] = "/v1/x" }, "exactly one"},
 		{"no method", func(p map[string]any) { delete(example(p), "method") }, "method"},
+		{"body without a required field", func(p map[string]any) {
+			p["request_params"] = append(p["request_params"].([]any), map[string]any{"name": "eventId", "required": true, "type": "String", "max": 64})
+		}, "required eventId missing"},
+		{"body value over the table's length", func(p map[string]any) {
+			p["request_params"].([]any)[0].(map[string]any)["max"] = 10
+		}, "instanceId has 11 characters"},
+		{"nested required field missing", func(p map[string]any) {
+			p["request_params"] = append(p["request_params"].([]any), map[string]any{"name": "id", "parent": "list", "type": "String", "max": 0},
+				map[string]any{"name": "other", "parent": "list", "required": true, "type": "String"})
+		}, "required list.other missing"},
 	}
 	good, _ := json.Marshal(validPage())
 	if _, err := Parse("good.json", good); err != nil {
@@ -172,5 +182,33 @@ func TestJudge(t *testing.T) {
 	}
 	if got := Stale(map[string]string{"b": "", "a": "", "c": ""}, map[string]bool{"c": true}); strings.Join(got, ",") != "a,b" {
 		t.Errorf("Stale() = %v, want [a b]", got)
+	}
+}
+
+func TestShape(t *testing.T) {
+	table := []Param{
+		{Name: "usage_info", Required: true, Type: "List<Usage>", Max: 2},
+		{Name: "license", Parent: "usage_info", Required: true, Type: "String", Max: 8},
+		{Name: "software_usage_Info", Parent: "usage_info", Required: true, Type: "List<SoftwareUsageInfo>", Max: 100},
+		{Name: "id", Parent: "software_usage_Info", Type: "String", Max: 4},
+		{Name: "active_num", Parent: "software_usage_Info", Type: "interger", Max: 3},
+	}
+	cases := []struct {
+		name, body, want string
+	}{
+		{"fits", `{"usage_info":[{"license":"PL7Q2M9K","software_usage_Info":[{"id":"acc1"},{"active_num":999}]}]}`, ""},
+		{"too many items", `{"usage_info":[{"license":"a","software_usage_Info":[]},{"license":"b","software_usage_Info":[]},{"license":"c","software_usage_Info":[]}]}`, "usage_info has 3 items"},
+		{"nested required missing", `{"usage_info":[{"software_usage_Info":[]}]}`, "required usage_info.license missing"},
+		{"deeply nested too long", `{"usage_info":[{"license":"a","software_usage_Info":[{"id":"account1"}]}]}`, "software_usage_Info.id has 8 characters"},
+		{"too many digits", `{"usage_info":[{"license":"a","software_usage_Info":[{"active_num":1000}]}]}`, "active_num has 4 digits"},
+		{"top-level required missing", `{}`, "required usage_info missing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := Shape(table, json.RawMessage(c.body))
+			if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+				t.Errorf("Shape() err = %v, want %q", err, c.want)
+			}
+		})
 	}
 }
