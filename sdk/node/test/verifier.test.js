@@ -177,3 +177,10 @@ describe('revocations and state', () => {
     assert.equal(reasonOf(ver({ state: st }), sign(claims())), 'state_error');
   });
 });
+
+test('index.d.ts declares every export, and nothing else', () => {
+  // The declarations beside the package's entry point, wherever the package is installed.
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.resolve('licentia-verify')), 'utf8');
+  const declared = [...dts.matchAll(/^export (?:class|function|const) (\w+)/gm)].map((m) => m[1]);
+  assert.deepEqual(declared.sort(), Object.keys(lv).sort());
+});
