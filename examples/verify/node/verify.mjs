@@ -19,7 +19,8 @@ function main(argv, env) {
     : { product: env.LICENTIA_PRODUCT || undefined, sku: env.LICENTIA_SKU || undefined };
   if (argv.length !== 2 || !(binding.anyProduct || binding.product || binding.sku)) {
     process.stderr.write('usage: node verify.mjs JWKS_FILE CODE   (CODE - reads standard input)\n' +
-      '       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)\n');
+      '       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)\n' +
+      '用法：node verify.mjs 公钥文件 授权码（授权码为 - 时从标准输入读取），并设置 LICENTIA_PRODUCT 或 LICENTIA_SKU（或 LICENTIA_ANY_PRODUCT=1）\n');
     return 64;
   }
   try {
@@ -36,11 +37,11 @@ function main(argv, env) {
       now: now === undefined ? undefined : () => new Date(now * 1000),
     });
     const { claims, inGrace } = verifier.check(code);
-    if (inGrace) process.stderr.write('verify.mjs: the license has expired and is in its grace period; renew it (请续费)\n');
+    if (inGrace) process.stderr.write('verify.mjs: 授权已到期，处于宽限期内，请续费 / the license has expired and is in its grace period; renew it\n');
     process.stdout.write(`${JSON.stringify(claims)}\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(e instanceof VerificationError ? `verify.mjs: invalid code: ${e.reason}\n` : `verify.mjs: ${e.message}\n`);
+    process.stderr.write(e instanceof VerificationError ? `verify.mjs: 授权码无效 / invalid code: ${e.reason}\n` : `verify.mjs: ${e.message}\n`);
     return 1;
   }
 }

@@ -24,7 +24,9 @@ def main(argv, env):
                "any_product": env.get("LICENTIA_ANY_PRODUCT") == "1"}
     if len(argv) != 3 or not any(binding.values()):
         print("usage: verify.py JWKS_FILE CODE   (CODE - reads standard input)\n"
-              "       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)", file=sys.stderr)
+              "       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)\n"
+              "用法：verify.py 公钥文件 授权码（授权码为 - 时从标准输入读取），并设置 LICENTIA_PRODUCT 或 LICENTIA_SKU"
+              "（或 LICENTIA_ANY_PRODUCT=1）", file=sys.stderr)
         return 64
     try:
         keys = lv.Keyring.from_file(argv[1])
@@ -40,13 +42,14 @@ def main(argv, env):
                                now=(lambda: now) if now is not None else None)
         result = verifier.check(code)
     except lv.VerificationError as e:
-        print("verify.py: invalid code: %s" % e.reason, file=sys.stderr)
+        print("verify.py: 授权码无效 / invalid code: %s" % e.reason, file=sys.stderr)
         return 1
     except (OSError, ValueError) as e:
         print("verify.py: %s" % e, file=sys.stderr)
         return 1
     if result.in_grace:
-        print("verify.py: the license has expired and is in its grace period; renew it (请续费)", file=sys.stderr)
+        print("verify.py: 授权已到期，处于宽限期内，请续费 / the license has expired and is in its grace period; renew it",
+              file=sys.stderr)
     print(json.dumps(result.claims.to_dict(), ensure_ascii=False))
     return 0
 

@@ -88,6 +88,36 @@ describe('form', () => {
   });
 });
 
+// A valid P-256 public key point (the generator), uncompressed.
+const P256_POINT = '046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bc'
+  + 'e33576b315ececbb6406837bf51f5';
+const pem = (der) => `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`;
+
+test('mutated codes and lists give a result or a VerificationError, never another error', () => {
+  let seed = 1;
+  const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const code = sign(claims());
+  const list = sign({ iat: NOW, min_gen: { a: 2 } }, LIST);
+  const alphabet = 'AZaz09-_.=+/ \n\t{}"\\\x00\u00e9\u212a';
+  const v = ver();
+  for (let n = 0; n < 3000; n++) {
+    for (const [base, check] of [[code, (d) => v.check(d)], [list, (d) => lv.parseRevocations(KR, d)]]) {
+      const s = [...base];
+      for (let k = 1 + rand(4); k > 0; k--) {
+        const op = rand(3), i = rand(s.length);
+        if (op === 0) s[i] = alphabet[rand(alphabet.length)];
+        else if (op === 1) s.splice(i, 1);
+        else s.splice(i, 0, alphabet[rand(alphabet.length)]);
+      }
+      try {
+        check(s.join(''));
+      } catch (e) {
+        if (!(e instanceof lv.VerificationError)) throw e;
+      }
+    }
+  }
+});
+
 describe('keys', () => {
   test('PEM and JWKS agree', () => {
     assert.deepEqual(lv.Keyring.parse(jwksOf(VF)).keyIds, [VF.key_id]);
@@ -104,6 +134,8 @@ describe('keys', () => {
       JSON.stringify({ keys: [{ ...jwk, crv: 'X25519' }] }),
       JSON.stringify({ keys: {} }),
       '{',
+      pem(Buffer.concat([Buffer.from('302a300506032a0304032100', 'hex'), Buffer.alloc(32, 1)])), // an algorithm no library knows
+      pem(Buffer.from(`3059301306072a8648ce3d020106082a8648ce3d030107034200${P256_POINT}`, 'hex')), // not Ed25519
     ];
     for (const data of cases) {
       assert.throws(() => lv.Keyring.parse(data), (e) => e instanceof lv.KeyringError && e.reason === 'keyring_error', data);

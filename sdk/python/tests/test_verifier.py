@@ -1,4 +1,6 @@
+import base64
 import json
+import random
 import os
 import stat
 import tempfile
@@ -95,6 +97,15 @@ class Form(unittest.TestCase):
         self.assertTrue(ver(leeway=1).check(SIGN(claims(exp=NOW))).in_grace)
 
 
+# A valid P-256 public key point (the generator), uncompressed.
+P256_POINT = bytes.fromhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bc"
+                           "e33576b315ececbb6406837bf51f5")
+
+
+def pem(der):
+    return "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % base64.b64encode(der).decode()
+
+
 class Keys(unittest.TestCase):
     def test_pem_and_jwks_agree(self):
         self.assertEqual(lv.Keyring.parse(jwks_of(VF)).key_ids, [VF["key_id"]])
@@ -113,12 +124,39 @@ class Keys(unittest.TestCase):
             json.dumps({"keys": [dict(jwk, crv="X25519")]}),  # skipped: then no key at all
             json.dumps({"keys": {}}),
             "{",
+            pem(bytes.fromhex("302a300506032a0304032100") + b"\x01" * 32),  # an algorithm no library knows
+            pem(bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + P256_POINT),  # not Ed25519
         ]
         for data in cases:
             with self.subTest(data[:60]), self.assertRaises(lv.KeyringError) as cm:
                 lv.Keyring.parse(data)
             self.assertEqual(cm.exception.reason, "keyring_error")
         self.assertEqual(lv.Keyring.parse(json.dumps({"keys": [dict(jwk, d=None)]})).key_ids, [VF["key_id"]])
+
+
+class NeverAnythingElse(unittest.TestCase):
+    def test_mutated_codes_and_lists(self):
+        # Any input gives a result or a VerificationError: never another exception.
+        rng = random.Random(1)
+        code = SIGN(claims())
+        lst = SIGN({"iat": NOW, "min_gen": {"a": 2}}, typ="licentia-revocations+jwt")
+        alphabet = "AZaz09-_.=+/ \n\t{}\"\\\x00\u00e9\u212a"
+        ver = lv.Verifier(KR, product="OFFI001", now=lambda: NOW)
+        for _ in range(3000):
+            for base, check in ((code, ver.check), (lst, lambda d: lv.parse_revocations(KR, d))):
+                s = list(base)
+                for _ in range(rng.randint(1, 4)):
+                    op, i = rng.randint(0, 2), rng.randrange(len(s))
+                    if op == 0:
+                        s[i] = rng.choice(alphabet)
+                    elif op == 1:
+                        del s[i]
+                    else:
+                        s.insert(i, rng.choice(alphabet))
+                try:
+                    check("".join(s))
+                except lv.VerificationError:
+                    pass
 
 
 class RevocationsAndState(unittest.TestCase):

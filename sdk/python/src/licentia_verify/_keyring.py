@@ -8,6 +8,7 @@ import hashlib
 import re
 from typing import Dict, Iterable, List, Optional, Union
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -86,7 +87,7 @@ def _parse_pem(data: bytes) -> List[bytes]:
             continue  # not a PEM block after all, as Go's pem.Decode skips it
         try:
             pub = serialization.load_der_public_key(der)
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as e:
             raise KeyringError("parse public key: %s" % e) from None
         if not isinstance(pub, Ed25519PublicKey):
             raise KeyringError("not an Ed25519 public key")
