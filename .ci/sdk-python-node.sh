@@ -159,4 +159,129 @@ for prog in "$work/venv/bin/python examples/verify/python/verify.py" "node $work
 	echo "ok: $prog"
 done
 
+step "differential: licentia-verify and both packages on the same mutated and re-signed codes"
+# Codes whose header or claims JSON is mutated (member names folded or duplicated, integers written as 2.0,
+# 2e0, -0 or past int64, nulls, wrong types, broken syntax) and then signed with the vectors' key, plus byte
+# mutations of a valid code: each package must give the reason licentia-verify gives, for every one.
+"$PY" - "$vf" "$work/diff-cases.json" <<'PYEOF'
+import base64, json, random, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+vf = json.load(open(sys.argv[1]))
+key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(vf["seed"]))
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+rng = random.Random(22)
+claims = ('{"iss":"licentia","sub":"inst-0001","gen":2,"iat":1767225600,"nbf":1767225600,"exp":1798761600,'
+          '"grace":604800,"st":"active","pid":"OFFI001","sku":"sku-std","ord":"CS0001","qty":5}')
+header = '{"alg":"EdDSA","kid":"%s","typ":"licentia+jwt"}' % vf["key_id"]
+values = ['2.0', '2e0', '-0', '0', '-1', '9223372036854775807', '9223372036854775808', '9007199254740993', 'null',
+          '"2"', 'true', 'false', '{}', '[]', '"active"', '"OFFI001"', '"sku-std"', '"licentia"', '"EdDSA"',
+          '"Ed25519"', '"none"', '"licentia+jwt"', '"\\u0061ctive"', '"\\ud800"', '1772323200', '1772323199']
+names = ['iss', 'sub', 'gen', 'iat', 'nbf', 'exp', 'grace', 'st', 'pid', 'sku', 'ord', 'qty', 'test', 'alg', 'kid',
+         'typ', 'crit', 'ISS', 'Sub', 'GEN', 'ST', 'PID', 'EXP', 'ALG', 'Typ', 'KID', '\u017fub', '\u017ft', 'crit ']
+def mutate(text):
+    for _ in range(rng.randint(1, 3)):
+        op = rng.randrange(6)
+        if op == 0:  # a member added at the end (a later duplicate wins in Go)
+            text = text[:-1] + ',"%s":%s}' % (rng.choice(names), rng.choice(values))
+        elif op == 1:  # a member added at the start
+            text = '{"%s":%s,' % (rng.choice(names), rng.choice(values)) + text[1:]
+        elif op == 2:  # a value replaced
+            members = text[1:-1].split(',')
+            i = rng.randrange(len(members))
+            k = members[i].split(':', 1)[0]
+            members[i] = k + ':' + rng.choice(values)
+            text = '{' + ','.join(members) + '}'
+        elif op == 3:  # a name changed
+            members = text[1:-1].split(',')
+            i = rng.randrange(len(members))
+            members[i] = '"%s":' % rng.choice(names) + members[i].split(':', 1)[-1]
+            text = '{' + ','.join(members) + '}'
+        else:  # a character replaced, removed or added
+            i = rng.randrange(len(text))
+            c = rng.choice('{}[],:"0123456789.eE-+ \\\x00\u00e9')
+            text = [text[:i] + c + text[i + 1:], text[:i] + text[i + 1:], text[:i] + c + text[i:]][rng.randrange(3)]
+    return text
+def signed(h, p):
+    si = b64(h.encode("utf-8", "surrogatepass")) + "." + b64(p.encode("utf-8", "surrogatepass"))
+    return si + "." + b64(key.sign(si.encode()))
+cases = []
+for n in range(400):
+    cases.append(signed(header, mutate(claims)) if n % 2 == 0 else signed(mutate(header), claims))
+valid = next(v["code"] for v in vf["vectors"] if v["name"] == "valid")
+for n in range(100):
+    s = list(valid)
+    i = rng.randrange(len(s))
+    s[i] = rng.choice("AZaz09-_.=+/ \n")
+    cases.append("".join(s))
+json.dump(cases, open(sys.argv[2], "w"))
+PYEOF
+"$PY" - "$work/diff-cases.json" "$work/licentia-verify" "$work/vectors.pem" "$work/diff-go.json" <<'PYEOF'
+import json, subprocess, sys
+cases, out = json.load(open(sys.argv[1])), []
+for c in cases:
+    r = subprocess.run([sys.argv[2], "--keys", sys.argv[3], "--product", "OFFI001", "--sku", "sku-std",
+                        "--issuer", "licentia", "--at", "2026-03-01T00:00:00Z", "--json", "-"],
+                       input=c.encode("utf-8", "surrogatepass"), capture_output=True, timeout=30)
+    out.append(json.loads(r.stdout)["reason"])
+json.dump(out, open(sys.argv[4], "w"))
+PYEOF
+"$work/venv/bin/python" - "$work/diff-cases.json" "$work/vectors.pem" "$work/diff-python.json" <<'PYEOF'
+import json, sys
+import licentia_verify as lv
+cases = json.load(open(sys.argv[1]))
+ver = lv.Verifier(lv.Keyring.from_file(sys.argv[2]), product="OFFI001", sku="sku-std", issuer="licentia",
+                  now=lambda: 1772323200, cache_size=0)
+out = []
+for c in cases:
+    try:
+        ver.check(c.encode("utf-8", "surrogatepass"))
+        out.append("valid")
+    except lv.VerificationError as e:
+        out.append(e.reason)
+json.dump(out, open(sys.argv[3], "w"))
+PYEOF
+(cd "$work/node-project" && node --input-type=module - "$work/diff-cases.json" "$work/vectors.pem" "$work/diff-node.json") <<'JSEOF'
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Keyring, Verifier } from 'licentia-verify';
+const [casesFile, keysFile, outFile] = process.argv.slice(2);
+const ver = new Verifier(Keyring.fromFile(keysFile), { product: 'OFFI001', sku: 'sku-std', issuer: 'licentia',
+  now: () => new Date(1772323200 * 1000), cacheSize: 0 });
+const out = JSON.parse(readFileSync(casesFile, 'utf8')).map((c) => {
+  try {
+    ver.check(c);
+    return 'valid';
+  } catch (e) {
+    return e.reason ?? `thrown: ${e}`;
+  }
+});
+writeFileSync(outFile, JSON.stringify(out));
+JSEOF
+"$PY" - "$work" <<'PYEOF'
+import base64, collections, json, sys
+w = sys.argv[1]
+cases = json.load(open(w + "/diff-cases.json"))
+go = json.load(open(w + "/diff-go.json"))
+def beyond_2_53(code):
+    # The Node package's documented limit: a claim integer beyond 2^53 - 1 (never issued) is malformed.
+    try:
+        p = code.split(".")[1]
+        pairs = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)), object_pairs_hook=list)
+        return any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**53 - 1 for _, v in pairs)
+    except Exception:
+        return False
+bad = limit = 0
+for lang in ("python", "node"):
+    got = json.load(open("%s/diff-%s.json" % (w, lang)))
+    for i, (g, p) in enumerate(zip(go, got)):
+        if g != p and lang == "node" and p == "malformed" and beyond_2_53(cases[i]):
+            limit += 1
+        elif g != p:
+            bad += 1
+            print("DIFF %s case %d: licentia-verify %s, %s %s" % (lang, i, g, lang, p))
+print("reasons:", dict(collections.Counter(go)))
+print("differential: %d cases, %d differences (and %d integers past 2^53 - 1 refused by node, as documented)"
+      % (len(cases), bad, limit))
+sys.exit(1 if bad or len(go) != len(cases) else 0)
+PYEOF
+
 step "done"

@@ -2,10 +2,11 @@
 //
 // The Go verifier decodes with encoding/json into fixed structs. To reach the same verdict on every
 // input this module reproduces what matters of that: member names match case-insensitively (Unicode
-// simple folding, so "SUB" and "\u017fub" are "sub"), a later duplicate wins, null leaves a member at its
-// zero value, integers are JSON integers (no fraction, no exponent), a wrong type is an error, invalid
-// UTF-8 is replaced rather than refused, and members of no interest are ignored. JSON.parse cannot tell
-// 1 from 1.0 nor keep duplicates, so the text is parsed here.
+// simple folding, so "SUB" and "\u017fub" are "sub"), a later duplicate wins, null leaves a string,
+// integer or boolean member as it was (an object or array member becomes absent), integers are JSON
+// integers (no fraction, no exponent), a wrong type is an error, invalid UTF-8 is replaced rather than
+// refused, and members of no interest are ignored. JSON.parse cannot tell 1 from 1.0 nor keep
+// duplicates, so the text is parsed here.
 
 export class WireError extends Error {}
 
@@ -212,6 +213,8 @@ export function fields(obj, spec, strict = false) {
       if (strict) throw new WireError(`unknown member ${JSON.stringify(key.slice(0, 40))}`);
       continue;
     }
+    // null leaves a string, integer or boolean member as it was (zero, or an earlier duplicate's value)
+    if (v === null && (spec[name] === STR || spec[name] === INT || spec[name] === BOOL)) continue;
     out[name] = decodeValue(spec[name], v);
   }
   return out;

@@ -57,6 +57,7 @@ describe('form', () => {
       ['{"sub":"a","gen":2,"st":"active","pid":"OFFI001","exp":null}', 'valid'],
       ['{"SUB":"a","GEN":2,"St":"active","\u017fku":"x","PID":"OFFI001"}', 'valid'], // folded names
       ['{"sub":"a","gen":2,"st":"frozen","st":"active","pid":"OFFI001"}', 'valid'], // a later duplicate wins
+      ['{"sub":"a","gen":2,"st":"active","pid":"OFFI001","GEN":null,"st":null}', 'valid'], // null changes nothing
       ['{"sub":"a","gen":2,"st":"active","pid":"OFFI001","extra":{"x":[1,2.5,-0,1e400]}}', 'valid'],
       ['{"sub":"a","gen":2,"st":"active","pid":"OFFI001","test":1}', 'malformed'],
       ['{"sub":"a","gen":2,"st":"active","pid":"OFFI001","x":NaN}', 'malformed'],

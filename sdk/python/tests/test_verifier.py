@@ -64,6 +64,7 @@ class Form(unittest.TestCase):
             (b'{"iss":"licentia","sub":"inst-0100","gen":2,"st":"active","pid":"OFFI001","exp":null}', "valid"),
             (b'{"SUB":"inst-0100","GEN":2,"St":"active","\xc5\xbfku":"x","PID":"OFFI001"}', "valid"),  # folded names
             (b'{"sub":"a","gen":2,"st":"frozen","st":"active","pid":"OFFI001"}', "valid"),  # a later duplicate wins
+            (b'{"sub":"a","gen":2,"st":"active","pid":"OFFI001","GEN":null,"st":null}', "valid"),  # null changes nothing
             (b'{"sub":"a","gen":2,"st":"active","pid":"OFFI001","extra":{"x":[1,2.5]}}', "valid"),
             (b'{"sub":"a","gen":2,"st":"active","pid":"OFFI001","test":1}', "malformed"),
             (b'{"sub":"a","gen":2,"st":"active","pid":"OFFI001","x":NaN}', "malformed"),

@@ -2,9 +2,10 @@
 
 The Go verifier decodes with encoding/json into fixed structs. To reach the same verdict on every input
 this module reproduces what matters of that: member names match case-insensitively (Unicode simple
-folding, so "SUB" and "\u017fub" are "sub"), a later duplicate wins, null leaves a member at its zero
-value, integers are JSON integers within int64 (no fraction, no exponent), a wrong type is an error,
-invalid UTF-8 is replaced rather than refused, and members of no interest are ignored.
+folding, so "SUB" and "\u017fub" are "sub"), a later duplicate wins, null leaves a string, integer or
+boolean member as it was (an object or array member becomes absent), integers are JSON integers within
+int64 (no fraction, no exponent), a wrong type is an error, invalid UTF-8 is replaced rather than
+refused, and members of no interest are ignored.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ def fields(obj: Any, spec: Dict[str, str], *, strict: bool = False) -> Dict[str,
             if strict:
                 raise WireError("unknown member %r" % key[:40])
             continue
+        if v is None and spec[name] in (STR, INT, BOOL):
+            continue  # null leaves the member as it was (zero, or an earlier duplicate's value)
         out[name] = _value(spec[name], v)
     return out
 
