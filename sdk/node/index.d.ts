@@ -149,3 +149,39 @@ export class Verifier {
   verify(code: string | Uint8Array): Claims;
   check(code: string | Uint8Array): Result;
 }
+
+/** The server could not be reached or refused the request: check the code already held, offline. */
+export class OnlineError extends Error {}
+
+/** The server answered with an error. */
+export class ServerError extends OnlineError {
+  readonly path: string;
+  /** HTTP status. */
+  readonly status: number;
+  /** The server's stable error code, e.g. "not_found", "marketplace_unavailable". */
+  readonly code: string;
+  readonly serverMessage: string;
+}
+
+/** An answer larger than any list a verifier accepts; not an OnlineError. */
+export class TooLargeError extends Error {}
+
+export interface CodeResponse {
+  readonly code: string;
+  readonly licenseId: string;
+  readonly generation: number;
+  readonly status: string;
+  /** RFC 3339 UTC, or null for no end. */
+  readonly expiresAt: string | null;
+}
+
+/** Online calls of a verifier. Nothing fetched is trusted as fetched: check codes, lists are verified. */
+export class Client {
+  constructor(baseURL: string, options?: { timeoutSeconds?: number });
+  /** Trades any genuine code of a license for its current code (POST /v1/codes/refresh). */
+  refresh(code: string | Uint8Array): Promise<string>;
+  /** Exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations). */
+  activate(marketCode: string, deployment?: string): Promise<CodeResponse>;
+  /** Fetches and verifies the signed revocation list (GET /v1/revocations). */
+  revocations(keyring: Keyring): Promise<{ list: RevocationList; data: Buffer }>;
+}

@@ -3,6 +3,7 @@
 
 export * from './errors.js';
 export { Keyring, keyId } from './keyring.js';
+export { Client, OnlineError, ServerError, TooLargeError } from './online.js';
 export { State, STATE_FORMAT } from './state.js';
 export {
   ALGORITHM, ALGORITHM_ED25519, Claims, DEFAULT_CACHE_SIZE, DEFAULT_ROLLBACK_TOLERANCE_SECONDS, RevocationList,

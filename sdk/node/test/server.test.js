@@ -1,8 +1,8 @@
 // Codes of a real licentia server, prepared by .ci/sdk-python-node.sh in LICENTIA_SERVER_FIXTURES:
 // jwks.json and keys.pem (the server's keys), code-a (license sdk-a of OFFI001, as POST /v1/codes/refresh
 // answered it), code-b-1 and code-b-2 (license sdk-b before and after a reissue), revocations.jwt (GET
-// /v1/revocations after the reissue) and state-go.json (a state file licentia-verify wrote). The test
-// writes state-node.json, which the script then gives to licentia-verify.
+// /v1/revocations after the reissue), state-go.json (a state file licentia-verify wrote) and url, where the
+// server listens. The test writes state-node.json, which the script then gives to licentia-verify.
 
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as edSign } from 'node:crypto';
@@ -11,22 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import * as lv from 'licentia-verify';
+import { reasonOf } from './support.js';
 
 const FIXTURES = process.env.LICENTIA_SERVER_FIXTURES ?? '';
 const REQUIRED = process.env.LICENTIA_REQUIRE_SERVER === '1';
 const skip = !FIXTURES && !REQUIRED && 'set LICENTIA_SERVER_FIXTURES (.ci/sdk-python-node.sh does)';
 const read = (name) => readFileSync(join(FIXTURES, name), 'utf8').trim();
 const b64 = (b) => Buffer.from(b).toString('base64url');
-
-function reasonOf(ver, code) {
-  try {
-    ver.check(code);
-    return 'valid';
-  } catch (e) {
-    if (!(e instanceof lv.VerificationError)) throw e;
-    return e.reason;
-  }
-}
 
 describe('a real server', { skip }, () => {
   const jwks = () => lv.Keyring.fromFile(join(FIXTURES, 'jwks.json'));
@@ -92,5 +83,30 @@ describe('a real server', { skip }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the online client against a real server', { skip }, () => {
+  const url = () => read('url');
+  const jwks = () => lv.Keyring.fromFile(join(FIXTURES, 'jwks.json'));
+
+  test('refresh answers the current code, revocations the verified list', async () => {
+    const c = new lv.Client(url());
+    assert.equal(await c.refresh(`\n${read('code-a')}\n`), read('code-a'));
+    const { list, data } = await c.revocations(jwks());
+    assert.equal(list.minGen.get('sdk-b'), 2);
+    assert.equal(lv.parseRevocations(jwks(), data).issuedAt, list.issuedAt);
+  });
+
+  test('refusals and an unreachable server', async () => {
+    const c = new lv.Client(url());
+    // This server has no marketplace credentials: activation is refused with the server's error code.
+    await assert.rejects(c.activate('KOOGALLERY-CODE-0001'), (e) => e instanceof lv.ServerError && e.status === 503
+      && e.code === 'marketplace_unconfigured');
+    // A reissue voided the old code as proof of the license.
+    await assert.rejects(c.refresh(read('code-b-1')), (e) => e instanceof lv.ServerError && e.code === 'code_superseded');
+    await assert.rejects(c.refresh('not-a-code'), (e) => e instanceof lv.ServerError && e.status >= 400);
+    await assert.rejects(new lv.Client('http://127.0.0.1:9').refresh(read('code-a')),
+      (e) => e instanceof lv.OnlineError && !(e instanceof lv.ServerError));
   });
 });

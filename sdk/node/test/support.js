@@ -4,6 +4,7 @@ import { createPrivateKey, sign as edSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VerificationError } from 'licentia-verify';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,4 +41,15 @@ export function claims(over = {}) {
     st: 'active', pid: 'OFFI001', sku: 'sku-std', ord: 'CS0100', ...over };
   for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
   return c;
+}
+
+/** reasonOf returns "valid" or the reason ver refuses code with. */
+export function reasonOf(ver, code) {
+  try {
+    ver.check(code);
+    return 'valid';
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    return e.reason;
+  }
 }

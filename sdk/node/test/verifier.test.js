@@ -4,20 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as lv from 'licentia-verify';
-import { NOW, VF, at, claims, jwksOf, sign } from './support.js';
+import { NOW, VF, at, claims, jwksOf, reasonOf, sign } from './support.js';
 
 const KR = lv.Keyring.parse(VF.public_key_pem);
 const LIST = { typ: 'licentia-revocations+jwt' };
 
-function reasonOf(ver, code) {
-  try {
-    ver.check(code);
-    return 'valid';
-  } catch (e) {
-    if (!(e instanceof lv.VerificationError)) throw e;
-    return e.reason;
-  }
-}
 const ver = (opts = {}) => new lv.Verifier(KR, { product: 'OFFI001', now: at(NOW), ...opts });
 
 describe('binding', () => {
@@ -216,4 +207,20 @@ test('index.d.ts declares every export, and nothing else', () => {
   const dts = readFileSync(new URL('../index.d.ts', import.meta.resolve('licentia-verify')), 'utf8');
   const declared = [...dts.matchAll(/^export (?:class|function|const) (\w+)/gm)].map((m) => m[1]);
   assert.deepEqual(declared.sort(), Object.keys(lv).sort());
+});
+
+test('an answer too large is TooLargeError, not OnlineError', async () => {
+  const { createServer } = await import('node:http');
+  const srv = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Length': String(65 << 20) }); // and the body never comes
+    res.write('x');
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  try {
+    const c = new lv.Client(`http://127.0.0.1:${srv.address().port}`);
+    await assert.rejects(c.revocations(KR), (e) => e instanceof lv.TooLargeError && !(e instanceof lv.OnlineError));
+  } finally {
+    srv.closeAllConnections();
+    srv.close();
+  }
 });

@@ -1,8 +1,8 @@
 """Codes of a real licentia server, prepared by .ci/sdk-python-node.sh in LICENTIA_SERVER_FIXTURES:
 jwks.json and keys.pem (the server's keys), code-a (license sdk-a of OFFI001, as POST /v1/codes/refresh
 answered it), code-b-1 and code-b-2 (license sdk-b before and after a reissue), revocations.jwt (GET
-/v1/revocations after the reissue) and state-go.json (a state file licentia-verify wrote). The test writes
-state-python.json, which the script then gives to licentia-verify."""
+/v1/revocations after the reissue), state-go.json (a state file licentia-verify wrote) and url, where the
+server listens. The test writes state-python.json, which the script then gives to licentia-verify."""
 
 import base64
 import json
@@ -104,6 +104,33 @@ class RealServer(unittest.TestCase):
             rolled = lv.Verifier(self.jwks, product="OFFI001", state=lv.State.open(path), now=lambda: back)
             self.assertEqual(self.reason(rolled, self.code_a), "clock_rollback")
             shutil.copy(path, os.path.join(FIXTURES, "state-python.json"))
+
+
+@unittest.skipUnless(FIXTURES or REQUIRED, "set LICENTIA_SERVER_FIXTURES (.ci/sdk-python-node.sh does)")
+class OnlineClient(unittest.TestCase):
+    def test_refresh_and_revocations(self):
+        c = lv.Client(read("url"))
+        self.assertEqual(c.refresh("\n" + read("code-a") + "\n"), read("code-a"))
+        kr = lv.Keyring.from_file(os.path.join(FIXTURES, "jwks.json"))
+        lst, data = c.revocations(kr)
+        self.assertEqual(lst.min_gen.get("sdk-b"), 2)
+        self.assertEqual(lv.parse_revocations(kr, data).issued_at, lst.issued_at)
+
+    def test_refusals_and_an_unreachable_server(self):
+        c = lv.Client(read("url"))
+        # This server has no marketplace credentials: activation is refused with the server's error code.
+        with self.assertRaises(lv.ServerError) as cm:
+            c.activate("KOOGALLERY-CODE-0001")
+        self.assertEqual((cm.exception.status, cm.exception.code), (503, "marketplace_unconfigured"))
+        with self.assertRaises(lv.ServerError) as cm:  # a reissue voided the old code as proof
+            c.refresh(read("code-b-1"))
+        self.assertEqual(cm.exception.code, "code_superseded")
+        with self.assertRaises(lv.ServerError) as cm:
+            c.refresh("not-a-code")
+        self.assertGreaterEqual(cm.exception.status, 400)
+        with self.assertRaises(lv.OnlineError) as cm:
+            lv.Client("http://127.0.0.1:9").refresh(read("code-a"))
+        self.assertNotIsInstance(cm.exception, lv.ServerError)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,15 @@ class Form(unittest.TestCase):
         self.assertEqual(reason_of(ver(leeway=1), SIGN(claims(nbf=NOW + 1))), "valid")
         self.assertTrue(ver(leeway=1).check(SIGN(claims(exp=NOW))).in_grace)
 
+    def test_clock_in_fractions_counts_whole_seconds_down(self):
+        import datetime
+        code = SIGN(claims(exp=NOW))
+        for clock in (NOW - 0.5, datetime.datetime.fromtimestamp(NOW - 0.5, datetime.timezone.utc)):
+            r = lv.Verifier(KR, product="OFFI001", now=lambda: clock).check(code)
+            self.assertFalse(r.in_grace)
+        with self.assertRaises(TypeError):
+            lv.Verifier(KR, product="OFFI001", now=lambda: datetime.datetime(2026, 3, 1)).check(code)
+
 
 # A valid P-256 public key point (the generator), uncompressed.
 P256_POINT = bytes.fromhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bc"
@@ -235,6 +244,34 @@ class RevocationsAndState(unittest.TestCase):
     def test_unwritable_state_refuses_the_code(self):
         st = lv.State.open(os.path.join(self.dir.name, "missing-dir", "state.json"))
         self.assertEqual(reason_of(self.ver(NOW, state=st), SIGN(claims())), "state_error")
+
+
+class Online(unittest.TestCase):
+    def test_an_answer_too_large_is_not_an_online_error(self):
+        import http.server
+        import threading
+
+        class Huge(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(65 << 20))  # and the body never comes
+                self.end_headers()
+                self.wfile.write(b"x")
+
+            def log_message(self, *args):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Huge)
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            c = lv.Client("http://127.0.0.1:%d" % srv.server_address[1], timeout=5)
+            with self.assertRaises(lv.TooLargeError):
+                c.revocations(KR)
+            self.assertFalse(issubclass(lv.TooLargeError, lv.OnlineError))
+        finally:
+            srv.shutdown()
+            srv.server_close()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ._errors import (REASONS, AlgorithmError, ClockRollbackError, ExpiredError,
                       VerificationError, WrongIssuerError, WrongProductError, WrongSKUError,
                       WrongTypeError)
 from ._keyring import Keyring, key_id
+from ._online import Client, CodeResponse, OnlineError, ServerError, TooLargeError
 from ._state import STATE_FORMAT, State
 from ._verifier import (ALGORITHM, ALGORITHM_ED25519, DEFAULT_CACHE_SIZE, DEFAULT_ROLLBACK_TOLERANCE,
                         TYPE_CODE, TYPE_REVOCATIONS, Result, Verifier, fingerprint, parse_revocations,
@@ -29,6 +30,7 @@ from ._verifier import (ALGORITHM, ALGORITHM_ED25519, DEFAULT_CACHE_SIZE, DEFAUL
 __version__ = "0.1.0"
 
 __all__ = [
+    "Client", "CodeResponse", "OnlineError", "ServerError", "TooLargeError",
     "ALGORITHM", "ALGORITHM_ED25519", "DEFAULT_CACHE_SIZE", "DEFAULT_ROLLBACK_TOLERANCE", "REASONS",
     "STATE_FORMAT", "STATUS_ACTIVE", "STATUS_FROZEN", "STATUS_RELEASED", "STATUS_REVOKED", "TYPE_CODE",
     "TYPE_REVOCATIONS", "AlgorithmError", "Claims", "ClockRollbackError", "ExpiredError", "InactiveError",

@@ -205,8 +205,7 @@ class Verifier:
 
     def check(self, code: Union[str, bytes]) -> Result:
         """verify with more detail: the signing key id, the time judged at, and in_grace."""
-        at = self._clock()
-        now = math.floor(at.timestamp())
+        at, now = self._clock()
         claims, kid = self._authentic(code)
         try:
             in_grace = self._judge(claims, now)
@@ -215,13 +214,17 @@ class Verifier:
             raise
         return Result(claims=claims, key_id=kid, in_grace=in_grace, at=at)
 
-    def _clock(self) -> datetime.datetime:
+    def _clock(self) -> Tuple[datetime.datetime, int]:
+        """The time to judge at, and it in whole unix seconds (floor)."""
         t = self._now()
         if isinstance(t, datetime.datetime):
             if t.tzinfo is None:
                 raise TypeError("now: want an aware datetime (with a time zone) or unix seconds")
-            return t.astimezone(datetime.timezone.utc)
-        return to_datetime(0) + datetime.timedelta(seconds=t)
+            at = t.astimezone(datetime.timezone.utc)
+            return at, (at - to_datetime(0)) // datetime.timedelta(seconds=1)
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t != t:
+            raise TypeError("now: want an aware datetime or unix seconds")
+        return to_datetime(0) + datetime.timedelta(seconds=t), math.floor(t)
 
     def _authentic(self, code: Union[str, bytes]) -> Tuple[Claims, str]:
         """Steps 1 to 4: form, key, signature, claims. They depend on the code and the key ring only,
