@@ -1,8 +1,8 @@
 // Trusted Ed25519 public keys, from PEM "PUBLIC KEY" blocks or a JWKS document.
 
 import { createHash, createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { KeyringError } from './errors.js';
+import { readBounded } from './files.js';
 import * as wire from './wire.js';
 
 const MAX_KEYRING_LEN = 1 << 20;
@@ -50,7 +50,7 @@ export class Keyring {
   static fromFile(path) {
     let data;
     try {
-      data = readFileSync(path);
+      data = readBounded(path, MAX_KEYRING_LEN);
     } catch (e) {
       throw new KeyringError(`read keys: ${e.code ?? e.message}`);
     }

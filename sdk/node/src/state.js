@@ -3,9 +3,10 @@
 // {"format":"licentia-verifier-state/1","seen":<unix>,"list_iat":<unix>,"min_gen":{"<license id>":<gen>}}
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ClockRollbackError, StateError } from './errors.js';
+import { readBounded } from './files.js';
 import { utc } from './time.js';
 import * as wire from './wire.js';
 
@@ -41,7 +42,7 @@ export class State {
     const s = new State(path);
     let data;
     try {
-      data = readFileSync(path);
+      data = readBounded(path, MAX_STATE_LEN);
     } catch (e) {
       if (e.code === 'ENOENT') return s;
       throw new StateError(`state file ${basename(path)}: ${e.code ?? e.message}`);

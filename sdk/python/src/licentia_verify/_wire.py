@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 _B64URL = re.compile(rb"[A-Za-z0-9_-]*")
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
