@@ -45,7 +45,7 @@ CGO_ENABLED=0 go build -o "$work/licentia-verify" ./cmd/licentia-verify
 # The programs, as a verifier would run them. Java runs from its compiled class for the vectors (a JVM start
 # per vector); the single-file form `java Verify.java` is run against the server's code below.
 cat >"$work/programs" <<PROGRAMS
-python	$PY examples/verify/python/verify.py
+python	env PYTHONPATH=sdk/python/src $PY examples/verify/python/verify.py
 java	java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp $work/java Verify
 node	node examples/verify/node/verify.mjs
 c	$work/verify-c

@@ -1,0 +1,319 @@
+// Verifier: the checks of the licentia code format (the Go verifier package's doc.go), in its order,
+// with the Go verifier's reasons.
+
+import { createHash, verify as edVerify } from 'node:crypto';
+import {
+  AlgorithmError, ExpiredError, InactiveError, MalformedError, NotYetValidError, RevokedError, SignatureError,
+  StaleListError, SupersededError, TestCodeError, UnknownKeyError, VerificationError, WrongIssuerError,
+  WrongProductError, WrongSKUError, WrongTypeError,
+} from './errors.js';
+import { Keyring } from './keyring.js';
+import { State } from './state.js';
+import { utc } from './time.js';
+import * as wire from './wire.js';
+
+export const ALGORITHM = 'EdDSA';
+export const ALGORITHM_ED25519 = 'Ed25519';
+export const TYPE_CODE = 'licentia+jwt';
+export const TYPE_REVOCATIONS = 'licentia-revocations+jwt';
+export const DEFAULT_ROLLBACK_TOLERANCE_SECONDS = 600;
+export const DEFAULT_CACHE_SIZE = 256;
+export const STATUS_ACTIVE = 'active', STATUS_FROZEN = 'frozen', STATUS_RELEASED = 'released', STATUS_REVOKED = 'revoked';
+
+const MAX_CODE_LEN = 8 << 10; // a whole code, after cleaning
+const MAX_PASTED_LEN = 64 << 10; // a code as given, white space included
+const MAX_LIST_LEN = 32 << 20; // a whole revocation list, after cleaning
+const MAX_HEADER_LEN = 512;
+const SIGNATURE_LEN = 86;
+const HEADER = { alg: wire.STR, kid: wire.STR, typ: wire.STR, crit: wire.ANY };
+const LIST = { iat: wire.INT, min_gen: wire.INT_MAP };
+
+// Wire name → [property, kind, written when zero], in the issuer's order.
+const CLAIMS = [
+  ['iss', 'issuer', wire.STR, true], ['sub', 'licenseId', wire.STR, true], ['gen', 'generation', wire.INT, true],
+  ['iat', 'issuedAt', wire.INT, true], ['nbf', 'notBefore', wire.INT, true], ['exp', 'expiresAt', wire.INT, false],
+  ['grace', 'grace', wire.INT, false], ['st', 'status', wire.STR, true], ['pid', 'productId', wire.STR, true],
+  ['sku', 'sku', wire.STR, false], ['ord', 'orderId', wire.STR, true], ['oli', 'orderLineId', wire.STR, false],
+  ['cid', 'customerId', wire.STR, false], ['qty', 'quantity', wire.INT, false], ['test', 'test', wire.BOOL, false],
+];
+const CLAIMS_SPEC = Object.fromEntries(CLAIMS.map(([w, , kind]) => [w, kind]));
+
+/**
+ * The verified claims of a code. Times are unix seconds; expiresAt is 0 for a perpetual license.
+ * JSON.stringify gives the wire names, zero optional claims left out.
+ */
+export class Claims {
+  constructor(f) {
+    for (const [w, prop] of CLAIMS) this[prop] = f[w];
+    Object.freeze(this);
+  }
+
+  toJSON() {
+    const out = {};
+    for (const [w, prop, , always] of CLAIMS) if (always || this[prop]) out[w] = this[prop];
+    return out;
+  }
+}
+
+function malformedReason(c) {
+  if (c.licenseId === '') return 'no "sub" claim';
+  if (c.generation < 1) return `"gen" ${c.generation}, want 1 or more`;
+  if (c.status === '') return 'no "st" claim';
+  if (Math.min(c.issuedAt, c.notBefore, c.expiresAt, c.grace, c.quantity) < 0) {
+    return 'negative "iat", "nbf", "exp", "grace" or "qty"';
+  }
+  return '';
+}
+
+// toBytes returns a code as bytes: a string is UTF-8 encoded.
+function toBytes(code) {
+  if (typeof code === 'string') return Buffer.from(code, 'utf8');
+  if (code instanceof Uint8Array) return Buffer.from(code);
+  throw new TypeError('code: want a string or bytes');
+}
+
+const isSpace = (c) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+// clean returns the code without surrounding white space and without line breaks inside.
+function clean(raw) {
+  let i = 0, j = raw.length;
+  while (i < j && isSpace(raw[i])) i++;
+  while (j > i && isSpace(raw[j - 1])) j--;
+  const s = raw.subarray(i, j);
+  if (!s.includes(0x0a) && !s.includes(0x0d)) return s;
+  return Buffer.from(s.filter((c) => c !== 0x0a && c !== 0x0d));
+}
+
+/**
+ * fingerprint returns a short, stable identifier of a code for logs and support (SHA-256 over the
+ * cleaned code, first 8 bytes, hex). It reveals nothing usable: log it instead of the code.
+ */
+export function fingerprint(code) {
+  return createHash('sha256').update(clean(toBytes(code))).digest('hex').slice(0, 16);
+}
+
+// open checks a cleaned compact JWS up to its signature; it returns the decoded payload and the kid.
+function open(kr, raw, wantTyp, maxLen) {
+  if (raw.length === 0) throw new MalformedError('malformed code: empty');
+  if (raw.length > maxLen) throw new MalformedError(`malformed code: longer than ${maxLen} bytes`);
+  const i = raw.indexOf(0x2e), j = raw.lastIndexOf(0x2e);
+  if (i < 0 || i === j || raw.subarray(i + 1, j).includes(0x2e)) {
+    throw new MalformedError('malformed code: want three dot-separated parts');
+  }
+  const h = raw.subarray(0, i), p = raw.subarray(i + 1, j), s = raw.subarray(j + 1);
+  if (h.length === 0 || h.length > MAX_HEADER_LEN || p.length === 0) {
+    throw new MalformedError('malformed code: header or payload part empty or too long');
+  }
+  let hdr;
+  try {
+    hdr = wire.fields(wire.parse(wire.b64decode(h)), HEADER);
+  } catch {
+    throw new MalformedError('malformed code: header is not a canonical base64url JSON object');
+  }
+  const keyId = hdr.kid;
+  if (hdr.crit) throw new MalformedError('malformed code: unsupported critical header', { keyId });
+  if (hdr.alg !== ALGORITHM && hdr.alg !== ALGORITHM_ED25519) {
+    throw new AlgorithmError(`algorithm ${JSON.stringify(hdr.alg.slice(0, 40))} not accepted, want "EdDSA" or "Ed25519"`, { keyId });
+  }
+  if (hdr.typ !== wantTyp) throw new WrongTypeError(`typ ${JSON.stringify(hdr.typ.slice(0, 40))}, want "${wantTyp}"`, { keyId });
+  const pub = kr.key(keyId);
+  if (!pub) throw new UnknownKeyError(`unknown key id ${JSON.stringify(keyId.slice(0, 40))}`, { keyId });
+  if (s.length !== SIGNATURE_LEN) {
+    throw new MalformedError(`malformed code: signature part of ${s.length} characters, want ${SIGNATURE_LEN}`, { keyId });
+  }
+  let sig;
+  try {
+    sig = wire.b64decode(s);
+  } catch {
+    throw new MalformedError('malformed code: signature is not canonical base64url', { keyId });
+  }
+  if (!edVerify(null, raw.subarray(0, j), pub, sig)) throw new SignatureError('signature does not verify', { keyId });
+  try {
+    return { payload: wire.b64decode(p), keyId };
+  } catch {
+    throw new MalformedError('malformed code: payload is not canonical base64url', { keyId });
+  }
+}
+
+/** A verified revocation list: when it was made (unix seconds) and, per license id, the lowest valid generation. */
+export class RevocationList {
+  constructor(issuedAt, minGen) {
+    this.issuedAt = issuedAt;
+    this.minGen = minGen; // Map<string, number>
+    Object.freeze(this);
+  }
+}
+
+/**
+ * parseRevocations verifies the signed revocation list (the body of GET /v1/revocations) with the keys
+ * of keyring and returns it. It throws MalformedError, WrongTypeError, AlgorithmError, UnknownKeyError
+ * or SignatureError.
+ */
+export function parseRevocations(keyring, data) {
+  if (!(keyring instanceof Keyring)) throw new TypeError('keyring: want a Keyring');
+  const bytes = toBytes(data);
+  if (bytes.length > 2 * MAX_LIST_LEN) throw new MalformedError(`revocation list: longer than ${MAX_LIST_LEN} bytes`);
+  const { payload } = open(keyring, clean(bytes), TYPE_REVOCATIONS, MAX_LIST_LEN);
+  let f;
+  try {
+    f = wire.fields(wire.parse(payload), LIST);
+  } catch (e) {
+    throw new MalformedError(`revocation list: malformed: ${e.message}`);
+  }
+  if (f.iat < 0 || f.min_gen === null) throw new MalformedError('revocation list: malformed: want "iat" >= 0 and a "min_gen" object');
+  for (const [id, g] of f.min_gen) {
+    if (id === '' || g < 1) throw new MalformedError(`revocation list: malformed: entry ${JSON.stringify(id.slice(0, 80))}: ${g}`);
+  }
+  return new RevocationList(f.iat, f.min_gen);
+}
+
+function strings(name, v) {
+  if (v === undefined || v === null) return [];
+  const out = typeof v === 'string' ? [v] : [...v];
+  if (!out.every((x) => typeof x === 'string' && x !== '')) throw new TypeError(`${name}: want non-empty strings`);
+  return out;
+}
+
+function seconds(name, v, dflt = 0) {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${name}: want a number of seconds`);
+  return Math.max(0, Math.trunc(v));
+}
+
+/**
+ * Verifier checks authorization codes offline against a key ring and a set of expectations.
+ *
+ * Binding is explicit: give `product` (one KooGallery productId or several, e.g. the monthly and the
+ * yearly id of one SKU), `sku`, or `anyProduct: true`. One seller key signs every product's codes, so a
+ * verifier bound to nothing would let the cheapest product unlock the dearest; without a binding the
+ * constructor throws a TypeError.
+ */
+export class Verifier {
+  #kr; #products; #skus; #issuer; #allowTest; #now; #leeway; #revs; #maxListAge; #state; #tolerance;
+  #cacheSize; #cache = new Map();
+
+  constructor(keyring, options = {}) {
+    const o = options ?? {};
+    this.#products = strings('product', o.product);
+    this.#skus = strings('sku', o.sku);
+    if (this.#products.length === 0 && this.#skus.length === 0 && o.anyProduct !== true) {
+      throw new TypeError("want product or sku: one seller key signs the codes of all the seller's products, " +
+        'so a check without one accepts any of them (say anyProduct: true if that is meant)');
+    }
+    if (o.anyProduct === true && (this.#products.length || this.#skus.length)) {
+      throw new TypeError('anyProduct contradicts product and sku');
+    }
+    if (!(keyring instanceof Keyring)) throw new TypeError('keyring: want a Keyring');
+    if (o.revocations != null && !(o.revocations instanceof RevocationList)) {
+      throw new TypeError('revocations: want a RevocationList from parseRevocations');
+    }
+    if (o.state != null && !(o.state instanceof State)) throw new TypeError('state: want a State');
+    if (o.now != null && typeof o.now !== 'function') throw new TypeError('now: want a function returning a Date');
+    this.#kr = keyring;
+    this.#issuer = o.issuer ?? '';
+    this.#allowTest = o.allowTest === true;
+    this.#now = o.now ?? (() => new Date());
+    this.#leeway = seconds('leewaySeconds', o.leewaySeconds);
+    this.#revs = o.revocations ?? null;
+    this.#maxListAge = seconds('maxListAgeSeconds', o.maxListAgeSeconds);
+    this.#state = o.state ?? null;
+    this.#tolerance = seconds('rollbackToleranceSeconds', o.rollbackToleranceSeconds, DEFAULT_ROLLBACK_TOLERANCE_SECONDS);
+    this.#cacheSize = o.cacheSize ?? DEFAULT_CACHE_SIZE;
+    Object.freeze(this);
+  }
+
+  /**
+   * verify checks code and returns its claims; it throws a VerificationError subclass naming the first
+   * check that failed. Surrounding white space and line breaks inside (as pasted) are ignored.
+   */
+  verify(code) { return this.check(code).claims; }
+
+  /** check is verify with more detail: { claims, keyId, inGrace, at }. */
+  check(code) {
+    const at = this.#now();
+    if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new TypeError('now: want a function returning a valid Date');
+    const now = Math.floor(at.getTime() / 1000);
+    const { claims, keyId } = this.#authentic(code);
+    let inGrace;
+    try {
+      inGrace = this.#judge(claims, now);
+    } catch (e) {
+      if (e instanceof VerificationError) {
+        e.keyId = keyId;
+        e.claims = claims;
+      }
+      throw e;
+    }
+    return Object.freeze({ claims, keyId, inGrace, at: new Date(at.getTime()) });
+  }
+
+  // Steps 1 to 4: form, key, signature, claims. They depend on the code and the key ring only, so an
+  // authentic code is remembered and not checked again.
+  #authentic(code) {
+    if ((typeof code === 'string' || code instanceof Uint8Array) && code.length > MAX_PASTED_LEN) {
+      throw new MalformedError(`malformed code: longer than ${MAX_PASTED_LEN} bytes`);
+    }
+    const raw = clean(toBytes(code));
+    const cacheKey = this.#cacheSize > 0 ? raw.toString('latin1') : '';
+    const hit = this.#cacheSize > 0 ? this.#cache.get(cacheKey) : undefined;
+    if (hit) return hit;
+    const { payload, keyId } = open(this.#kr, raw, TYPE_CODE, MAX_CODE_LEN);
+    let f;
+    try {
+      f = wire.fields(wire.parse(payload), CLAIMS_SPEC);
+    } catch (e) {
+      throw new MalformedError(`malformed code: claims: ${e.message}`, { keyId });
+    }
+    const claims = new Claims(f);
+    const problem = malformedReason(claims);
+    if (problem) throw new MalformedError(`malformed code: ${problem}`, { keyId });
+    const entry = Object.freeze({ claims, keyId });
+    if (this.#cacheSize > 0) {
+      if (!this.#cache.has(cacheKey) && this.#cache.size >= this.#cacheSize) {
+        this.#cache.delete(this.#cache.keys().next().value);
+      }
+      this.#cache.set(cacheKey, entry);
+    }
+    return entry;
+  }
+
+  // Steps 5 to 10 on authentic claims at unix time now; returns inGrace.
+  #judge(c, now) {
+    if (this.#issuer && c.issuer !== this.#issuer) throw new WrongIssuerError(`wrong issuer ${JSON.stringify(c.issuer.slice(0, 80))}`);
+    if (this.#products.length && !this.#products.includes(c.productId)) {
+      throw new WrongProductError(`wrong product ${JSON.stringify(c.productId.slice(0, 80))}`);
+    }
+    if (this.#skus.length && !this.#skus.includes(c.sku)) throw new WrongSKUError(`wrong sku ${JSON.stringify(c.sku.slice(0, 80))}`);
+    if (c.test && !this.#allowTest) throw new TestCodeError('test code not allowed');
+    let stateMin = 0, newerList = 0;
+    if (this.#state) ({ prevMin: stateMin, newerList } = this.#state.observe(c, this.#revs, now, this.#tolerance));
+    if (c.status === STATUS_REVOKED) throw new RevokedError('license revoked');
+    if (c.status !== STATUS_ACTIVE) throw new InactiveError(`license not active: status ${JSON.stringify(c.status.slice(0, 40))}`);
+    this.#fresh(now, newerList);
+    if (this.#revs) {
+      const m = this.#revs.minGen.get(c.licenseId) ?? 0;
+      if (c.generation < m) throw new RevokedError(`code revoked: generation ${c.generation} below the revocation list's ${m}`);
+    }
+    if (c.generation < stateMin) throw new SupersededError(`code superseded: generation ${c.generation}, already seen ${stateMin}`);
+    return this.#checkTime(c, now);
+  }
+
+  #fresh(now, newerList) {
+    if (newerList) {
+      throw new StaleListError(`revocation list not fresh: made ${utc(this.#revs.issuedAt)}, but a list made ${utc(newerList)} was already seen`);
+    }
+    if (!this.#maxListAge) return;
+    if (!this.#revs) throw new StaleListError(`revocation list not fresh: none given, but one made in the last ${this.#maxListAge}s is required`);
+    if (now - this.#revs.issuedAt > this.#maxListAge) {
+      throw new StaleListError(`revocation list not fresh: made ${utc(this.#revs.issuedAt)}, more than ${this.#maxListAge}s before ${utc(now)}`);
+    }
+  }
+
+  #checkTime(c, now) {
+    if (now < c.notBefore - this.#leeway) throw new NotYetValidError(`code not yet valid: starts ${utc(c.notBefore)}`);
+    if (c.expiresAt === 0) return false;
+    // Claims are at most 2^53 - 1, so the sum cannot overflow; it only loses precision far beyond any clock.
+    if (now >= c.expiresAt + c.grace + this.#leeway) throw new ExpiredError(`code expired: ended ${utc(c.expiresAt)}`);
+    return now >= c.expiresAt;
+  }
+}

@@ -1,0 +1,128 @@
+"""Client: the online calls of a verifier (POST /v1/codes/refresh, POST /v1/activations, GET
+/v1/revocations). Nothing fetched is trusted as fetched: a code goes through Verifier.check, a list is
+verified with the local key ring."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import urllib.error
+import urllib.request
+from typing import Optional, Tuple, Union
+
+from ._claims import RevocationList
+from ._keyring import Keyring
+from ._verifier import _MAX_LIST_LEN, parse_revocations
+
+_MAX_ANSWER = 2 * _MAX_LIST_LEN
+_MAX_ERROR_ANSWER = 64 << 10
+
+
+class OnlineError(Exception):
+    """The server could not be reached or refused the request: check the code already held, offline."""
+
+
+class ServerError(OnlineError):
+    """The server answered with an error: ``status`` (HTTP), ``code`` (its stable error code, such as
+    ``not_found`` or ``marketplace_unavailable``) and ``message``."""
+
+    def __init__(self, path: str, status: int, code: str = "", message: str = ""):
+        self.path, self.status, self.code, self.message = path, status, code, message
+        super().__init__("%s: %s (%s)" % (path, message, code) if code else "%s: HTTP %d" % (path, status))
+
+
+class TooLargeError(Exception):
+    """An answer larger than the largest list a verifier accepts: never read in part, and not an
+    OnlineError, so it is never taken for "not fetched"."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CodeResponse:
+    """The answer of refresh and activate. expires_at is RFC 3339 UTC, or None for no end."""
+
+    code: str
+    license_id: str
+    generation: int
+    status: str
+    expires_at: Optional[str]
+
+
+def _printable(s: object, n: int) -> str:
+    if not isinstance(s, str):
+        return ""
+    return "".join(c if c.isprintable() else "?" for c in s[:n])
+
+
+class Client:
+    """Calls a licentia server at base_url (https://, or http:// for a test server)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def refresh(self, code: Union[str, bytes]) -> str:
+        """Trades any genuine code of a license for its current code (after a renewal or a reissue).
+        Check the answer with Verifier.check before using it."""
+        if isinstance(code, bytes):
+            code = code.decode("utf-8", "replace")
+        return self._post_code("/v1/codes/refresh", {"code": code.strip()}).code
+
+    def activate(self, market_code: str, deployment: str = "") -> CodeResponse:
+        """Exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations)."""
+        body = {"code": market_code.strip()}
+        if deployment:
+            body["deployment"] = deployment
+        return self._post_code("/v1/activations", body)
+
+    def revocations(self, keyring: Keyring) -> Tuple[RevocationList, bytes]:
+        """Fetches the signed revocation list and verifies it with keyring; returns it and its bytes
+        (to keep in a file for the next offline check)."""
+        data = self._do(urllib.request.Request(self.base_url + "/v1/revocations"))
+        return parse_revocations(keyring, data), data
+
+    def _post_code(self, path: str, body: dict) -> CodeResponse:
+        req = urllib.request.Request(self.base_url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        data = self._do(req)
+        try:
+            ans = json.loads(data)
+            code = ans["code"]
+            if not isinstance(code, str) or not code:
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            raise OnlineError("%s: the answer carries no code" % path) from None
+        exp = ans.get("expires_at")
+        gen = ans.get("generation")
+        return CodeResponse(code=code, license_id=_printable(ans.get("license_id"), 128),
+                            generation=gen if isinstance(gen, int) and not isinstance(gen, bool) else 0,
+                            status=_printable(ans.get("status"), 32), expires_at=exp if isinstance(exp, str) else None)
+
+    def _do(self, req: urllib.request.Request) -> bytes:
+        path = urllib.request.urlparse(req.full_url).path
+        try:
+            resp = urllib.request.urlopen(req, timeout=self.timeout)
+        except urllib.error.HTTPError as e:
+            data = e.read(_MAX_ERROR_ANSWER)
+            e.close()
+            err = ServerError(path, e.code)
+            try:
+                body = json.loads(data)["error"]
+                err = ServerError(path, e.code, _printable(body.get("code"), 64), _printable(body.get("message"), 300))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                pass
+            raise err from None
+        except (OSError, ValueError) as e:  # URLError, timeouts, refused connections, bad URLs
+            raise OnlineError("%s: %s" % (path, e)) from None
+        with resp:
+            if resp.status != 200:
+                raise ServerError(path, resp.status)
+            length = resp.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > _MAX_ANSWER:
+                raise TooLargeError("%s: %s bytes, more than %d" % (path, length, _MAX_ANSWER))
+            try:
+                data = resp.read(_MAX_ANSWER + 1)
+            except OSError as e:
+                raise OnlineError("%s: %s" % (path, e)) from None
+        if len(data) > _MAX_ANSWER:
+            raise TooLargeError("%s: more than %d bytes" % (path, _MAX_ANSWER))
+        return data

@@ -1,0 +1,310 @@
+"""Verifier: the checks of verifier/doc.go, in its order, with the Go verifier's reasons."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import math
+import threading
+import time
+from typing import Callable, Dict, Iterable, Optional, Tuple, Union
+
+from cryptography.exceptions import InvalidSignature
+
+from . import _wire
+from ._claims import STATUS_ACTIVE, STATUS_REVOKED, Claims, RevocationList, decode_claims, malformed_reason
+from ._errors import (AlgorithmError, ExpiredError, InactiveError, MalformedError, NotYetValidError,
+                      RevokedError, SignatureError, StaleListError, SupersededError, TestCodeError,
+                      UnknownKeyError, VerificationError, WrongIssuerError, WrongProductError, WrongSKUError,
+                      WrongTypeError)
+from ._keyring import Keyring
+from ._state import State
+from ._time import to_datetime, utc
+
+ALGORITHM, ALGORITHM_ED25519 = "EdDSA", "Ed25519"
+TYPE_CODE, TYPE_REVOCATIONS = "licentia+jwt", "licentia-revocations+jwt"
+DEFAULT_ROLLBACK_TOLERANCE = 600  # seconds
+DEFAULT_CACHE_SIZE = 256
+
+_MAX_CODE_LEN = 8 << 10  # a whole code, after cleaning
+_MAX_PASTED_LEN = 64 << 10  # a code as given, white space included
+_MAX_LIST_LEN = 32 << 20  # a whole revocation list, after cleaning
+_MAX_HEADER_LEN = 512
+_SIGNATURE_LEN = 86
+_SPACE = b" \t\n\r\v\f"
+_INT64_MAX = (1 << 63) - 1
+_HEADER = {"alg": _wire.STR, "kid": _wire.STR, "typ": _wire.STR, "crit": _wire.ANY}
+_LIST = {"iat": _wire.INT, "min_gen": _wire.INT_MAP}
+
+Seconds = Union[int, float, datetime.timedelta]
+Clock = Callable[[], Union[int, float, datetime.datetime]]
+
+
+def _clean(code: Union[str, bytes]) -> bytes:
+    """The code without surrounding white space and without line breaks inside (as left by pasting)."""
+    raw = code.encode("utf-8", "surrogatepass") if isinstance(code, str) else bytes(code)
+    raw = raw.strip(_SPACE)
+    if b"\n" in raw or b"\r" in raw:
+        raw = raw.replace(b"\r", b"").replace(b"\n", b"")
+    return raw
+
+
+def fingerprint(code: Union[str, bytes]) -> str:
+    """A short, stable identifier of a code for logs and support (SHA-256 over the cleaned code, first
+    8 bytes, hex). It reveals nothing usable: log it instead of the code."""
+    return hashlib.sha256(_clean(code)).hexdigest()[:16]
+
+
+def _open(kr: Optional[Keyring], raw: bytes, want_typ: str, max_len: int) -> Tuple[bytes, str]:
+    """Checks a cleaned compact JWS up to its signature; returns the decoded payload and the kid."""
+    if not raw:
+        raise MalformedError("malformed code: empty")
+    if len(raw) > max_len:
+        raise MalformedError("malformed code: longer than %d bytes" % max_len)
+    parts = raw.split(b".")
+    if len(parts) != 3:
+        raise MalformedError("malformed code: want three dot-separated parts")
+    h, p, s = parts
+    if not h or len(h) > _MAX_HEADER_LEN or not p:
+        raise MalformedError("malformed code: header or payload part empty or too long")
+    try:
+        hdr = _wire.fields(_wire.loads(_wire.b64decode(h)), _HEADER)
+    except _wire.WireError:
+        raise MalformedError("malformed code: header is not a canonical base64url JSON object") from None
+    kid = hdr["kid"]
+    if hdr["crit"]:
+        raise MalformedError("malformed code: unsupported critical header", key_id=kid)
+    if hdr["alg"] not in (ALGORITHM, ALGORITHM_ED25519):
+        raise AlgorithmError("algorithm %r not accepted, want %r or %r" % (hdr["alg"][:40], ALGORITHM,
+                                                                            ALGORITHM_ED25519), key_id=kid)
+    if hdr["typ"] != want_typ:
+        raise WrongTypeError("typ %r, want %r" % (hdr["typ"][:40], want_typ), key_id=kid)
+    pub = kr.key(kid) if kr is not None else None
+    if pub is None:
+        raise UnknownKeyError("unknown key id %r" % kid[:40], key_id=kid)
+    if len(s) != _SIGNATURE_LEN:
+        raise MalformedError("malformed code: signature part of %d characters, want %d" % (len(s), _SIGNATURE_LEN),
+                             key_id=kid)
+    try:
+        sig = _wire.b64decode(s)
+    except _wire.WireError:
+        raise MalformedError("malformed code: signature is not canonical base64url", key_id=kid) from None
+    try:
+        pub.verify(sig, h + b"." + p)
+    except InvalidSignature:
+        raise SignatureError("signature does not verify", key_id=kid) from None
+    try:
+        return _wire.b64decode(p), kid
+    except _wire.WireError:
+        raise MalformedError("malformed code: payload is not canonical base64url", key_id=kid) from None
+
+
+def parse_revocations(keyring: Keyring, data: Union[str, bytes]) -> RevocationList:
+    """Verifies the signed revocation list (the body of GET /v1/revocations) with the keys of keyring
+    and returns it. Raises MalformedError, WrongTypeError, AlgorithmError, UnknownKeyError or
+    SignatureError."""
+    if len(data) > 2 * _MAX_LIST_LEN:
+        raise MalformedError("revocation list: longer than %d bytes" % _MAX_LIST_LEN)
+    payload, _ = _open(keyring, _clean(data), TYPE_REVOCATIONS, _MAX_LIST_LEN)
+    try:
+        f = _wire.fields(_wire.loads(payload), _LIST)
+    except _wire.WireError as e:
+        raise MalformedError("revocation list: malformed: %s" % e) from None
+    if f["iat"] < 0 or f["min_gen"] is None:
+        raise MalformedError('revocation list: malformed: want "iat" >= 0 and a "min_gen" object')
+    for license_id, g in f["min_gen"].items():
+        if license_id == "" or g < 1:
+            raise MalformedError("revocation list: malformed: entry %r: %d" % (license_id[:80], g))
+    return RevocationList(issued_at=f["iat"], min_gen=f["min_gen"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """The outcome of a successful Verifier.check."""
+
+    claims: Claims
+    key_id: str  # the id of the key that signed the code
+    in_grace: bool  # exp has passed but the code is still accepted: urge a renewal (续费)
+    at: datetime.datetime  # the time the code was judged at (UTC)
+
+
+def _seconds(name: str, v: Optional[Seconds]) -> int:
+    if v is None:
+        return 0
+    if isinstance(v, datetime.timedelta):
+        v = v.total_seconds()
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+        raise TypeError("%s: want seconds or a timedelta" % name)
+    return max(0, int(v))
+
+
+def _strings(name: str, v: Union[None, str, Iterable[str]]) -> Tuple[str, ...]:
+    if v is None:
+        return ()
+    out = (v,) if isinstance(v, str) else tuple(v)
+    if not all(isinstance(x, str) and x for x in out):
+        raise TypeError("%s: want non-empty strings" % name)
+    return out
+
+
+class Verifier:
+    """Checks authorization codes offline against a key ring and a set of expectations.
+
+    Binding is explicit: give ``product`` (one KooGallery productId or several, e.g. the monthly and
+    the yearly id of one SKU), ``sku``, or ``any_product=True``. One seller key signs every product's
+    codes, so a verifier bound to nothing would let the cheapest product unlock the dearest; without
+    a binding the constructor raises ValueError.
+
+    Options: ``issuer`` (accepted iss), ``allow_test`` (accept marketplace probe codes), ``now`` (a
+    clock returning a datetime or unix seconds; default time.time), ``leeway`` (clock skew on nbf and
+    exp), ``revocations`` (a list from parse_revocations), ``max_list_age`` (require a list made no
+    longer ago), ``state`` (a State), ``rollback_tolerance`` (default 10 minutes), ``cache_size``
+    (authentic codes remembered; 0 turns it off). Durations are seconds or timedeltas.
+
+    A Verifier is immutable after construction and safe for use by several threads.
+    """
+
+    def __init__(self, keyring: Keyring, *, product: Union[None, str, Iterable[str]] = None,
+                 sku: Union[None, str, Iterable[str]] = None, any_product: bool = False,
+                 issuer: str = "", allow_test: bool = False, now: Optional[Clock] = None,
+                 leeway: Optional[Seconds] = None, revocations: Optional[RevocationList] = None,
+                 max_list_age: Optional[Seconds] = None, state: Optional[State] = None,
+                 rollback_tolerance: Optional[Seconds] = DEFAULT_ROLLBACK_TOLERANCE,
+                 cache_size: int = DEFAULT_CACHE_SIZE):
+        self._products = _strings("product", product)
+        self._skus = _strings("sku", sku)
+        if not self._products and not self._skus and not any_product:
+            raise ValueError("want product= or sku=: one seller key signs the codes of all the seller's products, "
+                             "so a check without one accepts any of them (say any_product=True if that is meant)")
+        if any_product and (self._products or self._skus):
+            raise ValueError("any_product=True contradicts product= and sku=")
+        if not isinstance(keyring, Keyring):
+            raise TypeError("keyring: want a Keyring")
+        if revocations is not None and not isinstance(revocations, RevocationList):
+            raise TypeError("revocations: want a RevocationList from parse_revocations")
+        if state is not None and not isinstance(state, State):
+            raise TypeError("state: want a State")
+        self._kr = keyring
+        self._issuer = issuer
+        self._allow_test = bool(allow_test)
+        self._now: Clock = now or time.time
+        self._leeway = _seconds("leeway", leeway)
+        self._revs = revocations
+        self._max_list_age = _seconds("max_list_age", max_list_age)
+        self._state = state
+        self._tolerance = _seconds("rollback_tolerance", rollback_tolerance)
+        self._cache_size = int(cache_size)
+        self._cache: Dict[bytes, Tuple[Claims, str]] = {}
+        self._cache_lock = threading.Lock()
+
+    def verify(self, code: Union[str, bytes]) -> Claims:
+        """Checks code and returns its claims; raises a VerificationError subclass naming the first
+        check that failed. Surrounding white space and line breaks inside (as pasted) are ignored."""
+        return self.check(code).claims
+
+    def check(self, code: Union[str, bytes]) -> Result:
+        """verify with more detail: the signing key id, the time judged at, and in_grace."""
+        at, now = self._clock()
+        claims, kid = self._authentic(code)
+        try:
+            in_grace = self._judge(claims, now)
+        except VerificationError as e:
+            e.key_id, e.claims = kid, claims
+            raise
+        return Result(claims=claims, key_id=kid, in_grace=in_grace, at=at)
+
+    def _clock(self) -> Tuple[datetime.datetime, int]:
+        """The time to judge at, and it in whole unix seconds (floor)."""
+        t = self._now()
+        if isinstance(t, datetime.datetime):
+            if t.tzinfo is None:
+                raise TypeError("now: want an aware datetime (with a time zone) or unix seconds")
+            at = t.astimezone(datetime.timezone.utc)
+            return at, (at - to_datetime(0)) // datetime.timedelta(seconds=1)
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t != t:
+            raise TypeError("now: want an aware datetime or unix seconds")
+        return to_datetime(0) + datetime.timedelta(seconds=t), math.floor(t)
+
+    def _authentic(self, code: Union[str, bytes]) -> Tuple[Claims, str]:
+        """Steps 1 to 4: form, key, signature, claims. They depend on the code and the key ring only,
+        so an authentic code is remembered and not checked again."""
+        if len(code) > _MAX_PASTED_LEN:
+            raise MalformedError("malformed code: longer than %d bytes" % _MAX_PASTED_LEN)
+        raw = _clean(code)
+        if self._cache_size > 0:
+            with self._cache_lock:
+                hit = self._cache.get(raw)
+            if hit is not None:
+                return hit
+        payload, kid = _open(self._kr, raw, TYPE_CODE, _MAX_CODE_LEN)
+        try:
+            claims = decode_claims(_wire.loads(payload))
+        except _wire.WireError as e:
+            raise MalformedError("malformed code: claims: %s" % e, key_id=kid) from None
+        problem = malformed_reason(claims)
+        if problem:
+            raise MalformedError("malformed code: %s" % problem, key_id=kid)
+        if self._cache_size > 0:
+            with self._cache_lock:
+                if raw not in self._cache and len(self._cache) >= self._cache_size:
+                    del self._cache[next(iter(self._cache))]
+                self._cache[raw] = (claims, kid)
+        return claims, kid
+
+    def _judge(self, c: Claims, now: int) -> bool:
+        """Steps 5 to 10 on authentic claims at unix time now; returns in_grace."""
+        if self._issuer and c.issuer != self._issuer:
+            raise WrongIssuerError("wrong issuer %r" % c.issuer[:80])
+        if self._products and c.product_id not in self._products:
+            raise WrongProductError("wrong product %r" % c.product_id[:80])
+        if self._skus and c.sku not in self._skus:
+            raise WrongSKUError("wrong sku %r" % c.sku[:80])
+        if c.test and not self._allow_test:
+            raise TestCodeError("test code not allowed")
+        state_min = newer_list = 0
+        if self._state is not None:
+            state_min, newer_list = self._state.observe(c, self._revs, now, self._tolerance)
+        if c.status == STATUS_REVOKED:
+            raise RevokedError("license revoked")
+        if c.status != STATUS_ACTIVE:
+            raise InactiveError("license not active: status %r" % c.status[:40])
+        self._fresh(now, newer_list)
+        if self._revs is not None:
+            m = self._revs.min_gen.get(c.license_id, 0)
+            if c.generation < m:
+                raise RevokedError("code revoked: generation %d below the revocation list's %d" % (c.generation, m))
+        if c.generation < state_min:
+            raise SupersededError("code superseded: generation %d, already seen %d" % (c.generation, state_min))
+        return self._check_time(c, now)
+
+    def _fresh(self, now: int, newer_list: int) -> None:
+        if newer_list:
+            raise StaleListError("revocation list not fresh: made %s, but a list made %s was already seen"
+                                 % (utc(self._revs.issued_at), utc(newer_list)))  # type: ignore[union-attr]
+        if not self._max_list_age:
+            return
+        if self._revs is None:
+            raise StaleListError("revocation list not fresh: none given, but one made in the last %ds is required"
+                                 % self._max_list_age)
+        if now - self._revs.issued_at > self._max_list_age:
+            raise StaleListError("revocation list not fresh: made %s, more than %ds before %s"
+                                 % (utc(self._revs.issued_at), self._max_list_age, utc(now)))
+
+    def _check_time(self, c: Claims, now: int) -> bool:
+        if now < c.not_before - self._leeway:
+            raise NotYetValidError("code not yet valid: starts %s" % utc(c.not_before))
+        if c.expires_at == 0:
+            return False
+        if now >= min(c.expires_at + c.grace + self._leeway, _INT64_MAX):
+            raise ExpiredError("code expired: ended %s" % utc(c.expires_at))
+        return now >= c.expires_at
+
+
+def reason(err: Optional[BaseException]) -> str:
+    """The Go verifier's stable name for an outcome: "valid" for None, the error's reason, or "error"."""
+    if err is None:
+        return "valid"
+    return getattr(err, "reason", "error") if isinstance(err, VerificationError) else "error"
+
+
