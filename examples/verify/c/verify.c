@@ -60,7 +60,9 @@ int main(int argc, char **argv) {
 	o.allow_test = env("LICENTIA_ALLOW_TEST") && !strcmp(env("LICENTIA_ALLOW_TEST"), "1");
 	if (argc != 3 || (!product && !sku && !o.any_product)) {
 		fputs("usage: verify JWKS_FILE CODE   (CODE - reads standard input)\n"
-		      "       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)\n", stderr);
+		      "       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)\n"
+		      "用法：verify 公钥文件 授权码（授权码为 - 时从标准输入读取），"
+		      "并设置 LICENTIA_PRODUCT 或 LICENTIA_SKU（或 LICENTIA_ANY_PRODUCT=1）\n", stderr);
 		return 64;
 	}
 	if (lv_init() != LV_OK) return 1;
@@ -68,24 +70,24 @@ int main(int argc, char **argv) {
 		errno = 0;
 		now = strtoll(at, &rest, 10);
 		if (errno || *rest) {
-			fputs("verify: LICENTIA_NOW is not a unix time in seconds\n", stderr);
+			fputs("verify: LICENTIA_NOW 不是以秒计的 unix 时间 / LICENTIA_NOW is not a unix time in seconds\n", stderr);
 			return 1;
 		}
 	}
 	if (!(text = slurp(argv[1], &len)) || (err = lv_keyring_parse(text, len, &keys)) != LV_OK) {
-		fprintf(stderr, "verify: %s: %s\n", argv[1], text ? lv_reason_name(err) : "cannot read the key file");
+		fprintf(stderr, "verify: %s: %s\n", argv[1], text ? lv_reason_name(err) : "无法读取公钥文件 / cannot read the key file");
 		goto out;
 	}
 	free(text);
 	if (env("LICENTIA_REVOCATIONS") && (!(text = slurp(env("LICENTIA_REVOCATIONS"), &len)) ||
 	                                    (err = lv_revocations_parse(keys, text, len, &revs)) != LV_OK)) {
-		fprintf(stderr, "verify: revocation list: %s\n", text ? lv_reason_name(err) : "cannot read it");
+		fprintf(stderr, "verify: 吊销列表 / revocation list: %s\n", text ? lv_reason_name(err) : "无法读取 / cannot read it");
 		goto out;
 	}
 	if (env("LICENTIA_REVOCATIONS")) free(text);
 	text = NULL;
 	if (env("LICENTIA_STATE") && (err = lv_state_open(env("LICENTIA_STATE"), &state)) != LV_OK) {
-		fprintf(stderr, "verify: state file: %s\n", lv_reason_name(err));
+		fprintf(stderr, "verify: 状态文件 / state file: %s\n", lv_reason_name(err));
 		goto out;
 	}
 	o.revocations = revs, o.state = state;
@@ -97,7 +99,7 @@ int main(int argc, char **argv) {
 	if (strcmp(argv[2], "-")) {
 		code = strdup(argv[2]), code_len = strlen(argv[2]);
 	} else if (!(code = slurp("-", &code_len))) {
-		fputs("verify: cannot read the code from standard input\n", stderr);
+		fputs("verify: 无法从标准输入读取授权码 / cannot read the code from standard input\n", stderr);
 		goto out;
 	}
 	if ((err = lv_verify_at(v, code, code_len, now, &res)) != LV_OK) {

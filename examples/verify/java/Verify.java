@@ -51,10 +51,12 @@ public final class Verify {
             code = args[1].equals("-") ? new String(System.in.readNBytes(1 << 20), StandardCharsets.UTF_8) : args[1];
         } catch (IllegalStateException e) {
             System.err.println("usage: java Verify.java JWKS_FILE CODE   (CODE - reads standard input)\n"
-                    + "       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)\n" + e.getMessage());
+                    + "       with LICENTIA_PRODUCT or LICENTIA_SKU set (or LICENTIA_ANY_PRODUCT=1)\n"
+                    + "用法：java Verify.java 公钥文件 授权码（授权码为 - 时从标准输入读取），"
+                    + "并设置 LICENTIA_PRODUCT 或 LICENTIA_SKU（或 LICENTIA_ANY_PRODUCT=1）\n" + e.getMessage());
             return 64;
         } catch (IOException | NumberFormatException | VerifyException e) {
-            System.err.println("Verify: " + e.getMessage());
+            System.err.println("Verify: 无法使用公钥、吊销列表、状态文件或授权码 / unusable keys, revocation list, state file or code: " + e.getMessage());
             return 1;
         }
         try {
