@@ -31,6 +31,7 @@ done
 [ -f /usr/include/sodium.h ] || need+=(libsodium-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
+command -v make >/dev/null || need+=(make)
 command -v valgrind >/dev/null || need+=(valgrind)
 [ -x "$PY" ] && "$PY" -c 'import cryptography' 2>/dev/null || need+=(python3 python3-cryptography)
 command -v curl >/dev/null || need+=(curl)
