@@ -17,6 +17,7 @@ need=()
 [ -f /usr/include/sodium.h ] || need+=(libsodium-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
+command -v make >/dev/null || need+=(make)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v curl >/dev/null || need+=(curl)
@@ -36,9 +37,15 @@ cleanup() {
 trap cleanup EXIT
 
 step "build"
-cc -O2 -Wall -Wextra -Werror -o "$work/verify-c" examples/verify/c/verify.c $(pkg-config --cflags --libs libsodium)
+# The C and Java examples use the packages of sdk/c and sdk/java (.ci/sdk-java-c.sh builds and tests those as
+# their users install them); here they are built straight from the tree.
+make -s -C sdk/c install PREFIX="$work/c" >/dev/null
+cc -O2 -Wall -Wextra -Werror -o "$work/verify-c" examples/verify/c/verify.c -Wl,-rpath,"$work/c/lib" \
+	$(PKG_CONFIG_PATH="$work/c/lib/pkgconfig" pkg-config --cflags --libs licentia_verify)
 (cd examples/verify/node && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
-javac -d "$work/java" examples/verify/java/Verify.java
+javac -d "$work/java-sdk" $(find sdk/java/src/main -name '*.java')
+jar --create --file "$work/licentia-verify.jar" -C "$work/java-sdk" .
+javac -cp "$work/licentia-verify.jar" -d "$work/java" examples/verify/java/Verify.java
 go build -o "$work/licentia" ./cmd/licentia
 CGO_ENABLED=0 go build -o "$work/licentia-verify" ./cmd/licentia-verify
 
@@ -46,7 +53,7 @@ CGO_ENABLED=0 go build -o "$work/licentia-verify" ./cmd/licentia-verify
 # per vector); the single-file form `java Verify.java` is run against the server's code below.
 cat >"$work/programs" <<PROGRAMS
 python	env PYTHONPATH=sdk/python/src $PY examples/verify/python/verify.py
-java	java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp $work/java Verify
+java	java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp $work/licentia-verify.jar:$work/java Verify
 node	node examples/verify/node/verify.mjs
 c	$work/verify-c
 PROGRAMS
@@ -175,7 +182,7 @@ cases = [
     ("tampered claims (exp moved to 2100)", tampered, "OFFI001", 1, "bad_signature"),
 ]
 programs = [l.split("\t", 1) for l in open(os.path.join(work, "programs")).read().splitlines()]
-programs.append(("java (single-file)", "java examples/verify/java/Verify.java"))
+programs.append(("java (single-file)", "java -cp %s/licentia-verify.jar examples/verify/java/Verify.java" % work))
 passed = failed = 0
 for name, cmd in programs:
     for what, c, product, want, reason in cases:

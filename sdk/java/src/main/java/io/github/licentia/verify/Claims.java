@@ -1,0 +1,96 @@
+package io.github.licentia.verify;
+
+/**
+ * The claims of an authorization code, in wire order (verifier/doc.go, "Claims"). An absent claim reads as
+ * its zero value: "" for strings, 0 for numbers, false for {@code test}.
+ *
+ * @param issuer ({@code iss}) the issuing server, "licentia" by default
+ * @param licenseId ({@code sub}) the license id, equal to the instanceId returned to KooGallery
+ * @param generation ({@code gen}) 1 on create, one more on every change of the signed state
+ * @param issuedAt ({@code iat}) unix time of the state change that produced this generation
+ * @param notBefore ({@code nbf}) unix time the license starts
+ * @param expiresAt ({@code exp}) unix time the license ends; 0 for a perpetual license
+ * @param grace ({@code grace}) seconds after expiresAt during which the code is still accepted
+ * @param status ({@code st}) "active", "frozen", "released" or "revoked"
+ * @param productId ({@code pid}) the KooGallery productId
+ * @param sku ({@code sku}) the KooGallery skuCode, when known
+ * @param orderId ({@code ord}) the orderId of the purchase
+ * @param orderLineId ({@code oli}) the orderLineId, when given
+ * @param customerId ({@code cid}) the buyer's customerId, when given
+ * @param quantity ({@code qty}) the purchased amount, when given
+ * @param test ({@code test}) true for codes issued to marketplace probe calls (testFlag=1)
+ */
+public record Claims(String issuer, String licenseId, long generation, long issuedAt, long notBefore,
+        long expiresAt, long grace, String status, String productId, String sku, String orderId,
+        String orderLineId, String customerId, long quantity, boolean test) {
+
+    /** Reads the claims from a decoded payload and checks their types and ranges (step 4). */
+    static Claims of(Object doc) throws VerifyException {
+        if (!(doc instanceof Json.Obj m)) throw malformed("claims are not a JSON object");
+        Claims c;
+        try {
+            c = new Claims(str(m, "iss"), str(m, "sub"), num(m, "gen"), num(m, "iat"), num(m, "nbf"),
+                    num(m, "exp"), num(m, "grace"), str(m, "st"), str(m, "pid"), str(m, "sku"), str(m, "ord"),
+                    str(m, "oli"), str(m, "cid"), num(m, "qty"), Boolean.TRUE.equals(m.field("test", Boolean.class)));
+        } catch (Json.SyntaxException e) {
+            throw malformed("claims: " + e.getMessage());
+        }
+        if (c.licenseId.isEmpty()) throw malformed("no \"sub\" claim");
+        if (c.generation < 1) throw malformed("\"gen\" " + c.generation + ", want 1 or more");
+        if (c.status.isEmpty()) throw malformed("no \"st\" claim");
+        if (c.issuedAt < 0 || c.notBefore < 0 || c.expiresAt < 0 || c.grace < 0 || c.quantity < 0) {
+            throw malformed("negative \"iat\", \"nbf\", \"exp\", \"grace\" or \"qty\"");
+        }
+        return c;
+    }
+
+    private static VerifyException malformed(String detail) {
+        return new VerifyException(Reason.MALFORMED, detail);
+    }
+
+    private static String str(Json.Obj m, String name) throws Json.SyntaxException {
+        return Jws.orEmpty(m.field(name, String.class));
+    }
+
+    /** Reads an integer field as Go reads an int64: every matching member an integer literal in range. */
+    static long num(Json.Obj m, String name) throws Json.SyntaxException {
+        long out = 0;
+        for (int k = 0; k < m.names.size(); k++) {
+            Object v = m.values.get(k);
+            if (v == null || !Json.Obj.folds(m.names.get(k), name)) continue;
+            Long n = v instanceof Json.Num j ? j.asLong() : null;
+            if (n == null) throw new Json.SyntaxException("\"" + name + "\" is not an integer");
+            out = n;
+        }
+        return out;
+    }
+
+    /**
+     * Returns the claims as one JSON object with the wire names, in wire order, leaving out the optional
+     * claims that are zero: the form the issuer signs.
+     */
+    public String toJson() {
+        StringBuilder b = new StringBuilder("{");
+        member(b, "iss", issuer, true);
+        member(b, "sub", licenseId, true);
+        b.append(",\"gen\":").append(generation).append(",\"iat\":").append(issuedAt).append(",\"nbf\":").append(notBefore);
+        if (expiresAt != 0) b.append(",\"exp\":").append(expiresAt);
+        if (grace != 0) b.append(",\"grace\":").append(grace);
+        member(b, "st", status, true);
+        member(b, "pid", productId, true);
+        member(b, "sku", sku, false);
+        member(b, "ord", orderId, true);
+        member(b, "oli", orderLineId, false);
+        member(b, "cid", customerId, false);
+        if (quantity != 0) b.append(",\"qty\":").append(quantity);
+        if (test) b.append(",\"test\":true");
+        return b.append('}').toString();
+    }
+
+    private static void member(StringBuilder b, String name, String value, boolean always) {
+        if (!always && value.isEmpty()) return;
+        if (b.length() > 1) b.append(',');
+        b.append('"').append(name).append("\":");
+        Json.quote(b, value);
+    }
+}
