@@ -20,11 +20,7 @@ import (
 // knownCallbackGaps are the corpus requests licentia does not yet answer as the pages document, each with the
 // defect. The list only shrinks: TestConformanceReplay fails when a listed example starts passing (remove it)
 // and when an unlisted one fails.
-var knownCallbackGaps = map[string]string{
-	"0070649255/request":                             "getLicenseAsync refuses the printed time format \"2023-10-27 10:30:15 z\" with 000002",
-	"0070649255/request-probe":                       "getLicenseAsync probes (testFlag=1) are refused with 000002 for the printed time format",
-	"0070649427/request-from-table/slow-order-query": "a newInstance whose order query is slow is answered 000004 without the instanceId",
-}
+var knownCallbackGaps = map[string]string{}
 
 // TestConformanceReplay replays every request example of the corpus that the marketplace sends to the seller
 // through the real HTTP server, signed as the marketplace signs (raw body as printed, the printed timestamp
