@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/mattn/go-sqlite3"
 )
 
 // ErrRefTaken means a write would let one reference name two licenses: a license id that equals a
@@ -17,9 +16,8 @@ var ErrRefTaken = errors.New("a license id may not equal a KooGallery license co
 // isRefTaken reports whether err is the database refusing a write by the rule of license_refs: SQLite's
 // triggers raise a constraint error; on PostgreSQL the triggers' claims collide on license_refs' key.
 func isRefTaken(err error) bool {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		return se.ExtendedCode == sqlite3.ErrConstraintTrigger
+	if isSQLiteTrigger(err) {
+		return true
 	}
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == pgUniqueViolation && pe.ConstraintName == "license_refs_pkey"

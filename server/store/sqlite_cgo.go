@@ -20,6 +20,12 @@ func isSQLiteUnique(err error) bool {
 		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
 }
 
+// isSQLiteTrigger reports whether err is a SQLite trigger refusing a write (RAISE(ABORT, …)).
+func isSQLiteTrigger(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintTrigger
+}
+
 // isReadOnlyConn reports whether err is SQLite refusing to write through a read-only connection.
 func isReadOnlyConn(err error) bool {
 	var se sqlite3.Error

@@ -10,6 +10,8 @@ const sqliteDriver = ""
 
 func isSQLiteUnique(error) bool { return false }
 
+func isSQLiteTrigger(error) bool { return false }
+
 func isReadOnlyConn(error) bool { return false }
 
 func prepareDataVersion(any) (driver.Stmt, error) { return nil, ErrNoSQLite }
