@@ -44,13 +44,7 @@ func TestConformanceReplay(t *testing.T) {
 					if v.slow && testing.Short() {
 						t.Skip("waits out the order-query budget")
 					}
-					failure, known := conformance.Judge(id, replayCallback(t, ex, v.slow), knownCallbackGaps)
-					if failure != "" {
-						t.Errorf("%s (%s)", failure, p.URL)
-					}
-					if known != "" {
-						t.Log(known)
-					}
+					conformance.Report(t, id, p.URL, replayCallback(t, ex, v.slow), knownCallbackGaps)
 				})
 			}
 		}

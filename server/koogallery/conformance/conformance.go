@@ -519,6 +519,26 @@ func Judge(id string, err error, gaps map[string]string) (failure, known string)
 	return "", ""
 }
 
+// Reporter is the part of testing.TB that Report uses.
+type Reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Log(args ...any)
+}
+
+// Report judges the replay of example id (see Judge) and reports through t: a failure as an error naming the
+// page's url, a listed gap as a log line.
+func Report(t Reporter, id, url string, err error, gaps map[string]string) {
+	t.Helper()
+	failure, known := Judge(id, err, gaps)
+	if failure != "" {
+		t.Errorf("%s (%s)", failure, url)
+	}
+	if known != "" {
+		t.Log(known)
+	}
+}
+
 // Stale returns the ids of a known-gap list that name none of the examples replayed, sorted.
 func Stale(gaps map[string]string, replayed map[string]bool) []string {
 	var out []string
