@@ -8,13 +8,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
 
 step() { printf '\n== nocgo: %s\n' "$*"; }
-work=$(mktemp -d /tmp/licentia-nocgo.XXXXXX)
-server_pid=""
-cleanup() {
-	if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. .ci/lib.sh
+ci_workdir nocgo
 
 step "CGO_ENABLED=0 builds"
 for target in linux/amd64 linux/arm64 windows/amd64 darwin/arm64; do
@@ -36,15 +31,8 @@ case "$out" in *cgo*) echo "$out" ;; *) echo "want a line naming cgo, got: $out"
 
 step "remote: codes list --server against a real server"
 CGO_ENABLED=1 go build -o "$work/licentia" ./cmd/licentia
-LICENTIA_KOOGALLERY_KEY="nocgo-key-$RANDOM$RANDOM" "$work/licentia" serve --data "$work/data" --addr 127.0.0.1:0 \
-	--addr-file "$work/addr" --log-level warn >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-	[ -s "$work/addr" ] && curl -fsS "http://$(cat "$work/addr")/readyz" >/dev/null 2>&1 && break
-	kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-	sleep 0.1
-done
-base="http://$(cat "$work/addr")"
+start_licentia "nocgo-key-$RANDOM$RANDOM" --log-level warn
+base=$server_url
 "$work/licentia" tokens create laptop --role read --data "$work/data" --out "$work/laptop.token" 2>/dev/null
 LICENTIA_TOKEN_FILE="$work/laptop.token" "$nocgo" codes list --server "$base" >"$work/list.out"
 head -n1 "$work/list.out" | grep -Eq '^ID +ORDER +CUSTOMER' || { echo "codes list --server printed:"; cat "$work/list.out"; exit 1; }

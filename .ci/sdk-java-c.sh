@@ -42,13 +42,8 @@ fi
 java -version 2>&1 | sed -n 1p
 mvn -v 2>/dev/null | sed -n 1p
 
-work=$(mktemp -d /tmp/licentia-sdk.XXXXXX)
-server_pid=""
-cleanup() {
-	if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. .ci/lib.sh
+ci_workdir sdk
 vectors=$PWD/verifier/testdata/vectors.json
 
 step "java: mvn -o package against /usr/share/maven-repo"
@@ -94,16 +89,8 @@ CGO_ENABLED=0 go build -o "$work/licentia-verify" ./cmd/licentia-verify
 
 step "a real server on 127.0.0.1"
 export LICENTIA_TEST_KEY="sdk-access-key-$RANDOM$RANDOM"
-LICENTIA_KOOGALLERY_KEY="$LICENTIA_TEST_KEY" LICENTIA_LOG_FORMAT=text "$work/licentia" serve --data "$work/data" \
-	--addr 127.0.0.1:0 --addr-file "$work/addr" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-	[ -s "$work/addr" ] && curl -fsS "http://$(cat "$work/addr")/readyz" >/dev/null 2>&1 && break
-	kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-	sleep 0.1
-done
-export LICENTIA_TEST_URL="http://$(cat "$work/addr")"
-curl -fsS "$LICENTIA_TEST_URL/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
+start_licentia "$LICENTIA_TEST_KEY" --log-format text
+export LICENTIA_TEST_URL=$server_url
 
 step "java, c and Go licentia-verify against the server's codes"
 cat >"$work/programs" <<PROGRAMS

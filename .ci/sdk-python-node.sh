@@ -30,13 +30,8 @@ fi
 "$PY" -c 'import cryptography, sys; print("python", sys.version.split()[0], "cryptography", cryptography.__version__)'
 echo "node $(node --version), npm $(npm --version)"
 
-work=$(mktemp -d /tmp/licentia-sdk.XXXXXX)
-server_pid=""
-cleanup() {
-	if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. .ci/lib.sh
+ci_workdir sdk
 fx="$work/fixtures"
 mkdir -p "$fx"
 
@@ -64,16 +59,8 @@ cp -r sdk/node/test "$work/node-project/test"
 step "a real server on 127.0.0.1"
 go build -o "$work/licentia" ./cmd/licentia
 CGO_ENABLED=0 go build -o "$work/licentia-verify" ./cmd/licentia-verify
-LICENTIA_KOOGALLERY_KEY="sdk-access-key-$RANDOM$RANDOM" "$work/licentia" serve --addr 127.0.0.1:0 \
-	--addr-file "$work/addr" --data "$work/data" --log-level warn >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-	[ -s "$work/addr" ] && curl -fsS "http://$(cat "$work/addr")/readyz" >/dev/null 2>&1 && break
-	kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-	sleep 0.1
-done
-url="http://$(cat "$work/addr")"
-curl -fsS "$url/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
+start_licentia "sdk-access-key-$RANDOM$RANDOM" --log-level warn
+url=$server_url
 curl -fsS "$url/.well-known/jwks.json" >"$fx/jwks.json"
 echo "$url" >"$fx/url"
 "$work/licentia" keys public --data "$work/data" >"$fx/keys.pem"
