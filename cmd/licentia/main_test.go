@@ -300,6 +300,8 @@ func serveInProcess(t *testing.T, env map[string]string, extra ...string) (strin
 			t.Errorf("serve err = %v", err)
 		}
 	})
+	// The probe keeps no connection open: tests of per-client connection limits count on that.
+	probe := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -308,7 +310,7 @@ func serveInProcess(t *testing.T, env map[string]string, extra ...string) (strin
 			t.Fatalf("serve exited: %v; logs:\n%s", err, logs)
 		default:
 		}
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+		if resp, err := probe.Get("http://" + addr + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return "http://" + addr, logs
