@@ -63,16 +63,42 @@ bad=$(forbidden '^database/sql$|jmoiron/sqlx|go-chi/chi|prometheus|'"^$mod/serve
 [ -z "$bad" ] || fail "server/license depends on: $(echo $bad)"
 http_only_via_verifier server/license ./server/license/...
 
-echo "== server/desk: no chi, Prometheus, html/template or HTTP server"
-bad=$(forbidden 'go-chi/chi|prometheus|^html/template$|^net/http/(httptest|pprof|httputil|fcgi|cgi)$|'"^$mod/server\$" ./server/desk/...) || exit 1
-[ -z "$bad" ] || fail "server/desk depends on: $(echo $bad)"
-http_only_via_verifier server/desk ./server/desk/...
+# only_via TARGET NAME ALLOWED PKG...: TARGET is imported directly, among the dependencies of PKG..., only by
+# the packages matching the extended regexp ALLOWED.
+only_via() {
+	local target=$1 name=$2 allowed=$3 p via
+	shift 3
+	via=$(importers "$target" "$@") || exit 1
+	for p in $via; do
+		grep -qE "$allowed" <<<"$p" || fail "$target reaches $name through $p"
+	done
+}
+
+# The application layer and its clients: no router, templates or HTTP server, never the HTTP package server.
+# net/http and Prometheus reach them only through clients: the marketplace's wire formats and OpenAPI client
+# (server/koogallery, server/openapi, whose call counters are Prometheus metrics) and the verifier's online
+# client.
+for pkg in server/licensing server/desk server/adminclient; do
+	echo "== $pkg: no chi, html/template or HTTP server; never server; net/http and Prometheus only through clients"
+	bad=$(forbidden 'go-chi/chi|^html/template$|^net/http/(httptest|pprof|httputil|fcgi|cgi)$|'"^$mod/server\$" "./$pkg/...") || exit 1
+	[ -z "$bad" ] || fail "$pkg depends on: $(echo $bad)"
+	only_via net/http "$pkg" "^$mod/(verifier(/online)?|server/openapi|server/koogallery|server/adminclient)\$|^github.com/prometheus/|^expvar\$" "./$pkg/..."
+	only_via github.com/prometheus/client_golang/prometheus "$pkg" "^$mod/server/openapi\$|^github.com/prometheus/" "./$pkg/..."
+done
 
 echo "== verifier: net/http as a client only"
 files=$(golist -f '{{range .GoFiles}}{{$.Dir}}/{{.}} {{end}}' ./verifier) || exit 1
 # shellcheck disable=SC2086
 srv=$(grep -nE 'http\.(Server|ListenAndServe|ListenAndServeTLS|Serve|ServeTLS|Handle|HandleFunc|Handler|HandlerFunc|ResponseWriter|ServeMux|NewServeMux)\b' $files || true)
 [ -z "$srv" ] || fail "verifier uses net/http's server side: $srv"
+
+echo "== cmd: no file imports chi; only cmd/licentia/serve*.go imports server"
+for f in $(git ls-files 'cmd/*.go'); do
+	case $f in *_test.go) continue ;; esac
+	if grep -qE '"github.com/go-chi/chi' "$f"; then fail "$f imports chi"; fi
+	case $f in cmd/licentia/serve*.go) continue ;; esac
+	if grep -qE '"'"$mod"'/server"' "$f"; then fail "$f imports the HTTP package server (only serve may)"; fi
+done
 
 if [ "$failed" -ne 0 ]; then
 	exit 1

@@ -13,6 +13,7 @@ import (
 
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/server/store"
@@ -22,14 +23,14 @@ import (
 // TestActivationUnknownRemembered: a code the marketplace does not know is answered not_found from memory
 // for UnknownTTL, by the public endpoint and support alike, and asked again after it.
 func TestActivationUnknownRemembered(t *testing.T) {
-	m := newMarketEnv(t, testSK, ActivationLimits{UnknownTTL: 10 * time.Minute})
+	m := newMarketEnv(t, testSK, licensing.ActivationLimits{UnknownTTL: 10 * time.Minute})
 	ctx := context.Background()
 	for i := range 3 {
 		if _, body := m.activate("MC-NOPE", http.StatusNotFound); errorCode(t, body) != "not_found" {
 			t.Fatalf("activation %d of an unknown code = %s, want not_found", i, body)
 		}
-		if _, err := m.srv.Activate(ctx, "MC-NOPE", "", cliActor("support")); !errors.Is(err, ErrUnknownMarketCode) {
-			t.Fatalf("support activation %d of an unknown code err = %v, want %v", i, err, ErrUnknownMarketCode)
+		if _, err := m.srv.Service().Activate(ctx, "MC-NOPE", "", cliActor("support")); !errors.Is(err, licensing.ErrUnknownMarketCode) {
+			t.Fatalf("support activation %d of an unknown code err = %v, want %v", i, err, licensing.ErrUnknownMarketCode)
 		}
 	}
 	if n := m.mkt.Calls(koogallery.APIActivate, ""); n != 1 {
@@ -41,33 +42,10 @@ func TestActivationUnknownRemembered(t *testing.T) {
 	m.activate("MC-NOPE", http.StatusOK)
 }
 
-// TestUnknownCodesBounded: the memory of unknown codes holds at most its size, forgetting the oldest.
-func TestUnknownCodesBounded(t *testing.T) {
-	u := newUnknownCodes(time.Hour, 4)
-	for i := range 10 {
-		u.add(fmt.Sprint("code-", i), t0)
-	}
-	if n := u.len(); n != 4 {
-		t.Fatalf("len = %d, want 4", n)
-	}
-	for i := range 10 {
-		if got, want := u.known(fmt.Sprint("code-", i), t0), i >= 6; got != want {
-			t.Errorf("known(code-%d) = %v, want %v", i, got, want)
-		}
-	}
-	if u.known("code-9", t0.Add(time.Hour)) {
-		t.Error("known(code-9) an hour later = true, want forgotten")
-	}
-	u.add("code-9", t0.Add(time.Hour)) // remembered again: no second slot
-	if n := u.len(); n != 4 {
-		t.Errorf("len after a repeat = %d, want 4", n)
-	}
-}
-
 // TestActivationGlobalBudget: however many addresses ask, at most Global codes a minute reach the
 // marketplace; support activations count too. A code already bound is answered from the database.
 func TestActivationGlobalBudget(t *testing.T) {
-	m := newMarketEnv(t, testSK, ActivationLimits{Global: 5, PerAddress: 1000})
+	m := newMarketEnv(t, testSK, licensing.ActivationLimits{Global: 5, PerAddress: 1000})
 	m.addCode("MC-1", market.Received, t0.AddDate(0, 1, 0))
 	m.activate("MC-1", http.StatusOK)
 	statuses := map[int]int{}
@@ -78,8 +56,8 @@ func TestActivationGlobalBudget(t *testing.T) {
 	if statuses[http.StatusNotFound] != 4 || statuses[http.StatusTooManyRequests] != 4 {
 		t.Errorf("answers = %v, want 4 not_found (the budget of 5 less MC-1) and 4 rate_limited", statuses)
 	}
-	if _, err := m.srv.Activate(context.Background(), "MC-GUESS-X", "", cliActor("support")); !errors.As(err, new(*RateLimitError)) {
-		t.Errorf("support activation past the budget err = %v, want a *RateLimitError", err)
+	if _, err := m.srv.Service().Activate(context.Background(), "MC-GUESS-X", "", cliActor("support")); !errors.As(err, new(*licensing.RateLimitError)) {
+		t.Errorf("support activation past the budget err = %v, want a *licensing.RateLimitError", err)
 	}
 	if n := m.mkt.Calls(koogallery.APIActivate, ""); n != 5 {
 		t.Errorf("activate calls = %d, want 5", n)
@@ -118,7 +96,7 @@ func TestActivationGlobalBudgetReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		ring := testRing(t, filepath.Join(t.TempDir(), fmt.Sprint(i)))
-		cfg := Config{KooGalleryKeys: []string{testKey}, Now: now, Market: c, Activation: ActivationLimits{Global: 5}}
+		cfg := Config{KooGalleryKeys: []string{testKey}, Now: now, Market: c, Activation: licensing.ActivationLimits{Global: 5}}
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -126,30 +104,15 @@ func TestActivationGlobalBudgetReplicas(t *testing.T) {
 	}
 	limited := 0
 	for i := range 8 {
-		_, err := replicas[i%2].Activate(context.Background(), fmt.Sprint("MC-GUESS-", i), "", cliActor("support"))
+		_, err := replicas[i%2].Service().Activate(context.Background(), fmt.Sprint("MC-GUESS-", i), "", cliActor("support"))
 		switch {
-		case errors.As(err, new(*RateLimitError)):
+		case errors.As(err, new(*licensing.RateLimitError)):
 			limited++
-		case !errors.Is(err, ErrUnknownMarketCode):
+		case !errors.Is(err, licensing.ErrUnknownMarketCode):
 			t.Fatalf("activation %d err = %v, want not found or rate limited", i, err)
 		}
 	}
 	if n := mkt.Calls(koogallery.APIActivate, ""); n != 5 || limited != 3 {
 		t.Errorf("activate calls = %d, rate limited = %d; want 5 and 3 (one budget for both replicas)", n, limited)
-	}
-}
-
-// TestActivationLimitsValidate: out-of-range limits are refused; zero takes the defaults.
-func TestActivationLimitsValidate(t *testing.T) {
-	var a ActivationLimits
-	if err := a.validate(); err != nil || a.PerAddress != DefaultActivationPerAddress || a.Global != DefaultActivationGlobal ||
-		a.UnknownTTL != DefaultUnknownTTL {
-		t.Errorf("validate(zero) = %+v, %v; want the defaults", a, err)
-	}
-	for _, bad := range []ActivationLimits{{PerAddress: -1}, {Global: MaxActivationLimit + 1}, {UnknownTTL: time.Millisecond},
-		{UnknownTTL: 25 * time.Hour}} {
-		if err := bad.validate(); err == nil {
-			t.Errorf("validate(%+v) = nil, want an error", bad)
-		}
 	}
 }

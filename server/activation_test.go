@@ -11,6 +11,7 @@ import (
 
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
@@ -29,7 +30,7 @@ type marketEnv struct {
 
 // newMarketEnv starts the stand-in (which checks the App signature against testAK/testSK) and a server whose
 // client signs with sk; act, when given, sets the server's activation limits.
-func newMarketEnv(t *testing.T, sk string, act ...ActivationLimits) *marketEnv {
+func newMarketEnv(t *testing.T, sk string, act ...licensing.ActivationLimits) *marketEnv {
 	t.Helper()
 	var clock func() time.Time
 	mkt, err := market.Start(market.Config{AK: testAK, SK: testSK, Now: func() time.Time { return clock() }})
@@ -190,7 +191,7 @@ func TestActivationWrongSK(t *testing.T) {
 
 // TestActivationConcurrent: 50 concurrent activations of one code make one license and one activate call.
 func TestActivationConcurrent(t *testing.T) {
-	m := newMarketEnv(t, testSK, ActivationLimits{PerAddress: 50}) // 50 deployments behind one address
+	m := newMarketEnv(t, testSK, licensing.ActivationLimits{PerAddress: 50}) // 50 deployments behind one address
 	m.addCode("MC-1", market.Received, t0.AddDate(0, 1, 0))
 	var wg sync.WaitGroup
 	codes := make([]string, 50)
@@ -326,7 +327,7 @@ func TestLicenseAsyncUpload(t *testing.T) {
 	ask := map[string]string{"activity": "getLicenseAsync", "instanceId": "lic-1", "eventId": "EV-1",
 		"effectiveTime": mkTime(t0), "expireTime": mkTime(t0.AddDate(0, 1, 0))}
 	wantCode(t, m.signed(testKey, ask), resultOK)
-	m.srv.outboxPass(context.Background()) // the marketplace is down: the upload waits
+	m.srv.Service().SendUploads(context.Background()) // the marketplace is down: the upload waits
 	if n := len(m.mkt.Uploads()); n != 0 {
 		t.Fatalf("uploads = %d, want 0 while the marketplace is down", n)
 	}
@@ -339,14 +340,14 @@ func TestLicenseAsyncUpload(t *testing.T) {
 	cfg.Registry = nil
 	restarted := New(cfg, m.st, m.ring, desk.NewIssuer(m.ring, "licentia", time.Hour), m.srv.log)
 	m.advance(time.Minute)
-	restarted.outboxPass(context.Background())
+	restarted.Service().SendUploads(context.Background())
 	ups := m.mkt.Uploads()
 	if len(ups) != 1 || ups[0].EventID != "EV-1" || string(ups[0].Content) != code {
 		t.Fatalf("uploads = %+v, want EV-1 carrying the license's code", ups)
 	}
 	wantCode(t, m.signed(testKey, ask), resultOK) // a resend owes nothing new
 	m.advance(time.Hour)
-	restarted.outboxPass(context.Background())
+	restarted.Service().SendUploads(context.Background())
 	if n := len(m.mkt.Uploads()); n != 1 {
 		t.Errorf("uploads after a resent getLicenseAsync = %d, want 1", n)
 	}
@@ -397,7 +398,7 @@ func TestNewInstanceSlowOrder(t *testing.T) {
 		ProductInfo: []koogallery.ProductInfo{{ProductID: "P1"}}}}, BuyerInfo: &koogallery.BuyerInfo{CustomerID: "c"}}); err != nil {
 		t.Fatal(err)
 	}
-	m.mkt.SetLatency(orderBudget + 500*time.Millisecond)
+	m.mkt.SetLatency(licensing.OrderBudget + 500*time.Millisecond)
 	create := map[string]string{"activity": "newInstance", "orderId": "CS-SLOW", "orderLineId": "L1", "businessId": "b-slow"}
 	wantCode(t, m.signed(testKey, create), resultProcessing)
 	query := map[string]string{"activity": "queryInstance", "orderId": "CS-SLOW", "orderLineId": "L1"}

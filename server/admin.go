@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -50,7 +51,7 @@ func (a *adminAPI) get(w http.ResponseWriter, r *http.Request) {
 
 // lookup serves POST /admin/v1/lookup {"ref","reveal"}: like get, and ref may be a whole code.
 func (a *adminAPI) lookup(w http.ResponseWriter, r *http.Request) {
-	var req LookupRequest
+	var req desk.LookupRequest
 	err := decodeJSON(w, r, &req)
 	a.show(w, r, req.Ref, req.Reveal, err)
 }
@@ -97,20 +98,20 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request) {
 // activate serves POST /admin/v1/activations {"code","deployment"} (support tokens): a License 2.0 code
 // activated for a buyer, answered as POST /v1/activations is, the token's name recorded as the actor.
 func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
-	var req ActivationRequest
+	var req desk.ActivationRequest
 	err := decodeJSON(w, r, &req)
-	var l *store.License
+	var ans *verifier.CodeResponse
 	if err == nil {
-		by := desk.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
-		l, err = a.s.Activate(r.Context(), req.Code, req.Deployment, by)
+		req.Actor = licensing.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
+		ans, err = a.sup.Activate(r.Context(), req)
 	}
 	if err != nil {
 		a.s.fail(w, r, err)
 		return
 	}
-	a.s.log.InfoContext(r.Context(), "support activation", "license_id", l.ID, "actor", tokenOf(r.Context()).Name,
-		"generation", l.Generation, "code_fp", verifier.Fingerprint(l.Code))
-	writeJSON(w, http.StatusOK, ActivationAnswer(l))
+	a.s.log.InfoContext(r.Context(), "support activation", "license_id", ans.LicenseID, "actor", req.Actor.Name,
+		"generation", ans.Generation, "code_fp", verifier.Fingerprint(ans.Code))
+	writeJSON(w, http.StatusOK, ans)
 }
 
 type changeFunc func(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
@@ -123,7 +124,7 @@ func (a *adminAPI) change(w http.ResponseWriter, r *http.Request, action string,
 	}
 	var c *desk.Change
 	if err == nil {
-		req.Actor = desk.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
+		req.Actor = licensing.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
 		c, err = op(r.Context(), ref, req)
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/licentia/licentia/server/adminclient"
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
 )
@@ -39,11 +40,11 @@ func TestAdminAuth(t *testing.T) {
 		{"read lists", "GET", "/admin/v1/licenses", read, nil, 200, ""},
 		{"read shows", "GET", "/admin/v1/licenses/lic-1", read, nil, 200, ""},
 		{"read reads history", "GET", "/admin/v1/licenses/lic-1/events", read, nil, 200, ""},
-		{"read looks up", "POST", "/admin/v1/lookup", read, LookupRequest{Ref: "O-1"}, 200, ""},
+		{"read looks up", "POST", "/admin/v1/lookup", read, desk.LookupRequest{Ref: "O-1"}, 200, ""},
 		{"read cannot reissue", "POST", "/admin/v1/licenses/lic-1/reissue", read, reissue, 403, "forbidden"},
 		{"read cannot revoke", "POST", "/admin/v1/licenses/lic-1/revoke", read, reissue, 403, "forbidden"},
 		{"read cannot reveal", "GET", "/admin/v1/licenses/lic-1?reveal=true", read, nil, 403, "forbidden"},
-		{"read cannot reveal by lookup", "POST", "/admin/v1/lookup", read, LookupRequest{Ref: "lic-1", Reveal: true}, 403, "forbidden"},
+		{"read cannot reveal by lookup", "POST", "/admin/v1/lookup", read, desk.LookupRequest{Ref: "lic-1", Reveal: true}, 403, "forbidden"},
 		{"support reveals", "GET", "/admin/v1/licenses/lic-1?reveal=1", support, nil, 200, ""},
 		{"support reissues", "POST", "/admin/v1/licenses/lic-1/reissue", support, reissue, 200, ""},
 		{"unknown license", "GET", "/admin/v1/licenses/nope", read, nil, 404, "not_found"},
@@ -84,7 +85,7 @@ func TestAdminClient(t *testing.T) {
 	ctx := context.Background()
 	old := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
 	e.newInstance("lic-2", "O-2", "C-1", "P1", t0.AddDate(1, 0, 0))
-	c, err := NewAdminClient(e.ts.URL+"/", e.token("desk-1", "support"))
+	c, err := adminclient.New(e.ts.URL+"/", e.token("desk-1", "support"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,17 +125,17 @@ func TestAdminClient(t *testing.T) {
 	}
 
 	_, err = c.Show(ctx, "nobody", false)
-	var ae *APIError
+	var ae *adminclient.APIError
 	if !errors.As(err, &ae) || ae.Status != 404 || ae.Code != "not_found" || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Show(unknown) err = %v, want a one-line 404 not_found APIError", err)
 	}
-	bad, _ := NewAdminClient(e.ts.URL, "lct_nope")
+	bad, _ := adminclient.New(e.ts.URL, "lct_nope")
 	if _, err := bad.List(ctx, desk.ListQuery{}); !errors.As(err, &ae) || ae.Status != 401 {
 		t.Errorf("List with a bad token err = %v, want 401", err)
 	}
 	for _, u := range []string{"", "ftp://x", "localhost:8080"} {
-		if _, err := NewAdminClient(u, "t"); err == nil {
-			t.Errorf("NewAdminClient(%q) err = nil, want an error", u)
+		if _, err := adminclient.New(u, "t"); err == nil {
+			t.Errorf("adminclient.New(%q) err = nil, want an error", u)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/koogallery/conformance"
+	"github.com/licentia/licentia/server/licensing"
 )
 
 // knownCallbackGaps are the corpus requests licentia does not yet answer as the pages document, each with the
@@ -92,7 +93,7 @@ func replayCallback(t *testing.T, ex conformance.Example, slow bool) error {
 	}
 	prepareCallback(t, m, ex.Activity, fields)
 	if slow {
-		m.mkt.SetLatency(orderBudget + 500*time.Millisecond)
+		m.mkt.SetLatency(licensing.OrderBudget + 500*time.Millisecond)
 		t.Cleanup(func() { awaitLicense(t, m, fmt.Sprint(fields["businessId"])) })
 	}
 	if ts == "" {

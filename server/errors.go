@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -30,27 +30,15 @@ var (
 	ErrLoopbackOnly = errors.New("/metrics on this address answers loopback clients only; scrape it from the host itself, or serve it on --metrics-addr")
 )
 
-// badRequest returns a *desk.RequestError, answered 400 bad_request with its message.
-func badRequest(format string, args ...any) error { return desk.BadRequest(format, args...) }
-
-// RateLimitError means a rate limit of the public code endpoints was reached; RetryAfter says when the
-// current window ends.
-type RateLimitError struct {
-	// RetryAfter is how long until the limit resets.
-	RetryAfter time.Duration
-}
-
-// Error returns a message naming the wait.
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("too many requests; retry in %s", e.RetryAfter)
-}
+// badRequest returns a *licensing.RequestError, answered 400 bad_request with its message.
+func badRequest(format string, args ...any) error { return licensing.BadRequest(format, args...) }
 
 // errorStatus is the only table from errors to HTTP answers: the status and the stable snake_case code
 // of the body {"error":{"code","message"}}. Anything it does not know is a 500 "internal".
 func errorStatus(err error) (status int, code string) {
 	var (
-		reqErr   *desk.RequestError
-		rateErr  *RateLimitError
+		reqErr   *licensing.RequestError
+		rateErr  *licensing.RateLimitError
 		tooLarge *http.MaxBytesError
 	)
 	switch {
@@ -66,11 +54,11 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrLoopbackOnly):
 		return http.StatusForbidden, "forbidden"
-	case errors.Is(err, ErrNotReceived):
+	case errors.Is(err, licensing.ErrNotReceived):
 		return http.StatusConflict, "not_received"
-	case errors.Is(err, ErrMarketUnconfigured):
+	case errors.Is(err, licensing.ErrMarketUnconfigured):
 		return http.StatusServiceUnavailable, "marketplace_unconfigured"
-	case errors.Is(err, ErrMarketUnavailable):
+	case errors.Is(err, licensing.ErrMarketUnavailable):
 		return http.StatusBadGateway, "marketplace_unavailable"
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not_found"
@@ -95,9 +83,9 @@ func errorStatus(err error) (status int, code string) {
 // (the marketplace's address, a connection error, a gateway's answer), which only the log keeps.
 func unavailableMessage(err error) string {
 	switch {
-	case errors.Is(err, ErrMarketUnconfigured):
+	case errors.Is(err, licensing.ErrMarketUnconfigured):
 		return "this server cannot activate KooGallery license codes; please contact the seller's support"
-	case errors.Is(err, ErrMarketUnavailable):
+	case errors.Is(err, licensing.ErrMarketUnavailable):
 		return "the marketplace could not be asked about this code just now; please try again in a few minutes, " +
 			"and contact the seller's support if it persists"
 	default:
@@ -128,7 +116,7 @@ func (s *Server) logFailure(w http.ResponseWriter, r *http.Request, status int, 
 		s.log.WarnContext(ctx, "request failed", "path", r.URL.Path, "status", status, "request_id", reqID, "err", err)
 		return unavailableMessage(err)
 	case http.StatusTooManyRequests:
-		var rl *RateLimitError
+		var rl *licensing.RateLimitError
 		if errors.As(err, &rl) {
 			secs := max(int64((rl.RetryAfter+time.Second-1)/time.Second), 1)
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))

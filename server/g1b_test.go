@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/licensing"
 )
 
 // timeForms are the forms the marketplace's pages print for a time field, each with the same instant.
@@ -185,7 +185,7 @@ func TestLicenseAsyncProbe(t *testing.T) {
 // logTo makes the server log into a buffer the test reads.
 func (e *testEnv) logTo() *syncBuffer {
 	var b syncBuffer
-	e.srv.log = slog.New(slog.NewTextHandler(&b, nil))
+	e.srv.logTo(&b)
 	return &b
 }
 
@@ -308,7 +308,7 @@ func TestNewInstanceSlowPath(t *testing.T) {
 	m := newMarketEnv(t, testSK)
 	const id = "10e758d0-31ad-4c4b-8f1b-81d03469a10e" // queryInstance's example instanceId
 	addOrder(t, m, "CS-SLOW", mkTime(t0.AddDate(1, 0, 0)))
-	m.mkt.SetLatency(orderBudget + 500*time.Millisecond)
+	m.mkt.SetLatency(licensing.OrderBudget + 500*time.Millisecond)
 	create := map[string]string{"activity": "newInstance", "orderId": "CS-SLOW", "orderLineId": "CS-SLOW-1",
 		"businessId": id, "testFlag": "0"}
 	r := m.signed(testKey, create)

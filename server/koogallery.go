@@ -15,6 +15,7 @@ import (
 
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -60,18 +61,21 @@ func (e *authError) Error() string { return e.msg }
 func resultCode(err error) (code, msg string) {
 	var pe *paramError
 	var ae *authError
+	var re *licensing.RequestError
 	switch {
 	case errors.As(err, &ae):
 		return resultAuth, ae.msg
 	case errors.As(err, &pe):
 		return resultParam, pe.msg
+	case errors.As(err, &re):
+		return resultParam, re.Error()
 	case errors.Is(err, license.ErrInvalid):
 		return resultParam, err.Error()
 	case errors.Is(err, store.ErrNotFound):
 		return resultNotFound, "instance does not exist"
-	case errors.Is(err, errProcessing):
+	case errors.Is(err, licensing.ErrProcessing):
 		return resultProcessing, "processing, please query again"
-	case errors.Is(err, errNeedsMarket):
+	case errors.Is(err, licensing.ErrNeedsMarket):
 		return resultInternal, msgNeedsMarket
 	default:
 		return resultInternal, "internal error, please retry"
@@ -80,9 +84,6 @@ func resultCode(err error) (code, msg string) {
 
 // msgNeedsMarket is the resultMsg of a 000005 answered because the marketplace OpenAPI is not configured.
 const msgNeedsMarket = "the seller cannot serve this call yet (marketplace OpenAPI not configured), please retry"
-
-// errProcessing answers 000004: the request was taken and finishes in the background.
-var errProcessing = errors.New("processing")
 
 var contentTypeJSON = []string{"application/json;charset=UTF-8"}
 
@@ -380,7 +381,7 @@ func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, err error) {
 	code, msg := resultCode(err)
 	switch {
-	case errors.Is(err, errNeedsMarket):
+	case errors.Is(err, licensing.ErrNeedsMarket):
 		s.log.WarnContext(r.Context(), "callback answered "+code+" for the marketplace to retry: G1b needs the OpenAPI credentials",
 			"activity", activity, "err", err)
 	case code == resultInternal:
@@ -391,8 +392,8 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, activity string,
 		}
 	}
 	var a answer
-	if pe := (*processingError)(nil); errors.As(err, &pe) {
-		a.instanceID = pe.instanceID // the documented 000004 answer names the instance to query
+	if pe := (*licensing.ProcessingError)(nil); errors.As(err, &pe) {
+		a.instanceID = pe.InstanceID // the documented 000004 answer names the instance to query
 	}
 	s.reply(w, r, activity, keyIdx, code, msg, a)
 }

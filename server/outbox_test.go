@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/licentia/licentia/server/adminclient"
 	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 )
 
 // TestUploadDeadLetter: an upload the marketplace never takes is retried with backoff up to
-// uploadMaxAttempts, then dead-lettered: "dead" in codes show (the admin API's license view), the
+// licensing.UploadMaxAttempts, then dead-lettered: "dead" in codes show (the admin API's license view), the
 // licentia_uploads_dead gauge, an error log line, and no more attempts. Support retries it through the admin
 // API, recorded in the audit log, and it goes out.
 func TestUploadDeadLetter(t *testing.T) {
@@ -25,16 +27,16 @@ func TestUploadDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for i := range uploadMaxAttempts {
-		m.srv.outboxPass(ctx)
+	for i := range licensing.UploadMaxAttempts {
+		m.srv.Service().SendUploads(ctx)
 		ups, err := m.st.UploadsOf(ctx, "lic-dl", 10)
 		if err != nil || len(ups) != 1 || ups[0].Attempts != int64(i+1) {
 			t.Fatalf("after pass %d: uploads = %+v, %v; want one with %d attempts", i+1, ups, err, i+1)
 		}
-		if parked := ups[0].Parked(); parked != (i+1 == uploadMaxAttempts) {
+		if parked := ups[0].Parked(); parked != (i+1 == licensing.UploadMaxAttempts) {
 			t.Fatalf("after pass %d: parked = %v", i+1, parked)
 		}
-		m.advance(uploadBackoffMax + uploadLease)
+		m.advance(licensing.UploadBackoffMax + licensing.UploadLease)
 	}
 	if !strings.Contains(logs.String(), "license upload dead-lettered") || !strings.Contains(logs.String(), "event_id=8****e5694*****c8") {
 		t.Errorf("log = %s, want the dead-letter line", logs)
@@ -48,15 +50,15 @@ func TestUploadDeadLetter(t *testing.T) {
 	if err := m.mkt.SetUnreachable(false); err != nil {
 		t.Fatal(err)
 	}
-	m.advance(24 * uploadBackoffMax)
-	m.srv.outboxPass(ctx)
+	m.advance(24 * licensing.UploadBackoffMax)
+	m.srv.Service().SendUploads(ctx)
 	if n := len(m.mkt.Uploads()); n != 0 {
 		t.Fatalf("uploads = %d, want none of a dead-lettered upload", n)
 	}
 	support := m.token("helper", "support")
 	var d desk.Detail
 	m.callJSON(http.MethodGet, "/admin/v1/licenses/lic-dl", support, nil, http.StatusOK, &d)
-	if len(d.Uploads) != 1 || d.Uploads[0].State != desk.UploadDead || d.Uploads[0].Attempts != uploadMaxAttempts ||
+	if len(d.Uploads) != 1 || d.Uploads[0].State != desk.UploadDead || d.Uploads[0].Attempts != licensing.UploadMaxAttempts ||
 		d.Uploads[0].LastError == "" {
 		t.Fatalf("show uploads = %+v, want one dead upload with its last error", d.Uploads)
 	}
@@ -66,7 +68,7 @@ func TestUploadDeadLetter(t *testing.T) {
 	if st != http.StatusBadRequest {
 		t.Errorf("retry without a reason = %d, want 400", st)
 	}
-	cl, err := NewAdminClient(m.ts.URL, support) // as licentia codes retry-upload --server does
+	cl, err := adminclient.New(m.ts.URL, support) // as licentia codes retry-upload --server does
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,7 @@ func TestUploadDeadLetter(t *testing.T) {
 		out.Retried != 1 || out.LicenseID != "lic-dl" {
 		t.Fatalf("retry = %+v, %v; want 1 upload of lic-dl", out, err)
 	}
-	m.srv.outboxPass(ctx)
+	m.srv.Service().SendUploads(ctx)
 	if ups := m.mkt.Uploads(); len(ups) != 1 || ups[0].EventID != "8****e5694*****c8" {
 		t.Fatalf("uploads after the retry = %+v, want the event's", ups)
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,7 +28,7 @@ func errorMessage(t testing.TB, body []byte) string {
 func TestPublicErrorsNoInternals(t *testing.T) {
 	m := newMarketEnv(t, testSK)
 	var logs syncBuffer
-	m.srv.log = slog.New(slog.NewTextHandler(&logs, nil))
+	m.srv.logTo(&logs)
 	u, err := url.Parse(m.mkt.URL())
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/licentia/licentia/server/desk"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/licentia/licentia/server/desk"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -100,7 +101,7 @@ func TestWithdrawnKey(t *testing.T) {
 	}
 	newKid, _ := ring.Active()
 	is := desk.NewIssuer(ring, "licentia", time.Hour)
-	if _, err := desk.NewSupport(e.st, ring, is, desk.SupportOptions{Now: e.now}).
+	if _, err := newSupport(t, e.st, ring, is, e.now, false).
 		Reissue(context.Background(), "lic-w", desk.ChangeRequest{Reason: "key withdrawn", Actor: cliActor("ops")}); err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestResendFreshness(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { other.Close() })
-	sp := desk.NewSupport(other, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), desk.SupportOptions{Now: e.now})
+	sp := newSupport(t, other, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), e.now, false)
 
 	create := map[string]string{"activity": "newInstance", "orderId": "O-1", "orderLineId": "O-1-1", "businessId": "lic-1",
 		"productId": "P1", "skuCode": "S1", "customerId": "C-1", "expireTime": mkTime(t0.AddDate(1, 0, 0))}

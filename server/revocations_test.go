@@ -128,7 +128,7 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 	}
 	before := getRevocations(t, handlers[1], "")
 
-	sp := desk.NewSupport(stores[0], ring, is, desk.SupportOptions{Now: now})
+	sp := newSupport(t, stores[0], ring, is, now, false)
 	if _, err := sp.Revoke(ctx, "lic-1", desk.ChangeRequest{Reason: "fraud", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}

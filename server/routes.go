@@ -9,11 +9,8 @@ import (
 )
 
 func (s *Server) routes() http.Handler {
-	sup := desk.NewSupport(s.st, s.ring, s.is, desk.SupportOptions{Now: s.cfg.Now, Issued: func(action string) {
-		s.metrics.issued.WithLabelValues(action).Inc()
-	}})
+	sup := desk.NewSupport(s.svc, s.ring)
 	pub := newPublicAPI(s, sup)
-	s.act = pub.act
 	adm := &adminAPI{s: s, sup: sup}
 
 	r := chi.NewRouter()

@@ -1,5 +1,9 @@
-// Package server is licentia's HTTP side: the KooGallery production interface (License 1.0 GET callbacks
-// and the signed POST callbacks), public key and health endpoints, and Prometheus metrics.
+// Package server is licentia's HTTP side, a thin adapter over licensing.Service and desk.Support: the
+// KooGallery production interface (License 1.0 GET callbacks and the signed POST callbacks; koogallery.go,
+// callbacks.go, g1b.go), the buyer API and page (refresh.go, activation.go, revocations.go, buyer.go), the
+// admin API (admin.go, auth.go), public key and health endpoints, and Prometheus metrics. Handlers decode,
+// call the application layer, and map its errors through two tables: errorStatus (HTTP) and resultCode
+// (marketplace result codes).
 package server
 
 import (
@@ -7,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 )
@@ -42,7 +46,7 @@ type Config struct {
 	// the order query); nil when the server has no AK/SK, and activation then answers 503.
 	Market *openapi.Client
 	// Activation bounds what License 2.0 activation may cost the marketplace (zero fields: the defaults).
-	Activation ActivationLimits
+	Activation licensing.ActivationLimits
 	// Registry receives the server's metrics (default: a new one); pass the one the Market client registers
 	// on, so that /metrics shows both.
 	Registry *prometheus.Registry
@@ -66,13 +70,6 @@ func (c *Config) Validate() error {
 			return errors.New("empty KooGallery access key in LICENTIA_KOOGALLERY_KEY / --koogallery-key-file")
 		}
 	}
-	return c.ValidateLocal()
-}
-
-// ValidateLocal checks the configuration of a Server that answers no marketplace callback and serves no
-// HTTP — the CLI's local operations, such as `licentia codes activate` — and fills in defaults. It does
-// not require access keys; such a Server's Handler must not be served.
-func (c *Config) ValidateLocal() error {
 	if c.CallbackPath == "" {
 		c.CallbackPath = "/koogallery/license"
 	}
@@ -88,12 +85,13 @@ func (c *Config) ValidateLocal() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return c.Activation.validate()
+	return c.Activation.Validate()
 }
 
 // Server serves licentia's HTTP interface.
 type Server struct {
 	cfg     Config
+	svc     *licensing.Service
 	st      *store.Store
 	is      *license.Issuer
 	ring    *keys.Ring
@@ -103,25 +101,24 @@ type Server struct {
 	ids     *requestIDs
 	handler http.Handler
 	methods *methodGate
-	// orders are the newInstance orders whose order query runs in the background: the instanceId answered
-	// with 000004 for each, and the same ids as a set for queryInstance.
-	orders struct {
-		sync.Mutex
-		m   map[orderKey]string
-		ids map[string]bool
-	}
-	outboxKick chan struct{}
-	act        *activator
 }
 
-// New returns a Server. cfg must have passed Validate.
+// New returns a Server, with the licensing.Service its handlers call. cfg must have passed Validate.
 func New(cfg Config, st *store.Store, ring *keys.Ring, is *license.Issuer, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry), ids: newRequestIDs(),
-		outboxKick: make(chan struct{}, 1)}
-	s.orders.m, s.orders.ids = map[orderKey]string{}, map[string]bool{}
+	s := &Server{cfg: cfg, st: st, is: is, ring: ring, log: log, metrics: newMetrics(cfg.Registry), ids: newRequestIDs()}
+	svc, err := licensing.New(st, licensing.Options{Issuer: is, Market: cfg.Market, Activation: cfg.Activation,
+		Observer: s.metrics, Log: log, Now: cfg.Now})
+	if err != nil {
+		panic(err) // cfg.Activation passed Validate
+	}
+	s.svc = svc
 	s.handler = s.routes()
 	return s
 }
+
+// Service returns the application layer the server's handlers call (its outbox runs beside the server:
+// Service.RunOutbox).
+func (s *Server) Service() *licensing.Service { return s.svc }
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -179,3 +176,12 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// Issued counts a code signed (licensing.Observer).
+func (m *metrics) Issued(action string) { m.issued.WithLabelValues(action).Inc() }
+
+// UploadDeadLettered counts an upload dead-lettered (licensing.Observer).
+func (m *metrics) UploadDeadLettered() { m.uploadsDeadLettered.Inc() }
+
+// UploadsDead sets the number of dead-lettered uploads (licensing.Observer).
+func (m *metrics) UploadsDead(n int) { m.uploadsDead.Set(float64(n)) }

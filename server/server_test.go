@@ -20,6 +20,7 @@ import (
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
@@ -44,13 +45,13 @@ func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, nil) }
 
 // newTestEnvWith is newTestEnv with a marketplace OpenAPI client (nil: none).
 // act, when given, sets the activation limits.
-func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client, act ...ActivationLimits) *testEnv {
+func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client, act ...licensing.ActivationLimits) *testEnv {
 	t.Helper()
 	return newTestEnvGrace(t, market, time.Hour, act...)
 }
 
 // newTestEnvGrace is newTestEnvWith with codes that carry grace.
-func newTestEnvGrace(t testing.TB, market func(now func() time.Time) *openapi.Client, grace time.Duration, act ...ActivationLimits) *testEnv {
+func newTestEnvGrace(t testing.TB, market func(now func() time.Time) *openapi.Client, grace time.Duration, act ...licensing.ActivationLimits) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t}
 	e.clock.Store(t0.UnixNano())
@@ -77,7 +78,7 @@ type serverOptions struct {
 	// market is the marketplace OpenAPI client (nil: none)
 	market *openapi.Client
 	// activation are the activation limits (zero: the defaults)
-	activation ActivationLimits
+	activation licensing.ActivationLimits
 }
 
 // newTestServer builds a real Server over a new SQLite file in dir, signing with testRing(dir). The
@@ -94,8 +95,33 @@ func newTestServer(tb testing.TB, dir string, o serverOptions) (*Server, *store.
 	if err := cfg.Validate(); err != nil {
 		tb.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(&switchHandler{})
 	return New(cfg, st, ring, desk.NewIssuer(ring, "licentia", o.grace), log), st, ring
+}
+
+// switchHandler is the log handler of test servers: it discards until a test points it somewhere
+// (logTo), so the HTTP side and the Service log to one place.
+type switchHandler struct{ to atomic.Pointer[slog.Handler] }
+
+func (h *switchHandler) target() slog.Handler {
+	if p := h.to.Load(); p != nil {
+		return *p
+	}
+	return slog.DiscardHandler
+}
+func (h *switchHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.target().Enabled(ctx, l)
+}
+func (h *switchHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.target().Handle(ctx, r)
+}
+func (h *switchHandler) WithAttrs(a []slog.Attr) slog.Handler { return h.target().WithAttrs(a) }
+func (h *switchHandler) WithGroup(g string) slog.Handler      { return h.target().WithGroup(g) }
+
+// logTo sends the server's log (and its Service's) to w as text.
+func (s *Server) logTo(w io.Writer) {
+	h := slog.Handler(slog.NewTextHandler(w, nil))
+	s.log.Handler().(*switchHandler).to.Store(&h)
 }
 
 // testRing returns the key ring in dir/keys, created from a fixed all-zero seed.

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -154,9 +157,19 @@ func (e *testEnv) verify(code string) error {
 
 // support returns a desk.Support over the env's store, as the local CLI builds it.
 func (e *testEnv) support() *desk.Support {
-	return desk.NewSupport(e.st, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), desk.SupportOptions{Now: e.now, InheritIssuer: true})
+	return newSupport(e.t, e.st, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), e.now, true)
 }
 
-func cliActor(name string) desk.Actor {
-	return desk.Actor{Source: store.SourceCLI, Name: name, RequestID: "cli-test"}
+func cliActor(name string) licensing.Actor {
+	return licensing.Actor{Source: store.SourceCLI, Name: name, RequestID: "cli-test"}
+}
+
+// newSupport returns a desk.Support over st signing with is, as the local CLI builds it when inherit is set.
+func newSupport(tb testing.TB, st *store.Store, ring *keys.Ring, is *license.Issuer, now func() time.Time, inherit bool) *desk.Support {
+	tb.Helper()
+	svc, err := licensing.New(st, licensing.Options{Issuer: is, InheritIssuer: inherit, Now: now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return desk.NewSupport(svc, ring)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -98,7 +99,12 @@ func populate(ctx context.Context, c config, prog *progress) (*[len(lifeOf)]atom
 			return nil, err
 		}
 	}
-	p := &populator{st: st, is: desk.NewIssuer(ring, "licentia", 0), now: time.Now().Unix(), codes: codes}
+	now := time.Now().Unix()
+	svc, err := licensing.New(st, licensing.Options{Issuer: desk.NewIssuer(ring, "licentia", 0), Now: func() time.Time { return time.Unix(now, 0) }})
+	if err != nil {
+		return nil, err
+	}
+	p := &populator{svc: svc, now: now, codes: codes}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -134,8 +140,7 @@ func populate(ctx context.Context, c config, prog *progress) (*[len(lifeOf)]atom
 }
 
 type populator struct {
-	st     *store.Store
-	is     *license.Issuer
+	svc    *licensing.Service
 	now    int64
 	codes  *codeFile
 	counts [len(lifeOf)]atomic.Int64
@@ -149,17 +154,14 @@ func (p *populator) license(ctx context.Context, i int) error {
 	l := &store.License{ID: "pop-" + order, OrderID: order, Flow: store.FlowLicense1, ProductID: "P1", SKU: "S1",
 		CustomerID: fmt.Sprintf("c-%07d", i/4), Status: "active", StartsAt: created, ExpiresAt: created + year,
 		Generation: 1, ChangedAt: created, CreatedAt: created}
-	if err := p.is.Sign(l); err != nil {
-		return err
-	}
-	ev := &store.Event{At: created, Source: store.SourceKooGallery, Actor: "populate", Action: "create",
-		Activity: "getLicense", OrderID: order, AfterStatus: l.Status, AfterExpires: l.ExpiresAt, Generation: 1}
-	if _, _, err := p.st.Create(ctx, l, ev); err != nil {
+	d := license.Delivery{At: created, Source: store.SourceKooGallery, Actor: "populate", Activity: "getLicense"}
+	if _, _, err := p.svc.Create(ctx, l, d, licensing.KeepID); err != nil {
 		return err
 	}
 	f := fateOf(i)
 	for _, ch := range f.changes() {
-		next, err := p.st.Apply(ctx, l.ID, "", p.mutation(ch))
+		d := license.Delivery{At: p.now, Source: sourceOf[ch.action], Actor: "populate"}
+		next, _, err := p.svc.Change(ctx, l.ID, d, ch.next)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ch.action, err)
 		}
@@ -170,22 +172,6 @@ func (p *populator) license(ctx context.Context, i int) error {
 	p.codes.set(i, l.Code)
 	p.counts[f].Add(1)
 	return nil
-}
-
-// mutation turns a change into a store mutation: the next state, signed as the next generation.
-func (p *populator) mutation(ch change) store.Mutation {
-	return func(cur *store.License) (*store.License, *store.Event, error) {
-		next, _, err := ch.next(*cur, time.Unix(p.now, 0))
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := p.is.Sign(&next); err != nil {
-			return nil, nil, err
-		}
-		return &next, &store.Event{At: p.now, Source: sourceOf[ch.action], Actor: "populate", Action: ch.action,
-			BeforeStatus: cur.Status, AfterStatus: next.Status, BeforeExpires: cur.ExpiresAt,
-			AfterExpires: next.ExpiresAt, Generation: next.Generation}, nil
-	}
 }
 
 func report(w io.Writer, c config, counts *[len(lifeOf)]atomic.Int64, took time.Duration) error {

@@ -9,15 +9,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/user"
 
 	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/adminclient"
 	"github.com/licentia/licentia/server/desk"
-	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
+	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
 )
 
 const codesUsage = `usage: licentia codes <command> [flags] [ARG]
@@ -38,9 +41,10 @@ https://, or http:// to a loopback address only). Locally the actor recorded in 
 user; remotely it is the token's name.
 `
 
-// codesBackend is the support desk the codes commands talk to: desk.Support on the local database,
-// or server.AdminClient on a remote server. Both return the same views.
+// codesBackend is the support desk the codes commands talk to: desk.Support over licensing.Service on the
+// local database, or adminclient.Client on a remote server. Both return the same views.
 type codesBackend interface {
+	Activate(ctx context.Context, req desk.ActivationRequest) (*verifier.CodeResponse, error)
 	List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error)
 	Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error)
 	History(ctx context.Context, ref string) (*desk.History, error)
@@ -56,6 +60,9 @@ type codesFlags struct {
 	token  *secretFlag
 	actor  string
 	json   bool
+	// issuer and market configure the Service of local changes that sign new licenses (codes activate).
+	issuer issuerFlags
+	market *openapi.Client
 	// actorFlag is true when --actor was given on the command line (not only through the environment).
 	actorFlag bool
 }
@@ -72,43 +79,43 @@ func (c *codesFlags) register(fs *cmdFlags, getenv func(string) string) {
 
 // backend opens the local database or the remote client; fs is the parsed flag set. The returned
 // function releases the backend.
-func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, desk.Actor, func(), error) {
+func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, licensing.Actor, func(), error) {
 	fs.Visit(func(f *flag.Flag) { c.actorFlag = c.actorFlag || f.Name == "actor" })
 	if c.server != "" {
 		if c.actorFlag {
-			return nil, desk.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
+			return nil, licensing.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
 		}
 		token, onCommandLine, err := c.token.resolve(fs.FlagSet)
 		if err != nil {
-			return nil, desk.Actor{}, nil, err
+			return nil, licensing.Actor{}, nil, err
 		}
 		if onCommandLine {
 			fmt.Fprintln(fs.stderr, "licentia: warning:", c.token.warning())
 		}
-		cl, err := server.NewAdminClient(c.server, token)
+		cl, err := adminclient.New(c.server, token)
 		if err != nil {
-			return nil, desk.Actor{}, nil, &usageError{err.Error()}
+			return nil, licensing.Actor{}, nil, &usageError{err.Error()}
 		}
-		return cl, desk.Actor{}, func() {}, nil
+		return cl, licensing.Actor{}, func() {}, nil
 	}
 	if err := c.data.resolveDBTo(fs.stderr); err != nil {
-		return nil, desk.Actor{}, nil, err
+		return nil, licensing.Actor{}, nil, err
 	}
 	ring, err := keys.OpenRing(c.data.keyDir())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, desk.Actor{}, nil, err
+		return nil, licensing.Actor{}, nil, err
 	}
 	st, err := c.data.openStore(ctx)
 	if err != nil {
-		return nil, desk.Actor{}, nil, err
+		return nil, licensing.Actor{}, nil, err
 	}
-	var is *license.Issuer
-	if ring != nil {
-		// The issuer name and grace come from each license's current code (InheritIssuer).
-		is = desk.NewIssuer(ring, "licentia", 0)
+	svc, err := c.service(st, ring, fs.stderr)
+	if err != nil {
+		st.Close()
+		return nil, licensing.Actor{}, nil, err
 	}
-	sup := desk.NewSupport(st, ring, is, desk.SupportOptions{InheritIssuer: true})
-	actor := desk.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
+	sup := desk.NewSupport(svc, ring)
+	actor := licensing.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
 	if actor.Name == "" {
 		actor.Name = osUser()
 	}
@@ -212,4 +219,21 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// service returns the Service of local changes over st: each new generation of a license is signed with the
+// issuer name and grace of its current code (so a run without serve's --issuer and --grace cannot change
+// them), a new license with --issuer and --grace (env LICENTIA_ISSUER, LICENTIA_GRACE, as serve's). Without a
+// key ring, changes fail with licensing.ErrNoSigner.
+func (c *codesFlags) service(st *store.Store, ring *keys.Ring, stderr io.Writer) (*licensing.Service, error) {
+	opt := licensing.Options{InheritIssuer: true, Market: c.market,
+		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if ring != nil {
+		name, grace, err := c.issuer.resolve()
+		if err != nil {
+			return nil, err
+		}
+		opt.Issuer = desk.NewIssuer(ring, name, grace)
+	}
+	return licensing.New(st, opt)
 }

@@ -7,15 +7,11 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server"
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/openapi"
-	"github.com/licentia/licentia/server/store"
-	"github.com/licentia/licentia/verifier"
 )
 
-const codesActivateUsage = `usage: licentia codes activate CODE|- [--deployment ID] [--reveal] [--actor NAME] [--json]
+const codesActivateUsage = `usage: licentia codes activate CODE|- [--deployment ID] [--reveal] [--actor NAME] [--issuer ISS] [--grace DUR] [--json]
 
 Activates a KooGallery License 2.0 code for a buyer, as POST /v1/activations does for their software: the
 code is activated with the marketplace once, bound to a license, and licentia's offline code for it is
@@ -24,7 +20,8 @@ to the buyer. CODE - reads the code from standard input.
 
 Locally the marketplace OpenAPI is reached with LICENTIA_KOOGALLERY_AK / LICENTIA_KOOGALLERY_SK (environment
 only) and --koogallery-api (env LICENTIA_KOOGALLERY_API); through --server it is the server's, and the token
-must have the support role.
+must have the support role. Locally the new license's code is signed with --issuer and --grace (env
+LICENTIA_ISSUER, LICENTIA_GRACE): give serve's, so that it matches the codes serve signs.
 
 `
 
@@ -32,6 +29,7 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 	fs := quietFlagSet("codes activate", codesActivateUsage, stderr)
 	var c codesFlags
 	c.register(fs, getenv)
+	c.issuer.register(fs.FlagSet, getenv)
 	var deployment, api string
 	var reveal bool
 	fs.StringVar(&deployment, "deployment", "", "the buyer's installation, recorded in the audit log")
@@ -45,18 +43,18 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return err
 	}
-	var ans *verifier.CodeResponse
-	if c.server != "" {
-		b, _, done, err := c.backend(ctx, fs)
-		if err != nil {
+	if c.server == "" {
+		if err := c.localMarket(api, getenv, fs.stderr); err != nil {
 			return err
 		}
-		defer done()
-		ans, err = b.(*server.AdminClient).Activate(ctx, code, deployment)
-		if err != nil {
-			return err
-		}
-	} else if ans, err = activateLocally(ctx, &c, fs, api, code, deployment, getenv); err != nil {
+	}
+	b, actor, done, err := c.backend(ctx, fs)
+	if err != nil {
+		return err
+	}
+	defer done()
+	ans, err := b.Activate(ctx, desk.ActivationRequest{Code: code, Deployment: deployment, Actor: actor})
+	if err != nil {
 		return err
 	}
 	if !reveal {
@@ -73,46 +71,22 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 	return nil
 }
 
-// activateLocally activates through a Server built over the local database, key ring and OpenAPI
-// credentials; it serves nothing.
-func activateLocally(ctx context.Context, c *codesFlags, fs *cmdFlags, api, code, deployment string, getenv func(string) string) (*verifier.CodeResponse, error) {
-	if err := c.data.resolveDBTo(fs.stderr); err != nil {
-		return nil, err
-	}
+// localMarket sets up the marketplace's OpenAPI client for a local activation, from LICENTIA_KOOGALLERY_AK
+// and _SK (none: activation fails with marketplace_unconfigured) and --koogallery-api.
+func (c *codesFlags) localMarket(api string, getenv func(string) string, stderr io.Writer) error {
 	bases, err := openapi.ParseBaseURLs(api)
 	if err != nil {
-		return nil, &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
+		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
 	}
-	log := slog.New(slog.NewTextHandler(fs.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := server.Config{}
-	if ak, sk := getenv(openapi.EnvAK), getenv(openapi.EnvSK); ak != "" || sk != "" {
-		if cfg.Market, err = openapi.New(openapi.Config{AK: ak, SK: sk, BaseURLs: bases, Logger: log}); err != nil {
-			return nil, &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", openapi.EnvAK, openapi.EnvSK, err)}
-		}
+	ak, sk := getenv(openapi.EnvAK), getenv(openapi.EnvSK)
+	if ak == "" && sk == "" {
+		return nil
 	}
-	if err := cfg.ValidateLocal(); err != nil {
-		return nil, err
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if c.market, err = openapi.New(openapi.Config{AK: ak, SK: sk, BaseURLs: bases, Logger: log}); err != nil {
+		return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", openapi.EnvAK, openapi.EnvSK, err)}
 	}
-	ring, err := keys.OpenRing(c.data.keyDir())
-	if err != nil {
-		return nil, fmt.Errorf("key ring %s (activation signs a code): %w", c.data.keyDir(), err)
-	}
-	st, err := c.data.openStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	actor := desk.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
-	if actor.Name == "" {
-		actor.Name = osUser()
-	}
-	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), log)
-	l, err := srv.Activate(ctx, code, deployment, actor)
-	if err != nil {
-		return nil, err
-	}
-	ans := server.ActivationAnswer(l)
-	return &ans, nil
+	return nil
 }
 
 // codeArg returns the code given as an argument, or read from stdin for "-".

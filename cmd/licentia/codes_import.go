@@ -16,6 +16,7 @@ import (
 	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/server/importer"
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -139,12 +140,8 @@ func parseImportFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
 	fs.StringVar(&c.actor, "actor", getenv("LICENTIA_ACTOR"),
 		"name recorded as the actor of the imports; default the OS user (env LICENTIA_ACTOR)")
-	fs.StringVar(&c.issuer, "issuer", envOr(getenv, "LICENTIA_ISSUER", "licentia"), "issuer name in codes, as serve's (env LICENTIA_ISSUER)")
-	grace := envOr(getenv, "LICENTIA_GRACE", "0s")
-	fs.Func("grace", "grace period after expiry in codes, as serve's (env LICENTIA_GRACE, default 0s)", func(s string) error {
-		grace = s
-		return nil
-	})
+	var iss issuerFlags
+	iss.register(fs.FlagSet, getenv)
 	fs.StringVar(&c.server, "server", "", "not supported: import works on the local database")
 	pos, err := fs.parseArgs(args, 1, "one FILE (CSV or JSON lines)")
 	if err != nil {
@@ -154,11 +151,9 @@ func parseImportFlags(args []string, getenv func(string) string, stderr io.Write
 		return nil, "", &usageError{"codes import works on the local database only (--data, --db), not through " +
 			"--server or LICENTIA_SERVER: run it where the server's data directory or database is reachable"}
 	}
-	g, err := time.ParseDuration(grace)
-	if err != nil || g < 0 {
-		return nil, "", &usageError{fmt.Sprintf("--grace %q: want a non-negative duration such as 72h", grace)}
+	if c.issuer, c.grace, err = iss.resolve(); err != nil {
+		return nil, "", err
 	}
-	c.grace = g
 	if c.actor == "" {
 		c.actor = osUser()
 	}
@@ -277,7 +272,10 @@ func (c *importConfig) writeImport(ctx context.Context, rep *importReport, now t
 		return "", err
 	}
 	defer st.Close()
-	is := license.NewIssuer(kid, signer, c.issuer, c.grace)
+	svc, err := licensing.New(st, licensing.Options{Issuer: license.NewIssuer(kid, signer, c.issuer, c.grace), Now: func() time.Time { return now }})
+	if err != nil {
+		return "", err
+	}
 	d := license.Delivery{At: now.Unix(), Source: license.SourceImport, Actor: c.actor, RequestID: "import-" + randomHex(8)}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -288,7 +286,7 @@ func (c *importConfig) writeImport(ctx context.Context, rep *importReport, now t
 	for range importWorkers {
 		wg.Go(func() {
 			for r := range todo {
-				if err := importOne(ctx, st, is, d, filepath.Base(rep.File), r); err != nil {
+				if err := importOne(ctx, svc, d, filepath.Base(rep.File), r); err != nil {
 					cancel(fmt.Errorf("line %d: %w", r.Line, err))
 				}
 				prog.update("importing %s: %d of %d rows", rep.File, done.Add(1), total)
@@ -318,18 +316,14 @@ feed:
 }
 
 // importOne writes one row's license with its audit event, unless its order has a license already.
-func importOne(ctx context.Context, st *store.Store, is *license.Issuer, d license.Delivery, file string, r *importRow) error {
+func importOne(ctx context.Context, svc *licensing.Service, d license.Delivery, file string, r *importRow) error {
+	st := svc.Store()
 	if err := classifyExisting(ctx, st, r); err != nil || r.Result != "" {
 		return err
 	}
 	l := *r.lic
-	if err := is.Sign(&l); err != nil {
-		return err
-	}
-	d.OrderID, d.OrderLineID = l.OrderID, l.OrderLineID
 	d.Reason = fmt.Sprintf("imported from %s line %d", file, r.Line)
-	ev := license.NewEvent(nil, l, license.Outcome{Action: license.ActCreate, Applied: true}, d)
-	stored, created, err := st.Create(ctx, &l, &ev)
+	stored, created, err := svc.Create(ctx, &l, d, licensing.KeepID)
 	switch {
 	case errors.Is(err, store.ErrRefTaken): // the id became a known marketplace code meanwhile
 		r.Result, r.LicenseID, r.Error = resBad, "", refTakenMsg(l.ID)

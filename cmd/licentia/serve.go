@@ -57,12 +57,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"listen address of /metrics alone, which --addr then no longer serves; empty: /metrics on --addr (env LICENTIA_METRICS_ADDR)")
 	mktKey := newSecretFlag(fs, getenv, "koogallery-key", "LICENTIA_KOOGALLERY_KEY",
 		"KooGallery access key(s) from the seller console, comma- or line-separated during rotation")
-	fs.StringVar(&c.issuer, "issuer", envOr(getenv, "LICENTIA_ISSUER", "licentia"), "issuer name in codes (env LICENTIA_ISSUER)")
-	grace := envOr(getenv, "LICENTIA_GRACE", "0s")
-	fs.Func("grace", "grace period after expiry accepted by verifiers, e.g. 72h (env LICENTIA_GRACE, default 0s)", func(s string) error {
-		grace = s
-		return nil
-	})
+	var iss issuerFlags
+	iss.register(fs, getenv)
 	legacyWindow := envOr(getenv, "LICENTIA_LEGACY_WINDOW", "24h")
 	fs.Func("legacy-window", "how old a License 1.0 timeStamp may be; older URLs are refused so a captured one cannot be replayed (env LICENTIA_LEGACY_WINDOW, default 24h)", func(s string) error {
 		legacyWindow = s
@@ -95,11 +91,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	g, err := time.ParseDuration(grace)
-	if err != nil || g < 0 {
-		return &usageError{fmt.Sprintf("--grace %q: want a non-negative duration such as 72h", grace)}
+	if c.issuer, c.grace, err = iss.resolve(); err != nil {
+		return err
 	}
-	c.grace = g
 	lw, err := time.ParseDuration(legacyWindow)
 	if err != nil || lw < time.Hour {
 		return &usageError{fmt.Sprintf("--legacy-window %q: want a duration of at least 1h such as 24h (KooGallery resends getLicense hourly for 3 hours)", legacyWindow)}
@@ -274,7 +268,7 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	// The outbox (uploads owed to the marketplace) stops before the store closes.
 	octx, ostop := context.WithCancel(ctx)
 	odone := make(chan struct{})
-	go func() { defer close(odone); srv.RunOutbox(octx, 5*time.Second) }()
+	go func() { defer close(odone); srv.Service().RunOutbox(octx, 5*time.Second) }()
 	defer func() { ostop(); <-odone }()
 	errc := make(chan error, len(servers))
 	for i, hs := range servers {

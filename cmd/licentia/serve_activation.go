@@ -6,30 +6,30 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/licensing"
 )
 
-// activationFlags are serve's bounds on License 2.0 activation (server.ActivationLimits), each with an
+// activationFlags are serve's bounds on License 2.0 activation (licensing.ActivationLimits), each with an
 // environment default.
 type activationFlags struct {
 	perAddress, global, unknownTTL string
 }
 
 func (a *activationFlags) register(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&a.perAddress, "activation-per-address", envOr(getenv, "LICENTIA_ACTIVATION_PER_ADDRESS", strconv.Itoa(server.DefaultActivationPerAddress)),
+	fs.StringVar(&a.perAddress, "activation-per-address", envOr(getenv, "LICENTIA_ACTIVATION_PER_ADDRESS", strconv.Itoa(licensing.DefaultActivationPerAddress)),
 		"License 2.0 activation attempts one client address may make per hour, each costing the same whatever the answer "+
 			"(env LICENTIA_ACTIVATION_PER_ADDRESS)")
-	fs.StringVar(&a.global, "activation-global", envOr(getenv, "LICENTIA_ACTIVATION_GLOBAL", strconv.Itoa(server.DefaultActivationGlobal)),
+	fs.StringVar(&a.global, "activation-global", envOr(getenv, "LICENTIA_ACTIVATION_GLOBAL", strconv.Itoa(licensing.DefaultActivationGlobal)),
 		"codes sent to the marketplace for activation per minute, by this process and, on PostgreSQL, by all replicas together "+
 			"(env LICENTIA_ACTIVATION_GLOBAL)")
-	fs.StringVar(&a.unknownTTL, "activation-unknown-ttl", envOr(getenv, "LICENTIA_ACTIVATION_UNKNOWN_TTL", server.DefaultUnknownTTL.String()),
+	fs.StringVar(&a.unknownTTL, "activation-unknown-ttl", envOr(getenv, "LICENTIA_ACTIVATION_UNKNOWN_TTL", licensing.DefaultUnknownTTL.String()),
 		"how long a code the marketplace does not know is answered not_found without asking it again "+
 			"(env LICENTIA_ACTIVATION_UNKNOWN_TTL)")
 }
 
 // limits returns the parsed limits, or a usage error naming the flag.
-func (a *activationFlags) limits() (server.ActivationLimits, error) {
-	var l server.ActivationLimits
+func (a *activationFlags) limits() (licensing.ActivationLimits, error) {
+	var l licensing.ActivationLimits
 	count := func(name, v string, max int) (int, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > max {
@@ -38,15 +38,15 @@ func (a *activationFlags) limits() (server.ActivationLimits, error) {
 		return n, nil
 	}
 	var err error
-	if l.PerAddress, err = count("activation-per-address", a.perAddress, server.MaxActivationLimit); err != nil {
+	if l.PerAddress, err = count("activation-per-address", a.perAddress, licensing.MaxActivationLimit); err != nil {
 		return l, err
 	}
-	if l.Global, err = count("activation-global", a.global, server.MaxActivationLimit); err != nil {
+	if l.Global, err = count("activation-global", a.global, licensing.MaxActivationLimit); err != nil {
 		return l, err
 	}
 	d, err := time.ParseDuration(a.unknownTTL)
-	if err != nil || d < time.Second || d > server.MaxUnknownTTL {
-		return l, &usageError{fmt.Sprintf("--activation-unknown-ttl %q: want a duration from 1s to %s such as 15m", a.unknownTTL, server.MaxUnknownTTL)}
+	if err != nil || d < time.Second || d > licensing.MaxUnknownTTL {
+		return l, &usageError{fmt.Sprintf("--activation-unknown-ttl %q: want a duration from 1s to %s such as 15m", a.unknownTTL, licensing.MaxUnknownTTL)}
 	}
 	l.UnknownTTL = d
 	return l, nil

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/licensing"
 )
 
 // TestActivationFlags: each activation limit has a flag whose default comes from its environment variable
@@ -27,7 +27,7 @@ func TestActivationFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := a.limits()
-	if want := (server.ActivationLimits{PerAddress: 7, Global: 9, UnknownTTL: time.Hour}); err != nil || got != want {
+	if want := (licensing.ActivationLimits{PerAddress: 7, Global: 9, UnknownTTL: time.Hour}); err != nil || got != want {
 		t.Errorf("limits() = %+v, %v; want %+v", got, err, want)
 	}
 	for _, args := range [][]string{

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/licentia/licentia/server/koogallery"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/licentia/licentia/server/koogallery"
 )
 
 // TestVerifyOnline runs licentia-verify --refresh against a real server: a reissue is picked up online,

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/licensing"
+
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
@@ -22,13 +24,14 @@ var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 
 // testEnv is a real store over a temp SQLite file, a key ring from a fixed seed and the issuer the server
 // would use (issuer "licentia", grace 1h), with a clock the test moves. Licenses enter it as the
-// marketplace's callbacks make them: created by license.Create, changed through Step.
+// marketplace's callbacks make them: created by license.Create, changed through the Service.
 type testEnv struct {
 	t     testing.TB
 	st    *store.Store
 	ring  *keys.Ring
 	is    *license.Issuer
-	clock atomic.Int64 // unix nanoseconds
+	svc   *licensing.Service // inherits the issuer of each license's code, as the local CLI's does
+	clock atomic.Int64       // unix nanoseconds
 }
 
 func newTestEnv(t testing.TB) *testEnv {
@@ -46,6 +49,7 @@ func newTestEnv(t testing.TB) *testEnv {
 		t.Fatalf("InitRing() err = %v", err)
 	}
 	e.st, e.ring, e.is = st, ring, NewIssuer(ring, "licentia", time.Hour)
+	e.svc = e.service(e.is, true)
 	return e
 }
 
@@ -54,11 +58,20 @@ func (e *testEnv) now() time.Time          { return time.Unix(0, e.clock.Load())
 
 // support returns a Support over the env's store, as the local CLI builds it.
 func (e *testEnv) support() *Support {
-	return NewSupport(e.st, e.ring, e.is, SupportOptions{Now: e.now, InheritIssuer: true})
+	return NewSupport(e.svc, e.ring)
 }
 
-func cliActor(name string) Actor {
-	return Actor{Source: store.SourceCLI, Name: name, RequestID: "cli-test"}
+// service returns a Service over the env's store signing with is.
+func (e *testEnv) service(is *license.Issuer, inherit bool) *licensing.Service {
+	svc, err := licensing.New(e.st, licensing.Options{Issuer: is, InheritIssuer: inherit, Now: e.now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return svc
+}
+
+func cliActor(name string) licensing.Actor {
+	return licensing.Actor{Source: store.SourceCLI, Name: name, RequestID: "cli-test"}
 }
 
 // market is the delivery of a marketplace callback of activity.
@@ -84,13 +97,12 @@ func (e *testEnv) newInstance(id, order, customer, product string, exp time.Time
 	return l.Code
 }
 
-// change applies a marketplace change to license id through Step, as the callbacks do.
-func (e *testEnv) change(id, activity string, t Transition) *store.License {
+// change applies a marketplace change to license id through the Service, as the callbacks do.
+func (e *testEnv) change(id, activity string, t licensing.Transition) *store.License {
 	e.t.Helper()
-	l, _, err := Step(context.Background(), e.st, id, e.market(activity), t, e.now,
-		func(*license.License) *license.Issuer { return e.is }, func(string) {})
+	l, _, err := e.svc.Change(context.Background(), id, e.market(activity), t)
 	if err != nil {
-		e.t.Fatalf("Step(%s, %s) err = %v", id, activity, err)
+		e.t.Fatalf("Change(%s, %s) err = %v", id, activity, err)
 	}
 	return l
 }

@@ -15,21 +15,7 @@ var (
 	// ErrSupersededProof means a genuine code was presented as proof of holding a license, but the license
 	// was reissued (or revoked) after it: it no longer fetches the current code.
 	ErrSupersededProof = errors.New("this code was superseded by a reissue and no longer proves the license; use the newer code")
-	// ErrNoSigner means a change was asked of a Support that has no signing key.
-	ErrNoSigner = errors.New("no signing key: reissue and revoke need the key ring (<data>/keys) or --server")
 )
-
-// RequestError is a request that cannot be acted on as asked: a bad parameter, a missing reason, a body
-// that is not the expected JSON. The HTTP API answers it 400 bad_request with its message.
-type RequestError struct{ msg string }
-
-// Error returns the message.
-func (e *RequestError) Error() string { return e.msg }
-
-// BadRequest returns a *RequestError with the message format and args make (fmt.Sprintf).
-func BadRequest(format string, args ...any) error {
-	return &RequestError{msg: fmt.Sprintf(format, args...)}
-}
 
 // ProofError means a genuine code was presented as proof of holding a license that was reissued or revoked
 // after that code was issued; it wraps ErrSupersededProof. Status is the license's status now.

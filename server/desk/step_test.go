@@ -7,11 +7,20 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
 
-// TestStep checks what one Step writes for each kind of outcome: an applied change a signed generation
+// issuedCounter counts the codes a Service tells its Observer of.
+type issuedCounter struct {
+	licensing.NopObserver
+	n *int
+}
+
+func (c issuedCounter) Issued(string) { *c.n++ }
+
+// TestStep checks what one Service.Change writes for each kind of outcome: an applied change a signed generation
 // and its event, an ignored one only an "ignored" event, a refused one nothing; a resent delivery nothing;
 // and that issued is called once per applied change, after the commit.
 func TestStep(t *testing.T) {
@@ -23,7 +32,7 @@ func TestStep(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		t         Transition
+		t         licensing.Transition
 		dedupe    string
 		wantErr   error
 		wantGen   int64
@@ -45,10 +54,13 @@ func TestStep(t *testing.T) {
 			issued := 0
 			d := e.market("updateInstanceStatus")
 			d.DedupeKey = tt.dedupe
-			_, _, err = Step(ctx, e.st, "lic-1", d, tt.t, e.now, func(*license.License) *license.Issuer { return e.is },
-				func(string) { issued++ })
+			svc, err := licensing.New(e.st, licensing.Options{Issuer: e.is, Now: e.now, Observer: issuedCounter{n: &issued}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = svc.Change(ctx, "lic-1", d, tt.t)
 			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("Step() err = %v, want %v", err, tt.wantErr)
+				t.Fatalf("Change() err = %v, want %v", err, tt.wantErr)
 			}
 			l := e.license("lic-1")
 			if l.Generation != tt.wantGen || e.claims(l.Code).Generation != tt.wantGen {

@@ -1,9 +1,9 @@
-// Package desk is licentia's application layer outside HTTP: the support desk (find, list, show, reissue,
-// revoke, history) and its views, the proof that a presented code holds a license, the admin token
-// format, the wiring of the issuer to the key ring, and Step, which writes a transition of package license
-// to the store with its signed code and audit event. The admin API and the callbacks in package server and
-// the local CLI (licentia codes, licentia tokens) all call it, so they run the same code against the same
-// store; it imports no HTTP server, router, metrics or templates (.ci/deps.sh checks it).
+// Package desk is the support desk: find, list, show, reissue, revoke, activate and history, with the views
+// the admin API and the CLI print; the proof that a presented code holds a license (refresh, the buyer page);
+// the admin token format; and the wiring of the issuer to the key ring. Its reads are its own; its writes
+// are licensing.Service's. The admin API in package server and the local CLI (licentia codes, licentia
+// tokens) both call it, so they run the same code against the same store; it imports no HTTP server,
+// router, metrics or templates (.ci/deps.sh checks it).
 package desk
 
 import (
@@ -20,57 +20,41 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
 
-// Actor is who asked for a support operation, as the audit log records it.
-type Actor struct {
-	// Source is store.SourceCLI (local CLI) or store.SourceAdmin (admin API).
-	Source string
-	// Name is the admin token's name, or the local CLI's --actor or OS user.
-	Name string
-	// RequestID ties the event to the request (or CLI run) that made it.
-	RequestID string
-}
-
 // maxReason caps the length of a reason, in characters.
 const maxReason = 500
 
-// Support is the support desk: find, list, show, reissue, revoke and history, shared by the admin API
-// and the local CLI so that both run the same code against the same store. It is safe for concurrent use.
+// Support is the support desk: find, list, show, reissue, revoke, activate and history, shared by the admin
+// API and the local CLI so that both run the same code against the same store; its changes are the
+// Service's. It is safe for concurrent use.
 type Support struct {
-	st      *store.Store
-	is      *license.Issuer
-	ring    *keys.Ring
-	kr      atomic.Pointer[ringKeys] // the ring's public keys as last derived
-	now     func() time.Time
-	inherit bool
-	issued  func(action string)
+	svc  *licensing.Service
+	st   *store.Store
+	ring *keys.Ring
+	kr   atomic.Pointer[ringKeys] // the ring's public keys as last derived
+	now  func() time.Time
 }
 
-// SupportOptions tune NewSupport.
-type SupportOptions struct {
-	// Now is the clock (default time.Now).
-	Now func() time.Time
-	// InheritIssuer signs each new generation with the issuer name and grace of the license's current
-	// code instead of is's, so a CLI run without the server's --issuer and --grace cannot change them.
-	InheritIssuer bool
-	// Issued is called with the action after each code a support operation signs (metrics).
-	Issued func(action string)
+// NewSupport returns the support desk over svc. ring (active and retired keys) checks presented codes;
+// without a ring, listing, showing and history work, presented codes are never genuine, and reissue and
+// revoke fail with licensing.ErrNoSigner (when svc has no issuer either).
+func NewSupport(svc *licensing.Service, ring *keys.Ring) *Support {
+	return &Support{svc: svc, st: svc.Store(), ring: ring, now: svc.Now}
 }
 
-// NewSupport returns the support desk over st. is signs new generations; ring (active and retired keys)
-// checks presented codes. Without a ring (nil ring and is), listing, showing and history work, presented
-// codes are never genuine, and reissue and revoke fail with ErrNoSigner.
-func NewSupport(st *store.Store, ring *keys.Ring, is *license.Issuer, opt SupportOptions) *Support {
-	if opt.Now == nil {
-		opt.Now = time.Now
+// Activate binds a License 2.0 code to a license as POST /v1/activations does, for support staff, and
+// answers the license's current code; see licensing.Service.Activate.
+func (sp *Support) Activate(ctx context.Context, req ActivationRequest) (*verifier.CodeResponse, error) {
+	l, err := sp.svc.Activate(ctx, req.Code, req.Deployment, req.Actor)
+	if err != nil {
+		return nil, err
 	}
-	if opt.Issued == nil {
-		opt.Issued = func(string) {}
-	}
-	return &Support{st: st, is: is, ring: ring, now: opt.Now, inherit: opt.InheritIssuer, issued: opt.Issued}
+	a := CodeAnswer(l)
+	return &a, nil
 }
 
 // ringKeys is a verifier key ring made from one version of a keys.Ring.
@@ -108,7 +92,7 @@ func keyringOf(ring *keys.Ring) *verifier.Keyring {
 	return kr
 }
 
-// List returns one page of the licenses matching q, ordered by id. Its errors are *RequestError for a
+// List returns one page of the licenses matching q, ordered by id. Its errors are *licensing.RequestError for a
 // bad query.
 func (sp *Support) List(ctx context.Context, q ListQuery) (*LicensePage, error) {
 	if err := q.check(); err != nil {
@@ -220,8 +204,8 @@ func (sp *Support) History(ctx context.Context, ref string) (*History, error) {
 // Reissue signs a new generation of the license ref names with the same entitlement (status, expiry,
 // product, quantity), which supersedes every older code of it and stops older codes from serving as proof
 // (refresh, the buyer page), and records the audit event. It returns an error wrapping license.ErrRevoked or
-// license.ErrReleased for a license that cannot be reissued, ErrNoSigner without a signing key, a
-// *RequestError for a missing reason, and the errors of find.
+// license.ErrReleased for a license that cannot be reissued, licensing.ErrNoSigner without a signing key, a
+// *licensing.RequestError for a missing reason, and the errors of find.
 func (sp *Support) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
 	return sp.change(ctx, ref, req, license.Reissue)
 }
@@ -235,13 +219,10 @@ func (sp *Support) Revoke(ctx context.Context, ref string, req ChangeRequest) (*
 
 // change runs a support operation through the store, so it serialises with marketplace callbacks. A change
 // that does nothing (revoking a revoked license) records nothing: support staff see "unchanged" at once.
-func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t Transition) (*Change, error) {
+func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*Change, error) {
 	reason, err := checkReason(req.Reason)
 	if err != nil {
 		return nil, err
-	}
-	if sp.is == nil {
-		return nil, ErrNoSigner
 	}
 	l, err := sp.find(ctx, ref)
 	if err != nil {
@@ -249,7 +230,7 @@ func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t 
 	}
 	d := license.Delivery{At: sp.now().Unix(), Source: req.Actor.Source, Actor: req.Actor.Name,
 		RequestID: req.Actor.RequestID, Reason: reason}
-	out, o, err := StepIfChanged(ctx, sp.st, l.ID, d, t, sp.now, sp.issuerFor, sp.issued)
+	out, o, err := sp.svc.ChangeIfApplied(ctx, l.ID, d, t)
 	if err != nil {
 		return nil, err
 	}
@@ -260,25 +241,13 @@ func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t 
 	return &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev}, nil
 }
 
-// issuerFor returns the issuer that signs cur's next generation.
-func (sp *Support) issuerFor(cur *license.License) *license.Issuer {
-	if !sp.inherit {
-		return sp.is
-	}
-	c, err := DecodeClaims(cur.Code)
-	if err != nil {
-		return sp.is
-	}
-	return sp.is.Inherit(c)
-}
-
 func checkReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return "", BadRequest("a reason is required (it goes into the audit log)")
+		return "", licensing.BadRequest("a reason is required (it goes into the audit log)")
 	case !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxReason:
-		return "", BadRequest("the reason must be valid UTF-8 of at most %d characters", maxReason)
+		return "", licensing.BadRequest("the reason must be valid UTF-8 of at most %d characters", maxReason)
 	}
 	return reason, nil
 }
@@ -289,7 +258,7 @@ func checkReason(reason string) (string, error) {
 func (sp *Support) find(ctx context.Context, ref string) (*store.License, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
-		return nil, BadRequest("no license id, order id or code given")
+		return nil, licensing.BadRequest("no license id, order id or code given")
 	}
 	if LooksLikeCode(ref) {
 		c, err := sp.Genuine(CleanCode(ref))

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/licensing"
+
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
@@ -57,9 +59,9 @@ func TestSupportReissueAndRevokeRefusals(t *testing.T) {
 	sp := e.support()
 	wantReason := func(err error) {
 		t.Helper()
-		var re *RequestError
+		var re *licensing.RequestError
 		if !errors.As(err, &re) {
-			t.Errorf("err = %v, want a *RequestError", err)
+			t.Errorf("err = %v, want a *licensing.RequestError", err)
 		}
 	}
 	_, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "  ", Actor: cliActor("a")})
@@ -222,9 +224,9 @@ func TestSupportList(t *testing.T) {
 	}
 
 	for _, q := range []ListQuery{{Status: "sleeping"}, {Limit: 5000}, {Cursor: "%%"}, {ExpiringWithin: -time.Hour}} {
-		var re *RequestError
+		var re *licensing.RequestError
 		if _, err := sp.List(ctx, q); !errors.As(err, &re) {
-			t.Errorf("List(%+v) err = %v, want a *RequestError", q, err)
+			t.Errorf("List(%+v) err = %v, want a *licensing.RequestError", q, err)
 		}
 	}
 }
@@ -239,7 +241,7 @@ func TestSupportHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.advance(time.Minute)
-	if _, err := sp.Revoke(ctx, "lic-1", ChangeRequest{Reason: "fraud", Actor: Actor{Source: "admin", Name: "bob-token", RequestID: "req-9"}}); err != nil {
+	if _, err := sp.Revoke(ctx, "lic-1", ChangeRequest{Reason: "fraud", Actor: licensing.Actor{Source: "admin", Name: "bob-token", RequestID: "req-9"}}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := sp.History(ctx, "C-1")
@@ -275,7 +277,7 @@ func TestSupportInheritsIssuer(t *testing.T) {
 	e := newTestEnv(t) // the server signs with issuer licentia, grace 1h
 	ctx := context.Background()
 	e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
-	sp := NewSupport(e.st, e.ring, NewIssuer(e.ring, "other", 0), SupportOptions{Now: e.now, InheritIssuer: true})
+	sp := NewSupport(e.service(NewIssuer(e.ring, "other", 0), true), e.ring)
 	if _, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}

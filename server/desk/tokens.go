@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/licentia/licentia/server/licensing"
+
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -29,13 +31,13 @@ const (
 
 // NewToken draws a new admin token named name with role (store.RoleRead or store.RoleSupport) from rand.
 // It returns the token to show once to its owner and the record to store, which holds only the hash of
-// the token's secret. Its errors are *RequestError for a bad name or role.
+// the token's secret. Its errors are *licensing.RequestError for a bad name or role.
 func NewToken(rand io.Reader, name, role string) (plain string, t *store.Token, err error) {
 	if err := checkTokenName(name); err != nil {
 		return "", nil, err
 	}
 	if role != store.RoleRead && role != store.RoleSupport {
-		return "", nil, BadRequest("role %q: want %s or %s", role, store.RoleRead, store.RoleSupport)
+		return "", nil, licensing.BadRequest("role %q: want %s or %s", role, store.RoleRead, store.RoleSupport)
 	}
 	buf := make([]byte, tokenIDBytes+tokenSecretLen)
 	if _, err := io.ReadFull(rand, buf); err != nil {
@@ -50,11 +52,11 @@ func NewToken(rand io.Reader, name, role string) (plain string, t *store.Token, 
 
 func checkTokenName(name string) error {
 	if name == "" || len(name) > maxTokenName {
-		return BadRequest("token name must be 1 to %d characters", maxTokenName)
+		return licensing.BadRequest("token name must be 1 to %d characters", maxTokenName)
 	}
 	for _, c := range name {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._@-", c)) {
-			return BadRequest("token name %q: use letters, digits and . _ @ -", name)
+			return licensing.BadRequest("token name %q: use letters, digits and . _ @ -", name)
 		}
 	}
 	return nil

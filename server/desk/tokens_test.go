@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/licentia/licentia/server/licensing"
 )
 
 func TestTokens(t *testing.T) {
@@ -22,9 +24,9 @@ func TestTokens(t *testing.T) {
 		t.Errorf("stored hash %x: want 32 bytes of SHA-256", tok.SecretHash)
 	}
 	for _, c := range []struct{ name, role string }{{"", "read"}, {"has space", "read"}, {strings.Repeat("x", 65), "read"}, {"ok", "admin"}} {
-		var re *RequestError
+		var re *licensing.RequestError
 		if _, _, err := NewToken(bytes.NewReader(make([]byte, 64)), c.name, c.role); !errors.As(err, &re) {
-			t.Errorf("NewToken(%q, %q) err = %v, want a *RequestError", c.name, c.role, err)
+			t.Errorf("NewToken(%q, %q) err = %v, want a *licensing.RequestError", c.name, c.role, err)
 		}
 	}
 	if err := e.st.CreateToken(ctx, tok); err != nil {

@@ -64,7 +64,7 @@ type UploadRetry struct {
 
 // RetryUploads makes the dead-lettered uploads of the license ref names due again now, each with a fresh
 // count of attempts, and records the audit event (action store.ActionRetryUpload) with the reason. It
-// returns a *RequestError for a missing reason, and the errors of find.
+// returns a *licensing.RequestError for a missing reason, and the errors of find.
 func (sp *Support) RetryUploads(ctx context.Context, ref string, req ChangeRequest) (*UploadRetry, error) {
 	reason, err := checkReason(req.Reason)
 	if err != nil {
@@ -74,11 +74,7 @@ func (sp *Support) RetryUploads(ctx context.Context, ref string, req ChangeReque
 	if err != nil {
 		return nil, err
 	}
-	now := sp.now().Unix()
-	ev := &store.Event{LicenseID: l.ID, At: now, Source: req.Actor.Source, Actor: req.Actor.Name,
-		Action: store.ActionRetryUpload, Reason: reason, RequestID: req.Actor.RequestID, BeforeStatus: l.Status,
-		AfterStatus: l.Status, BeforeExpires: l.ExpiresAt, AfterExpires: l.ExpiresAt, Generation: l.Generation}
-	n, err := sp.st.RetryParkedUploads(ctx, l.ID, now, ev)
+	n, err := sp.svc.RetryUploads(ctx, l, reason, req.Actor)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/server/licensing"
+
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -147,7 +149,25 @@ type ChangeRequest struct {
 	// Reveal returns the whole new code.
 	Reveal bool `json:"reveal,omitempty"`
 	// Actor is who asks; it is never read from the request body.
-	Actor Actor `json:"-"`
+	Actor licensing.Actor `json:"-"`
+}
+
+// LookupRequest is the body of POST /admin/v1/lookup: a reference that may be a whole code, which must
+// not travel in a URL.
+type LookupRequest struct {
+	Ref    string `json:"ref"`
+	Reveal bool   `json:"reveal,omitempty"`
+}
+
+// ActivationRequest asks for a License 2.0 code's activation: the body of POST /v1/activations and POST
+// /admin/v1/activations.
+type ActivationRequest struct {
+	// Code is the license code KooGallery showed the buyer.
+	Code string `json:"code"`
+	// Deployment optionally names the installation, for the audit log.
+	Deployment string `json:"deployment,omitempty"`
+	// Actor is who asks; it is never read from the request body.
+	Actor licensing.Actor `json:"-"`
 }
 
 // ListQuery selects licenses for a listing. Zero fields match everything.
@@ -169,7 +189,7 @@ const (
 )
 
 // ParseListQuery reads a ListQuery from the admin API's query parameters: order, customer, product,
-// status, expiring_within (see ParseWithin), limit, cursor. Its errors are *RequestError.
+// status, expiring_within (see ParseWithin), limit, cursor. Its errors are *licensing.RequestError.
 func ParseListQuery(v url.Values) (ListQuery, error) {
 	q := ListQuery{Order: v.Get("order"), Customer: v.Get("customer"), Product: v.Get("product"),
 		Status: v.Get("status"), Cursor: v.Get("cursor")}
@@ -183,7 +203,7 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return ListQuery{}, BadRequest("limit %q is not a number", s)
+			return ListQuery{}, licensing.BadRequest("limit %q is not a number", s)
 		}
 		q.Limit = n
 	}
@@ -212,18 +232,18 @@ func (q ListQuery) Values() url.Values {
 	return v
 }
 
-// check validates q; its errors are *RequestError.
+// check validates q; its errors are *licensing.RequestError.
 func (q *ListQuery) check() error {
 	switch q.Status {
 	case "", verifier.StatusActive, verifier.StatusFrozen, verifier.StatusReleased, verifier.StatusRevoked:
 	default:
-		return BadRequest("status %q: want active, frozen, released or revoked", q.Status)
+		return licensing.BadRequest("status %q: want active, frozen, released or revoked", q.Status)
 	}
 	if q.ExpiringWithin < 0 {
-		return BadRequest("expiring within %s: want a positive duration", q.ExpiringWithin)
+		return licensing.BadRequest("expiring within %s: want a positive duration", q.ExpiringWithin)
 	}
 	if q.Limit < 0 || q.Limit > maxPageSize {
-		return BadRequest("limit %d: want 1 to %d", q.Limit, maxPageSize)
+		return licensing.BadRequest("limit %d: want 1 to %d", q.Limit, maxPageSize)
 	}
 	if _, err := decodeCursor(q.Cursor); err != nil {
 		return err
@@ -232,18 +252,18 @@ func (q *ListQuery) check() error {
 }
 
 // ParseWithin parses a duration for "expiring within": Go syntax (72h, 90m) or whole days (30d). Its
-// errors are *RequestError.
+// errors are *licensing.RequestError.
 func ParseWithin(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n <= 0 || n > 100*366 {
-			return 0, BadRequest("duration %q: want e.g. 30d, 72h", s)
+			return 0, licensing.BadRequest("duration %q: want e.g. 30d, 72h", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, BadRequest("duration %q: want e.g. 30d, 72h", s)
+		return 0, licensing.BadRequest("duration %q: want e.g. 30d, 72h", s)
 	}
 	return d, nil
 }
@@ -253,7 +273,7 @@ func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToStrin
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return "", BadRequest("cursor %q is not one this server gave out", c)
+		return "", licensing.BadRequest("cursor %q is not one this server gave out", c)
 	}
 	return string(b), nil
 }
@@ -268,4 +288,11 @@ func OptRFC3339(unix int64) *string {
 	}
 	s := RFC3339(unix)
 	return &s
+}
+
+// CodeAnswer is the answer that gives a license's current code — refresh (POST /v1/codes/refresh),
+// activation (POST /v1/activations, the admin API, `licentia codes activate`) — with what it says.
+func CodeAnswer(l *store.License) verifier.CodeResponse {
+	return verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
+		ExpiresAt: OptRFC3339(l.ExpiresAt)}
 }

@@ -1,6 +1,8 @@
 package license
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -34,6 +36,26 @@ func Create(l License, now time.Time) (License, Outcome, error) {
 	l.ChangedAt, l.CreatedAt = now.Unix(), now.Unix()
 	l.Code, l.KeyID = "", ""
 	return l, Outcome{Action: ActCreate, Applied: true}, nil
+}
+
+// NeedsOrder reports whether a G1b newInstance lacks what its license needs (expiry, product, customer) and
+// must be completed from the marketplace's order query. License 1.0 getLicense carries everything itself.
+func NeedsOrder(l License) bool {
+	return l.Flow == FlowInstance && (l.ExpiresAt == 0 || l.ProductID == "" || l.CustomerID == "")
+}
+
+// TestLicense returns the license a probe create (testFlag=1) answers, from the first generation Create
+// returned for it: never stored, with an id derived from the order, so every probe of one order gets the
+// same code; it starts (and was changed) at the probe's effectiveTime, or at 0 when it gave none.
+func TestLicense(l License) License {
+	sum := sha256.Sum256([]byte(l.OrderID + "\x00" + l.OrderLineID))
+	l.ID = "test-" + hex.EncodeToString(sum[:12])
+	if l.StartsAt == l.ChangedAt { // no effectiveTime given
+		l.StartsAt = 0
+	}
+	l.ChangedAt = l.StartsAt
+	l.Test = true
+	return l
 }
 
 // Validity is a validity update from the marketplace.

@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"github.com/licentia/licentia/server/openapi"
-	"github.com/licentia/licentia/server/simulator/market"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +17,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/licentia/licentia/server/licensing"
+	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/simulator/market"
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
@@ -53,7 +55,7 @@ func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 		t.Fatalf("InitRing() err = %v", err)
 	}
 	// The scenarios activate more codes from one address than the default per-address limit allows.
-	cfg := server.Config{KooGalleryKeys: []string{testKey}, Activation: server.ActivationLimits{PerAddress: 1000}}
+	cfg := server.Config{KooGalleryKeys: []string{testKey}, Activation: licensing.ActivationLimits{PerAddress: 1000}}
 	if m != nil {
 		mkt, err := openapi.New(openapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}})
 		if err != nil {
@@ -68,7 +70,7 @@ func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), log)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); srv.RunOutbox(ctx, 100*time.Millisecond) }() // G1b uploads, as serve runs it
+	go func() { defer close(done); srv.Service().RunOutbox(ctx, 100*time.Millisecond) }() // G1b uploads, as serve runs it
 	t.Cleanup(func() { stop(); <-done })
 	return &licentia{handler: srv.Handler(), ring: ring, st: st}
 }

@@ -1,4 +1,8 @@
-package server
+// Package adminclient calls a licentia server's admin API (/admin/v1) with a bearer token: the remote side
+// of the support CLI (licentia codes … --server). It offers the operations of desk.Support with the same
+// views, so the CLI runs the same way against a local database or a remote server. It imports no router and
+// no metrics.
+package adminclient
 
 import (
 	"bytes"
@@ -17,10 +21,10 @@ import (
 	"github.com/licentia/licentia/verifier"
 )
 
-// AdminClient calls a licentia server's admin API with a bearer token. It offers the same operations as
+// Client calls a licentia server's admin API with a bearer token. It offers the same operations as
 // desk.Support, so the CLI runs the same way against a local database or a remote server; remotely the
 // server records the token's name as the actor.
-type AdminClient struct {
+type Client struct {
 	base  *url.URL
 	token string
 	hc    *http.Client
@@ -38,18 +42,11 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("server answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
-// LookupRequest is the body of POST /admin/v1/lookup: a reference that may be a whole code, which must
-// not travel in a URL.
-type LookupRequest struct {
-	Ref    string `json:"ref"`
-	Reveal bool   `json:"reveal,omitempty"`
-}
-
-// NewAdminClient returns a client for the server at baseURL using token. The token is a bearer
+// New returns a client for the server at baseURL using token. The token is a bearer
 // credential, so baseURL must be https://, or http:// to a loopback address (localhost, 127.0.0.0/8,
 // ::1: a server on this machine or an SSH tunnel to one). The client follows no redirect: the admin
 // API never answers one, and following it could carry the token to another host or onto plain HTTP.
-func NewAdminClient(baseURL, token string) (*AdminClient, error) {
+func New(baseURL, token string) (*Client, error) {
 	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("server URL %q: want https://host[:port]", baseURL)
@@ -64,7 +61,7 @@ func NewAdminClient(baseURL, token string) (*AdminClient, error) {
 	hc := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("admin API redirected to %s://%s%s: not followed", req.URL.Scheme, req.URL.Host, req.URL.Path)
 	}}
-	return &AdminClient{base: u, token: token, hc: hc}, nil
+	return &Client{base: u, token: token, hc: hc}, nil
 }
 
 // isLoopbackHost reports whether host is localhost or a loopback IP address. Other names are not
@@ -78,19 +75,19 @@ func isLoopbackHost(host string) bool {
 }
 
 // List returns one page of licenses matching q.
-func (c *AdminClient) List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error) {
+func (c *Client) List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error) {
 	var page desk.LicensePage
 	return &page, c.do(ctx, http.MethodGet, "/admin/v1/licenses?"+q.Values().Encode(), nil, &page)
 }
 
 // Show returns the license ref names; ref may be a whole code, which is sent in the body.
-func (c *AdminClient) Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error) {
+func (c *Client) Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error) {
 	var d desk.Detail
-	return &d, c.do(ctx, http.MethodPost, "/admin/v1/lookup", LookupRequest{Ref: ref, Reveal: reveal}, &d)
+	return &d, c.do(ctx, http.MethodPost, "/admin/v1/lookup", desk.LookupRequest{Ref: ref, Reveal: reveal}, &d)
 }
 
 // History returns the license's events, oldest first.
-func (c *AdminClient) History(ctx context.Context, ref string) (*desk.History, error) {
+func (c *Client) History(ctx context.Context, ref string) (*desk.History, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -100,7 +97,7 @@ func (c *AdminClient) History(ctx context.Context, ref string) (*desk.History, e
 }
 
 // Reissue asks the server to reissue the license (needs a support token).
-func (c *AdminClient) Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
+func (c *Client) Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -110,7 +107,7 @@ func (c *AdminClient) Reissue(ctx context.Context, ref string, req desk.ChangeRe
 }
 
 // Revoke asks the server to revoke the license (needs a support token).
-func (c *AdminClient) Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
+func (c *Client) Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -120,7 +117,7 @@ func (c *AdminClient) Revoke(ctx context.Context, ref string, req desk.ChangeReq
 }
 
 // RetryUploads asks the server to try the license's dead-lettered uploads again (needs a support token).
-func (c *AdminClient) RetryUploads(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.UploadRetry, error) {
+func (c *Client) RetryUploads(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.UploadRetry, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -130,14 +127,14 @@ func (c *AdminClient) RetryUploads(ctx context.Context, ref string, req desk.Cha
 }
 
 // Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).
-func (c *AdminClient) Activate(ctx context.Context, code, deployment string) (*verifier.CodeResponse, error) {
+func (c *Client) Activate(ctx context.Context, req desk.ActivationRequest) (*verifier.CodeResponse, error) {
 	var out verifier.CodeResponse
-	return &out, c.do(ctx, http.MethodPost, "/admin/v1/activations", ActivationRequest{Code: code, Deployment: deployment}, &out)
+	return &out, c.do(ctx, http.MethodPost, "/admin/v1/activations", req, &out)
 }
 
 // licensePath returns the URL path of the license ref names. A whole code never goes into a URL: it is
 // first resolved to its license id through POST /admin/v1/lookup.
-func (c *AdminClient) licensePath(ctx context.Context, ref string) (string, error) {
+func (c *Client) licensePath(ctx context.Context, ref string) (string, error) {
 	if desk.LooksLikeCode(ref) {
 		d, err := c.Show(ctx, ref, false)
 		if err != nil {
@@ -152,7 +149,7 @@ func (c *AdminClient) licensePath(ctx context.Context, ref string) (string, erro
 }
 
 // do sends one request and decodes a 200 answer into out, or returns an *APIError.
-func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) error {
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)

@@ -1,16 +1,17 @@
-package server
+package adminclient
 
 import (
 	"context"
-	"github.com/licentia/licentia/server/desk"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/licentia/licentia/server/desk"
 )
 
-func TestNewAdminClientURLs(t *testing.T) {
+func TestNewURLs(t *testing.T) {
 	tests := []struct {
 		url string
 		ok  bool
@@ -34,19 +35,19 @@ func TestNewAdminClientURLs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			_, err := NewAdminClient(tt.url, "lct_x")
+			_, err := New(tt.url, "lct_x")
 			if (err == nil) != tt.ok {
-				t.Errorf("NewAdminClient(%q) err = %v, want ok %v", tt.url, err, tt.ok)
+				t.Errorf("New(%q) err = %v, want ok %v", tt.url, err, tt.ok)
 			}
 		})
 	}
-	if _, err := NewAdminClient("https://licentia.example.com", ""); err == nil || !strings.Contains(err.Error(), "LICENTIA_TOKEN") {
-		t.Errorf("NewAdminClient(no token) err = %v, want one naming LICENTIA_TOKEN", err)
+	if _, err := New("https://licentia.example.com", ""); err == nil || !strings.Contains(err.Error(), "LICENTIA_TOKEN") {
+		t.Errorf("New(no token) err = %v, want one naming LICENTIA_TOKEN", err)
 	}
 }
 
-// TestAdminClientNoRedirect checks that the token is not carried along a redirect.
-func TestAdminClientNoRedirect(t *testing.T) {
+// TestNoRedirect checks that the token is not carried along a redirect.
+func TestNoRedirect(t *testing.T) {
 	var leaked atomic.Int32
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" {
@@ -59,7 +60,7 @@ func TestAdminClientNoRedirect(t *testing.T) {
 		http.Redirect(w, r, target.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 	}))
 	defer redirector.Close()
-	c, err := NewAdminClient(redirector.URL, "lct_secret")
+	c, err := New(redirector.URL, "lct_secret")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,20 @@
-package server
+package licensing
 
 import (
 	"context"
 	"crypto/sha256"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/schema"
 	"github.com/licentia/licentia/server/ratelimit"
 	"github.com/licentia/licentia/server/store"
 )
 
 // ActivationLimits bound what POST /v1/activations may cost the marketplace and tell someone guessing
-// codes. Zero fields take the defaults (Config.Validate fills them in).
+// codes. Zero fields take the defaults (Validate fills them in).
 type ActivationLimits struct {
 	// PerAddress is how many activation attempts one client address (IPv6 by /64) may make per hour, at
 	// once or spread out (default 20). Every attempt costs the same, whatever it is answered: a hit, an
@@ -41,8 +43,8 @@ const (
 	MaxUnknownCodes = 1 << 16
 )
 
-// validate checks the limits and fills in defaults.
-func (a *ActivationLimits) validate() error {
+// Validate checks the limits and fills in defaults.
+func (a *ActivationLimits) Validate() error {
 	if a.PerAddress == 0 {
 		a.PerAddress = DefaultActivationPerAddress
 	}
@@ -63,32 +65,75 @@ func (a *ActivationLimits) validate() error {
 	return nil
 }
 
-// Windows of the activation limits.
+// Windows and limits of activation.
 const (
 	activationAddrWindow   = time.Hour
 	activationGlobalWindow = time.Minute
+	// perCodeWindow and perCodeLimit bound the activations of one code: each may cost the marketplace a few
+	// calls a minute, however many buyers' processes ask.
+	perCodeWindow = time.Minute
+	perCodeLimit  = 10
 )
 
-// globalActivationKey is the one key of the global budget, in memory and in the database.
-const globalActivationKey = "activate-global"
+// AddressWindow is the window of ActivationLimits.PerAddress, which the HTTP side counts (it knows the
+// client's address).
+const AddressWindow = activationAddrWindow
 
-// allowMarketActivation counts one activation sent to the marketplace against the global budget: this
-// process's, and on a shared database every replica's.
-func (p *publicAPI) allowMarketActivation(ctx context.Context) error {
-	if err := allowKey(p.lim.activateAll, ratelimit.LicenseKey(globalActivationKey)); err != nil {
-		return err
+// SharedLimit is a rate limit on keys (a license, a marketplace code, the global budget): each key may make
+// its limit of requests at once and regains them over the window. It is counted in memory, before any
+// database work, and on PostgreSQL, where replicas share the database, also in the database (rate_limits,
+// an UNLOGGED table: no write-ahead-log record, no fsync), so replicas do not multiply the allowance. On
+// SQLite, served by one process, memory is all.
+type SharedLimit struct {
+	mem    *ratelimit.Limiter
+	st     *store.Store
+	max    int64
+	window time.Duration
+	now    func() time.Time
+	shared bool
+	// purged is the window in which expired database counters were last deleted by this process.
+	purged atomic.Int64
+}
+
+// NewSharedLimit returns a limit of limit requests per window per key over st. limit and window must be
+// positive.
+func NewSharedLimit(st *store.Store, limit int, window time.Duration, now func() time.Time) *SharedLimit {
+	l, err := ratelimit.New(ratelimit.Config{Limit: limit, Window: window, Now: now})
+	if err != nil {
+		panic(err) // callers pass constants and validated bounds
 	}
-	if !p.lim.shared {
+	return &SharedLimit{mem: l, st: st, max: int64(limit), window: window, now: now,
+		shared: st.Dialect() == schema.Postgres}
+}
+
+// Allow counts one request of key, returning a *RateLimitError when key has spent its allowance. A
+// database error is returned as it is.
+func (l *SharedLimit) Allow(ctx context.Context, key string) error {
+	if ok, retry := l.mem.Allow(ratelimit.LicenseKey(key)); !ok {
+		return &RateLimitError{RetryAfter: retry}
+	}
+	if !l.shared {
 		return nil
 	}
-	ok, retry, err := p.s.st.Hit(ctx, activationGlobalWindow, store.Limit{Key: globalActivationKey, Max: int64(p.s.cfg.Activation.Global)})
+	ok, retry, err := l.st.Hit(ctx, l.window, store.Limit{Key: key, Max: l.max})
 	if err != nil {
 		return err
 	}
+	l.purge(ctx)
 	if !ok {
 		return &RateLimitError{RetryAfter: retry}
 	}
 	return nil
+}
+
+// purge deletes expired database counters once per window per process; a failure waits for the next.
+func (l *SharedLimit) purge(ctx context.Context) {
+	win := l.now().Unix() / int64(l.window/time.Second)
+	old := l.purged.Load()
+	if old == win || !l.purged.CompareAndSwap(old, win) {
+		return
+	}
+	_, _ = l.st.PurgeRateLimits(ctx) // best effort: the next window tries again
 }
 
 // unknownCodes remembers, for a while, the codes the marketplace said it does not know, so that asking

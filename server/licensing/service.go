@@ -1,0 +1,136 @@
+// Package licensing is licentia's application layer: the Service that owns every write to the licenses —
+// create (every flow: License 1.0, G1b instances, License 2.0 activation, import, the benchmark populator),
+// change (renew, unrenew, freeze, unfreeze, release, reissue, revoke, reconcile with the marketplace's query),
+// and the License 2.0 and G1b conversations with the marketplace's OpenAPI (activation, the order query, the
+// upload outbox) — and everything that follows a commit: the signed code, the audit event, the metric and the
+// log line, through one Observer.
+//
+// The rules it applies are package license's; the storage is package store's. It knows no HTTP: package
+// server decodes requests and maps the errors below to answers, and the CLI (licentia codes …) calls the same
+// Service on a local database. .ci/deps.sh checks that it imports no HTTP server, router, metrics or
+// templates.
+package licensing
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/store"
+)
+
+// Observer is told what the Service did, after the commit: metrics. The zero Observer methods of
+// NopObserver do nothing.
+type Observer interface {
+	// Issued is called once for each code signed and stored, with the action that produced it
+	// (license.ActCreate, ActActivate, ActRenew, …).
+	Issued(action string)
+	// UploadDeadLettered is called when a G1b upload ran out of attempts.
+	UploadDeadLettered()
+	// UploadsDead reports how many uploads wait dead-lettered, after each outbox pass.
+	UploadsDead(n int)
+}
+
+// NopObserver observes nothing.
+type NopObserver struct{}
+
+func (NopObserver) Issued(string)       {}
+func (NopObserver) UploadDeadLettered() {}
+func (NopObserver) UploadsDead(int)     {}
+
+// Options configure a Service.
+type Options struct {
+	// Issuer signs new codes: the name in "iss", the grace, the ring's active key.
+	Issuer *license.Issuer
+	// InheritIssuer signs each new generation of an existing license with the issuer name and grace of its
+	// current code instead of Issuer's, so that a CLI run without serve's --issuer and --grace cannot
+	// change them. New licenses are signed by Issuer.
+	InheritIssuer bool
+	// Market is the marketplace's OpenAPI (License 2.0 activation and query, the G1b order query and
+	// upload); nil without AK/SK: activation then fails with ErrMarketUnconfigured, G1b calls that need it
+	// with ErrNeedsMarket.
+	Market *openapi.Client
+	// Activation bounds what activation may cost the marketplace (zero fields: the defaults).
+	Activation ActivationLimits
+	// Observer is told what was done (default NopObserver).
+	Observer Observer
+	// Log receives the Service's log lines (default: discarded).
+	Log *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service owns every write to the licenses. It is safe for concurrent use; replicas on one PostgreSQL
+// database share its limits and claims through the database.
+type Service struct {
+	st      *store.Store
+	is      *license.Issuer
+	inherit bool
+	market  *openapi.Client
+	obs     Observer
+	log     *slog.Logger
+	now     func() time.Time
+	limits  ActivationLimits
+	act     *activator
+	orders  orderFills
+	kick    chan struct{}
+}
+
+// New returns the Service over st. It fails only when opt.Activation is out of bounds.
+func New(st *store.Store, opt Options) (*Service, error) {
+	if err := opt.Activation.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Observer == nil {
+		opt.Observer = NopObserver{}
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Service{st: st, is: opt.Issuer, inherit: opt.InheritIssuer, market: opt.Market, obs: opt.Observer,
+		log: opt.Log, now: opt.Now, limits: opt.Activation, kick: make(chan struct{}, 1)}
+	s.act = newActivator(s)
+	s.orders.init()
+	return s, nil
+}
+
+// Store returns the store the Service writes to.
+func (s *Service) Store() *store.Store { return s.st }
+
+// Issuer returns the issuer that signs new licenses.
+func (s *Service) Issuer() *license.Issuer { return s.is }
+
+// Market reports whether the marketplace's OpenAPI is configured.
+func (s *Service) Market() bool { return s.market != nil }
+
+// Now is the Service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Actor is who asked for a change, as the audit log records it.
+type Actor struct {
+	// Source is license.SourceCLI (local CLI), SourceAdmin (admin API), SourceAPI (buyer API) or
+	// SourceImport.
+	Source string
+	// Name is the admin token's name, the local CLI's --actor or OS user, or "buyer".
+	Name string
+	// RequestID ties the event to the request (or CLI run) that made it.
+	RequestID string
+}
+
+// orderFills are the G1b newInstance orders whose order query runs in the background: the instanceId
+// answered for each, and the same ids as a set for queryInstance.
+type orderFills struct {
+	sync.Mutex
+	m   map[OrderKey]string
+	ids map[string]bool
+}
+
+func (o *orderFills) init() { o.m, o.ids = map[OrderKey]string{}, map[string]bool{} }
+
+// OrderKey names an order line.
+type OrderKey struct{ Order, Line string }
