@@ -7,7 +7,7 @@
 // an IPv4-mapped IPv6 address (::ffff:127.0.0.1) counting as its IPv4 address. Other names are not resolved:
 // the answer would depend on DNS and /etc/hosts at the moment of the check, not at the moment of the
 // connection, and a name that resolves to loopback today may not tomorrow; such a name counts as remote. A
-// zoned literal (::1%lo) is refused too: a loopback address needs no zone, and net.ParseIP never accepted one.
+// zoned literal (::1%lo) is refused too: a loopback address needs no zone.
 package loopback
 
 import (
