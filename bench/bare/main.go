@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/licentia/licentia/internal/loopback"
 	"github.com/licentia/licentia/server/loadgen"
 )
 
@@ -46,7 +47,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	host, _, err := net.SplitHostPort(*addr)
-	if err != nil || !loadgen.IsLoopback(host) {
+	if err != nil || !loopback.Host(host) {
 		return fmt.Errorf("--addr %q: want a loopback host:port", *addr)
 	}
 	ln, err := net.Listen("tcp", *addr)

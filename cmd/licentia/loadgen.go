@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/cmd/internal/printable"
+	"github.com/licentia/licentia/internal/loopback"
 	"github.com/licentia/licentia/server/loadgen"
 )
 
@@ -55,7 +56,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 
 func serveBare(ctx context.Context, addr string, d time.Duration, stdout io.Writer) error {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil || !loadgen.IsLoopback(host) {
+	if err != nil || !loopback.Host(host) {
 		return &usageError{fmt.Sprintf("--serve-bare %q: want a loopback host:port", addr)}
 	}
 	if d <= 0 || d > loadgen.MaxDuration {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/cmd/internal/printable"
+	"github.com/licentia/licentia/internal/loopback"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator"
 	standin "github.com/licentia/licentia/server/simulator/market"
@@ -151,7 +152,7 @@ func (c *simulateConfig) startMarket(stderr io.Writer) (*standin.Server, error) 
 		return nil, nil
 	}
 	host, _, err := net.SplitHostPort(c.marketAddr)
-	if err != nil || !isLoopback(host) {
+	if err != nil || !loopback.Host(host) {
 		return nil, &usageError{fmt.Sprintf("simulate: --market-addr %q: want a loopback host:port", c.marketAddr)}
 	}
 	m, err := standin.Start(standin.Config{AK: c.ak, SK: c.sk, Addr: c.marketAddr})
@@ -213,7 +214,7 @@ func callbackURL(base, path string, remote bool) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", &usageError{fmt.Sprintf("simulate: --url %q: want http(s)://host[:port][/path]", base)}
 	}
-	if !remote && !isLoopback(u.Hostname()) {
+	if !remote && !loopback.Host(u.Hostname()) {
 		return "", &usageError{fmt.Sprintf("simulate: %s is not a loopback address; pass --allow-remote to play against it "+
 			"(it creates, renews and releases licenses there)", u.Hostname())}
 	}
@@ -228,12 +229,4 @@ func callbackURL(base, path string, remote bool) (string, error) {
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return u.String(), nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

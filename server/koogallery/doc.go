@@ -1,7 +1,9 @@
 // Package koogallery implements the wire-format primitives of Huawei Cloud KooGallery (华为云云商店) production
 // interfaces for License products: request and response signatures, marketplace time formats, the legacy AES field
 // encryption and the API Gateway signing of calls to the KooGallery OpenAPI, and the marketplace's vocabulary
-// (activities, scenes, statuses, result and error codes). It uses the standard library only; apart from Client,
+// (activities, scenes, instance statuses, order types, charging modes, result and error codes; the statuses of
+// a licence code, ALIVE, EXPIRED and RELEASED, are server/license's MarketAlive, MarketExpired and
+// MarketReleased, as the lifecycle decides on them). It uses the standard library only; apart from Client,
 // it holds no state and does no I/O, and callers pass keys and the current time in.
 //
 // Section numbers refer to the licentia KooGallery spec (koogallery-spec.md).

@@ -96,6 +96,7 @@ type ActivateData struct {
 // LicenseCodeInfo is the content of license_code_info. Its expire_time is only an estimate; the query answer is
 // authoritative (spec §2.6.1).
 type LicenseCodeInfo struct {
+	// Status is the code's status, ALIVE after a successful activation: the values of LicenseInfo.Status.
 	Status     string `json:"status"`
 	ExpireTime string `json:"expire_time,omitempty"`
 	ProductID  string `json:"product_id,omitempty"`
@@ -124,14 +125,6 @@ func NewActivateData(info LicenseCodeInfo) (*ActivateData, error) {
 	return &ActivateData{LicenseCodeInfo: string(b)}, nil
 }
 
-// Licence-code statuses of the query answer. The list is extensible: callers must treat any other value as
-// "not usable" rather than fail.
-const (
-	StatusAlive    = "ALIVE"
-	StatusExpired  = "EXPIRED"
-	StatusReleased = "RELEASED"
-)
-
 // QueryAnswer is the answer to a v1 query (heartbeat).
 type QueryAnswer struct {
 	Answer
@@ -141,7 +134,10 @@ type QueryAnswer struct {
 // LicenseInfo is the data of a query answer (spec §2.6.2). The marketplace may add fields; they are ignored here
 // and kept by callers that need them from the raw answer.
 type LicenseInfo struct {
-	LicenseCode  string `json:"license_code"`
+	LicenseCode string `json:"license_code"`
+	// Status is license.MarketAlive, MarketExpired or MarketReleased (ALIVE, EXPIRED, RELEASED), defined in
+	// server/license, whose lifecycle decides on them and which imports no wire package. The list is
+	// extensible: callers must treat any other value as "not usable" rather than fail.
 	Status       string `json:"status"`
 	ActivateTime string `json:"activate_time,omitempty"`
 	// ExpireTime is the code's expiry, yyyyMMddHHmmss UTC. The docs we could read cut off after activate_time;
@@ -161,10 +157,28 @@ type OrderAnswer struct {
 	OrderInfo  *OrderInfo `json:"orderInfo,omitempty"`
 }
 
+// Order types of the order query (OrderInfo.OrderType).
+const (
+	OrderTypeNew           = "NEW"
+	OrderTypeTrial         = "TRIAL"
+	OrderTypeTrialToFormal = "TRIAL_TO_FORMAL"
+	OrderTypeUnsubscribe   = "UNSUBSCRIBE"
+	OrderTypeRenew         = "RENEW"
+	OrderTypeChange        = "CHANGE"
+)
+
+// Charging modes of an order line (OrderLine.ChargingMode).
+const (
+	ChargingOnDemand    = "ON_DEMAND"
+	ChargingOneTime     = "ONE_TIME"
+	ChargingPeriod      = "PERIOD" // a subscription: the line has an expiry
+	ChargingOnDemandPkg = "ON_DEMAND_PKG"
+)
+
 // OrderInfo describes one order. Times are yyyyMMddHHmmss UTC.
 type OrderInfo struct {
 	OrderID      string        `json:"orderId"`
-	OrderType    string        `json:"orderType"` // NEW, TRIAL, TRIAL_TO_FORMAL, UNSUBSCRIBE, RENEW, CHANGE
+	OrderType    string        `json:"orderType"` // OrderTypeNew, …
 	CreateTime   string        `json:"createTime"`
 	OrderLine    []OrderLine   `json:"orderLine"`
 	BuyerInfo    *BuyerInfo    `json:"buyerInfo,omitempty"`
@@ -174,7 +188,7 @@ type OrderInfo struct {
 // OrderLine is one line of an order.
 type OrderLine struct {
 	OrderLineID  string        `json:"orderLineId"`
-	ChargingMode string        `json:"chargingMode"` // ON_DEMAND, ONE_TIME, PERIOD, ON_DEMAND_PKG
+	ChargingMode string        `json:"chargingMode"` // ChargingPeriod, …
 	ExpireTime   string        `json:"expireTime,omitempty"`
 	PeriodType   string        `json:"periodType,omitempty"` // e.g. year, month, day
 	PeriodNumber Number        `json:"periodNumber,omitempty"`

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/licentia/licentia/server/license"
 )
 
 // The v1 activate success example of the marketplace docs [S21]: license_code_info is a JSON string.
@@ -29,7 +31,7 @@ func TestActivateAnswerDecodesDocExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Info() err = %v, want nil", err)
 	}
-	want := LicenseCodeInfo{Status: StatusAlive, ExpireTime: "20230726121646", ProductID: "12345", OrderID: "CS123", Amount: "2"}
+	want := LicenseCodeInfo{Status: license.MarketAlive, ExpireTime: "20230726121646", ProductID: "12345", OrderID: "CS123", Amount: "2"}
 	if info != want {
 		t.Errorf("Info() = %+v, want %+v", info, want)
 	}
@@ -39,7 +41,7 @@ func TestActivateAnswerDecodesDocExample(t *testing.T) {
 }
 
 func TestActivateDataRoundTrip(t *testing.T) {
-	in := LicenseCodeInfo{Status: StatusAlive, ExpireTime: "20300101000000", ProductID: "P1", OrderID: "CS1", Amount: "3"}
+	in := LicenseCodeInfo{Status: license.MarketAlive, ExpireTime: "20300101000000", ProductID: "P1", OrderID: "CS1", Amount: "3"}
 	d, err := NewActivateData(in)
 	if err != nil {
 		t.Fatalf("NewActivateData() err = %v", err)
@@ -116,7 +118,7 @@ func TestQueryAnswerToleratesUnknownFields(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &a); err != nil {
 		t.Fatalf("Unmarshal() err = %v, want nil", err)
 	}
-	want := LicenseInfo{LicenseCode: "PL1", Status: StatusExpired, ActivateTime: "20240101000000", ExpireTime: "20250101000000"}
+	want := LicenseInfo{LicenseCode: "PL1", Status: license.MarketExpired, ActivateTime: "20240101000000", ExpireTime: "20250101000000"}
 	if a.Data == nil || *a.Data != want {
 		t.Errorf("Data = %+v, want %+v", a.Data, want)
 	}

@@ -2,7 +2,10 @@ package license
 
 import "time"
 
-// Statuses of a License 2.0 code as the marketplace's query reports them.
+// Statuses of a License 2.0 code as the marketplace reports them (the status of the query answer and of the
+// activate answer's license_code_info, server/koogallery's LicenseInfo and LicenseCodeInfo). They are defined
+// here, once, because the lifecycle decides on them and server/license imports no wire package; the
+// marketplace may add others, which Reconcile ignores.
 const (
 	MarketAlive    = "ALIVE"
 	MarketExpired  = "EXPIRED"

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licentia/licentia/internal/loopback"
 	"github.com/licentia/licentia/server/koogallery"
 )
 
@@ -56,7 +56,7 @@ func (c *Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--url %q: want http(s)://host:port/path", c.URL)
 	}
-	if !c.AllowRemote && !IsLoopback(u.Hostname()) {
+	if !c.AllowRemote && !loopback.Host(u.Hostname()) {
 		return fmt.Errorf("--url %q is not a loopback address; load tests stay on this machine unless --allow-remote is given", c.URL)
 	}
 	if c.Key == "" {
@@ -74,15 +74,6 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--concurrency %d: want 1 to %d", c.Concurrency, MaxConcurrency)
 	}
 	return nil
-}
-
-// IsLoopback reports whether host is localhost or a loopback IP.
-func IsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Report is the outcome of a run. Latencies are in milliseconds.

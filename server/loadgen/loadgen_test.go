@@ -20,6 +20,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"remote host", func(c *Config) { c.URL = "http://192.0.2.10/koogallery/license" }, "loopback"},
 		{"remote name", func(c *Config) { c.URL = "https://example.com/x" }, "loopback"},
+		{"zoned loopback", func(c *Config) { c.URL = "http://[::1%25lo]:8080/x" }, "loopback"},
 		{"no scheme", func(c *Config) { c.URL = "127.0.0.1:8080" }, "--url"},
 		{"no key", func(c *Config) { c.Key = "" }, "--key"},
 		{"bad mode", func(c *Config) { c.Mode = "flood" }, "--mode"},
@@ -35,6 +36,12 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() err = %v, want one mentioning %q", err, tt.want)
 			}
 		})
+	}
+	// Host names are case-insensitive: LOCALHOST is this machine as much as localhost is.
+	upper := ok
+	upper.URL = "http://LOCALHOST:8080/koogallery/license"
+	if err := upper.Validate(); err != nil {
+		t.Errorf("Validate(%s) err = %v, want nil", upper.URL, err)
 	}
 	remote := ok
 	remote.URL, remote.AllowRemote = "http://192.0.2.10/x", true

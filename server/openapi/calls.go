@@ -83,7 +83,7 @@ func (c *Client) ActivateBatch(ctx context.Context, codes []string, effective ti
 
 // Status is what the query (heartbeat) reports about a licence code.
 type Status struct {
-	// Status is koogallery.StatusAlive, StatusExpired or StatusReleased, or a value added to the API later.
+	// Status is license.MarketAlive, MarketExpired or MarketReleased, or a value added to the API later.
 	Status      string
 	ActivatedAt time.Time // zero when absent
 	ExpiresAt   time.Time // zero when absent

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 )
 
 func TestActivateRequestAndAnswer(t *testing.T) {
@@ -68,7 +69,7 @@ func TestQueryAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Query() err = %v", err)
 	}
-	if st.Status != koogallery.StatusExpired || !st.ActivatedAt.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) ||
+	if st.Status != license.MarketExpired || !st.ActivatedAt.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) ||
 		!st.ExpiresAt.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("Query() = %+v, want EXPIRED, activated 2024-01-01, expiring 2025-01-01 UTC", st)
 	}

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/internal/loopback"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -125,7 +125,7 @@ func CheckBaseURL(raw string) (*url.URL, error) {
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return nil, fmt.Errorf("base url %q: user info, query or fragment: %w", raw, ErrBaseURL)
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 	case u.Scheme == "http":
 		return nil, fmt.Errorf("base url %q: http is accepted only for a loopback host: %w", raw, ErrBaseURL)
 	default:
@@ -134,14 +134,6 @@ func CheckBaseURL(raw string) (*url.URL, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // NewHTTPClient returns the client the OpenAPI calls use: certificates verified against roots (nil: the system

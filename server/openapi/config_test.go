@@ -23,6 +23,8 @@ func TestCheckBaseURL(t *testing.T) {
 		{"http://mkt.myhuaweicloud.com", "", false},
 		{"http://10.0.0.1", "", false},
 		{"http://127.0.0.1.example.com", "", false},
+		{"http://[::1%25lo]:80", "", false},
+		{"http://[::ffff:127.0.0.1]:80", "http://[::ffff:127.0.0.1]:80", true},
 		{"ftp://127.0.0.1", "", false},
 		{"https://", "", false},
 		{"mkt.myhuaweicloud.com", "", false},

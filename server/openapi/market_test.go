@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/simulator/market"
 )
 
@@ -48,11 +49,11 @@ func TestAgainstStandIn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Activate() err = %v", err)
 	}
-	if a.Status != koogallery.StatusAlive || !a.ExpiresAt.Equal(e2eExpiry.Add(48*time.Hour)) || a.OrderID != "CS1" {
+	if a.Status != license.MarketAlive || !a.ExpiresAt.Equal(e2eExpiry.Add(48*time.Hour)) || a.OrderID != "CS1" {
 		t.Errorf("Activate() = %+v, want ALIVE with the estimated expiry and order CS1", a)
 	}
 	st, err := env.client.Query(ctx, testCode)
-	if err != nil || st.Status != koogallery.StatusAlive || !st.ExpiresAt.Equal(e2eExpiry) {
+	if err != nil || st.Status != license.MarketAlive || !st.ExpiresAt.Equal(e2eExpiry) {
 		t.Errorf("Query() = %+v, %v, want ALIVE until %v (the authoritative expiry)", st, err, e2eExpiry)
 	}
 	if _, err := env.client.Activate(ctx, testCode, time.Time{}); !errors.Is(err, ErrAlreadyActive) {
@@ -71,11 +72,11 @@ func TestAgainstStandIn(t *testing.T) {
 		t.Errorf("Query(after renewal) = %+v, %v, want expiry %v", st, err, renewed)
 	}
 	m.SetState(testCode, market.Expired)
-	if st, err := env.client.Query(ctx, testCode); err != nil || st.Status != koogallery.StatusExpired {
+	if st, err := env.client.Query(ctx, testCode); err != nil || st.Status != license.MarketExpired {
 		t.Errorf("Query(after expiry) = %+v, %v, want EXPIRED", st, err)
 	}
 	m.SetState(testCode, market.Released)
-	if st, err := env.client.Query(ctx, testCode); err != nil || st.Status != koogallery.StatusReleased {
+	if st, err := env.client.Query(ctx, testCode); err != nil || st.Status != license.MarketReleased {
 		t.Errorf("Query(after release) = %+v, %v, want RELEASED", st, err)
 	}
 	if c, _ := m.Code(testCode); c.Activations != 1 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
@@ -169,9 +170,9 @@ func (l *codeLicense) answer() map[string]any {
 
 func statusOf(queryStatus string) string {
 	switch queryStatus {
-	case koogallery.StatusReleased:
+	case license.MarketReleased:
 		return verifier.StatusReleased
-	case koogallery.StatusExpired:
+	case license.MarketExpired:
 		return verifier.StatusFrozen
 	}
 	return verifier.StatusActive

@@ -44,21 +44,42 @@ func (r *run) api(ctx context.Context, step string) bool {
 	return false
 }
 
-// day returns a time days from now, to the second, in UTC.
-func (r *run) day(days int) time.Time {
-	return r.cfg.Now().UTC().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
-}
-
-// newCode adds a licence code to the stand-in in state st, expiring days from now, as the marketplace does when a
+// newCode adds a licence code to the stand-in in state st, expiring in 30 days, as the marketplace does when a
 // buyer pays (and receives the code); it returns the code and its expiry, or "" when the stand-in refused.
-func (r *run) newCode(m *market.Server, st market.State, days int) (string, time.Time) {
-	code, exp := r.id("LC"), r.day(days)
+func (r *run) newCode(m *market.Server, st market.State) (string, time.Time) {
+	code, exp := r.id("LC"), r.day(30)
 	err := m.AddCode(market.Code{Code: code, State: st, ExpiresAt: exp, EstimateSkew: estimateSkew,
 		ProductID: "SIM-P-CODE", OrderID: r.id("O"), Amount: 1})
 	if !r.check("the marketplace generates a licence code ("+string(st)+")", err) {
 		return "", exp
 	}
 	return code, exp
+}
+
+// opening says what a License 2.0 scenario does first with its code.
+type opening int
+
+const (
+	// activateFirst: the scenario activates the code through the seller, so it needs POST /v1/activations.
+	activateFirst opening = iota
+	// callbacksFirst: the scenario sends callbacks for the code, which every seller answers, and asks for the
+	// activation endpoint later.
+	callbacksFirst
+)
+
+// openCode opens a License 2.0 scenario: the stand-in, and on it a new code in state st (newCode); for
+// activateFirst, after checking that the seller serves POST /v1/activations. It returns a nil stand-in, the
+// step recorded as skipped or failed, when the scenario cannot go on.
+func (r *run) openCode(ctx context.Context, st market.State, first opening) (*market.Server, string, time.Time) {
+	m := r.market()
+	if m == nil || first == activateFirst && !r.api(ctx, stepActivations) {
+		return nil, "", time.Time{}
+	}
+	code, exp := r.newCode(m, st)
+	if code == "" {
+		return nil, "", time.Time{}
+	}
+	return m, code, exp
 }
 
 // activated activates code through the seller and checks the answer is a license; it returns nil otherwise.
@@ -123,12 +144,8 @@ func (r *run) codeClaims(step string, a *codeAnswer, exp time.Time) {
 // activateCode: a received code activates: the seller answers the license (design.md §4.1) with the query's
 // expiry, not the activate answer's estimate (§2.6.1, §2.6.2), after one activate call.
 func activateCode(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
-		return
-	}
-	code, exp := r.newCode(m, market.Received, 30)
-	if code == "" {
+	m, code, exp := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
 		return
 	}
 	a := r.activated(ctx, "POST /v1/activations of a received code: 200 with the license", code)
@@ -144,12 +161,8 @@ func activateCode(ctx context.Context, r *run) {
 // activateTwice: activating a code again answers the same license and the byte-identical code, without a second
 // activate call (design.md §4.1: idempotent on the marketplace code; §2.6.3: do not activate twice).
 func activateTwice(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
-		return
-	}
-	code, _ := r.newCode(m, market.Received, 30)
-	if code == "" {
+	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
 		return
 	}
 	calls := activateCalls(m, "")
@@ -185,12 +198,8 @@ func sameCode(a, b *codeAnswer) error {
 // retries) make one license and one successful activate call (issue: UNIQUE on the marketplace code). A 429
 // rate_limited answer is allowed; every 200 must carry the same license and code.
 func concurrentActivations(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
-		return
-	}
-	code, _ := r.newCode(m, market.Received, 30)
-	if code == "" {
+	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
 		return
 	}
 	n := r.cfg.Concurrency
@@ -240,12 +249,8 @@ func concurrentActivations(ctx context.Context, r *run) {
 // notReceived: a code the buyer has not received (领取) yet cannot be activated (§2.6.3 92020004): 409
 // not_received and nothing written; once received, it activates.
 func notReceived(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
-		return
-	}
-	code, exp := r.newCode(m, market.NotReceived, 30)
-	if code == "" {
+	m, code, exp := r.openCode(ctx, market.NotReceived, activateFirst)
+	if m == nil {
 		return
 	}
 	a, err := r.activate(ctx, code)
@@ -264,7 +269,7 @@ func notReceived(ctx context.Context, r *run) {
 // unknownCode: a code the marketplace does not know (§2.6.3 92020005) is 404 not_found, after asking it.
 func unknownCode(ctx context.Context, r *run) {
 	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
+	if m == nil || !r.api(ctx, stepActivations) {
 		return
 	}
 	unknown := func() int {
@@ -301,12 +306,8 @@ func (r *run) codeCallback(activity, code, arg string, exp time.Time) map[string
 // shows (design.md §4). The stand-in changes first, as the marketplace does before it calls, so the seller's
 // daily query (§2.6.2) agrees with every callback.
 func codeCallbacks(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
-		return
-	}
-	code, _ := r.newCode(m, market.Received, 30)
-	if code == "" {
+	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
 		return
 	}
 	a := r.activated(ctx, "activation: 200", code)
@@ -364,12 +365,8 @@ func codeCallbacks(ctx context.Context, r *run) {
 // answered 000000 (a seller answering 000003 is retried 60 times and mailed, §2.5) and kept; the activation then
 // starts from the newest state (design.md §4.1).
 func callbacksBeforeActivation(ctx context.Context, r *run) {
-	m := r.market()
+	m, code, _ := r.openCode(ctx, market.Received, callbacksFirst)
 	if m == nil {
-		return
-	}
-	code, _ := r.newCode(m, market.Received, 30)
-	if code == "" {
 		return
 	}
 	renewed, final := r.day(90), r.day(45)
@@ -404,12 +401,8 @@ func callbacksBeforeActivation(ctx context.Context, r *run) {
 // releaseBeforeActivation: a code released before the seller saw it (§2.4.3) never yields a valid code:
 // releaseLicenseCode is answered 000000, and activation then answers 409 license_released, every time.
 func releaseBeforeActivation(ctx context.Context, r *run) {
-	m := r.market()
+	m, code, _ := r.openCode(ctx, market.Received, callbacksFirst)
 	if m == nil {
-		return
-	}
-	code, _ := r.newCode(m, market.Received, 30)
-	if code == "" {
 		return
 	}
 	if !r.check("the marketplace releases the code", m.SetState(code, market.Released)) {
@@ -438,13 +431,12 @@ func releaseBeforeActivation(ctx context.Context, r *run) {
 // first refresh of the code on a UTC day queries it (§2.6.2) and the difference becomes a new generation; a
 // second change the same day is not queried (at most once per UTC day per code).
 func dailyQuery(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
+	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
 		return
 	}
-	code, _ := r.newCode(m, market.Received, 30)
-	released, _ := r.newCode(m, market.Received, 30)
-	if code == "" || released == "" {
+	released, _ := r.newCode(m, market.Received)
+	if released == "" {
 		return
 	}
 	a := r.activated(ctx, "activation: 200", code)
@@ -492,12 +484,8 @@ func dailyQuery(ctx context.Context, r *run) {
 // marketplace_unavailable and writes nothing (design.md §4.1); with the right SK again it activates from
 // nothing.
 func wrongSK(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, "POST /v1/activations") {
-		return
-	}
-	code, exp := r.newCode(m, market.Received, 30)
-	if code == "" {
+	m, code, exp := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
 		return
 	}
 	sk, err := m.SetSK("rotated-" + koogallery.NewNonce())

@@ -107,9 +107,10 @@ func orderQuery(ctx context.Context, r *run) {
 	orderID := r.id("O")
 	lineID := orderID + "-000001"
 	exp := r.day(30)
-	err := m.AddOrder(koogallery.OrderInfo{OrderID: orderID, OrderType: "NEW", CreateTime: koogallery.FormatTime(r.cfg.Now()),
-		OrderLine: []koogallery.OrderLine{{OrderLineID: lineID, ChargingMode: "PERIOD", ExpireTime: koogallery.FormatTime(exp),
-			PeriodType: "month", PeriodNumber: "1", ProductInfo: []koogallery.ProductInfo{{ProductID: "SIM-P-ORDER", SKUCode: "SIM-SKU-ORDER"}}}},
+	line := koogallery.OrderLine{OrderLineID: lineID, ChargingMode: koogallery.ChargingPeriod, ExpireTime: koogallery.FormatTime(exp),
+		PeriodType: "month", PeriodNumber: "1", ProductInfo: []koogallery.ProductInfo{{ProductID: "SIM-P-ORDER", SKUCode: "SIM-SKU-ORDER"}}}
+	err := m.AddOrder(koogallery.OrderInfo{OrderID: orderID, OrderType: koogallery.OrderTypeNew,
+		CreateTime: koogallery.FormatTime(r.cfg.Now()), OrderLine: []koogallery.OrderLine{line},
 		BuyerInfo: &koogallery.BuyerInfo{CustomerID: r.cfg.Prefix + "-cust-order"}})
 	if !r.check("the marketplace holds the order", err) {
 		return

@@ -19,6 +19,10 @@ const (
 	pathRefresh     = "/v1/codes/refresh"
 )
 
+// stepActivations is the step recorded as skipped when a scenario needs licentia's activation endpoint and the
+// seller has none.
+const stepActivations = "POST " + pathActivations
+
 // notLicentia is the reason given when a step needs licentia's own endpoints and the seller has none.
 const notLicentia = "the seller has no licentia activation endpoint (POST " + pathActivations +
 	"): activation and refresh steps need licentia"

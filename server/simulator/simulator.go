@@ -214,10 +214,15 @@ func (r *run) skip(step, reason string) {
 	r.rep.add(Result{Scenario: r.scenario, Step: step, Status: Skip, Reason: reason})
 }
 
+// day returns a time days from now, to the second, in UTC.
+func (r *run) day(days int) time.Time {
+	return r.cfg.Now().UTC().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
+}
+
 // expire returns an expireTime days from now, and its unix time.
 func (r *run) expire(days int) (string, int64) {
-	t := r.cfg.Now().UTC().Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
-	return t.Format("20060102150405"), t.Unix()
+	t := r.day(days)
+	return koogallery.FormatTime(t), t.Unix()
 }
 
 // pause waits the compressed retry interval.

@@ -26,5 +26,6 @@
 // Faults: FailNext (5xx for the next N calls), LoseAnswers (the call takes effect and the connection closes
 // without an answer), SetLatency, and SetUnreachable (connections refused).
 //
-// The package imports only server/koogallery and the standard library.
+// The package imports only server/koogallery, the code statuses of server/license (MarketAlive, …),
+// internal/loopback and the standard library.
 package market

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 )
 
 // decodePOST applies the marketplace's request checks of a JSON API: POST (else 405, 95000002),
@@ -61,7 +62,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request, body []byte) {
 	var info koogallery.LicenseCodeInfo
 	if code == koogallery.CodeSuccess {
 		s.activateLocked(c)
-		info = koogallery.LicenseCodeInfo{Status: koogallery.StatusAlive, ProductID: c.ProductID, OrderID: c.OrderID,
+		info = koogallery.LicenseCodeInfo{Status: license.MarketAlive, ProductID: c.ProductID, OrderID: c.OrderID,
 			Amount: koogallery.Number(itoa(c.Amount))}
 		if !c.ExpiresAt.IsZero() {
 			info.ExpireTime = koogallery.FormatTime(c.ExpiresAt.Add(c.EstimateSkew))
@@ -169,11 +170,11 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, body []byte) {
 func queryStatus(st State) string {
 	switch st {
 	case Expired:
-		return koogallery.StatusExpired
+		return license.MarketExpired
 	case Released:
-		return koogallery.StatusReleased
+		return license.MarketReleased
 	}
-	return koogallery.StatusAlive
+	return license.MarketAlive
 }
 
 // queryOrder answers the order query. An order or line the stand-in does not hold gets MKT.9001 with HTTP 500

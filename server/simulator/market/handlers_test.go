@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 )
 
 var testExpiry = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -76,7 +77,7 @@ func TestActivateAnswerCarriesInfoAsString(t *testing.T) {
 	var ans koogallery.ActivateAnswer
 	json.Unmarshal(got.body, &ans)
 	info, err := ans.Data.Info()
-	want := koogallery.LicenseCodeInfo{Status: koogallery.StatusAlive, ExpireTime: "20300102040405", ProductID: "P1", OrderID: "CS1", Amount: "2"}
+	want := koogallery.LicenseCodeInfo{Status: license.MarketAlive, ExpireTime: "20300102040405", ProductID: "P1", OrderID: "CS1", Amount: "2"}
 	if err != nil || info != want {
 		t.Errorf("license_code_info = %+v, %v, want %+v (expiry skewed by the estimate)", info, err, want)
 	}
@@ -151,10 +152,10 @@ func TestQuery(t *testing.T) {
 	tests := []struct {
 		license, code, status, expire string
 	}{
-		{"RECEIVED", koogallery.CodeSuccess, koogallery.StatusAlive, "20300102030405"},
-		{"ACTIVE", koogallery.CodeSuccess, koogallery.StatusAlive, "20300102030405"},
-		{"EXPIRED", koogallery.CodeSuccess, koogallery.StatusExpired, "20300102030405"},
-		{"RELEASED", koogallery.CodeSuccess, koogallery.StatusReleased, ""},
+		{"RECEIVED", koogallery.CodeSuccess, license.MarketAlive, "20300102030405"},
+		{"ACTIVE", koogallery.CodeSuccess, license.MarketAlive, "20300102030405"},
+		{"EXPIRED", koogallery.CodeSuccess, license.MarketExpired, "20300102030405"},
+		{"RELEASED", koogallery.CodeSuccess, license.MarketReleased, ""},
 		{"NOTRECEIVED", koogallery.CodeNotActivated, "", ""},
 		{"UNKNOWN", koogallery.CodeNotExist, "", ""},
 	}
@@ -179,7 +180,7 @@ func TestQuery(t *testing.T) {
 	s.SetState("RECEIVED", Released)
 	var ans koogallery.QueryAnswer
 	json.Unmarshal(postJSON(t, s, koogallery.PathQuery, koogallery.QueryRequest{License: "RECEIVED"}).body, &ans)
-	if ans.Data == nil || ans.Data.Status != koogallery.StatusReleased || ans.Data.ExpireTime != "20310102030405" {
+	if ans.Data == nil || ans.Data.Status != license.MarketReleased || ans.Data.ExpireTime != "20310102030405" {
 		t.Errorf("after renewal and release: %+v, want RELEASED, 20310102030405", ans.Data)
 	}
 }

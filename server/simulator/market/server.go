@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licentia/licentia/internal/loopback"
 	"github.com/licentia/licentia/server/koogallery"
 )
 
@@ -62,7 +63,7 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	if host, _, err := net.SplitHostPort(cfg.Addr); err != nil || !isLoopback(host) {
+	if host, _, err := net.SplitHostPort(cfg.Addr); err != nil || !loopback.Host(host) {
 		return nil, fmt.Errorf("market stand-in: address %q is not a loopback host:port", cfg.Addr)
 	}
 	if cfg.Now == nil {
@@ -79,11 +80,6 @@ func Start(cfg Config) (*Server, error) {
 	s.addr = ln.Addr().String()
 	s.serve(ln)
 	return s, nil
-}
-
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // serve starts an http.Server on ln; the caller holds mu or has not published s yet.

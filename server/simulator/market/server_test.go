@@ -86,6 +86,8 @@ func TestStartRefuses(t *testing.T) {
 		{"no ak", Config{SK: "s"}},
 		{"no sk", Config{AK: "a"}},
 		{"public address", Config{AK: "a", SK: "s", Addr: "0.0.0.0:0"}},
+		{"zoned loopback", Config{AK: "a", SK: "s", Addr: "[::1%lo]:0"}},
+		{"a name that is not localhost", Config{AK: "a", SK: "s", Addr: "localhost.example.com:0"}},
 		{"bad address", Config{AK: "a", SK: "s", Addr: "nonsense"}},
 	}
 	for _, tt := range tests {
