@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"net/netip"
+
+	"github.com/licentia/licentia/internal/loopback"
 )
 
 // forwardingHeaders are the headers by which a proxy names the client it forwards for.
@@ -24,7 +26,7 @@ func (s *Server) handleLocalMetrics(w http.ResponseWriter, r *http.Request) {
 // localClient reports whether r comes from a process on this host, as handleLocalMetrics describes.
 func (s *Server) localClient(r *http.Request) bool {
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil || !peer.Addr().Unmap().IsLoopback() {
+	if err != nil || !loopback.Addr(peer.Addr()) {
 		return false
 	}
 	if !isTrusted(peer.Addr().Unmap().String(), s.cfg.TrustedProxies) {
@@ -36,5 +38,5 @@ func (s *Server) localClient(r *http.Request) bool {
 		return true
 	}
 	client, err := netip.ParseAddr(clientAddr(r, s.cfg.TrustedProxies))
-	return err == nil && client.Unmap().IsLoopback()
+	return err == nil && loopback.Addr(client)
 }

@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/internal/loopback"
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/verifier"
 )
@@ -51,7 +51,7 @@ func New(baseURL, token string) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("server URL %q: want https://host[:port]", baseURL)
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return nil, fmt.Errorf("server URL %q: plain http:// would send the admin token unencrypted; "+
 			"use https://, or http:// only to a loopback address (e.g. through an SSH tunnel)", baseURL)
 	}
@@ -62,16 +62,6 @@ func New(baseURL, token string) (*Client, error) {
 		return fmt.Errorf("admin API redirected to %s://%s%s: not followed", req.URL.Scheme, req.URL.Host, req.URL.Path)
 	}}
 	return &Client{base: u, token: token, hc: hc}, nil
-}
-
-// isLoopbackHost reports whether host is localhost or a loopback IP address. Other names are not
-// resolved: they count as remote.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Unmap().IsLoopback()
 }
 
 // List returns one page of licenses matching q.

@@ -217,7 +217,7 @@ func (a *activator) fold(code, deployment string, by Actor, act *openapi.Activat
 		return nil, nil, err
 	}
 	d := license.Delivery{At: now.Unix(), Source: by.Source, Actor: by.Name, RequestID: by.RequestID, Reason: deployment,
-		Activity: "activate", OrderID: cur.OrderID}
+		Activity: license.ActActivate, OrderID: cur.OrderID}
 	evs := []store.Event{license.NewEvent(nil, cur, out, d)}
 	for _, p := range pending {
 		next, out, err := license.ApplyPending(cur, pendingChange(p), now)

@@ -120,7 +120,7 @@ func (s *Service) fillFromOrder(ctx context.Context, l *store.License) error {
 		if l.PeriodType == "" {
 			l.PeriodType = line.PeriodType
 		}
-		if line.ChargingMode == "PERIOD" && l.ExpiresAt == 0 {
+		if line.ChargingMode == koogallery.ChargingPeriod && l.ExpiresAt == 0 {
 			return BadRequest("periodic order line %s has no expireTime", line.OrderLineID)
 		}
 		if o.BuyerInfo != nil {
