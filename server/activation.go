@@ -22,6 +22,7 @@ import (
 	"github.com/licentia/licentia/server/ratelimit"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // Errors of License 2.0 activation (design.md §4.1).
@@ -89,8 +90,8 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 
 // ActivationAnswer is the answer of an activation (POST /v1/activations, the admin API, `licentia codes
 // activate`): the license's current code and what it says.
-func ActivationAnswer(l *store.License) verifier.CodeResponse {
-	return verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
+func ActivationAnswer(l *store.License) online.CodeResponse {
+	return online.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
 		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)}
 }
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/desk"
-	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // AdminClient calls a licentia server's admin API with a bearer token. It offers the same operations as
@@ -130,8 +130,8 @@ func (c *AdminClient) RetryUploads(ctx context.Context, ref string, req desk.Cha
 }
 
 // Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).
-func (c *AdminClient) Activate(ctx context.Context, code, deployment string) (*verifier.CodeResponse, error) {
-	var out verifier.CodeResponse
+func (c *AdminClient) Activate(ctx context.Context, code, deployment string) (*online.CodeResponse, error) {
+	var out online.CodeResponse
 	return &out, c.do(ctx, http.MethodPost, "/admin/v1/activations", ActivationRequest{Code: code, Deployment: deployment}, &out)
 }
 

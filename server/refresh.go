@@ -14,6 +14,7 @@ import (
 	"github.com/licentia/licentia/server/ratelimit"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // Rate limits of code refresh (POST /v1/codes/refresh and the buyer page) and activation: at most so many
@@ -66,7 +67,7 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	// A released or revoked license is answered 200 like any other: its current code says so (it fails
 	// every verifier).
-	writeJSON(w, http.StatusOK, verifier.CodeResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
+	writeJSON(w, http.StatusOK, online.CodeResponse{Code: l.Code, Generation: l.Generation, Status: l.Status,
 		ExpiresAt: desk.OptRFC3339(l.ExpiresAt)})
 }
 

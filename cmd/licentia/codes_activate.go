@@ -12,7 +12,7 @@ import (
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
-	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 const codesActivateUsage = `usage: licentia codes activate CODE|- [--deployment ID] [--reveal] [--actor NAME] [--json]
@@ -45,7 +45,7 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return err
 	}
-	var ans *verifier.CodeResponse
+	var ans *online.CodeResponse
 	if c.server != "" {
 		b, _, done, err := c.backend(ctx, fs)
 		if err != nil {
@@ -75,7 +75,7 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 
 // activateLocally activates through a Server built over the local database, key ring and OpenAPI
 // credentials; it serves nothing.
-func activateLocally(ctx context.Context, c *codesFlags, fs *cmdFlags, api, code, deployment string, getenv func(string) string) (*verifier.CodeResponse, error) {
+func activateLocally(ctx context.Context, c *codesFlags, fs *cmdFlags, api, code, deployment string, getenv func(string) string) (*online.CodeResponse, error) {
 	if err := c.data.resolveDBTo(fs.stderr); err != nil {
 		return nil, err
 	}
