@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Dependency rules of the packages below server (style.md G1), checked with `go list -deps` (non-test
-# dependencies: a test may drive the real server):
+# Dependency rules of the offline verifier and of the packages below server (style.md G1), checked with
+# `go list -deps` (non-test dependencies: a test may drive the real server):
+#   - verifier decides a code's validity offline: no net/http at all (the network client is verifier/online).
+#   - verifier/online uses net/http as a client only: no server-side net/http API in its files.
 #   - server/simulator and server/loadgen (and their sub-packages) are the marketplace's side: they import
 #     neither server nor server/store.
 #   - server/license decides a license's life without I/O: none of net/http, database/sql, sqlx, chi,
 #     Prometheus or the store.
-#   - server/desk is the application layer outside HTTP: none of chi, Prometheus, html/template, and no HTTP
-#     server.
-# net/http is one package, client and server alike, and verifier's online client (verifier.Client, for the
-# buyer's software) imports it; so for license and desk the rule is that net/http enters only through
-# verifier, and that verifier uses no server-side net/http API. Offline; a few seconds.
+#   - server/licensing (the application layer), server/desk and server/adminclient: none of chi,
+#     html/template or an HTTP server package, and never the HTTP package server; net/http and Prometheus reach
+#     them only through the clients (server/koogallery, server/openapi, verifier/online).
+#   - under cmd/, no file imports chi, and only cmd/licentia/serve*.go imports server.
+# Offline; a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,25 +45,23 @@ importers() {
 	awk -v t="$target" '{ for (i = 2; i <= NF; i++) if ($i == t) { print $1; break } }' <<<"$deps"
 }
 
-# http_only_via_verifier NAME PKG...: net/http reaches PKG... only through verifier, which serves nothing.
-http_only_via_verifier() {
-	local name=$1 p
-	shift
-	local via
-	via=$(importers net/http "$@") || exit 1
-	for p in $via; do
-		[ "$p" = "$mod/verifier" ] || fail "net/http reaches $name through $p (only verifier's online client may bring it)"
-	done
-}
+echo "== verifier: no net/http"
+bad=$(forbidden '^net/http(/.*)?$' ./verifier) || exit 1
+[ -z "$bad" ] || fail "verifier depends on: $(echo $bad)"
+
+echo "== verifier/online: net/http as a client only"
+files=$(golist -f '{{range .GoFiles}}{{$.Dir}}/{{.}} {{end}}' ./verifier/online) || exit 1
+# shellcheck disable=SC2086
+srv=$(grep -nE 'http\.(Server|ListenAndServe|ListenAndServeTLS|Serve|ServeTLS|Handle|HandleFunc|Handler|HandlerFunc|ResponseWriter|ServeMux|NewServeMux)\b' $files || true)
+[ -z "$srv" ] || fail "verifier/online uses net/http's server side: $srv"
 
 echo "== server/simulator, server/loadgen: neither server nor server/store"
 bad=$(forbidden "^$mod/server(/store(/.*)?)?\$" ./server/simulator/... ./server/loadgen/...) || exit 1
 [ -z "$bad" ] || fail "server/simulator or server/loadgen depends on: $(echo $bad)"
 
 echo "== server/license: no net/http, database/sql, sqlx, chi, Prometheus or store"
-bad=$(forbidden '^database/sql$|jmoiron/sqlx|go-chi/chi|prometheus|'"^$mod/server/store" ./server/license/...) || exit 1
+bad=$(forbidden '^net/http(/.*)?$|^database/sql$|jmoiron/sqlx|go-chi/chi|prometheus|'"^$mod/server/store" ./server/license/...) || exit 1
 [ -z "$bad" ] || fail "server/license depends on: $(echo $bad)"
-http_only_via_verifier server/license ./server/license/...
 
 # only_via TARGET NAME ALLOWED PKG...: TARGET is imported directly, among the dependencies of PKG..., only by
 # the packages matching the extended regexp ALLOWED.
@@ -85,12 +85,6 @@ for pkg in server/licensing server/desk server/adminclient; do
 	only_via net/http "$pkg" "^$mod/(verifier(/online)?|server/openapi|server/koogallery|server/adminclient)\$|^github.com/prometheus/|^expvar\$" "./$pkg/..."
 	only_via github.com/prometheus/client_golang/prometheus "$pkg" "^$mod/server/openapi\$|^github.com/prometheus/" "./$pkg/..."
 done
-
-echo "== verifier: net/http as a client only"
-files=$(golist -f '{{range .GoFiles}}{{$.Dir}}/{{.}} {{end}}' ./verifier) || exit 1
-# shellcheck disable=SC2086
-srv=$(grep -nE 'http\.(Server|ListenAndServe|ListenAndServeTLS|Serve|ServeTLS|Handle|HandleFunc|Handler|HandlerFunc|ResponseWriter|ServeMux|NewServeMux)\b' $files || true)
-[ -z "$srv" ] || fail "verifier uses net/http's server side: $srv"
 
 echo "== cmd: no file imports chi; only cmd/licentia/serve*.go imports server"
 for f in $(git ls-files 'cmd/*.go'); do

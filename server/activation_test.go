@@ -14,7 +14,7 @@ import (
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/simulator/market"
-	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 const (
@@ -58,9 +58,9 @@ func (m *marketEnv) addCode(code string, st market.State, exp time.Time) {
 }
 
 // activate posts the code to /v1/activations and decodes a 200 answer.
-func (m *marketEnv) activate(code string, status int) (verifier.CodeResponse, []byte) {
+func (m *marketEnv) activate(code string, status int) (online.CodeResponse, []byte) {
 	m.t.Helper()
-	var out verifier.CodeResponse
+	var out online.CodeResponse
 	st, body := m.call(http.MethodPost, "/v1/activations", "", map[string]string{"code": code})
 	if st != status {
 		m.t.Fatalf("activate(%s) = %d %s, want %d", code, st, body, status)
@@ -200,7 +200,7 @@ func TestActivationConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			st, body := m.call(http.MethodPost, "/v1/activations", "", map[string]string{"code": "MC-1", "deployment": fmt.Sprint("vm-", i)})
-			var a verifier.CodeResponse
+			var a online.CodeResponse
 			if st == 200 && json.Unmarshal(body, &a) == nil {
 				codes[i] = a.Code
 			}

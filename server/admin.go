@@ -13,6 +13,7 @@ import (
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // adminAPI serves /admin/v1/: the support desk over HTTP, behind bearer tokens. Read tokens may list,
@@ -100,7 +101,7 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request) {
 func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
 	var req desk.ActivationRequest
 	err := decodeJSON(w, r, &req)
-	var ans *verifier.CodeResponse
+	var ans *online.CodeResponse
 	if err == nil {
 		req.Actor = licensing.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
 		ans, err = a.sup.Activate(r.Context(), req)

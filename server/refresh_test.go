@@ -17,6 +17,7 @@ import (
 	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 func TestRefresh(t *testing.T) {
@@ -245,7 +246,7 @@ func TestSupersedeFlow(t *testing.T) {
 	if got := errorCode(t, body); got != "code_superseded" {
 		t.Fatalf("refresh(old) error = %s, want code_superseded", got)
 	}
-	rr := verifier.CodeResponse{Code: e.license("lic-1").Code, Generation: 2}
+	rr := online.CodeResponse{Code: e.license("lic-1").Code, Generation: 2}
 	if err := e.verify(old); !errors.Is(err, verifier.ErrRevoked) {
 		t.Errorf("verify(old code) with the list err = %v, want %v", err, verifier.ErrRevoked)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // newInstance creates a license through a signed newInstance callback and returns its first code.
@@ -105,13 +106,13 @@ func errorCode(t testing.TB, body []byte) string {
 }
 
 // refreshCode calls POST /v1/codes/refresh with code and wants status.
-func (e *testEnv) refreshCode(code string, status int) (verifier.CodeResponse, []byte) {
+func (e *testEnv) refreshCode(code string, status int) (online.CodeResponse, []byte) {
 	e.t.Helper()
 	got, data := e.call(http.MethodPost, "/v1/codes/refresh", "", RefreshRequest{Code: code})
 	if got != status {
 		e.t.Fatalf("refresh status = %d, want %d (body %s)", got, status, data)
 	}
-	var rr verifier.CodeResponse
+	var rr online.CodeResponse
 	if status == http.StatusOK {
 		if err := json.Unmarshal(data, &rr); err != nil {
 			e.t.Fatal(err)

@@ -180,7 +180,7 @@
 //     they accept a superseded or revoked code until it expires. WithMaxListAge(d) requires a list made
 //     no more than d before the time the code is judged at: with an older list, or none, every active
 //     code is ErrStaleList, so software that has not fetched a list for d stops trusting what it holds
-//     (Client.Revocations fetches one). WithState refuses a list older than one already seen.
+//     (online.Client.Revocations fetches one). WithState refuses a list older than one already seen.
 //   - licentia-verify does the same with --revocations FILE and --max-list-age D (exit 7); --refresh URL
 //     fetches the list first and keeps it in the --revocations file; --state refuses an older list.
 //   - The license server does not use a list for its own checks (POST /v1/codes/refresh, the buyer page,
@@ -205,16 +205,19 @@
 //
 // # Online refresh and activation
 //
-// Software that is online some of the time can trade the code it has for the license's current one
-// (after a renewal or a reissue) with Client.Refresh, which calls POST /v1/codes/refresh, and fetch the
-// signed revocation list with Client.Revocations (GET /v1/revocations). Neither is trusted as fetched:
-// the new code goes through Verify, and the list is checked with the local key ring. When the server
-// cannot be reached (ErrOnline), check the code already held, offline; `licentia-verify --refresh URL`
-// does exactly this. An answer larger than the largest list a verifier accepts is ErrTooLarge, which is
-// not ErrOnline: it is never read in part, nor taken for "not fetched".
+// This package does no I/O but files (the state file); the network client is package
+// github.com/licentia/licentia/verifier/online. Software that is online some of the time can trade the
+// code it has for the license's current one (after a renewal or a reissue) with online.Client.Refresh,
+// which calls POST /v1/codes/refresh, and fetch the signed revocation list with
+// online.Client.Revocations (GET /v1/revocations). Neither is trusted as fetched: the new code goes
+// through Verify, and the list is checked with the local key ring. When the server cannot be reached
+// (online.ErrOnline), check the code already held, offline; `licentia-verify --refresh URL` does exactly
+// this. An answer larger than the largest list a verifier accepts (MaxRevocationListSize) is
+// online.ErrTooLarge, which is not online.ErrOnline: it is never read in part, nor taken for "not
+// fetched".
 //
-// For KooGallery License 2.0, where the marketplace generates the code the buyer sees, Client.Activate
-// (POST /v1/activations, `licentia-verify --activate URL`) exchanges that code once for licentia's
-// offline code. Both answers have the form of CodeResponse; a refusal is a *ServerError carrying the
-// server's error code.
+// For KooGallery License 2.0, where the marketplace generates the code the buyer sees,
+// online.Client.Activate (POST /v1/activations, `licentia-verify --activate URL`) exchanges that code once
+// for licentia's offline code. Both answers have the form of online.CodeResponse; a refusal is an
+// *online.ServerError carrying the server's error code.
 package verifier

@@ -1,6 +1,7 @@
 package verifier_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,7 +10,8 @@ import (
 
 // FuzzVerify checks that Verify never panics, returns claims exactly when it returns no error, and never
 // accepts a code other than one of the golden codes it accepts unmutated (up to the white space Verify is
-// documented to ignore): any other mutation of a signed code must fail.
+// documented to ignore): any other mutation of a signed code must fail. Peek never panics either, and
+// reads the claims Verify accepted.
 func FuzzVerify(f *testing.F) {
 	vf := loadVectors(f)
 	kr, err := verifier.ParseKeyring([]byte(vf.PublicKeyPEM))
@@ -34,6 +36,14 @@ func FuzzVerify(f *testing.F) {
 		}
 		if err == nil && !valid[stripped(code)] {
 			t.Fatalf("Verify(%q) accepted a code that is not a golden valid code", code)
+		}
+		if u, perr := verifier.Peek(code); perr == nil {
+			pc, cerr := u.Claims()
+			if err == nil && (cerr != nil || !reflect.DeepEqual(pc, c)) {
+				t.Fatalf("Peek(%q).Claims() = %+v, %v; want the claims Verify accepted, %+v", code, pc, cerr, c)
+			}
+		} else if err == nil {
+			t.Fatalf("Peek(%q) err = %v for a code Verify accepted", code, perr)
 		}
 		_, _ = verifier.ParseRevocations(kr, []byte(code))
 		_, _ = verifier.ParseKeyring([]byte(code))

@@ -25,12 +25,11 @@ const (
 // be zero and every byte string has exactly one accepted encoding.
 var b64 = base64.RawURLEncoding.Strict()
 
-// jwsHeader is the JOSE header of a code or revocation list. Members other than these are ignored, except
-// "crit": licentia defines no header extension, so any "crit" member makes the document malformed.
+// jwsHeader is the JOSE header of a code or revocation list as the checks read it: Header, and "crit".
+// Members other than these are ignored, except "crit": licentia defines no header extension, so any
+// "crit" member makes the document malformed.
 type jwsHeader struct {
-	Alg  string  `json:"alg"`
-	Kid  string  `json:"kid"`
-	Typ  string  `json:"typ"`
+	Header
 	Crit present `json:"crit"`
 }
 
@@ -84,24 +83,35 @@ func Fingerprint(code string) string {
 	return hex.EncodeToString(sum[:fingerprintSize])
 }
 
-// open checks the compact JWS raw (already cleaned) up to and including its signature and returns the
-// decoded payload and the key id. It decodes only the header before the signature is checked; the payload
-// is decoded after. Errors wrap ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey or ErrSignature.
-func (kr *Keyring) open(raw []byte, wantTyp string, maxLen int) (payload []byte, kid string, err error) {
+// split cuts the compact JWS raw (already cleaned) into its header, payload and signature parts, after
+// checking its length (at most maxLen) and that of the header and payload parts. Nothing is decoded.
+// Errors wrap ErrMalformed.
+func split(raw []byte, maxLen int) (h, p, s []byte, err error) {
 	if len(raw) == 0 {
-		return nil, "", fmt.Errorf("%w: empty", ErrMalformed)
+		return nil, nil, nil, fmt.Errorf("%w: empty", ErrMalformed)
 	}
 	if len(raw) > maxLen {
-		return nil, "", fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxLen)
+		return nil, nil, nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxLen)
 	}
 	i := bytes.IndexByte(raw, '.')
 	j := bytes.LastIndexByte(raw, '.')
 	if i < 0 || i == j || bytes.IndexByte(raw[i+1:j], '.') >= 0 {
-		return nil, "", fmt.Errorf("%w: want three dot-separated parts", ErrMalformed)
+		return nil, nil, nil, fmt.Errorf("%w: want three dot-separated parts", ErrMalformed)
 	}
-	h, p, s := raw[:i], raw[i+1:j], raw[j+1:]
+	h, p, s = raw[:i], raw[i+1:j], raw[j+1:]
 	if len(h) == 0 || len(h) > maxHeaderLen || len(p) == 0 {
-		return nil, "", fmt.Errorf("%w: header or payload part empty or too long", ErrMalformed)
+		return nil, nil, nil, fmt.Errorf("%w: header or payload part empty or too long", ErrMalformed)
+	}
+	return h, p, s, nil
+}
+
+// open checks the compact JWS raw (already cleaned) up to and including its signature and returns the
+// decoded payload and the key id. It decodes only the header before the signature is checked; the payload
+// is decoded after. Errors wrap ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey or ErrSignature.
+func (kr *Keyring) open(raw []byte, wantTyp string, maxLen int) (payload []byte, kid string, err error) {
+	h, p, s, err := split(raw, maxLen)
+	if err != nil {
+		return nil, "", err
 	}
 	kid, pub, err := kr.headerKey(h, wantTyp)
 	if err != nil {
@@ -114,7 +124,7 @@ func (kr *Keyring) open(raw []byte, wantTyp string, maxLen int) (payload []byte,
 	if n, err := b64.Decode(sig[:], s); err != nil || n != len(sig) {
 		return nil, kid, fmt.Errorf("%w: signature is not canonical base64url", ErrMalformed)
 	}
-	if !ed25519.Verify(pub, raw[:j], sig[:]) {
+	if !ed25519.Verify(pub, raw[:len(h)+1+len(p)], sig[:]) {
 		return nil, kid, ErrSignature
 	}
 	payload = make([]byte, b64.DecodedLen(len(p)))
@@ -151,8 +161,9 @@ func (kr *Keyring) headerKey(h []byte, wantTyp string) (string, ed25519.PublicKe
 	return hdr.Kid, pub, nil
 }
 
-// decodeHeader decodes and checks the header part h: JSON object, no "crit", alg EdDSA or Ed25519.
-func decodeHeader(h []byte) (jwsHeader, error) {
+// parseHeader decodes the header part h (at most maxHeaderLen bytes, as split checks) without checking
+// any member. Errors wrap ErrMalformed.
+func parseHeader(h []byte) (jwsHeader, error) {
 	var buf [maxHeaderLen]byte // DecodedLen(maxHeaderLen) < maxHeaderLen
 	var hdr jwsHeader
 	n, err := b64.Decode(buf[:], h)
@@ -161,6 +172,15 @@ func decodeHeader(h []byte) (jwsHeader, error) {
 	}
 	if err := json.Unmarshal(buf[:n], &hdr); err != nil || !isObject(buf[:n]) {
 		return jwsHeader{}, fmt.Errorf("%w: header is not a JSON object", ErrMalformed)
+	}
+	return hdr, nil
+}
+
+// decodeHeader decodes and checks the header part h: JSON object, no "crit", alg EdDSA or Ed25519.
+func decodeHeader(h []byte) (jwsHeader, error) {
+	hdr, err := parseHeader(h)
+	if err != nil {
+		return hdr, err
 	}
 	if hdr.Crit {
 		return hdr, fmt.Errorf("%w: unsupported critical header", ErrMalformed)

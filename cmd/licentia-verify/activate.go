@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // activationError is a refused or failed --activate: what to tell the user and the exit status.
@@ -52,14 +53,14 @@ func (cfg *config) activateCode(ctx context.Context, marketCode string, stderr i
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cl := &verifier.Client{BaseURL: cfg.activate}
+	cl := &online.Client{BaseURL: cfg.activate}
 	ans, err := cl.Activate(ctx, marketCode, cfg.deployment)
 	if err == nil {
 		warn(stderr, fmt.Sprintf("activated: license %s, generation %d", ans.LicenseID, ans.Generation))
 		return ans.Code, nil
 	}
 	ae := &activationError{fingerprint: fp, err: err}
-	var se *verifier.ServerError
+	var se *online.ServerError
 	switch {
 	case errors.As(err, &se) && se.Code != "":
 		ae.code, ae.msg, ae.exit = se.Code, se.Message, exitUnavailable
@@ -69,7 +70,7 @@ func (cfg *config) activateCode(ctx context.Context, marketCode string, stderr i
 	case errors.As(err, &se):
 		ae.code, ae.exit = "bad_answer", exitUnavailable
 		ae.msg = fmt.Sprintf("%s answered HTTP %d without a licentia error: is it a licentia server with activation?", cfg.activate, se.Status)
-	case errors.Is(err, verifier.ErrTooLarge):
+	case errors.Is(err, online.ErrTooLarge):
 		ae.code, ae.msg, ae.exit = "too_large", err.Error(), exitUnavailable
 	default:
 		ae.code, ae.msg, ae.exit = "unreachable", fmt.Sprintf("no usable answer from %s: %v; try again later", cfg.activate, err), exitTempFail

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // activationStandIn follows the documented contract of POST /v1/activations (design.md §4.1): a strict
@@ -50,7 +51,7 @@ func (s *activationStandIn) start(tb testing.TB, good, other string) *httptest.S
 		s.mu.Unlock()
 		answer := func(code string) {
 			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(verifier.CodeResponse{Code: code, LicenseID: "inst-0001", Generation: 2, Status: "active"})
+			json.NewEncoder(w).Encode(online.CodeResponse{Code: code, LicenseID: "inst-0001", Generation: 2, Status: "active"})
 		}
 		switch name := strings.TrimPrefix(req.Code, "KG-"); {
 		case req.Code == "KG-GOOD":

@@ -15,6 +15,7 @@ import (
 	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // Exit statuses (design.md §5; 7 and the --activate statuses 65, 69, 75 and 78 are this command's own,
@@ -309,9 +310,9 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 	string, *verifier.RevocationList, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	cl := &verifier.Client{BaseURL: cfg.refresh}
+	cl := &online.Client{BaseURL: cfg.refresh}
 	refreshed := false
-	if current, err := cl.Refresh(ctx, code); errors.Is(err, verifier.ErrTooLarge) {
+	if current, err := cl.Refresh(ctx, code); errors.Is(err, online.ErrTooLarge) {
 		return "", nil, false, fmt.Errorf("refresh: %w", err)
 	} else if err != nil {
 		warn(stderr, "checking offline:", err)
@@ -319,7 +320,7 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 		code, refreshed = current, true
 	}
 	revs, data, err := cl.Revocations(ctx, kr)
-	if errors.Is(err, verifier.ErrTooLarge) {
+	if errors.Is(err, online.ErrTooLarge) {
 		return "", nil, false, fmt.Errorf("revocation list: %w", err)
 	}
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/openapi"
 	"github.com/licentia/licentia/server/store"
-	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 const codesUsage = `usage: licentia codes <command> [flags] [ARG]
@@ -44,7 +44,7 @@ user; remotely it is the token's name.
 // codesBackend is the support desk the codes commands talk to: desk.Support over licensing.Service on the
 // local database, or adminclient.Client on a remote server. Both return the same views.
 type codesBackend interface {
-	Activate(ctx context.Context, req desk.ActivationRequest) (*verifier.CodeResponse, error)
+	Activate(ctx context.Context, req desk.ActivationRequest) (*online.CodeResponse, error)
 	List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error)
 	Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error)
 	History(ctx context.Context, ref string) (*desk.History, error)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/licentia/licentia/internal/loopback"
 	"github.com/licentia/licentia/server/desk"
-	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // Client calls a licentia server's admin API with a bearer token. It offers the same operations as
@@ -117,8 +117,8 @@ func (c *Client) RetryUploads(ctx context.Context, ref string, req desk.ChangeRe
 }
 
 // Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).
-func (c *Client) Activate(ctx context.Context, req desk.ActivationRequest) (*verifier.CodeResponse, error) {
-	var out verifier.CodeResponse
+func (c *Client) Activate(ctx context.Context, req desk.ActivationRequest) (*online.CodeResponse, error) {
+	var out online.CodeResponse
 	return &out, c.do(ctx, http.MethodPost, "/admin/v1/activations", req, &out)
 }
 

@@ -9,8 +9,6 @@ package desk
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -23,6 +21,7 @@ import (
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // maxReason caps the length of a reason, in characters.
@@ -48,7 +47,7 @@ func NewSupport(svc *licensing.Service, ring *keys.Ring) *Support {
 
 // Activate binds a License 2.0 code to a license as POST /v1/activations does, for support staff, and
 // answers the license's current code; see licensing.Service.Activate.
-func (sp *Support) Activate(ctx context.Context, req ActivationRequest) (*verifier.CodeResponse, error) {
+func (sp *Support) Activate(ctx context.Context, req ActivationRequest) (*online.CodeResponse, error) {
 	l, err := sp.svc.Activate(ctx, req.Code, req.Deployment, req.Actor)
 	if err != nil {
 		return nil, err
@@ -343,13 +342,8 @@ func (sp *Support) Proven(ctx context.Context, c *verifier.Claims) (*store.Licen
 // LooksLikeCode reports whether ref has the shape of a compact JWS (three base64url parts, the first
 // decoding to a JSON object), so that it is treated as a pasted code rather than an id.
 func LooksLikeCode(ref string) bool {
-	ref = CleanCode(ref)
-	parts := strings.Split(ref, ".")
-	if len(parts) != 3 || len(parts[0]) < 8 || len(parts[1]) == 0 {
-		return false
-	}
-	h, err := base64.RawURLEncoding.DecodeString(parts[0])
-	return err == nil && len(h) > 0 && h[0] == '{'
+	_, err := verifier.Peek(CleanCode(ref))
+	return err == nil
 }
 
 // CleanCode removes the white space and line breaks a pasted code may carry.
@@ -360,17 +354,9 @@ func CleanCode(code string) string {
 // DecodeClaims decodes the claims of code without checking its signature: for codes read from the
 // database, and for showing a pasted code next to the verdict on it.
 func DecodeClaims(code string) (*verifier.Claims, error) {
-	parts := strings.Split(code, ".")
-	if len(parts) != 3 {
-		return nil, errors.New("want three dot-separated parts")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	u, err := verifier.Peek(code)
 	if err != nil {
-		return nil, errors.New("payload is not base64url")
+		return nil, err
 	}
-	var c verifier.Claims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, errors.New("payload is not a claims object")
-	}
-	return &c, nil
+	return u.Claims()
 }

@@ -2,7 +2,9 @@ package desk
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,6 +166,38 @@ func TestSupportShowCode(t *testing.T) {
 	}
 	if _, err := sp.Show(ctx, "eyJhbGciOiJFZERTQSJ9.!!!.x", false); !errors.Is(err, ErrInvalidCode) {
 		t.Errorf("Show(garbage code) err = %v, want %v", err, ErrInvalidCode)
+	}
+}
+
+// TestCodeShape: a reference is taken for a code when it has a code's shape, within a code's size; its
+// claims are read, unverified, only from such a reference.
+func TestCodeShape(t *testing.T) {
+	e := newTestEnv(t)
+	code := e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
+	h, _, _ := strings.Cut(code, ".")
+	padded := h + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"lic-1","x":"`+strings.Repeat("a", 8<<10)+`"}`)) + ".c2ln"
+	tests := []struct {
+		name, ref       string
+		looksLike, read bool
+	}{
+		{"code", code, true, true},
+		{"code with line breaks", code[:40] + "\n" + code[40:] + "\n", true, true},
+		{"code-shaped, claims unreadable", "eyJhbGciOiJFZERTQSJ9.!!!.x", true, false},
+		{"order id", "O-1", false, false},
+		{"dotted id", "CS.2026.01", false, false},
+		{"header not a JSON object", "eyJhbGci.eyJzdWIiOiJ4In0.x", false, false},
+		{"longer than any code", padded, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := LooksLikeCode(tt.ref); got != tt.looksLike {
+				t.Errorf("LooksLikeCode() = %v, want %v", got, tt.looksLike)
+			}
+			c, err := DecodeClaims(CleanCode(tt.ref))
+			if (err == nil) != tt.read || (tt.read && c.LicenseID != "lic-1") {
+				t.Errorf("DecodeClaims() = %+v, %v; want readable %v", c, err, tt.read)
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/licensing"
+	"github.com/licentia/licentia/verifier/online"
 
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
@@ -292,7 +293,7 @@ func OptRFC3339(unix int64) *string {
 
 // CodeAnswer is the answer that gives a license's current code — refresh (POST /v1/codes/refresh),
 // activation (POST /v1/activations, the admin API, `licentia codes activate`) — with what it says.
-func CodeAnswer(l *store.License) verifier.CodeResponse {
-	return verifier.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
+func CodeAnswer(l *store.License) online.CodeResponse {
+	return online.CodeResponse{Code: l.Code, LicenseID: l.ID, Generation: l.Generation, Status: l.Status,
 		ExpiresAt: OptRFC3339(l.ExpiresAt)}
 }

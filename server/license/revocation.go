@@ -1,10 +1,6 @@
 package license
 
-import (
-	"encoding/base64"
-	"encoding/json"
-	"strings"
-)
+import "github.com/licentia/licentia/verifier"
 
 // ListMargin is how long past the end of its codes' validity (expiry plus grace) a license stays on the
 // revocation list: room for verifiers whose clock lags or that run with a leeway (verifier.WithLeeway),
@@ -75,22 +71,12 @@ func Revise(prev Revocation, cur, next License, grace, now int64) Revocation {
 // CodeGrace returns the grace ("grace" claim, seconds) of a code this server signed, read without
 // checking the signature (the code comes from the database), or 0 when it has none or cannot be read.
 func CodeGrace(code string) int64 {
-	_, rest, ok := strings.Cut(code, ".")
-	if !ok {
-		return 0
-	}
-	payload, _, ok := strings.Cut(rest, ".")
-	if !ok {
-		return 0
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	u, err := verifier.Peek(code)
 	if err != nil {
 		return 0
 	}
-	var c struct {
-		Grace int64 `json:"grace"`
-	}
-	if json.Unmarshal(raw, &c) != nil {
+	c, err := u.Claims()
+	if err != nil {
 		return 0
 	}
 	return max(c.Grace, 0)

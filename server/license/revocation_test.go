@@ -1,7 +1,9 @@
 package license
 
 import (
+	"encoding/base64"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,6 +111,8 @@ func TestCodeGrace(t *testing.T) {
 		{"not a code", 0},
 		{"a.!!!.c", 0},
 		{"a.bm90IGpzb24.c", 0},
+		// longer than any code (8 KiB): not read, however it is padded
+		{"eyJhbGciOiJFZERTQSJ9." + base64.RawURLEncoding.EncodeToString([]byte(`{"grace":5,"x":"`+strings.Repeat("a", 8<<10)+`"}`)) + ".c2ln", 0},
 	}
 	for _, tt := range tests {
 		if got := CodeGrace(tt.code); got != tt.want {

@@ -3,7 +3,6 @@ package licensing
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -73,7 +72,7 @@ func CheckMarketCode(code, deployment string) error {
 		return BadRequest("the code is longer than %d characters: not a KooGallery license code", koogallery.MaxCodeLen)
 	case strings.IndexFunc(code, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsPrint(r) || r == ' ' }) >= 0:
 		return BadRequest("the code holds characters a KooGallery license code never has")
-	case looksLikeCode(code):
+	case isCode(code):
 		return BadRequest("this is a licentia code already: check it offline or refresh it at /v1/codes/refresh")
 	case len(deployment) > 128:
 		return BadRequest("deployment is longer than 128 characters")
@@ -295,17 +294,6 @@ func unixOrZero(t time.Time) int64 {
 // utcDay is the number of days since 1970-01-01 in UTC.
 func utcDay(t time.Time) int64 { return t.Unix() / 86400 }
 
-// looksLikeCode reports whether s has the shape of a compact JWS (three base64url parts, the first
-// decoding to a JSON object): a licentia code rather than a marketplace one.
-func looksLikeCode(s string) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || len(parts[0]) < 8 || len(parts[1]) == 0 {
-		return false
-	}
-	h, err := base64.RawURLEncoding.DecodeString(parts[0])
-	return err == nil && len(h) > 0 && h[0] == '{'
-}
-
 // renewalKind maps a marketplace scene onto how it moves the expiry; no scene is a renewal.
 func renewalKind(scene string) license.RenewalKind {
 	switch scene {
@@ -316,4 +304,11 @@ func renewalKind(scene string) license.RenewalKind {
 	default:
 		return license.SetExpiry
 	}
+}
+
+// isCode reports whether s is shaped as a licentia code (a compact JWS with a JSON header) rather than a
+// marketplace one.
+func isCode(s string) bool {
+	_, err := verifier.Peek(s)
+	return err == nil
 }

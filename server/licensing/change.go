@@ -6,6 +6,7 @@ import (
 
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/verifier"
 )
 
 // Transition is a rule of package license: the next state of cur at now.
@@ -63,7 +64,11 @@ func (s *Service) issuerFor(cur *license.License) *license.Issuer {
 	if !s.inherit {
 		return s.is
 	}
-	c, err := peekClaims(cur.Code)
+	u, err := verifier.Peek(cur.Code)
+	if err != nil {
+		return s.is
+	}
+	c, err := u.Claims()
 	if err != nil {
 		return s.is
 	}

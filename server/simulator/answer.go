@@ -1,10 +1,7 @@
 package simulator
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
@@ -33,27 +30,13 @@ func fingerprint(license string) string {
 // its claims without checking the signature, or nil for any other license string: other sellers'
 // licenses are opaque to the simulator.
 func Claims(license string) *verifier.Claims {
-	parts := strings.Split(license, ".")
-	if len(parts) != 3 {
+	u, err := verifier.Peek(license)
+	if err != nil || u.Header.Typ != verifier.TypeCode {
 		return nil
 	}
-	h, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil {
+	c, err := u.Claims()
+	if err != nil || c.LicenseID == "" {
 		return nil
 	}
-	var hdr struct {
-		Typ string `json:"typ"`
-	}
-	if json.Unmarshal(h, &hdr) != nil || hdr.Typ != verifier.TypeCode {
-		return nil
-	}
-	p, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return nil
-	}
-	var c verifier.Claims
-	if json.Unmarshal(p, &c) != nil || c.LicenseID == "" {
-		return nil
-	}
-	return &c
+	return c
 }

@@ -1,4 +1,4 @@
-package verifier_test
+package online_test
 
 import (
 	"errors"
@@ -6,19 +6,15 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 func TestClient(t *testing.T) {
-	k := seedKey(1)
-	kr, err := verifier.NewKeyring(pubOf(k))
-	if err != nil {
-		t.Fatal(err)
-	}
-	current := sign(t, baseClaims(), k)
+	kr := testRing(t, 1)
+	current := testCode(t)
 	list, err := verifier.SignRevocations(&verifier.RevocationList{IssuedAt: testNow.Unix(), MinGen: map[string]int64{"inst-0001": 2}},
-		keys.KeyID(pubOf(k)), k)
+		testKeyID(), seedKey(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +26,7 @@ func TestClient(t *testing.T) {
 	ts := httptest.NewServer(mux)
 	defer ts.Close()
 
-	c := &verifier.Client{BaseURL: ts.URL + "/"}
+	c := &online.Client{BaseURL: ts.URL + "/"}
 	got, err := c.Refresh(t.Context(), "old-code")
 	if err != nil || got != current {
 		t.Fatalf("Refresh() = %.20q, %v, want the current code", got, err)
@@ -41,14 +37,13 @@ func TestClient(t *testing.T) {
 	}
 
 	// A list signed by a key the software does not trust is refused, not used.
-	other, _ := verifier.NewKeyring(pubOf(seedKey(2)))
-	if _, _, err := c.Revocations(t.Context(), other); !errors.Is(err, verifier.ErrUnknownKey) {
+	if _, _, err := c.Revocations(t.Context(), testRing(t, 2)); !errors.Is(err, verifier.ErrUnknownKey) {
 		t.Errorf("Revocations(untrusted) err = %v, want %v", err, verifier.ErrUnknownKey)
 	}
 }
 
 func TestClientErrors(t *testing.T) {
-	kr, _ := verifier.NewKeyring(pubOf(seedKey(1)))
+	kr := testRing(t, 1)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/codes/refresh", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
@@ -56,15 +51,15 @@ func TestClientErrors(t *testing.T) {
 	})
 	mux.HandleFunc("GET /v1/revocations", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>")) })
 	ts := httptest.NewServer(mux)
-	c := &verifier.Client{BaseURL: ts.URL}
-	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, verifier.ErrOnline) {
-		t.Errorf("Refresh(400) err = %v, want %v", err, verifier.ErrOnline)
+	c := &online.Client{BaseURL: ts.URL}
+	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, online.ErrOnline) {
+		t.Errorf("Refresh(400) err = %v, want %v", err, online.ErrOnline)
 	}
 	if _, _, err := c.Revocations(t.Context(), kr); !errors.Is(err, verifier.ErrMalformed) {
 		t.Errorf("Revocations(junk) err = %v, want %v", err, verifier.ErrMalformed)
 	}
 	ts.Close()
-	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, verifier.ErrOnline) {
-		t.Errorf("Refresh(server down) err = %v, want %v", err, verifier.ErrOnline)
+	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, online.ErrOnline) {
+		t.Errorf("Refresh(server down) err = %v, want %v", err, online.ErrOnline)
 	}
 }

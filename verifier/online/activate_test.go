@@ -1,4 +1,4 @@
-package verifier_test
+package online_test
 
 import (
 	"encoding/json"
@@ -9,8 +9,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
 )
 
 // activationServer answers POST /v1/activations as design.md §4.1 documents: a known KooGallery code
@@ -50,9 +52,9 @@ func activationServer(tb testing.TB, code string) (*httptest.Server, *[]map[stri
 }
 
 func TestActivate(t *testing.T) {
-	code := sign(t, baseClaims(), seedKey(1))
+	code := testCode(t)
 	ts, got := activationServer(t, code)
-	c := &verifier.Client{BaseURL: ts.URL}
+	c := &online.Client{BaseURL: ts.URL}
 	ans, err := c.Activate(t.Context(), "  KG-OK\n", "vm-42")
 	if err != nil {
 		t.Fatalf("Activate() err = %v, want nil", err)
@@ -70,14 +72,14 @@ func TestActivate(t *testing.T) {
 	if _, sent := (*got)[1]["deployment"]; sent {
 		t.Errorf("server got %v, want no deployment member when none is given", (*got)[1])
 	}
-	if _, err := verifier.New(testRing(t), verifier.WithProduct(testProduct), fixedTime(testNow)).Verify(ans.Code); err != nil {
+	if _, err := verifier.New(testRing(t, 1), verifier.WithProduct(testProduct), verifier.WithTime(func() time.Time { return testNow })).Verify(ans.Code); err != nil {
 		t.Errorf("Verify(activated code) err = %v, want nil", err)
 	}
 }
 
 func TestActivateErrors(t *testing.T) {
 	ts, _ := activationServer(t, "unused")
-	c := &verifier.Client{BaseURL: ts.URL + "/"}
+	c := &online.Client{BaseURL: ts.URL + "/"}
 	for _, tt := range []struct {
 		code   string
 		status int
@@ -87,8 +89,8 @@ func TestActivateErrors(t *testing.T) {
 	} {
 		t.Run(tt.code, func(t *testing.T) {
 			ans, err := c.Activate(t.Context(), "KG-"+tt.code, "")
-			var se *verifier.ServerError
-			if ans != nil || !errors.As(err, &se) || !errors.Is(err, verifier.ErrOnline) {
+			var se *online.ServerError
+			if ans != nil || !errors.As(err, &se) || !errors.Is(err, online.ErrOnline) {
 				t.Fatalf("Activate() = %v, %v, want a *ServerError wrapping ErrOnline", ans, err)
 			}
 			if se.Code != tt.code || se.Status != tt.status || se.Path != "/v1/activations" {
@@ -100,7 +102,7 @@ func TestActivateErrors(t *testing.T) {
 		})
 	}
 	t.Run("no code given", func(t *testing.T) {
-		var se *verifier.ServerError
+		var se *online.ServerError
 		if _, err := c.Activate(t.Context(), " ", ""); !errors.As(err, &se) || se.Code != "bad_request" {
 			t.Errorf("Activate(blank) err = %v, want bad_request", err)
 		}
@@ -114,20 +116,20 @@ func TestActivateErrors(t *testing.T) {
 			http.NotFound(w, r)
 		}))
 		defer plain.Close()
-		if _, err := (&verifier.Client{BaseURL: plain.URL}).Activate(t.Context(), "KG-OK", ""); !errors.Is(err, verifier.ErrOnline) {
-			t.Errorf("Activate(no code in the answer) err = %v, want %v", err, verifier.ErrOnline)
+		if _, err := (&online.Client{BaseURL: plain.URL}).Activate(t.Context(), "KG-OK", ""); !errors.Is(err, online.ErrOnline) {
+			t.Errorf("Activate(no code in the answer) err = %v, want %v", err, online.ErrOnline)
 		}
-		var se *verifier.ServerError
-		if _, err := (&verifier.Client{BaseURL: plain.URL + "/x"}).Activate(t.Context(), "KG-OK", ""); !errors.As(err, &se) || se.Status != 404 || se.Code != "" {
+		var se *online.ServerError
+		if _, err := (&online.Client{BaseURL: plain.URL + "/x"}).Activate(t.Context(), "KG-OK", ""); !errors.As(err, &se) || se.Status != 404 || se.Code != "" {
 			t.Errorf("Activate(404 page) err = %v, want a ServerError with status 404 and no code", err)
 		}
 	})
 	t.Run("server down", func(t *testing.T) {
 		down := httptest.NewServer(http.NotFoundHandler())
 		down.Close()
-		var se *verifier.ServerError
-		_, err := (&verifier.Client{BaseURL: down.URL}).Activate(t.Context(), "KG-OK", "")
-		if !errors.Is(err, verifier.ErrOnline) || errors.As(err, &se) {
+		var se *online.ServerError
+		_, err := (&online.Client{BaseURL: down.URL}).Activate(t.Context(), "KG-OK", "")
+		if !errors.Is(err, online.ErrOnline) || errors.As(err, &se) {
 			t.Errorf("Activate(down) err = %v, want ErrOnline and no ServerError", err)
 		}
 	})
@@ -138,14 +140,14 @@ func TestCodeResponseWire(t *testing.T) {
 	exp := "2027-01-01T00:00:00Z"
 	tests := []struct {
 		name string
-		in   verifier.CodeResponse
+		in   online.CodeResponse
 		want string
 	}{
-		{"refresh", verifier.CodeResponse{Code: "c", Generation: 2, Status: "active", ExpiresAt: &exp},
+		{"refresh", online.CodeResponse{Code: "c", Generation: 2, Status: "active", ExpiresAt: &exp},
 			`{"code":"c","generation":2,"status":"active","expires_at":"2027-01-01T00:00:00Z"}`},
-		{"refresh, perpetual", verifier.CodeResponse{Code: "c", Generation: 1, Status: "active"},
+		{"refresh, perpetual", online.CodeResponse{Code: "c", Generation: 1, Status: "active"},
 			`{"code":"c","generation":1,"status":"active","expires_at":null}`},
-		{"activation", verifier.CodeResponse{Code: "c", LicenseID: "inst-1", Generation: 1, Status: "active", ExpiresAt: &exp},
+		{"activation", online.CodeResponse{Code: "c", LicenseID: "inst-1", Generation: 1, Status: "active", ExpiresAt: &exp},
 			`{"code":"c","license_id":"inst-1","generation":1,"status":"active","expires_at":"2027-01-01T00:00:00Z"}`},
 	}
 	for _, tt := range tests {
@@ -164,12 +166,12 @@ func TestClientTooLarge(t *testing.T) {
 		// nothing follows: the client refuses on the header alone
 	}))
 	defer ts.Close()
-	c := &verifier.Client{BaseURL: ts.URL}
-	l, raw, err := c.Revocations(t.Context(), testRing(t))
-	if !errors.Is(err, verifier.ErrTooLarge) || errors.Is(err, verifier.ErrOnline) || l != nil || raw != nil {
+	c := &online.Client{BaseURL: ts.URL}
+	l, raw, err := c.Revocations(t.Context(), testRing(t, 1))
+	if !errors.Is(err, online.ErrTooLarge) || errors.Is(err, online.ErrOnline) || l != nil || raw != nil {
 		t.Errorf("Revocations() = %v, %d bytes, %v; want ErrTooLarge and not ErrOnline", l, len(raw), err)
 	}
-	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, verifier.ErrTooLarge) {
-		t.Errorf("Refresh() err = %v, want %v", err, verifier.ErrTooLarge)
+	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, online.ErrTooLarge) {
+		t.Errorf("Refresh() err = %v, want %v", err, online.ErrTooLarge)
 	}
 }

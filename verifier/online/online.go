@@ -1,4 +1,16 @@
-package verifier
+// Package online is the network side of checking a licentia authorization code: a Client that asks the
+// licentia server which issued a code for the license's current code (POST /v1/codes/refresh), for the
+// signed revocation list (GET /v1/revocations), and, for a KooGallery License 2.0 purchase, for the
+// licentia code of the marketplace's license code (POST /v1/activations).
+//
+// Everything that decides whether a code is valid lives in package verifier and runs offline, with no
+// network code at all; this package only fetches. Nothing it fetches is trusted as fetched: a code goes
+// through verifier's Verify like any other, and a revocation list is checked with the local key ring
+// (verifier.ParseRevocations) before it is returned. Software that is only sometimes online uses both:
+// it refreshes when it can, and when the server cannot be reached (ErrOnline) it checks the code it
+// already holds, offline. The wire formats are specified in package verifier's documentation, section
+// "Online refresh and activation".
+package online
 
 import (
 	"bytes"
@@ -11,22 +23,24 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/licentia/licentia/verifier"
 )
 
 // ErrOnline is wrapped by the errors of Client: the server could not be reached or did not answer as a
 // licentia server does. Software that gets it from Refresh or Revocations should fall back to checking
 // the code it has, offline.
-var ErrOnline = errors.New("verifier: online request failed")
+var ErrOnline = errors.New("online: request failed")
 
 // ErrTooLarge means the server's answer is larger than any answer the client accepts (a revocation list
 // may be up to 64 MiB as sent). It is not ErrOnline: the server did answer, and falling back to an older
 // list in silence would hide every revocation made since. Treat it as an error.
-var ErrTooLarge = errors.New("verifier: answer too large")
+var ErrTooLarge = errors.New("online: answer too large")
 
 // Client fetches, from the licentia server that issued a code, the license's current code (after a
 // renewal, say), the signed revocation list, and the code of a KooGallery License 2.0 purchase. Nothing
-// it fetches is trusted as such: a code goes through Verify like any other, and the list is checked with
-// the local key ring.
+// it fetches is trusted as such: a code goes through verifier's Verify like any other, and the list is
+// checked with the local key ring.
 type Client struct {
 	// BaseURL is the server's address, e.g. "https://license.example.com".
 	BaseURL string
@@ -39,13 +53,13 @@ type Client struct {
 // activation answers only.
 type CodeResponse struct {
 	// Code is the license's current authorization code. It is not verified by the client: pass it to
-	// Verify.
+	// verifier's Verify.
 	Code string `json:"code"`
 	// LicenseID is the id of the license (the code's "sub"); activation answers carry it.
 	LicenseID string `json:"license_id,omitempty"`
 	// Generation is the code's generation ("gen").
 	Generation int64 `json:"generation"`
-	// Status is the license's status ("st"), e.g. StatusActive.
+	// Status is the license's status ("st"), e.g. verifier.StatusActive.
 	Status string `json:"status"`
 	// ExpiresAt is the license's end as an RFC 3339 time, nil for a perpetual license.
 	ExpiresAt *string `json:"expires_at"`
@@ -74,10 +88,10 @@ func (e *ServerError) Error() string {
 // Unwrap returns ErrOnline.
 func (e *ServerError) Unwrap() error { return ErrOnline }
 
-// Answer limits: a 200 answer may be as long as the longest revocation list ParseRevocations accepts;
-// an error answer is small.
+// Answer limits: a 200 answer may be as long as the longest revocation list verifier.ParseRevocations
+// accepts; an error answer is small.
 const (
-	maxAnswer      = 2 * maxListLen
+	maxAnswer      = verifier.MaxRevocationListSize
 	maxErrorAnswer = 64 << 10
 )
 
@@ -90,8 +104,8 @@ func (c *Client) http() *http.Client {
 
 // Refresh sends code (any genuine code of the license, even an expired or superseded one) to
 // POST /v1/codes/refresh and returns the current code the server answers. The answer is not verified
-// here: pass it to Verify. Errors wrap ErrOnline (a *ServerError when the server answered an error), or
-// are ErrTooLarge.
+// here: pass it to verifier's Verify. Errors wrap ErrOnline (a *ServerError when the server answered an
+// error), or are ErrTooLarge.
 func (c *Client) Refresh(ctx context.Context, code string) (string, error) {
 	ans, err := c.postCode(ctx, "/v1/codes/refresh", map[string]string{"code": strings.TrimSpace(code)})
 	if err != nil {
@@ -104,7 +118,8 @@ func (c *Client) Refresh(ctx context.Context, code string) (string, error) {
 // not a licentia code) for the licentia code of the license it bought, with POST /v1/activations. The
 // server activates the code with KooGallery once; asking again returns the same license and code.
 // deployment is an optional id of the installation, recorded by the server; "" sends none. The answer's
-// code is not verified here: pass it to Verify, then keep it (and use Refresh later, as with any code).
+// code is not verified here: pass it to verifier's Verify, then keep it (and use Refresh later, as with
+// any code).
 //
 // When the server refuses, the error is a *ServerError (wrapping ErrOnline) whose Code is one of
 // bad_request (not a code the server accepts), not_found (KooGallery does not know the code),
@@ -145,8 +160,8 @@ func (c *Client) postCode(ctx context.Context, path string, body any) (*CodeResp
 
 // Revocations fetches GET /v1/revocations, checks its signature with kr and returns the list and the
 // bytes fetched (to keep for offline checks). Errors wrap ErrOnline, or are ErrTooLarge, or wrap the
-// errors of ParseRevocations when the server answered something that is not a genuine list.
-func (c *Client) Revocations(ctx context.Context, kr *Keyring) (*RevocationList, []byte, error) {
+// errors of verifier.ParseRevocations when the server answered something that is not a genuine list.
+func (c *Client) Revocations(ctx context.Context, kr *verifier.Keyring) (*verifier.RevocationList, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url("/v1/revocations"), nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrOnline, err)
@@ -155,7 +170,7 @@ func (c *Client) Revocations(ctx context.Context, kr *Keyring) (*RevocationList,
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := ParseRevocations(kr, data)
+	l, err := verifier.ParseRevocations(kr, data)
 	if err != nil {
 		return nil, nil, err
 	}
