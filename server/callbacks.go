@@ -26,7 +26,7 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	key := orderKey{l.OrderID, l.OrderLineID}
+	key := licensing.OrderKey{Order: l.OrderID, Line: l.OrderLineID}
 	version, verErr := s.st.LicenseVersion(ctx)
 	if verErr == nil && !l.Test {
 		if r := s.replies.get(key, version); r != nil {

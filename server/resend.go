@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/licensing"
 )
 
 // maxCachedReplies bounds the resend cache (about 1 KiB an entry).
@@ -20,10 +21,8 @@ const maxCachedReplies = 8192
 type replyCache struct {
 	mu      sync.RWMutex
 	version int64
-	entries map[orderKey]*cachedReply
+	entries map[licensing.OrderKey]*cachedReply
 }
-
-type orderKey struct{ order, line string }
 
 type cachedReply struct {
 	body []byte
@@ -32,7 +31,7 @@ type cachedReply struct {
 
 // get returns the cached answer for k if it belongs to version, which the caller has just read. A
 // different version empties the cache.
-func (c *replyCache) get(k orderKey, version int64) *cachedReply {
+func (c *replyCache) get(k licensing.OrderKey, version int64) *cachedReply {
 	c.mu.RLock()
 	if c.version == version {
 		r := c.entries[k]
@@ -42,14 +41,14 @@ func (c *replyCache) get(k orderKey, version int64) *cachedReply {
 	c.mu.RUnlock()
 	c.mu.Lock()
 	if c.version != version {
-		c.version, c.entries = version, make(map[orderKey]*cachedReply)
+		c.version, c.entries = version, make(map[licensing.OrderKey]*cachedReply)
 	}
 	c.mu.Unlock()
 	return nil
 }
 
 // put caches r for k if the cache still belongs to version, read before the answer was.
-func (c *replyCache) put(k orderKey, version int64, r *cachedReply) {
+func (c *replyCache) put(k licensing.OrderKey, version int64, r *cachedReply) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.version != version || c.entries == nil {

@@ -67,7 +67,6 @@ func (a *ActivationLimits) Validate() error {
 
 // Windows and limits of activation.
 const (
-	activationAddrWindow   = time.Hour
 	activationGlobalWindow = time.Minute
 	// perCodeWindow and perCodeLimit bound the activations of one code: each may cost the marketplace a few
 	// calls a minute, however many buyers' processes ask.
@@ -77,7 +76,7 @@ const (
 
 // AddressWindow is the window of ActivationLimits.PerAddress, which the HTTP side counts (it knows the
 // client's address).
-const AddressWindow = activationAddrWindow
+const AddressWindow = time.Hour
 
 // SharedLimit is a rate limit on keys (a license, a marketplace code, the global budget): each key may make
 // its limit of requests at once and regains them over the window. It is counted in memory, before any

@@ -21,7 +21,8 @@ type MarketChange struct {
 	ByCode bool
 	// Kind is license.PendingValidity, PendingFreeze, PendingUnfreeze or PendingRelease.
 	Kind int
-	// Scene, ExpiresAt and ProductID describe a validity update (no scene: a renewal).
+	// Scene, ExpiresAt and ProductID describe a validity update (Scene koogallery.SceneRenewal when the
+	// callback named none).
 	Scene     string
 	ExpiresAt int64
 	ProductID string

@@ -102,12 +102,6 @@ func New(st *store.Store, opt Options) (*Service, error) {
 // Store returns the store the Service writes to.
 func (s *Service) Store() *store.Store { return s.st }
 
-// Issuer returns the issuer that signs new licenses.
-func (s *Service) Issuer() *license.Issuer { return s.is }
-
-// Market reports whether the marketplace's OpenAPI is configured.
-func (s *Service) Market() bool { return s.market != nil }
-
 // Now is the Service's clock.
 func (s *Service) Now() time.Time { return s.now() }
 
@@ -132,5 +126,5 @@ type orderFills struct {
 
 func (o *orderFills) init() { o.m, o.ids = map[OrderKey]string{}, map[string]bool{} }
 
-// OrderKey names an order line.
+// OrderKey names an order line: the key of the order fills here and of the HTTP side's resend cache.
 type OrderKey struct{ Order, Line string }
