@@ -7,9 +7,9 @@
 #     neither server nor server/store.
 #   - server/license decides a license's life without I/O: none of net/http, database/sql, sqlx, chi,
 #     Prometheus or the store.
-#   - server/licensing (the application layer), server/desk and server/adminclient: none of chi,
+#   - server/licensing (the application layer), server/support and server/adminclient: none of chi,
 #     html/template or an HTTP server package, and never the HTTP package server; net/http and Prometheus reach
-#     them only through the clients (server/koogallery, server/openapi, verifier/online).
+#     them only through the clients (server/koogallery, server/marketapi, verifier/online).
 #   - under cmd/, no file imports chi, and only cmd/licentia/serve*.go imports server.
 # Offline; a few seconds.
 set -euo pipefail
@@ -76,14 +76,14 @@ only_via() {
 
 # The application layer and its clients: no router, templates or HTTP server, never the HTTP package server.
 # net/http and Prometheus reach them only through clients: the marketplace's wire formats and OpenAPI client
-# (server/koogallery, server/openapi, whose call counters are Prometheus metrics) and the verifier's online
+# (server/koogallery, server/marketapi, whose call counters are Prometheus metrics) and the verifier's online
 # client.
-for pkg in server/licensing server/desk server/adminclient; do
+for pkg in server/licensing server/support server/adminclient; do
 	echo "== $pkg: no chi, html/template or HTTP server; never server; net/http and Prometheus only through clients"
 	bad=$(forbidden 'go-chi/chi|^html/template$|^net/http/(httptest|pprof|httputil|fcgi|cgi)$|'"^$mod/server\$" "./$pkg/...") || exit 1
 	[ -z "$bad" ] || fail "$pkg depends on: $(echo $bad)"
-	only_via net/http "$pkg" "^$mod/(verifier(/online)?|server/openapi|server/koogallery|server/adminclient)\$|^github.com/prometheus/|^expvar\$" "./$pkg/..."
-	only_via github.com/prometheus/client_golang/prometheus "$pkg" "^$mod/server/openapi\$|^github.com/prometheus/" "./$pkg/..."
+	only_via net/http "$pkg" "^$mod/(verifier(/online)?|server/marketapi|server/koogallery|server/adminclient)\$|^github.com/prometheus/|^expvar\$" "./$pkg/..."
+	only_via github.com/prometheus/client_golang/prometheus "$pkg" "^$mod/server/marketapi\$|^github.com/prometheus/" "./$pkg/..."
 done
 
 echo "== cmd: no file imports chi; only cmd/licentia/serve*.go imports server"

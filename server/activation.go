@@ -6,16 +6,16 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 // handleActivation serves POST /v1/activations.
 func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	var req desk.ActivationRequest
+	var req support.ActivationRequest
 	err := decodeJSON(w, r, &req)
 	if err == nil { // what cannot be a code is refused before it costs the address an attempt
 		err = licensing.CheckMarketCode(strings.TrimSpace(req.Code), req.Deployment)
@@ -32,5 +32,5 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 		p.s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, desk.CodeAnswer(l))
+	writeJSON(w, http.StatusOK, support.CodeAnswer(l))
 }

@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/licensing"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/server/store/pgtest"
+	"github.com/licentia/licentia/server/support"
 )
 
 // TestActivationUnknownRemembered: a code the marketplace does not know is answered not_found from memory
@@ -91,7 +91,7 @@ func TestActivationGlobalBudgetReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		c, err := openapi.New(openapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{mkt.URL()}, Now: now, MaxAttempts: 1})
+		c, err := marketapi.New(marketapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{mkt.URL()}, Now: now, MaxAttempts: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestActivationGlobalBudgetReplicas(t *testing.T) {
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		replicas = append(replicas, New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), slog.New(slog.NewTextHandler(io.Discard, nil))))
+		replicas = append(replicas, New(cfg, st, ring, support.NewIssuer(ring, "licentia", 0), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	}
 	limited := 0
 	for i := range 8 {

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/licensing"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator/market"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier/online"
 )
 
@@ -38,9 +38,9 @@ func newMarketEnv(t *testing.T, sk string, act ...licensing.ActivationLimits) *m
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mkt.Close() })
-	e := newTestEnvWith(t, func(now func() time.Time) *openapi.Client {
+	e := newTestEnvWith(t, func(now func() time.Time) *marketapi.Client {
 		clock = now
-		c, err := openapi.New(openapi.Config{AK: testAK, SK: sk, BaseURLs: []string{mkt.URL()}, Now: now,
+		c, err := marketapi.New(marketapi.Config{AK: testAK, SK: sk, BaseURLs: []string{mkt.URL()}, Now: now,
 			MaxAttempts: 2, Sleep: func(context.Context, time.Duration) error { return nil }})
 		if err != nil {
 			t.Fatal(err)
@@ -80,8 +80,8 @@ func TestActivationLifecycle(t *testing.T) {
 	exp := t0.AddDate(0, 1, 0)
 	m.addCode("MC-1", market.Received, exp)
 	a, _ := m.activate("MC-1", http.StatusOK)
-	if a.Generation != 1 || a.Status != "active" || a.LicenseID == "" || a.ExpiresAt == nil || *a.ExpiresAt != desk.RFC3339(exp.Unix()) {
-		t.Fatalf("activation = %+v, want generation 1, active, expiring %s", a, desk.RFC3339(exp.Unix()))
+	if a.Generation != 1 || a.Status != "active" || a.LicenseID == "" || a.ExpiresAt == nil || *a.ExpiresAt != support.RFC3339(exp.Unix()) {
+		t.Fatalf("activation = %+v, want generation 1, active, expiring %s", a, support.RFC3339(exp.Unix()))
 	}
 	if err := m.verify(a.Code); err != nil {
 		t.Fatalf("verify(activated code) err = %v", err)
@@ -104,8 +104,8 @@ func TestActivationLifecycle(t *testing.T) {
 	wantCode(t, m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-1", "orderId": "R-1",
 		"orderLineId": "R-1-1", "scene": "RENEWAL", "expireTime": mkTime(exp2)}), resultOK)
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
-	if rr.Generation != 2 || rr.ExpiresAt == nil || *rr.ExpiresAt != desk.RFC3339(exp2.Unix()) {
-		t.Fatalf("refresh after renewal = %+v, want generation 2 expiring %s", rr, desk.RFC3339(exp2.Unix()))
+	if rr.Generation != 2 || rr.ExpiresAt == nil || *rr.ExpiresAt != support.RFC3339(exp2.Unix()) {
+		t.Fatalf("refresh after renewal = %+v, want generation 2 expiring %s", rr, support.RFC3339(exp2.Unix()))
 	}
 	wantCode(t, m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-1", "orderId": "U-1",
 		"orderLineId": "U-1-1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD", "expireTime": mkTime(exp)}), resultOK)
@@ -240,8 +240,8 @@ func TestCallbacksBeforeActivation(t *testing.T) {
 	}
 	a, _ := m.activate("MC-1", http.StatusOK)
 	// The activation answer already carries the renewed expiry, so the kept renewal changes nothing.
-	if a.Status != "active" || a.ExpiresAt == nil || *a.ExpiresAt != desk.RFC3339(exp2.Unix()) || a.Generation != 3 {
-		t.Fatalf("activation = %+v, want active, expiring %s, generation 3 (activate, freeze, unfreeze)", a, desk.RFC3339(exp2.Unix()))
+	if a.Status != "active" || a.ExpiresAt == nil || *a.ExpiresAt != support.RFC3339(exp2.Unix()) || a.Generation != 3 {
+		t.Fatalf("activation = %+v, want active, expiring %s, generation 3 (activate, freeze, unfreeze)", a, support.RFC3339(exp2.Unix()))
 	}
 	h, err := m.support().History(context.Background(), a.LicenseID)
 	if err != nil {
@@ -277,8 +277,8 @@ func TestDailyQuery(t *testing.T) {
 	}
 	// The first refresh (the software's first use) queries, whatever the activation asked.
 	rr, _ := m.refreshCode(a.Code, http.StatusOK)
-	if rr.Generation != 2 || *rr.ExpiresAt != desk.RFC3339(exp2.Unix()) {
-		t.Fatalf("next-day refresh = %+v, want generation 2 expiring %s", rr, desk.RFC3339(exp2.Unix()))
+	if rr.Generation != 2 || *rr.ExpiresAt != support.RFC3339(exp2.Unix()) {
+		t.Fatalf("next-day refresh = %+v, want generation 2 expiring %s", rr, support.RFC3339(exp2.Unix()))
 	}
 	if err := m.mkt.SetExpiry("MC-1", exp2.AddDate(0, 1, 0)); err != nil {
 		t.Fatal(err)
@@ -338,7 +338,7 @@ func TestLicenseAsyncUpload(t *testing.T) {
 	}
 	cfg := m.srv.cfg
 	cfg.Registry = nil
-	restarted := New(cfg, m.st, m.ring, desk.NewIssuer(m.ring, "licentia", time.Hour), m.srv.log)
+	restarted := New(cfg, m.st, m.ring, support.NewIssuer(m.ring, "licentia", time.Hour), m.srv.log)
 	m.advance(time.Minute)
 	restarted.Service().SendUploads(context.Background())
 	ups := m.mkt.Uploads()

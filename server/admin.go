@@ -9,9 +9,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 	"github.com/licentia/licentia/verifier/online"
 )
@@ -20,12 +20,12 @@ import (
 // show and read history; support tokens may also reissue, revoke and reveal whole codes.
 type adminAPI struct {
 	s   *Server
-	sup *desk.Support
+	sup *support.Desk
 }
 
 // list serves GET /admin/v1/licenses?order=&customer=&product=&status=&expiring_within=&limit=&cursor=.
 func (a *adminAPI) list(w http.ResponseWriter, r *http.Request) {
-	q, err := desk.ParseListQuery(r.URL.Query())
+	q, err := support.ParseListQuery(r.URL.Query())
 	if err != nil {
 		a.s.fail(w, r, err)
 		return
@@ -52,7 +52,7 @@ func (a *adminAPI) get(w http.ResponseWriter, r *http.Request) {
 
 // lookup serves POST /admin/v1/lookup {"ref","reveal"}: like get, and ref may be a whole code.
 func (a *adminAPI) lookup(w http.ResponseWriter, r *http.Request) {
-	var req desk.LookupRequest
+	var req support.LookupRequest
 	err := decodeJSON(w, r, &req)
 	a.show(w, r, req.Ref, req.Reveal, err)
 }
@@ -61,7 +61,7 @@ func (a *adminAPI) show(w http.ResponseWriter, r *http.Request, ref string, reve
 	if err == nil && reveal {
 		err = allow(r.Context(), store.RoleSupport)
 	}
-	var d *desk.Detail
+	var d *support.Detail
 	if err == nil {
 		d, err = a.sup.Show(r.Context(), ref, reveal)
 	}
@@ -75,7 +75,7 @@ func (a *adminAPI) show(w http.ResponseWriter, r *http.Request, ref string, reve
 // events serves GET /admin/v1/licenses/{ref}/events.
 func (a *adminAPI) events(w http.ResponseWriter, r *http.Request) {
 	ref, err := refParam(r)
-	var h *desk.History
+	var h *support.History
 	if err == nil {
 		h, err = a.sup.History(r.Context(), ref)
 	}
@@ -99,7 +99,7 @@ func (a *adminAPI) revoke(w http.ResponseWriter, r *http.Request) {
 // activate serves POST /admin/v1/activations {"code","deployment"} (support tokens): a License 2.0 code
 // activated for a buyer, answered as POST /v1/activations is, the token's name recorded as the actor.
 func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
-	var req desk.ActivationRequest
+	var req support.ActivationRequest
 	err := decodeJSON(w, r, &req)
 	var ans *online.CodeResponse
 	if err == nil {
@@ -115,15 +115,15 @@ func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ans)
 }
 
-type changeFunc func(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
+type changeFunc func(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
 
 func (a *adminAPI) change(w http.ResponseWriter, r *http.Request, action string, op changeFunc) {
 	ref, err := refParam(r)
-	var req desk.ChangeRequest
+	var req support.ChangeRequest
 	if err == nil {
 		err = decodeJSON(w, r, &req)
 	}
-	var c *desk.Change
+	var c *support.Change
 	if err == nil {
 		req.Actor = licensing.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
 		c, err = op(r.Context(), ref, req)
@@ -145,7 +145,7 @@ func refParam(r *http.Request) (string, error) {
 	switch {
 	case err != nil || ref == "":
 		return "", badRequest("bad license reference in the URL")
-	case desk.LooksLikeCode(ref):
+	case support.LooksLikeCode(ref):
 		return "", badRequest("codes do not go in URLs: POST {\"ref\":\"<code>\"} to /admin/v1/lookup for the license id")
 	}
 	return ref, nil

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 type tokenKey struct{}
@@ -18,10 +18,10 @@ func (a *adminAPI) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
-			a.s.fail(w, r, fmt.Errorf("%w: send Authorization: Bearer <token>", desk.ErrUnauthorized))
+			a.s.fail(w, r, fmt.Errorf("%w: send Authorization: Bearer <token>", support.ErrUnauthorized))
 			return
 		}
-		t, err := desk.Authenticate(r.Context(), a.s.st, strings.TrimSpace(tok))
+		t, err := support.Authenticate(r.Context(), a.s.st, strings.TrimSpace(tok))
 		if err != nil {
 			a.s.fail(w, r, err)
 			return
@@ -46,7 +46,7 @@ func (a *adminAPI) requireSupport(next http.Handler) http.Handler {
 func allow(ctx context.Context, role string) error {
 	t, _ := ctx.Value(tokenKey{}).(*store.Token)
 	if t == nil {
-		return desk.ErrUnauthorized
+		return support.ErrUnauthorized
 	}
 	if role == store.RoleSupport && t.Role != store.RoleSupport {
 		return fmt.Errorf("%w: token %q has role %s; this needs %s", ErrForbidden, t.Name, t.Role, store.RoleSupport)

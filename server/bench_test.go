@@ -15,7 +15,7 @@ import (
 
 // legacyQuery returns a signed getLicense query string for order.
 func legacyQuery(order, business string) string {
-	req := koogallery.NewClient("/koogallery/license", testKey, nil, nil).LegacyRequest(map[string]string{
+	req := koogallery.NewCaller("/koogallery/license", testKey, nil, nil).LegacyRequest(map[string]string{
 		"activity": koogallery.ActivityGetLicense, "businessId": business, "customerId": "c-1", "orderId": order,
 		"productId": "P1", "skuCode": "S1", "timeStamp": "20260301080000123"})
 	return strings.TrimPrefix(req.URL, "/koogallery/license?")

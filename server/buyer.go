@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -144,7 +144,7 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 		p.buyerFailed(w, r, err)
 		return
 	}
-	pasted, _ := desk.DecodeClaims(desk.CleanCode(code))
+	pasted, _ := support.DecodeClaims(support.CleanCode(code))
 	l, err := p.refresh(r.Context(), code, p.clientAddr(r))
 	if err != nil {
 		p.buyerFailed(w, r, err)
@@ -163,7 +163,7 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 func (p *publicAPI) buyerFailed(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := errorStatus(err)
 	p.s.logFailure(w, r, status, err)
-	var pe *desk.ProofError
+	var pe *support.ProofError
 	if errors.As(err, &pe) && pe.Status == verifier.StatusRevoked {
 		code = "code_revoked" // a code from before the revoke: say so, without a code
 	}

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -231,10 +231,10 @@ func newBuyerFixture(t testing.TB, e *testEnv) *buyerFixture {
 	f := &buyerFixture{}
 	f.code1 = e.newInstance("lic-1", "O-1", "C-1", "P1", exp)
 	f.old2 = e.newInstance("lic-2", "O-2", "C-2", "P1", exp)
-	support := e.token("s", "support")
+	supportTok := e.token("s", "support")
 	e.renew("lic-2", exp.AddDate(1, 0, 0))
 	f.old7 = e.newInstance("lic-7", "O-7", "C-7", "P1", exp)
-	e.callJSON("POST", "/admin/v1/licenses/lic-7/reissue", support, desk.ChangeRequest{Reason: "r"}, 200, nil)
+	e.callJSON("POST", "/admin/v1/licenses/lic-7/reissue", supportTok, support.ChangeRequest{Reason: "r"}, 200, nil)
 	r := e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "O-3", "orderLineId": "O-3-1",
 		"businessId": "lic-3", "productId": "P1", "customerId": "C-3"})
 	wantCode(t, r, resultOK)
@@ -245,7 +245,7 @@ func newBuyerFixture(t testing.TB, e *testEnv) *buyerFixture {
 	f.old5 = e.license("lic-5").Code
 	wantCode(t, e.signed(testKey, map[string]string{"activity": "releaseInstance", "instanceId": "lic-5"}), resultOK)
 	f.old6 = e.license("lic-6").Code
-	e.callJSON("POST", "/admin/v1/licenses/lic-6/revoke", support, desk.ChangeRequest{Reason: "r"}, 200, nil)
+	e.callJSON("POST", "/admin/v1/licenses/lic-6/revoke", supportTok, support.ChangeRequest{Reason: "r"}, 200, nil)
 	f.probe = e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "MOCK", "testFlag": "1"}).License
 	kid, signer := e.ring.Active()
 	ghost, err := verifier.Sign(&verifier.Claims{Issuer: "licentia", LicenseID: "lic-ghost", Generation: 1,
@@ -271,12 +271,12 @@ func renewWithNewKey(t testing.TB, e *testEnv, id string, exp time.Time) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	other := httptest.NewServer(New(cfg, e.st, ring, desk.NewIssuer(ring, "licentia", time.Hour),
+	other := httptest.NewServer(New(cfg, e.st, ring, support.NewIssuer(ring, "licentia", time.Hour),
 		slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	defer other.Close()
 	renew := map[string]string{"activity": "refreshInstance", "instanceId": id, "orderId": "R-" + id,
 		"scene": "RENEWAL", "expireTime": mkTime(exp)}
-	cb, err := koogallery.NewClient(other.URL+"/koogallery/license", testKey, nil, e.now).Signed(context.Background(), renew)
+	cb, err := koogallery.NewCaller(other.URL+"/koogallery/license", testKey, nil, e.now).Signed(context.Background(), renew)
 	if err == nil {
 		err = cb.Accepted()
 	}
@@ -484,7 +484,7 @@ func TestBuyerPageHeaders(t *testing.T) {
 		t.Errorf("POST / with a code from before a renewal: want the newer-code notice and the current code only:\n%s", body)
 	}
 	// After a reissue, the older code no longer shows (or fetches) the new one.
-	e.callJSON("POST", "/admin/v1/licenses/lic-1/reissue", e.token("s", "support"), desk.ChangeRequest{Reason: "r"}, 200, nil)
+	e.callJSON("POST", "/admin/v1/licenses/lic-1/reissue", e.token("s", "support"), support.ChangeRequest{Reason: "r"}, 200, nil)
 	if status, _, body := postBuyerForm(t, e.ts.URL+"/?lang=en", url.Values{"code": {cur}}); status != 403 ||
 		!strings.Contains(body, "Code replaced") || strings.Contains(body, e.license("lic-1").Code) {
 		t.Errorf("POST / with a code from before a reissue = %d, want 403, the replaced notice and no code:\n%s", status, body)

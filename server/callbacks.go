@@ -15,7 +15,7 @@ type answer struct {
 	instanceID string
 	license    string
 	info       []instanceInfo // queryInstance
-	cached     *cachedReply   // the finished answer, when it came from the resend cache
+	cached     *cachedAnswer  // the finished answer, when it came from the resend cache
 }
 
 // create handles getLicense and newInstance: the order's license is created once (licensing.Service.
@@ -29,7 +29,7 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 	key := licensing.OrderKey{Order: l.OrderID, Line: l.OrderLineID}
 	version, verErr := s.st.LicenseVersion(ctx)
 	if verErr == nil && !l.Test {
-		if r := s.replies.get(key, version); r != nil {
+		if r := s.answers.get(key, version); r != nil {
 			return answer{cached: r}, nil
 		}
 	}
@@ -39,8 +39,8 @@ func (s *Server) create(ctx context.Context, cb *callback) (answer, error) {
 	}
 	a := answer{instanceID: stored.ID, license: stored.Code}
 	if verErr == nil && !l.Test {
-		a.cached = successReply(s.cfg.KooGalleryKeys, a)
-		s.replies.put(key, version, a.cached)
+		a.cached = cachedSuccess(s.cfg.KooGalleryKeys, a)
+		s.answers.put(key, version, a.cached)
 	}
 	return a, nil
 }

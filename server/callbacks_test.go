@@ -42,7 +42,7 @@ func TestLicenseLifecycle(t *testing.T) {
 
 	// 100 concurrent resends: one license, all answers identical.
 	var wg sync.WaitGroup
-	answers := make([]reply, 100)
+	answers := make([]answerJSON, 100)
 	for i := range answers {
 		wg.Add(1)
 		go func() {

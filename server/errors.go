@@ -8,14 +8,14 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
-// Errors of the admin API. errorStatus maps them (and desk's, the store's and the verifier's) to HTTP
+// Errors of the admin API. errorStatus maps them (and package support's, the store's and the verifier's) to HTTP
 // answers.
 var (
 	// ErrForbidden means the admin token's role does not allow the operation.
@@ -46,11 +46,11 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusBadRequest, "bad_request"
 	case errors.Is(err, verifier.ErrTestCode):
 		return http.StatusBadRequest, "test_code"
-	case errors.Is(err, desk.ErrInvalidCode):
+	case errors.Is(err, support.ErrInvalidCode):
 		return http.StatusBadRequest, "invalid_code"
-	case errors.Is(err, desk.ErrSupersededProof):
+	case errors.Is(err, support.ErrSupersededProof):
 		return http.StatusForbidden, "code_superseded"
-	case errors.Is(err, desk.ErrUnauthorized):
+	case errors.Is(err, support.ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrLoopbackOnly):
 		return http.StatusForbidden, "forbidden"
@@ -66,7 +66,7 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusConflict, "license_revoked"
 	case errors.Is(err, ErrLicenseReleased):
 		return http.StatusConflict, "license_released"
-	case errors.Is(err, desk.ErrAmbiguous):
+	case errors.Is(err, support.ErrAmbiguous):
 		return http.StatusConflict, "ambiguous"
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrRefTaken):
 		return http.StatusConflict, "conflict"

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 // TestIssuedMetricCountsCommittedCodes: licentia_codes_issued_total equals the generations stored, even when
@@ -75,7 +75,7 @@ func TestTerminalLicenseAudit(t *testing.T) {
 	e := newTestEnv(t)
 	e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(0, 1, 0))
 	sp := e.support()
-	if _, err := sp.Revoke(context.Background(), "lic-1", desk.ChangeRequest{Reason: "chargeback", Actor: cliActor("a")}); err != nil {
+	if _, err := sp.Revoke(context.Background(), "lic-1", support.ChangeRequest{Reason: "chargeback", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, e.signed(testKey, map[string]string{"activity": "updateInstanceStatus", "instanceId": "lic-1", "status": "FREEZE"}), resultOK)

@@ -59,7 +59,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 			}
 			s.log.ErrorContext(r.Context(), "panic serving request", "panic", v, "path", logPath(r.URL.Path))
 			if r.URL.Path == s.cfg.CallbackPath {
-				s.reply(w, r, "", 0, resultInternal, "internal error, please retry", answer{})
+				s.answer(w, r, "", 0, resultInternal, "internal error, please retry", answer{})
 				return
 			}
 			writeError(w, http.StatusInternalServerError, "internal", "internal error")

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/licentia/licentia/server/adminclient"
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 // TestUploadDeadLetter: an upload the marketplace never takes is retried with backoff up to
@@ -55,24 +55,24 @@ func TestUploadDeadLetter(t *testing.T) {
 	if n := len(m.mkt.Uploads()); n != 0 {
 		t.Fatalf("uploads = %d, want none of a dead-lettered upload", n)
 	}
-	support := m.token("helper", "support")
-	var d desk.Detail
-	m.callJSON(http.MethodGet, "/admin/v1/licenses/lic-dl", support, nil, http.StatusOK, &d)
-	if len(d.Uploads) != 1 || d.Uploads[0].State != desk.UploadDead || d.Uploads[0].Attempts != licensing.UploadMaxAttempts ||
+	supportTok := m.token("helper", "support")
+	var d support.Detail
+	m.callJSON(http.MethodGet, "/admin/v1/licenses/lic-dl", supportTok, nil, http.StatusOK, &d)
+	if len(d.Uploads) != 1 || d.Uploads[0].State != support.UploadDead || d.Uploads[0].Attempts != licensing.UploadMaxAttempts ||
 		d.Uploads[0].LastError == "" {
 		t.Fatalf("show uploads = %+v, want one dead upload with its last error", d.Uploads)
 	}
 
 	// Support retries it: audited, due at once, sent.
-	st, _ := m.call(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", support, map[string]string{})
+	st, _ := m.call(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", supportTok, map[string]string{})
 	if st != http.StatusBadRequest {
 		t.Errorf("retry without a reason = %d, want 400", st)
 	}
-	cl, err := adminclient.New(m.ts.URL, support) // as licentia codes retry-upload --server does
+	cl, err := adminclient.New(m.ts.URL, supportTok) // as licentia codes retry-upload --server does
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := cl.RetryUploads(ctx, "O-DL", desk.ChangeRequest{Reason: "AK/SK fixed"}); err != nil ||
+	if out, err := cl.RetryUploads(ctx, "O-DL", support.ChangeRequest{Reason: "AK/SK fixed"}); err != nil ||
 		out.Retried != 1 || out.LicenseID != "lic-dl" {
 		t.Fatalf("retry = %+v, %v; want 1 upload of lic-dl", out, err)
 	}
@@ -80,8 +80,8 @@ func TestUploadDeadLetter(t *testing.T) {
 	if ups := m.mkt.Uploads(); len(ups) != 1 || ups[0].EventID != "8****e5694*****c8" {
 		t.Fatalf("uploads after the retry = %+v, want the event's", ups)
 	}
-	m.callJSON(http.MethodGet, "/admin/v1/licenses/lic-dl", support, nil, http.StatusOK, &d)
-	if len(d.Uploads) != 1 || d.Uploads[0].State != desk.UploadDone {
+	m.callJSON(http.MethodGet, "/admin/v1/licenses/lic-dl", supportTok, nil, http.StatusOK, &d)
+	if len(d.Uploads) != 1 || d.Uploads[0].State != support.UploadDone {
 		t.Errorf("show uploads = %+v, want it done", d.Uploads)
 	}
 	evs, err := m.st.Events(ctx, "lic-dl")
@@ -92,8 +92,8 @@ func TestUploadDeadLetter(t *testing.T) {
 	if last.Action != store.ActionRetryUpload || last.Actor != "helper" || last.Reason != "AK/SK fixed" || last.Source != store.SourceAdmin {
 		t.Errorf("last event = %+v, want the audited retry", last)
 	}
-	var out desk.UploadRetry
-	m.callJSON(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", support,
+	var out support.UploadRetry
+	m.callJSON(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", supportTok,
 		map[string]string{"reason": "again"}, http.StatusOK, &out)
 	if out.Retried != 0 {
 		t.Errorf("second retry = %+v, want nothing retried", out)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -100,9 +100,9 @@ func TestWithdrawnKey(t *testing.T) {
 		t.Fatalf("Retire(%s) err = %v", oldKid, err)
 	}
 	newKid, _ := ring.Active()
-	is := desk.NewIssuer(ring, "licentia", time.Hour)
+	is := support.NewIssuer(ring, "licentia", time.Hour)
 	if _, err := newSupport(t, e.st, ring, is, e.now, false).
-		Reissue(context.Background(), "lic-w", desk.ChangeRequest{Reason: "key withdrawn", Actor: cliActor("ops")}); err != nil {
+		Reissue(context.Background(), "lic-w", support.ChangeRequest{Reason: "key withdrawn", Actor: cliActor("ops")}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := e.license("lic-w")

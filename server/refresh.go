@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -24,12 +24,12 @@ const (
 // publicAPI serves the unauthenticated code endpoints: refresh, the revocation list and the buyer page.
 type publicAPI struct {
 	s    *Server
-	sup  *desk.Support
+	sup  *support.Desk
 	revs *revocationCache
 	lim  *publicLimits
 }
 
-func newPublicAPI(s *Server, sup *desk.Support) *publicAPI {
+func newPublicAPI(s *Server, sup *support.Desk) *publicAPI {
 	return &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now), lim: newPublicLimits(s.st, s.now, s.cfg.Activation)}
 }
 
@@ -57,19 +57,19 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	// A released or revoked license is answered 200 like any other: its current code says so (it fails
 	// every verifier).
-	writeJSON(w, http.StatusOK, desk.CodeAnswer(l))
+	writeJSON(w, http.StatusOK, support.CodeAnswer(l))
 }
 
 // refresh returns the current state of the license that code (any genuine, non-test code of it) belongs
 // to, after counting the request against the rate limits of addr and of the license. It returns an error
-// wrapping desk.ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound, a *desk.ProofError or a
+// wrapping support.ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound, a *support.ProofError or a
 // *licensing.RateLimitError. The address limit and the code's signature are checked before any database work, so
 // garbage costs no query.
 func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.License, error) {
 	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
 		return nil, err
 	}
-	c, err := p.sup.Genuine(desk.CleanCode(code))
+	c, err := p.sup.Genuine(support.CleanCode(code))
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 	"github.com/licentia/licentia/verifier/online"
 )
@@ -29,11 +29,11 @@ func TestRefresh(t *testing.T) {
 	e.newInstance("lic-3", "O-3", "C-3", "P1", exp)
 	probe := e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "MOCK", "testFlag": "1"}).License
 	sp := e.support()
-	if _, err := sp.Reissue(ctx, "lic-1", desk.ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
+	if _, err := sp.Reissue(ctx, "lic-1", support.ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}
 	code2 := e.license("lic-2").Code
-	if _, err := sp.Revoke(ctx, "lic-2", desk.ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
+	if _, err := sp.Revoke(ctx, "lic-2", support.ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}
 	revoked := e.license("lic-2").Code
@@ -72,8 +72,8 @@ func TestRefresh(t *testing.T) {
 				return
 			}
 			l := e.license(e.claims(tt.code).LicenseID)
-			if rr.Code != l.Code || rr.Generation != tt.gen || rr.Status != tt.st || rr.ExpiresAt == nil || *rr.ExpiresAt != desk.RFC3339(exp.Unix()) {
-				t.Errorf("refresh = %+v, want the current code, generation %d, %s, expiring %s", rr, tt.gen, tt.st, desk.RFC3339(exp.Unix()))
+			if rr.Code != l.Code || rr.Generation != tt.gen || rr.Status != tt.st || rr.ExpiresAt == nil || *rr.ExpiresAt != support.RFC3339(exp.Unix()) {
+				t.Errorf("refresh = %+v, want the current code, generation %d, %s, expiring %s", rr, tt.gen, tt.st, support.RFC3339(exp.Unix()))
 			}
 		})
 	}
@@ -102,12 +102,12 @@ func TestRefreshRetiredKey(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(cfg, e.st, ring, desk.NewIssuer(ring, "licentia", time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := New(cfg, e.st, ring, support.NewIssuer(ring, "licentia", time.Hour), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	renew := map[string]string{"activity": "refreshInstance", "instanceId": "lic-1", "orderId": "R-1",
 		"scene": "RENEWAL", "expireTime": mkTime(t0.AddDate(2, 0, 0))}
-	cb, err := koogallery.NewClient(ts.URL+"/koogallery/license", testKey, nil, e.now).Signed(context.Background(), renew)
+	cb, err := koogallery.NewCaller(ts.URL+"/koogallery/license", testKey, nil, e.now).Signed(context.Background(), renew)
 	if err == nil {
 		err = cb.Accepted()
 	}
@@ -237,9 +237,9 @@ func TestSupersedeFlow(t *testing.T) {
 	if err := e.verify(old); err != nil {
 		t.Fatalf("verify(first code) err = %v, want nil", err)
 	}
-	support := e.token("alice", "support")
-	var ch desk.Change
-	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/reissue", support, desk.ChangeRequest{Reason: "buyer reinstalled"}, 200, &ch)
+	supportTok := e.token("alice", "support")
+	var ch support.Change
+	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/reissue", supportTok, support.ChangeRequest{Reason: "buyer reinstalled"}, 200, &ch)
 
 	// The code from before the reissue (perhaps the leaked one) no longer fetches the new code.
 	_, body := e.refreshCode(old, http.StatusForbidden)
@@ -257,7 +257,7 @@ func TestSupersedeFlow(t *testing.T) {
 		t.Errorf("revocation list = %+v, want only lic-1 → 2, iat now", l)
 	}
 
-	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/revoke", support, desk.ChangeRequest{Reason: "chargeback"}, 200, &ch)
+	e.callJSON(http.MethodPost, "/admin/v1/licenses/lic-1/revoke", supportTok, support.ChangeRequest{Reason: "chargeback"}, 200, &ch)
 	for name, code := range map[string]string{"old": old, "reissued": rr.Code} {
 		if err := e.verify(code); !errors.Is(err, verifier.ErrRevoked) {
 			t.Errorf("verify(%s code) after revoke err = %v, want %v", name, err, verifier.ErrRevoked)

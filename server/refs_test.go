@@ -45,8 +45,8 @@ const decoyFile = "instance_id,order_id,order_line_id,product_id,sku,customer_id
 	"MKT-EVE-0003,LEGACY-EVE-1,,P1,,eve,,active,\n"
 
 // unrenewFreezeRelease sends the License 2.0 unrenewal, freeze and release callbacks for code.
-func (m *marketEnv) unrenewFreezeRelease(code string) []reply {
-	return []reply{
+func (m *marketEnv) unrenewFreezeRelease(code string) []answerJSON {
+	return []answerJSON{
 		m.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": code, "orderId": "U-1",
 			"orderLineId": "U-1-1", "scene": "UNSUBSCRIBE_RENEWAL_PERIOD", "expireTime": mkTime(t0.AddDate(0, 0, 1))}),
 		m.signed(testKey, map[string]string{"activity": "updateLicenseCodeStatus", "license": code, "status": "FREEZE"}),

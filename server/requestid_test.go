@@ -16,7 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 
 	"github.com/licentia/licentia/server/store"
 )
@@ -57,7 +57,7 @@ func newLoggedServer(t *testing.T, trusted []netip.Prefix) (*httptest.Server, *s
 	}
 	var buf syncBuffer
 	log := slog.New(LogHandler(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ts := httptest.NewServer(New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), log).Handler())
+	ts := httptest.NewServer(New(cfg, st, ring, support.NewIssuer(ring, "licentia", 0), log).Handler())
 	t.Cleanup(ts.Close)
 	return ts, st, &buf
 }
@@ -97,7 +97,7 @@ func TestRequestIDFromClients(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			var r reply
+			var r answerJSON
 			if err := json.Unmarshal(body, &r); err != nil || r.ResultCode != resultOK {
 				t.Fatalf("getLicense = %s, want resultCode %s", body, resultOK)
 			}

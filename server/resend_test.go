@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 // TestResendFreshness pins the freshness of answers to resent creates: a change made through this
@@ -29,7 +29,7 @@ func TestResendFreshness(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { other.Close() })
-	sp := newSupport(t, other, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), e.now, false)
+	sp := newSupport(t, other, e.ring, support.NewIssuer(e.ring, "licentia", time.Hour), e.now, false)
 
 	create := map[string]string{"activity": "newInstance", "orderId": "O-1", "orderLineId": "O-1-1", "businessId": "lic-1",
 		"productId": "P1", "skuCode": "S1", "customerId": "C-1", "expireTime": mkTime(t0.AddDate(1, 0, 0))}
@@ -63,7 +63,7 @@ func TestResendFreshness(t *testing.T) {
 	for i := range 60 {
 		e.advance(time.Duration(rnd.IntN(400)) * time.Millisecond)
 		if rnd.IntN(3) == 0 {
-			c, err := sp.Reissue(ctx, "lic-1", desk.ChangeRequest{Reason: "test", Actor: cliActor("a")})
+			c, err := sp.Reissue(ctx, "lic-1", support.ChangeRequest{Reason: "test", Actor: cliActor("a")})
 			if err != nil {
 				t.Fatal(err)
 			}

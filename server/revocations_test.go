@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -115,9 +115,9 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 		}
 		t.Cleanup(func() { st.Close() })
 		stores[i] = st
-		handlers[i] = New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+		handlers[i] = New(cfg, st, ring, support.NewIssuer(ring, "licentia", 0), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 	}
-	is := desk.NewIssuer(ring, "licentia", 0)
+	is := support.NewIssuer(ring, "licentia", 0)
 	l := &store.License{ID: "lic-1", OrderID: "O-1", Flow: store.FlowInstance, ProductID: "P1", Status: "active",
 		StartsAt: t0.Unix(), Generation: 1, ChangedAt: t0.Unix(), CreatedAt: t0.Unix()}
 	if err := is.Sign(l); err != nil {
@@ -129,7 +129,7 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 	before := getRevocations(t, handlers[1], "")
 
 	sp := newSupport(t, stores[0], ring, is, now, false)
-	if _, err := sp.Revoke(ctx, "lic-1", desk.ChangeRequest{Reason: "fraud", Actor: cliActor("a")}); err != nil {
+	if _, err := sp.Revoke(ctx, "lic-1", support.ChangeRequest{Reason: "fraud", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -158,7 +158,7 @@ func TestRevocationsSignedByActiveKey(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(cfg, e.st, ring, desk.NewIssuer(ring, "licentia", 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := New(cfg, e.st, ring, support.NewIssuer(ring, "licentia", 0), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	body := getRevocations(t, srv.Handler(), "").Body.Bytes()
 	both, err := verifier.NewKeyring(ring.Keys()[0].Public, ring.Keys()[1].Public)
 	if err != nil {

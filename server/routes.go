@@ -5,11 +5,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 )
 
 func (s *Server) routes() http.Handler {
-	sup := desk.NewSupport(s.svc, s.ring)
+	sup := support.New(s.svc, s.ring)
 	pub := newPublicAPI(s, sup)
 	adm := &adminAPI{s: s, sup: sup}
 

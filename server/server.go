@@ -1,6 +1,6 @@
-// Package server is licentia's HTTP side, a thin adapter over licensing.Service and desk.Support: the
-// KooGallery production interface (License 1.0 GET callbacks and the signed POST callbacks; koogallery.go,
-// callbacks.go, g1b.go), the buyer API and page (refresh.go, activation.go, revocations.go, buyer.go), the
+// Package server is licentia's HTTP side, a thin adapter over licensing.Service and support.Desk: the
+// KooGallery production interface (License 1.0 GET callbacks and the signed POST callbacks; production.go,
+// callbacks.go, instances.go), the buyer API and page (refresh.go, activation.go, revocations.go, buyer.go), the
 // admin API (admin.go, auth.go), public key and health endpoints, and Prometheus metrics. Handlers decode,
 // call the application layer, and map its errors through two tables: errorStatus (HTTP) and resultCode
 // (marketplace result codes).
@@ -20,7 +20,7 @@ import (
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/licensing"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -44,7 +44,7 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Market is the client of the marketplace's OpenAPI (License 2.0 activation and query, the G1b upload and
 	// the order query); nil when the server has no AK/SK, and activation then answers 503.
-	Market *openapi.Client
+	Market *marketapi.Client
 	// Activation bounds what License 2.0 activation may cost the marketplace (zero fields: the defaults).
 	Activation licensing.ActivationLimits
 	// Registry receives the server's metrics (default: a new one); pass the one the Market client registers
@@ -97,7 +97,7 @@ type Server struct {
 	ring    *keys.Ring
 	log     *slog.Logger
 	metrics *metrics
-	replies replyCache
+	answers answerCache
 	ids     *requestIDs
 	handler http.Handler
 	methods *methodGate

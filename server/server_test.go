@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/licensing"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -45,13 +45,13 @@ func newTestEnv(t testing.TB) *testEnv { return newTestEnvWith(t, nil) }
 
 // newTestEnvWith is newTestEnv with a marketplace OpenAPI client (nil: none).
 // act, when given, sets the activation limits.
-func newTestEnvWith(t testing.TB, market func(now func() time.Time) *openapi.Client, act ...licensing.ActivationLimits) *testEnv {
+func newTestEnvWith(t testing.TB, market func(now func() time.Time) *marketapi.Client, act ...licensing.ActivationLimits) *testEnv {
 	t.Helper()
 	return newTestEnvGrace(t, market, time.Hour, act...)
 }
 
 // newTestEnvGrace is newTestEnvWith with codes that carry grace.
-func newTestEnvGrace(t testing.TB, market func(now func() time.Time) *openapi.Client, grace time.Duration, act ...licensing.ActivationLimits) *testEnv {
+func newTestEnvGrace(t testing.TB, market func(now func() time.Time) *marketapi.Client, grace time.Duration, act ...licensing.ActivationLimits) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t}
 	e.clock.Store(t0.UnixNano())
@@ -76,7 +76,7 @@ type serverOptions struct {
 	grace time.Duration    // grace of issued codes
 	sync  string           // SQLite synchronous level ("" = FULL)
 	// market is the marketplace OpenAPI client (nil: none)
-	market *openapi.Client
+	market *marketapi.Client
 	// activation are the activation limits (zero: the defaults)
 	activation licensing.ActivationLimits
 }
@@ -96,7 +96,7 @@ func newTestServer(tb testing.TB, dir string, o serverOptions) (*Server, *store.
 		tb.Fatal(err)
 	}
 	log := slog.New(&switchHandler{})
-	return New(cfg, st, ring, desk.NewIssuer(ring, "licentia", o.grace), log), st, ring
+	return New(cfg, st, ring, support.NewIssuer(ring, "licentia", o.grace), log), st, ring
 }
 
 // switchHandler is the log handler of test servers: it discards until a test points it somewhere
@@ -139,16 +139,16 @@ func (e *testEnv) now() time.Time          { return time.Unix(0, e.clock.Load())
 
 // market returns a marketplace client of the test server that signs with key. Answers to an unknown key are
 // signed with the first configured key, so that is the key their Body-Sign is checked with.
-func (e *testEnv) market(key string) (*koogallery.Client, []koogallery.SignOption) {
+func (e *testEnv) market(key string) (*koogallery.Caller, []koogallery.SignOption) {
 	replyKey := key
 	if key != testKey && key != "second-key" {
 		replyKey = testKey
 	}
-	return koogallery.NewClient(e.ts.URL+"/koogallery/license", replyKey, nil, e.now), []koogallery.SignOption{koogallery.WithKey(key)}
+	return koogallery.NewCaller(e.ts.URL+"/koogallery/license", replyKey, nil, e.now), []koogallery.SignOption{koogallery.WithKey(key)}
 }
 
 // legacy sends a License 1.0 GET signed with key, and checks the Body-Sign of the answer.
-func (e *testEnv) legacy(key string, params map[string]string) reply {
+func (e *testEnv) legacy(key string, params map[string]string) answerJSON {
 	e.t.Helper()
 	c, opts := e.market(key)
 	return e.check(c.Legacy(context.Background(), params, opts...))
@@ -156,7 +156,7 @@ func (e *testEnv) legacy(key string, params map[string]string) reply {
 
 // signed sends a signed POST callback, its signature in upper-case hex; opts may override the nonce or
 // timestamp.
-func (e *testEnv) signed(key string, body map[string]string, opts ...koogallery.SignOption) reply {
+func (e *testEnv) signed(key string, body map[string]string, opts ...koogallery.SignOption) answerJSON {
 	e.t.Helper()
 	c, sign := e.market(key)
 	sign = append(sign, koogallery.UpperHex(), koogallery.WithNonce(fmt.Sprintf("N%015d", e.nonce.Add(1))))
@@ -164,7 +164,7 @@ func (e *testEnv) signed(key string, body map[string]string, opts ...koogallery.
 }
 
 // check checks the form of a marketplace answer (HTTP 200, JSON, a Body-Sign that verifies) and decodes it.
-func (e *testEnv) check(a *koogallery.Reply, err error) reply {
+func (e *testEnv) check(a *koogallery.Reply, err error) answerJSON {
 	e.t.Helper()
 	if err != nil {
 		e.t.Fatalf("marketplace call err = %v", err)
@@ -178,7 +178,7 @@ func (e *testEnv) check(a *koogallery.Reply, err error) reply {
 	if err := a.FormError(); err != nil {
 		e.t.Errorf("answer %s: %v", a.Body, err)
 	}
-	var r reply
+	var r answerJSON
 	if err := json.Unmarshal(a.Body, &r); err != nil {
 		e.t.Fatalf("answer %q is not JSON: %v", a.Body, err)
 	}
@@ -187,7 +187,7 @@ func (e *testEnv) check(a *koogallery.Reply, err error) reply {
 
 // decode reads an answer to a License 1.0 call sent by hand, checks it as check does and decodes it. key is
 // the key the call was signed with.
-func (e *testEnv) decode(resp *http.Response, key string) reply {
+func (e *testEnv) decode(resp *http.Response, key string) answerJSON {
 	e.t.Helper()
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -239,7 +239,7 @@ func (e *testEnv) countLicenses() int {
 	return n
 }
 
-func wantCode(t testing.TB, r reply, code string) {
+func wantCode(t testing.TB, r answerJSON, code string) {
 	t.Helper()
 	if r.ResultCode != code {
 		t.Fatalf("resultCode = %s (%s), want %s", r.ResultCode, r.ResultMsg, code)

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 	"github.com/licentia/licentia/verifier/online"
 )
@@ -42,7 +42,7 @@ func (e *testEnv) renew(id string, exp time.Time) {
 
 func (e *testEnv) token(name, role string) string {
 	e.t.Helper()
-	plain, tok, err := desk.NewToken(rand.Reader, name, role)
+	plain, tok, err := support.NewToken(rand.Reader, name, role)
 	if err != nil {
 		e.t.Fatalf("NewToken() err = %v", err)
 	}
@@ -156,21 +156,21 @@ func (e *testEnv) verify(code string) error {
 	return err
 }
 
-// support returns a desk.Support over the env's store, as the local CLI builds it.
-func (e *testEnv) support() *desk.Support {
-	return newSupport(e.t, e.st, e.ring, desk.NewIssuer(e.ring, "licentia", time.Hour), e.now, true)
+// support returns a support.Desk over the env's store, as the local CLI builds it.
+func (e *testEnv) support() *support.Desk {
+	return newSupport(e.t, e.st, e.ring, support.NewIssuer(e.ring, "licentia", time.Hour), e.now, true)
 }
 
 func cliActor(name string) licensing.Actor {
 	return licensing.Actor{Source: store.SourceCLI, Name: name, RequestID: "cli-test"}
 }
 
-// newSupport returns a desk.Support over st signing with is, as the local CLI builds it when inherit is set.
-func newSupport(tb testing.TB, st *store.Store, ring *keys.Ring, is *license.Issuer, now func() time.Time, inherit bool) *desk.Support {
+// newSupport returns a support.Desk over st signing with is, as the local CLI builds it when inherit is set.
+func newSupport(tb testing.TB, st *store.Store, ring *keys.Ring, is *license.Issuer, now func() time.Time, inherit bool) *support.Desk {
 	tb.Helper()
 	svc, err := licensing.New(st, licensing.Options{Issuer: is, InheritIssuer: inherit, Now: now})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return desk.NewSupport(svc, ring)
+	return support.New(svc, ring)
 }

@@ -27,10 +27,10 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 func main() {
@@ -100,7 +100,7 @@ func populate(ctx context.Context, c config, prog *progress) (*[len(lifeOf)]atom
 		}
 	}
 	now := time.Now().Unix()
-	svc, err := licensing.New(st, licensing.Options{Issuer: desk.NewIssuer(ring, "licentia", 0), Now: func() time.Time { return time.Unix(now, 0) }})
+	svc, err := licensing.New(st, licensing.Options{Issuer: support.NewIssuer(ring, "licentia", 0), Now: func() time.Time { return time.Unix(now, 0) }})
 	if err != nil {
 		return nil, err
 	}

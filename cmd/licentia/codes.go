@@ -16,10 +16,10 @@ import (
 	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server/adminclient"
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/licensing"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier/online"
 )
 
@@ -41,16 +41,16 @@ https://, or http:// to a loopback address only). Locally the actor recorded in 
 user; remotely it is the token's name.
 `
 
-// codesBackend is the support desk the codes commands talk to: desk.Support over licensing.Service on the
+// codesBackend is the support desk the codes commands talk to: support.Desk over licensing.Service on the
 // local database, or adminclient.Client on a remote server. Both return the same views.
 type codesBackend interface {
-	Activate(ctx context.Context, req desk.ActivationRequest) (*online.CodeResponse, error)
-	List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error)
-	Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error)
-	History(ctx context.Context, ref string) (*desk.History, error)
-	Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
-	Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error)
-	RetryUploads(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.UploadRetry, error)
+	Activate(ctx context.Context, req support.ActivationRequest) (*online.CodeResponse, error)
+	List(ctx context.Context, q support.ListQuery) (*support.LicensePage, error)
+	Show(ctx context.Context, ref string, reveal bool) (*support.Detail, error)
+	History(ctx context.Context, ref string) (*support.History, error)
+	Reissue(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
+	Revoke(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
+	RetryUploads(ctx context.Context, ref string, req support.ChangeRequest) (*support.UploadRetry, error)
 }
 
 // codesFlags are the flags every codes command shares.
@@ -62,7 +62,7 @@ type codesFlags struct {
 	json   bool
 	// issuer and market configure the Service of local changes that sign new licenses (codes activate).
 	issuer issuerFlags
-	market *openapi.Client
+	market *marketapi.Client
 	// actorFlag is true when --actor was given on the command line (not only through the environment).
 	actorFlag bool
 }
@@ -114,7 +114,7 @@ func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, l
 		st.Close()
 		return nil, licensing.Actor{}, nil, err
 	}
-	sup := desk.NewSupport(svc, ring)
+	sup := support.New(svc, ring)
 	actor := licensing.Actor{Source: store.SourceCLI, Name: c.actor, RequestID: "cli-" + randomHex(8)}
 	if actor.Name == "" {
 		actor.Name = osUser()
@@ -233,7 +233,7 @@ func (c *codesFlags) service(st *store.Store, ring *keys.Ring, stderr io.Writer)
 		if err != nil {
 			return nil, err
 		}
-		opt.Issuer = desk.NewIssuer(ring, name, grace)
+		opt.Issuer = support.NewIssuer(ring, name, grace)
 	}
 	return licensing.New(st, opt)
 }

@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/licentia/licentia/server/desk"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
+	"github.com/licentia/licentia/server/support"
 )
 
 const codesActivateUsage = `usage: licentia codes activate CODE|- [--deployment ID] [--reveal] [--actor NAME] [--issuer ISS] [--grace DUR] [--json]
@@ -34,7 +34,7 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 	var reveal bool
 	fs.StringVar(&deployment, "deployment", "", "the buyer's installation, recorded in the audit log")
 	fs.BoolVar(&reveal, "reveal", false, "print the offline code (a bearer credential)")
-	fs.StringVar(&api, "koogallery-api", getenv(openapi.EnvAPI), "local mode: the OpenAPI base URLs (env "+openapi.EnvAPI+")")
+	fs.StringVar(&api, "koogallery-api", getenv(marketapi.EnvAPI), "local mode: the OpenAPI base URLs (env "+marketapi.EnvAPI+")")
 	pos, err := fs.parseArgs(args, 1, "one KooGallery license code, or - for standard input")
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	defer done()
-	ans, err := b.Activate(ctx, desk.ActivationRequest{Code: code, Deployment: deployment, Actor: actor})
+	ans, err := b.Activate(ctx, support.ActivationRequest{Code: code, Deployment: deployment, Actor: actor})
 	if err != nil {
 		return err
 	}
@@ -74,17 +74,17 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 // localMarket sets up the marketplace's OpenAPI client for a local activation, from LICENTIA_KOOGALLERY_AK
 // and _SK (none: activation fails with marketplace_unconfigured) and --koogallery-api.
 func (c *codesFlags) localMarket(api string, getenv func(string) string, stderr io.Writer) error {
-	bases, err := openapi.ParseBaseURLs(api)
+	bases, err := marketapi.ParseBaseURLs(api)
 	if err != nil {
 		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
 	}
-	ak, sk := getenv(openapi.EnvAK), getenv(openapi.EnvSK)
+	ak, sk := getenv(marketapi.EnvAK), getenv(marketapi.EnvSK)
 	if ak == "" && sk == "" {
 		return nil
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if c.market, err = openapi.New(openapi.Config{AK: ak, SK: sk, BaseURLs: bases, Logger: log}); err != nil {
-		return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", openapi.EnvAK, openapi.EnvSK, err)}
+	if c.market, err = marketapi.New(marketapi.Config{AK: ak, SK: sk, BaseURLs: bases, Logger: log}); err != nil {
+		return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", marketapi.EnvAK, marketapi.EnvSK, err)}
 	}
 	return nil
 }
@@ -101,5 +101,5 @@ func codeArg(arg string, stdin io.Reader) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read the code from standard input: %w", err)
 	}
-	return desk.CleanCode(string(b)), nil
+	return support.CleanCode(string(b)), nil
 }

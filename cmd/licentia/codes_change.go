@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 )
 
 const codesReissueUsage = `usage: licentia codes reissue ID|ORDER-ID|CODE --reason TEXT [--reveal] [--actor NAME] [--json]
@@ -31,7 +31,7 @@ func runCodesChange(ctx context.Context, op string, args []string, getenv func(s
 	fs := quietFlagSet("codes "+op, usage, stderr)
 	var c codesFlags
 	c.register(fs, getenv)
-	var req desk.ChangeRequest
+	var req support.ChangeRequest
 	fs.StringVar(&req.Reason, "reason", "", "why; recorded in the audit log (required)")
 	if op == "reissue" {
 		fs.BoolVar(&req.Reveal, "reveal", false, "print the new code (a bearer credential)")
@@ -49,7 +49,7 @@ func runCodesChange(ctx context.Context, op string, args []string, getenv func(s
 	}
 	defer done()
 	req.Actor = actor
-	var ch *desk.Change
+	var ch *support.Change
 	if op == "reissue" {
 		ch, err = b.Reissue(ctx, pos[0], req)
 	} else {

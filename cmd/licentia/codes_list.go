@@ -6,7 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 )
 
 const codesListUsage = `usage: licentia codes list [--order ID] [--customer ID] [--product ID] [--status S]
@@ -25,7 +25,7 @@ func runCodesList(ctx context.Context, args []string, getenv func(string) string
 	fs := quietFlagSet("codes list", codesListUsage, stderr)
 	var c codesFlags
 	c.register(fs, getenv)
-	var q desk.ListQuery
+	var q support.ListQuery
 	var within string
 	var all bool
 	fs.StringVar(&q.Order, "order", "", "only the licenses of this order id")
@@ -40,7 +40,7 @@ func runCodesList(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	if within != "" {
-		d, err := desk.ParseWithin(within)
+		d, err := support.ParseWithin(within)
 		if err != nil {
 			return &usageError{"--expiring-within: " + err.Error()}
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 )
 
 const codesRetryUploadUsage = `usage: licentia codes retry-upload ID|ORDER-ID|CODE --reason TEXT [--actor NAME] [--json]
@@ -27,7 +27,7 @@ func runCodesRetryUpload(ctx context.Context, args []string, getenv func(string)
 	fs := quietFlagSet("codes retry-upload", codesRetryUploadUsage, stderr)
 	var c codesFlags
 	c.register(fs, getenv)
-	var req desk.ChangeRequest
+	var req support.ChangeRequest
 	fs.StringVar(&req.Reason, "reason", "", "why; recorded in the audit log (required) / 原因,记入审计日志(必填)")
 	pos, err := fs.parseArgs(args, 1, "one license id, order id or code / 一个许可ID、订单ID或授权码")
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 )
 
 const codesShowUsage = `usage: licentia codes show ID|ORDER-ID|CUSTOMER-ID|CODE [--reveal] [--json]
@@ -107,12 +107,12 @@ func compactJSON(v any) string {
 }
 
 // uploadLine describes one upload of the code to the marketplace, times in the reader's zone.
-func uploadLine(u desk.UploadView) string {
+func uploadLine(u support.UploadView) string {
 	line := fmt.Sprintf("event %s: %s after %d attempt(s)", u.EventID, u.State, u.Attempts)
 	switch {
 	case u.DoneAt != nil:
 		line += ", accepted " + localTime(*u.DoneAt)
-	case u.State == desk.UploadDead:
+	case u.State == support.UploadDead:
 		line += " — codes retry-upload tries it again / 已停止重试,可用 codes retry-upload 重新上传"
 	case u.NextAt != nil:
 		line += ", next try " + localTime(*u.NextAt)

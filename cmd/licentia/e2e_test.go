@@ -134,7 +134,7 @@ func writeFile(t *testing.T, path string, data []byte) {
 // release, checking the current code with licentia-verify after every step.
 func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 	ctx := context.Background()
-	sim := koogallery.NewClient(base+"/koogallery/license", testKey, nil, nil)
+	sim := koogallery.NewCaller(base+"/koogallery/license", testKey, nil, nil)
 	now := time.Now().UTC().Truncate(time.Second)
 	day := 24 * time.Hour
 	order := fmt.Sprintf("E2E-%d", now.UnixNano())
@@ -234,7 +234,7 @@ func checkSuperseded(t *testing.T, base, bin, keysFile, dir, gen1 string) {
 
 // checkTestAndForged: a probe's test code is refused unless test codes are allowed; a tampered code, an
 // unknown key, a bad command line and a missing key file get their own statuses.
-func checkTestAndForged(t *testing.T, sim *koogallery.Client, bin, keysFile, code string) {
+func checkTestAndForged(t *testing.T, sim *koogallery.Caller, bin, keysFile, code string) {
 	a, err := sim.Signed(context.Background(), map[string]string{"activity": koogallery.ActivityNewInstance, "orderId": "MOCK-E2E",
 		"orderLineId": "MOCK-E2E-1", "businessId": "mock", "testFlag": "1", "expireTime": "20991231000000"})
 	if err == nil {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	stand "github.com/licentia/licentia/server/simulator/market"
+	"github.com/licentia/licentia/server/support"
 )
 
 // hostile is text that steers a terminal when printed raw: erase the screen, home the cursor, set the window
@@ -152,7 +152,7 @@ func TestTerminalEscapesReachNoTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h desk.History
+	var h support.History
 	if err := json.Unmarshal([]byte(out), &h); err != nil {
 		t.Fatalf("codes history --json: %v (%q)", err, out)
 	}
@@ -163,7 +163,7 @@ func TestTerminalEscapesReachNoTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d desk.Detail
+	var d support.Detail
 	if err := json.Unmarshal([]byte(out), &d); err != nil || d.License == nil || d.License.CustomerName != name {
 		t.Errorf("codes show --json: customer name not %q: %v, %q", name, err, out)
 	}

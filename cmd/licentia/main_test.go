@@ -484,7 +484,7 @@ func TestMetricsAddr(t *testing.T) {
 func TestTokenToFile(t *testing.T) {
 	ctx := context.Background()
 	env := envMap(map[string]string{"LICENTIA_DATA": t.TempDir()})
-	path := filepath.Join(t.TempDir(), "desk.token")
+	path := filepath.Join(t.TempDir(), "support.token")
 	var stdout, stderr bytes.Buffer
 	if err := run(ctx, []string{"tokens", "create", "desk", "--role", "support", "--out", path}, env, &stdout, &stderr); err != nil {
 		t.Fatalf("tokens create --out err = %v (%s)", err, stderr.String())

@@ -28,13 +28,13 @@ import (
 // market plays the marketplace against a child server.
 type market struct {
 	hc  *http.Client
-	sim *koogallery.Client
+	sim *koogallery.Caller
 	bid atomic.Int64
 }
 
 func newMarket(c *child, timeout time.Duration) *market {
 	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	return &market{hc: hc, sim: koogallery.NewClient(c.url+"/koogallery/license", testKey, hc, nil)}
+	return &market{hc: hc, sim: koogallery.NewCaller(c.url+"/koogallery/license", testKey, hc, nil)}
 }
 
 // close closes the idle connections, so that the server's graceful shutdown need not wait for them (a

@@ -80,8 +80,8 @@ type mktReply struct {
 }
 
 // market returns a marketplace client of the server at base.
-func marketClient(client *http.Client, base string) *koogallery.Client {
-	return koogallery.NewClient(base+"/koogallery/license", testKey, client, nil)
+func marketClient(client *http.Client, base string) *koogallery.Caller {
+	return koogallery.NewCaller(base+"/koogallery/license", testKey, client, nil)
 }
 
 // legacyCall sends a signed License 1.0 GET with params to base and checks the answer's form and Body-Sign.
@@ -111,7 +111,7 @@ type signedRequest struct {
 
 // newSignedRequest signs body with nonce, the signature in upper-case hex.
 func newSignedRequest(body map[string]string, nonce string) signedRequest {
-	req := koogallery.NewClient("", testKey, nil, nil).SignedRequest(body, koogallery.WithNonce(nonce), koogallery.UpperHex())
+	req := koogallery.NewCaller("", testKey, nil, nil).SignedRequest(body, koogallery.WithNonce(nonce), koogallery.UpperHex())
 	return signedRequest{query: strings.TrimPrefix(req.URL, "?"), body: req.Body}
 }
 

@@ -21,9 +21,9 @@ import (
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
-	"github.com/licentia/licentia/server/desk"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 type serveConfig struct {
@@ -40,7 +40,7 @@ type serveConfig struct {
 	proxies   string
 	conns     int // per client address; 0: no limit
 	mktAPI    string
-	market    openapi.Config // AK/SK from the environment only
+	market    marketapi.Config // AK/SK from the environment only
 	act       activationFlags
 }
 
@@ -64,8 +64,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		legacyWindow = s
 		return nil
 	})
-	fs.StringVar(&c.mktAPI, "koogallery-api", getenv(openapi.EnvAPI),
-		"KooGallery OpenAPI base URLs, comma-separated, tried in order (env "+openapi.EnvAPI+"; default the marketplace's own); credentials only from "+openapi.EnvAK+" and "+openapi.EnvSK)
+	fs.StringVar(&c.mktAPI, "koogallery-api", getenv(marketapi.EnvAPI),
+		"KooGallery OpenAPI base URLs, comma-separated, tried in order (env "+marketapi.EnvAPI+"; default the marketplace's own); credentials only from "+marketapi.EnvAK+" and "+marketapi.EnvSK)
 	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"),
 		"production path registered with KooGallery (env LICENTIA_CALLBACK_PATH)")
 	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
@@ -115,7 +115,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if c.metrics != "" && c.metrics == c.addr {
 		return &usageError{fmt.Sprintf("--metrics-addr %s is --addr: give /metrics a listener of its own, or leave --metrics-addr empty", c.metrics)}
 	}
-	bases, err := openapi.ParseBaseURLs(c.mktAPI)
+	bases, err := marketapi.ParseBaseURLs(c.mktAPI)
 	if err != nil {
 		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
 	}
@@ -125,7 +125,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
 		LegacyWindow: lw, SeparateMetrics: c.metrics != "", MaxConnsPerClient: c.conns, Activation: act}
-	c.market = openapi.Config{AK: getenv(openapi.EnvAK), SK: getenv(openapi.EnvSK), BaseURLs: bases, Logger: log}
+	c.market = marketapi.Config{AK: getenv(marketapi.EnvAK), SK: getenv(marketapi.EnvSK), BaseURLs: bases, Logger: log}
 	if err := cfg.Validate(); err != nil {
 		return &usageError{err.Error()}
 	}
@@ -228,16 +228,16 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	reg := prometheus.NewRegistry()
 	if c.market.AK != "" || c.market.SK != "" {
 		c.market.Registerer = reg
-		if cfg.Market, err = openapi.New(c.market); err != nil {
-			return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", openapi.EnvAK, openapi.EnvSK, err)}
+		if cfg.Market, err = marketapi.New(c.market); err != nil {
+			return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", marketapi.EnvAK, marketapi.EnvSK, err)}
 		}
 		log.Info("marketplace OpenAPI configured", "base_urls", strings.Join(c.market.BaseURLs, ","))
 	} else {
-		log.Info("marketplace OpenAPI not configured: License 2.0 activation answers 503 until " + openapi.EnvAK + " and " + openapi.EnvSK + " are set")
-		log.Warn("G1b needs " + openapi.EnvAK + " and " + openapi.EnvSK + ": until they are set, a newInstance without product or customer and every getLicenseAsync are answered 000005, which the marketplace retries; no code is issued or owed without them")
+		log.Info("marketplace OpenAPI not configured: License 2.0 activation answers 503 until " + marketapi.EnvAK + " and " + marketapi.EnvSK + " are set")
+		log.Warn("G1b needs " + marketapi.EnvAK + " and " + marketapi.EnvSK + ": until they are set, a newInstance without product or customer and every getLicenseAsync are answered 000005, which the marketplace retries; no code is issued or owed without them")
 	}
 	cfg.Registry = reg
-	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, c.issuer, c.grace), log)
+	srv := server.New(cfg, st, ring, support.NewIssuer(ring, c.issuer, c.grace), log)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/internal/loopback"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator"
 	standin "github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
@@ -75,7 +75,7 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "per-call timeout (KooGallery waits 5 s)")
 	fs.StringVar(&c.marketAddr, "market-addr", defaultMarketAddr,
 		"loopback address of the KooGallery OpenAPI stand-in (needs LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK)")
-	c.ak, c.sk = getenv(openapi.EnvAK), getenv(openapi.EnvSK)
+	c.ak, c.sk = getenv(marketapi.EnvAK), getenv(marketapi.EnvSK)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, simulateUsage)
 		for _, sc := range simulator.Scenarios() {
@@ -148,7 +148,7 @@ func (c *simulateConfig) needsMarket(names []string) bool {
 func (c *simulateConfig) startMarket(stderr io.Writer) (*standin.Server, error) {
 	if c.ak == "" || c.sk == "" {
 		fmt.Fprintf(stderr, "simulate: %s and %s are not set: the License 2.0 and G1b scenarios are skipped\n",
-			openapi.EnvAK, openapi.EnvSK)
+			marketapi.EnvAK, marketapi.EnvSK)
 		return nil, nil
 	}
 	host, _, err := net.SplitHostPort(c.marketAddr)
@@ -161,7 +161,7 @@ func (c *simulateConfig) startMarket(stderr io.Writer) (*standin.Server, error) 
 	}
 	fmt.Fprintf(stderr, "simulate: KooGallery OpenAPI stand-in on %s; the seller must run with --koogallery-api %s "+
 		"and the same %s / %s (licentia also with --activation-per-address 1000: the scenarios activate more codes "+
-		"from one address than the default allows)\n", m.URL(), m.URL(), openapi.EnvAK, openapi.EnvSK)
+		"from one address than the default allows)\n", m.URL(), m.URL(), marketapi.EnvAK, marketapi.EnvSK)
 	return m, nil
 }
 

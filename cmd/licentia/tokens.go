@@ -9,8 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 )
 
 const tokensUsage = `usage: licentia tokens <create|list|revoke> [flags]
@@ -82,7 +82,7 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 	var tok *store.Token
 	if sub == "create" {
 		// Check the name and role before touching the database.
-		if plain, tok, err = desk.NewToken(rand.Reader, pos[0], role); err != nil {
+		if plain, tok, err = support.NewToken(rand.Reader, pos[0], role); err != nil {
 			return &usageError{err.Error()}
 		}
 	}

@@ -1,5 +1,5 @@
 // Package adminclient calls a licentia server's admin API (/admin/v1) with a bearer token: the remote side
-// of the support CLI (licentia codes … --server). It offers the operations of desk.Support with the same
+// of the support CLI (licentia codes … --server). It offers the operations of support.Desk with the same
 // views, so the CLI runs the same way against a local database or a remote server. It imports no router and
 // no metrics.
 package adminclient
@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/internal/loopback"
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier/online"
 )
 
 // Client calls a licentia server's admin API with a bearer token. It offers the same operations as
-// desk.Support, so the CLI runs the same way against a local database or a remote server; remotely the
+// support.Desk, so the CLI runs the same way against a local database or a remote server; remotely the
 // server records the token's name as the actor.
 type Client struct {
 	base  *url.URL
@@ -65,59 +65,59 @@ func New(baseURL, token string) (*Client, error) {
 }
 
 // List returns one page of licenses matching q.
-func (c *Client) List(ctx context.Context, q desk.ListQuery) (*desk.LicensePage, error) {
-	var page desk.LicensePage
+func (c *Client) List(ctx context.Context, q support.ListQuery) (*support.LicensePage, error) {
+	var page support.LicensePage
 	return &page, c.do(ctx, http.MethodGet, "/admin/v1/licenses?"+q.Values().Encode(), nil, &page)
 }
 
 // Show returns the license ref names; ref may be a whole code, which is sent in the body.
-func (c *Client) Show(ctx context.Context, ref string, reveal bool) (*desk.Detail, error) {
-	var d desk.Detail
-	return &d, c.do(ctx, http.MethodPost, "/admin/v1/lookup", desk.LookupRequest{Ref: ref, Reveal: reveal}, &d)
+func (c *Client) Show(ctx context.Context, ref string, reveal bool) (*support.Detail, error) {
+	var d support.Detail
+	return &d, c.do(ctx, http.MethodPost, "/admin/v1/lookup", support.LookupRequest{Ref: ref, Reveal: reveal}, &d)
 }
 
 // History returns the license's events, oldest first.
-func (c *Client) History(ctx context.Context, ref string) (*desk.History, error) {
+func (c *Client) History(ctx context.Context, ref string) (*support.History, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var h desk.History
+	var h support.History
 	return &h, c.do(ctx, http.MethodGet, path+"/events", nil, &h)
 }
 
 // Reissue asks the server to reissue the license (needs a support token).
-func (c *Client) Reissue(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
+func (c *Client) Reissue(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var ch desk.Change
+	var ch support.Change
 	return &ch, c.do(ctx, http.MethodPost, path+"/reissue", req, &ch)
 }
 
 // Revoke asks the server to revoke the license (needs a support token).
-func (c *Client) Revoke(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.Change, error) {
+func (c *Client) Revoke(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var ch desk.Change
+	var ch support.Change
 	return &ch, c.do(ctx, http.MethodPost, path+"/revoke", req, &ch)
 }
 
 // RetryUploads asks the server to try the license's dead-lettered uploads again (needs a support token).
-func (c *Client) RetryUploads(ctx context.Context, ref string, req desk.ChangeRequest) (*desk.UploadRetry, error) {
+func (c *Client) RetryUploads(ctx context.Context, ref string, req support.ChangeRequest) (*support.UploadRetry, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var out desk.UploadRetry
+	var out support.UploadRetry
 	return &out, c.do(ctx, http.MethodPost, path+"/uploads/retry", req, &out)
 }
 
 // Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).
-func (c *Client) Activate(ctx context.Context, req desk.ActivationRequest) (*online.CodeResponse, error) {
+func (c *Client) Activate(ctx context.Context, req support.ActivationRequest) (*online.CodeResponse, error) {
 	var out online.CodeResponse
 	return &out, c.do(ctx, http.MethodPost, "/admin/v1/activations", req, &out)
 }
@@ -125,7 +125,7 @@ func (c *Client) Activate(ctx context.Context, req desk.ActivationRequest) (*onl
 // licensePath returns the URL path of the license ref names. A whole code never goes into a URL: it is
 // first resolved to its license id through POST /admin/v1/lookup.
 func (c *Client) licensePath(ctx context.Context, ref string) (string, error) {
-	if desk.LooksLikeCode(ref) {
+	if support.LooksLikeCode(ref) {
 		d, err := c.Show(ctx, ref, false)
 		if err != nil {
 			return "", err

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/licentia/licentia/server/desk"
+	"github.com/licentia/licentia/server/support"
 )
 
 func TestNewURLs(t *testing.T) {
@@ -64,7 +64,7 @@ func TestNoRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.List(context.Background(), desk.ListQuery{}); err == nil || !strings.Contains(err.Error(), "not followed") {
+	if _, err := c.List(context.Background(), support.ListQuery{}); err == nil || !strings.Contains(err.Error(), "not followed") {
 		t.Errorf("List() through a redirect err = %v, want the redirect refused", err)
 	}
 	if n := leaked.Load(); n != 0 {

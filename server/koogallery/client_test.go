@@ -16,7 +16,7 @@ var clientNow = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 
 // TestClientSigning: every way the client signs verifies with the seller's checks exactly when it should.
 func TestClientSigning(t *testing.T) {
-	c := NewClient("http://127.0.0.1:1/koogallery/license", clientKey, nil, func() time.Time { return clientNow })
+	c := NewCaller("http://127.0.0.1:1/koogallery/license", clientKey, nil, func() time.Time { return clientNow })
 	body := map[string]string{"activity": ActivityRefreshLicenseCode, "license": "PL0001", "scene": SceneRenewal,
 		"expireTime": "20300101000000", "customerName": "张三 & <Co>"}
 	cases := []struct {
@@ -66,7 +66,7 @@ func TestClientSigning(t *testing.T) {
 
 // TestClientSpecVector: the client reproduces the spec's signature vector (§2.3).
 func TestClientSpecVector(t *testing.T) {
-	c := NewClient("http://127.0.0.1:1/cb", clientKey, nil, func() time.Time { return time.UnixMilli(1680508066618) })
+	c := NewCaller("http://127.0.0.1:1/cb", clientKey, nil, func() time.Time { return time.UnixMilli(1680508066618) })
 	req := c.SignedRequest(map[string]string{"activity": "refreshLicenseCode", "expireTime": "20250101000000",
 		"license": "PL0001", "orderId": "CS0002", "orderLineId": "CS0002-000001", "scene": "RENEWAL", "testFlag": "1"},
 		WithNonce("50D83FDECAED6CCD"), UpperHex())
@@ -120,7 +120,7 @@ func TestReplyInspection(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer ts.Close()
-			c := NewClient(ts.URL, clientKey, nil, nil)
+			c := NewCaller(ts.URL, clientKey, nil, nil)
 			var a *Reply
 			var err error
 			if tc.legacy {

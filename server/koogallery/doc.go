@@ -3,7 +3,7 @@
 // encryption and the API Gateway signing of calls to the KooGallery OpenAPI, and the marketplace's vocabulary
 // (activities, scenes, instance statuses, order types, charging modes, result and error codes; the statuses of
 // a licence code, ALIVE, EXPIRED and RELEASED, are server/license's MarketAlive, MarketExpired and
-// MarketReleased, as the lifecycle decides on them). It uses the standard library only; apart from Client,
+// MarketReleased, as the lifecycle decides on them). It uses the standard library only; apart from Caller,
 // it holds no state and does no I/O, and callers pass keys and the current time in.
 //
 // Section numbers refer to the licentia KooGallery spec (koogallery-spec.md).
@@ -45,7 +45,7 @@
 //
 // # Playing the marketplace
 //
-// Client calls a seller's production URL the way KooGallery does: LegacyRequest and SignedRequest build signed
+// Caller calls a seller's production URL the way KooGallery does: LegacyRequest and SignedRequest build signed
 // calls (SignOption: another key or time, a fixed nonce, upper-case hex, and the forgeries — corrupted, unsigned,
 // tampered); Do sends one and returns the Reply, whose Problems list what is wrong with the answer's form (HTTP
 // status, JSON, field types and lengths, Body-Sign). The simulator, the load generator and the tests sign through

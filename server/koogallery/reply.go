@@ -18,7 +18,7 @@ const (
 // ErrMalformedReply is returned by Reply's checks when the answer's form is wrong.
 var ErrMalformedReply = errors.New("malformed answer")
 
-// Reply is a seller's answer to one marketplace call, as Client received it.
+// Reply is a seller's answer to one marketplace call, as Caller received it.
 type Reply struct {
 	// Legacy is true for the answer to a License 1.0 GET call.
 	Legacy bool
@@ -37,7 +37,7 @@ type Reply struct {
 
 // Inspect parses a seller's answer to a call sent some other way than Do and records every problem with its
 // form, as Do does.
-func (c *Client) Inspect(legacy bool, status int, header http.Header, body []byte) *Reply {
+func (c *Caller) Inspect(legacy bool, status int, header http.Header, body []byte) *Reply {
 	return inspect(legacy, status, header, body, c.key)
 }
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
@@ -148,8 +148,8 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by Actor)
 	}
 	start := a.s.now()
 	act, err := mkt.Activate(ctx, code, time.Time{})
-	if errors.Is(err, openapi.ErrAlreadyActive) {
-		act, err = &openapi.Activation{}, nil // our own earlier activation (or a replica's): the query tells the rest
+	if errors.Is(err, marketapi.ErrAlreadyActive) {
+		act, err = &marketapi.Activation{}, nil // our own earlier activation (or a replica's): the query tells the rest
 	}
 	if err != nil {
 		err = marketError(err)
@@ -190,7 +190,7 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by Actor)
 
 // fold computes the license an activation creates: the marketplace's activation answer, then every callback
 // kept from before, then the query (authoritative, and newest), with one audit event for each.
-func (a *activator) fold(code, deployment string, by Actor, act *openapi.Activation, q *openapi.Status,
+func (a *activator) fold(code, deployment string, by Actor, act *marketapi.Activation, q *marketapi.Status,
 	pending []store.MarketEvent, now time.Time) (*store.License, []store.Event, error) {
 	sum := sha256.Sum256([]byte(code))
 	base := license.License{
@@ -273,11 +273,11 @@ func (a *activator) catchUp(ctx context.Context, l *store.License) (*store.Licen
 // marketError names a marketplace refusal in the activation's terms (design.md §4.1).
 func marketError(err error) error {
 	switch {
-	case errors.Is(err, openapi.ErrNotReceived):
+	case errors.Is(err, marketapi.ErrNotReceived):
 		return ErrNotReceived
-	case errors.Is(err, openapi.ErrUnknownCode), errors.Is(err, openapi.ErrInvalidParam):
+	case errors.Is(err, marketapi.ErrUnknownCode), errors.Is(err, marketapi.ErrInvalidParam):
 		return ErrUnknownMarketCode
-	case errors.Is(err, openapi.ErrUnconfigured):
+	case errors.Is(err, marketapi.ErrUnconfigured):
 		return ErrMarketUnconfigured
 	default:
 		return fmt.Errorf("%w: %w", ErrMarketUnavailable, err)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -58,7 +58,7 @@ func (s *Service) SendUploads(ctx context.Context) {
 		if ok, err := s.st.ClaimUpload(ctx, u, now.Add(UploadLease).Unix()); err != nil || !ok {
 			continue
 		}
-		err := s.market.UploadEvent(ctx, u.EventID, openapi.DefaultUploadFileName, []byte(u.Content))
+		err := s.market.UploadEvent(ctx, u.EventID, marketapi.DefaultUploadFileName, []byte(u.Content))
 		if err == nil {
 			if err := s.st.FinishUpload(ctx, u.EventID, s.now().Unix()); err != nil {
 				s.log.WarnContext(ctx, "outbox", "err", err)

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/license"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -51,7 +51,7 @@ type Options struct {
 	// Market is the marketplace's OpenAPI (License 2.0 activation and query, the G1b order query and
 	// upload); nil without AK/SK: activation then fails with ErrMarketUnconfigured, G1b calls that need it
 	// with ErrNeedsMarket.
-	Market *openapi.Client
+	Market *marketapi.Client
 	// Activation bounds what activation may cost the marketplace (zero fields: the defaults).
 	Activation ActivationLimits
 	// Observer is told what was done (default NopObserver).
@@ -68,7 +68,7 @@ type Service struct {
 	st      *store.Store
 	is      *license.Issuer
 	inherit bool
-	market  *openapi.Client
+	market  *marketapi.Client
 	obs     Observer
 	log     *slog.Logger
 	now     func() time.Time

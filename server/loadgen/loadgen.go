@@ -102,7 +102,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Transport: &http.Transport{MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency,
 			IdleConnTimeout: 30 * time.Second},
 	}}
-	g.market = koogallery.NewClient(cfg.URL, cfg.Key, g.client, nil)
+	g.market = koogallery.NewCaller(cfg.URL, cfg.Key, g.client, nil)
 	defer g.client.CloseIdleConnections()
 	if cfg.Mode != ModeCreate {
 		if err := g.seed(ctx); err != nil {
@@ -129,7 +129,7 @@ type gen struct {
 	cfg      Config
 	prefix   string
 	client   *http.Client
-	market   *koogallery.Client
+	market   *koogallery.Caller
 	seq      atomic.Int64
 	errors   atomic.Int64
 	firstErr atomic.Pointer[string]

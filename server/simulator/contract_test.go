@@ -15,7 +15,7 @@ import (
 
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
 )
@@ -32,7 +32,7 @@ const (
 // makes it answer 000003 to callbacks for codes it has not seen, as a seller that only listens does.
 type contractSeller struct {
 	*opaqueSeller
-	api             *openapi.Client
+	api             *marketapi.Client
 	unknownNotFound bool
 
 	mu      sync.Mutex
@@ -53,7 +53,7 @@ type codeLicense struct {
 
 func newContractSeller(t testing.TB, m *market.Server) *contractSeller {
 	t.Helper()
-	api, err := openapi.New(openapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}, MaxAttempts: 1})
+	api, err := marketapi.New(marketapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}, MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,15 +197,15 @@ func (s *contractSeller) activate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, err := s.api.Activate(r.Context(), req.Code, time.Time{})
-	var st *openapi.Status
-	if err == nil || errors.Is(err, openapi.ErrAlreadyActive) {
+	var st *marketapi.Status
+	if err == nil || errors.Is(err, marketapi.ErrAlreadyActive) {
 		st, err = s.api.Query(r.Context(), req.Code)
 	}
 	switch {
-	case errors.Is(err, openapi.ErrNotReceived):
+	case errors.Is(err, marketapi.ErrNotReceived):
 		writeAPIError(w, http.StatusConflict, "not_received")
 		return
-	case errors.Is(err, openapi.ErrUnknownCode):
+	case errors.Is(err, marketapi.ErrUnknownCode):
 		writeAPIError(w, http.StatusNotFound, "not_found")
 		return
 	case err != nil:

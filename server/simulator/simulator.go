@@ -146,7 +146,7 @@ func Run(ctx context.Context, cfg Config, names ...string) (*Report, error) {
 		todo = append(todo, sc)
 	}
 	rep := &Report{URL: cfg.URL, Prefix: cfg.Prefix}
-	c := koogallery.NewClient(cfg.URL, cfg.Key, cfg.HTTPClient, cfg.Now)
+	c := koogallery.NewCaller(cfg.URL, cfg.Key, cfg.HTTPClient, cfg.Now)
 	var seq atomic.Int64
 	sh := &shared{}
 	for _, sc := range todo {
@@ -171,7 +171,7 @@ func find(all []Scenario, name string) (Scenario, bool) {
 // run is one scenario being played.
 type run struct {
 	cfg      *Config
-	c        *koogallery.Client
+	c        *koogallery.Caller
 	rep      *Report
 	scenario string
 	seq      *atomic.Int64

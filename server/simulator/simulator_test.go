@@ -19,14 +19,14 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/licensing"
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator/market"
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/server"
-	"github.com/licentia/licentia/server/desk"
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -57,7 +57,7 @@ func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	// The scenarios activate more codes from one address than the default per-address limit allows.
 	cfg := server.Config{KooGalleryKeys: []string{testKey}, Activation: licensing.ActivationLimits{PerAddress: 1000}}
 	if m != nil {
-		mkt, err := openapi.New(openapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}})
+		mkt, err := marketapi.New(marketapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{m.URL()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(cfg, st, ring, desk.NewIssuer(ring, "licentia", 0), log)
+	srv := server.New(cfg, st, ring, support.NewIssuer(ring, "licentia", 0), log)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); srv.Service().RunOutbox(ctx, 100*time.Millisecond) }() // G1b uploads, as serve runs it
@@ -291,7 +291,7 @@ func resign(h http.Handler, change func(map[string]string)) http.Handler {
 		if change != nil {
 			change(p)
 		}
-		c := koogallery.NewClient("http://seller/koogallery/license", testKey, nil, nil)
+		c := koogallery.NewCaller("http://seller/koogallery/license", testKey, nil, nil)
 		var req *koogallery.Request
 		if r.Method == http.MethodGet {
 			req = c.LegacyRequest(p)

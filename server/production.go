@@ -87,8 +87,8 @@ const msgNeedsMarket = "the seller cannot serve this call yet (marketplace OpenA
 
 var contentTypeJSON = []string{"application/json;charset=UTF-8"}
 
-// reply is the JSON answer to a marketplace call; the field order is the marketplace's.
-type reply struct {
+// answerJSON is the JSON answer to a marketplace call; the field order is the marketplace's.
+type answerJSON struct {
 	ResultCode string         `json:"resultCode"`
 	ResultMsg  string         `json:"resultMsg"`
 	InstanceID string         `json:"instanceId,omitempty"`
@@ -344,7 +344,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, cb *callback, 
 		s.writeReply(w, r, cb.activity, resultOK, a.cached.body, a.cached.sigs[keyIdx:keyIdx+1:keyIdx+1])
 		return
 	}
-	s.reply(w, r, cb.activity, keyIdx, resultOK, msgSuccess, a)
+	s.answer(w, r, cb.activity, keyIdx, resultOK, msgSuccess, a)
 }
 
 func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
@@ -395,13 +395,13 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, activity string,
 	if pe := (*licensing.ProcessingError)(nil); errors.As(err, &pe) {
 		a.instanceID = pe.InstanceID // the documented 000004 answer names the instance to query
 	}
-	s.reply(w, r, activity, keyIdx, code, msg, a)
+	s.answer(w, r, activity, keyIdx, code, msg, a)
 }
 
-// reply writes the marketplace answer: always HTTP 200, the result in the body, and a Body-Sign header
+// answer writes the marketplace answer: always HTTP 200, the result in the body, and a Body-Sign header
 // over the exact bytes written, signed with the access key that authenticated the request.
-func (s *Server) reply(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, code, msg string, a answer) {
-	body, err := json.Marshal(reply{ResultCode: code, ResultMsg: msg, InstanceID: a.instanceID, License: a.license, Info: a.info})
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, activity string, keyIdx int, code, msg string, a answer) {
+	body, err := json.Marshal(answerJSON{ResultCode: code, ResultMsg: msg, InstanceID: a.instanceID, License: a.license, Info: a.info})
 	if err != nil { // cannot happen for a struct of strings
 		body = []byte(`{"resultCode":"000005","resultMsg":"internal error, please retry"}`)
 	}

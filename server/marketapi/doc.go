@@ -31,4 +31,4 @@
 //
 // Each call is logged once (slog, Config.Logger) with its API, code, HTTP status, attempts, latency and host, and
 // counted in MetricCalls by API and code, with its latency in MetricLatency (Config.Registerer).
-package openapi
+package marketapi

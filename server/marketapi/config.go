@@ -1,4 +1,4 @@
-package openapi
+package marketapi
 
 import (
 	"context"
@@ -76,7 +76,7 @@ type Config struct {
 
 // String describes c without its secret key.
 func (c Config) String() string {
-	return fmt.Sprintf("openapi.Config{AK:%q, SK:%s, BaseURLs:%q}", c.AK, redact(c.SK), c.BaseURLs)
+	return fmt.Sprintf("marketapi.Config{AK:%q, SK:%s, BaseURLs:%q}", c.AK, redact(c.SK), c.BaseURLs)
 }
 
 // GoString is String, so that %#v does not print the secret key either.

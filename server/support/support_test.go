@@ -1,4 +1,4 @@
-package desk
+package support
 
 import (
 	"context"
@@ -311,7 +311,7 @@ func TestSupportInheritsIssuer(t *testing.T) {
 	e := newTestEnv(t) // the server signs with issuer licentia, grace 1h
 	ctx := context.Background()
 	e.newInstance("lic-1", "O-1", "C-1", "P1", t0.AddDate(1, 0, 0))
-	sp := NewSupport(e.service(NewIssuer(e.ring, "other", 0), true), e.ring)
+	sp := New(e.service(NewIssuer(e.ring, "other", 0), true), e.ring)
 	if _, err := sp.Reissue(ctx, "lic-1", ChangeRequest{Reason: "r", Actor: cliActor("a")}); err != nil {
 		t.Fatal(err)
 	}

@@ -16,33 +16,33 @@ import (
 	"time"
 )
 
-// maxReplyBytes caps how much of a seller's answer Client reads; marketplace answers are a few hundred bytes.
+// maxReplyBytes caps how much of a seller's answer Caller reads; marketplace answers are a few hundred bytes.
 const maxReplyBytes = 1 << 20
 
-// Client plays KooGallery's side of a seller's production interface against one production URL: it signs calls
+// Caller plays KooGallery's side of a seller's production interface against one production URL: it signs calls
 // the way the marketplace does — authToken for License 1.0 GET calls (§1.3.1); signature, timestamp and nonce for
 // the POST calls of License 2.0, G1b and SaaS V2 (§2.3) — and inspects the form and the Body-Sign header of every
 // answer (see Reply). SignOption values sign a call the other ways the marketplace does (upper-case hex) and the
 // ways a forger or a broken sender would. Simulators, load generators and tests sign through it. It is safe for
 // concurrent use.
-type Client struct {
+type Caller struct {
 	url  string
 	key  string
 	http *http.Client
 	now  func() time.Time
 }
 
-// NewClient returns a Client for the production URL callbackURL (scheme, host and path, e.g.
+// NewCaller returns a Caller for the production URL callbackURL (scheme, host and path, e.g.
 // http://127.0.0.1:8080/koogallery/license) and the seller's access key. hc nil means a client with the
 // marketplace's 5-second timeout; now nil means time.Now.
-func NewClient(callbackURL, key string, hc *http.Client, now func() time.Time) *Client {
+func NewCaller(callbackURL, key string, hc *http.Client, now func() time.Time) *Caller {
 	if hc == nil {
 		hc = &http.Client{Timeout: 5 * time.Second}
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Client{url: callbackURL, key: key, http: hc, now: now}
+	return &Caller{url: callbackURL, key: key, http: hc, now: now}
 }
 
 // Request is one marketplace call, built and signed, ready to be sent (possibly more than once, as a replay).
@@ -93,7 +93,7 @@ func Unsigned() SignOption { return func(s *signing) { s.unsigned = true } }
 // the middle extending a license).
 func Tampered() SignOption { return func(s *signing) { s.tamper = true } }
 
-func (c *Client) signing(opts []SignOption) *signing {
+func (c *Caller) signing(opts []SignOption) *signing {
 	s := &signing{key: c.key, at: c.now(), nonce: NewNonce()}
 	for _, o := range opts {
 		o(s)
@@ -110,7 +110,7 @@ func NewNonce() string {
 
 // LegacyRequest builds a License 1.0 GET call carrying params, with timeStamp (unless params has one) and
 // authToken added.
-func (c *Client) LegacyRequest(params map[string]string, opts ...SignOption) *Request {
+func (c *Caller) LegacyRequest(params map[string]string, opts ...SignOption) *Request {
 	s := c.signing(opts)
 	q := url.Values{}
 	for k, v := range params {
@@ -134,7 +134,7 @@ func (c *Client) LegacyRequest(params map[string]string, opts ...SignOption) *Re
 
 // SignedRequest builds a POST call whose JSON body holds body, in the canonical form KooGallery sends (sorted
 // keys, compact, no HTML escaping), with timestamp (Unix milliseconds), nonce and signature in the URL.
-func (c *Client) SignedRequest(body map[string]string, opts ...SignOption) *Request {
+func (c *Caller) SignedRequest(body map[string]string, opts ...SignOption) *Request {
 	s := c.signing(opts)
 	raw := canonicalBody(body)
 	ts := strconv.FormatInt(s.at.UnixMilli(), 10)
@@ -170,7 +170,7 @@ func tamperedTime(orig string) string {
 	return "20981231000000"
 }
 
-func (c *Client) withQuery(q url.Values) string {
+func (c *Caller) withQuery(q url.Values) string {
 	sep := "?"
 	if strings.Contains(c.url, "?") {
 		sep = "&"
@@ -204,12 +204,12 @@ func corrupt(tok string) string {
 }
 
 // Legacy sends a License 1.0 GET call; see LegacyRequest.
-func (c *Client) Legacy(ctx context.Context, params map[string]string, opts ...SignOption) (*Reply, error) {
+func (c *Caller) Legacy(ctx context.Context, params map[string]string, opts ...SignOption) (*Reply, error) {
 	return c.Do(ctx, c.LegacyRequest(params, opts...))
 }
 
 // Signed sends a POST call; see SignedRequest.
-func (c *Client) Signed(ctx context.Context, body map[string]string, opts ...SignOption) (*Reply, error) {
+func (c *Caller) Signed(ctx context.Context, body map[string]string, opts ...SignOption) (*Reply, error) {
 	return c.Do(ctx, c.SignedRequest(body, opts...))
 }
 
@@ -229,7 +229,7 @@ func (req *Request) HTTPRequest(ctx context.Context) (*http.Request, error) {
 
 // Do sends req and returns the seller's answer, already inspected (see Reply.Problems). An error means no answer
 // arrived: the connection failed or the client timed out.
-func (c *Client) Do(ctx context.Context, req *Request) (*Reply, error) {
+func (c *Caller) Do(ctx context.Context, req *Request) (*Reply, error) {
 	hr, err := req.HTTPRequest(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Activity, err)
@@ -249,7 +249,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Reply, error) {
 // DoLost sends req and drops the connection as soon as the request is written, which is what a call the
 // marketplace gave up on looks like to the seller: the seller may or may not have applied it, and its answer is
 // lost.
-func (c *Client) DoLost(ctx context.Context, req *Request) {
+func (c *Caller) DoLost(ctx context.Context, req *Request) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { cancel() }}

@@ -1,4 +1,4 @@
-package desk
+package support
 
 import (
 	"context"
@@ -43,7 +43,7 @@ func newUploadView(u *store.UploadState) UploadView {
 }
 
 // uploadsOf returns the views of the license's newest uploads.
-func (sp *Support) uploadsOf(ctx context.Context, licenseID string) ([]UploadView, error) {
+func (sp *Desk) uploadsOf(ctx context.Context, licenseID string) ([]UploadView, error) {
 	us, err := sp.st.UploadsOf(ctx, licenseID, maxUploadViews)
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ type UploadRetry struct {
 // RetryUploads makes the dead-lettered uploads of the license ref names due again now, each with a fresh
 // count of attempts, and records the audit event (action store.ActionRetryUpload) with the reason. It
 // returns a *licensing.RequestError for a missing reason, and the errors of find.
-func (sp *Support) RetryUploads(ctx context.Context, ref string, req ChangeRequest) (*UploadRetry, error) {
+func (sp *Desk) RetryUploads(ctx context.Context, ref string, req ChangeRequest) (*UploadRetry, error) {
 	reason, err := checkReason(req.Reason)
 	if err != nil {
 		return nil, err

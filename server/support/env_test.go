@@ -1,4 +1,4 @@
-package desk
+package support
 
 import (
 	"bytes"
@@ -56,9 +56,9 @@ func newTestEnv(t testing.TB) *testEnv {
 func (e *testEnv) advance(d time.Duration) { e.clock.Add(int64(d)) }
 func (e *testEnv) now() time.Time          { return time.Unix(0, e.clock.Load()).UTC() }
 
-// support returns a Support over the env's store, as the local CLI builds it.
-func (e *testEnv) support() *Support {
-	return NewSupport(e.svc, e.ring)
+// support returns a Desk over the env's store, as the local CLI builds it.
+func (e *testEnv) support() *Desk {
+	return New(e.svc, e.ring)
 }
 
 // service returns a Service over the env's store signing with is.

@@ -1,4 +1,4 @@
-package openapi_test
+package marketapi_test
 
 import (
 	"context"
@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/licentia/licentia/server/openapi"
+	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator/market"
 )
 
 // Activate a marketplace licence code and read its authoritative status, against the loopback stand-in. In
-// production AK and SK come from openapi.EnvAK and openapi.EnvSK and BaseURLs from openapi.ParseBaseURLs.
+// production AK and SK come from marketapi.EnvAK and marketapi.EnvSK and BaseURLs from marketapi.ParseBaseURLs.
 func Example() {
 	standIn, err := market.Start(market.Config{AK: "example-ak", SK: "example-sk"})
 	if err != nil {
@@ -21,7 +21,7 @@ func Example() {
 	expiry := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
 	standIn.AddCode(market.Code{Code: "PL-EXAMPLE", State: market.Received, ExpiresAt: expiry})
 
-	client, err := openapi.New(openapi.Config{AK: "example-ak", SK: "example-sk", BaseURLs: []string{standIn.URL()}})
+	client, err := marketapi.New(marketapi.Config{AK: "example-ak", SK: "example-sk", BaseURLs: []string{standIn.URL()}})
 	if err != nil {
 		panic(err)
 	}
@@ -36,7 +36,7 @@ func Example() {
 	fmt.Println(st.Status, st.ExpiresAt.Format(time.RFC3339))
 
 	_, err = client.Activate(ctx, "PL-EXAMPLE", time.Time{})
-	fmt.Println(errors.Is(err, openapi.ErrAlreadyActive))
+	fmt.Println(errors.Is(err, marketapi.ErrAlreadyActive))
 	// Output:
 	// ALIVE 2031-01-01T00:00:00Z
 	// true

@@ -156,7 +156,7 @@ func addOrder(t *testing.T, m *marketEnv, order, expireTime string) {
 }
 
 // wantParamError checks a 000002 answer whose message names field.
-func wantParamError(t testing.TB, r reply, field string) {
+func wantParamError(t testing.TB, r answerJSON, field string) {
 	t.Helper()
 	wantCode(t, r, resultParam)
 	if !strings.Contains(r.ResultMsg, field) {
@@ -239,7 +239,7 @@ func TestNewInstanceNested(t *testing.T) {
 	if probe.ResultCode != resultOK || probe.License == "" {
 		t.Fatalf("probe = %+v, want 000000 and a test code", probe)
 	}
-	wantClaims := func(a reply, test bool) {
+	wantClaims := func(a answerJSON, test bool) {
 		t.Helper()
 		c := e.claims(a.License)
 		if c.OrderID != "CS2210101920BWXLK" || c.ProductID != "OFFI788963615933718528" ||
@@ -286,7 +286,7 @@ func TestNewInstanceNested(t *testing.T) {
 }
 
 // signedRaw posts body as it is, signed with testKey over the raw bytes unless sig overrides the signature.
-func (e *testEnv) signedRaw(body []byte, sig string) reply {
+func (e *testEnv) signedRaw(body []byte, sig string) answerJSON {
 	e.t.Helper()
 	ts := strconv.FormatInt(e.now().UnixMilli(), 10)
 	nonce := fmt.Sprintf("R%015d", e.nonce.Add(1))

@@ -1,10 +1,10 @@
-// Package desk is the support desk: find, list, show, reissue, revoke, activate and history, with the views
+// Package support is the support desk: find, list, show, reissue, revoke, activate and history, with the views
 // the admin API and the CLI print; the proof that a presented code holds a license (refresh, the buyer page);
 // the admin token format; and the wiring of the issuer to the key ring. Its reads are its own; its writes
 // are licensing.Service's. The admin API in package server and the local CLI (licentia codes, licentia
 // tokens) both call it, so they run the same code against the same store; it imports no HTTP server,
 // router, metrics or templates (.ci/deps.sh checks it).
-package desk
+package support
 
 import (
 	"context"
@@ -27,10 +27,10 @@ import (
 // maxReason caps the length of a reason, in characters.
 const maxReason = 500
 
-// Support is the support desk: find, list, show, reissue, revoke, activate and history, shared by the admin
+// Desk is the support desk: find, list, show, reissue, revoke, activate and history, shared by the admin
 // API and the local CLI so that both run the same code against the same store; its changes are the
 // Service's. It is safe for concurrent use.
-type Support struct {
+type Desk struct {
 	svc  *licensing.Service
 	st   *store.Store
 	ring *keys.Ring
@@ -38,16 +38,16 @@ type Support struct {
 	now  func() time.Time
 }
 
-// NewSupport returns the support desk over svc. ring (active and retired keys) checks presented codes;
+// New returns the support desk over svc. ring (active and retired keys) checks presented codes;
 // without a ring, listing, showing and history work, presented codes are never genuine, and reissue and
 // revoke fail with licensing.ErrNoSigner (when svc has no issuer either).
-func NewSupport(svc *licensing.Service, ring *keys.Ring) *Support {
-	return &Support{svc: svc, st: svc.Store(), ring: ring, now: svc.Now}
+func New(svc *licensing.Service, ring *keys.Ring) *Desk {
+	return &Desk{svc: svc, st: svc.Store(), ring: ring, now: svc.Now}
 }
 
 // Activate binds a License 2.0 code to a license as POST /v1/activations does, for support staff, and
 // answers the license's current code; see licensing.Service.Activate.
-func (sp *Support) Activate(ctx context.Context, req ActivationRequest) (*online.CodeResponse, error) {
+func (sp *Desk) Activate(ctx context.Context, req ActivationRequest) (*online.CodeResponse, error) {
 	l, err := sp.svc.Activate(ctx, req.Code, req.Deployment, req.Actor)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ type ringKeys struct {
 
 // keyring returns the public keys of the ring as it is now (see keys.Ring.Version) as a verifier key
 // ring; nil (which trusts nothing) without a ring.
-func (sp *Support) keyring() *verifier.Keyring {
+func (sp *Desk) keyring() *verifier.Keyring {
 	if sp.ring == nil {
 		return nil
 	}
@@ -93,7 +93,7 @@ func keyringOf(ring *keys.Ring) *verifier.Keyring {
 
 // List returns one page of the licenses matching q, ordered by id. Its errors are *licensing.RequestError for a
 // bad query.
-func (sp *Support) List(ctx context.Context, q ListQuery) (*LicensePage, error) {
+func (sp *Desk) List(ctx context.Context, q ListQuery) (*LicensePage, error) {
 	if err := q.check(); err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (sp *Support) List(ctx context.Context, q ListQuery) (*LicensePage, error) 
 // When ref is a whole code it also says what that code is, even when its license is unknown here.
 // reveal includes the whole current code. It returns an error wrapping store.ErrNotFound, ErrAmbiguous
 // or ErrInvalidCode (a code-shaped ref that does not even decode).
-func (sp *Support) Show(ctx context.Context, ref string, reveal bool) (*Detail, error) {
+func (sp *Desk) Show(ctx context.Context, ref string, reveal bool) (*Detail, error) {
 	ref = strings.TrimSpace(ref)
 	if LooksLikeCode(ref) {
 		return sp.showCode(ctx, ref, reveal)
@@ -141,7 +141,7 @@ func (sp *Support) Show(ctx context.Context, ref string, reveal bool) (*Detail, 
 	return d, nil
 }
 
-func (sp *Support) detail(l *store.License, reveal bool) *Detail {
+func (sp *Desk) detail(l *store.License, reveal bool) *Detail {
 	v := NewLicenseView(l, reveal)
 	d := &Detail{License: &v}
 	if c, err := DecodeClaims(l.Code); err == nil {
@@ -151,7 +151,7 @@ func (sp *Support) detail(l *store.License, reveal bool) *Detail {
 }
 
 // showCode describes the pasted code and its license.
-func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Detail, error) {
+func (sp *Desk) showCode(ctx context.Context, code string, reveal bool) (*Detail, error) {
 	code = CleanCode(code)
 	c, err := DecodeClaims(code)
 	if err != nil {
@@ -184,7 +184,7 @@ func (sp *Support) showCode(ctx context.Context, code string, reveal bool) (*Det
 }
 
 // History returns every event of the license ref names (see find), oldest first.
-func (sp *Support) History(ctx context.Context, ref string) (*History, error) {
+func (sp *Desk) History(ctx context.Context, ref string) (*History, error) {
 	l, err := sp.find(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -205,20 +205,20 @@ func (sp *Support) History(ctx context.Context, ref string) (*History, error) {
 // (refresh, the buyer page), and records the audit event. It returns an error wrapping license.ErrRevoked or
 // license.ErrReleased for a license that cannot be reissued, licensing.ErrNoSigner without a signing key, a
 // *licensing.RequestError for a missing reason, and the errors of find.
-func (sp *Support) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+func (sp *Desk) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
 	return sp.change(ctx, ref, req, license.Reissue)
 }
 
 // Revoke makes the license ref names revoked, for good: a new generation with status "revoked", which
 // the revocation list and the code itself make fail everywhere, and the audit event. Revoking a revoked
 // license changes nothing and records nothing. Its errors are those of Reissue, less the status ones.
-func (sp *Support) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
+func (sp *Desk) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
 	return sp.change(ctx, ref, req, license.Revoke)
 }
 
 // change runs a support operation through the store, so it serialises with marketplace callbacks. A change
 // that does nothing (revoking a revoked license) records nothing: support staff see "unchanged" at once.
-func (sp *Support) change(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*Change, error) {
+func (sp *Desk) change(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*Change, error) {
 	reason, err := checkReason(req.Reason)
 	if err != nil {
 		return nil, err
@@ -254,7 +254,7 @@ func checkReason(reason string) (string, error) {
 // find resolves a reference to one license: a license id, a bound marketplace code, a genuine code of
 // the license, or an order or customer id that names exactly one license. It returns an error wrapping
 // store.ErrNotFound, ErrAmbiguous (an order or customer with several licenses) or ErrInvalidCode.
-func (sp *Support) find(ctx context.Context, ref string) (*store.License, error) {
+func (sp *Desk) find(ctx context.Context, ref string) (*store.License, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return nil, licensing.BadRequest("no license id, order id or code given")
@@ -297,7 +297,7 @@ func (sp *Support) find(ctx context.Context, ref string) (*store.License, error)
 // Check judges code as an offline verifier holding the ring's keys (active and retired) would at the
 // desk's clock, with no product binding, revocation list or state file: the verifier's result, or its
 // *verifier.CodeError.
-func (sp *Support) Check(code string) (*verifier.Result, error) {
+func (sp *Desk) Check(code string) (*verifier.Result, error) {
 	return verifier.New(sp.keyring(), verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Check(code)
 }
 
@@ -305,7 +305,7 @@ func (sp *Support) Check(code string) (*verifier.Result, error) {
 // whatever its expiry, generation or status, and returns its claims: proof of possession, for refresh and
 // the buyer page. Test codes are refused with an error wrapping verifier.ErrTestCode; anything else not
 // genuine with one wrapping ErrInvalidCode.
-func (sp *Support) Genuine(code string) (*verifier.Claims, error) {
+func (sp *Desk) Genuine(code string) (*verifier.Claims, error) {
 	c, err := verifier.New(sp.keyring(), verifier.WithAnyProduct(), verifier.WithTime(sp.now)).Verify(code) // every product's codes refresh
 	if err != nil {
 		var ce *verifier.CodeError
@@ -323,7 +323,7 @@ func (sp *Support) Genuine(code string) (*verifier.Claims, error) {
 // Proven returns the license that c, the claims of a genuine code (see Genuine), proves the holding of.
 // It returns an error wrapping store.ErrNotFound when this database does not hold the license as the code
 // describes it, and a *ProofError when a reissue or revoke after the code stopped it serving as proof.
-func (sp *Support) Proven(ctx context.Context, c *verifier.Claims) (*store.License, error) {
+func (sp *Desk) Proven(ctx context.Context, c *verifier.Claims) (*store.License, error) {
 	l, err := sp.st.LicenseByID(ctx, c.LicenseID)
 	if err != nil {
 		return nil, err
