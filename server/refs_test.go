@@ -36,7 +36,7 @@ func (e *testEnv) importCSV(file string) []error {
 		}
 		ev := license.NewEvent(nil, l, license.Outcome{Action: license.ActCreate, Applied: true},
 			license.Delivery{At: e.now().Unix(), Source: license.SourceImport, Actor: "test"})
-		_, _, err = e.st.Create(context.Background(), &l, &ev)
+		_, _, err = e.st.Create(context.Background(), &l, []license.Event{ev}, 0)
 		errs = append(errs, err)
 	}
 }

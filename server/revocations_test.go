@@ -123,7 +123,7 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 	if err := is.Sign(l); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := stores[0].Create(ctx, l, &store.Event{At: t0.Unix(), Source: "cli", Action: "create", AfterStatus: "active", Generation: 1}); err != nil {
+	if _, _, err := stores[0].Create(ctx, l, []store.Event{{At: t0.Unix(), Source: "cli", Action: "create", AfterStatus: "active", Generation: 1}}, 0); err != nil {
 		t.Fatal(err)
 	}
 	before := getRevocations(t, handlers[1], "")

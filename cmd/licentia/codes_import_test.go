@@ -429,7 +429,7 @@ func TestCodesImportRefusesMarketCodes(t *testing.T) {
 	}
 	bound := license.License{ID: "lic-bound", OrderID: "CS-1", OrderLineID: "code-1", Flow: license.FlowInstance, ProductID: "P2",
 		Status: license.Active, Generation: 1, Code: "c", KeyID: "k", MarketCode: "MKT-BOUND-1"}
-	if _, _, err := st.Activate(ctx, &bound, []store.Event{{Source: license.SourceAPI, Action: license.ActActivate,
+	if _, _, err := st.Create(ctx, &bound, []store.Event{{Source: license.SourceAPI, Action: license.ActActivate,
 		AfterStatus: license.Active, Generation: 1}}, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -29,24 +29,24 @@ func TestReconcile(t *testing.T) {
 		m      MarketState
 		want   string
 	}{
-		{Active, MarketState{MarketAlive, exp0}, "ignored: the marketplace agrees"},
-		{Active, MarketState{MarketAlive, 0}, "ignored: the marketplace agrees"},
-		{Active, MarketState{MarketAlive, later}, "applied active later"},
-		{Active, MarketState{MarketAlive, early}, "applied active early"},
-		{Active, MarketState{MarketExpired, early}, "applied active early"},
-		{Active, MarketState{MarketReleased, 0}, "applied released exp0"},
-		{Active, MarketState{"SUSPENDED", 0}, "ignored: unknown marketplace status SUSPENDED"},
-		{Frozen, MarketState{MarketAlive, later}, "applied active later"},
-		{Frozen, MarketState{MarketAlive, exp0}, "applied active exp0"},
-		{Frozen, MarketState{MarketExpired, exp0}, "ignored: the marketplace agrees"},
-		{Frozen, MarketState{MarketReleased, 0}, "applied released exp0"},
-		{Released, MarketState{MarketAlive, later}, "ignored: license is released"},
-		{Revoked, MarketState{MarketAlive, later}, "ignored: license is revoked"},
+		{Active, MarketState{Status: MarketAlive, ExpiresAt: exp0}, "ignored: the marketplace agrees"},
+		{Active, MarketState{Status: MarketAlive, ExpiresAt: 0}, "ignored: the marketplace agrees"},
+		{Active, MarketState{Status: MarketAlive, ExpiresAt: later}, "applied active later"},
+		{Active, MarketState{Status: MarketAlive, ExpiresAt: early}, "applied active early"},
+		{Active, MarketState{Status: MarketExpired, ExpiresAt: early}, "applied active early"},
+		{Active, MarketState{Status: MarketReleased, ExpiresAt: 0}, "applied released exp0"},
+		{Active, MarketState{Status: "SUSPENDED", ExpiresAt: 0}, "ignored: unknown marketplace status SUSPENDED"},
+		{Frozen, MarketState{Status: MarketAlive, ExpiresAt: later}, "applied active later"},
+		{Frozen, MarketState{Status: MarketAlive, ExpiresAt: exp0}, "applied active exp0"},
+		{Frozen, MarketState{Status: MarketExpired, ExpiresAt: exp0}, "ignored: the marketplace agrees"},
+		{Frozen, MarketState{Status: MarketReleased, ExpiresAt: 0}, "applied released exp0"},
+		{Released, MarketState{Status: MarketAlive, ExpiresAt: later}, "ignored: license is released"},
+		{Revoked, MarketState{Status: MarketAlive, ExpiresAt: later}, "ignored: license is revoked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.status+"/"+tt.m.Status+"/"+expName(tt.m.ExpiresAt), func(t *testing.T) {
 			cur := License{ID: "L1", Status: tt.status, ExpiresAt: exp0, Generation: 1, ProofGen: 1}
-			next, out, err := Reconcile(cur, tt.m, now)
+			next, out, err := Reconcile(cur, tt.m, 0, now)
 			got := "ignored: " + out.Reason
 			if out.Applied {
 				got = "applied " + next.Status + " " + expName(next.ExpiresAt)
@@ -79,5 +79,88 @@ func TestApplyPending(t *testing.T) {
 	}
 	if cur.Generation != 5 || cur.ExpiresAt != later {
 		t.Errorf("after the pending events: generation %d expiry %d, want 5 and the renewal's", cur.Generation, cur.ExpiresAt)
+	}
+}
+
+// TestReconcileLag is the table of a query that may predate the license's latest callback (QueryLag): it may
+// release, nothing else.
+func TestReconcileLag(t *testing.T) {
+	asked := now.Unix()
+	tests := []struct {
+		name       string
+		lastChange int64
+		m          MarketState
+		want       string
+	}{
+		{"callback just before: no rollback", asked - 60, MarketState{Status: MarketAlive, ExpiresAt: early, AskedAt: asked}, "ignored: the query may predate the latest callback"},
+		{"callback just before: no thaw", asked - 60, MarketState{Status: MarketAlive, ExpiresAt: later, AskedAt: asked}, "ignored: the query may predate the latest callback"},
+		{"callback after the query", asked + 5, MarketState{Status: MarketExpired, ExpiresAt: early, AskedAt: asked}, "ignored: the query may predate the latest callback"},
+		{"callback just before: release stands", asked - 60, MarketState{Status: MarketReleased, AskedAt: asked}, "applied released exp0"},
+		{"callback a lag before", asked - QueryLag, MarketState{Status: MarketAlive, ExpiresAt: early, AskedAt: asked}, "applied active early"},
+		{"callback a day before", asked - day, MarketState{Status: MarketAlive, ExpiresAt: later, AskedAt: asked}, "applied active later"},
+		{"asked at an unknown time", asked, MarketState{Status: MarketAlive, ExpiresAt: later}, "applied active later"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := License{ID: "L1", Status: Frozen, ExpiresAt: exp0, Generation: 1, ProofGen: 1}
+			next, out, err := Reconcile(cur, tt.m, tt.lastChange, now)
+			got := "ignored: " + out.Reason
+			if out.Applied {
+				got = "applied " + next.Status + " " + expName(next.ExpiresAt)
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("Reconcile = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestFold is the table of an activation: the activation answer, the callbacks kept from before, the query.
+func TestFold(t *testing.T) {
+	asked := now.Unix()
+	renew := Kept{Pending: Pending{Kind: PendingValidity, Validity: Validity{Kind: Renewal, ExpiresAt: later}}, ReceivedAt: asked - 600}
+	oldRenew := renew
+	oldRenew.ReceivedAt = asked - 2*QueryLag
+	freeze := Kept{Pending: Pending{Kind: PendingFreeze}, ReceivedAt: asked - 2*day}
+	release := Kept{Pending: Pending{Kind: PendingRelease}, ReceivedAt: asked - day}
+	alive := MarketState{Status: MarketAlive, ExpiresAt: exp0, AskedAt: asked}
+	tests := []struct {
+		name  string
+		kept  []Kept
+		query MarketState
+		want  string // status, expiry and the steps' actions, or the error
+	}{
+		{"activation alone", nil, alive, "active exp0 activate"},
+		{"a lagging query keeps a fresh renewal", []Kept{renew}, alive, "active later activate renew"},
+		{"a query after the lag has the last word", []Kept{oldRenew}, alive, "active exp0 activate renew reconcile"},
+		{"a query thaws an old freeze", []Kept{freeze}, MarketState{Status: MarketAlive, ExpiresAt: later, AskedAt: asked}, "active later activate freeze reconcile"},
+		{"kept release", []Kept{release}, alive, "released"},
+		{"released by the query", []Kept{renew}, MarketState{Status: MarketReleased, AskedAt: asked}, "released"},
+		{"released before activation", nil, MarketState{Status: MarketReleased}, "released"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first := tt.query
+			first.AskedAt = 0
+			l, steps, err := Fold(Activation{License: License{ID: "L1", OrderID: "O1", MarketCode: "MC1"}, First: first,
+				Kept: tt.kept, Query: tt.query}, now)
+			got := ""
+			if errors.Is(err, ErrReleased) {
+				got = "released"
+			} else if err != nil {
+				got = err.Error()
+			} else {
+				got = l.Status + " " + expName(l.ExpiresAt)
+				for i, s := range steps {
+					got += " " + s.Out.Action
+					if (i == 0) != (s.Before == nil) || s.After.Generation != int64(i+1) {
+						t.Errorf("step %d: before %v, generation %d", i, s.Before, s.After.Generation)
+					}
+				}
+			}
+			if got != tt.want {
+				t.Errorf("Fold = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

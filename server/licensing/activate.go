@@ -166,30 +166,22 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by Actor)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.s.is.Sign(l); err != nil {
-		return nil, err
-	}
-	var upTo int64
+	var consumed int64
 	if len(pending) > 0 {
-		upTo = pending[len(pending)-1].ID
+		consumed = pending[len(pending)-1].ID
 	}
-	stored, created, err := a.s.st.Activate(ctx, l, evs, upTo)
+	stored, _, err := a.s.create(ctx, l, evs, consumed, KeepID)
 	if errors.Is(err, store.ErrRefTaken) { // a license with the code as its id was written meanwhile
 		return nil, ErrCodeInUse
 	}
 	if err != nil {
 		return nil, err
 	}
-	if created {
-		a.s.obs.Issued(license.ActActivate)
-		a.s.log.InfoContext(ctx, "license activated", "license_id", stored.ID, "market_code_fp", verifier.Fingerprint(code),
-			"generation", stored.Generation, "status", stored.Status, "pending_applied", len(pending))
-	}
 	return a.catchUp(ctx, stored)
 }
 
-// fold computes the license an activation creates: the marketplace's activation answer, then every callback
-// kept from before, then the query (authoritative, and newest), with one audit event for each.
+// fold describes the license an activation creates, by license.Fold, with one audit event for each step: the
+// marketplace's activation answer, every callback kept from before, the query.
 func (a *activator) fold(code, deployment string, by Actor, act *marketapi.Activation, q *marketapi.Status,
 	pending []store.MarketEvent, now time.Time) (*store.License, []store.Event, error) {
 	sum := sha256.Sum256([]byte(code))
@@ -198,45 +190,37 @@ func (a *activator) fold(code, deployment string, by Actor, act *marketapi.Activ
 		Flow: license.FlowInstance, ProductID: act.ProductID, MarketCode: code,
 	}
 	if base.OrderID == "" {
-		base.OrderID = "code-" + hex.EncodeToString(sum[:12])
+		base.OrderID = base.OrderLineID
 	}
 	base.Quantity, _ = act.Amount.Int()
 	base.Quantity = max(base.Quantity, 0)
-	// The query is authoritative for status and expiry; the activate answer's expire_time is an estimate, used
-	// only when the query gives none.
-	first := license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}
-	if first.ExpiresAt == 0 {
-		first.ExpiresAt = unixOrZero(act.ExpiresAt)
+	fa := license.Activation{License: base,
+		// The query is authoritative for status and expiry; the activation answer's expire_time is an
+		// estimate, used only when the query gives none.
+		First: license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)},
+		Query: license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt), AskedAt: now.Unix()}}
+	if fa.First.ExpiresAt == 0 {
+		fa.First.ExpiresAt = unixOrZero(act.ExpiresAt)
 	}
-	if first.Status != license.MarketReleased {
-		first.Status = license.MarketAlive
-	}
-	cur, out, err := license.Activate(base, first, now)
-	if err != nil {
-		return nil, nil, err
-	}
-	d := license.Delivery{At: now.Unix(), Source: by.Source, Actor: by.Name, RequestID: by.RequestID, Reason: deployment,
-		Activity: license.ActActivate, OrderID: cur.OrderID}
-	evs := []store.Event{license.NewEvent(nil, cur, out, d)}
 	for _, p := range pending {
-		next, out, err := license.ApplyPending(cur, pendingChange(p), now)
-		if err != nil {
-			return nil, nil, err
-		}
-		evs = append(evs, license.NewEvent(&cur, next, out, pendingDelivery(p)))
-		cur = next
+		fa.Kept = append(fa.Kept, license.Kept{Pending: pendingChange(p), ReceivedAt: p.ReceivedAt})
 	}
-	// The query, newest of all, has the last word over the callbacks kept from before it.
-	next, out, err := license.Reconcile(cur, license.MarketState{Status: q.Status, ExpiresAt: unixOrZero(q.ExpiresAt)}, now)
+	cur, steps, err := license.Fold(fa, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	if out.Applied {
-		evs = append(evs, license.NewEvent(&cur, next, out, queryDelivery(now)))
-		cur = next
-	}
-	if cur.Status == license.Released {
-		return nil, nil, fmt.Errorf("the marketplace released the code: %w", license.ErrReleased)
+	activation := license.Delivery{At: now.Unix(), Source: by.Source, Actor: by.Name, RequestID: by.RequestID,
+		Reason: deployment, Activity: license.ActActivate, OrderID: cur.OrderID}
+	evs := make([]store.Event, len(steps))
+	for i, st := range steps {
+		d := activation
+		switch {
+		case st.Kept == len(pending):
+			d = queryDelivery(now)
+		case st.Kept >= 0:
+			d = pendingDelivery(pending[st.Kept])
+		}
+		evs[i] = license.NewEvent(st.Before, st.After, st.Out, d)
 	}
 	return &cur, evs, nil
 }

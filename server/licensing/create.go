@@ -29,28 +29,38 @@ const (
 // created false and nothing is written. A test license (l.Test) is signed and returned, never stored: see
 // license.TestLicense.
 func (s *Service) Create(ctx context.Context, l *store.License, d license.Delivery, ids IDPolicy) (stored *store.License, created bool, err error) {
-	if s.is == nil {
-		return nil, false, ErrNoSigner
-	}
 	if l.Test {
+		if s.is == nil {
+			return nil, false, ErrNoSigner
+		}
 		t := license.TestLicense(*l)
 		if err := s.is.Sign(&t); err != nil {
 			return nil, false, err
 		}
 		return &t, false, nil
 	}
-	if l.ID == "" {
-		l.ID = uuid.NewString()
-	}
 	if d.OrderID == "" {
 		d.OrderID, d.OrderLineID = l.OrderID, l.OrderLineID
+	}
+	ev := license.NewEvent(nil, *l, license.Outcome{Action: license.ActCreate, Applied: true}, d)
+	return s.create(ctx, l, []store.Event{ev}, 0, ids)
+}
+
+// create signs l and stores it with its audit events evs (the first records how it came to be: created or
+// activated), consuming the callbacks kept for its marketplace code up to id consumed, and tells the Observer
+// and the log when it wrote; see store.Create for what an existing license of the order line means.
+func (s *Service) create(ctx context.Context, l *store.License, evs []store.Event, consumed int64, ids IDPolicy) (stored *store.License, created bool, err error) {
+	if s.is == nil {
+		return nil, false, ErrNoSigner
+	}
+	if l.ID == "" {
+		l.ID = uuid.NewString()
 	}
 	for attempt := 0; ; attempt++ {
 		if err := s.is.Sign(l); err != nil {
 			return nil, false, err
 		}
-		ev := license.NewEvent(nil, *l, license.Outcome{Action: license.ActCreate, Applied: true}, d)
-		stored, created, err = s.st.Create(ctx, l, &ev)
+		stored, created, err = s.st.Create(ctx, l, evs, consumed)
 		if ids == AnyID && attempt < 3 && (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrRefTaken)) {
 			l.ID = uuid.NewString()
 			continue
@@ -59,10 +69,20 @@ func (s *Service) Create(ctx context.Context, l *store.License, d license.Delive
 			return nil, false, err
 		}
 		if created {
-			s.obs.Issued(license.ActCreate)
-			s.log.InfoContext(ctx, "license created", "license_id", stored.ID, "order_id", stored.OrderID,
-				"source", d.Source, "generation", stored.Generation, "code_fp", verifier.Fingerprint(stored.Code))
+			action := evs[0].Action
+			s.obs.Issued(action)
+			s.log.InfoContext(ctx, "license "+pastTense(action), "license_id", stored.ID, "order_id", stored.OrderID,
+				"source", evs[0].Source, "generation", stored.Generation, "status", stored.Status,
+				"events", len(evs), "code_fp", verifier.Fingerprint(stored.Code))
 		}
 		return stored, created, nil
 	}
+}
+
+// pastTense names a creating action in the log: "license created", "license activated".
+func pastTense(action string) string {
+	if action == license.ActActivate {
+		return "activated"
+	}
+	return "created"
 }

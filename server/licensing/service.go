@@ -75,6 +75,7 @@ type Service struct {
 	limits  ActivationLimits
 	act     *activator
 	orders  orderFills
+	retries queryRetries
 	kick    chan struct{}
 }
 

@@ -86,15 +86,18 @@ type Status struct {
 	// Status is license.MarketAlive, MarketExpired or MarketReleased, or a value added to the API later.
 	Status      string
 	ActivatedAt time.Time // zero when absent
-	ExpiresAt   time.Time // zero when absent
+	ExpiresAt   time.Time // zero when absent or unreadable
+	// Unreadable names the optional fields that came in a form no page prints, with their values; they are
+	// left zero and the caller logs them: an unexpected time format must not block activation or refresh.
+	Unreadable []string
 	// Data is the data object as received, with any fields added to the API later.
 	Data json.RawMessage
 }
 
 // Query asks the marketplace for a licence code's status and expiry (the daily query, formerly heartbeat). It
 // returns an *Error wrapping ErrNotActivated (92020011), ErrUnknownCode, ErrInvalidParam, ErrInternal, ErrAuth,
-// ErrThrottled, ErrUnavailable or ErrProtocol (also for an answer without data or status, or with an unreadable
-// time).
+// ErrThrottled, ErrUnavailable or ErrProtocol (also for an answer without data or status). An optional time it
+// cannot read is left zero and named in Unreadable.
 func (c *Client) Query(ctx context.Context, code string) (*Status, error) {
 	if err := checkID("licence code", code, koogallery.MaxCodeLen); err != nil {
 		return nil, fmt.Errorf("koogallery openapi query: %w", err)
@@ -124,10 +127,10 @@ func (c *Client) Query(ctx context.Context, code string) (*Status, error) {
 		}
 		out = Status{Status: info.Status, Data: ans.Data}
 		if out.ActivatedAt, err = parseTime(info.ActivateTime); err != nil {
-			return fmt.Errorf("activate_time: %w", err)
+			out.Unreadable = append(out.Unreadable, "activate_time: "+err.Error())
 		}
 		if out.ExpiresAt, err = parseTime(info.ExpireTime); err != nil {
-			return fmt.Errorf("expire_time: %w", err)
+			out.Unreadable = append(out.Unreadable, "expire_time: "+err.Error())
 		}
 		return nil
 	})
@@ -192,17 +195,10 @@ func formatEffective(t time.Time) string {
 	return koogallery.FormatTime(t)
 }
 
-// parseTime reads a marketplace time: empty gives zero; yyyyMMddHHmmss[SSS] UTC, or RFC 3339.
+// parseTime reads a marketplace time in any form the pages print (koogallery.ParseAnyTime): empty gives zero.
 func parseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := koogallery.ParseTime(s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("time %q: %w", s, koogallery.ErrTime)
-	}
-	return t.UTC(), nil
+	return koogallery.ParseAnyTime(s)
 }

@@ -86,8 +86,6 @@ func TestQueryBadAnswers(t *testing.T) {
 		{"no data", `{"error_code":"92020000","error_msg":"success"}`},
 		{"null data", `{"error_code":"92020000","data":null}`},
 		{"no status", `{"error_code":"92020000","data":{"license_code":"PL1"}}`},
-		{"bad expiry", `{"error_code":"92020000","data":{"status":"ALIVE","expire_time":"tomorrow"}}`},
-		{"bad activation time", `{"error_code":"92020000","data":{"status":"ALIVE","activate_time":"2024"}}`},
 		{"data not an object", `{"error_code":"92020000","data":"ALIVE"}`},
 	}
 	for _, tt := range tests {
@@ -96,6 +94,51 @@ func TestQueryBadAnswers(t *testing.T) {
 			env := newTestClient(t, []string{f.URL()}, nil)
 			if _, err := env.client.Query(context.Background(), testCode); !errors.Is(err, ErrProtocol) {
 				t.Errorf("Query() err = %v, want %v", err, ErrProtocol)
+			}
+		})
+	}
+}
+
+// TestQueryTimes is the table of the query answer's time fields: every form a page prints reads, in UTC; an
+// unreadable optional time is named in Unreadable and left zero, never failing the query (an unexpected format
+// must not block activation on every retry).
+func TestQueryTimes(t *testing.T) {
+	want := time.Date(2027, 3, 1, 10, 30, 15, 0, time.UTC)
+	tests := []struct {
+		field, value string
+		want         time.Time
+		unreadable   bool
+	}{
+		{"expire_time", "20270301103015", want, false},
+		{"expire_time", "20270301103015000", want, false},
+		{"expire_time", "2027-03-01 10:30:15 z", want, false},
+		{"expire_time", "2027-03-01 10:30:15", want, false},
+		{"expire_time", "2027-03-01T10:30:15Z", want, false},
+		{"expire_time", "2027-03-01T18:30:15+08:00", want, false},
+		{"expire_time", "tomorrow", time.Time{}, true},
+		{"expire_time", "2027/03/01", time.Time{}, true},
+		{"activate_time", "20270301103015", want, false},
+		{"activate_time", "2027-03-01 10:30:15 UTC", want, false},
+		{"activate_time", "2024", time.Time{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field+"="+tt.value, func(t *testing.T) {
+			body := `{"error_code":"92020000","data":{"status":"ALIVE","` + tt.field + `":"` + tt.value + `"}}`
+			f := newFake(t, fakeAnswer{status: 200, body: body})
+			env := newTestClient(t, []string{f.URL()}, nil)
+			st, err := env.client.Query(context.Background(), testCode)
+			if err != nil {
+				t.Fatalf("Query() err = %v, want the answer read", err)
+			}
+			got := st.ExpiresAt
+			if tt.field == "activate_time" {
+				got = st.ActivatedAt
+			}
+			if !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("%s = %v, want %v UTC", tt.field, got, tt.want)
+			}
+			if named := len(st.Unreadable) == 1 && strings.HasPrefix(st.Unreadable[0], tt.field+": "); named != tt.unreadable {
+				t.Errorf("Unreadable = %q, want %s named: %v", st.Unreadable, tt.field, tt.unreadable)
 			}
 		})
 	}

@@ -74,7 +74,7 @@ func BenchmarkCreateParallel32(b *testing.B) {
 			i := n.Add(1)
 			l := testLicense(fmt.Sprintf("b-%d", i), fmt.Sprintf("O-%d", i))
 			benchSign(b, priv, l)
-			if _, _, err := st.Create(ctx, l, createEvent()); err != nil {
+			if _, _, err := st.Create(ctx, l, []Event{*createEvent()}, 0); err != nil {
 				b.Error(err)
 				return
 			}

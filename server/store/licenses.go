@@ -130,21 +130,32 @@ func (r *licenseRow) args() []any {
 		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt, r.ProofGen, r.QueriedDay}
 }
 
-// Create stores l, with ev as its first audit event, unless a license for the same order and order line
-// exists. It returns the stored license, which is the existing one when created is false. It returns
-// ErrConflict when l.ID is taken by a license of another order (the caller picks another id), and
-// ErrRefTaken when l.ID is a KooGallery License 2.0 code the database knows, or l's code a license's id.
-func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *License, created bool, err error) {
+// Create stores l with its audit events (the first records its creation; an activation adds one for each
+// marketplace callback folded into it), unless the order line has a license already: one with the same order
+// and order line, or — for a License 2.0 code, whose order id the loser of a concurrent activation may not
+// know — one bound to the same marketplace code with the same order line. It returns the stored license,
+// which is the existing one when created is false. For a license bound to a marketplace code, it deletes the
+// callbacks kept for the code up to id consumed (those folded into evs), in the same transaction. It returns
+// ErrConflict when l.ID is taken by a license of another order (the caller picks another id), and ErrRefTaken
+// when l.ID is a KooGallery License 2.0 code the database knows, or l's code a license's id.
+func (st *Store) Create(ctx context.Context, l *License, evs []Event, consumed int64) (stored *License, created bool, err error) {
 	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		stored, created = nil, false
-		existing, err := insertLicense(ctx, tx, l, licenseByOrderQuery, l.OrderID, l.OrderLineID)
+		existing, err := insertLicense(ctx, tx, l)
 		if err != nil || existing != nil {
 			stored = existing
 			return err
 		}
-		ev.LicenseID = l.ID
-		if _, err := insertEvent(ctx, tx, ev); err != nil {
-			return err
+		for i := range evs {
+			evs[i].LicenseID = l.ID
+			if _, err := insertEvent(ctx, tx, &evs[i]); err != nil {
+				return err
+			}
+		}
+		if l.MarketCode != "" && consumed > 0 {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(deletePendingQuery), l.MarketCode, consumed); err != nil {
+				return err
+			}
 		}
 		stored, created = l, true
 		return nil
@@ -158,9 +169,9 @@ func (st *Store) Create(ctx context.Context, l *License, ev *Event) (stored *Lic
 	return stored, created, nil
 }
 
-// insertLicense inserts l unless a license that existingQuery (with args) finds is there already; it returns
-// that one, or ErrConflict when the insert collided with a license the query does not find (an id in use).
-func insertLicense(ctx context.Context, tx *sqlx.Tx, l *License, existingQuery string, args ...any) (*License, error) {
+// insertLicense inserts l unless its order line has a license already (see Create), which it returns; it
+// returns ErrConflict when the insert collided with a license of another order line (an id in use).
+func insertLicense(ctx context.Context, tx *sqlx.Tx, l *License) (*License, error) {
 	res, err := tx.ExecContext(ctx, tx.Rebind(insertLicenseQuery), rowOf(l).args()...)
 	if err != nil {
 		return nil, refErr(err)
@@ -168,7 +179,13 @@ func insertLicense(ctx context.Context, tx *sqlx.Tx, l *License, existingQuery s
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return nil, err
 	}
-	existing, err := getLicense(ctx, tx, existingQuery, args...)
+	existing, err := getLicense(ctx, tx, licenseByOrderQuery, l.OrderID, l.OrderLineID)
+	if errors.Is(err, ErrNotFound) && l.MarketCode != "" {
+		existing, err = getLicense(ctx, tx, licenseByMarketCodeQuery, l.MarketCode)
+		if err == nil && existing.OrderLineID != l.OrderLineID {
+			existing, err = nil, ErrNotFound
+		}
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrConflict
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/licentia/licentia/server/license"
 )
 
 // MarketEvent is a License 2.0 callback for a code that no license is bound to yet (the buyer has not
@@ -87,40 +89,6 @@ func (st *Store) Pending(ctx context.Context, code string) ([]MarketEvent, error
 
 const deletePendingQuery = `DELETE FROM market_events WHERE code = ? AND id <= ?`
 
-// Activate stores l, bound to its marketplace code, with its audit events (the activation and every pending
-// event folded into it), and deletes the pending events up to upTo, all in one transaction. When a license is
-// bound to the code already (a concurrent activation won), it stores nothing and returns that license with
-// created false. It returns ErrConflict when l's order and line belong to another license, and ErrRefTaken
-// when its code is a license's id.
-func (st *Store) Activate(ctx context.Context, l *License, evs []Event, upTo int64) (stored *License, created bool, err error) {
-	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		stored, created = nil, false
-		existing, err := insertLicense(ctx, tx, l, licenseByMarketCodeQuery, l.MarketCode)
-		if err != nil || existing != nil {
-			stored = existing
-			return err
-		}
-		for i := range evs {
-			evs[i].LicenseID = l.ID
-			if _, err := insertEvent(ctx, tx, &evs[i]); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(deletePendingQuery), l.MarketCode, upTo); err != nil {
-			return err
-		}
-		stored, created = l, true
-		return nil
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("activate license: %w", err)
-	}
-	if created {
-		st.licensesChanged()
-	}
-	return stored, created, nil
-}
-
 // DeletePending deletes the events kept for code up to id upTo (they were applied to its license).
 func (st *Store) DeletePending(ctx context.Context, code string, upTo int64) error {
 	return st.exec(ctx, "delete pending marketplace events", deletePendingQuery, code, upTo)
@@ -133,4 +101,23 @@ const claimQueryDayQuery = `UPDATE licenses SET market_queried_day = ? WHERE id 
 func (st *Store) ClaimQueryDay(ctx context.Context, id string, day int64) (bool, error) {
 	n, err := st.execCount(ctx, "claim query day", claimQueryDayQuery, day, id, day)
 	return n == 1, err
+}
+
+const unclaimQueryDayQuery = `UPDATE licenses SET market_queried_day = ? WHERE id = ? AND market_queried_day = ?`
+
+// UnclaimQueryDay gives back today's claim of ClaimQueryDay after the query failed, so that a later call may
+// claim it again.
+func (st *Store) UnclaimQueryDay(ctx context.Context, id string, day int64) error {
+	return st.exec(ctx, "unclaim query day", unclaimQueryDayQuery, day-1, id, day)
+}
+
+const lastCallbackQuery = `SELECT COALESCE(MAX(at), 0) FROM events WHERE license_id = ? AND source = ?`
+
+// LastCallback returns when a marketplace callback last reached the license (unix seconds; 0: never).
+func (st *Store) LastCallback(ctx context.Context, id string) (int64, error) {
+	var at int64
+	if err := st.db.GetContext(ctx, &at, st.db.Rebind(lastCallbackQuery), id, license.SourceKooGallery); err != nil {
+		return 0, fmt.Errorf("last marketplace callback: %w", err)
+	}
+	return at, nil
 }

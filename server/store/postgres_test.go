@@ -138,7 +138,7 @@ func TestPostgresReplicas(t *testing.T) {
 	ids := make([]string, creates)
 	var createdN atomic.Int64
 	parallel(creates, func(i int) {
-		l, created, err := reps[i%len(reps)].Create(ctx, testLicense(fmt.Sprintf("b-%d", i), "O1"), createEvent())
+		l, created, err := reps[i%len(reps)].Create(ctx, testLicense(fmt.Sprintf("b-%d", i), "O1"), []Event{*createEvent()}, 0)
 		if err != nil {
 			t.Errorf("Create(%d) err = %v", i, err)
 			return
@@ -228,7 +228,7 @@ func TestPostgresOutage(t *testing.T) {
 	st := openTestStore(t, postgresDialect)
 	db := currentDatabase(t, st)
 	admin := pgtest.ServerDSN(t)
-	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), createEvent()); err != nil {
+	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), []Event{*createEvent()}, 0); err != nil {
 		t.Fatal(err)
 	}
 	cut := func(allow bool) {
@@ -249,7 +249,7 @@ func TestPostgresOutage(t *testing.T) {
 	if err := st.Ping(ctx); err == nil {
 		t.Errorf("Ping() during outage err = nil, want an error")
 	}
-	if _, _, err := st.Create(ctx, testLicense("b-2", "O2"), createEvent()); err == nil {
+	if _, _, err := st.Create(ctx, testLicense("b-2", "O2"), []Event{*createEvent()}, 0); err == nil {
 		t.Errorf("Create() during outage err = nil, want an error")
 	}
 	if err := st.UseNonce(ctx, "n1", testNow.Add(time.Minute)); err == nil || errors.Is(err, ErrReplay) {
@@ -267,7 +267,7 @@ func TestPostgresOutage(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, created, err := st.Create(ctx, testLicense("b-2", "O2"), createEvent()); err != nil || !created {
+	if _, created, err := st.Create(ctx, testLicense("b-2", "O2"), []Event{*createEvent()}, 0); err != nil || !created {
 		t.Errorf("Create() after outage = %v, %v, want created", created, err)
 	}
 	if n, err := st.Count(ctx, Filter{}); err != nil || n != 2 {

@@ -22,7 +22,7 @@ func TestRefsOneNamespace(t *testing.T) {
 		ctx := context.Background()
 		mustCreate := func(l *License) {
 			t.Helper()
-			if _, _, err := st.Create(ctx, l, createEvent()); err != nil {
+			if _, _, err := st.Create(ctx, l, []Event{*createEvent()}, 0); err != nil {
 				t.Fatalf("Create(%s) err = %v", l.ID, err)
 			}
 		}
@@ -36,19 +36,19 @@ func TestRefsOneNamespace(t *testing.T) {
 			write func() error
 		}{
 			{"an id equal to a bound code", func() error {
-				_, _, err := st.Create(ctx, testLicense("MC-BOUND", "O-2"), createEvent())
+				_, _, err := st.Create(ctx, testLicense("MC-BOUND", "O-2"), []Event{*createEvent()}, 0)
 				return err
 			}},
 			{"an id equal to a kept code", func() error {
-				_, _, err := st.Create(ctx, testLicense("MC-KEPT", "O-3"), createEvent())
+				_, _, err := st.Create(ctx, testLicense("MC-KEPT", "O-3"), []Event{*createEvent()}, 0)
 				return err
 			}},
 			{"binding a code equal to an id", func() error {
-				_, _, err := st.Activate(ctx, boundLicense("lic-2", "LEGACY-1"), []Event{*createEvent()}, 0)
+				_, _, err := st.Create(ctx, boundLicense("lic-2", "LEGACY-1"), []Event{*createEvent()}, 0)
 				return err
 			}},
 			{"binding a code equal to its own id", func() error {
-				_, _, err := st.Activate(ctx, boundLicense("MC-SELF", "MC-SELF"), []Event{*createEvent()}, 0)
+				_, _, err := st.Create(ctx, boundLicense("MC-SELF", "MC-SELF"), []Event{*createEvent()}, 0)
 				return err
 			}},
 			{"keeping a callback for a code equal to an id", func() error {
@@ -99,7 +99,7 @@ func TestRefsRace(t *testing.T) {
 			ref := fmt.Sprint("RACE-", i)
 			var wg sync.WaitGroup
 			var errCreate, errKeep error
-			wg.Go(func() { _, _, errCreate = st.Create(ctx, testLicense(ref, "O-"+ref), createEvent()) })
+			wg.Go(func() { _, _, errCreate = st.Create(ctx, testLicense(ref, "O-"+ref), []Event{*createEvent()}, 0) })
 			wg.Go(func() { errKeep = st.SavePending(ctx, &MarketEvent{Code: ref, Activity: "releaseLicenseCode"}) })
 			wg.Wait()
 			if (errCreate == nil) == (errKeep == nil) {
@@ -119,14 +119,14 @@ func TestRefsRace(t *testing.T) {
 func TestLicenseAmbiguousRef(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		if _, _, err := st.Create(ctx, boundLicense("lic-x", "MC-X"), createEvent()); err != nil {
+		if _, _, err := st.Create(ctx, boundLicense("lic-x", "MC-X"), []Event{*createEvent()}, 0); err != nil {
 			t.Fatal(err)
 		}
 		// As an older version could write it: forget the code's claim, then create a license with it as id.
 		if _, err := st.db.ExecContext(ctx, `DELETE FROM license_refs WHERE ref = 'MC-X'`); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := st.Create(ctx, testLicense("MC-X", "O-X"), createEvent()); err != nil {
+		if _, _, err := st.Create(ctx, testLicense("MC-X", "O-X"), []Event{*createEvent()}, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, err := st.License(ctx, "MC-X")

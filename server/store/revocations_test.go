@@ -26,7 +26,7 @@ func TestRevocations(t *testing.T) {
 		}
 		s0 := state()
 		for _, id := range []string{"a", "b", "c", "d"} {
-			if _, _, err := st.Create(ctx, testLicense(id, "O-"+id), createEvent()); err != nil {
+			if _, _, err := st.Create(ctx, testLicense(id, "O-"+id), []Event{*createEvent()}, 0); err != nil {
 				t.Fatal(err)
 			}
 		}

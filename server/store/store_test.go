@@ -68,11 +68,11 @@ func createEvent() *Event {
 func TestCreateIdempotent(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		l, created, err := st.Create(ctx, testLicense("b-1", "O1"), createEvent())
+		l, created, err := st.Create(ctx, testLicense("b-1", "O1"), []Event{*createEvent()}, 0)
 		if err != nil || !created {
 			t.Fatalf("Create() = %v, %v, want created", created, err)
 		}
-		again, created, err := st.Create(ctx, testLicense("b-2", "O1"), createEvent())
+		again, created, err := st.Create(ctx, testLicense("b-2", "O1"), []Event{*createEvent()}, 0)
 		if err != nil || created {
 			t.Fatalf("second Create() = %v, %v, want existing", created, err)
 		}
@@ -80,7 +80,7 @@ func TestCreateIdempotent(t *testing.T) {
 			t.Errorf("second Create() = %s/%s, want %s/%s", again.ID, again.Code, l.ID, l.Code)
 		}
 		// Same id, other order: the caller must choose another id.
-		if _, _, err := st.Create(ctx, testLicense("b-1", "O2"), createEvent()); !errors.Is(err, ErrConflict) {
+		if _, _, err := st.Create(ctx, testLicense("b-1", "O2"), []Event{*createEvent()}, 0); !errors.Is(err, ErrConflict) {
 			t.Errorf("Create(id clash) err = %v, want %v", err, ErrConflict)
 		}
 		got, err := st.LicenseByOrder(ctx, "O1", "")
@@ -104,7 +104,7 @@ func TestCreateConcurrentOneLicense(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				l, _, err := st.Create(ctx, testLicense(fmt.Sprintf("b-%d", i), "O1"), createEvent())
+				l, _, err := st.Create(ctx, testLicense(fmt.Sprintf("b-%d", i), "O1"), []Event{*createEvent()}, 0)
 				if err != nil {
 					t.Errorf("Create() err = %v", err)
 					return
@@ -128,7 +128,7 @@ func TestCreateConcurrentOneLicense(t *testing.T) {
 func TestApplyDedupe(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), createEvent()); err != nil {
+		if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), []Event{*createEvent()}, 0); err != nil {
 			t.Fatal(err)
 		}
 		calls := 0
@@ -198,7 +198,7 @@ func TestBatchIsolation(t *testing.T) {
 				if i%2 == 1 {
 					l.Status = "bogus" // violates the CHECK constraint
 				}
-				_, _, err := st.Create(ctx, l, createEvent())
+				_, _, err := st.Create(ctx, l, []Event{*createEvent()}, 0)
 				if (err != nil) != (i%2 == 1) {
 					t.Errorf("Create(%d) err = %v", i, err)
 				}
@@ -243,7 +243,7 @@ func BenchmarkCreateDialects(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := n.Add(1)
-					if _, _, err := st.Create(ctx, testLicense(fmt.Sprintf("b-%d", i), fmt.Sprintf("O%d", i)), createEvent()); err != nil {
+					if _, _, err := st.Create(ctx, testLicense(fmt.Sprintf("b-%d", i), fmt.Sprintf("O%d", i)), []Event{*createEvent()}, 0); err != nil {
 						b.Error(err)
 						return
 					}

@@ -24,7 +24,7 @@ func TestDataVersionChangesOnEveryCommit(t *testing.T) {
 	if v, _ := st.DataVersion(ctx); v != v1 {
 		t.Fatalf("DataVersion() = %d then %d with no write, want equal", v1, v)
 	}
-	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), createEvent()); err != nil {
+	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), []Event{*createEvent()}, 0); err != nil {
 		t.Fatal(err)
 	}
 	v2, _ := st.DataVersion(ctx)
@@ -36,7 +36,7 @@ func TestDataVersionChangesOnEveryCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := other.Create(ctx, testLicense("b-2", "O2"), createEvent()); err != nil {
+	if _, _, err := other.Create(ctx, testLicense("b-2", "O2"), []Event{*createEvent()}, 0); err != nil {
 		t.Fatal(err)
 	}
 	other.Close()
@@ -59,7 +59,7 @@ func BenchmarkDataVersion(b *testing.B) {
 func BenchmarkLicenseByOrder(b *testing.B) {
 	st := newTestStore(b)
 	ctx := context.Background()
-	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), createEvent()); err != nil {
+	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), []Event{*createEvent()}, 0); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -99,7 +99,7 @@ func TestDataVersionSharedReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := st.Create(ctx, testLicense(fmt.Sprintf("b-%d", i), fmt.Sprintf("O-%d", i)), createEvent()); err != nil {
+		if _, _, err := st.Create(ctx, testLicense(fmt.Sprintf("b-%d", i), fmt.Sprintf("O-%d", i)), []Event{*createEvent()}, 0); err != nil {
 			t.Fatal(err)
 		}
 		if after, _ := st.DataVersion(ctx); after == before {
@@ -139,7 +139,7 @@ func TestLicenseVersion(t *testing.T) {
 	if v := version(); v != v1 {
 		t.Errorf("LicenseVersion() moved on a nonce write: %d → %d", v1, v)
 	}
-	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), createEvent()); err != nil {
+	if _, _, err := st.Create(ctx, testLicense("b-1", "O1"), []Event{*createEvent()}, 0); err != nil {
 		t.Fatal(err)
 	}
 	v2 := version()
@@ -152,7 +152,7 @@ func TestLicenseVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := other.Create(ctx, testLicense("b-2", "O2"), createEvent()); err != nil {
+	if _, _, err := other.Create(ctx, testLicense("b-2", "O2"), []Event{*createEvent()}, 0); err != nil {
 		t.Fatal(err)
 	}
 	other.Close()

@@ -91,7 +91,7 @@ func (e *testEnv) newInstance(id, order, customer, product string, exp time.Time
 		e.t.Fatal(err)
 	}
 	ev := license.NewEvent(nil, l, out, e.market("newInstance"))
-	if _, created, err := e.st.Create(context.Background(), &l, &ev); err != nil || !created {
+	if _, created, err := e.st.Create(context.Background(), &l, []store.Event{ev}, 0); err != nil || !created {
 		e.t.Fatalf("store.Create(%s) = %v, %v; want created", id, created, err)
 	}
 	return l.Code
