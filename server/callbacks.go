@@ -124,9 +124,7 @@ func (s *Server) refresh(ctx context.Context, cb *callback, refField string) (an
 	if err := firstParamError([]error{err1, err2, err3, err4, err5, err6}); err != nil {
 		return answer{}, err
 	}
-	if scene == "" {
-		scene = koogallery.SceneRenewal
-	}
+	scene = license.Scene(scene) // part of the dedupe key: a resend with and without "RENEWAL" is one delivery
 	if f.test() {
 		return answer{}, nil
 	}

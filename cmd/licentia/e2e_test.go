@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/simulator"
 	"github.com/licentia/licentia/server/store/pgtest"
 )
@@ -185,10 +186,10 @@ func lifecycle(t *testing.T, base, bin, keysFile, dir string) {
 		{"created", nil, nil, 0, 1},
 		{"created, right product", nil, []string{"--product", "E2E-P", "--sku", "E2E-SKU", "--issuer", "licentia"}, 0, 1},
 		{"created, wrong product", nil, []string{"--product", "OTHER"}, 4, 0},
-		{"renewed", refresh(koogallery.SceneRenewal, now.Add(60*day)), nil, 0, 2},
-		{"unrenewed into the past", refresh(koogallery.SceneUnrenew, now.Add(-day)), nil, 2, 0},
+		{"renewed", refresh(license.SceneRenewal, now.Add(60*day)), nil, 0, 2},
+		{"unrenewed into the past", refresh(license.SceneUnrenew, now.Add(-day)), nil, 2, 0},
 		{"unrenewed, judged before the end", nil, []string{"--at", now.Add(-2 * day).Format(time.RFC3339)}, 0, 3},
-		{"renewed again", refresh(koogallery.SceneRenewal, now.Add(90*day)), nil, 0, 4},
+		{"renewed again", refresh(license.SceneRenewal, now.Add(90*day)), nil, 0, 4},
 		{"frozen", status(koogallery.StatusFreeze), nil, 5, 0},
 		{"unfrozen", status(koogallery.StatusUnfreeze), nil, 0, 6},
 		{"released", map[string]string{"activity": koogallery.ActivityReleaseInstance, "orderId": order}, nil, 5, 0},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/simulator"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
@@ -68,9 +69,9 @@ func (m *market) create(ctx context.Context, order, line string, exp time.Time) 
 
 // sendRenewal sends a renewal (refreshInstance RENEWAL) of license to exp from the renewal order, whatever its
 // result.
-func (m *market) sendRenewal(ctx context.Context, license, order string, exp time.Time) (*koogallery.Reply, error) {
-	return m.sim.Signed(ctx, map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": license,
-		"orderId": order, "orderLineId": order + "-1", "scene": koogallery.SceneRenewal, "expireTime": koogallery.FormatTime(exp)})
+func (m *market) sendRenewal(ctx context.Context, id, order string, exp time.Time) (*koogallery.Reply, error) {
+	return m.sim.Signed(ctx, map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": id,
+		"orderId": order, "orderLineId": order + "-1", "scene": license.SceneRenewal, "expireTime": koogallery.FormatTime(exp)})
 }
 
 // renew is sendRenewal for a renewal that must be acknowledged.

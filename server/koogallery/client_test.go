@@ -17,7 +17,7 @@ var clientNow = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 // TestClientSigning: every way the client signs verifies with the seller's checks exactly when it should.
 func TestClientSigning(t *testing.T) {
 	c := NewCaller("http://127.0.0.1:1/koogallery/license", clientKey, nil, func() time.Time { return clientNow })
-	body := map[string]string{"activity": ActivityRefreshLicenseCode, "license": "PL0001", "scene": SceneRenewal,
+	body := map[string]string{"activity": ActivityRefreshLicenseCode, "license": "PL0001", "scene": "RENEWAL",
 		"expireTime": "20300101000000", "customerName": "张三 & <Co>"}
 	cases := []struct {
 		name    string

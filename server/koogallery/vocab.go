@@ -20,14 +20,6 @@ const (
 	ActivityReleaseLicenseCode      = "releaseLicenseCode"
 )
 
-// Scenes of a validity update (refreshLicenseCode, refreshInstance).
-const (
-	SceneRenewal       = "RENEWAL"
-	SceneTrialToFormal = "TRIAL_TO_FORMAL"
-	SceneRenewalChange = "RENEWAL_CHANGE"
-	SceneUnrenew       = "UNSUBSCRIBE_RENEWAL_PERIOD"
-)
-
 // Status values of updateInstanceStatus and updateLicenseCodeStatus.
 const (
 	StatusFreeze   = "FREEZE"

@@ -22,6 +22,37 @@ const (
 	SetExpiry
 )
 
+// Scenes of a validity update (the "scene" of refreshLicenseCode and refreshInstance). They are defined here,
+// once, because the lifecycle decides on them (KindOf) and server/license imports no wire package.
+const (
+	SceneRenewal       = "RENEWAL"
+	SceneTrialToFormal = "TRIAL_TO_FORMAL"
+	SceneRenewalChange = "RENEWAL_CHANGE"
+	SceneUnrenew       = "UNSUBSCRIBE_RENEWAL_PERIOD"
+)
+
+// Scene returns the scene a validity update counts as: a callback without one is a renewal (License 1.0's
+// refreshLicense has none, and neither do some pages' examples).
+func Scene(scene string) string {
+	if scene == "" {
+		return SceneRenewal
+	}
+	return scene
+}
+
+// KindOf is how a validity update of the scene moves the expiry: the renewal scenes (and none) are renewals,
+// 退续费 an unrenewal, a scene the marketplace may add later sets the expiry to what it says.
+func KindOf(scene string) RenewalKind {
+	switch Scene(scene) {
+	case SceneRenewal, SceneTrialToFormal, SceneRenewalChange:
+		return Renewal
+	case SceneUnrenew:
+		return Unrenewal
+	default:
+		return SetExpiry
+	}
+}
+
 // Create returns the first generation of the license l describes (its order, product, customer, times):
 // active, generation 1, changed and created now, starting now unless l says when. It returns an error
 // wrapping ErrInvalid for a license that would end before it starts.

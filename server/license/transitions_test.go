@@ -253,3 +253,18 @@ func TestNewEvent(t *testing.T) {
 		t.Errorf("NewEvent(ignored freeze) = %+v", ev)
 	}
 }
+
+// TestKindOf is the table of scenes: how each moves the expiry, and that a callback without a scene is a renewal.
+func TestKindOf(t *testing.T) {
+	for scene, want := range map[string]RenewalKind{
+		"": Renewal, SceneRenewal: Renewal, SceneTrialToFormal: Renewal, SceneRenewalChange: Renewal,
+		SceneUnrenew: Unrenewal, "SOME_NEW_SCENE": SetExpiry,
+	} {
+		if got := KindOf(scene); got != want {
+			t.Errorf("KindOf(%q) = %d, want %d", scene, got, want)
+		}
+	}
+	if Scene("") != SceneRenewal || Scene(SceneUnrenew) != SceneUnrenew {
+		t.Errorf(`Scene("") = %q, Scene(unrenew) = %q`, Scene(""), Scene(SceneUnrenew))
+	}
+}

@@ -278,19 +278,6 @@ func unixOrZero(t time.Time) int64 {
 // utcDay is the number of days since 1970-01-01 in UTC.
 func utcDay(t time.Time) int64 { return t.Unix() / 86400 }
 
-// renewalKind maps a marketplace scene onto how it moves the expiry (a callback without scene arrives as
-// RENEWAL: the HTTP side fills it in, since the scene is part of the delivery's dedupe key).
-func renewalKind(scene string) license.RenewalKind {
-	switch scene {
-	case koogallery.SceneRenewal, koogallery.SceneTrialToFormal, koogallery.SceneRenewalChange:
-		return license.Renewal
-	case koogallery.SceneUnrenew:
-		return license.Unrenewal
-	default:
-		return license.SetExpiry
-	}
-}
-
 // isCode reports whether s is shaped as a licentia code (a compact JWS with a JSON header) rather than a
 // marketplace one.
 func isCode(s string) bool {

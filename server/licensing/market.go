@@ -21,7 +21,7 @@ type MarketChange struct {
 	ByCode bool
 	// Kind is license.PendingValidity, PendingFreeze, PendingUnfreeze or PendingRelease.
 	Kind int
-	// Scene, ExpiresAt and ProductID describe a validity update (Scene koogallery.SceneRenewal when the
+	// Scene, ExpiresAt and ProductID describe a validity update (Scene license.SceneRenewal when the
 	// callback named none).
 	Scene     string
 	ExpiresAt int64
@@ -31,7 +31,7 @@ type MarketChange struct {
 }
 
 func (c *MarketChange) pending() license.Pending {
-	return license.Pending{Kind: c.Kind, Validity: license.Validity{Kind: renewalKind(c.Scene), ExpiresAt: c.ExpiresAt,
+	return license.Pending{Kind: c.Kind, Validity: license.Validity{Kind: license.KindOf(c.Scene), ExpiresAt: c.ExpiresAt,
 		ProductID: c.ProductID}}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -24,7 +25,7 @@ func status(o *order, s string) map[string]string {
 func renewal(ctx context.Context, r *run) {
 	if o := r.buy(ctx, false, r.id("O"), "", nil); o != nil {
 		exp, expUnix := r.expire(60)
-		if r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, koogallery.SceneRenewal, exp)) {
+		if r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, license.SceneRenewal, exp)) {
 			r.observe(ctx, "after the renewal the code is generation 2 with the new expiry", o,
 				want{gen: 2, st: verifier.StatusActive, exp: expUnix})
 		}
@@ -47,7 +48,7 @@ func resentRenewal(ctx context.Context, r *run) {
 		return
 	}
 	exp, expUnix := r.expire(60)
-	body := r.refresh(o, koogallery.SceneRenewal, exp)
+	body := r.refresh(o, license.SceneRenewal, exp)
 	if !r.post(ctx, "refreshInstance RENEWAL: accepted", body) {
 		return
 	}
@@ -64,12 +65,12 @@ func unrenewal(ctx context.Context, r *run) {
 		return
 	}
 	exp2, exp2Unix := r.expire(60)
-	if !r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, koogallery.SceneRenewal, exp2)) {
+	if !r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, license.SceneRenewal, exp2)) {
 		return
 	}
 	r.observe(ctx, "after the renewal the code is generation 2", o, want{gen: 2, exp: exp2Unix})
 	exp3, exp3Unix := r.expire(20)
-	body := r.refresh(o, koogallery.SceneUnrenew, exp3)
+	body := r.refresh(o, license.SceneUnrenew, exp3)
 	if !r.post(ctx, "refreshInstance UNSUBSCRIBE_RENEWAL_PERIOD to an earlier expiry: accepted", body) {
 		return
 	}
@@ -88,7 +89,7 @@ func outOfOrder(ctx context.Context, r *run) {
 	}
 	exp2, _ := r.expire(60)
 	exp3, exp3Unix := r.expire(90)
-	first, second := r.refresh(o, koogallery.SceneRenewal, exp2), r.refresh(o, koogallery.SceneRenewal, exp3)
+	first, second := r.refresh(o, license.SceneRenewal, exp2), r.refresh(o, license.SceneRenewal, exp3)
 	ok := r.post(ctx, "the second renewal (to +90 days) arrives first: accepted", second)
 	ok = r.post(ctx, "the first renewal (to +60 days) arrives late: accepted", first) && ok
 	if ok {
@@ -107,7 +108,7 @@ func trialToFormal(ctx context.Context, r *run) {
 	exp, expUnix := r.expire(365)
 	orderID := r.id("F")
 	body := map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": o.first.InstanceID, "orderId": orderID,
-		"orderLineId": orderID + "-000001", "scene": koogallery.SceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp,
+		"orderLineId": orderID + "-000001", "scene": license.SceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp,
 		"periodType": "year", "periodNumber": "1"}
 	if r.post(ctx, "refreshInstance TRIAL_TO_FORMAL: accepted", body) {
 		r.observe(ctx, "after the conversion the code has the formal product and expiry, generation 2", o,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
 )
@@ -315,7 +316,7 @@ func codeCallbacks(ctx context.Context, r *run) {
 		return
 	}
 	exp60, exp20 := r.day(60), r.day(20)
-	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneRenewal, exp60)
+	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, exp60)
 	steps := []struct {
 		name  string
 		state market.State // "" leaves the stand-in's state
@@ -327,7 +328,7 @@ func codeCallbacks(ctx context.Context, r *run) {
 		{"renewal to +60 days", "", exp60, renew, 1, verifier.StatusActive},
 		{"the same renewal resent", "", exp60, renew, 0, verifier.StatusActive},
 		{"unrenewal to +20 days", "", exp20,
-			r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneUnrenew, exp20), 1, verifier.StatusActive},
+			r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneUnrenew, exp20), 1, verifier.StatusActive},
 		{"FREEZE", market.Expired, time.Time{},
 			r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusFreeze, time.Time{}), 1, verifier.StatusFrozen},
 		{"UNFREEZE", market.Active, time.Time{},
@@ -375,10 +376,10 @@ func callbacksBeforeActivation(ctx context.Context, r *run) {
 		exp  time.Time
 		body map[string]string
 	}{
-		{"renewal to +90 days", renewed, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneRenewal, renewed)},
+		{"renewal to +90 days", renewed, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, renewed)},
 		{"FREEZE", time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusFreeze, time.Time{})},
 		{"UNFREEZE", time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusUnfreeze, time.Time{})},
-		{"unrenewal to +45 days", final, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneUnrenew, final)},
+		{"unrenewal to +45 days", final, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneUnrenew, final)},
 	}
 	for _, s := range steps {
 		if !s.exp.IsZero() && !r.check("the marketplace records the "+s.name, m.SetExpiry(code, s.exp)) {
@@ -412,7 +413,7 @@ func releaseBeforeActivation(ctx context.Context, r *run) {
 	if !r.post(ctx, "releaseLicenseCode for a code the seller has not seen: accepted", rel) {
 		return
 	}
-	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, koogallery.SceneRenewal, r.day(60))
+	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, r.day(60))
 	r.post(ctx, "a late renewal of the released code: accepted", renew)
 	if !r.api(ctx, "activation after the release") {
 		return

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -159,12 +160,12 @@ type callback struct {
 func probeCallbacks(id, exp string) []callback {
 	return []callback{
 		{false, map[string]string{"activity": koogallery.ActivityRefreshLicenseCode, "license": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
-			"scene": koogallery.SceneRenewal, "expireTime": exp}},
+			"scene": license.SceneRenewal, "expireTime": exp}},
 		{false, map[string]string{"activity": koogallery.ActivityUpdateLicenseCodeStatus, "license": id, "status": koogallery.StatusFreeze}},
 		{false, map[string]string{"activity": koogallery.ActivityUpdateLicenseCodeStatus, "license": id, "status": koogallery.StatusUnfreeze}},
 		{false, map[string]string{"activity": koogallery.ActivityReleaseLicenseCode, "license": id}},
 		{false, map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": id, "orderId": id + "-R", "orderLineId": id + "-R-1",
-			"scene": koogallery.SceneRenewal, "expireTime": exp}},
+			"scene": license.SceneRenewal, "expireTime": exp}},
 		{false, map[string]string{"activity": koogallery.ActivityUpdateInstanceStatus, "instanceId": id, "status": koogallery.StatusFreeze}},
 		{false, map[string]string{"activity": koogallery.ActivityReleaseInstance, "instanceId": id, "orderId": id}},
 		{true, map[string]string{"activity": koogallery.ActivityRefreshLicense, "instanceId": id, "orderId": id + "-R", "expireTime": exp}},
@@ -183,7 +184,7 @@ func probeRealLicense(ctx context.Context, r *run) {
 	for _, b := range []map[string]string{
 		{"activity": koogallery.ActivityUpdateInstanceStatus, "instanceId": inst, "status": koogallery.StatusFreeze, "testFlag": "1"},
 		{"activity": koogallery.ActivityRefreshInstance, "instanceId": inst, "orderId": r.id("R"), "orderLineId": "1",
-			"scene": koogallery.SceneUnrenew, "expireTime": "20000101000000", "testFlag": "1"},
+			"scene": license.SceneUnrenew, "expireTime": "20000101000000", "testFlag": "1"},
 		{"activity": koogallery.ActivityReleaseInstance, "instanceId": inst, "orderId": o.params["orderId"], "testFlag": "1"},
 	} {
 		r.post(ctx, "probe "+label(b)+" on a real license: accepted", b)

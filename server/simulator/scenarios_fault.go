@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -91,7 +92,7 @@ func forgedChanges(ctx context.Context, r *run, o *order) {
 		}
 	} else {
 		calls = []callback{
-			{false, r.refresh(o, koogallery.SceneRenewal, "20991231000000")},
+			{false, r.refresh(o, license.SceneRenewal, "20991231000000")},
 			{false, status(o, koogallery.StatusFreeze)},
 			{false, map[string]string{"activity": koogallery.ActivityReleaseInstance, "instanceId": inst, "orderId": o.params["orderId"]}},
 		}
@@ -149,7 +150,7 @@ func retryCallbacks(ctx context.Context, r *run) {
 		body map[string]string
 		want want
 	}{
-		{r.refresh(o, koogallery.SceneRenewal, exp), want{gen: 2, st: verifier.StatusActive, exp: expUnix}},
+		{r.refresh(o, license.SceneRenewal, exp), want{gen: 2, st: verifier.StatusActive, exp: expUnix}},
 		{status(o, koogallery.StatusFreeze), want{gen: 3, st: verifier.StatusFrozen, exp: expUnix}},
 	}
 	for _, s := range steps {

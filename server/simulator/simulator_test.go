@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator/market"
@@ -342,8 +343,8 @@ func probesTouchData(h http.Handler) http.Handler {
 // lastRenewalWins treats every renewal as authoritative, so a late earlier renewal shortens the license.
 func lastRenewalWins(h http.Handler) http.Handler {
 	return resign(h, func(p map[string]string) {
-		if p["scene"] == koogallery.SceneRenewal {
-			p["scene"] = koogallery.SceneUnrenew
+		if p["scene"] == license.SceneRenewal {
+			p["scene"] = license.SceneUnrenew
 		}
 	})
 }
