@@ -161,15 +161,9 @@ func (r *Row) License(now time.Time) (license.License, error) {
 		ID: r.InstanceID, OrderID: r.OrderID, OrderLineID: r.OrderLineID, Flow: r.Flow(),
 		ProductID: r.ProductID, SKU: r.SKU, CustomerID: r.CustomerID, Quantity: r.Quantity, ExpiresAt: r.ExpiresAt,
 	}
-	if r.ExpiresAt != 0 && r.ExpiresAt <= now.Unix() {
-		l.StartsAt = r.ExpiresAt - 1
-	}
-	created, _, err := license.Create(l, now)
+	created, _, err := license.Import(l, r.Status, now)
 	if err != nil {
 		return license.License{}, fmt.Errorf("line %d: %w", r.Line, err)
-	}
-	if r.Status != "" {
-		created.Status = r.Status
 	}
 	return created, nil
 }

@@ -81,9 +81,37 @@ func (l *License) MinValid() int64 {
 	return l.Generation
 }
 
+// LowestProof is the lowest generation whose code proves the holding of the license (ProofGen; a license
+// stored before proof generations existed has 0, which counts as 1).
+func (l *License) LowestProof() int64 { return max(l.ProofGen, 1) }
+
 // Accepts reports whether a genuine code of generation gen is accepted as proof of holding the license.
 func (l *License) Accepts(gen int64) bool {
-	return gen >= max(l.ProofGen, 1) && gen <= l.Generation
+	return gen >= l.LowestProof() && gen <= l.Generation
+}
+
+// Proof is what a genuine code (signed by one of the seller's keys) proves of a license this database holds.
+type Proof int
+
+const (
+	// Proves: the code proves the holding of the license.
+	Proves Proof = iota
+	// Foreign: the code is of another license that happens to share the id (another deployment sharing the
+	// keys, or a database restored from an old backup): another order, or a generation never issued here.
+	Foreign
+	// Void: a reissue or revoke after the code stopped it serving as proof.
+	Void
+)
+
+// ProofOf judges a genuine code of order orderID and generation gen that names this license.
+func (l *License) ProofOf(orderID string, gen int64) Proof {
+	switch {
+	case l.OrderID != orderID || gen > l.Generation:
+		return Foreign
+	case !l.Accepts(gen):
+		return Void
+	}
+	return Proves
 }
 
 // Outcome says what a transition did.

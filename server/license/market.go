@@ -108,6 +108,12 @@ func ApplyPending(cur License, p Pending, now time.Time) (License, Outcome, erro
 	}
 }
 
+// QueryDue reports whether the license's marketplace code is due its daily query on day (days since
+// 1970-01-01 UTC): a license bound to a code is queried at most once a UTC day.
+func (l *License) QueryDue(day int64) bool {
+	return l.MarketCode != "" && !l.Terminal() && l.QueriedDay < day
+}
+
 // Activation is what a License 2.0 activation has learnt, in the order it learnt it: the license the
 // marketplace's activation answer describes (MarketCode, order, product, quantity), the first state (the
 // query's status and expiry, or the activation answer's estimate of the expiry when the query gives none),

@@ -164,3 +164,33 @@ func TestFold(t *testing.T) {
 		})
 	}
 }
+
+// TestProofAndQueryDue: what a genuine code proves of a license, and when its code is due the daily query.
+func TestProofAndQueryDue(t *testing.T) {
+	l := License{ID: "L1", OrderID: "O1", Status: Active, Generation: 3, ProofGen: 2, MarketCode: "MC1", QueriedDay: 100}
+	for _, tt := range []struct {
+		order string
+		gen   int64
+		want  Proof
+	}{{"O1", 3, Proves}, {"O1", 2, Proves}, {"O1", 1, Void}, {"O1", 4, Foreign}, {"O2", 3, Foreign}} {
+		if got := l.ProofOf(tt.order, tt.gen); got != tt.want {
+			t.Errorf("ProofOf(%s, %d) = %d, want %d", tt.order, tt.gen, got, tt.want)
+		}
+	}
+	if old := (License{OrderID: "O1", Generation: 1}); old.ProofOf("O1", 1) != Proves || old.LowestProof() != 1 {
+		t.Errorf("a license stored before proof generations: ProofOf = %d, LowestProof = %d", old.ProofOf("O1", 1), old.LowestProof())
+	}
+	released := l
+	released.Status = Released
+	unbound := l
+	unbound.MarketCode = ""
+	for _, tt := range []struct {
+		l    License
+		day  int64
+		want bool
+	}{{l, 100, false}, {l, 101, true}, {released, 101, false}, {unbound, 101, false}} {
+		if got := tt.l.QueryDue(tt.day); got != tt.want {
+			t.Errorf("QueryDue(%s, code %q, day %d) = %v, want %v", tt.l.Status, tt.l.MarketCode, tt.day, got, tt.want)
+		}
+	}
+}

@@ -69,6 +69,29 @@ func Create(l License, now time.Time) (License, Outcome, error) {
 	return l, Outcome{Action: ActCreate, Applied: true}, nil
 }
 
+// Import returns the first generation of a license carried over from another system: as Create makes it,
+// but in the status it had there (Active when status is empty; Frozen, Released or Revoked), and an expiry
+// already past starts just before it. It records the action "create", as the audit log always has for an
+// import (the event's source says import).
+func Import(l License, status string, now time.Time) (License, Outcome, error) {
+	switch status {
+	case "", Active, Frozen, Released, Revoked:
+	default:
+		return License{}, Outcome{}, fmt.Errorf("status %q: %w", status, ErrInvalid)
+	}
+	if l.StartsAt == 0 && l.ExpiresAt != 0 && l.ExpiresAt <= now.Unix() {
+		l.StartsAt = l.ExpiresAt - 1
+	}
+	next, out, err := Create(l, now)
+	if err != nil {
+		return License{}, Outcome{}, err
+	}
+	if status != "" {
+		next.Status = status
+	}
+	return next, out, nil
+}
+
 // NeedsOrder reports whether a G1b newInstance lacks what its license needs (expiry, product, customer) and
 // must be completed from the marketplace's order query. License 1.0 getLicense carries everything itself.
 func NeedsOrder(l License) bool {

@@ -268,3 +268,42 @@ func TestKindOf(t *testing.T) {
 		t.Errorf(`Scene("") = %q, Scene(unrenew) = %q`, Scene(""), Scene(SceneUnrenew))
 	}
 }
+
+// TestImport is the table of an import's starting state.
+func TestImport(t *testing.T) {
+	past := now.Unix() - 10*day
+	tests := []struct {
+		status  string
+		expires int64
+		want    string
+	}{
+		{"", exp0, "active start=now"},
+		{Active, exp0, "active start=now"},
+		{Frozen, exp0, "frozen start=now"},
+		{Released, 0, "released start=now"},
+		{Revoked, exp0, "revoked start=now"},
+		{Active, past, "active start=expiry-1"},
+		{"suspended", exp0, "invalid"},
+	}
+	for _, tt := range tests {
+		l, out, err := Import(License{ID: "L1", OrderID: "O1", ExpiresAt: tt.expires}, tt.status, now)
+		got := "invalid"
+		if err == nil {
+			start := "now"
+			if l.StartsAt == tt.expires-1 {
+				start = "expiry-1"
+			} else if l.StartsAt != now.Unix() {
+				start = fmt.Sprint(l.StartsAt)
+			}
+			got = l.Status + " start=" + start
+			if l.Generation != 1 || l.ProofGen != 1 || out.Action != ActCreate || !out.Applied {
+				t.Errorf("Import(%q) = generation %d, proof %d, %+v", tt.status, l.Generation, l.ProofGen, out)
+			}
+		} else if !errors.Is(err, ErrInvalid) {
+			t.Errorf("Import(%q) err = %v, want ErrInvalid", tt.status, err)
+		}
+		if got != tt.want {
+			t.Errorf("Import(%q, expires %d) = %s, want %s", tt.status, tt.expires, got, tt.want)
+		}
+	}
+}

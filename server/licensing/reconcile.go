@@ -29,7 +29,7 @@ const (
 func (s *Service) Reconcile(ctx context.Context, l *store.License) *store.License {
 	now := s.now()
 	day := utcDay(now)
-	if l.MarketCode == "" || s.market == nil || l.QueriedDay >= day || !s.retries.due(l.ID, day, now) {
+	if s.market == nil || !l.QueryDue(day) || !s.retries.due(l.ID, day, now) {
 		return l
 	}
 	claimed, err := s.st.ClaimQueryDay(ctx, l.ID, day)

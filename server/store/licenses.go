@@ -67,7 +67,7 @@ func rowOf(l *License) *licenseRow {
 		ProductID: l.ProductID, SKU: l.SKU, CustomerID: l.CustomerID, CustomerName: l.CustomerName,
 		Quantity: l.Quantity, PeriodType: l.PeriodType, PeriodNumber: l.PeriodNumber,
 		Status: l.Status, StartsAt: l.StartsAt, ExpiresAt: nullable(l.ExpiresAt),
-		Generation: l.Generation, ChangedAt: l.ChangedAt, ProofGen: max(l.ProofGen, 1), QueriedDay: l.QueriedDay, Code: l.Code, KeyID: l.KeyID,
+		Generation: l.Generation, ChangedAt: l.ChangedAt, ProofGen: l.LowestProof(), QueriedDay: l.QueriedDay, Code: l.Code, KeyID: l.KeyID,
 		Test: test, MarketCode: sql.NullString{String: l.MarketCode, Valid: l.MarketCode != ""}, CreatedAt: l.CreatedAt,
 	}
 }

@@ -328,12 +328,10 @@ func (sp *Desk) Proven(ctx context.Context, c *verifier.Claims) (*store.License,
 	if err != nil {
 		return nil, err
 	}
-	if l.OrderID != c.OrderID || c.Generation > l.Generation {
-		// Signed by our keys but not by this database (another deployment sharing keys, or a restore
-		// from an old backup): there is no current code to give.
+	switch l.ProofOf(c.OrderID, c.Generation) {
+	case license.Foreign: // signed by our keys, not of this database's license: there is no current code to give
 		return nil, fmt.Errorf("license %s of this code: %w", c.LicenseID, store.ErrNotFound)
-	}
-	if !l.Accepts(c.Generation) {
+	case license.Void:
 		return nil, &ProofError{LicenseID: l.ID, Generation: c.Generation, Status: l.Status}
 	}
 	return l, nil
