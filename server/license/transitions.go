@@ -1,6 +1,7 @@
 package license
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -96,6 +97,40 @@ func Import(l License, status string, now time.Time) (License, Outcome, error) {
 // must be completed from the marketplace's order query. License 1.0 getLicense carries everything itself.
 func NeedsOrder(l License) bool {
 	return l.Flow == FlowInstance && (l.ExpiresAt == 0 || l.ProductID == "" || l.CustomerID == "")
+}
+
+// OrderLine is what the marketplace's order query says of one order line, read.
+type OrderLine struct {
+	ExpiresAt  int64 // 0: none given
+	Periodic   bool  // charged by period (PERIOD): it must have an expiry
+	ProductID  string
+	SKU        string
+	Quantity   int64 // 0: none given
+	PeriodType string
+	// CustomerID and CustomerName are the order's buyer.
+	CustomerID   string
+	CustomerName string
+}
+
+// Complete fills in what a G1b newInstance left out (see NeedsOrder) from its order line: what the callback
+// itself carried wins. A periodic line without an expiry is refused with ErrInvalid: a code is never
+// perpetual because a field was missing.
+func Complete(l License, o OrderLine) (License, error) {
+	if l.ExpiresAt == 0 {
+		l.ExpiresAt = o.ExpiresAt
+	}
+	if o.Periodic && l.ExpiresAt == 0 {
+		return License{}, fmt.Errorf("periodic order line %s has no expireTime: %w", l.OrderLineID, ErrInvalid)
+	}
+	l.ProductID = cmp.Or(l.ProductID, o.ProductID)
+	l.SKU = cmp.Or(l.SKU, o.SKU)
+	if l.Quantity == 0 && o.Quantity > 0 {
+		l.Quantity = o.Quantity
+	}
+	l.PeriodType = cmp.Or(l.PeriodType, o.PeriodType)
+	l.CustomerID = cmp.Or(l.CustomerID, o.CustomerID)
+	l.CustomerName = cmp.Or(l.CustomerName, o.CustomerName)
+	return l, nil
 }
 
 // TestLicense returns the license a probe create (testFlag=1) answers, from the first generation Create

@@ -307,3 +307,34 @@ func TestImport(t *testing.T) {
 		}
 	}
 }
+
+// TestComplete is the table of a G1b newInstance completed from its order line.
+func TestComplete(t *testing.T) {
+	line := OrderLine{ExpiresAt: exp0, Periodic: true, ProductID: "P-order", SKU: "S-order", Quantity: 5,
+		PeriodType: "month", CustomerID: "C-order", CustomerName: "张三"}
+	tests := []struct {
+		name string
+		l    License
+		o    OrderLine
+		want string
+	}{
+		{"all from the order", License{ID: "I1"}, line, "exp0 P-order S-order 5 month C-order 张三"},
+		{"the callback's values win", License{ID: "I1", ExpiresAt: later, ProductID: "P-cb", Quantity: 2, CustomerID: "C-cb"}, line,
+			"later P-cb S-order 2 month C-cb 张三"},
+		{"periodic without expiry", License{ID: "I1"}, OrderLine{Periodic: true, ProductID: "P"}, "invalid"},
+		{"one-off without expiry", License{ID: "I1"}, OrderLine{ProductID: "P", CustomerID: "C"}, "0 P  0  C "},
+	}
+	for _, tt := range tests {
+		l, err := Complete(tt.l, tt.o)
+		got := "invalid"
+		if err == nil {
+			got = fmt.Sprintf("%s %s %s %d %s %s %s", expName(l.ExpiresAt), l.ProductID, l.SKU, l.Quantity, l.PeriodType,
+				l.CustomerID, l.CustomerName)
+		} else if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", tt.name, err)
+		}
+		if got != tt.want {
+			t.Errorf("%s: Complete = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package licensing
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,31 +101,27 @@ func (s *Service) fillFromOrder(ctx context.Context, l *store.License) error {
 		if l.OrderLineID != "" && line.OrderLineID != l.OrderLineID {
 			continue
 		}
+		ol := license.OrderLine{Periodic: line.ChargingMode == koogallery.ChargingPeriod, PeriodType: line.PeriodType}
 		if l.ExpiresAt == 0 && line.ExpireTime != "" {
 			exp, err := koogallery.ParseAnyTime(line.ExpireTime)
 			if err != nil {
 				return BadRequest("order line %s: expireTime %q", line.OrderLineID, line.ExpireTime)
 			}
-			l.ExpiresAt = exp.Unix()
+			ol.ExpiresAt = exp.Unix()
 		}
 		if len(line.ProductInfo) > 0 {
 			p := line.ProductInfo[0]
-			l.ProductID = cmp.Or(l.ProductID, p.ProductID)
-			l.SKU = cmp.Or(l.SKU, p.SKUCode)
-			if n, err := p.LinearValue.Int(); err == nil && l.Quantity == 0 && n > 0 {
-				l.Quantity = n
-			}
-		}
-		if l.PeriodType == "" {
-			l.PeriodType = line.PeriodType
-		}
-		if line.ChargingMode == koogallery.ChargingPeriod && l.ExpiresAt == 0 {
-			return BadRequest("periodic order line %s has no expireTime", line.OrderLineID)
+			ol.ProductID, ol.SKU = p.ProductID, p.SKUCode
+			ol.Quantity, _ = p.LinearValue.Int()
 		}
 		if o.BuyerInfo != nil {
-			l.CustomerID = cmp.Or(l.CustomerID, o.BuyerInfo.CustomerID)
-			l.CustomerName = cmp.Or(l.CustomerName, o.BuyerInfo.CustomerName)
+			ol.CustomerID, ol.CustomerName = o.BuyerInfo.CustomerID, o.BuyerInfo.CustomerName
 		}
+		filled, err := license.Complete(*l, ol)
+		if err != nil {
+			return BadRequest("periodic order line %s has no expireTime", line.OrderLineID)
+		}
+		*l = filled
 		return nil
 	}
 	return BadRequest("order %s has no line %s", l.OrderID, l.OrderLineID)
