@@ -3,26 +3,18 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/licentia/licentia/keys"
-	"github.com/licentia/licentia/server"
+	"github.com/licentia/licentia/server/daemon"
 	"github.com/licentia/licentia/server/marketapi"
-	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/server/support"
 )
 
@@ -40,7 +32,6 @@ type serveConfig struct {
 	proxies   string
 	conns     int // per client address; 0: no limit
 	mktAPI    string
-	market    marketapi.Config // AK/SK from the environment only
 	act       activationFlags
 }
 
@@ -71,9 +62,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
 		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use their X-Forwarded-For, "+
 			"and logs their X-Request-Id (env LICENTIA_TRUSTED_PROXIES)")
-	maxConns := envOr(getenv, "LICENTIA_MAX_CLIENT_CONNS", strconv.Itoa(server.DefaultMaxConnsPerClient))
+	maxConns := envOr(getenv, "LICENTIA_MAX_CLIENT_CONNS", strconv.Itoa(daemon.DefaultMaxConnsPerClient))
 	fs.Func("max-client-conns", fmt.Sprintf("connections one client address (IPv6: one /64) may hold open at once; "+
-		"trusted proxies are not limited; 0: no limit (env LICENTIA_MAX_CLIENT_CONNS, default %d)", server.DefaultMaxConnsPerClient),
+		"trusted proxies are not limited; 0: no limit (env LICENTIA_MAX_CLIENT_CONNS, default %d)", daemon.DefaultMaxConnsPerClient),
 		func(s string) error {
 			maxConns = s
 			return nil
@@ -112,9 +103,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return &usageError{fmt.Sprintf("--trusted-proxy: %v", err)}
 	}
-	if c.metrics != "" && c.metrics == c.addr {
-		return &usageError{fmt.Sprintf("--metrics-addr %s is --addr: give /metrics a listener of its own, or leave --metrics-addr empty", c.metrics)}
-	}
 	bases, err := marketapi.ParseBaseURLs(c.mktAPI)
 	if err != nil {
 		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
@@ -123,13 +111,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	cfg := server.Config{KooGalleryKeys: splitKeys(c.mktKeys), CallbackPath: c.path, TrustedProxies: proxies,
-		LegacyWindow: lw, SeparateMetrics: c.metrics != "", MaxConnsPerClient: c.conns, Activation: act}
-	c.market = marketapi.Config{AK: getenv(marketapi.EnvAK), SK: getenv(marketapi.EnvSK), BaseURLs: bases, Logger: log}
-	if err := cfg.Validate(); err != nil {
+	o := daemon.Options{Addr: c.addr, MetricsAddr: c.metrics, AddrFile: c.addrFile, KooGalleryKeys: splitKeys(c.mktKeys),
+		CallbackPath: c.path, TrustedProxies: proxies, LegacyWindow: lw, MaxConnsPerClient: c.conns, Activation: act,
+		Market: marketapi.Config{AK: getenv(marketapi.EnvAK), SK: getenv(marketapi.EnvSK), BaseURLs: bases}}
+	if err := o.Validate(); err != nil {
 		return &usageError{err.Error()}
 	}
-	return serve(ctx, &c, cfg, log)
+	return serve(ctx, &c, o, log)
 }
 
 // resolveSecrets settles the access keys and the database, and returns a warning for each secret given
@@ -190,15 +178,16 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "json":
-		return slog.New(server.LogHandler(slog.NewJSONHandler(w, opts))), nil
+		return slog.New(daemon.LogHandler(slog.NewJSONHandler(w, opts))), nil
 	case "text":
-		return slog.New(server.LogHandler(slog.NewTextHandler(w, opts))), nil
+		return slog.New(daemon.LogHandler(slog.NewTextHandler(w, opts))), nil
 	default:
 		return nil, &usageError{fmt.Sprintf("--log-format %q: want json or text", format)}
 	}
 }
 
-func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Logger) error {
+// serve opens the data directory's key ring and database and runs the server process until ctx ends.
+func serve(ctx context.Context, c *serveConfig, o daemon.Options, log *slog.Logger) error {
 	if err := c.data.ensureData(); err != nil {
 		return err
 	}
@@ -206,8 +195,8 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 	if err != nil {
 		return err
 	}
-	kid, _ := ring.Active()
 	if created {
+		kid, _ := ring.Active()
 		log.Info("created signing key", "key_id", kid, "dir", ring.Dir())
 	}
 	// `licentia keys rotate` and `retire` on this data directory reach the running server: it looks at
@@ -225,129 +214,6 @@ func serve(ctx context.Context, c *serveConfig, cfg server.Config, log *slog.Log
 		return err
 	}
 	defer st.Close()
-	reg := prometheus.NewRegistry()
-	if c.market.AK != "" || c.market.SK != "" {
-		c.market.Registerer = reg
-		if cfg.Market, err = marketapi.New(c.market); err != nil {
-			return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", marketapi.EnvAK, marketapi.EnvSK, err)}
-		}
-		log.Info("marketplace OpenAPI configured", "base_urls", strings.Join(c.market.BaseURLs, ","))
-	} else {
-		log.Info("marketplace OpenAPI not configured: License 2.0 activation answers 503 until " + marketapi.EnvAK + " and " + marketapi.EnvSK + " are set")
-		log.Warn("G1b needs " + marketapi.EnvAK + " and " + marketapi.EnvSK + ": until they are set, a newInstance without product or customer and every getLicenseAsync are answered 000005, which the marketplace retries; no code is issued or owed without them")
-	}
-	cfg.Registry = reg
-	srv := server.New(cfg, st, ring, support.NewIssuer(ring, c.issuer, c.grace), log)
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	servers := []*http.Server{newHTTPServer(srv.Handler(), log)}
-	listeners := []net.Listener{srv.Listener(ln)}
-	if c.metrics != "" {
-		mln, err := net.Listen("tcp", c.metrics)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("listen on --metrics-addr: %w", err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", srv.MetricsHandler())
-		servers, listeners = append(servers, newHTTPServer(mux, log)), append(listeners, mln)
-	}
-	addr := ln.Addr().String()
-	if c.addrFile != "" {
-		if err := writeAddrFile(c.addrFile, addr); err != nil {
-			for _, l := range listeners {
-				l.Close()
-			}
-			return err
-		}
-		defer os.Remove(c.addrFile)
-	}
-	go purgeNonces(ctx, st, log)
-	// The outbox (uploads owed to the marketplace) stops before the store closes.
-	octx, ostop := context.WithCancel(ctx)
-	odone := make(chan struct{})
-	go func() { defer close(odone); srv.Service().RunOutbox(octx, 5*time.Second) }()
-	defer func() { ostop(); <-odone }()
-	errc := make(chan error, len(servers))
-	for i, hs := range servers {
-		go func() { errc <- hs.Serve(listeners[i]) }()
-	}
-	attrs := []any{"addr", addr, "key_id", kid, "database", st.Dialect(), "callback_path", cfg.CallbackPath}
-	if c.metrics != "" {
-		attrs = append(attrs, "metrics_addr", listeners[1].Addr().String())
-	}
-	log.Info("listening", attrs...)
-	select {
-	case err := <-errc:
-		for _, hs := range servers {
-			hs.Close()
-		}
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var errs []error
-	for _, hs := range servers {
-		if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs = append(errs, fmt.Errorf("shutdown: %w", err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// newHTTPServer returns an http.Server for h with every timeout set.
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    server.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-}
-
-// writeAddrFile writes addr and a newline to path through a temporary file in the same directory, so a
-// reader waiting for path never sees a partial address.
-func writeAddrFile(path, addr string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".addr-*")
-	if err != nil {
-		return fmt.Errorf("--addr-file: %w", err)
-	}
-	_, err = f.WriteString(addr + "\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("--addr-file: %w", err)
-	}
-	return nil
-}
-
-// purgeNonces deletes expired nonces once a minute until ctx ends.
-func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := st.PurgeNonces(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("purge nonces", "err", err)
-			}
-		}
-	}
+	o.Issuer = support.NewIssuer(ring, c.issuer, c.grace)
+	return daemon.Run(ctx, o, st, ring, log)
 }
