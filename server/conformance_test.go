@@ -28,47 +28,26 @@ var knownCallbackGaps = map[string]string{}
 // and nonce where the page prints them), and checks the documented answer: HTTP 200, a JSON object, the
 // result code among the documented ones, the documented fields present as strings within their lengths.
 func TestConformanceReplay(t *testing.T) {
-	pages, err := conformance.Load()
-	if err != nil {
-		t.Fatalf("conformance.Load() err = %v", err)
-	}
-	seen := map[string]bool{}
-	for _, p := range pages {
-		for _, ex := range p.Examples {
-			if ex.Kind != conformance.KindRequest || ex.Activity == "" {
-				continue
-			}
-			for _, v := range replayVariants(ex.Activity) {
-				id := ex.ID + v.suffix
-				seen[id] = true
-				t.Run(id, func(t *testing.T) {
-					if v.slow && testing.Short() {
-						t.Skip("waits out the order-query budget")
-					}
-					conformance.Report(t, id, p.URL, replayCallback(t, ex, v.slow), knownCallbackGaps)
-				})
-			}
+	conformance.Replay(t, knownCallbackGaps, func(ex conformance.Example) []string {
+		switch ex.Activity {
+		case "":
+			return nil // an OpenAPI request: the stand-in's test replays it
+		case "newInstance":
+			// Also with the marketplace's order query answering only after licentia's order budget (the slow
+			// path the pages document: 000004 with the instanceId, created asynchronously, queried later).
+			return []string{"", slowOrderQuery}
 		}
-	}
-	for _, id := range conformance.Stale(knownCallbackGaps, seen) {
-		t.Errorf("known gap %s names no callback request of the corpus", id)
-	}
+		return []string{""}
+	}, func(t *testing.T, ex conformance.Example, variant string) error {
+		if variant == slowOrderQuery && testing.Short() {
+			t.Skip("waits out the order-query budget")
+		}
+		return replayCallback(t, ex, variant == slowOrderQuery)
+	})
 }
 
-// replayVariant is one way of replaying a request: as is, or with the marketplace's order query answering only
-// after licentia's order budget (the newInstance slow path the pages document: answer 000004 with the
-// instanceId, create asynchronously, the marketplace queries the instance later).
-type replayVariant struct {
-	suffix string // appended to the example id in test names and the known-gap list
-	slow   bool
-}
-
-func replayVariants(activity string) []replayVariant {
-	if activity == "newInstance" {
-		return []replayVariant{{}, {suffix: "/slow-order-query", slow: true}}
-	}
-	return []replayVariant{{}}
-}
+// slowOrderQuery is the variant of a newInstance replayed with a slow order query.
+const slowOrderQuery = "/slow-order-query"
 
 // replayCallback sends ex to a fresh server whose OpenAPI client talks to the stand-in, after setting up what
 // the call presumes (the instance it names, the order it queries; a slow order query when slow), and returns

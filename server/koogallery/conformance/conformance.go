@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 	"unicode/utf8"
 )
@@ -549,4 +550,33 @@ func Stale(gaps map[string]string, replayed map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Replay runs one subtest of t per request example of the corpus that variants selects — once per variant it
+// returns, the variant appended to the example's id ("" replays the example as it is; nil skips it) — and
+// reports how replay's answer departs from the documented one against gaps (see Report). It fails when a gap
+// names no replayed example, so that the list of known gaps only shrinks.
+func Replay(t *testing.T, gaps map[string]string, variants func(Example) []string,
+	replay func(t *testing.T, ex Example, variant string) error) {
+	t.Helper()
+	pages, err := Load()
+	if err != nil {
+		t.Fatalf("conformance.Load() err = %v", err)
+	}
+	seen := map[string]bool{}
+	for _, p := range pages {
+		for _, ex := range p.Examples {
+			if ex.Kind != KindRequest {
+				continue
+			}
+			for _, v := range variants(ex) {
+				id := ex.ID + v
+				seen[id] = true
+				t.Run(id, func(t *testing.T) { Report(t, id, p.URL, replay(t, ex, v), gaps) })
+			}
+		}
+	}
+	for _, id := range Stale(gaps, seen) {
+		t.Errorf("known gap %s names no replayed request of the corpus", id)
+	}
 }

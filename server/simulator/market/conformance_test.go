@@ -23,25 +23,12 @@ var knownStandInGaps = map[string]string{
 // the code it names received and activated, and checks the documented answer: the HTTP status, a JSON object
 // whose error_code is among the documented codes, the documented fields present as strings.
 func TestStandInConformance(t *testing.T) {
-	pages, err := conformance.Load()
-	if err != nil {
-		t.Fatalf("conformance.Load() err = %v", err)
-	}
-	seen := map[string]bool{}
-	for _, p := range pages {
-		for _, ex := range p.Examples {
-			if ex.Kind != conformance.KindRequest || ex.API == "" {
-				continue
-			}
-			seen[ex.ID] = true
-			t.Run(ex.ID, func(t *testing.T) {
-				conformance.Report(t, ex.ID, p.URL, replayOpenAPI(t, ex), knownStandInGaps)
-			})
+	conformance.Replay(t, knownStandInGaps, func(ex conformance.Example) []string {
+		if ex.API == "" {
+			return nil // a callback: the seller's server replays it
 		}
-	}
-	for _, id := range conformance.Stale(knownStandInGaps, seen) {
-		t.Errorf("known gap %s names no OpenAPI request of the corpus", id)
-	}
+		return []string{""}
+	}, func(t *testing.T, ex conformance.Example, _ string) error { return replayOpenAPI(t, ex) })
 }
 
 // replayOpenAPI sends ex to a fresh stand-in holding, activated, every licence code the body names, and returns
