@@ -86,7 +86,7 @@ func Run(ctx context.Context, o Options, st *store.Store, ring *keys.Ring, log *
 	}
 	reg := prometheus.NewRegistry()
 	if o.Market.AK != "" || o.Market.SK != "" {
-		o.Market.Registerer, o.Market.Logger = reg, log
+		o.Market.Observer, o.Market.Logger = server.MarketMetrics(reg), log
 		mkt, err := marketapi.New(o.Market)
 		if err != nil {
 			return fmt.Errorf("marketplace OpenAPI (%s, %s): %w", marketapi.EnvAK, marketapi.EnvSK, err)

@@ -19,26 +19,20 @@ import (
 
 // Client calls the KooGallery OpenAPI. It is safe for concurrent use.
 type Client struct {
-	cfg     Config
-	bases   []*url.URL
-	http    *http.Client
-	metrics *metrics
+	cfg   Config
+	bases []*url.URL
+	http  *http.Client
 	// preferred is the index of the base URL that answered last; calls start there.
 	preferred atomic.Int32
 }
 
-// New returns a Client for cfg and registers its metrics on cfg.Registerer. It returns ErrUnconfigured without
-// AK or SK, ErrBaseURL for a bad base URL, and the registerer's error when the metrics cannot be registered.
+// New returns a Client for cfg. It returns ErrUnconfigured without AK or SK, and ErrBaseURL for a bad base URL.
 func New(cfg Config) (*Client, error) {
 	cfg, bases, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	m, err := newMetrics(cfg.Registerer)
-	if err != nil {
-		return nil, err
-	}
-	return &Client{cfg: cfg, bases: bases, http: NewHTTPClient(cfg.RootCAs), metrics: m}, nil
+	return &Client{cfg: cfg, bases: bases, http: NewHTTPClient(cfg.RootCAs)}, nil
 }
 
 // request is one OpenAPI call to make.

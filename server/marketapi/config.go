@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/internal/loopback"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Environment variables that hold the credentials and base URLs (design.md §4.1). The caller reads them; this
@@ -70,8 +69,8 @@ type Config struct {
 	Jitter func() float64
 	// Logger receives one record per call (default: discard).
 	Logger *slog.Logger
-	// Registerer receives the client's metrics; nil registers nothing.
-	Registerer prometheus.Registerer
+	// Observer is told of every call (nil: nobody).
+	Observer Observer
 }
 
 // String describes c without its secret key.

@@ -30,5 +30,6 @@
 // # Observability
 //
 // Each call is logged once (slog, Config.Logger) with its API, code, HTTP status, attempts, latency and host, and
-// counted in MetricCalls by API and code, with its latency in MetricLatency (Config.Registerer).
+// told to Config.Observer (the server counts it as the licentia_koogallery_api_* metrics). The package imports no
+// metrics library.
 package marketapi

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 const (
@@ -112,7 +111,7 @@ func closedURL(t testing.TB) string {
 // testEnv is a client with recorded sleeps, a captured log and its own registry.
 type testEnv struct {
 	client *Client
-	reg    *prometheus.Registry
+	calls  *callCounts
 	log    *syncBuffer
 	mu     sync.Mutex
 	sleeps []time.Duration
@@ -120,7 +119,7 @@ type testEnv struct {
 
 func newTestClient(t testing.TB, bases []string, tweak func(*Config)) *testEnv {
 	t.Helper()
-	env := &testEnv{reg: prometheus.NewRegistry(), log: &syncBuffer{}}
+	env := &testEnv{calls: &callCounts{n: map[string]int{}}, log: &syncBuffer{}}
 	cfg := Config{
 		AK: testAK, SK: testSK, BaseURLs: bases,
 		Jitter: func() float64 { return 0.5 },
@@ -130,8 +129,8 @@ func newTestClient(t testing.TB, bases []string, tweak func(*Config)) *testEnv {
 			env.mu.Unlock()
 			return ctx.Err()
 		},
-		Logger:     slog.New(slog.NewJSONHandler(env.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Registerer: env.reg,
+		Logger:   slog.New(slog.NewJSONHandler(env.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Observer: env.calls,
 	}
 	if tweak != nil {
 		tweak(&cfg)
@@ -168,3 +167,21 @@ func (b *syncBuffer) String() string {
 }
 
 const okActivate = `{"error_code":"92020000","error_msg":"success","data":{"license_code_info":"{\"status\":\"ALIVE\",\"expire_time\":\"20300101000000\",\"product_id\":\"P1\",\"order_id\":\"CS1\",\"amount\":2}"}}`
+
+// callCounts is an Observer counting calls by API and code label.
+type callCounts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *callCounts) MarketCall(api koogallery.API, code string, _ time.Duration) {
+	c.mu.Lock()
+	c.n[string(api)+"/"+code]++
+	c.mu.Unlock()
+}
+
+func (c *callCounts) count(api koogallery.API, code string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[string(api)+"/"+code]
+}

@@ -212,29 +212,10 @@ func TestLostAnswerThenFallbackHost(t *testing.T) {
 	}
 }
 
-// checkCounted checks the calls counter for api and code.
+// checkCounted checks the calls told to the Observer for api and code.
 func checkCounted(t *testing.T, env *testEnv, api koogallery.API, code string, want float64) {
 	t.Helper()
-	mfs, err := env.reg.Gather()
-	if err != nil {
-		t.Fatalf("Gather() err = %v", err)
-	}
-	var got float64
-	for _, mf := range mfs {
-		if mf.GetName() != MetricCalls {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["api"] == string(api) && labels["code"] == code {
-				got = m.GetCounter().GetValue()
-			}
-		}
-	}
-	if got != want {
-		t.Errorf("%s{api=%s,code=%s} = %v, want %v", MetricCalls, api, code, got, want)
+	if got := env.calls.count(api, code); float64(got) != want {
+		t.Errorf("calls{api=%s,code=%s} = %v, want %v", api, code, got, want)
 	}
 }

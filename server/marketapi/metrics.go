@@ -8,13 +8,6 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
-	"github.com/prometheus/client_golang/prometheus"
-)
-
-// Metric names.
-const (
-	MetricCalls   = "licentia_koogallery_api_calls_total"
-	MetricLatency = "licentia_koogallery_api_call_duration_seconds"
 )
 
 // Code labels of calls that got no documented code.
@@ -26,45 +19,11 @@ const (
 	LabelCanceled    = "canceled"     // the caller's context ended first
 )
 
-type metrics struct {
-	calls   *prometheus.CounterVec
-	latency *prometheus.HistogramVec
-}
-
-// newMetrics builds the metrics and registers them on reg (nil: not registered). A collector already registered
-// by another Client is shared.
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	m := &metrics{
-		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: MetricCalls, Help: "KooGallery OpenAPI calls made, by API and the marketplace's error code.",
-		}, []string{"api", "code"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: MetricLatency, Help: "KooGallery OpenAPI call latency, retries included, by API.",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"api"}),
-	}
-	if reg == nil {
-		return m, nil
-	}
-	var err error
-	if m.calls, err = register(reg, m.calls); err != nil {
-		return nil, err
-	}
-	if m.latency, err = register(reg, m.latency); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
+// Observer is told of every call to the marketplace, once it is done: its API, its code label (a code the
+// pages document, or one of the Label* values: a bounded set) and how long it took, retries included. The
+// HTTP side counts them as metrics. It must be safe for concurrent use and must not block.
+type Observer interface {
+	MarketCall(api koogallery.API, code string, d time.Duration)
 }
 
 // codeLabel returns the code label of a call's outcome.
@@ -93,8 +52,9 @@ func codeLabel(ctx context.Context, res result, err error) string {
 // never the request (licence codes, credentials, the Authorization header) nor the marketplace's message.
 func (c *Client) record(ctx context.Context, api koogallery.API, res result, attempts int, d time.Duration, err error) {
 	code := codeLabel(ctx, res, err)
-	c.metrics.calls.WithLabelValues(string(api), code).Inc()
-	c.metrics.latency.WithLabelValues(string(api)).Observe(d.Seconds())
+	if c.cfg.Observer != nil {
+		c.cfg.Observer.MarketCall(api, code, d)
+	}
 
 	attrs := []slog.Attr{
 		slog.String("api", string(api)), slog.String("code", code), slog.Int("status", res.status),

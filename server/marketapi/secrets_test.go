@@ -95,12 +95,12 @@ func TestCodeLabelsBounded(t *testing.T) {
 	checkCounted(t, unreach, "query", LabelCanceled, 1)
 }
 
-func TestSharedRegistry(t *testing.T) {
+func TestSharedObserver(t *testing.T) {
 	f := newFake(t, fakeAnswer{status: 200, body: okActivate})
 	env := newTestClient(t, []string{f.URL()}, nil)
-	second, err := New(Config{AK: testAK, SK: testSK, BaseURLs: []string{f.URL()}, Registerer: env.reg})
+	second, err := New(Config{AK: testAK, SK: testSK, BaseURLs: []string{f.URL()}, Observer: env.calls})
 	if err != nil {
-		t.Fatalf("New() on a registry in use err = %v, want nil", err)
+		t.Fatalf("New() err = %v", err)
 	}
 	env.client.Activate(context.Background(), testCode, time.Time{})
 	second.Activate(context.Background(), testCode, time.Time{})
