@@ -85,7 +85,7 @@ func CheckMarketCode(code, deployment string) error {
 // market_code makes one license, and the marketplace's "already active" answer to the loser counts as done.
 func (a *activator) activate(ctx context.Context, code, deployment string, by Actor) (*store.License, error) {
 	if l, err := a.s.st.LicenseByCode(ctx, code); err == nil {
-		return a.catchUp(ctx, l)
+		return a.applyKept(ctx, l)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by Actor)
 	if err != nil {
 		return nil, marketError(err)
 	}
-	l, evs, err := a.fold(code, deployment, by, act, st, pending, start)
+	l, evs, err := a.describe(code, deployment, by, act, st, pending, start)
 	if err != nil {
 		return nil, err
 	}
@@ -177,12 +177,12 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by Actor)
 	if err != nil {
 		return nil, err
 	}
-	return a.catchUp(ctx, stored)
+	return a.applyKept(ctx, stored)
 }
 
-// fold describes the license an activation creates, by license.Fold, with one audit event for each step: the
+// describe describes the license an activation creates, by license.Fold, with one audit event for each step: the
 // marketplace's activation answer, every callback kept from before, the query.
-func (a *activator) fold(code, deployment string, by Actor, act *marketapi.Activation, q *marketapi.Status,
+func (a *activator) describe(code, deployment string, by Actor, act *marketapi.Activation, q *marketapi.Status,
 	pending []store.MarketEvent, now time.Time) (*store.License, []store.Event, error) {
 	sum := sha256.Sum256([]byte(code))
 	base := license.License{
@@ -232,9 +232,9 @@ func pendingDelivery(p store.MarketEvent) license.Delivery {
 		RequestID: p.RequestID, DedupeKey: p.DedupeKey}
 }
 
-// catchUp applies callbacks kept for l's code that a concurrent activation did not fold in (they arrived
+// applyKept applies callbacks kept for l's code that a concurrent activation did not fold in (they arrived
 // while it ran), then returns the license as stored.
-func (a *activator) catchUp(ctx context.Context, l *store.License) (*store.License, error) {
+func (a *activator) applyKept(ctx context.Context, l *store.License) (*store.License, error) {
 	pending, err := a.s.st.Pending(ctx, l.MarketCode)
 	if err != nil || len(pending) == 0 {
 		return l, err
