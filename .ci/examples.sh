@@ -202,6 +202,49 @@ print("server code: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
 PYEOF
 
+step "a renewal that switches month to year: the four programs bound to either productId"
+# KooGallery gives one SKU another productId per period type; a refreshLicense that switches the period
+# carries the new one (koogallery-spec.md §1.6). The renewed code names it in "pid" and the product it was
+# sold under in "pids": software bound to either accepts it, software of another product does not.
+order="EX-$RANDOM-3"
+sold=$(callback getLicense "businessId=b-$order" customerId=c-examples "orderId=$order" productId=OFFI001 \
+	skuCode=sku-std "expireTime=$(date -u -d '+30 days' +%Y%m%d%H%M%S)")
+inst=$(printf '%s' "$sold" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["instanceId"])')
+printf '%s' "$sold" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["license"])' >"$work/code-month"
+callback refreshLicense "orderId=$order-R" "instanceId=$inst" productId=OFFI002 periodType=year periodNumber=1 \
+	"expireTime=$(date -u -d '+395 days' +%Y%m%d%H%M%S)" >/dev/null
+"$PY" - "$work/code-month" >"$work/code-year" <<'PYEOF'
+import json, os, sys, urllib.request
+req = urllib.request.Request(os.environ["LICENTIA_TEST_URL"] + "/v1/codes/refresh", method="POST",
+                             data=json.dumps({"code": open(sys.argv[1]).read().strip()}).encode(),
+                             headers={"Content-Type": "application/json"})
+print(json.load(urllib.request.urlopen(req, timeout=10))["code"])
+PYEOF
+"$PY" - "$work" <<'PYEOF'
+import json, os, subprocess, sys
+work = sys.argv[1]
+jwks = os.path.join(work, "jwks.json")
+code = open(os.path.join(work, "code-year")).read().strip()
+programs = [l.split("\t", 1) for l in open(os.path.join(work, "programs")).read().splitlines()]
+passed = failed = 0
+for name, cmd in programs:
+    for product, want, reason in (("OFFI001", 0, None), ("OFFI002", 0, None), ("OFFI999", 1, "wrong_product")):
+        r = subprocess.run(cmd.split() + [jwks, "-"], input=code, env=dict(os.environ, LICENTIA_PRODUCT=product),
+                           capture_output=True, text=True, timeout=120)
+        ok = r.returncode == want
+        if ok and want == 0:
+            got = json.loads(r.stdout)
+            ok = got["pid"] == "OFFI002" and got.get("pids") == ["OFFI001"]
+        if ok and reason:
+            ok = r.stderr.strip().endswith("invalid code: " + reason)
+        passed, failed = passed + ok, failed + (not ok)
+        if not ok:
+            print("FAIL %s, renewed code bound to %s: exit %d, stdout %r, stderr %r, want exit %d %s" %
+                  (name, product, r.returncode, r.stdout.strip(), r.stderr.strip(), want, reason or ""))
+print("renewed across products: %d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed or not passed else 0)
+PYEOF
+
 step "image product scripts (examples/image) against the server"
 # The pasted-code path of license-activate.sh and the daily license-check.sh, on a fake root in $work.
 img="$work/image"

@@ -224,7 +224,7 @@ print("sdk-java-c server codes: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed or not passed else 0)
 PYEOF
 
-step "java and c agree with Go licentia-verify on signed edge cases (names, types, numbers, time)"
+step "java and c agree with Go licentia-verify on signed edge cases (names, types, numbers, time, pids)"
 "$PY" - "$work" <<'PYEOF'
 # Edge cases of the format, signed with the golden vectors' seed: Java and C must reach the reason (and
 # in_grace) the Go licentia-verify reaches, code for code.
@@ -288,6 +288,30 @@ cases = {
     "status frozen, product other": signed(H, '{"iss":"licentia","gen":1,"iat":1,"nbf":1,"st":"frozen","pid":"X","sub":"x"}'),
     "test code frozen": signed(H, '{"iss":"licentia","gen":1,"iat":1,"nbf":1,"st":"frozen","pid":"OFFI001","sub":"x","test":true}'),
 }
+# The product family ("pids"): read as Go reads a []string, bounded at 8, checked with pid.
+F = '{"iss":"licentia","gen":1,"iat":1,"nbf":1,"st":"active","pid":"OFFI002","sub":"x",%s}'
+cases.update({
+    "pids names the product": signed(H, F % '"pids":["OFFI001"]'),
+    "pids names another product": signed(H, F % '"pids":["OFFI003"]'),
+    "pids empty": signed(H, F % '"pids":[]'),
+    "pids null": signed(H, F % '"pids":null'),
+    "pids then null": signed(H, F % '"pids":["OFFI001"],"pids":null'),
+    "pids twice, the later names it": signed(H, F % '"pids":["OFFI003"],"pids":["OFFI001"]'),
+    "pids a number, overridden": signed(H, F % '"pids":7,"pids":["OFFI001"]'),
+    "PIDS folded": signed(H, F % '"PIDS":["OFFI001"]'),
+    "pids a string": signed(H, F % '"pids":"OFFI001"'),
+    "pids an object": signed(H, F % '"pids":{"a":"OFFI001"}'),
+    "pids with a null entry": signed(H, F % '"pids":["OFFI001",null]'),
+    "pids with an empty entry": signed(H, F % '"pids":["","OFFI001"]'),
+    "pids with a number": signed(H, F % '"pids":["OFFI001",1]'),
+    "pids nested": signed(H, F % '"pids":[["OFFI001"]]'),
+    "pids escaped": signed(H, F % '"pids":["\\u004fFFI001"]'),
+    "pids 8 entries": signed(H, F % ('"pids":[%s,"OFFI001"]' % ",".join('"P%d"' % i for i in range(7)))),
+    "pids 9 entries": signed(H, F % ('"pids":[%s,"OFFI001"]' % ",".join('"P%d"' % i for i in range(8)))),
+    "pids 9 entries, overridden by 1": signed(H, F % ('"pids":[%s],"pids":["OFFI001"]' % ",".join('"P%d"' % i for i in range(9)))),
+    "pids with pid the product": signed(H, '{"iss":"licentia","gen":1,"iat":1,"nbf":1,"st":"active","pid":"OFFI001","sub":"x","pids":["OFFI002"]}'),
+    "pids and frozen": signed(H, '{"iss":"licentia","gen":1,"iat":1,"nbf":1,"st":"frozen","pid":"X","sub":"x","pids":["Y"]}'),
+})
 at = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 passed = failed = 0
 for name, code in cases.items():

@@ -165,9 +165,11 @@ claims = ('{"iss":"licentia","sub":"inst-0001","gen":2,"iat":1767225600,"nbf":17
 header = '{"alg":"EdDSA","kid":"%s","typ":"licentia+jwt"}' % vf["key_id"]
 values = ['2.0', '2e0', '-0', '0', '-1', '9223372036854775807', '9223372036854775808', '9007199254740993', 'null',
           '"2"', 'true', 'false', '{}', '[]', '"active"', '"OFFI001"', '"sku-std"', '"licentia"', '"EdDSA"',
-          '"Ed25519"', '"none"', '"licentia+jwt"', '"\\u0061ctive"', '"\\ud800"', '1772323200', '1772323199']
+          '"Ed25519"', '"none"', '"licentia+jwt"', '"\\u0061ctive"', '"\\ud800"', '1772323200', '1772323199',
+          '["OFFI001"]', '["OFFI002"]', '["OFFI002","OFFI001"]', '[null]', '["OFFI001",null]', '[""]', '["OFFI001",7]',
+          '[["OFFI001"]]', '["P1","P2","P3","P4","P5","P6","P7","P8","OFFI001"]', '["P1","P2","P3","P4","P5","P6","P7","OFFI001"]']
 names = ['iss', 'sub', 'gen', 'iat', 'nbf', 'exp', 'grace', 'st', 'pid', 'sku', 'ord', 'qty', 'test', 'alg', 'kid',
-         'typ', 'crit', 'ISS', 'Sub', 'GEN', 'ST', 'PID', 'EXP', 'ALG', 'Typ', 'KID', '\u017fub', '\u017ft', 'crit ']
+         'typ', 'crit', 'ISS', 'Sub', 'GEN', 'ST', 'PID', 'EXP', 'ALG', 'Typ', 'KID', '\u017fub', '\u017ft', 'crit ', 'pids', 'pids', 'PIDS', 'Pids']
 def mutate(text):
     for _ in range(rng.randint(1, 3)):
         op = rng.randrange(6)

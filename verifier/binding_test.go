@@ -53,3 +53,35 @@ func TestBindingRequired(t *testing.T) {
 		t.Errorf("Reason(ErrNoBinding) = %q, want no_binding", got)
 	}
 }
+
+// TestProductFamily: a product binding accepts a code whose "pid" or any "pids" entry is bound (a renewal
+// that switched month and year changed "pid"), refuses one of an unrelated product, on the first check and
+// on the cached repeat alike; the "pids" returned are the caller's own.
+func TestProductFamily(t *testing.T) {
+	monthly, yearly := testProduct, "OFFI002"
+	renewed := baseClaims()
+	renewed.ProductID, renewed.ProductIDs = yearly, []string{monthly}
+	code := sign(t, renewed, seedKey(1))
+	unrelated := baseClaims()
+	unrelated.ProductID, unrelated.ProductIDs = "OFFI003", []string{"OFFI004"}
+	other := sign(t, unrelated, seedKey(1))
+	for _, bound := range []string{monthly, yearly} {
+		v := verifier.New(testRing(t), fixedTime(testNow), verifier.WithProduct(bound))
+		for i := range 2 {
+			c, err := v.Verify(code)
+			if err != nil {
+				t.Fatalf("bound to %s: Verify(renewed) #%d err = %v, want nil", bound, i+1, err)
+			}
+			if c.ProductID != yearly || len(c.ProductIDs) != 1 || c.ProductIDs[0] != monthly {
+				t.Fatalf("bound to %s: claims pid %q pids %q, want %q [%q]", bound, c.ProductID, c.ProductIDs, yearly, monthly)
+			}
+			c.ProductIDs[0] = "changed by the caller"
+			if _, err := v.Verify(other); !errors.Is(err, verifier.ErrWrongProduct) {
+				t.Errorf("bound to %s: Verify(unrelated) #%d err = %v, want ErrWrongProduct", bound, i+1, err)
+			}
+		}
+	}
+	if _, err := verifier.New(testRing(t), fixedTime(testNow), verifier.WithProduct("OFFI003")).Verify(code); !errors.Is(err, verifier.ErrWrongProduct) {
+		t.Errorf("bound to OFFI003: Verify(renewed) err = %v, want ErrWrongProduct", err)
+	}
+}

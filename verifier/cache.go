@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -51,6 +52,7 @@ func (cc *codeCache) get(s string) *cacheEntry {
 // put remembers the authentic claims c and key id kid of the cleaned code s.
 func (cc *codeCache) put(s string, c *Claims, kid string) {
 	e := &cacheEntry{code: strings.Clone(s), claims: *c, kid: kid}
+	e.claims.ProductIDs = slices.Clone(c.ProductIDs) // the caller owns c
 	h := maphash.String(cc.seed, s)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()

@@ -52,6 +52,12 @@ type Claims struct {
 	Status string `json:"st"`
 	// ProductID ("pid") is the KooGallery productId.
 	ProductID string `json:"pid"`
+	// ProductIDs ("pids") are the other KooGallery productIds the license has carried, oldest first,
+	// without ProductID and without repeats, at most MaxProductIDs; absent for a license that never
+	// changed product. KooGallery gives one SKU another productId per period type, so a renewal that
+	// switches month and year changes "pid"; software bound to the product it was sold under still
+	// accepts the license's codes through this claim. See the package documentation.
+	ProductIDs []string `json:"pids,omitempty"`
 	// SKU ("sku") is the KooGallery skuCode, when known.
 	SKU string `json:"sku,omitempty"`
 	// OrderID ("ord") is the orderId of the purchase.
@@ -65,6 +71,10 @@ type Claims struct {
 	// Test ("test") is true for codes issued to marketplace probe calls (testFlag=1).
 	Test bool `json:"test,omitempty"`
 }
+
+// MaxProductIDs is the most entries a "pids" claim may carry; a code with more is malformed. The issuer
+// keeps a license's first productId and its latest ones within this bound.
+const MaxProductIDs = 8
 
 // RevocationList is the payload of the signed revocation list served at /v1/revocations.
 type RevocationList struct {

@@ -59,6 +59,7 @@
 //	grace  int     if not 0   seconds after exp during which the code is still accepted; default 0
 //	st     string  always     status: "active", "frozen", "released" or "revoked"; required
 //	pid    string  always     KooGallery productId
+//	pids   array   if any     the other productIds the license has carried (product family, below)
 //	sku    string  if known   KooGallery skuCode
 //	ord    string  always     orderId of the purchase
 //	oli    string  if given   orderLineId
@@ -66,9 +67,26 @@
 //	qty    int     if given   purchased amount; >= 0
 //	test   bool    if true    true for codes issued to marketplace probe calls (testFlag=1)
 //
-// Integers are JSON integers (no fraction or exponent). A missing sub or st, a gen below 1, or a
-// negative iat, nbf, exp, grace or qty makes the code malformed (ErrMalformed). Issuers never write a
-// claim twice or under another spelling.
+// Integers are JSON integers (no fraction or exponent). A missing sub or st, a gen below 1, a negative
+// iat, nbf, exp, grace or qty, or a pids that is not an array of at most 8 (MaxProductIDs) non-empty
+// strings makes the code malformed (ErrMalformed). Issuers never write a claim twice or under another
+// spelling.
+//
+// # Product family
+//
+// KooGallery gives one SKU another productId per period type, and a renewal that switches between
+// monthly and yearly (or converts a trial) carries the new productId (refreshLicenseCode, topic
+// 0070649167; refreshInstance likewise). The issuer then writes the new productId in pid and keeps the
+// ones the license carried before in pids, so that software bound to the product it was sold under
+// still accepts the renewed codes. pids lists them oldest first, never pid itself, without repeats; it is
+// absent for a license that never changed product, whose codes are byte for byte what they were before
+// this claim existed. A verifier ignores order and repeats in pids.
+//
+// pids is bounded: at most 8 entries, however many product changes the marketplace's callbacks carry.
+// When a change would make a ninth, the issuer keeps the first entry (the product the license was
+// first sold under) and drops the oldest of the others; a code with more than 8 entries is malformed.
+// pids only ever names products the license itself was sold or renewed under through signed callbacks,
+// so it lets no code pass for a product it never was.
 //
 // # Checks and their order
 //
@@ -81,8 +99,9 @@
 //  2. Key: kid names a trusted key (ErrUnknownKey).
 //  3. Signature: Ed25519 over the ASCII bytes of BASE64URL(header) "." BASE64URL(claims) (ErrSignature).
 //  4. Claims: JSON object with the required claims in range (ErrMalformed).
-//  5. Scope, when configured: iss (ErrWrongIssuer), pid among the accepted products (ErrWrongProduct),
-//     sku among the accepted SKUs (ErrWrongSKU, which is also ErrWrongProduct).
+//  5. Scope, when configured: iss (ErrWrongIssuer); pid, or any entry of pids, among the accepted
+//     products (ErrWrongProduct); sku among the accepted SKUs (ErrWrongSKU, which is also
+//     ErrWrongProduct).
 //  6. Test codes: test true is rejected unless test codes are allowed (ErrTestCode).
 //  7. State file, when given: clock rollback (ErrClockRollback), see below.
 //  8. Status: "active" passes; "revoked" is ErrRevoked; "frozen", "released" and any other value are
@@ -161,8 +180,9 @@
 // # Binding a product
 //
 // One seller key signs the codes of all the seller's products, so a verifier that does not check "pid"
-// (or "sku") accepts the code of the cheapest product as a license for the dearest. The binding is
-// therefore never implicit. In Go a Verifier needs WithProduct or WithSKU, or WithAnyProduct to say that
+// (or "sku") accepts the code of the cheapest product as a license for the dearest. (A product binding
+// accepts a code whose pid, or any entry of whose pids, is a bound product: see Product family.) The
+// binding is therefore never implicit. In Go a Verifier needs WithProduct or WithSKU, or WithAnyProduct to say that
 // any product is meant; made without any of them, its Verify and Check refuse every code with
 // ErrNoBinding (Reason "no_binding"), before reading it. licentia-verify likewise needs --product, --sku
 // or --any-product, and exits 64 without. Software sold as one product binds it; WithAnyProduct is for

@@ -226,6 +226,25 @@ func generateVectors(tb testing.TB) *vectorFile {
 			Code: signRaw(`{"alg":"ed25519","kid":"`+kid+`","typ":"licentia+jwt"}`, mustJSON(baseClaims()), key), Want: wants["wrong_algorithm"]},
 		{Name: "alg_ed448", Description: "alg Ed448, RFC 9864's other EdDSA name: not the key's algorithm",
 			Code: signRaw(`{"alg":"Ed448","kid":"`+kid+`","typ":"licentia+jwt"}`, mustJSON(baseClaims()), key), Want: wants["wrong_algorithm"]},
+		{Name: "product_family", Description: "renewed from month to year: pid is the yearly product, pids the product the license was sold under (the bound one)",
+			Code: with(func(c *verifier.Claims) { c.ProductID, c.ProductIDs = "OFFI002", []string{testProduct} }), Want: wants["valid"]},
+		{Name: "product_family_current", Description: "pid is the bound product, pids the one the license carried before",
+			Code: with(func(c *verifier.Claims) { c.ProductIDs = []string{"OFFI002"} }), Want: wants["valid"]},
+		{Name: "product_family_unrelated", Description: "neither pid nor any entry of pids is the bound product",
+			Code: with(func(c *verifier.Claims) { c.ProductID, c.ProductIDs = "OFFI002", []string{"OFFI003", "OFFI004"} }), Want: wants["wrong_product"]},
+		{Name: "product_family_null", Description: "pids null, taken as absent: pid is another product, so not malformed but the wrong product",
+			Code: signRaw(string(mustDecode(parts[0])), familyClaims(`null`), key), Want: wants["wrong_product"]},
+		{Name: "product_family_too_long", Description: "pids with 9 entries, one more than the bound of 8, the bound product among them",
+			Code: with(func(c *verifier.Claims) {
+				c.ProductID = "OFFI002"
+				c.ProductIDs = []string{testProduct, "OFFI101", "OFFI102", "OFFI103", "OFFI104", "OFFI105", "OFFI106", "OFFI107", "OFFI108"}
+			}), Want: wants["malformed"]},
+		{Name: "product_family_empty_entry", Description: "an empty string in pids",
+			Code: with(func(c *verifier.Claims) { c.ProductID, c.ProductIDs = "OFFI002", []string{"", testProduct} }), Want: wants["malformed"]},
+		{Name: "product_family_not_array", Description: "pids a string, not an array",
+			Code: signRaw(string(mustDecode(parts[0])), familyClaims(`"`+testProduct+`"`), key), Want: wants["malformed"]},
+		{Name: "product_family_not_strings", Description: "pids with a number among its entries",
+			Code: signRaw(string(mustDecode(parts[0])), familyClaims(`["`+testProduct+`",7]`), key), Want: wants["malformed"]},
 	}
 	return &vectorFile{
 		Comment: "licentia golden vectors. Regenerate only with: go test ./verifier -run TestVectors -update. " +
@@ -239,6 +258,16 @@ func generateVectors(tb testing.TB) *vectorFile {
 		Revocations:  revs,
 		Vectors:      vs,
 	}
+}
+
+// familyClaims is the base claims with pid "OFFI002" and the raw JSON pids after it, for pids values
+// the issuer never writes.
+func familyClaims(pids string) string {
+	c := baseClaims()
+	c.ProductID = "OFFI002"
+	b := mustJSON(c)
+	i := strings.Index(b, `,"sku":`)
+	return b[:i] + `,"pids":` + pids + b[i:]
 }
 
 func mustDecode(s string) []byte {

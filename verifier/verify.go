@@ -42,10 +42,12 @@ type Option func(*Verifier)
 // accepted (the key ring is what establishes trust). A mismatch gives ErrWrongIssuer.
 func WithIssuer(iss string) Option { return func(v *Verifier) { v.issuer = iss } }
 
-// WithProduct makes the verifier accept only codes whose "pid" claim is one of ids. A verifier needs a
-// binding, this, WithSKU or WithAnyProduct (ErrNoBinding otherwise): one seller key signs the codes of all
-// the seller's products. KooGallery gives one SKU a different productId per period type (monthly,
-// yearly), so several ids may be listed; with none it binds nothing. A mismatch gives ErrWrongProduct.
+// WithProduct makes the verifier accept only codes issued for one of ids: whose "pid" claim, or an entry
+// of whose "pids" claim (the productIds the license carried before a renewal changed its product), is one
+// of ids. A verifier needs a binding, this, WithSKU or WithAnyProduct (ErrNoBinding otherwise): one seller
+// key signs the codes of all the seller's products. KooGallery gives one SKU a different productId per
+// period type (monthly, yearly), so several ids may be listed; with none it binds nothing. A mismatch
+// gives ErrWrongProduct.
 func WithProduct(ids ...string) Option {
 	return func(v *Verifier) { v.products = append(v.products, ids...) }
 }
@@ -192,6 +194,7 @@ func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, e
 		if e := cc.get(key); e != nil {
 			c := new(Claims)
 			*c = e.claims
+			c.ProductIDs = slices.Clone(e.claims.ProductIDs) // the caller's own copy
 			return v.judged(c, e.kid, at)
 		}
 	}
@@ -256,8 +259,26 @@ func (c *Claims) wellFormed() error {
 		return fmt.Errorf("%w: no \"st\" claim", ErrMalformed)
 	case c.IssuedAt < 0 || c.NotBefore < 0 || c.ExpiresAt < 0 || c.Grace < 0 || c.Quantity < 0:
 		return fmt.Errorf("%w: negative \"iat\", \"nbf\", \"exp\", \"grace\" or \"qty\"", ErrMalformed)
+	case len(c.ProductIDs) > MaxProductIDs:
+		return fmt.Errorf("%w: \"pids\" has %d entries, at most %d", ErrMalformed, len(c.ProductIDs), MaxProductIDs)
+	case slices.Contains(c.ProductIDs, ""):
+		return fmt.Errorf("%w: an empty \"pids\" entry", ErrMalformed)
 	}
 	return nil
+}
+
+// productAccepted reports whether c was issued for one of the accepted products: its "pid", or any
+// productId the license carried before ("pids").
+func productAccepted(accepted []string, c *Claims) bool {
+	if slices.Contains(accepted, c.ProductID) {
+		return true
+	}
+	for _, id := range c.ProductIDs {
+		if slices.Contains(accepted, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // judge applies the expectations, the state, the status, the revocation list and the time rules to the
@@ -266,7 +287,7 @@ func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 	switch {
 	case v.issuer != "" && c.Issuer != v.issuer:
 		return false, fmt.Errorf("%w: %q", ErrWrongIssuer, c.Issuer)
-	case len(v.products) > 0 && !slices.Contains(v.products, c.ProductID):
+	case len(v.products) > 0 && !productAccepted(v.products, c):
 		return false, fmt.Errorf("%w: %q", ErrWrongProduct, c.ProductID)
 	case len(v.skus) > 0 && !slices.Contains(v.skus, c.SKU):
 		return false, fmt.Errorf("%w: %q", ErrWrongSKU, c.SKU)

@@ -3,6 +3,7 @@ package verifier_test
 import (
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ func TestVerifyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify() err = %v, want nil", err)
 	}
-	if *got != *want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Verify() = %+v, want %+v", got, want)
 	}
 	again := sign(t, want, seedKey(1))

@@ -80,6 +80,8 @@ export class Claims {
   readonly grace: number;
   readonly status: string;
   readonly productId: string;
+  /** pids: the other productIds the license carried before a renewal changed its product, oldest first. */
+  readonly productIds: readonly string[];
   readonly sku: string;
   readonly orderId: string;
   readonly orderLineId: string;

@@ -3,6 +3,7 @@ package license
 import (
 	"crypto"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/licentia/licentia/verifier"
@@ -56,6 +57,7 @@ func (is *Issuer) Claims(l *License) *verifier.Claims {
 		ExpiresAt:   l.ExpiresAt,
 		Status:      l.Status,
 		ProductID:   l.ProductID,
+		ProductIDs:  slices.Clone(l.ProductFamily),
 		SKU:         l.SKU,
 		OrderID:     l.OrderID,
 		OrderLineID: l.OrderLineID,

@@ -66,6 +66,10 @@ type License struct {
 	// QueriedDay is the UTC day (days since 1970-01-01) the bound code was last queried at the marketplace.
 	QueriedDay int64
 	CreatedAt  int64
+
+	// ProductFamily are the other productIds the license carried before a renewal changed ProductID,
+	// oldest first, at most MaxProductFamily: the "pids" claim of its codes (see CarryProduct).
+	ProductFamily []string
 }
 
 // Terminal reports whether the license is released or revoked: every code of it is void for good and no

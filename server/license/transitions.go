@@ -161,7 +161,8 @@ type Validity struct {
 // expiry later (a late or resent older renewal cannot roll back a newer one; a perpetual license stays
 // perpetual), and a paid renewal thaws a frozen license whose new expiry is still ahead. An unrenewal or an
 // unknown scene sets the expiry to what the marketplace says, earlier included. A new product is taken in
-// every scene. A released or revoked license takes no change.
+// every scene, and the one it replaces joins the license's product family (CarryProduct). A released or
+// revoked license takes no change.
 func Renew(cur License, r Validity, now time.Time) (License, Outcome, error) {
 	next := cur
 	action := ActUnrenew
@@ -181,7 +182,7 @@ func Renew(cur License, r Validity, now time.Time) (License, Outcome, error) {
 		next.ExpiresAt = r.ExpiresAt
 	}
 	if r.ProductID != "" {
-		next.ProductID = r.ProductID
+		next.ProductID, next.ProductFamily = r.ProductID, CarryProduct(cur, r.ProductID)
 	}
 	switch {
 	case cur.Terminal():

@@ -3,6 +3,8 @@ package license
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,10 +57,10 @@ var lifecycle = []row{
 	{Active, "renew", "applied active later", 0},
 	{Active, "renew-older", "ignored: expireTime does not move the expiry", 0},
 	{Active, "renew-past", "applied active exp0+1d", 0},
-	{Active, "trial", "applied active later P-FORMAL", 0},
+	{Active, "trial", "applied active later P-FORMAL pids=P1", 0},
 	{Active, "unrenew", "applied active early", 0},
 	{Active, "unknown-scene", "applied active early", 0},
-	{Active, "spec", "applied active exp0 P-YEAR", 0},
+	{Active, "spec", "applied active exp0 P-YEAR pids=P1", 0},
 	{Active, "same", "ignored: expireTime does not move the expiry", 0},
 	{Active, "freeze", "applied frozen exp0", 0},
 	{Active, "unfreeze", "ignored: license is already active", 0},
@@ -69,10 +71,10 @@ var lifecycle = []row{
 	{Frozen, "renew", "applied active later", 0}, // a paid renewal thaws
 	{Frozen, "renew-older", "ignored: expireTime does not move the expiry", 0},
 	{Frozen, "renew-past", "applied active exp0+1d", 0},
-	{Frozen, "trial", "applied active later P-FORMAL", 0},
+	{Frozen, "trial", "applied active later P-FORMAL pids=P1", 0},
 	{Frozen, "unrenew", "applied frozen early", 0}, // an unrenewal never thaws
 	{Frozen, "unknown-scene", "applied frozen early", 0},
-	{Frozen, "spec", "applied frozen exp0 P-YEAR", 0},
+	{Frozen, "spec", "applied frozen exp0 P-YEAR pids=P1", 0},
 	{Frozen, "same", "ignored: expireTime does not move the expiry", 0},
 	{Frozen, "freeze", "ignored: license is already frozen", 0},
 	{Frozen, "unfreeze", "applied active exp0", 0},
@@ -144,13 +146,16 @@ func TestLifecycle(t *testing.T) {
 				}
 			case !out.Applied:
 				got = "ignored: " + out.Reason
-				if next != cur {
+				if !reflect.DeepEqual(next, cur) {
 					t.Errorf("ignored change returned %+v, want the current state", next)
 				}
 			default:
 				got = "applied " + next.Status + " " + expName(next.ExpiresAt)
 				if next.ProductID != "P1" {
 					got += " " + next.ProductID
+				}
+				if len(next.ProductFamily) > 0 {
+					got += " pids=" + strings.Join(next.ProductFamily, ",")
 				}
 				if next.Generation != 2 || next.ChangedAt != now.Add(time.Hour).Unix() || next.Code != "" {
 					t.Errorf("applied change: generation %d, changed_at %d, code %q; want 2, now, unsigned",

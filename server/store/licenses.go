@@ -44,6 +44,7 @@ type licenseRow struct {
 	Test         int64          `db:"test"`
 	MarketCode   sql.NullString `db:"market_code"`
 	CreatedAt    int64          `db:"created_at"`
+	Family       familyColumn   `db:"product_family"`
 }
 
 func (r *licenseRow) license() *License {
@@ -53,7 +54,7 @@ func (r *licenseRow) license() *License {
 		Quantity: r.Quantity, PeriodType: r.PeriodType, PeriodNumber: r.PeriodNumber,
 		Status: r.Status, StartsAt: r.StartsAt, ExpiresAt: r.ExpiresAt.Int64,
 		Generation: r.Generation, ChangedAt: r.ChangedAt, ProofGen: r.ProofGen, QueriedDay: r.QueriedDay, Code: r.Code, KeyID: r.KeyID,
-		Test: r.Test != 0, MarketCode: r.MarketCode.String, CreatedAt: r.CreatedAt,
+		Test: r.Test != 0, MarketCode: r.MarketCode.String, CreatedAt: r.CreatedAt, ProductFamily: r.Family,
 	}
 }
 
@@ -69,12 +70,13 @@ func rowOf(l *License) *licenseRow {
 		Status: l.Status, StartsAt: l.StartsAt, ExpiresAt: nullable(l.ExpiresAt),
 		Generation: l.Generation, ChangedAt: l.ChangedAt, ProofGen: l.LowestProof(), QueriedDay: l.QueriedDay, Code: l.Code, KeyID: l.KeyID,
 		Test: test, MarketCode: sql.NullString{String: l.MarketCode, Valid: l.MarketCode != ""}, CreatedAt: l.CreatedAt,
+		Family: l.ProductFamily,
 	}
 }
 
 const licenseColumns = `id, order_id, order_line_id, flow, product_id, sku, customer_id, customer_name,
 	quantity, period_type, period_number, status, starts_at, expires_at, generation, changed_at, code,
-	key_id, test, market_code, created_at, proof_gen, market_queried_day`
+	key_id, test, market_code, created_at, proof_gen, market_queried_day, product_family`
 
 // querier is what reads need: the database or a transaction.
 type querier interface {
@@ -120,14 +122,14 @@ func (st *Store) LicenseByOrder(ctx context.Context, orderID, orderLineID string
 }
 
 const insertLicenseQuery = `INSERT INTO licenses (` + licenseColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-	?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // args returns the row's values in licenseColumns order. Writes bind them positionally: the hot insert
 // path stays free of sqlx's named-query parsing and reflection.
 func (r *licenseRow) args() []any {
 	return []any{r.ID, r.OrderID, r.OrderLineID, r.Flow, r.ProductID, r.SKU, r.CustomerID, r.CustomerName,
 		r.Quantity, r.PeriodType, r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt,
-		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt, r.ProofGen, r.QueriedDay}
+		r.Code, r.KeyID, r.Test, r.MarketCode, r.CreatedAt, r.ProofGen, r.QueriedDay, r.Family}
 }
 
 // Create stores l with its audit events (the first records its creation; an activation adds one for each
@@ -201,7 +203,7 @@ var ErrDuplicate = errors.New("event already applied")
 
 const updateLicenseQuery = `UPDATE licenses SET product_id = ?, sku = ?, quantity = ?, period_type = ?,
 	period_number = ?, status = ?, starts_at = ?, expires_at = ?, generation = ?, changed_at = ?, code = ?,
-	key_id = ?, market_code = ?, proof_gen = ? WHERE id = ? AND generation = ?`
+	key_id = ?, market_code = ?, proof_gen = ?, product_family = ? WHERE id = ? AND generation = ?`
 
 // Apply changes the license whose id is ref with fn, atomically (a License 2.0 callback finds the id by
 // its code first, with LicenseByCode: a code is bound once and for good). When dedupeKey
@@ -276,7 +278,7 @@ func updateLicense(ctx context.Context, tx *sqlx.Tx, prevGen int64, next *Licens
 	r := rowOf(next)
 	res, err := tx.ExecContext(ctx, tx.Rebind(updateLicenseQuery), r.ProductID, r.SKU, r.Quantity, r.PeriodType,
 		r.PeriodNumber, r.Status, r.StartsAt, r.ExpiresAt, r.Generation, r.ChangedAt, r.Code, r.KeyID,
-		r.MarketCode, r.ProofGen, r.ID, prevGen)
+		r.MarketCode, r.ProofGen, r.Family, r.ID, prevGen)
 	if err != nil {
 		if isRefTaken(err) {
 			return ErrRefTaken

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestSupportReissue(t *testing.T) {
 	}
 	// Same entitlement: everything but gen and iat is as before.
 	oc.Generation, oc.IssuedAt = nc.Generation, nc.IssuedAt
-	if oc != nc {
+	if !reflect.DeepEqual(oc, nc) {
 		t.Errorf("reissued claims = %+v, want %+v", nc, oc)
 	}
 	evs, err := e.st.Events(ctx, "lic-1")

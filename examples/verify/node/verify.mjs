@@ -3,7 +3,7 @@
 //
 // Usage: node verify.mjs JWKS_FILE CODE      (CODE "-" reads the code from standard input)
 //
-// Environment: LICENTIA_PRODUCT (accepted pid) or LICENTIA_SKU (accepted sku), one of them required unless
+// Environment: LICENTIA_PRODUCT (accepted pid or pids entry) or LICENTIA_SKU (accepted sku), one of them required unless
 // LICENTIA_ANY_PRODUCT=1; optional LICENTIA_ISSUER (accepted iss), LICENTIA_ALLOW_TEST=1 (accept marketplace
 // test codes), LICENTIA_NOW (unix seconds to judge the code at, instead of the clock), LICENTIA_REVOCATIONS
 // (file of the signed list from GET /v1/revocations), LICENTIA_STATE (state file, shared with licentia-verify).

@@ -118,6 +118,9 @@ LV_API void lv_state_free(lv_state *s);
 
 #define LV_DEFAULT_ROLLBACK_TOLERANCE 600
 
+/* The most entries a "pids" claim may carry; a code with more is malformed. */
+#define LV_MAX_PIDS 8
+
 typedef struct lv_options {
 	/* The binding, required: codes of these products (pid) or SKUs (sku), or any_product = 1 to accept a
 	 * code of any of the seller's products (one key signs them all: bind a product where you can). */
@@ -162,6 +165,10 @@ typedef struct lv_claims {
 	char *cid; size_t cid_len; /* customerId */
 	int64_t qty;               /* quantity */
 	int test;                  /* 1 for a marketplace probe's code */
+	/* pids: the other KooGallery productIds the license carried before a renewal changed its product
+	 * (a switch between monthly and yearly), oldest first: n_pids entries, none for a license that never
+	 * changed product. A product binding accepts a code whose pid or any of these is bound. */
+	char *pids[LV_MAX_PIDS]; size_t pids_len[LV_MAX_PIDS]; size_t n_pids;
 } lv_claims;
 
 typedef struct lv_result {

@@ -109,6 +109,7 @@ void lv_result_free(lv_result *r) {
 	if (!r) return;
 	lv_claims *c = &r->claims;
 	free(c->iss), free(c->sub), free(c->st), free(c->pid), free(c->sku), free(c->ord), free(c->oli), free(c->cid);
+	for (size_t i = 0; i < c->n_pids; i++) free(c->pids[i]);
 	free(r->key_id);
 	memset(r, 0, sizeof *r);
 }
@@ -124,11 +125,45 @@ static int copy_str(const lvj *doc, const char *name, char **out, size_t *n, int
 	return 1;
 }
 
+/* copy_pids reads the "pids" claim as Go decodes a []string field: the last member whose name folds to
+ * "pids" wins, null empties it, a null entry reads as "", and any other member or entry that is not an
+ * array of strings is a type error (0), even when overridden. More than LV_MAX_PIDS entries, or an empty
+ * one, leave *bad set (malformed). */
+static int copy_pids(const lvj *doc, lv_claims *c, int *bad, int *nomem) {
+	const lvj *last = NULL;
+	for (const lvj *m = doc->child; m; m = m->next) {
+		if (!lvj_folds(m->name, m->name_len, "pids")) continue;
+		if (m->type == LVJ_NULL) {
+			last = NULL;
+			continue;
+		}
+		if (m->type != LVJ_ARR) return 0;
+		for (const lvj *e = m->child; e; e = e->next)
+			if (e->type != LVJ_STR && e->type != LVJ_NULL) return 0;
+		last = m;
+	}
+	*bad = 0;
+	if (!last) return 1;
+	for (const lvj *e = last->child; e; e = e->next) {
+		if (c->n_pids == LV_MAX_PIDS || e->type == LVJ_NULL || e->n == 0) {
+			*bad = 1;
+			return 1;
+		}
+		if (!(c->pids[c->n_pids] = malloc(e->n + 1))) {
+			*nomem = 1;
+			return 0;
+		}
+		memcpy(c->pids[c->n_pids], e->s, e->n + 1);
+		c->pids_len[c->n_pids++] = e->n;
+	}
+	return 1;
+}
+
 /* claims reads and checks the claims (step 4) into c. */
 static lv_err claims(const unsigned char *payload, size_t plen, lv_claims *c) {
 	lvj_arena *arena;
 	lvj *doc;
-	int nomem = 0;
+	int nomem = 0, bad_pids = 0;
 	int rc = lvj_parse((const char *)payload, plen, &arena, &doc);
 	if (rc == LVJ_NOMEM) return LV_ERR_NO_MEMORY;
 	if (rc != LVJ_OK) return LV_MALFORMED;
@@ -139,10 +174,11 @@ static lv_err claims(const unsigned char *payload, size_t plen, lv_claims *c) {
 	         copy_str(doc, "st", &c->st, &c->st_len, &nomem) && copy_str(doc, "pid", &c->pid, &c->pid_len, &nomem) &&
 	         copy_str(doc, "sku", &c->sku, &c->sku_len, &nomem) && copy_str(doc, "ord", &c->ord, &c->ord_len, &nomem) &&
 	         copy_str(doc, "oli", &c->oli, &c->oli_len, &nomem) && copy_str(doc, "cid", &c->cid, &c->cid_len, &nomem) &&
-	         lvj_field_int(doc, "qty", &c->qty) && lvj_field_bool(doc, "test", &c->test);
+	         lvj_field_int(doc, "qty", &c->qty) && lvj_field_bool(doc, "test", &c->test) &&
+	         copy_pids(doc, c, &bad_pids, &nomem);
 	lvj_free(arena);
 	if (nomem) return LV_ERR_NO_MEMORY;
-	if (!ok || c->sub_len == 0 || c->gen < 1 || c->st_len == 0 || c->iat < 0 || c->nbf < 0 || c->exp < 0 ||
+	if (!ok || bad_pids || c->sub_len == 0 || c->gen < 1 || c->st_len == 0 || c->iat < 0 || c->nbf < 0 || c->exp < 0 ||
 	    c->grace < 0 || c->qty < 0)
 		return LV_MALFORMED;
 	return LV_OK;
@@ -154,6 +190,14 @@ static int one_of(char *const *list, size_t n, const char *s, size_t len) {
 	return 0;
 }
 
+/* for_product reports whether c was issued for a bound product: its pid, or an entry of its pids. */
+static int for_product(const lv_verifier *v, const lv_claims *c) {
+	if (one_of(v->products, v->n_products, c->pid, c->pid_len)) return 1;
+	for (size_t i = 0; i < c->n_pids; i++)
+		if (one_of(v->products, v->n_products, c->pids[i], c->pids_len[i])) return 1;
+	return 0;
+}
+
 static int64_t add_sat(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 
 /* judge applies steps 5 to 10 to the authentic claims c at now. */
@@ -161,7 +205,7 @@ static lv_err judge(const lv_verifier *v, const lv_claims *c, int64_t now, int *
 	int64_t state_min = 0, newer_list = 0;
 	*in_grace = 0;
 	if (v->issuer && !one_of(&v->issuer, 1, c->iss, c->iss_len)) return LV_WRONG_ISSUER;
-	if (v->n_products && !one_of(v->products, v->n_products, c->pid, c->pid_len)) return LV_WRONG_PRODUCT;
+	if (v->n_products && !for_product(v, c)) return LV_WRONG_PRODUCT;
 	if (v->n_skus && !one_of(v->skus, v->n_skus, c->sku, c->sku_len)) return LV_WRONG_SKU;
 	if (c->test && !v->allow_test) return LV_TEST_CODE;
 	if (v->state) {
@@ -226,6 +270,14 @@ static int add_str(char **b, size_t *n, size_t *cap, const char *name, const cha
 	return lv_buf_add(b, n, cap, tmp, (size_t)k) && lv_json_quote(b, n, cap, s ? s : "", s ? len : 0);
 }
 
+static int add_pids(char **b, size_t *n, size_t *cap, const lv_claims *c) {
+	if (!c->n_pids) return 1;
+	if (!lv_buf_add(b, n, cap, ",\"pids\":[", 9)) return 0;
+	for (size_t i = 0; i < c->n_pids; i++)
+		if ((i && !lv_buf_add(b, n, cap, ",", 1)) || !lv_json_quote(b, n, cap, c->pids[i], c->pids_len[i])) return 0;
+	return lv_buf_add(b, n, cap, "]", 1);
+}
+
 char *lv_claims_json(const lv_claims *c) {
 	char *b = NULL;
 	size_t n = 0, cap = 0;
@@ -234,6 +286,7 @@ char *lv_claims_json(const lv_claims *c) {
 	         add_int(&b, &n, &cap, "iat", c->iat) && add_int(&b, &n, &cap, "nbf", c->nbf) &&
 	         (!c->exp || add_int(&b, &n, &cap, "exp", c->exp)) && (!c->grace || add_int(&b, &n, &cap, "grace", c->grace)) &&
 	         add_str(&b, &n, &cap, "st", c->st, c->st_len, 1) && add_str(&b, &n, &cap, "pid", c->pid, c->pid_len, 1) &&
+	         add_pids(&b, &n, &cap, c) &&
 	         add_str(&b, &n, &cap, "sku", c->sku, c->sku_len, 0) && add_str(&b, &n, &cap, "ord", c->ord, c->ord_len, 1) &&
 	         add_str(&b, &n, &cap, "oli", c->oli, c->oli_len, 0) && add_str(&b, &n, &cap, "cid", c->cid, c->cid_len, 0) &&
 	         (!c->qty || add_int(&b, &n, &cap, "qty", c->qty)) && (!c->test || lv_buf_add(&b, &n, &cap, ",\"test\":true", 12)) &&

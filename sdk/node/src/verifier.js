@@ -33,9 +33,12 @@ const CLAIMS = [
   ['iss', 'issuer', wire.STR, true], ['sub', 'licenseId', wire.STR, true], ['gen', 'generation', wire.INT, true],
   ['iat', 'issuedAt', wire.INT, true], ['nbf', 'notBefore', wire.INT, true], ['exp', 'expiresAt', wire.INT, false],
   ['grace', 'grace', wire.INT, false], ['st', 'status', wire.STR, true], ['pid', 'productId', wire.STR, true],
-  ['sku', 'sku', wire.STR, false], ['ord', 'orderId', wire.STR, true], ['oli', 'orderLineId', wire.STR, false],
+  ['pids', 'productIds', wire.STR_LIST, false], ['sku', 'sku', wire.STR, false], ['ord', 'orderId', wire.STR, true], ['oli', 'orderLineId', wire.STR, false],
   ['cid', 'customerId', wire.STR, false], ['qty', 'quantity', wire.INT, false], ['test', 'test', wire.BOOL, false],
 ];
+/** The most entries a "pids" claim may carry; a code with more is malformed. */
+const MAX_PRODUCT_IDS = 8;
+
 const CLAIMS_SPEC = Object.fromEntries(CLAIMS.map(([w, , kind]) => [w, kind]));
 
 /**
@@ -50,7 +53,9 @@ export class Claims {
 
   toJSON() {
     const out = {};
-    for (const [w, prop, , always] of CLAIMS) if (always || this[prop]) out[w] = this[prop];
+    for (const [w, prop, , always] of CLAIMS) {
+      if (always || (Array.isArray(this[prop]) ? this[prop].length : this[prop])) out[w] = this[prop];
+    }
     return out;
   }
 }
@@ -62,6 +67,8 @@ function malformedReason(c) {
   if (Math.min(c.issuedAt, c.notBefore, c.expiresAt, c.grace, c.quantity) < 0) {
     return 'negative "iat", "nbf", "exp", "grace" or "qty"';
   }
+  if (c.productIds.length > MAX_PRODUCT_IDS) return `"pids" has ${c.productIds.length} entries, at most ${MAX_PRODUCT_IDS}`;
+  if (c.productIds.includes('')) return 'an empty "pids" entry';
   return '';
 }
 
@@ -184,7 +191,9 @@ function seconds(name, v, dflt = 0) {
  * Verifier checks authorization codes offline against a key ring and a set of expectations.
  *
  * Binding is explicit: give `product` (one KooGallery productId or several, e.g. the monthly and the
- * yearly id of one SKU), `sku`, or `anyProduct: true`. One seller key signs every product's codes, so a
+ * yearly id of one SKU), `sku`, or `anyProduct: true`. A product binding accepts a code whose `pid`, or any
+ * entry of whose `pids` (the productIds the license carried before a renewal changed its product), is
+ * bound. One seller key signs every product's codes, so a
  * verifier bound to nothing would let the cheapest product unlock the dearest; without a binding the
  * constructor throws a TypeError.
  */
@@ -280,7 +289,8 @@ export class Verifier {
   // Steps 5 to 10 on authentic claims at unix time now; returns inGrace.
   #judge(c, now) {
     if (this.#issuer && c.issuer !== this.#issuer) throw new WrongIssuerError(`wrong issuer ${JSON.stringify(c.issuer.slice(0, 80))}`);
-    if (this.#products.length && !this.#products.includes(c.productId)) {
+    if (this.#products.length && !this.#products.includes(c.productId) &&
+        !c.productIds.some((p) => this.#products.includes(p))) {
       throw new WrongProductError(`wrong product ${JSON.stringify(c.productId.slice(0, 80))}`);
     }
     if (this.#skus.length && !this.#skus.includes(c.sku)) throw new WrongSKUError(`wrong sku ${JSON.stringify(c.sku.slice(0, 80))}`);

@@ -162,10 +162,13 @@ export function fold(name) {
 }
 
 // Member kinds for fields(). ANY records presence (null included), VALUE keeps the parsed value,
-// OPT_STR is a string or null, INT_MAP an object of integers (or null).
+// OPT_STR is a string or null, INT_MAP an object of integers (or null), STR_LIST an array of strings as Go
+// decodes it into []string (null: absent; a null entry: '').
 export const STR = 'str', INT = 'int', BOOL = 'bool', ANY = 'any', VALUE = 'value', OPT_STR = 'opt_str',
-  INT_MAP = 'int_map';
-const ZERO = { str: '', int: 0, bool: false, any: false, value: null, opt_str: null, int_map: null };
+  INT_MAP = 'int_map', STR_LIST = 'str_list';
+const ZERO = {
+  str: '', int: 0, bool: false, any: false, value: null, opt_str: null, int_map: null, str_list: Object.freeze([]),
+};
 const INT_TEXT = /^-?(?:0|[1-9][0-9]*)$/;
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
 
@@ -182,11 +185,18 @@ function int(v) {
   return Number(b);
 }
 
+function strEntry(v) {
+  if (v === null) return '';
+  if (typeof v === 'string') return v;
+  throw new WireError('want a string');
+}
+
 function decodeValue(kind, v) {
   switch (kind) {
     case ANY: return true;
     case VALUE: return v;
     case INT: return int(v);
+    case STR_LIST: return Object.freeze(array(v).map(strEntry));
   }
   if (v === null) return ZERO[kind];
   if ((kind === STR || kind === OPT_STR) && typeof v === 'string') return v;

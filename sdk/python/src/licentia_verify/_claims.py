@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 from . import _wire
 
 STATUS_ACTIVE, STATUS_FROZEN, STATUS_RELEASED, STATUS_REVOKED = "active", "frozen", "released", "revoked"
+
+# The most entries a "pids" claim may carry; a code with more is malformed.
+MAX_PRODUCT_IDS = 8
 
 # Wire name -> (attribute, kind, written when zero). The order is the issuer's.
 _CLAIMS = (
@@ -20,6 +23,7 @@ _CLAIMS = (
     ("grace", "grace", _wire.INT, False),
     ("st", "status", _wire.STR, True),
     ("pid", "product_id", _wire.STR, True),
+    ("pids", "product_ids", _wire.STR_LIST, False),
     ("sku", "sku", _wire.STR, False),
     ("ord", "order_id", _wire.STR, True),
     ("oli", "order_line_id", _wire.STR, False),
@@ -43,6 +47,8 @@ class Claims:
     grace: int = 0  # seconds after exp during which the code is still accepted
     status: str = ""  # st: active, frozen, released or revoked
     product_id: str = ""  # pid: KooGallery productId
+    # pids: the other productIds the license carried before a renewal changed its product (oldest first)
+    product_ids: Tuple[str, ...] = ()
     sku: str = ""  # KooGallery skuCode
     order_id: str = ""  # ord
     order_line_id: str = ""  # oli
@@ -76,6 +82,10 @@ def malformed_reason(c: Claims) -> str:
         return 'no "st" claim'
     if min(c.issued_at, c.not_before, c.expires_at, c.grace, c.quantity) < 0:
         return 'negative "iat", "nbf", "exp", "grace" or "qty"'
+    if len(c.product_ids) > MAX_PRODUCT_IDS:
+        return '"pids" has %d entries, at most %d' % (len(c.product_ids), MAX_PRODUCT_IDS)
+    if "" in c.product_ids:
+        return 'an empty "pids" entry'
     return ""
 
 

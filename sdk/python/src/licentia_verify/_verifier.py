@@ -152,7 +152,9 @@ class Verifier:
     """Checks authorization codes offline against a key ring and a set of expectations.
 
     Binding is explicit: give ``product`` (one KooGallery productId or several, e.g. the monthly and
-    the yearly id of one SKU), ``sku``, or ``any_product=True``. One seller key signs every product's
+    the yearly id of one SKU), ``sku``, or ``any_product=True``. A product binding accepts a code whose
+    ``pid``, or any entry of whose ``pids`` (the productIds the license carried before a renewal changed
+    its product), is bound. One seller key signs every product's
     codes, so a verifier bound to nothing would let the cheapest product unlock the dearest; without
     a binding the constructor raises ValueError.
 
@@ -256,7 +258,8 @@ class Verifier:
         """Steps 5 to 10 on authentic claims at unix time now; returns in_grace."""
         if self._issuer and c.issuer != self._issuer:
             raise WrongIssuerError("wrong issuer %r" % c.issuer[:80])
-        if self._products and c.product_id not in self._products:
+        if self._products and c.product_id not in self._products and not any(
+                p in self._products for p in c.product_ids):
             raise WrongProductError("wrong product %r" % c.product_id[:80])
         if self._skus and c.sku not in self._skus:
             raise WrongSKUError("wrong sku %r" % c.sku[:80])

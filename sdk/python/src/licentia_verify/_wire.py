@@ -83,8 +83,10 @@ def fold(name: str) -> str:
 
 # Member kinds for fields().
 # ANY records presence (null included), VALUE keeps the value as parsed, OPT_STR is a string or None.
+# STR_LIST is an array of strings as Go decodes it into []string (null: absent; a null entry: "").
 STR, INT, BOOL, ANY, VALUE, OPT_STR, INT_MAP = "str", "int", "bool", "any", "value", "opt_str", "int_map"
-_ZERO = {STR: "", INT: 0, BOOL: False, ANY: False, VALUE: None, OPT_STR: None, INT_MAP: None}
+STR_LIST = "str_list"
+_ZERO = {STR: "", INT: 0, BOOL: False, ANY: False, VALUE: None, OPT_STR: None, INT_MAP: None, STR_LIST: ()}
 
 
 def _int(v: Any) -> int:
@@ -95,6 +97,14 @@ def _int(v: Any) -> int:
     return v
 
 
+def _str_entry(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str) and not isinstance(v, _Number):
+        return v
+    raise WireError("want a string")
+
+
 def _value(kind: str, v: Any) -> Any:
     if kind == ANY:
         return True  # present, whatever the value
@@ -102,6 +112,8 @@ def _value(kind: str, v: Any) -> Any:
         return v
     if kind == INT:
         return _int(v)
+    if kind == STR_LIST:
+        return tuple(_str_entry(e) for e in objects(v))
     if v is None:
         return _ZERO[kind]
     if kind in (STR, OPT_STR) and isinstance(v, str) and not isinstance(v, _Number):

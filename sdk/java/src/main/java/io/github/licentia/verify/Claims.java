@@ -1,5 +1,8 @@
 package io.github.licentia.verify;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The claims of an authorization code, in wire order (verifier/doc.go, "Claims"). An absent claim reads as
  * its zero value: "" for strings, 0 for numbers, false for {@code test}.
@@ -13,6 +16,8 @@ package io.github.licentia.verify;
  * @param grace ({@code grace}) seconds after expiresAt during which the code is still accepted
  * @param status ({@code st}) "active", "frozen", "released" or "revoked"
  * @param productId ({@code pid}) the KooGallery productId
+ * @param productIds ({@code pids}) the other productIds the license carried before a renewal changed its
+ *     product, oldest first (empty for a license that never changed product); unmodifiable
  * @param sku ({@code sku}) the KooGallery skuCode, when known
  * @param orderId ({@code ord}) the orderId of the purchase
  * @param orderLineId ({@code oli}) the orderLineId, when given
@@ -21,7 +26,7 @@ package io.github.licentia.verify;
  * @param test ({@code test}) true for codes issued to marketplace probe calls (testFlag=1)
  */
 public record Claims(String issuer, String licenseId, long generation, long issuedAt, long notBefore,
-        long expiresAt, long grace, String status, String productId, String sku, String orderId,
+        long expiresAt, long grace, String status, String productId, List<String> productIds, String sku, String orderId,
         String orderLineId, String customerId, long quantity, boolean test) {
 
     /** Reads the claims from a decoded payload and checks their types and ranges (step 4). */
@@ -30,7 +35,7 @@ public record Claims(String issuer, String licenseId, long generation, long issu
         Claims c;
         try {
             c = new Claims(str(m, "iss"), str(m, "sub"), num(m, "gen"), num(m, "iat"), num(m, "nbf"),
-                    num(m, "exp"), num(m, "grace"), str(m, "st"), str(m, "pid"), str(m, "sku"), str(m, "ord"),
+                    num(m, "exp"), num(m, "grace"), str(m, "st"), str(m, "pid"), strings(m, "pids"), str(m, "sku"), str(m, "ord"),
                     str(m, "oli"), str(m, "cid"), num(m, "qty"), Boolean.TRUE.equals(m.field("test", Boolean.class)));
         } catch (Json.SyntaxException e) {
             throw malformed("claims: " + e.getMessage());
@@ -41,11 +46,51 @@ public record Claims(String issuer, String licenseId, long generation, long issu
         if (c.issuedAt < 0 || c.notBefore < 0 || c.expiresAt < 0 || c.grace < 0 || c.quantity < 0) {
             throw malformed("negative \"iat\", \"nbf\", \"exp\", \"grace\" or \"qty\"");
         }
+        if (c.productIds.size() > MAX_PRODUCT_IDS) {
+            throw malformed("\"pids\" has " + c.productIds.size() + " entries, at most " + MAX_PRODUCT_IDS);
+        }
+        if (c.productIds.contains("")) throw malformed("an empty \"pids\" entry");
         return c;
     }
 
     private static VerifyException malformed(String detail) {
         return new VerifyException(Reason.MALFORMED, detail);
+    }
+
+    /** The most entries a {@code pids} claim may carry; a code with more is malformed. */
+    static final int MAX_PRODUCT_IDS = 8;
+
+    /**
+     * Reads an array-of-strings field as Go reads a []string: the last matching member wins, null makes it
+     * empty, a null entry reads as "", anything else that is not an array of strings is an error.
+     */
+    static List<String> strings(Json.Obj m, String name) throws Json.SyntaxException {
+        List<String> out = List.of();
+        for (int k = 0; k < m.names.size(); k++) {
+            if (!Json.Obj.folds(m.names.get(k), name)) continue;
+            Object v = m.values.get(k);
+            if (v == null) {
+                out = List.of();
+                continue;
+            }
+            if (!(v instanceof List<?> l)) throw new Json.SyntaxException("\"" + name + "\" is not an array");
+            List<String> got = new ArrayList<>(l.size());
+            for (Object e : l) {
+                if (e != null && !(e instanceof String)) throw new Json.SyntaxException("\"" + name + "\" holds a non-string");
+                got.add(e == null ? "" : (String) e);
+            }
+            out = List.copyOf(got);
+        }
+        return out;
+    }
+
+    /** Reports whether the code was issued for one of products: its pid, or an entry of its pids. */
+    boolean forProduct(java.util.Collection<String> products) {
+        if (products.contains(productId)) return true;
+        for (String id : productIds) {
+            if (products.contains(id)) return true;
+        }
+        return false;
     }
 
     private static String str(Json.Obj m, String name) throws Json.SyntaxException {
@@ -78,6 +123,14 @@ public record Claims(String issuer, String licenseId, long generation, long issu
         if (grace != 0) b.append(",\"grace\":").append(grace);
         member(b, "st", status, true);
         member(b, "pid", productId, true);
+        if (!productIds.isEmpty()) {
+            b.append(",\"pids\":[");
+            for (int k = 0; k < productIds.size(); k++) {
+                if (k > 0) b.append(',');
+                Json.quote(b, productIds.get(k));
+            }
+            b.append(']');
+        }
         member(b, "sku", sku, false);
         member(b, "ord", orderId, true);
         member(b, "oli", orderLineId, false);

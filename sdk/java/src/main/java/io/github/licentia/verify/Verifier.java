@@ -95,7 +95,7 @@ public final class Verifier {
     /** Steps 5 to 10 on the authentic claims c at unix time now; returns whether c is in grace. */
     private boolean judge(Claims c, long now) throws VerifyException {
         if (!issuer.isEmpty() && !c.issuer().equals(issuer)) throw new VerifyException(Reason.WRONG_ISSUER, "\"" + c.issuer() + "\"");
-        if (!products.isEmpty() && !products.contains(c.productId())) throw new VerifyException(Reason.WRONG_PRODUCT, "\"" + c.productId() + "\"");
+        if (!products.isEmpty() && !c.forProduct(products)) throw new VerifyException(Reason.WRONG_PRODUCT, "\"" + c.productId() + "\"");
         if (!skus.isEmpty() && !skus.contains(c.sku())) throw new VerifyException(Reason.WRONG_SKU, "\"" + c.sku() + "\"");
         if (c.test() && !allowTest) throw new VerifyException(Reason.TEST_CODE, null);
         long stateMin = 0, newerList = 0;
@@ -161,7 +161,11 @@ public final class Verifier {
             this.keyring = keyring;
         }
 
-        /** Accepts only codes whose {@code pid} is one of {@code ids} (KooGallery gives one SKU a productId per period type). */
+        /**
+         * Accepts only codes whose {@code pid}, or an entry of whose {@code pids} (the productIds the license
+         * carried before a renewal changed its product), is one of {@code ids} (KooGallery gives one SKU a
+         * productId per period type).
+         */
         public Builder product(String... ids) {
             for (String id : ids) products.add(Objects.requireNonNull(id));
             return this;
