@@ -82,7 +82,7 @@ func TestProductFamilyKept(t *testing.T) {
 			return Renew(l, Validity{Kind: Unrenewal, ExpiresAt: early}, t)
 		},
 		"reconcile": func(l License, t time.Time) (License, Outcome, error) {
-			return Reconcile(l, MarketState{Status: MarketAlive, ExpiresAt: later}, t)
+			return Reconcile(l, MarketState{Status: MarketAlive, ExpiresAt: later}, 0, t)
 		},
 	} {
 		next, out, err := fn(cur, now)

@@ -15,7 +15,7 @@ func TestProductFamilyStored(t *testing.T) {
 		ctx := context.Background()
 		l := testLicense("fam-1", "O1")
 		l.ProductFamily = []string{"P0"}
-		if _, created, err := st.Create(ctx, l, createEvent()); err != nil || !created {
+		if _, created, err := st.Create(ctx, l, []Event{*createEvent()}, 0); err != nil || !created {
 			t.Fatalf("Create() = %v, %v", created, err)
 		}
 		if got := st.mustLicense(t, "fam-1"); !reflect.DeepEqual(got.ProductFamily, []string{"P0"}) {
@@ -33,7 +33,7 @@ func TestProductFamilyStored(t *testing.T) {
 		if got.ProductID != "P2" || !reflect.DeepEqual(got.ProductFamily, []string{"P0", "P1"}) {
 			t.Errorf("after update: pid %q family %q, want P2 [P0 P1]", got.ProductID, got.ProductFamily)
 		}
-		if _, _, err := st.Create(ctx, testLicense("fam-2", "O2"), createEvent()); err != nil {
+		if _, _, err := st.Create(ctx, testLicense("fam-2", "O2"), []Event{*createEvent()}, 0); err != nil {
 			t.Fatal(err)
 		}
 		var raw string
