@@ -128,7 +128,7 @@ done
 curl -fsS "$LICENTIA_TEST_URL/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
 curl -fsS "$LICENTIA_TEST_URL/.well-known/jwks.json" >"$work/jwks.json"
 
-# callback ACTIVITY NAME=VALUE…: a signed License 1.0 call (koogallery-spec.md §1.3.1); prints the answer.
+# callback ACTIVITY NAME=VALUE…: a signed License 1.0 call (docs/koogallery.md "Authentication"); prints the answer.
 callback() {
 	"$PY" - "$@" <<'PYEOF'
 import base64, datetime, hashlib, hmac, json, os, sys, urllib.parse, urllib.request
@@ -204,7 +204,7 @@ PYEOF
 
 step "a renewal that switches month to year: the four programs bound to either productId"
 # KooGallery gives one SKU another productId per period type; a refreshLicense that switches the period
-# carries the new one (koogallery-spec.md §1.6). The renewed code names it in "pid" and the product it was
+# carries the new one (docs/koogallery.md). The renewed code names it in "pid" and the product it was
 # sold under in "pids": software bound to either accepts it, software of another product does not.
 order="EX-$RANDOM-3"
 sold=$(callback getLicense "businessId=b-$order" customerId=c-examples "orderId=$order" productId=OFFI001 \
@@ -316,7 +316,7 @@ rm -f "$img/var/"*
 getlicense "EX-$RANDOM-3" OFFI002 >"$img/etc/license.input"
 write_conf OFFI001 "$LICENTIA_TEST_URL"
 check 4 "activate a code of another product" examples/image/license-activate.sh
-# License 2.0: a KooGallery code goes to licentia-verify --activate (design.md §4.2).
+# License 2.0: a KooGallery code goes to licentia-verify --activate (docs/image-products.md).
 printf 'KOOGALLERY-CODE-0001\n' >"$img/etc/license.input"
 if "$work/licentia-verify" -h 2>&1 | grep -q -- '-activate'; then
 	# ---- ACTIVATION PATH: this server has no marketplace AK/SK, so activation must fail, installing nothing.

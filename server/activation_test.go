@@ -125,7 +125,7 @@ func TestActivationLifecycle(t *testing.T) {
 	}
 }
 
-// TestActivationErrors: every refusal of design.md §4.1, and nothing written for any.
+// TestActivationErrors: every refusal of README "Endpoints", and nothing written for any.
 func TestActivationErrors(t *testing.T) {
 	m := newMarketEnv(t, testSK)
 	m.addCode("MC-NEW", market.NotReceived, t0.AddDate(0, 1, 0))

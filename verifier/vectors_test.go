@@ -86,7 +86,7 @@ var sentinels = map[string]error{
 	"ErrClockRollback": verifier.ErrClockRollback,
 }
 
-// wants maps a reason to the expected sentinel name and exit status (design.md §5).
+// wants maps a reason to the expected sentinel name and exit status (cmd/licentia-verify's exit table).
 var wants = map[string]vectorWant{
 	"valid":           {Valid: true, Reason: "valid", Exit: 0},
 	"malformed":       {Error: "ErrMalformed", Reason: "malformed", Exit: 1},

@@ -27,7 +27,7 @@ func (e *activationError) Error() string {
 
 func (e *activationError) Unwrap() error { return e.err }
 
-// activationErrors tells, per error code of POST /v1/activations (design.md §4.1), what the buyer should
+// activationErrors tells, per error code of POST /v1/activations (README "Endpoints", docs/koogallery.md "License 2.0 end to end"), what the buyer should
 // know and the exit status: 5 the license is over, 65 the code is wrong, 75 try again later, 78 the
 // seller's server must be set up.
 var activationErrors = map[string]struct {

@@ -16,7 +16,7 @@ import (
 	"github.com/licentia/licentia/verifier/online"
 )
 
-// activationStandIn follows the documented contract of POST /v1/activations (design.md §4.1): a strict
+// activationStandIn follows the documented contract of POST /v1/activations (README "Endpoints", docs/koogallery.md "License 2.0 end to end"): a strict
 // JSON request {"code","deployment"}; 200 with the refresh shape plus license_id; errors as
 // {"error":{"code","message"}} with their documented HTTP statuses. KooGallery codes: KG-GOOD activates
 // to good; KG-OTHER to a code of another product; KG-<error code> answers that error; anything else is

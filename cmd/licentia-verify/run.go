@@ -18,7 +18,7 @@ import (
 	"github.com/licentia/licentia/verifier/online"
 )
 
-// Exit statuses (design.md §5; 7 and the --activate statuses 65, 69, 75 and 78 are this command's own,
+// Exit statuses (the exit table in main.go; 7 and the --activate statuses 65, 69, 75 and 78 are this command's own,
 // documented in main.go).
 const (
 	exitValid       = 0
@@ -347,7 +347,7 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 
 func unixUTC(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
 
-// exitStatus maps a verification error to the exit status of design.md §5. It is the command's only
+// exitStatus maps a verification error to the exit status of the table in main.go. It is the command's only
 // error-to-status table.
 func exitStatus(err error) int {
 	switch {
@@ -372,7 +372,7 @@ func exitStatus(err error) int {
 	}
 }
 
-// report is the --json object (design.md §5, plus the code's fingerprint).
+// report is the --json object (main.go documents it, plus the code's fingerprint).
 type report struct {
 	Valid       bool    `json:"valid"`
 	Reason      string  `json:"reason"`

@@ -254,7 +254,7 @@ func cmdRefresh(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "generation %d status %s\n", r.Generation, r.Status)
 }
 
-// exitCodes are licentia-verify's exit codes by reason (design.md §5).
+// exitCodes are licentia-verify's exit codes by reason (cmd/licentia-verify's exit table).
 var exitCodes = map[string]int{"malformed": 1, "wrong_type": 1, "wrong_algorithm": 1, "unknown_key": 1,
 	"bad_signature": 1, "expired": 2, "not_yet_valid": 3, "wrong_product": 4, "wrong_sku": 4, "wrong_issuer": 4,
 	"test_code": 4, "revoked": 5, "superseded": 5, "inactive": 5, "clock_rollback": 6}

@@ -80,7 +80,7 @@ func verify(t *testing.T, bin, code string, args ...string) (int, verified) {
 
 // TestEndToEnd builds both binaries, starts licentia serve on a free loopback port with an empty data
 // dir, plays every simulator scenario against it, then walks one license through its life and checks
-// the code at every step with licentia-verify (exit statuses per design.md §5).
+// the code at every step with licentia-verify (exit statuses as cmd/licentia-verify documents them).
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries and starts a server")

@@ -42,7 +42,7 @@ eyJ*.*.*)
 	;;
 *)
 	# A KooGallery License 2.0 code.
-	# ---- ACTIVATION (License 2.0): needs licentia-verify --activate (design.md §4.2). ----
+	# ---- ACTIVATION (License 2.0): needs licentia-verify --activate (docs/image-products.md). ----
 	: "${LICENTIA_URL:?a KooGallery code needs LICENTIA_URL in $conf to be activated}"
 	if ! "$verify" -h 2>&1 | grep -q -- '-activate'; then
 		echo "license-activate: this licentia-verify cannot activate KooGallery codes (no --activate)" >&2

@@ -7,7 +7,7 @@
 # Online when it can be: with LICENTIA_URL set, licentia-verify --refresh trades the installed code for the
 # license's current one (after a renewal, a freeze, a reissue) and fetches the revocation list; when the
 # server cannot be reached it checks the installed code offline. The outcome goes to STATUS_FILE as
-# licentia-verify's JSON report, and the exit status is licentia-verify's (design.md §5):
+# licentia-verify's JSON report, and the exit status is licentia-verify's (cmd/licentia-verify's exit table):
 #   0 valid (also in grace: "in_grace": true; the software should urge a renewal)
 #   1 invalid code, 2 expired, 3 not yet valid, 4 wrong product or test code,
 #   5 revoked, superseded, frozen or released, 6 clock set back, 64 misconfigured, 66 no code installed

@@ -6,7 +6,8 @@
 // MarketReleased, as the lifecycle decides on them). It uses the standard library only; apart from Caller,
 // it holds no state and does no I/O, and callers pass keys and the current time in.
 //
-// Section numbers refer to the licentia KooGallery spec (koogallery-spec.md).
+// Section numbers (§) group the marketplace protocol by generation — §1 License 1.0, §2 License 2.0 and the
+// OpenAPI, §3 G1b, §4 SaaS V2 — as docs/koogallery.md does with the official pages' topic ids.
 //
 // # License 1.0 (G1, GET callbacks) — §1.3.1, §1.3.2
 //

@@ -254,7 +254,7 @@ func (a *activator) applyKept(ctx context.Context, l *store.License) (*store.Lic
 	return a.s.st.LicenseByID(ctx, l.ID)
 }
 
-// marketError names a marketplace refusal in the activation's terms (design.md §4.1).
+// marketError names a marketplace refusal in the activation's terms (README "Endpoints", docs/koogallery.md "License 2.0 end to end").
 func marketError(err error) error {
 	switch {
 	case errors.Is(err, marketapi.ErrNotReceived):

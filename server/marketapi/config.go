@@ -16,7 +16,7 @@ import (
 	"github.com/licentia/licentia/internal/loopback"
 )
 
-// Environment variables that hold the credentials and base URLs (design.md §4.1). The caller reads them; this
+// Environment variables that hold the credentials and base URLs (README "Endpoints", docs/koogallery.md "License 2.0 end to end"). The caller reads them; this
 // package never looks at the environment.
 const (
 	EnvAK  = "LICENTIA_KOOGALLERY_AK"

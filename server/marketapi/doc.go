@@ -1,5 +1,5 @@
 // Package openapi is licentia's client of the KooGallery (华为云云商店) OpenAPI that a License seller calls
-// (koogallery-spec.md §2.6, §3, §4; design.md §4.1): activate a licence code (Activate, v1; ActivateBatch, v2, up
+// (docs/koogallery.md; README "Endpoints"): activate a licence code (Activate, v1; ActivateBatch, v2, up
 // to 100 codes), query it daily (Query, formerly the heartbeat), fetch an order (QueryOrder), and upload the
 // licence of a G1b market event (UploadEvent). The wire format lives in server/koogallery.
 //

@@ -25,7 +25,7 @@ const (
 	testSK = "sim-test-sk"
 )
 
-// contractSeller is a seller that follows licentia's License 2.0 contract (design.md §4.1) with opaque codes:
+// contractSeller is a seller that follows licentia's License 2.0 contract (README "Endpoints", docs/koogallery.md "License 2.0 end to end") with opaque codes:
 // POST /v1/activations and /v1/codes/refresh, callbacks keyed on marketplace codes (kept until activation when
 // the code is unknown), the daily query at most once per UTC day per code, G1b uploads and the order query, all
 // through the real OpenAPI client against the stand-in. Everything else is the opaque seller. unknownNotFound

@@ -15,7 +15,7 @@ import (
 )
 
 // License 2.0 (spec §2): the marketplace generates the licence code and the seller's software activates it
-// through the seller (design.md §4.1), which activates it with the KooGallery OpenAPI (§2.6.1) and queries it
+// through the seller (README "Endpoints", docs/koogallery.md "License 2.0 end to end"), which activates it with the KooGallery OpenAPI (§2.6.1) and queries it
 // (§2.6.2). These scenarios play the marketplace's side on both interfaces: the stand-in (Config.Market) holds
 // the codes, and the callbacks (§2.4) are keyed on the codes it generated, never on a seller's own ids.
 
@@ -142,7 +142,7 @@ func (r *run) codeClaims(step string, a *codeAnswer, exp time.Time) {
 	r.code(step, a.Code, w)
 }
 
-// activateCode: a received code activates: the seller answers the license (design.md §4.1) with the query's
+// activateCode: a received code activates: the seller answers the license (README "Endpoints", docs/koogallery.md "License 2.0 end to end") with the query's
 // expiry, not the activate answer's estimate (§2.6.1, §2.6.2), after one activate call.
 func activateCode(ctx context.Context, r *run) {
 	m, code, exp := r.openCode(ctx, market.Received, activateFirst)
@@ -160,7 +160,7 @@ func activateCode(ctx context.Context, r *run) {
 }
 
 // activateTwice: activating a code again answers the same license and the byte-identical code, without a second
-// activate call (design.md §4.1: idempotent on the marketplace code; §2.6.3: do not activate twice).
+// activate call (README "Endpoints": idempotent on the marketplace code; §2.6.3: do not activate twice).
 func activateTwice(ctx context.Context, r *run) {
 	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
 	if m == nil {
@@ -304,7 +304,7 @@ func (r *run) codeCallback(activity, code, arg string, exp time.Time) map[string
 
 // codeCallbacks: after activation, renewal, a resent renewal, unrenewal, freeze, unfreeze and release arrive
 // keyed on the marketplace code (§2.4.1–§2.4.3, §2.5); each changes the license once, as the refreshed code
-// shows (design.md §4). The stand-in changes first, as the marketplace does before it calls, so the seller's
+// shows (README "Endpoints"). The stand-in changes first, as the marketplace does before it calls, so the seller's
 // daily query (§2.6.2) agrees with every callback.
 func codeCallbacks(ctx context.Context, r *run) {
 	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
@@ -364,7 +364,7 @@ func codeCallbacks(ctx context.Context, r *run) {
 
 // callbacksBeforeActivation: renewal, freeze, unfreeze and unrenewal of a code the seller has not seen yet are
 // answered 000000 (a seller answering 000003 is retried 60 times and mailed, §2.5) and kept; the activation then
-// starts from the newest state (design.md §4.1).
+// starts from the newest state (README "Endpoints", docs/koogallery.md "License 2.0 end to end").
 func callbacksBeforeActivation(ctx context.Context, r *run) {
 	m, code, _ := r.openCode(ctx, market.Received, callbacksFirst)
 	if m == nil {
@@ -482,7 +482,7 @@ func dailyQuery(ctx context.Context, r *run) {
 }
 
 // wrongSK: with a wrong SK the gateway refuses the seller (APIG.0303, §2.6.3): activation answers 502
-// marketplace_unavailable and writes nothing (design.md §4.1); with the right SK again it activates from
+// marketplace_unavailable and writes nothing (README "Endpoints", docs/koogallery.md "License 2.0 end to end"); with the right SK again it activates from
 // nothing.
 func wrongSK(ctx context.Context, r *run) {
 	m, code, exp := r.openCode(ctx, market.Received, activateFirst)

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// licentia's own endpoints (design.md §4, §4.1), used by the License 2.0 scenarios.
+// licentia's own endpoints (README "Endpoints"), used by the License 2.0 scenarios.
 const (
 	pathActivations = "/v1/activations"
 	pathRefresh     = "/v1/codes/refresh"

@@ -15,7 +15,7 @@ import (
 	"github.com/licentia/licentia/verifier/online"
 )
 
-// activationServer answers POST /v1/activations as design.md §4.1 documents: a known KooGallery code
+// activationServer answers POST /v1/activations as README "Endpoints" documents: a known KooGallery code
 // gets the license's code; the documented errors come as {"error":{"code","message"}}. Codes:
 // KG-OK activates; KG-<error code> answers that error.
 func activationServer(tb testing.TB, code string) (*httptest.Server, *[]map[string]string) {

@@ -1,6 +1,6 @@
 // Package market is a stand-in for the KooGallery (华为云云商店) OpenAPI that a License seller calls — activate
 // (v1 and v2), the daily query (heartbeat), the order query and the market-event file upload
-// (koogallery-spec.md §2.6, §3, §4) — so that a seller's server can be tested end to end on loopback. It is a
+// (docs/koogallery.md) — so that a seller's server can be tested end to end on loopback. It is a
 // real HTTP server on 127.0.0.1 (Start, URL, Close); point the seller's OpenAPI base URL at URL().
 //
 // # The gateway
