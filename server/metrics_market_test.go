@@ -35,9 +35,9 @@ func TestMarketMetrics(t *testing.T) {
 	}
 	want := map[string]float64{
 		MetricMarketCalls + " api=activate code=92020000": 2,
-		MetricMarketCalls + " api=query code=unreachable":  1,
-		MetricMarketLatency + " api=activate":              2,
-		MetricMarketLatency + " api=query":                 1,
+		MetricMarketCalls + " api=query code=unreachable": 1,
+		MetricMarketLatency + " api=activate":             2,
+		MetricMarketLatency + " api=query":                1,
 	}
 	for k, v := range want {
 		if got[k] != v {
