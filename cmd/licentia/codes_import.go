@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +21,7 @@ import (
 	"github.com/licentia/licentia/server/store"
 )
 
-const codesImportUsage = `usage: licentia codes import FILE [--dry-run] [--format auto|csv|jsonl] [--json]
+const codesImportUsage = `usage: licentia codes import FILE [--dry-run] [--format auto|csv|jsonl] [--json] [--tz ZONE]
                             [--actor NAME] [--issuer ISS] [--grace DUR] [--data DIR] [--db DSN]
 
 Brings in the licenses issued before licentia ran, so that the marketplace's later callbacks for their
@@ -31,10 +32,11 @@ row, or JSON lines with the same names as keys:
 
 instance_id is the instanceId the marketplace was given for the order. An empty order_line_id makes a
 License 1.0 license (keyed on the order alone, as getLicense is); otherwise it is keyed on order and order
-line (newInstance). expires_at is an RFC 3339 time such as 2027-03-01T00:00:00Z, empty for perpetual; a past
-expiry is imported as it is. status is active (the default), frozen, released or revoked. The format follows
-the extension (.csv; .jsonl, .ndjson, .json), else the first non-blank line ("{": JSON lines); --format
-overrides both. One row a line, at most 100000 rows a file.
+line (newInstance). expires_at is an RFC 3339 time such as 2027-03-01T00:00:00Z, or a spreadsheet's date
+(2027-03-01, 2027/03/01, 2027/3/1 8:00, 2027年3月1日) in --tz (env TZ; default UTC); empty for perpetual; a
+past expiry is imported as it is. status is active (the default), frozen, released or revoked. The format
+follows the extension (.csv; .jsonl, .ndjson, .json), else the first non-blank line ("{": JSON lines);
+--format overrides both. One row a line (a quoted CSV cell may span lines), at most 100000 rows a file.
 
 Each row becomes a generation-1 license signed with the active key, audited with source import. Importing is
 idempotent: a row whose order and order line already have a license is skipped and the license left alone.
@@ -61,6 +63,8 @@ type importConfig struct {
 	issuer string
 	grace  time.Duration
 	server string
+	tz     string
+	loc    *time.Location
 }
 
 // importRow is one row's outcome, as --json prints it.
@@ -114,7 +118,7 @@ func runCodesImport(ctx context.Context, args []string, getenv func(string) stri
 	defer prog.clear()
 	rep := &importReport{File: file, DryRun: c.dryRun}
 	now := time.Now()
-	if err := readImport(f, format, now, rep, prog); err != nil {
+	if err := readImport(f, format, c.loc, now, rep, prog); err != nil {
 		return fmt.Errorf("%s: %w; nothing imported", file, err)
 	}
 	var where string
@@ -142,6 +146,8 @@ func parseImportFlags(args []string, getenv func(string) string, stderr io.Write
 		"name recorded as the actor of the imports; default the OS user (env LICENTIA_ACTOR)")
 	var iss issuerFlags
 	iss.register(fs.FlagSet, getenv)
+	fs.StringVar(&c.tz, "tz", getenv("TZ"), "zone of expiry times written without one, as spreadsheets export "+
+		"them (2027/03/01, 2027/3/1 8:00): an IANA name such as Asia/Shanghai, or UTC (env TZ; default UTC)")
 	fs.StringVar(&c.server, "server", "", "not supported: import works on the local database")
 	pos, err := fs.parseArgs(args, 1, "one FILE (CSV or JSON lines)")
 	if err != nil {
@@ -154,6 +160,9 @@ func parseImportFlags(args []string, getenv func(string) string, stderr io.Write
 	if c.issuer, c.grace, err = iss.resolve(); err != nil {
 		return nil, "", err
 	}
+	if c.loc, err = loadZone(c.tz); err != nil {
+		return nil, "", err
+	}
 	if c.actor == "" {
 		c.actor = osUser()
 	}
@@ -162,8 +171,9 @@ func parseImportFlags(args []string, getenv func(string) string, stderr io.Write
 
 // readImport reads every row of the file into rep, turning each valid row into its license. It returns
 // the error that ended the file early (a wrong header, too many rows, a read error).
-func readImport(r io.Reader, format importer.Format, now time.Time, rep *importReport, prog *progress) error {
+func readImport(r io.Reader, format importer.Format, loc *time.Location, now time.Time, rep *importReport, prog *progress) error {
 	ir := importer.NewReader(r, format)
+	ir.Location = loc
 	for {
 		row, err := ir.Read()
 		prog.update("reading %s: line %d", rep.File, ir.Line())
@@ -464,4 +474,18 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// loadZone returns the zone named by --tz or TZ: an IANA name (the zone database is built in), UTC for
+// empty, or a usage error.
+func loadZone(name string) (*time.Location, error) {
+	name = strings.TrimPrefix(name, ":") // TZ=:Asia/Shanghai is POSIX for a zone file
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, &usageError{fmt.Sprintf("--tz %q: want an IANA zone name such as Asia/Shanghai or UTC", name)}
+	}
+	return loc, nil
 }

@@ -230,7 +230,7 @@ func TestCodesImport(t *testing.T) {
 			{Line: 1, Result: resImported, LicenseID: "imp-4"},
 			{Line: 2, Result: resBad, Error: `instance_id "imp-1" is already the license of order_id "IO-1" with order_line_id ""`},
 			{Line: 3, Result: resSkipped, LicenseID: "imp-1", Note: `the order already has license "imp-1" (the row says "imp-other")`},
-			{Line: 4, Result: resBad, Error: `expires_at "next year" is not an RFC 3339 time such as 2027-03-01T00:00:00Z or 2027-03-01T08:00:00+08:00`},
+			{Line: 4, Result: resBad, Error: `expires_at "next year" is not a time such as 2027-03-01T00:00:00Z, 2027-03-01T08:00:00+08:00, 2027/03/01 or 2027/3/1 8:00 (a time without a zone is in --tz)`},
 		}
 		if rep.Format != "jsonl" || rep.Imported != 1 || rep.Skipped != 1 || rep.Bad != 2 || len(rep.Rows) != len(want) {
 			t.Fatalf("report = %+v, want 1 imported, 1 skipped, 2 bad", rep)
@@ -398,7 +398,7 @@ func TestCodesImportAcceptance(t *testing.T) {
 			"legacy-inst-5,ACC-O-5,,P1,S1,c-5,not-a-time\n"))
 		out, errOut, err := runImport(t, data, more)
 		if err == nil || exitCode(err) != 1 || !strings.Contains(out, "imported 1, skipped 0, bad 1") ||
-			!strings.Contains(errOut, "more.csv:3: expires_at \"not-a-time\" is not an RFC 3339 time") {
+			!strings.Contains(errOut, "more.csv:3: expires_at \"not-a-time\" is not a time such as") {
 			t.Fatalf("import with a bad row = %v (exit %d), stdout %q, stderr %q; want line 3 refused, exit 1",
 				err, exitCode(err), out, errOut)
 		}
@@ -464,5 +464,46 @@ func TestCodesImportRefusesMarketCodes(t *testing.T) {
 	}
 	if _, err := st.LicenseByID(ctx, "imp-1"); err != nil {
 		t.Errorf("license imp-1: %v", err)
+	}
+}
+
+// TestCodesImportSpreadsheetDates: a spreadsheet's zone-less dates are read in --tz (or TZ), UTC by default;
+// a bad zone is a usage error.
+func TestCodesImportSpreadsheetDates(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "export.csv")
+	writeFile(t, file, []byte("instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at\n"+
+		"xls-1,XO-1,,P1,,c-1,2027/3/1\n"+
+		"xls-2,XO-2,,P1,,c-2,\"2027/3/1 8:30\"\n"))
+	for _, tt := range []struct {
+		args []string
+		env  string
+		want time.Time
+	}{
+		{nil, "", time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{[]string{"--tz", "Asia/Shanghai"}, "", time.Date(2027, 2, 28, 16, 0, 0, 0, time.UTC)},
+		{nil, "Asia/Shanghai", time.Date(2027, 2, 28, 16, 0, 0, 0, time.UTC)},
+	} {
+		data := filepath.Join(t.TempDir(), "data")
+		var stdout, stderr bytes.Buffer
+		env := envMap(map[string]string{"LICENTIA_DATA": data, "LICENTIA_ACTOR": "importer-test", "TZ": tt.env})
+		if err := run(context.Background(), append([]string{"codes", "import", file}, tt.args...), env, &stdout, &stderr); err != nil {
+			t.Fatalf("import %v (TZ=%q) = %v: %s", tt.args, tt.env, err, stderr.String())
+		}
+		st, err := store.Open(context.Background(), filepath.Join(data, "licentia.db"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l1, err1 := st.LicenseByID(context.Background(), "xls-1")
+		l2, err2 := st.LicenseByID(context.Background(), "xls-2")
+		st.Close()
+		if err1 != nil || err2 != nil || l1.ExpiresAt != tt.want.Unix() || l2.ExpiresAt != tt.want.Add(8*time.Hour+30*time.Minute).Unix() {
+			t.Errorf("import %v (TZ=%q): expiries %v, %v (%v, %v); want %v and 8:30 later", tt.args, tt.env,
+				time.Unix(l1.ExpiresAt, 0).UTC(), time.Unix(l2.ExpiresAt, 0).UTC(), err1, err2, tt.want)
+		}
+	}
+	if _, _, err := runImport(t, filepath.Join(t.TempDir(), "data"), file, "--tz", "Mars/Olympus"); exitCode(err) != 2 ||
+		!strings.Contains(err.Error(), `--tz "Mars/Olympus"`) {
+		t.Errorf("import --tz Mars/Olympus = %v, want a usage error naming the zone", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // --tz and TZ name zones on hosts without a zone database (Windows, minimal images)
 
 	"github.com/licentia/licentia/cmd/internal/buildinfo"
 	"github.com/licentia/licentia/cmd/internal/printable"

@@ -3,6 +3,7 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +14,7 @@ import (
 )
 
 // check validates a row's fields and returns the row (without its line). It names every bad field.
-func check(vals *[nColumns]*string) (*Row, error) {
+func check(vals *[nColumns]*string, loc *time.Location) (*Row, error) {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	str := func(c, max int, required bool) string {
@@ -37,7 +38,7 @@ func check(vals *[nColumns]*string) (*Row, error) {
 		Status:      license.Active,
 	}
 	if v := str(colExpires, MaxID, false); v != "" {
-		exp, err := parseTime(v)
+		exp, err := parseTime(v, loc)
 		if err != nil {
 			bad("expires_at %q %v", v, err)
 		}
@@ -78,15 +79,41 @@ func textProblem(v string, max int, required bool) string {
 	return ""
 }
 
-// parseTime parses an RFC 3339 time into unix seconds (a fraction of a second is dropped). The time must
-// be after 1970-01-01T00:00:00Z.
-func parseTime(v string) (int64, error) {
+// spreadsheetTime is a date as spreadsheets export it — 2027-03-01, 2027/03/01, 2027/3/1 or 2027年3月1日 —
+// optionally followed by a time of day, H:mm or H:mm:ss, after a space or a T, and no zone.
+var spreadsheetTime = regexp.MustCompile(`^(\d{4})(?:-(\d{1,2})-(\d{1,2})|/(\d{1,2})/(\d{1,2})|年(\d{1,2})月(\d{1,2})日)(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$`)
+
+// parseTime parses an expiry into unix seconds: an RFC 3339 time (a fraction of a second is dropped), or a
+// spreadsheet's date (see spreadsheetTime) in loc — a date alone is its first second. The time must be
+// after 1970-01-01T00:00:00Z.
+func parseTime(v string, loc *time.Location) (int64, error) {
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return 0, errors.New("is not an RFC 3339 time such as 2027-03-01T00:00:00Z or 2027-03-01T08:00:00+08:00")
+		var ok bool
+		if t, ok = parseSpreadsheetTime(v, loc); !ok {
+			return 0, errors.New("is not a time such as 2027-03-01T00:00:00Z, 2027-03-01T08:00:00+08:00, 2027/03/01 or " +
+				"2027/3/1 8:00 (a time without a zone is in --tz)")
+		}
 	}
 	if t.Unix() <= 0 {
 		return 0, errors.New("is not after 1970-01-01T00:00:00Z")
 	}
 	return t.Unix(), nil
+}
+
+// parseSpreadsheetTime parses a spreadsheet's date and time in loc; ok is false for anything else, an
+// impossible date (2027/2/30) or time (24:00) included.
+func parseSpreadsheetTime(v string, loc *time.Location) (time.Time, bool) {
+	m := spreadsheetTime.FindStringSubmatch(v)
+	if m == nil {
+		return time.Time{}, false
+	}
+	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	y, mo, d := num(m[1]), num(m[2]+m[4]+m[6]), num(m[3]+m[5]+m[7])
+	h, mi, sec := num(m[8]), num(m[9]), num(m[10])
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc)
+	if t.Year() != y || int(t.Month()) != mo || t.Day() != d || t.Hour() != h || t.Minute() != mi || t.Second() != sec {
+		return time.Time{}, false // normalized: the date or time does not exist
+	}
+	return t, true
 }

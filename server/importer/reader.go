@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 	"unicode/utf8"
 )
 
@@ -19,6 +20,15 @@ type Reader struct {
 	err    error // sticky: the FileError or io.EOF that ended the file
 	byID   map[string]*Row
 	byOrd  map[[2]string]*Row
+	// Location is the zone of times written without one (a spreadsheet's 2027/03/01); nil is UTC.
+	Location *time.Location
+}
+
+func (r *Reader) loc() *time.Location {
+	if r.Location == nil {
+		return time.UTC
+	}
+	return r.Location
 }
 
 // NewReader returns a Reader of r in format f (Detect: decided by the first non-blank line).
@@ -43,6 +53,9 @@ func (r *Reader) Read() (*Row, error) {
 	}
 	for {
 		line, err := r.next()
+		if err == io.EOF {
+			err = r.eof()
+		}
 		var re *RowError
 		if errors.As(err, &re) && r.format != JSONLines && r.cols == nil {
 			err = &FileError{Line: re.Line, Msg: re.Msg + "; want a CSV header row (" + headerHint() + ") or JSON lines"}
@@ -63,8 +76,22 @@ func (r *Reader) Read() (*Row, error) {
 				r.format = JSONLines
 			}
 		}
+		start := r.line
+		var rec []string
+		if r.format == CSV {
+			if rec, err = r.record(line); err != nil {
+				if r.cols == nil && IsRowError(err) {
+					re := err.(*RowError)
+					err = &FileError{Line: re.Line, Msg: "header: " + re.Msg + "; want " + headerHint()}
+				}
+				if !IsRowError(err) {
+					r.err = err
+				}
+				return nil, err
+			}
+		}
 		if r.format == CSV && r.cols == nil {
-			if err := r.header(line); err != nil {
+			if err := r.header(rec, start); err != nil {
 				r.err = err
 				return nil, err
 			}
@@ -74,16 +101,50 @@ func (r *Reader) Read() (*Row, error) {
 			r.err = &FileError{Line: r.line, Msg: fmt.Sprintf("more than %d rows: split the file (importing is idempotent, so the parts may come in any order)", MaxRows)}
 			return nil, r.err
 		}
-		return r.row(line)
+		return r.row(line, rec, start)
+	}
+}
+
+// record reads the CSV record that starts with line: the line itself, or with the lines that follow while a
+// quoted field holding line breaks is open (at most maxRecordLines lines, MaxLine bytes). A record that
+// cannot be parsed is a *RowError on its first line.
+func (r *Reader) record(line []byte) ([]string, error) {
+	start := r.line
+	text := line
+	for n := 1; ; n++ {
+		if !utf8.Valid(text) {
+			return nil, &RowError{Line: start, Msg: "not valid UTF-8 (save the file as UTF-8)"}
+		}
+		rec, err := splitCSV(text)
+		if err == nil {
+			return rec, nil
+		}
+		if err != errOpenQuote {
+			return nil, &RowError{Line: start, Msg: err.Error()}
+		}
+		if n == maxRecordLines {
+			return nil, &RowError{Line: start, Msg: fmt.Sprintf("%s within %d lines", errOpenQuote, maxRecordLines)}
+		}
+		next, err := r.next()
+		if err == io.EOF {
+			return nil, &RowError{Line: start, Msg: errOpenQuote.Error() + " by the end of the file"}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(text)+1+len(next) > MaxLine {
+			return nil, &RowError{Line: start, Msg: fmt.Sprintf("record is longer than %d KiB", MaxLine>>10)}
+		}
+		text = append(append(append([]byte{}, text...), '\n'), next...)
 	}
 }
 
 // next returns the next line without its line end. A line longer than MaxLine is skipped whole and
-// returned as a *RowError; the end of the file is io.EOF (or a FileError for a headerless CSV file).
+// returned as a *RowError; the end of the file is io.EOF.
 func (r *Reader) next() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
 	if len(line) == 0 && err == io.EOF {
-		return nil, r.eof()
+		return nil, io.EOF
 	}
 	r.line++
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -121,26 +182,25 @@ func headerHint() string {
 	return h + "[,status,quantity]"
 }
 
-// row parses and checks one data line.
-func (r *Reader) row(line []byte) (*Row, error) {
-	if !utf8.Valid(line) {
-		return nil, &RowError{Line: r.line, Msg: "not valid UTF-8 (save the file as UTF-8)"}
-	}
+// row parses and checks one data row: a JSON line, or a CSV record (rec) that started on line start.
+func (r *Reader) row(line []byte, rec []string, start int) (*Row, error) {
 	var vals [nColumns]*string
 	var err error
 	if r.format == CSV {
-		err = r.csvFields(line, &vals)
+		err = r.csvFields(rec, &vals)
+	} else if !utf8.Valid(line) {
+		err = errors.New("not valid UTF-8 (save the file as UTF-8)")
 	} else {
 		err = jsonFields(line, &vals)
 	}
 	if err != nil {
-		return nil, &RowError{Line: r.line, Msg: err.Error()}
+		return nil, &RowError{Line: start, Msg: err.Error()}
 	}
-	row, err := check(&vals)
+	row, err := check(&vals, r.loc())
 	if err != nil {
-		return nil, &RowError{Line: r.line, Msg: err.Error()}
+		return nil, &RowError{Line: start, Msg: err.Error()}
 	}
-	row.Line = r.line
+	row.Line = start
 	if err := r.unique(row); err != nil {
 		return nil, err
 	}

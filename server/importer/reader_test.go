@@ -116,14 +116,15 @@ func TestReadBadRows(t *testing.T) {
 		{"control character", "i-9,O-9,,P1,\"S\t1\",,", `sku "S\t1" holds a control character`},
 		{"not utf-8", "i-9,O-\xff,,P1,,,", "not valid UTF-8 (save the file as UTF-8)"},
 		{"gbk", "i-9,O-9,,P1,,\xbf\xcd\xbb\xa7,", "not valid UTF-8"},
-		{"bad time", "i-9,O-9,,P1,,,2027-13-01T00:00:00Z", `expires_at "2027-13-01T00:00:00Z" is not an RFC 3339 time`},
-		{"date only", "i-9,O-9,,P1,,,2027-03-01", `expires_at "2027-03-01" is not an RFC 3339 time`},
-		{"marketplace time", "i-9,O-9,,P1,,,20270301000000", "is not an RFC 3339 time"},
+		{"bad time", "i-9,O-9,,P1,,,2027-13-01T00:00:00Z", `expires_at "2027-13-01T00:00:00Z" is not a time such as`},
+		{"impossible date", "i-9,O-9,,P1,,,2027/2/30", `expires_at "2027/2/30" is not a time such as`},
+		{"impossible hour", "i-9,O-9,,P1,,,2027/3/1 24:00", `expires_at "2027/3/1 24:00" is not a time such as`},
+		{"day first", "i-9,O-9,,P1,,,01/03/2027", `expires_at "01/03/2027" is not a time such as`},
+		{"marketplace time", "i-9,O-9,,P1,,,20270301000000", "is not a time such as"},
 		{"before 1970", "i-9,O-9,,P1,,,1969-12-31T23:59:59Z", "is not after 1970-01-01T00:00:00Z"},
 		{"bare quote", `i-9,O"9,,P1,,,`, "not valid CSV at column 6: a quote in a field that does not start with one"},
-		{"open quote", `i-9,"O-9,,P1,,,`, "a quoted field is not closed on its line"},
-		{"text after quote", `i-9,"O-9"x,,P1,,,`, "not valid CSV at column 10: text after a quoted field's closing quote"},
-		{"two problems", "i-9,,,P1,,,soon", `order_id is empty; expires_at "soon" is not an RFC 3339 time`},
+		{"text after quote", `i-9,"O-9"x,,P1,,,`, "not valid CSV at column 9: text after a quoted field's closing quote"},
+		{"two problems", "i-9,,,P1,,,soon", `order_id is empty; expires_at "soon" is not a time such as`},
 		{"duplicate row", "i-1,O-1,,P1,,,", "duplicate of line 2"},
 		{"instance id twice", "i-1,O-9,,P1,,,", `instance_id "i-1" is also on line 2, with other data`},
 		{"order twice", "i-9,O-1,,P1,,,", `order_id "O-1" with order_line_id "" is also on line 2, as instance "i-1"`},
@@ -183,7 +184,7 @@ func TestReadBadRowsJSON(t *testing.T) {
 		{"bad token", `{` + good + `,"expires_at":""]`, "not valid JSON at byte"},
 		{"trailing", `{` + good + `,"expires_at":""} {}`, "more after the object's closing brace"},
 		{"not utf-8", `{` + good + `,"expires_at":"` + "\xff" + `"}`, "not valid UTF-8"},
-		{"bad time", `{` + good + `,"expires_at":"tomorrow"}`, `expires_at "tomorrow" is not an RFC 3339 time`},
+		{"bad time", `{` + good + `,"expires_at":"tomorrow"}`, `expires_at "tomorrow" is not a time such as`},
 		{"long", `{` + strings.Replace(good, `"sku":""`, `"sku":"`+strings.Repeat("s", 65)+`"`, 1) + `,"expires_at":""}`,
 			"sku is longer than 64 characters"},
 	}
@@ -317,5 +318,47 @@ func BenchmarkRead(b *testing.B) {
 		if err != nil || len(bad) != 0 || len(rows) != 10_000 {
 			b.Fatalf("read %d rows, %d bad, err %v", len(rows), len(bad), err)
 		}
+	}
+}
+
+// TestReadSpreadsheet: the date forms spreadsheets export read in the Reader's zone (UTC unless set), and a
+// quoted cell spanning lines is one record (encoding/csv), reported on the line it starts.
+func TestReadSpreadsheet(t *testing.T) {
+	shanghai := time.FixedZone("CST", 8*3600)
+	tests := []struct {
+		value string
+		loc   *time.Location
+		want  time.Time
+	}{
+		{"2027-03-01", nil, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"2027/03/01", nil, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"2027/3/1", shanghai, time.Date(2027, 3, 1, 0, 0, 0, 0, shanghai)},
+		{"2027/3/1 8:05", shanghai, time.Date(2027, 3, 1, 8, 5, 0, 0, shanghai)},
+		{"2027-03-01 08:05:09", nil, time.Date(2027, 3, 1, 8, 5, 9, 0, time.UTC)},
+		{"2027-03-01T08:05", nil, time.Date(2027, 3, 1, 8, 5, 0, 0, time.UTC)},
+		{"2027年3月1日", shanghai, time.Date(2027, 3, 1, 0, 0, 0, 0, shanghai)},
+		{"2027-03-01T00:00:00Z", shanghai, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)}, // a zone given wins
+	}
+	for _, tt := range tests {
+		r := NewReader(strings.NewReader(header+"i-1,O-1,,P1,,,"+tt.value+"\n"), CSV)
+		r.Location = tt.loc
+		rows, bad, err := readAll(t, r)
+		if err != nil || len(bad) != 0 || len(rows) != 1 || rows[0].ExpiresAt != tt.want.Unix() {
+			t.Errorf("%q in %v: rows %v, bad %v, err %v; want expiry %v", tt.value, tt.loc, rows, bad, err, tt.want)
+		}
+	}
+
+	file := header + "i-1,O-1,,P1,,,\n" + `i-2,"O-2",,P1,"S ` + "\n" + `two lines",,` + "\n" + "i-3,O-3,,P1,,,\n" +
+		`i-4,"O-4,,P1,,,` + "\n" + "i-5,O-5,,P1,,,\n"
+	rows, bad, err := readAll(t, NewReader(strings.NewReader(file), CSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Line != 2 || rows[1].Line != 5 {
+		t.Errorf("valid rows = %v, want lines 2 and 5", rows)
+	}
+	if len(bad) != 2 || bad[0].Line != 3 || !strings.Contains(bad[0].Msg, `sku "S \ntwo lines" holds a control character`) ||
+		bad[1].Line != 6 || !strings.Contains(bad[1].Msg, "a quoted field is not closed by the end of the file") {
+		t.Errorf("bad rows = %v, want line 3 (a line break in the sku) and line 6 (a quote left open)", bad)
 	}
 }
