@@ -44,7 +44,7 @@ func TestRecordOrderOnce(t *testing.T) {
 func TestRecordOrderAuditsExistingLicense(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		if _, _, err := st.Create(ctx, testLicense("lic-1", "CS9"), createEvent()); err != nil {
+		if _, _, err := st.Create(ctx, testLicense("lic-1", "CS9"), []Event{*createEvent()}, 0); err != nil {
 			t.Fatal(err)
 		}
 		ev := Event{At: testNow.Unix(), Source: SourceKooGallery, Actor: "koogallery", Activity: "orderNotify", OrderID: "CS9", RequestID: "r9"}
@@ -90,7 +90,7 @@ func TestUnactivated(t *testing.T) {
 		}
 		done := testLicense("lic-done", "DONE")
 		done.OrderLineID, done.MarketCode = "code-x", "MKT-DONE-CODE"
-		if _, _, err := st.Create(ctx, done, createEvent()); err != nil {
+		if _, _, err := st.Create(ctx, done, []Event{*createEvent()}, 0); err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range []MarketEvent{
