@@ -103,7 +103,7 @@ func replayCallback(t *testing.T, ex conformance.Example, slow bool) error {
 
 // prepareCallback creates what a documented call presumes exists: the instance an instance-keyed activity
 // names (created the way the marketplace creates it, with the order in the stand-in; a probe's made-up instance
-// is not created), the order a newInstance queries.
+// is not created), the order a newInstance or an orderNotify queries.
 func prepareCallback(t *testing.T, m *marketEnv, activity string, fields map[string]any) {
 	t.Helper()
 	order := func(id, line string) {
@@ -117,6 +117,8 @@ func prepareCallback(t *testing.T, m *marketEnv, activity string, fields map[str
 	switch activity {
 	case "newInstance":
 		order(fmt.Sprint(fields["orderId"]), fmt.Sprint(fields["orderLineId"]))
+	case "orderNotify":
+		order(fmt.Sprint(fields["orderId"]), fmt.Sprint(fields["orderId"])+"-000001")
 	case "getLicenseAsync", "refreshInstance", "updateInstanceStatus", "releaseInstance":
 		if fields["testFlag"] == "1" {
 			return // a probe names an instance the seller does not hold

@@ -77,6 +77,8 @@ func resultCode(err error) (code, msg string) {
 		return resultProcessing, "processing, please query again"
 	case errors.Is(err, licensing.ErrNeedsMarket):
 		return resultInternal, msgNeedsMarket
+	case errors.Is(err, licensing.ErrOrderQuery):
+		return resultInternal, msgOrderQuery
 	default:
 		return resultInternal, "internal error, please retry"
 	}
@@ -369,6 +371,8 @@ func (s *Server) run(ctx context.Context, cb *callback) (answer, error) {
 		return s.release(ctx, cb, "instanceId")
 	case !cb.legacy && cb.activity == koogallery.ActivityReleaseLicenseCode:
 		return s.release(ctx, cb, "license")
+	case !cb.legacy && cb.activity == koogallery.ActivityOrderNotify:
+		return s.orderNotify(ctx, cb)
 	case cb.activity == "":
 		return answer{}, badParam("missing parameter activity")
 	default:
@@ -382,7 +386,10 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, activity string,
 	code, msg := resultCode(err)
 	switch {
 	case errors.Is(err, licensing.ErrNeedsMarket):
-		s.log.WarnContext(r.Context(), "callback answered "+code+" for the marketplace to retry: G1b needs the OpenAPI credentials",
+		s.log.WarnContext(r.Context(), "callback answered "+code+" for the marketplace to retry: "+activity+" needs the OpenAPI credentials",
+			"activity", activity, "err", err)
+	case errors.Is(err, licensing.ErrOrderQuery):
+		s.log.WarnContext(r.Context(), "callback answered "+code+" for the marketplace to retry: the order query did not answer",
 			"activity", activity, "err", err)
 	case code == resultInternal:
 		if r.Context().Err() != nil { // the caller hung up: nothing failed on our side
@@ -429,7 +436,7 @@ func activityLabel(a string) string {
 		koogallery.ActivityReleaseLicense, koogallery.ActivityNewInstance, koogallery.ActivityRefreshInstance,
 		koogallery.ActivityUpdateInstanceStatus, koogallery.ActivityReleaseInstance, koogallery.ActivityQueryInstance,
 		koogallery.ActivityGetLicenseAsync, koogallery.ActivityRefreshLicenseCode,
-		koogallery.ActivityUpdateLicenseCodeStatus, koogallery.ActivityReleaseLicenseCode:
+		koogallery.ActivityUpdateLicenseCodeStatus, koogallery.ActivityReleaseLicenseCode, koogallery.ActivityOrderNotify:
 		return a
 	case "":
 		return "none"

@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/licenses", adm.list)
 			r.Get("/licenses/{ref}", adm.get)
 			r.Get("/licenses/{ref}/events", adm.events)
+			r.Get("/unactivated", adm.unactivated)
 			r.Post("/lookup", adm.lookup)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/reissue", adm.reissue)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/revoke", adm.revoke)

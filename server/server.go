@@ -112,6 +112,7 @@ func New(cfg Config, st *store.Store, ring *keys.Ring, is *license.Issuer, log *
 		panic(err) // cfg.Activation passed Validate
 	}
 	s.svc = svc
+	s.metrics.reg.MustRegister(newUnactivatedCollector(s))
 	s.handler = s.routes()
 	return s
 }

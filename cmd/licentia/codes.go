@@ -51,6 +51,7 @@ type codesBackend interface {
 	Reissue(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
 	Revoke(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
 	RetryUploads(ctx context.Context, ref string, req support.ChangeRequest) (*support.UploadRetry, error)
+	Unactivated(ctx context.Context, q support.UnactivatedQuery) (*support.UnactivatedPage, error)
 }
 
 // codesFlags are the flags every codes command shares.

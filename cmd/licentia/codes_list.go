@@ -11,10 +11,15 @@ import (
 
 const codesListUsage = `usage: licentia codes list [--order ID] [--customer ID] [--product ID] [--status S]
                           [--expiring-within DUR] [--limit N] [--cursor C | --all] [--json]
+       licentia codes list --unactivated [--older-than DUR] [--limit N] [--json]
 
 Lists licenses ordered by id, one page at a time (--limit, default 50); the next page's --cursor is printed
 on stderr. --all follows the cursors to the end. --expiring-within takes 30d, 72h and the like and includes
 licenses already expired; perpetual licenses never match.
+
+--unactivated lists instead what was paid for and never activated on this server, oldest first: the orders
+KooGallery notified (orderNotify) that no license carries, and the License 2.0 codes KooGallery sent callbacks
+for that no license is bound to. --older-than keeps what has waited at least that long (3d, 72h).
 
 `
 
@@ -36,8 +41,15 @@ func runCodesList(ctx context.Context, args []string, getenv func(string) string
 	fs.IntVar(&q.Limit, "limit", 0, "page size (default 50, at most 1000)")
 	fs.StringVar(&q.Cursor, "cursor", "", "continue after a previous page")
 	fs.BoolVar(&all, "all", false, "follow the pages to the end")
+	var unactivated bool
+	var olderThan string
+	fs.BoolVar(&unactivated, "unactivated", false, "list paid orders and License 2.0 codes never activated instead")
+	fs.StringVar(&olderThan, "older-than", "", "with --unactivated: only what has waited at least this long, e.g. 3d")
 	if _, err := fs.parseArgs(args, 0, ""); err != nil {
 		return err
+	}
+	if unactivated || olderThan != "" {
+		return runCodesUnactivated(ctx, fs, &c, unactivated, olderThan, q, all, within, stdout, stderr)
 	}
 	if within != "" {
 		d, err := support.ParseWithin(within)

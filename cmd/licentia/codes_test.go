@@ -52,6 +52,7 @@ func TestCodesScripts(t *testing.T) {
 			"setenv-stdout": cmdSetenvStdout,
 			"setenv-file":   cmdSetenvFile,
 			"await-list":    cmdAwaitList,
+			"keptrenewal":   cmdKeptRenewal,
 		},
 	})
 }
@@ -221,6 +222,21 @@ func cmdNewInstance(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]+".code"), []byte(r.License), 0o600))
 }
 
+// cmdKeptRenewal sends a signed License 2.0 renewal (refreshLicenseCode) for a marketplace code no license is
+// bound to, the way KooGallery does: keptrenewal CODE ORDER. The server keeps it until the code is activated.
+func cmdKeptRenewal(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: keptrenewal CODE ORDER")
+	}
+	r, err := marketClient(scriptClient, ts.Getenv("SERVER")).Signed(context.Background(), map[string]string{
+		"activity": koogallery.ActivityRefreshLicenseCode, "license": args[0], "orderId": args[1],
+		"expireTime": koogallery.FormatTime(time.Now().AddDate(1, 0, 0))}, koogallery.UpperHex())
+	ts.Check(err)
+	if r.ResultCode != koogallery.ResultOK || len(r.Problems) > 0 {
+		ts.Fatalf("refreshLicenseCode answered %s %s %v", r.ResultCode, r.ResultMsg, r.Problems)
+	}
+}
+
 // cmdRefresh posts the code in FILE to /v1/codes/refresh and writes the current code to OUT; it prints
 // "generation N status S".
 func cmdRefresh(ts *testscript.TestScript, neg bool, args []string) {
@@ -343,6 +359,8 @@ func TestCodesUsageErrors(t *testing.T) {
 		{"codes", "show"}, {"codes", "show", "a", "b"}, {"codes", "reissue", "lic-1"},
 		{"codes", "revoke", "lic-1", "--reason"}, {"codes", "list", "--expiring-within", "soon"},
 		{"codes", "list", "--server", "localhost:1", "--token", "t"},
+		{"codes", "list", "--older-than", "3d"}, {"codes", "list", "--unactivated", "--older-than", "soon"},
+		{"codes", "list", "--unactivated", "--status", "active"}, {"codes", "list", "--unactivated", "--all"},
 		{"codes", "history", "x", "--server", "http://127.0.0.1:1", "--token", "t", "--actor", "eve"},
 		{"tokens"}, {"tokens", "create"}, {"tokens", "create", "bad name"}, {"tokens", "create", "n", "--role", "root"},
 		{"tokens", "revoke"},

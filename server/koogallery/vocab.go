@@ -18,6 +18,8 @@ const (
 	ActivityRefreshLicenseCode      = "refreshLicenseCode"
 	ActivityUpdateLicenseCodeStatus = "updateLicenseCodeStatus"
 	ActivityReleaseLicenseCode      = "releaseLicenseCode"
+	// Every product type but images (POST): an order to fetch with the order query (topic 0000002091799153).
+	ActivityOrderNotify = "orderNotify"
 )
 
 // Status values of updateInstanceStatus and updateLicenseCodeStatus.

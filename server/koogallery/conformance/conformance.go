@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
 	"regexp"
@@ -89,6 +90,9 @@ const (
 
 	SourceExample = "example" // printed as an example
 	SourceTable   = "table"   // built from the parameter table: the stored copy stops before the example
+	// SourceNotes: built from what the page's notes say the call carries; the stored copies print neither a
+	// table nor an example of it. Every field of such a body is a Fill saying which note it comes from.
+	SourceNotes = "notes"
 )
 
 // Example is one printed request or answer.
@@ -353,18 +357,25 @@ func (ex *Example) check(topic string) error {
 		if ex.Printed == "" {
 			bad("a printed example needs the text as printed")
 		}
-	case SourceTable:
+	case SourceTable, SourceNotes:
 		if ex.Printed != "" {
-			bad("an example built from the table has no printed text")
+			bad("an example built from the %s has no printed text", ex.Source)
 		}
 	default:
-		bad("source %q is neither example nor table", ex.Source)
+		bad("source %q is neither example, table nor notes", ex.Source)
 	}
 	var body map[string]any
 	if err := json.Unmarshal(ex.Body, &body); err != nil {
 		bad("body is not a JSON object: %v", err)
 	} else if masked := maskedValues(body, ""); len(masked) > 0 {
 		bad("body still holds masked values at %s: fill them", strings.Join(masked, ", "))
+	}
+	if ex.Source == SourceNotes {
+		for _, k := range slices.Sorted(maps.Keys(body)) {
+			if !slices.ContainsFunc(ex.Filled, func(f Fill) bool { return f.Path == k }) {
+				bad("field %s of an example built from the notes needs a fill naming its note", k)
+			}
+		}
 	}
 	for _, f := range ex.Filled {
 		if f.Why == "" || f.Printed == "" {

@@ -76,6 +76,12 @@ func TestParseRefuses(t *testing.T) {
 		{"fill of a URL parameter not printed", func(p map[string]any) { delete(example(p), "query") }, "?signature"},
 		{"body not an object", func(p map[string]any) { example(p)["body"] = []any{"x"} }, "JSON object"},
 		{"printed example without text", func(p map[string]any) { delete(example(p), "printed") }, "text as printed"},
+		{"example from the notes with printed text", func(p map[string]any) { example(p)["source"] = "notes" }, "no printed text"},
+		{"example from the notes with a field no note names", func(p map[string]any) {
+			ex := example(p)
+			ex["source"] = "notes"
+			delete(ex, "printed")
+		}, "field list of an example built from the notes"},
 		{"request without expectation", func(p map[string]any) { delete(example(p), "expect") }, "expected answer"},
 		{"both activity and api", func(p map[string]any) { example(p)["api"] = "/v1/x" }, "exactly one"},
 		{"no method", func(p map[string]any) { delete(example(p), "method") }, "method"},

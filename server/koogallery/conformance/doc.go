@@ -11,7 +11,9 @@
 // replayable JSON. Every value the page masks (RA2****4LVS, 11C4C*****…) or prints as a placeholder
 // (PLXXXXXX) has a concrete, well-formed value in Body and a Fill saying what was printed and why it was
 // filled; no masked value is left in a Body. An example built from a parameter table because the stored copy
-// of the page stops before its example says so (Source "table"). Expect is the answer the example must get and
+// of the page stops before its example says so (Source "table"); one built from what a page's notes say a call
+// carries, because no stored copy prints a table or an example of it, says so too (Source "notes"), and every
+// field of its Body is a Fill naming the note it comes from. Expect is the answer the example must get and
 // where that expectation comes from. Where pages disagree, Disagreements keeps both readings and says which
 // one licentia follows.
 //
