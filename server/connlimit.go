@@ -58,8 +58,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		k := ratelimit.AddrKey(ap.Addr())
 		if !l.acquire(k) {
+			l.refused() // counted before the close, which the client sees
 			c.Close()
-			l.refused()
 			continue
 		}
 		return &limitedConn{Conn: c, release: func() { l.release(k) }}, nil
