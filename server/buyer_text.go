@@ -3,9 +3,13 @@ package server
 import (
 	"net/http"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // The buyer page's languages: Simplified Chinese, the marketplace's own, and English. A request picks
@@ -136,56 +140,79 @@ func buyerLang(r *http.Request) string {
 	return negotiateLang(r.Header.Values("Accept-Language"))
 }
 
-// negotiateLang picks the page's language from Accept-Language header values (RFC 9110 §12.5.4): the
-// language range with the highest q-value wins, the earlier one on a tie; any "zh" range (Chinese of any
-// script or region) selects Simplified Chinese, any "en" range English, and "*" every language not named
-// otherwise. A q of 0 excludes a language. Malformed entries are ignored. With no usable preference the
-// page is in Chinese.
+// buyerLangs are the page's languages as tags, the default first.
+var (
+	buyerTags    = []language.Tag{language.SimplifiedChinese, language.English}
+	buyerMatcher = language.NewMatcher(buyerTags)
+)
+
+// negotiateLang picks the page's language from Accept-Language header values (RFC 9110 §12.5.4) with
+// golang.org/x/text/language: each entry is parsed on its own (a malformed one is ignored, the rest count), a
+// q of 0 excludes its language, and the matcher finds the best of Simplified Chinese and English for the
+// ranges in order of weight — Chinese of any script or region is Chinese, "*" stands for any language not
+// named. With no usable preference the page is in Chinese.
 func negotiateLang(values []string) string {
-	type pref struct {
-		q     float64
-		order int // position of the first range naming the language
-		named bool
-	}
-	prefs := map[string]*pref{langZH: {}, langEN: {}}
-	star, n := -1.0, 0
+	var prefs []langPref
+	excluded := map[language.Base]bool{}
 	for _, v := range values {
 		for _, entry := range strings.Split(v, ",") {
-			tag, weight, ok := parseLangRange(entry)
+			tag, q, ok := parseLangRange(entry)
 			if !ok {
 				continue
 			}
-			n++
-			var p *pref
-			switch {
-			case tag == "*":
-				star = max(star, weight)
-				continue
-			case tag == "zh" || strings.HasPrefix(tag, "zh-"):
-				p = prefs[langZH]
-			case tag == "en" || strings.HasPrefix(tag, "en-"):
-				p = prefs[langEN]
-			default:
+			if tag == "*" {
+				prefs = append(prefs, langPref{language.Und, q, true})
 				continue
 			}
-			if !p.named {
-				p.q, p.order, p.named = weight, n, true
-			} else {
-				p.q = max(p.q, weight)
+			t, err := language.Parse(tag)
+			if err != nil {
+				continue
 			}
+			if q == 0 {
+				excluded[baseOf(t)] = true
+				continue
+			}
+			prefs = append(prefs, langPref{t, q, false})
 		}
 	}
-	best, bestQ, bestOrder := langZH, 0.0, 0
-	for _, lang := range []string{langZH, langEN} {
-		p := prefs[lang]
-		if !p.named && star > 0 {
-			p.q, p.order = star, n+1 // "*" ranks after every language named
+	sort.SliceStable(prefs, func(i, j int) bool { return prefs[i].q > prefs[j].q })
+	for _, p := range prefs {
+		if p.star { // the first of the page's languages that no range names or excludes
+			for _, t := range buyerTags {
+				if b := baseOf(t); !excluded[b] && !slices.ContainsFunc(prefs, func(o langPref) bool { return !o.star && baseOf(o.tag) == b }) {
+					return langOf(t)
+				}
+			}
+			continue
 		}
-		if p.q > bestQ || (p.q == bestQ && p.q > 0 && p.order < bestOrder) {
-			best, bestQ, bestOrder = lang, p.q, p.order
+		if excluded[baseOf(p.tag)] {
+			continue
+		}
+		if _, i, conf := buyerMatcher.Match(p.tag); conf != language.No {
+			return langOf(buyerTags[i])
 		}
 	}
-	return best
+	return langZH
+}
+
+// langPref is one Accept-Language range with its weight; star is "*".
+type langPref struct {
+	tag  language.Tag
+	q    float64
+	star bool
+}
+
+func baseOf(t language.Tag) language.Base {
+	b, _ := t.Base()
+	return b
+}
+
+// langOf is the page language of one of buyerTags.
+func langOf(t language.Tag) string {
+	if t == language.English {
+		return langEN
+	}
+	return langZH
 }
 
 // qvalue is RFC 9110's weight syntax: 0 to 1 with at most three decimals.
