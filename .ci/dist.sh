@@ -29,9 +29,40 @@ cleanup() {
 trap cleanup EXIT
 version="0.0.0-ci.$(git rev-parse --short HEAD 2>/dev/null || echo local)"
 
-step "scripts/dist.sh --version $version"
-timeout 3000 scripts/dist.sh --out "$work/dist" --version "$version"
+step "scripts/dist.sh --version $version --sign-key (a throwaway Ed25519 key)"
+openssl genpkey -algorithm ed25519 -out "$work/release.key"
+chmod 600 "$work/release.key"
+openssl pkey -in "$work/release.key" -pubout -out "$work/release.pub"
+timeout 3000 scripts/dist.sh --out "$work/dist" --version "$version" --sign-key "$work/release.key"
 (cd "$work/dist" && sha256sum -c --quiet SHA256SUMS)
+openssl pkeyutl -verify -pubin -inkey "$work/release.pub" -rawin -in "$work/dist/SHA256SUMS" -sigfile "$work/dist/SHA256SUMS.sig"
+cp "$work/dist/SHA256SUMS" "$work/tampered"
+sed -i '1s/^./0/' "$work/tampered"
+if openssl pkeyutl -verify -pubin -inkey "$work/release.pub" -rawin -in "$work/tampered" -sigfile "$work/dist/SHA256SUMS.sig" >/dev/null 2>&1; then
+	echo "a changed SHA256SUMS verified against the signature"
+	exit 1
+fi
+echo "signature: SHA256SUMS verifies, a changed one does not"
+
+step "archives: one per platform, with its binaries, the READMEs, LICENSE and (Linux) the units"
+"$PY" - "$work/dist" "$version" <<'PYEOF'
+import sys, tarfile, zipfile, os
+d, v = sys.argv[1], sys.argv[2]
+common = {"README.md", "README.zh-CN.md", "LICENSE"}
+units = {"deploy/licentia@.service", "deploy/licentia-migrate.service", "deploy/licentia.env.example"}
+for os_, arch in [("linux", "amd64"), ("linux", "arm64"), ("windows", "amd64"), ("darwin", "arm64")]:
+    top = "licentia_%s_%s_%s" % (v, os_, arch)
+    ext = ".exe" if os_ == "windows" else ""
+    want = common | {"licentia" + ext, "licentia-verify" + ext} | (units if os_ == "linux" else set())
+    if os_ == "windows":
+        names = zipfile.ZipFile(os.path.join(d, top + ".zip")).namelist()
+    else:
+        names = [m.name for m in tarfile.open(os.path.join(d, top + ".tar.gz")).getmembers() if m.isfile()]
+    got = {n[len(top) + 1:] for n in names if n.startswith(top + "/")}
+    if got != want or len(names) != len(want):
+        sys.exit("%s holds %s, want %s" % (top, sorted(names), sorted(want)))
+    print("%-45s %d files" % (top, len(got)))
+PYEOF
 
 step "each file: its platform, its version"
 "$PY" - "$work/dist" "$version" <<'PYEOF'
@@ -41,16 +72,19 @@ want = {  # name: (format, machine)
     "licentia-verify_%s_linux_amd64": ("elf", 62), "licentia-verify_%s_linux_arm64": ("elf", 183),
     "licentia-verify_%s_windows_amd64.exe": ("pe", 0x8664), "licentia-verify_%s_darwin_arm64": ("macho", 0x0100000C),
     "licentia_%s_linux_amd64": ("elf", 62), "licentia_%s_linux_arm64": ("elf", 183),
+    "licentia_%s_windows_amd64.exe": ("pe", 0x8664), "licentia_%s_darwin_arm64": ("macho", 0x0100000C),
 }
+archives = ["licentia_%s_linux_amd64.tar.gz", "licentia_%s_linux_arm64.tar.gz", "licentia_%s_windows_amd64.zip",
+            "licentia_%s_darwin_arm64.tar.gz"]
 listed = sorted(l.split()[1] for l in open(os.path.join(d, "SHA256SUMS")))
-if listed != sorted(n % version for n in want):
+if listed != sorted(n % version for n in list(want) + archives):
     sys.exit("SHA256SUMS lists %s" % listed)
 for pattern, (fmt, machine) in want.items():
     name = pattern % version
     b = open(os.path.join(d, name), "rb").read()
     if fmt == "elf":
         ok = b[:4] == b"\x7fELF" and struct.unpack_from("<H", b, 18)[0] == machine
-        # static: no program interpreter (PT_INTERP = 3) among the program headers
+        # static: no program interpreter (PT_INTERP = 3) among the program headers (CGO_ENABLED=0 builds are static too)
         phoff, phentsize, phnum = struct.unpack_from("<Q", b, 32)[0], struct.unpack_from("<H", b, 54)[0], struct.unpack_from("<H", b, 56)[0]
         ok = ok and all(struct.unpack_from("<I", b, phoff + i * phentsize)[0] != 3 for i in range(phnum))
     elif fmt == "pe":
