@@ -108,7 +108,8 @@ type Example struct {
 	Source   string `json:"source"`
 	// Printed is the example exactly as printed; empty for Source "table".
 	Printed string `json:"printed,omitempty"`
-	// Query holds the URL parameters as printed (a masked signature stays masked here; see Filled).
+	// Query holds the URL parameters as printed (a masked signature stays masked here; see Filled); a GET
+	// request's parameters are all here, and its Body is {}.
 	Query map[string]string `json:"query,omitempty"`
 	// Body is the replayable JSON body: Printed with every masked or placeholder value filled.
 	Body json.RawMessage `json:"body"`
@@ -238,7 +239,11 @@ func (p *Page) Check() error {
 			continue
 		}
 		if ex.Kind == KindRequest {
-			if err := Shape(p.Request, ex.Body); err != nil {
+			params := ex.Body
+			if ex.Method == http.MethodGet {
+				params, _ = json.Marshal(ex.Query) // a GET carries its parameters in the URL
+			}
+			if err := Shape(p.Request, params); err != nil {
 				errs = append(errs, fmt.Errorf("example %q against the page's request table: %w", ex.ID, err))
 			}
 		}

@@ -84,6 +84,7 @@ func TestParseRefuses(t *testing.T) {
 		}, "field list of an example built from the notes"},
 		{"request without expectation", func(p map[string]any) { delete(example(p), "expect") }, "expected answer"},
 		{"both activity and api", func(p map[string]any) { example(p)["api"] = "/v1/x" }, "exactly one"},
+		{"GET whose URL parameters miss a required row", func(p map[string]any) { example(p)["method"] = "GET" }, "required instanceId missing"},
 		{"no method", func(p map[string]any) { delete(example(p), "method") }, "method"},
 		{"body without a required field", func(p map[string]any) {
 			p["request_params"] = append(p["request_params"].([]any), map[string]any{"name": "eventId", "required": true, "type": "String", "max": 64})

@@ -21,8 +21,9 @@
 //
 // Load and Parse refuse a page without a topic id, a support.huaweicloud.com address naming that topic, or an
 // update date; an example without an id, method, target or expectation; a Body that is not a JSON object or
-// still holds a masked value; a Fill whose path does not hold its value; a request Body that does not fit the
-// page's own request table (a required field missing, a value over its maximum length; see Shape). The pages are the truth about the
-// marketplace; the corpus is the record of what they print, and tests replay it against licentia (see
-// server/conformance_test.go) and against the OpenAPI stand-in (server/simulator/market).
+// still holds a masked value; a Fill whose path does not hold its value; a request whose parameters (its Body,
+// or a GET's URL parameters) do not fit the page's own request table (a required field missing, a value over
+// its maximum length; see Shape). The pages are the truth about the marketplace; the corpus is the record of
+// what they print, and tests replay it against licentia (see server/conformance_test.go) and against the
+// OpenAPI stand-in (server/simulator/market).
 package conformance
