@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -105,10 +106,10 @@ func anchors(t *testing.T, file string) map[string]bool {
 		for _, m := range htmlAnchor.FindAllStringSubmatch(l.text, -1) {
 			out[m[1]] = true
 		}
-		if h, ok := strings.CutPrefix(l.text, "#"); ok && regexp.MustCompile(`^#{0,5} `).MatchString(h) {
-			s := slug(strings.TrimSpace(strings.TrimLeft(h, "#")))
+		if headingLine.MatchString(l.text) {
+			s := slug(strings.TrimSpace(strings.TrimLeft(l.text, "#")))
 			if n := seen[s]; n > 0 {
-				out[s+"-"+string(rune('0'+n))] = true
+				out[s+"-"+strconv.Itoa(n)] = true
 			} else {
 				out[s] = true
 			}
@@ -182,10 +183,14 @@ func TestDocLinks(t *testing.T) {
 // TestDocsNameNoOutsideFile: the documentation names no file outside the repository (the project's design
 // notes and marketplace spec live elsewhere; docs point to the repository's own pages instead).
 func TestDocsNameNoOutsideFile(t *testing.T) {
+	outside := map[string]*regexp.Regexp{}
+	for _, name := range []string{"design.md", "koogallery-spec.md", "style.md", "../shared/"} {
+		outside[name] = regexp.MustCompile(`(^|[^\w-])` + regexp.QuoteMeta(name))
+	}
 	for _, file := range repoFiles(t, ".md") {
 		for _, l := range mdLines(t, filepath.Join(repoRoot, file)) {
-			for _, name := range []string{"design.md", "koogallery-spec.md", "style.md", "../shared/"} {
-				if regexp.MustCompile(`(^|[^\w-])` + regexp.QuoteMeta(name)).MatchString(l.text) {
+			for name, re := range outside {
+				if re.MatchString(l.text) {
 					t.Errorf("%s:%d names %s, which is not in the repository: %s", file, l.num, name, strings.TrimSpace(l.text))
 				}
 			}

@@ -100,12 +100,14 @@ func mdLines(t *testing.T, file string) []mdLine {
 	return out
 }
 
+var headingLine = regexp.MustCompile(`^#{1,6} `)
+
 // headings returns a Markdown file's headings ("## Secrets"), code blocks skipped.
 func headings(t *testing.T, file string) []string {
 	t.Helper()
 	var hs []string
 	for _, l := range mdLines(t, file) {
-		if !l.code && regexp.MustCompile(`^#{1,6} `).MatchString(l.text) {
+		if !l.code && headingLine.MatchString(l.text) {
 			hs = append(hs, strings.TrimSpace(l.text))
 		}
 	}
