@@ -326,6 +326,66 @@ else
 	# ---- ACTIVATION PATH: licentia-verify has no --activate yet; the script must say so and install nothing.
 	check 64 "activate a KooGallery code (no --activate in this licentia-verify)" examples/image/license-activate.sh
 fi
+
+# The .path unit, end to end as far as a machine without systemd as PID 1 allows: a watcher reads
+# myapp-license-activate.path (PathChanged, Unit) and the service it names (ConditionPathExists, ExecStart),
+# and runs that ExecStart when the file is written, as systemd would; the buyer writes the code after boot;
+# the license is installed and myapp restarted (a fake systemctl records the call).
+units=examples/image/systemd
+rm -f "$img/var/"* "$img/etc/license.input"
+getlicense "EX-$RANDOM-4" OFFI001 >"$work/code4"
+write_conf OFFI001 "$LICENTIA_TEST_URL"
+sed -i 's/^APP_SERVICE=.*/APP_SERVICE=myapp.service/' "$img/etc/licentia.conf"
+printf '#!/bin/sh\necho "$*" >>"%s"\n' "$work/systemctl.log" >"$work/systemctl"
+chmod +x "$work/systemctl"
+: >"$work/systemctl.log"
+SYSTEMCTL="$work/systemctl" "$PY" - "$units" "$img" <<'PYEOF' &
+import os, subprocess, sys, time
+units, img = sys.argv[1], sys.argv[2]
+def unit(name):
+    keys = {}
+    for line in open(os.path.join(units, name)):
+        line = line.strip()
+        if line and not line.startswith(("#", "[")):
+            k, _, v = line.partition("=")
+            keys.setdefault(k, []).append(v)
+    return keys
+path = unit("myapp-license-activate.path")
+svc = unit(path["Unit"][0])
+where = {"/etc/myapp/license.input": os.path.join(img, "etc/license.input"),
+         "/opt/myapp/licentia/license-activate.sh": "examples/image/license-activate.sh"}
+watched = where[path["PathChanged"][0]]
+conditions = [where[c] for c in svc.get("ConditionPathExists", [])]
+cmd = where[svc["ExecStart"][0]]
+seen = None
+deadline = time.time() + 60
+while time.time() < deadline:
+    st = os.stat(watched) if os.path.exists(watched) else None
+    stamp = st and (st.st_mtime_ns, st.st_size)
+    if stamp and stamp != seen:
+        seen = stamp
+        if all(os.path.exists(c) for c in conditions):
+            r = subprocess.run([cmd], capture_output=True, text=True)
+            sys.stderr.write(r.stderr)
+            if r.returncode == 0:
+                sys.exit(0)
+    time.sleep(0.05)
+sys.exit("the path unit's service never installed a license")
+PYEOF
+watcher=$!
+sleep 0.2
+fold -w 60 "$work/code4" >"$img/etc/license.input" # the buyer pastes the code after boot
+if ! wait "$watcher"; then echo "FAIL image: the .path activation did not install the license"; exit 1; fi
+[ -s "$img/var/license.jwt" ] || { echo "FAIL image: no license after the .path activation"; exit 1; }
+grep -qx -- "--no-block restart myapp.service" "$work/systemctl.log" ||
+	{ echo "FAIL image: myapp was not restarted after activation: $(cat "$work/systemctl.log")"; exit 1; }
+passed=$((passed + 1))
+# A refused code tells the buyer what to do, in English and in Chinese.
+getlicense "EX-$RANDOM-5" OFFI002 >"$img/etc/license.input"
+check 4 "activate a code of another product, told why" env SYSTEMCTL="$work/systemctl" examples/image/license-activate.sh
+grep -q "the code is for another product" "$work/out" && grep -q "该授权码属于其他商品" "$work/out" ||
+	{ echo "FAIL image: the refusal does not say what to do in both languages"; cat "$work/out"; exit 1; }
+passed=$((passed + 1))
 echo "image: $passed passed, 0 failed"
 
 step "done"

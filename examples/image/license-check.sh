@@ -39,19 +39,30 @@ case $status in
 0)
 	if grep -q '"in_grace": *true' "$STATUS_FILE"; then
 		echo "license-check: the license has expired and is in its grace period: renew it on KooGallery" >&2
+		echo "license-check: 授权已过期，正处于宽限期：请尽快在云商店续费" >&2
 	fi
 	exit 0 ;;
-1) what="the installed code is not valid: run license-activate.sh with the code from KooGallery" ;;
-2) what="the license has expired: renew it on KooGallery (the next check picks the renewal up)" ;;
-3) what="the license has not started yet (or the clock is wrong)" ;;
-4) what="the code is for another product or is a marketplace test code" ;;
-5) what="the license was revoked, superseded, frozen or released: renew it, or ask the seller" ;;
-6) what="the clock was set back: fix the time (NTP) and check again" ;;
-66) what="no license installed: run license-activate.sh with the code from KooGallery" ;;
-*) what="the license check is misconfigured (licentia-verify exit $status)" ;;
+1) what="the installed code is not valid: write the code from KooGallery into ${INPUT_FILE:-the input file}"
+   zh="已安装的授权码无效：请把云商店中的授权码写入 ${INPUT_FILE:-授权码文件}" ;;
+2) what="the license has expired: renew it on KooGallery (the next check picks the renewal up)"
+   zh="授权已过期：请在云商店续费（下次检查会自动获取续费后的授权）" ;;
+3) what="the license has not started yet (or the clock is wrong)"
+   zh="授权尚未生效（或系统时间有误）" ;;
+4) what="the code is for another product or is a marketplace test code"
+   zh="该授权码属于其他商品，或是云商店的测试授权码" ;;
+5) what="the license was revoked, superseded, frozen or released: renew it, or ask the seller"
+   zh="授权已被吊销、更换、冻结或释放：请续费，或联系商家" ;;
+6) what="the clock was set back: fix the time (NTP) and check again"
+   zh="系统时间被回拨：请校正时间（NTP）后再检查" ;;
+66) what="no license installed: write the code from KooGallery into ${INPUT_FILE:-the input file}"
+   zh="尚未安装授权：请把云商店中的授权码写入 ${INPUT_FILE:-授权码文件}" ;;
+*) what="the license check is misconfigured (licentia-verify exit $status)"
+   zh="授权检查配置有误（licentia-verify 退出码 $status）" ;;
 esac
 echo "license-check: $what" >&2
-if [ -n "${APP_SERVICE:-}" ] && command -v systemctl >/dev/null 2>&1; then
-	systemctl --no-block stop "$APP_SERVICE" || true
+echo "license-check: $zh" >&2
+systemctl=${SYSTEMCTL:-systemctl}
+if [ -n "${APP_SERVICE:-}" ] && command -v "$systemctl" >/dev/null 2>&1; then
+	"$systemctl" --no-block stop "$APP_SERVICE" || true
 fi
 exit "$status"
