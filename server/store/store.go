@@ -159,8 +159,13 @@ func SQLiteDSN(path, synchronous string) (string, error) {
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", synchronous)
 	q.Set("_stmt_cache_size", "32") // hot statements are prepared once per connection, not per call
-	return "file:" + path + "?" + q.Encode(), nil
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode(), nil
 }
+
+// uriPath escapes what SQLite's URI filenames and the driver's DSN would read otherwise in a file path: '%'
+// (SQLite decodes %XX), '?' (the driver's parameters start at the first one) and '#' (SQLite ends the path
+// there). A data directory named "licentia #2" or "a?b" then opens the file it names.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
