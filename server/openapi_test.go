@@ -84,7 +84,9 @@ func (d *apiDoc) find(method, p string) (apiOp, bool) {
 	return apiOp{}, false
 }
 
-func (d *apiDoc) set(closed bool) *schemaSet { return &schemaSet{components: d.schemas, closed: closed} }
+func (d *apiDoc) set(closed bool) *schemaSet {
+	return &schemaSet{components: d.schemas, closed: closed}
+}
 
 // errorCodes returns the codes an error response's schema allows (its error.code enum).
 func errorCodes(resp map[string]any) []string {
