@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -295,6 +296,8 @@ var openAPITypes = map[string]reflect.Type{
 	"Change":            reflect.TypeFor[support.Change](),
 	"LookupRequest":     reflect.TypeFor[support.LookupRequest](),
 	"UploadRetry":       reflect.TypeFor[support.UploadRetry](),
+	"Unactivated":       reflect.TypeFor[support.UnactivatedView](),
+	"UnactivatedPage":   reflect.TypeFor[support.UnactivatedPage](),
 }
 
 // TestOpenAPIGoTypes: each schema names exactly the JSON fields of its Go type; a field is required
@@ -434,6 +437,10 @@ func TestOpenAPIAnswers(t *testing.T) {
 	m.addCode("MC-NEW", market.NotReceived, exp)
 	m.addCode("MC-REL", market.Received, exp)
 	wantCode(t, e.signed(testKey, map[string]string{"activity": "releaseLicenseCode", "license": "MC-REL"}), resultOK)
+	m.notifiedOrder("CS-UN-1", e.now().Add(-4*24*time.Hour)) // paid, never activated
+	wantCode(t, m.orderNotify("CS-UN-1"), resultOK)
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "refreshLicenseCode", "license": "MC-KEPT", "orderId": "R-K",
+		"orderLineId": "R-K-1", "scene": "RENEWAL", "expireTime": mkTime(exp)}), resultOK) // kept for a code never activated
 
 	// down: the marketplace cannot be reached; its codes are genuine here too (one key seed), but its
 	// licenses are not held by e.
@@ -544,6 +551,18 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{name: "events unknown", env: e, method: "GET", path: "/admin/v1/licenses/nope/events", token: read, status: 404, code: "not_found"},
 		{name: "events ambiguous", env: e, method: "GET", path: "/admin/v1/licenses/C-2/events", token: read, status: 409, code: "ambiguous"},
 		{name: "events broken", env: broken.testEnv, method: "GET", path: "/admin/v1/licenses/lic-B/events", token: brokenSup, status: 500, code: "internal"},
+
+		// GET /admin/v1/unactivated
+		{name: "unactivated", env: e, method: "GET", path: "/admin/v1/unactivated?limit=10", token: read, status: 200,
+			check: func(t *testing.T, body []byte) {
+				if !bytes.Contains(body, []byte(`"kind":"order"`)) || !bytes.Contains(body, []byte(`"kind":"code"`)) {
+					t.Errorf("answer %s: want an order and a code", body)
+				}
+			}},
+		{name: "unactivated older than a day", env: e, method: "GET", path: "/admin/v1/unactivated?older_than=1d", token: read, status: 200},
+		{name: "unactivated bad duration", env: e, method: "GET", path: "/admin/v1/unactivated?older_than=soon", token: read, status: 400, code: "bad_request"},
+		{name: "unactivated no token", env: e, method: "GET", path: "/admin/v1/unactivated", status: 401, code: "unauthorized"},
+		{name: "unactivated broken", env: broken.testEnv, method: "GET", path: "/admin/v1/unactivated", token: brokenSup, status: 500, code: "internal"},
 
 		// POST /admin/v1/lookup
 		{name: "lookup a code", env: e, method: "POST", path: "/admin/v1/lookup", token: read, body: support.LookupRequest{Ref: code1}, status: 200},
