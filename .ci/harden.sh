@@ -2,7 +2,7 @@
 # The shipped proxy configs, run for real: docs/deploy/nginx.conf, docs/deploy/haproxy.cfg and the nginx
 # config inside docs/deploy/compose.yaml, each in front of two licentia replicas on loopback (one shared
 # SQLite database), with only their listen ports, certificate and log paths changed. Checks, for each:
-# the config loads; the buyer page (/), /v1/* and the callback path are routed, /metrics, /healthz, /readyz
+# the config loads; the buyer page (/), /v1/*, /openapi.json and the callback path are routed, /metrics, /healthz, /readyz
 # and (from outside the support network) /admin/ are not; methods licentia does not serve (made-up ones
 # included) stop at the proxy; HSTS is set; the marketplace simulator passes through it; its logs hold no
 # query string (no authToken); its request id reaches licentia's log and a client's does not; and two
@@ -96,7 +96,7 @@ check_proxy() {
 	local name=$1 port=$2 log=$3 a=$4 b=$5 http=${6:-} base="https://127.0.0.1:$2" c code i hdr id big
 	c=(curl -s --cacert "$work/tls.crt" --max-time 10)
 	wait_url "$base/.well-known/jwks.json" --cacert "$work/tls.crt"
-	for path in / /.well-known/jwks.json /v1/revocations; do
+	for path in / /.well-known/jwks.json /openapi.json /v1/revocations; do
 		code=$("${c[@]}" -o /dev/null -w '%{http_code}' "$base$path")
 		[ "$code" = 200 ] || fail "$name: GET $path = $code, want 200"
 	done
@@ -108,7 +108,7 @@ check_proxy() {
 	done
 	code=$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/admin/v1/licenses")
 	case "$code" in 403 | 404) ;; *) fail "$name: GET /admin/v1/licenses from outside the support network = $code, want 403 or 404" ;; esac
-	ok "$name: /, /v1/*, jwks routed; /metrics, /healthz, /readyz, /admin/ not"
+	ok "$name: /, /v1/*, jwks, openapi.json routed; /metrics, /healthz, /readyz, /admin/ not"
 
 	# Methods licentia does not serve, made-up ones of up to 6 KB included, stop at the proxy.
 	for m in PUT BREW "$(printf 'X%.0s' $(seq 6000))"; do

@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	r.Post("/v1/activations", pub.handleActivation)
 	r.Get("/v1/revocations", pub.handleRevocations)
 	r.Get("/.well-known/jwks.json", s.handleJWKS)
+	r.Get("/openapi.json", s.handleOpenAPI)
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
 	if !s.cfg.SeparateMetrics {
