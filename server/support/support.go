@@ -216,14 +216,20 @@ func (sp *Desk) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Cha
 	return sp.change(ctx, ref, req, license.Revoke)
 }
 
+// target checks a support request's reason and finds the license ref names: what every change needs first.
+func (sp *Desk) target(ctx context.Context, ref string, req ChangeRequest) (*store.License, string, error) {
+	reason, err := checkReason(req.Reason)
+	if err != nil {
+		return nil, "", err
+	}
+	l, err := sp.find(ctx, ref)
+	return l, reason, err
+}
+
 // change runs a support operation through the store, so it serialises with marketplace callbacks. A change
 // that does nothing (revoking a revoked license) records nothing: support staff see "unchanged" at once.
 func (sp *Desk) change(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*Change, error) {
-	reason, err := checkReason(req.Reason)
-	if err != nil {
-		return nil, err
-	}
-	l, err := sp.find(ctx, ref)
+	l, reason, err := sp.target(ctx, ref, req)
 	if err != nil {
 		return nil, err
 	}

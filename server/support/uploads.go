@@ -66,11 +66,7 @@ type UploadRetry struct {
 // count of attempts, and records the audit event (action store.ActionRetryUpload) with the reason. It
 // returns a *licensing.RequestError for a missing reason, and the errors of find.
 func (sp *Desk) RetryUploads(ctx context.Context, ref string, req ChangeRequest) (*UploadRetry, error) {
-	reason, err := checkReason(req.Reason)
-	if err != nil {
-		return nil, err
-	}
-	l, err := sp.find(ctx, ref)
+	l, reason, err := sp.target(ctx, ref, req)
 	if err != nil {
 		return nil, err
 	}
