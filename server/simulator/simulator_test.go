@@ -166,8 +166,9 @@ func TestWrongSellersAreCaught(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l := newLicentia(t)
-			rep := runSim(t, serve(t, c.wrap(l.handler)), Config{}, c.scenarios...)
+			m := startMarket(t) // newInstance carries only its order: licentia queries it
+			l := newLicentiaWith(t, m)
+			rep := runSim(t, serve(t, c.wrap(l.handler)), Config{Market: m}, c.scenarios...)
 			if rep.OK() {
 				t.Fatalf("Run(%v) OK against a seller with %s, want a failure", c.scenarios, c.name)
 			}
