@@ -40,9 +40,7 @@ type licentia struct {
 	st      *store.Store
 }
 
-func newLicentia(t testing.TB) *licentia { return newLicentiaWith(t, nil) }
-
-// newLicentiaWith is newLicentia with its OpenAPI client pointed at the stand-in m (nil: none).
+// newLicentiaWith starts licentia with its OpenAPI client pointed at the stand-in m (nil: none).
 func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	t.Helper()
 	dir := t.TempDir()
