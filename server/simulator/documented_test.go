@@ -136,13 +136,14 @@ func (d documentation) check(activity string, body json.RawMessage) error {
 	rows := map[string]bool{}
 	var shapes []error
 	for _, topic := range slices.Sorted(maps.Keys(d[activity])) {
-		table := d[activity][topic]
-		for _, r := range table {
+		for _, r := range d[activity][topic] {
 			if r.Parent == "" {
 				rows[r.Name] = true
 			}
 		}
-		err := conformance.Shape(table, body)
+	}
+	for _, topic := range slices.Sorted(maps.Keys(d[activity])) {
+		err := conformance.Shape(d[activity][topic], body)
 		if err == nil {
 			shapes = nil
 			break
@@ -249,4 +250,37 @@ func TestScenariosSendOnlyDocumentedFields(t *testing.T) {
 		}
 	}
 	t.Logf("checked against the corpus: %v; without a page in the corpus, not checked: %v", checked, unchecked)
+}
+
+// TestDocumentationCheck: the check of TestScenariosSendOnlyDocumentedFields refuses a field no page prints, a
+// missing required field and an over-long value, and passes what the pages print.
+func TestDocumentationCheck(t *testing.T) {
+	doc := corpusDocumentation(t)
+	cases := []struct {
+		name, activity, body string
+		wantErr              string // "" for none
+	}{
+		{"documented newInstance", koogallery.ActivityNewInstance,
+			`{"activity":"newInstance","orderId":"O1","orderLineId":"O1-1","businessId":"B1","testFlag":"0"}`, ""},
+		{"newInstance with its terms", koogallery.ActivityNewInstance,
+			`{"activity":"newInstance","orderId":"O1","orderLineId":"O1-1","businessId":"B1","productId":"P"}`, "field productId"},
+		{"newInstance without its line", koogallery.ActivityNewInstance,
+			`{"activity":"newInstance","orderId":"O1","businessId":"B1"}`, "required orderLineId missing"},
+		{"over-long orderId", koogallery.ActivityNewInstance,
+			`{"activity":"newInstance","orderId":"` + strings.Repeat("9", 65) + `","orderLineId":"L","businessId":"B1"}`, "orderId has 65 characters"},
+		{"release without the optional orderId", koogallery.ActivityReleaseInstance,
+			`{"activity":"releaseInstance","instanceId":"I1"}`, ""},
+		{"TRIAL_TO_FORMAL with period fields", koogallery.ActivityRefreshInstance,
+			`{"activity":"refreshInstance","scene":"TRIAL_TO_FORMAL","orderId":"F1","orderLineId":"F1-1","instanceId":"I1",` +
+				`"expireTime":"20270101000000","periodType":"year"}`, "field periodType"},
+	}
+	for _, c := range cases {
+		err := doc.check(c.activity, json.RawMessage(c.body))
+		switch {
+		case c.wantErr == "" && err != nil:
+			t.Errorf("%s: check() = %v, want nil", c.name, err)
+		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+			t.Errorf("%s: check() = %v, want an error mentioning %q", c.name, err, c.wantErr)
+		}
+	}
 }
