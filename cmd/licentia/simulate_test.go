@@ -151,7 +151,8 @@ func TestSimulateJSON(t *testing.T) {
 	}
 	c := startChild(t, t.TempDir())
 	var stdout bytes.Buffer
-	args := []string{"simulate", "--url", c.url, "--scenario", "purchase", "--json", "--prefix", "JSONTEST"}
+	// retry-legacy-create plays License 1.0 only: no stand-in needed, so every step passes.
+	args := []string{"simulate", "--url", c.url, "--scenario", "retry-legacy-create", "--json", "--prefix", "JSONTEST"}
 	err := run(context.Background(), args, envMap(map[string]string{"LICENTIA_KOOGALLERY_KEY": testKey + ",old-key"}), &stdout, io.Discard)
 	if err != nil {
 		t.Fatalf("simulate --json = %v", err)

@@ -17,13 +17,25 @@
 // marketplace's retry schedules with lost answers, compressed in time (Config.RetryInterval between
 // attempts).
 //
+// # Only what the pages document
+//
+// Every call sends only the fields its official page documents; each scenario names the topic ids of the pages
+// it plays (Scenario.Plays, Scenario.Topics, and its Summary). A newInstance carries only activity, orderId,
+// orderLineId, businessId and testFlag (topics 0070649427, 0070649092): the product, SKU, customer, expiry and
+// quantity are in the marketplace's order, which the scenarios hold in the OpenAPI stand-in before they call and
+// the seller fetches with the order query (0070649116). When the seller answers 000004 (still processing), the
+// scenarios ask with queryInstance and the instanceId that answer named (0070649093, 0070649428), as the
+// marketplace does. Without the stand-in the newInstance steps are skipped and the License 1.0 getLicense, whose
+// parameters carry the purchase, is played alone. The tests check every call a seller accepted against the
+// conformance corpus (server/koogallery/conformance).
+//
 // # License 2.0 and G1b
 //
 // The marketplace generates License 2.0 codes and the seller activates them through the KooGallery OpenAPI.
 // With Config.Market, a stand-in for that OpenAPI (package market) the seller is pointed at, the scenarios add
 // codes to it and key every License 2.0 callback on them: activation (once, twice, concurrently), codes not
 // received or unknown, callbacks and a release before activation, the daily query, a wrong SK, G1b
-// getLicenseAsync with its upload, and a newInstance that needs the order query. Activation and refresh are
+// getLicenseAsync with its upload, and the order query of a newInstance. Activation and refresh are
 // licentia's own endpoints (POST /v1/activations, /v1/codes/refresh): for a seller without them those steps
 // are skipped, while the callbacks, uploads and order queries are checked for every seller.
 //

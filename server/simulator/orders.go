@@ -2,8 +2,10 @@ package simulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,34 +21,70 @@ const opaque = "the license is opaque (not a licentia code): its state cannot be
 type order struct {
 	legacy bool
 	params map[string]string
-	first  *koogallery.Reply // the first accepted create answer
-	last   *koogallery.Reply // the latest accepted create answer
+	// terms are what the marketplace's order query answers for a newInstance; nil for getLicense.
+	terms map[string]string
+	first *koogallery.Reply // the first accepted create answer
+	last  *koogallery.Reply // the latest accepted create answer
 }
 
 func (o *order) activity() string { return o.params["activity"] }
 
-// newOrder describes a purchase without sending it. lineID "" gives a POST order a line id of its own.
-// extra overrides or adds create parameters.
+// Terms of a purchase, as newOrder's extra names them: License 1.0 getLicense carries them as its own parameters
+// (topic 0000001353181669); a newInstance carries none of them (topics 0070649427, 0070649092: activity, orderId,
+// orderLineId, businessId, testFlag), and the marketplace holds them in the order, which the seller fetches with
+// the order query (0070649116).
+const (
+	termProduct   = "productId"
+	termSKU       = "skuCode"
+	termCustomer  = "customerId"
+	termExpiry    = "expireTime"
+	termPeriod    = "periodType"
+	termAmount    = "amount"
+	termOrderType = "orderType" // the order query's orderType (NEW, TRIAL); not a getLicense parameter
+	termTest      = "testFlag"  // a parameter of both creates
+)
+
+// instanceCreateFields are the fields the newInstance pages document (topics 0070649427, 0070649092), besides
+// businessId, which each send adds.
+var instanceCreateFields = []string{"activity", "orderId", "orderLineId", termTest}
+
+// noOrderQuery is the reason given when a newInstance step is skipped for want of the OpenAPI stand-in.
+const noOrderQuery = "newInstance carries only its order (topics 0070649427, 0070649092): the seller fetches product, " +
+	"customer and expiry with the order query, which needs the KooGallery OpenAPI stand-in (licentia simulate starts " +
+	"one when LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK are set)"
+
+// newOrder describes a purchase without sending it: a License 1.0 getLicense with the purchase's terms as its
+// parameters, or a newInstance with only the documented fields. lineID "" gives a newInstance a line id of its own.
+// extra overrides or adds terms (productId, skuCode, customerId, expireTime, periodType, amount, orderType) and
+// testFlag. A newInstance's terms are for the marketplace to hold: see place.
 func (r *run) newOrder(legacy bool, orderID, lineID string, extra map[string]string) *order {
 	exp, _ := r.expire(30)
 	p := map[string]string{
-		"orderId": orderID, "productId": "SIM-P-MONTH", "skuCode": "SIM-SKU-1", "customerId": r.cfg.Prefix + "-cust",
-		"expireTime": exp, "periodType": "month", "amount": "2",
-	}
-	if legacy {
-		p["activity"] = koogallery.ActivityGetLicense
-		p["customerName"] = "模拟买家 SIM & Co"
-	} else {
-		p["activity"] = koogallery.ActivityNewInstance
-		if lineID == "" {
-			lineID = orderID + "-000001"
-		}
-		p["orderLineId"] = lineID
+		"orderId": orderID, termProduct: "SIM-P-MONTH", termSKU: "SIM-SKU-1", termCustomer: r.cfg.Prefix + "-cust",
+		termExpiry: exp, termPeriod: "month", termAmount: "2", termOrderType: koogallery.OrderTypeNew,
 	}
 	for k, v := range extra {
 		p[k] = v
 	}
-	return &order{legacy: legacy, params: p}
+	o := &order{legacy: legacy, params: p}
+	if legacy {
+		p["activity"] = koogallery.ActivityGetLicense
+		p["customerName"] = "模拟买家 SIM & Co"
+		delete(p, termOrderType)
+		return o
+	}
+	p["activity"] = koogallery.ActivityNewInstance
+	if lineID == "" {
+		lineID = orderID + "-000001"
+	}
+	p["orderLineId"] = lineID
+	o.terms, o.params = p, map[string]string{}
+	for _, k := range instanceCreateFields {
+		if v, ok := p[k]; ok {
+			o.params[k] = v
+		}
+	}
+	return o
 }
 
 // createRequest builds a send of o's create with a fresh businessId, and returns that businessId.
@@ -63,19 +101,144 @@ func (r *run) createRequest(o *order, opts ...koogallery.SignOption) (*koogaller
 	return r.c.SignedRequest(p, opts...), bid
 }
 
-// buy sends o's first create and records the step; it returns the order, or nil when the create failed.
+// buy sends o's first create and records the step; it returns the order, or nil when the create failed or,
+// for a newInstance without the stand-in, was skipped.
 func (r *run) buy(ctx context.Context, legacy bool, orderID, lineID string, extra map[string]string) *order {
 	o := r.newOrder(legacy, orderID, lineID, extra)
+	step := o.activity() + " " + r.short(orderID, o.params["orderLineId"]) + ": creates a license"
+	if !r.instances(o, step) || !r.placed(o) {
+		return nil
+	}
 	req, _ := r.createRequest(o)
 	a, err := r.c.Do(ctx, req)
 	if err == nil {
+		a, err = r.settle(ctx, a)
+	}
+	if err == nil {
 		err = a.Created()
 	}
-	if !r.check(o.activity()+" "+r.short(orderID, o.params["orderLineId"])+": creates a license", err) {
+	if !r.check(step, err) {
 		return nil
 	}
 	o.first, o.last = a, a
 	return o
+}
+
+// instances reports whether the run can play o's create: always for getLicense and a probe; a newInstance needs
+// the stand-in's order query, and is otherwise recorded as step, skipped.
+func (r *run) instances(o *order, step string) bool {
+	if o.legacy || o.params[termTest] == "1" || r.cfg.Market != nil {
+		return true
+	}
+	r.skip(step, noOrderQuery)
+	return false
+}
+
+// placed holds a newInstance's order in the stand-in (see place) and reports whether it could; a failure is
+// recorded as a failed step.
+func (r *run) placed(o *order) bool {
+	err := r.place(o)
+	return err == nil || r.check("the marketplace holds order "+strings.TrimPrefix(o.params["orderId"], r.cfg.Prefix+"-"), err)
+}
+
+// place holds a newInstance's order with its terms in the stand-in, as the marketplace holds every order before it
+// calls the seller, so that the seller's order query (topic 0070649116) answers them; the lines of one order are
+// held together. A getLicense carries its terms and a probe (testFlag=1) names a made-up order: neither is held.
+func (r *run) place(o *order) error {
+	if o.legacy || o.params[termTest] == "1" {
+		return nil
+	}
+	t := o.terms
+	line := koogallery.OrderLine{OrderLineID: t["orderLineId"], ChargingMode: koogallery.ChargingPeriod, ExpireTime: t[termExpiry],
+		PeriodType: t[termPeriod], PeriodNumber: "1", ProductInfo: []koogallery.ProductInfo{{ProductID: t[termProduct],
+			SKUCode: t[termSKU], LinearValue: koogallery.Number(t[termAmount])}}}
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	info, held := sh.orders[t["orderId"]]
+	if !held {
+		info = koogallery.OrderInfo{OrderID: t["orderId"], OrderType: t[termOrderType], CreateTime: koogallery.FormatTime(r.cfg.Now()),
+			BuyerInfo: &koogallery.BuyerInfo{CustomerID: t[termCustomer], CustomerName: "模拟买家 SIM & Co"}}
+	}
+	info.OrderLine = append(slices.DeleteFunc(slices.Clone(info.OrderLine), func(l koogallery.OrderLine) bool {
+		return l.OrderLineID == line.OrderLineID
+	}), line)
+	if err := r.cfg.Market.AddOrder(info); err != nil {
+		return err
+	}
+	if sh.orders == nil {
+		sh.orders = map[string]koogallery.OrderInfo{}
+	}
+	sh.orders[info.OrderID] = info
+	return nil
+}
+
+// maxQueries bounds how often settle asks after an instance still being created.
+const maxQueries = 50
+
+// settle follows a create answered 000004 (still processing) as the marketplace does: it asks with queryInstance
+// in its documented form (topics 0070649093, 0070649428: activity and the instanceId the 000004 answer named)
+// until the instance is created, and returns a create answer with the instanceId and license the query answered.
+// Any other answer is returned as it is.
+func (r *run) settle(ctx context.Context, a *koogallery.Reply) (*koogallery.Reply, error) {
+	if a.ResultCode != koogallery.ResultProcessing {
+		return a, nil
+	}
+	if err := a.FormError(); err != nil {
+		return nil, err
+	}
+	id := a.InstanceID
+	if id == "" {
+		return nil, errors.New("000004 (still processing) without the instanceId the marketplace asks queryInstance about")
+	}
+	for range maxQueries {
+		r.pause(ctx)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		q, err := r.c.Signed(ctx, map[string]string{"activity": koogallery.ActivityQueryInstance, "instanceId": id})
+		if err != nil {
+			return nil, err
+		}
+		if err := q.FormError(); err != nil {
+			return nil, fmt.Errorf("queryInstance %s: %w", id, err)
+		}
+		switch q.ResultCode {
+		case koogallery.ResultProcessing:
+			continue
+		case koogallery.ResultOK:
+			license, err := queriedLicense(q.Body, id)
+			if err != nil {
+				return nil, fmt.Errorf("queryInstance %s: %w", id, err)
+			}
+			return &koogallery.Reply{HTTPStatus: q.HTTPStatus, Header: q.Header, Body: q.Body, ResultCode: koogallery.ResultOK,
+				ResultMsg: q.ResultMsg, InstanceID: id, License: license}, nil
+		default:
+			return nil, fmt.Errorf("queryInstance %s: resultCode %s (%s), want 000000 or 000004", id, q.ResultCode, q.ResultMsg)
+		}
+	}
+	return nil, fmt.Errorf("instance %s still being created after %d queryInstance calls", id, maxQueries)
+}
+
+// queriedLicense returns the license of instance id in a queryInstance answer's info[] (topic 0070649428).
+func queriedLicense(body []byte, id string) (string, error) {
+	var ans struct {
+		Info []struct {
+			InstanceID string `json:"instanceId"`
+			License    string `json:"license"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal(body, &ans); err != nil {
+		return "", fmt.Errorf("info: %w", err)
+	}
+	for _, in := range ans.Info {
+		if in.InstanceID == id && in.License != "" {
+			return in.License, nil
+		}
+	}
+	return "", fmt.Errorf("info[] has no license for instance %s", id)
 }
 
 // short names an order in step names: its id without the run's prefix, and its line's last part.
@@ -92,6 +255,9 @@ func (r *run) short(orderID, lineID string) string {
 func (r *run) resend(ctx context.Context, o *order) (*koogallery.Reply, error) {
 	req, _ := r.createRequest(o)
 	a, err := r.c.Do(ctx, req)
+	if err == nil {
+		a, err = r.settle(ctx, a)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -101,15 +101,15 @@ func outOfOrder(ctx context.Context, r *run) {
 // trialToFormal: a trial converted to a paid subscription gets the formal product and expiry.
 func trialToFormal(ctx context.Context, r *run) {
 	trialExp, _ := r.expire(7)
-	o := r.buy(ctx, false, r.id("O"), "", map[string]string{"productId": "SIM-P-TRIAL", "trialFlag": "1", "expireTime": trialExp})
+	o := r.buy(ctx, false, r.id("O"), "", map[string]string{termProduct: "SIM-P-TRIAL", termOrderType: koogallery.OrderTypeTrial,
+		termExpiry: trialExp})
 	if o == nil {
 		return
 	}
 	exp, expUnix := r.expire(365)
 	orderID := r.id("F")
 	body := map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": o.first.InstanceID, "orderId": orderID,
-		"orderLineId": orderID + "-000001", "scene": license.SceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp,
-		"periodType": "year", "periodNumber": "1"}
+		"orderLineId": orderID + "-000001", "scene": license.SceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp}
 	if r.post(ctx, "refreshInstance TRIAL_TO_FORMAL: accepted", body) {
 		r.observe(ctx, "after the conversion the code has the formal product and expiry, generation 2", o,
 			want{gen: 2, st: verifier.StatusActive, exp: expUnix, pid: "SIM-P-YEAR"})

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,11 +46,18 @@ func distinct(a, b *koogallery.Reply) error {
 }
 
 // resendStorm: the first create of an order arrives N times at once (the marketplace resends while the
-// seller is still working on the first); every answer must carry the same instanceId and license.
+// seller is still working on the first); every answer must carry the same instanceId and license. A newInstance
+// may also be answered 000004 (still processing) with that instanceId while the seller queries the order; the
+// marketplace then asks with queryInstance.
 func resendStorm(ctx context.Context, r *run) {
 	n := r.cfg.Concurrency
 	for _, legacy := range []bool{true, false} {
 		o := r.newOrder(legacy, r.id("O"), "", nil)
+		act := o.activity()
+		step := fmt.Sprintf("%s: %d concurrent sends of a new order get one instanceId and one license", act, n)
+		if !r.instances(o, step) || !r.placed(o) {
+			continue
+		}
 		answers := make([]*koogallery.Reply, n)
 		errs := make([]error, n)
 		reqs := make([]*koogallery.Request, n)
@@ -61,41 +69,67 @@ func resendStorm(ctx context.Context, r *run) {
 			wg.Go(func() { answers[i], errs[i] = r.c.Do(ctx, reqs[i]) })
 		}
 		wg.Wait()
-		act := o.activity()
-		step := fmt.Sprintf("%s: %d concurrent sends of a new order get one instanceId and one license", act, n)
-		if !r.check(step, stormError(answers, errs)) {
+		first, err := r.stormError(ctx, answers, errs)
+		if !r.check(step, err) {
 			continue
 		}
-		o.first, o.last = answers[0], answers[0]
+		o.first, o.last = first, first
 		r.code(act+": the storm's code is generation 1", o.first.License, want{gen: 1, st: verifier.StatusActive})
 		r.unchanged(ctx, act+": a resend after the storm gets the same answer", o)
 	}
 }
 
-// stormError reports the first of the storm's answers that is not a create identical to the first one,
-// and how many such answers there were.
-func stormError(answers []*koogallery.Reply, errs []error) error {
+// stormError reports the first of the storm's answers that is not a create of the same instance with the same
+// license, and how many such answers there were; on success it returns the create answer. An answer 000004 (still
+// processing) must name the same instance, whose license is then asked for with queryInstance (settle).
+func (r *run) stormError(ctx context.Context, answers []*koogallery.Reply, errs []error) (*koogallery.Reply, error) {
+	var created *koogallery.Reply // the first 000000 answer, or the settled first 000004 answer
+	instance := ""
 	var first error
 	bad := 0
+	fail := func(i int, err error) {
+		bad++
+		if first == nil {
+			first = fmt.Errorf("answer %d: %w", i+1, err)
+		}
+	}
 	for i, a := range answers {
 		err := errs[i]
-		if err == nil {
+		if err == nil && a.ResultCode == koogallery.ResultProcessing {
+			err = a.FormError()
+		} else if err == nil {
 			err = a.Created()
 		}
-		if err == nil && i > 0 && answers[0].Created() == nil {
-			err = same(answers[0], a)
+		if err == nil && instance != "" && a.InstanceID != instance {
+			err = fmt.Errorf("instanceId %q, want %q as answered before", a.InstanceID, instance)
 		}
 		if err != nil {
-			bad++
-			if first == nil {
-				first = fmt.Errorf("answer %d: %w", i+1, err)
+			fail(i, err)
+			continue
+		}
+		instance = cmp.Or(instance, a.InstanceID)
+		if created == nil && a.ResultCode == koogallery.ResultOK {
+			created = a
+		}
+	}
+	if bad == 0 && created == nil { // every send was answered 000004
+		s, err := r.settle(ctx, answers[0])
+		if err != nil {
+			fail(0, err)
+		}
+		created = s
+	}
+	for i, a := range answers {
+		if created != nil && errs[i] == nil && a.ResultCode == koogallery.ResultOK {
+			if err := same(created, a); err != nil {
+				fail(i, err)
 			}
 		}
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d of %d answers wrong; %w", bad, len(answers), first)
+		return nil, fmt.Errorf("%d of %d answers wrong; %w", bad, len(answers), first)
 	}
-	return nil
+	return created, nil
 }
 
 // orderLines: two lines of one order are two purchases with two licenses.

@@ -45,6 +45,9 @@ func negative(ctx context.Context, r *run) {
 	for _, legacy := range []bool{true, false} {
 		o := r.newOrder(legacy, r.id("O"), "", nil)
 		act := o.activity()
+		if !r.instances(o, act+": forged, stale and replayed sends are refused") || !r.placed(o) {
+			continue
+		}
 		var forged []string
 		for _, f := range r.forgeries(legacy) {
 			req, bid := r.createRequest(o, f.opts...)
@@ -53,6 +56,9 @@ func negative(ctx context.Context, r *run) {
 		}
 		req, _ := r.createRequest(o)
 		a, err := r.c.Do(ctx, req)
+		if err == nil {
+			a, err = r.settle(ctx, a)
+		}
 		if err == nil {
 			err = a.Created()
 		}

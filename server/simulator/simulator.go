@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,7 +43,8 @@ type Config struct {
 	// Now is the clock used to stamp requests (default time.Now).
 	Now func() time.Time
 	// Market is the stand-in for the KooGallery OpenAPI the seller is pointed at (--koogallery-api): it holds the
-	// licence codes and orders of the License 2.0 and G1b scenarios, which are skipped when it is nil.
+	// licence codes of the License 2.0 scenarios and the order of every newInstance, which carries only its order
+	// (topics 0070649427, 0070649092). When it is nil those scenarios and steps are skipped.
 	Market *market.Server
 	// UploadWait is how long get-license-async waits for the seller's upload to reach Market (default 15 s).
 	UploadWait time.Duration
@@ -83,44 +85,92 @@ func NewPrefix(now time.Time) string {
 type Scenario struct {
 	// Name is what --scenario takes.
 	Name string
-	// Summary says in one line what the scenario plays.
+	// Summary says in one line what the scenario plays, and ends with the topic ids of the official pages of the
+	// calls it plays (see Topics).
 	Summary string
-	// Market is true when the scenario needs the OpenAPI stand-in (Config.Market).
+	// Market is true when the scenario plays the OpenAPI stand-in (Config.Market): the License 2.0 and G1b
+	// scenarios, and every scenario with a newInstance, which carries only its order (the seller fetches the rest
+	// with the order query). Without the stand-in the steps that need it are skipped.
 	Market bool
-	run    func(context.Context, *run)
+	// Plays names the calls the scenario makes or makes the seller make: the activities of the marketplace's
+	// calls to the seller, and the OpenAPI calls (activate, query, query_order, upload_event).
+	Plays []string
+	run   func(context.Context, *run)
 }
+
+// plays joins lists of calls.
+func plays(lists ...[]string) []string { return slices.Concat(lists...) }
 
 // Scenarios returns every scenario, in the order "all" runs them.
 func Scenarios() []Scenario {
-	return []Scenario{
-		{"purchase", "getLicense and newInstance create a license; a resend gets the same answer", false, purchase},
-		{"resend-storm", "N concurrent first creates of one order: one instanceId, one license", false, resendStorm},
-		{"order-lines", "two lines of one order: two licenses, each resend gets its own", false, orderLines},
-		{"renewal", "refreshInstance and refreshLicense move the expiry later", false, renewal},
-		{"resent-renewal", "a renewal sent twice changes the license once", false, resentRenewal},
-		{"unrenewal", "UNSUBSCRIBE_RENEWAL_PERIOD moves the expiry earlier", false, unrenewal},
-		{"out-of-order-renewals", "a later renewal arriving first is not undone by the earlier one", false, outOfOrder},
-		{"trial-to-formal", "refreshInstance TRIAL_TO_FORMAL changes product and expiry", false, trialToFormal},
-		{"freeze-unfreeze", "FREEZE and UNFREEZE, each twice; License 1.0 expireLicense", false, freezeUnfreeze},
-		{"release", "releaseInstance and releaseLicense", false, release},
-		{"release-twice", "a second release is answered 000000", false, releaseTwice},
-		{"probes", "testFlag=1 on made-up ids succeeds, repeats the same answer, touches no real license", false, probes},
-		{"negative", "bad signature, wrong key, stale timestamp, replayed nonce, tampered body are refused", false, negative},
-		{"retry-legacy-create", "getLicense answer lost, then the hourly ×3 retries (compressed)", false, retryLegacyCreate},
-		{"retry-callbacks", "renewal and freeze lost, then retried every 2 min ×60 (compressed)", false, retryCallbacks},
-		{"activate", "License 2.0: a received marketplace code activates, with the query's expiry (§2.6)", true, activateCode},
-		{"activate-twice", "a second activation: same license and code, no second activate call", true, activateTwice},
-		{"concurrent-activations", "N concurrent activations of one code: one license, one activate call", true, concurrentActivations},
-		{"not-received", "a code the buyer has not received: 409 not_received, then it activates", true, notReceived},
-		{"unknown-code", "a code the marketplace does not know: 404 not_found", true, unknownCode},
-		{"code-callbacks", "renewal, unrenewal, freeze, unfreeze, release keyed on the marketplace code (§2.4)", true, codeCallbacks},
-		{"callbacks-before-activation", "callbacks for a code not yet activated: 000000, applied on activation", true, callbacksBeforeActivation},
-		{"release-before-activation", "a code released before activation: 409 license_released, never a code", true, releaseBeforeActivation},
-		{"daily-query", "the marketplace's own changes show on the day's first refresh, queried once a day", true, dailyQuery},
-		{"wrong-sk", "a wrong SK: activation answers 502 marketplace_unavailable and writes nothing", true, wrongSK},
-		{"get-license-async", "G1b getLicenseAsync: 000000, then the licence is uploaded to the marketplace (§3)", true, getLicenseAsync},
-		{"order-query", "newInstance with only its order: the seller queries the order (§4)", true, orderQuery},
+	var (
+		getLicense = []string{koogallery.ActivityGetLicense}
+		// A newInstance carries only its order: the seller queries it, and when that is slow answers 000004 and
+		// the marketplace asks with queryInstance.
+		newInstance = []string{koogallery.ActivityNewInstance, callQueryOrder, koogallery.ActivityQueryInstance}
+		refreshInst = []string{koogallery.ActivityRefreshInstance}
+		statusInst  = []string{koogallery.ActivityUpdateInstanceStatus}
+		releaseInst = []string{koogallery.ActivityReleaseInstance}
+		refreshLic  = []string{koogallery.ActivityRefreshLicense}
+		expireLic   = []string{koogallery.ActivityExpireLicense}
+		releaseLic  = []string{koogallery.ActivityReleaseLicense}
+		license1Chg = plays(refreshLic, expireLic, releaseLic)
+		instanceChg = plays(refreshInst, statusInst, releaseInst)
+		activation  = []string{callActivate, callQuery}
+		codeChanges = []string{koogallery.ActivityRefreshLicenseCode, koogallery.ActivityUpdateLicenseCodeStatus,
+			koogallery.ActivityReleaseLicenseCode}
+		async        = []string{koogallery.ActivityGetLicenseAsync, callUpload}
+		license2Code = plays(activation, codeChanges)
+	)
+	all := []Scenario{
+		{"purchase", "getLicense and newInstance create a license; a resend gets the same answer", true,
+			plays(getLicense, newInstance), purchase},
+		{"resend-storm", "N concurrent first creates of one order: one instanceId, one license", true,
+			plays(getLicense, newInstance), resendStorm},
+		{"order-lines", "two lines of one order: two licenses, each resend gets its own", true, newInstance, orderLines},
+		{"renewal", "refreshInstance and refreshLicense move the expiry later", true,
+			plays(refreshInst, refreshLic, newInstance, getLicense), renewal},
+		{"resent-renewal", "a renewal sent twice changes the license once", true, plays(refreshInst, newInstance), resentRenewal},
+		{"unrenewal", "UNSUBSCRIBE_RENEWAL_PERIOD moves the expiry earlier", true, plays(refreshInst, newInstance), unrenewal},
+		{"out-of-order-renewals", "a later renewal arriving first is not undone by the earlier one", true,
+			plays(refreshInst, newInstance), outOfOrder},
+		{"trial-to-formal", "refreshInstance TRIAL_TO_FORMAL changes product and expiry", true,
+			plays(refreshInst, newInstance), trialToFormal},
+		{"freeze-unfreeze", "FREEZE and UNFREEZE, each twice; License 1.0 expireLicense", true,
+			plays(statusInst, expireLic, newInstance, getLicense), freezeUnfreeze},
+		{"release", "releaseInstance and releaseLicense", true, plays(releaseInst, releaseLic, newInstance, getLicense), release},
+		{"release-twice", "a second release is answered 000000", true,
+			plays(releaseInst, releaseLic, newInstance, getLicense), releaseTwice},
+		{"probes", "testFlag=1 on made-up ids succeeds, repeats the same answer, touches no real license", true,
+			plays(getLicense, license1Chg, newInstance, instanceChg, codeChanges), probes},
+		{"negative", "bad signature, wrong key, stale timestamp, replayed nonce, tampered body are refused", true,
+			plays(getLicense, license1Chg, newInstance, instanceChg), negative},
+		{"retry-legacy-create", "getLicense answer lost, then the hourly ×3 retries (compressed)", false, getLicense, retryLegacyCreate},
+		{"retry-callbacks", "renewal and freeze lost, then retried every 2 min ×60 (compressed)", true,
+			plays(refreshInst, statusInst, newInstance), retryCallbacks},
+		{"activate", "License 2.0: a received marketplace code activates, with the query's expiry (§2.6)", true, activation, activateCode},
+		{"activate-twice", "a second activation: same license and code, no second activate call", true, activation, activateTwice},
+		{"concurrent-activations", "N concurrent activations of one code: one license, one activate call", true,
+			activation, concurrentActivations},
+		{"not-received", "a code the buyer has not received: 409 not_received, then it activates", true, activation, notReceived},
+		{"unknown-code", "a code the marketplace does not know: 404 not_found", true, activation, unknownCode},
+		{"code-callbacks", "renewal, unrenewal, freeze, unfreeze, release keyed on the marketplace code (§2.4)", true,
+			license2Code, codeCallbacks},
+		{"callbacks-before-activation", "callbacks for a code not yet activated: 000000, applied on activation", true,
+			license2Code, callbacksBeforeActivation},
+		{"release-before-activation", "a code released before activation: 409 license_released, never a code", true,
+			license2Code, releaseBeforeActivation},
+		{"daily-query", "the marketplace's own changes show on the day's first refresh, queried once a day", true,
+			activation, dailyQuery},
+		{"wrong-sk", "a wrong SK: activation answers 502 marketplace_unavailable and writes nothing", true, activation, wrongSK},
+		{"get-license-async", "G1b getLicenseAsync: 000000, then the licence is uploaded to the marketplace (§3)", true,
+			plays(async, newInstance), getLicenseAsync},
+		{"order-query", "newInstance with only its order: the seller queries the order (§4)", true, newInstance, orderQuery},
 	}
+	for i := range all {
+		all[i] = all[i].describe()
+	}
+	return all
 }
 
 // Run plays the named scenarios (all when names is empty or holds "all") against cfg.URL and returns
@@ -182,6 +232,9 @@ type run struct {
 type shared struct {
 	probe sync.Once
 	api   bool // the seller serves licentia's activation endpoint
+
+	mu     sync.Mutex
+	orders map[string]koogallery.OrderInfo // the newInstance orders held in the stand-in, by orderId
 }
 
 // id returns a run-unique id: the prefix, the scenario, kind and a sequence number.

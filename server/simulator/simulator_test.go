@@ -40,9 +40,7 @@ type licentia struct {
 	st      *store.Store
 }
 
-func newLicentia(t testing.TB) *licentia { return newLicentiaWith(t, nil) }
-
-// newLicentiaWith is newLicentia with its OpenAPI client pointed at the stand-in m (nil: none).
+// newLicentiaWith starts licentia with its OpenAPI client pointed at the stand-in m (nil: none).
 func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	t.Helper()
 	dir := t.TempDir()
@@ -166,8 +164,9 @@ func TestWrongSellersAreCaught(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l := newLicentia(t)
-			rep := runSim(t, serve(t, c.wrap(l.handler)), Config{}, c.scenarios...)
+			m := startMarket(t) // newInstance carries only its order: licentia queries it
+			l := newLicentiaWith(t, m)
+			rep := runSim(t, serve(t, c.wrap(l.handler)), Config{Market: m}, c.scenarios...)
 			if rep.OK() {
 				t.Fatalf("Run(%v) OK against a seller with %s, want a failure", c.scenarios, c.name)
 			}
