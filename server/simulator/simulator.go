@@ -166,6 +166,10 @@ func Scenarios() []Scenario {
 		{"get-license-async", "G1b getLicenseAsync: 000000, then the licence is uploaded to the marketplace (§3)", true,
 			plays(async, newInstance), getLicenseAsync},
 		{"order-query", "newInstance with only its order: the seller queries the order (§4)", true, newInstance, orderQuery},
+		{"order-notify", "orderNotify with only the order id: the seller queries the order and answers 000000", true,
+			plays([]string{koogallery.ActivityOrderNotify}, []string{callQueryOrder}), orderNotification},
+		{"period-change", "License 2.0: a renewal to the other period's productId; the code still serves the product it was sold under", true,
+			plays(license2Code), periodChange},
 	}
 	for i := range all {
 		all[i] = all[i].describe()

@@ -34,6 +34,7 @@ var topics = map[string][]string{
 	koogallery.ActivityRefreshLicenseCode:      {"0070649167"},
 	koogallery.ActivityUpdateLicenseCodeStatus: {"0070649168"},
 	koogallery.ActivityReleaseLicenseCode:      {"0070649169"},
+	koogallery.ActivityOrderNotify:             {"0000002091799149", "0000002091799153"},
 	callActivate:                               {"0070649244"},
 	callQuery:                                  {"0070649245"},
 	callQueryOrder:                             {"0070649116"},

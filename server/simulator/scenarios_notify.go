@@ -1,0 +1,87 @@
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/simulator/market"
+	"github.com/licentia/licentia/verifier"
+)
+
+// orderNotification: the marketplace's order notification (orderNotify, topic 0000002091799149) carries only
+// the order id; the seller fetches the order with the order query and answers 000000, once per delivery, also
+// when it is resent. A seller answering anything else is retried for 3 hours and then needs a manual restart in
+// the seller console.
+func orderNotification(ctx context.Context, r *run) {
+	if r.market() == nil {
+		return
+	}
+	o := r.newOrder(false, r.id("N"), "", nil)
+	if !r.placed(o) {
+		return
+	}
+	body := map[string]string{"activity": koogallery.ActivityOrderNotify, "orderId": o.params["orderId"]}
+	if !r.post(ctx, "orderNotify of a paid order: 000000", body) {
+		return
+	}
+	r.post(ctx, "the same orderNotify resent: 000000", body)
+}
+
+// periodChange: a renewal that switches between monthly and yearly carries the other period's productId
+// (refreshLicenseCode, topic 0070649167). The renewed code names the new product, and software bound to the
+// product the code was sold under still accepts it (the "pids" claim of a licentia code): a buyer's software
+// must not lock out at its first renewal.
+func periodChange(ctx context.Context, r *run) {
+	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
+		return
+	}
+	a := r.activated(ctx, "activation: 200", code)
+	if a == nil {
+		return
+	}
+	sold := Claims(a.Code)
+	if sold == nil {
+		r.skip("the renewed code keeps its product binding", opaque)
+		return
+	}
+	yearly := sold.ProductID + "-YEAR"
+	exp := r.day(400)
+	body := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, exp)
+	body["productId"] = yearly
+	if !r.check("the marketplace records the yearly renewal", m.SetExpiry(code, exp)) ||
+		!r.post(ctx, "refreshLicenseCode switching to the yearly product: accepted", body) {
+		return
+	}
+	next, err := r.refreshCode(ctx, a.Code)
+	if err == nil {
+		err = changed(next, a.Generation, 1, verifier.StatusActive, exp)
+	}
+	if !r.check("the renewed code is the next generation, active, to the renewal's expiry", err) {
+		return
+	}
+	r.code("the renewed code names the yearly product", next.Code, want{gen: next.Generation, pid: yearly, sub: a.LicenseID})
+	if r.cfg.Keys == nil {
+		r.skip("the renewed code verifies for both products", "no public keys (--keys) to verify codes with")
+		return
+	}
+	at := func() time.Time { return r.cfg.Now() }
+	for _, p := range []string{sold.ProductID, yearly} {
+		_, err := verifier.New(r.cfg.Keys, verifier.WithProduct(p), verifier.WithTime(at)).Verify(next.Code)
+		if err != nil {
+			err = fmt.Errorf("Verify: %s", verifier.Reason(err))
+		}
+		r.check(fmt.Sprintf("software bound to %s accepts the renewed code", p), err)
+	}
+	_, err = verifier.New(r.cfg.Keys, verifier.WithProduct(sold.ProductID+"-OTHER"), verifier.WithTime(at)).Verify(next.Code)
+	if !errors.Is(err, verifier.ErrWrongProduct) {
+		err = fmt.Errorf("Verify = %v, want %v", err, verifier.ErrWrongProduct)
+	} else {
+		err = nil
+	}
+	r.check("software bound to another product refuses it (wrong_product)", err)
+}
