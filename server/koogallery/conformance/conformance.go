@@ -20,7 +20,7 @@ import (
 	"unicode/utf8"
 )
 
-//go:embed pages/*.json
+//go:embed pages/*.json sdk/*.json
 var pagesFS embed.FS
 
 // Page is one official KooGallery interface page.

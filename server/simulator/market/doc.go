@@ -6,7 +6,10 @@
 // # The gateway
 //
 // Like Huawei API Gateway in front of the real OpenAPI, it first checks the App signature of every request
-// with koogallery.VerifyAPIG against the configured AK/SK (X-Sdk-Date within 15 minutes): a wrong SK, another
+// against the configured AK/SK (X-Sdk-Date within 15 minutes) with an implementation of its own, not
+// licentia's signer: written from the gateway's signing description and checked against the published test
+// values of Huawei Cloud's Go SDK (conformance.LoadSDKVectors), so a seller whose signer departs from the
+// gateway's rules fails here as it would there. A wrong SK, another
 // AK, a tampered request or a stale date get APIG.0303 with HTTP 401, as the gateway answers. An unpublished
 // path gets APIG.0101 with HTTP 404.
 //

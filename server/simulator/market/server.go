@@ -178,26 +178,22 @@ func (s *Server) SetSK(sk string) (previous string, err error) {
 	return previous, nil
 }
 
-// authorize checks the App signature as the gateway does; on failure it writes the gateway's answer:
+// authorize checks the App signature as the gateway does, with the stand-in's own implementation
+// (checkAppSignature, checked against a public SDK's test values); on failure it writes the gateway's answer:
 // APIG.0303 with HTTP 401 (see koogallery.GatewayAppAuth for the sources).
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, body []byte) bool {
 	s.mu.Lock()
 	sk := s.cfg.SK
 	s.mu.Unlock()
-	err := koogallery.VerifyAPIG(r, body, s.cfg.AK, sk, s.cfg.Now(), s.cfg.Window)
+	window := s.cfg.Window
+	if window <= 0 {
+		window = koogallery.APIGDateWindow
+	}
+	err := checkAppSignature(r, body, s.cfg.AK, sk, s.cfg.Now(), window)
 	if err == nil {
 		return true
 	}
-	detail := "verify signature fail"
-	switch {
-	case errors.Is(err, koogallery.ErrTimestamp):
-		detail = "signature expired"
-	case errors.Is(err, koogallery.ErrAuth):
-		if a, perr := koogallery.ParseAPIGAuthorization(r.Header.Get("Authorization")); perr == nil && a.Access != s.cfg.AK {
-			detail = "app not found"
-		}
-	}
-	writeCode(w, koogallery.GatewayAppAuth, detail)
+	writeCode(w, koogallery.GatewayAppAuth, err.Error())
 	return false
 }
 
