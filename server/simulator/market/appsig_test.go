@@ -33,9 +33,11 @@ func TestAppSignatureSDKVectors(t *testing.T) {
 			t.Errorf("%s: the SDK's own signature: %v", vec.Name, err)
 		}
 		changes := map[string]func(*http.Request, []byte) ([]byte, string, string, time.Time){
-			"another SK":   func(r *http.Request, b []byte) ([]byte, string, string, time.Time) { return b, v.AK, v.SK + "x", now },
-			"another AK":   func(r *http.Request, b []byte) ([]byte, string, string, time.Time) { return b, "OtherKey", v.SK, now },
-			"another body": func(r *http.Request, b []byte) ([]byte, string, string, time.Time) { return append(b, ' '), v.AK, v.SK, now },
+			"another SK": func(r *http.Request, b []byte) ([]byte, string, string, time.Time) { return b, v.AK, v.SK + "x", now },
+			"another AK": func(r *http.Request, b []byte) ([]byte, string, string, time.Time) { return b, "OtherKey", v.SK, now },
+			"another body": func(r *http.Request, b []byte) ([]byte, string, string, time.Time) {
+				return append(b, ' '), v.AK, v.SK, now
+			},
 			"another query": func(r *http.Request, b []byte) ([]byte, string, string, time.Time) {
 				r.URL.RawQuery += "&x=1"
 				return b, v.AK, v.SK, now
