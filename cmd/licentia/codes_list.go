@@ -68,20 +68,26 @@ func runCodesList(ctx context.Context, l lang, args []string, getenv func(string
 	if c.json {
 		return printJSON(stdout, page)
 	}
-	t := newTable(stdout)
-	t.row(l.T("col.id"), l.T("col.order"), l.T("col.customer"), l.T("col.product"), l.T("col.status"),
-		l.T("col.gen"), clk.header("col.expires"))
-	for _, li := range page.Licenses {
-		t.row(cell(li.ID), cell(li.OrderID), cell(customer(li.CustomerID, li.CustomerName)), cell(li.ProductID),
-			cell(l.value("status", li.Status)), strconv.FormatInt(li.Generation, 10), cell(clk.expiry(li.ExpiresAt)))
-	}
-	if err := t.flush(); err != nil {
+	if err := printLicenses(stdout, clk, page.Licenses); err != nil {
 		return err
 	}
 	if page.NextCursor != "" {
 		fmt.Fprintln(stderr, l.T("more_licenses", cell(page.NextCursor)))
 	}
 	return nil
+}
+
+// printLicenses writes the table of codes list: a license a row, expiry in the reader's zone.
+func printLicenses(w io.Writer, clk clock, licenses []support.LicenseView) error {
+	l := clk.l
+	t := newTable(w)
+	t.row(l.T("col.id"), l.T("col.order"), l.T("col.customer"), l.T("col.product"), l.T("col.status"),
+		l.T("col.gen"), clk.header("col.expires"))
+	for _, li := range licenses {
+		t.row(cell(li.ID), cell(li.OrderID), cell(customer(li.CustomerID, li.CustomerName)), cell(li.ProductID),
+			cell(l.value("status", li.Status)), strconv.FormatInt(li.Generation, 10), cell(clk.expiry(li.ExpiresAt)))
+	}
+	return t.flush()
 }
 
 // customer is a customer id with the customer's name, when the marketplace sent one.

@@ -220,7 +220,7 @@ POST /v1/activations,对其他商家实现会跳过。
 	"flag.db_max_conns":           "PostgreSQL:本进程最多打开的连接数(环境变量 LICENTIA_DB_MAX_CONNS)",
 	"flag.db_wait":                "PostgreSQL:启动时等待不可达数据库的时长,超时后退出(环境变量 LICENTIA_DB_WAIT)",
 	"flag.secret":                 "%s(环境变量 %s;作为参数值时本机每个用户都能看到:请优先使用环境变量或 --%s)",
-	"flag.secret_file":            "存放%s的文件(环境变量 %s)",
+	"flag.secret_file":            "存放 %s 的文件(环境变量 %s)",
 	"flag.issuer":                 "授权码中的签发者名称,与 serve 相同(环境变量 LICENTIA_ISSUER)",
 	"flag.grace":                  "验证程序在到期后接受的宽限期,如 72h,与 serve 相同(环境变量 LICENTIA_GRACE,默认 0s)",
 	"flag.order":                  "只列出该订单ID的许可",
