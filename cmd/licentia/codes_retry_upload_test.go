@@ -61,12 +61,12 @@ func TestCodesRetryUpload(t *testing.T) {
 	if out, err := codes("retry-upload", "--help"); !strings.Contains(out, "usage: licentia codes retry-upload") {
 		t.Errorf("retry-upload --help = %v\n%s\nwant the usage in English", err, out)
 	}
-	if out, err := codes("retry-upload", "--help", "--lang", "zh-CN"); !strings.Contains(out, "用法: licentia codes retry-upload") ||
-		!strings.Contains(out, "原因;记入审计日志(必填)") {
+	if out, err := codes("retry-upload", "--help", "--lang", "zh-CN"); !strings.Contains(out, "用法：licentia codes retry-upload") ||
+		!strings.Contains(out, "原因；记入审计日志（必填）") {
 		t.Errorf("retry-upload --help --lang zh-CN = %v\n%s\nwant the usage and flags in Chinese", err, out)
 	}
 	if out, err := codes("retry-upload", "lic-u", "--reason", "again", "--lang", "zh-CN"); err != nil ||
-		!strings.Contains(out, "lic-u 没有已停止重试的上传;未做任何更改") {
+		!strings.Contains(out, "lic-u 没有已停止重试的上传；未做任何更改") {
 		t.Errorf("retry-upload --lang zh-CN = %v\n%s\nwant the report in Chinese", err, out)
 	}
 }

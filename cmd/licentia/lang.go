@@ -121,13 +121,13 @@ func (l lang) errorText(err error) string {
 	var ae *adminclient.APIError
 	if errors.As(err, &ae) {
 		if id, ok := apiErrors[ae.Code]; ok {
-			return l.T(id) + "(" + msg + ")"
+			return l.T("err.explained", l.T(id), msg)
 		}
 		return msg
 	}
 	for _, e := range knownErrors {
 		if errors.Is(err, e.err) {
-			return l.T(e.id) + "(" + msg + ")"
+			return l.T("err.explained", l.T(e.id), msg)
 		}
 	}
 	return msg

@@ -116,13 +116,13 @@ func TestChineseCLI(t *testing.T) {
 		"lic-zh,CS-ZH,,P1,,张三,2027-03-01T00:00:00Z,active\n"+
 		"lic-zh2,CS-ZH2,,P1,,北京云杉科技,,frozen\n"))
 	out, _, err := cli(zh, "codes", "import", file)
-	if err != nil || !strings.Contains(out, "已导入 2 行,跳过 0 行,有误 0 行") {
+	if err != nil || !strings.Contains(out, "已导入 2 行，跳过 0 行，有误 0 行") {
 		t.Fatalf("codes import in Chinese = %v\n%s", err, out)
 	}
 
 	// codes list: Chinese headers and values, the zone in the header; English without the locale.
 	out, _, err = cli(zh, "codes", "list")
-	if err != nil || !strings.Contains(out, "许可ID") || !strings.Contains(out, "到期时间 (UTC)") ||
+	if err != nil || !strings.Contains(out, "许可证ID") || !strings.Contains(out, "到期时间（UTC）") ||
 		!strings.Contains(out, "2027-03-01 00:00:00") || !strings.Contains(out, "永久") || !strings.Contains(out, "冻结") {
 		t.Errorf("codes list with LANG=zh_CN.UTF-8 = %v\n%s", err, out)
 	}
@@ -154,27 +154,27 @@ func TestChineseCLI(t *testing.T) {
 
 	// codes show, history, reissue: Chinese labels and reports.
 	out, _, err = cli(zh, "codes", "show", "lic-zh")
-	for _, want := range []string{"许可", "lic-zh", "客户", "张三", "状态", "有效", "2027-03-01 00:00:00 UTC", "指纹"} {
+	for _, want := range []string{"许可证", "lic-zh", "客户", "张三", "状态", "有效", "2027-03-01 00:00:00 UTC", "指纹"} {
 		if err != nil || !strings.Contains(out, want) {
 			t.Errorf("codes show in Chinese = %v, lacks %q:\n%s", err, want, out)
 		}
 	}
 	out, _, err = cli(zh, "codes", "reissue", "lic-zh", "--reason", "买家重装了虚拟机")
-	if err != nil || !strings.Contains(out, "已重新签发 lic-zh:代数 1 → 2,状态为有效,到期 2027-03-01 00:00:00 UTC") {
+	if err != nil || !strings.Contains(out, "已补发 lic-zh：代数 1 → 2，状态为有效，到期 2027-03-01 00:00:00 UTC") {
 		t.Errorf("codes reissue in Chinese = %v\n%s", err, out)
 	}
 	out, _, err = cli(zh, "codes", "history", "lic-zh")
-	if err != nil || !strings.Contains(out, "时间 (UTC)") || !strings.Contains(out, "重新签发") || !strings.Contains(out, "买家重装了虚拟机") ||
+	if err != nil || !strings.Contains(out, "时间（UTC）") || !strings.Contains(out, "补发") || !strings.Contains(out, "买家重装了虚拟机") ||
 		!strings.Contains(out, "命令行") {
 		t.Errorf("codes history in Chinese = %v\n%s", err, out)
 	}
 
 	// Usage texts, usage errors and known errors in Chinese.
 	_, errOut, err := cli(zh, "codes", "list", "-h")
-	if !strings.Contains(errOut, "用法: licentia codes list") || !strings.Contains(errOut, "只列出该订单ID的许可") || exitCode(err) != 2 {
+	if !strings.Contains(errOut, "用法：licentia codes list") || !strings.Contains(errOut, "只列出该订单ID的许可证") || exitCode(err) != 2 {
 		t.Errorf("codes list -h in Chinese = %v\n%s", err, errOut)
 	}
-	if out, _, _ := cli(zh, "help"); !strings.Contains(out, "用法: licentia <命令>") || !strings.Contains(out, "--lang") {
+	if out, _, _ := cli(zh, "help"); !strings.Contains(out, "用法：licentia <命令>") || !strings.Contains(out, "--lang") {
 		t.Errorf("help in Chinese:\n%s", out)
 	}
 	if _, _, err := cli(zh, "codes", "reissue", "lic-zh"); exitCode(err) != 2 || !strings.Contains(err.Error(), "需要 --reason") {
@@ -189,7 +189,7 @@ func TestChineseCLI(t *testing.T) {
 	_, _, err = cli(zh, "codes", "show", "nobody")
 	var line bytes.Buffer
 	printError(&line, langZH, err)
-	if !strings.HasPrefix(line.String(), "licentia: 未找到(") || !strings.Contains(line.String(), `"nobody"`) {
+	if !strings.HasPrefix(line.String(), "licentia: 未找到（") || !strings.Contains(line.String(), `"nobody"`) {
 		t.Errorf("codes show nobody in Chinese prints %q, want 未找到 and the original error", line.String())
 	}
 	line.Reset()
@@ -203,7 +203,7 @@ func TestChineseCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err = cli(zh, "tokens", "list", "--tz", "Asia/Shanghai")
-	if err != nil || !strings.Contains(out, "创建时间 (Asia/Shanghai)") || !strings.Contains(out, "desk-wang") || !strings.Contains(out, "客服") {
+	if err != nil || !strings.Contains(out, "创建时间（Asia/Shanghai）") || !strings.Contains(out, "desk-wang") || !strings.Contains(out, "客服") {
 		t.Errorf("tokens list in Chinese = %v\n%s", err, out)
 	}
 }

@@ -282,6 +282,7 @@ flags:
 	"flag.activation_unknown_ttl": "how long a code the marketplace does not know is answered not_found without asking it again (env LICENTIA_ACTIVATION_UNKNOWN_TTL)",
 
 	// Table columns.
+	"col.zone":          "%s (%s)", // a time column's title and the zone its times are in
 	"col.id":            "ID",
 	"col.order":         "ORDER",
 	"col.customer":      "CUSTOMER",
@@ -392,7 +393,8 @@ flags:
 	"sim.remote":            "simulate: %s is not a loopback address; pass --allow-remote to play against it (it creates, renews and releases licenses there)",
 	"sim.path":              "simulate: --path must start with /",
 
-	// Errors explained (lang.errorText); English prints the error alone, so these read as prefixes.
+	// Errors explained (lang.errorText); English prints the error alone.
+	"err.explained":           "%s: %s",
 	"err.ambiguous":           "more than one license matches",
 	"err.invalid_code":        "not a genuine authorization code",
 	"err.superseded":          "the code was superseded by a reissue",

@@ -146,7 +146,7 @@ func (c clock) expiryZone(exp *string) string {
 }
 
 // header is a column title naming the reader's zone: "EXPIRES (Asia/Shanghai)".
-func (c clock) header(id string) string { return c.l.T(id) + " (" + c.zoneName() + ")" }
+func (c clock) header(id string) string { return c.l.T("col.zone", c.l.T(id), c.zoneName()) }
 
 // zoneName names the reader's zone: its IANA name, or for the system's zone (Local) its abbreviation or
 // UTC offset now.

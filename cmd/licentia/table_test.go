@@ -69,7 +69,7 @@ func TestTableAlignsChinese(t *testing.T) {
 			t.Errorf("row %q starts its columns at %v, want %v (the header's)", line, got, starts)
 		}
 	}
-	for _, want := range []string{"到期时间 (Asia/Shanghai)", "2027-03-01 08:00:00", "2027-01-01 00:00:00", "永久", "冻结"} {
+	for _, want := range []string{"到期时间（Asia/Shanghai）", "2027-03-01 08:00:00", "2027-01-01 00:00:00", "永久", "冻结"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
@@ -147,8 +147,8 @@ func TestClock(t *testing.T) {
 			t.Errorf("expiry(%v) in %s = %q, want %q", tt.exp, tt.clk.loc, got, tt.want)
 		}
 	}
-	if got := (clock{shanghai, langZH}).header("col.expires"); got != "到期时间 (Asia/Shanghai)" {
-		t.Errorf("header = %q, want 到期时间 (Asia/Shanghai)", got)
+	if got := (clock{shanghai, langZH}).header("col.expires"); got != "到期时间（Asia/Shanghai）" {
+		t.Errorf("header = %q, want 到期时间（Asia/Shanghai）", got)
 	}
 }
 
