@@ -23,24 +23,6 @@ import (
 	"github.com/licentia/licentia/verifier/online"
 )
 
-const codesUsage = `usage: licentia codes <command> [flags] [ARG]
-
-commands:
-  list      list licenses: --order, --customer, --product, --status, --expiring-within DUR, --limit, --cursor, --all
-  show      show a license by ID, ORDER-ID, CUSTOMER-ID or a pasted CODE (--reveal prints the whole code)
-  reissue   ID --reason TEXT: sign a new generation with the same entitlement; older codes are superseded
-  revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
-  history   ID: every event of the license, oldest first
-  retry-upload ID --reason TEXT: upload again the code uploads the marketplace refused until their attempts ran out
-  activate  CODE: activate a KooGallery License 2.0 code for a buyer and bind it to a license
-  import    FILE: bring in licenses issued before licentia (CSV or JSON lines; local database only)
-
-Every command takes --json, and works on the local database (--data, --db; same flags and environment as
-serve) or on a remote server through its admin API (--server URL with LICENTIA_TOKEN or --token-file FILE;
-https://, or http:// to a loopback address only). Locally the actor recorded in the audit log is --actor (env LICENTIA_ACTOR) or the OS
-user; remotely it is the token's name.
-`
-
 // codesBackend is the support desk the codes commands talk to: support.Desk over licensing.Service on the
 // local database, or adminclient.Client on a remote server. Both return the same views.
 type codesBackend interface {
@@ -66,16 +48,25 @@ type codesFlags struct {
 	market *marketapi.Client
 	// actorFlag is true when --actor was given on the command line (not only through the environment).
 	actorFlag bool
+	tz        tzFlag
+	l         lang
 }
 
 func (c *codesFlags) register(fs *cmdFlags, getenv func(string) string) {
-	c.data.register(fs.FlagSet, getenv)
-	fs.StringVar(&c.server, "server", getenv("LICENTIA_SERVER"),
-		"base URL of a licentia server to work on through its admin API instead of the local database (env LICENTIA_SERVER)")
-	c.token = newSecretFlag(fs.FlagSet, getenv, "token", "LICENTIA_TOKEN", "admin API token for --server")
-	fs.StringVar(&c.actor, "actor", getenv("LICENTIA_ACTOR"),
-		"name recorded as the actor of local changes; default the OS user (env LICENTIA_ACTOR)")
-	fs.BoolVar(&c.json, "json", false, "print JSON")
+	l := fs.l
+	c.l = l
+	c.data.register(fs.FlagSet, l, getenv)
+	fs.StringVar(&c.server, "server", getenv("LICENTIA_SERVER"), l.T("flag.server"))
+	c.token = newSecretFlag(fs.FlagSet, l, getenv, "token", "LICENTIA_TOKEN", l.T("flag.token"))
+	fs.StringVar(&c.actor, "actor", getenv("LICENTIA_ACTOR"), l.T("flag.actor"))
+	fs.BoolVar(&c.json, "json", false, l.T("flag.json"))
+	c.tz.register(fs.FlagSet, l, getenv)
+}
+
+// clock returns the reader's clock (--tz, TZ or the system's zone) once the flags are parsed.
+func (c *codesFlags) clock(l lang) (clock, error) {
+	loc, err := c.tz.zone()
+	return clock{loc: loc, l: l}, err
 }
 
 // backend opens the local database or the remote client; fs is the parsed flag set. The returned
@@ -84,14 +75,14 @@ func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, l
 	fs.Visit(func(f *flag.Flag) { c.actorFlag = c.actorFlag || f.Name == "actor" })
 	if c.server != "" {
 		if c.actorFlag {
-			return nil, licensing.Actor{}, nil, &usageError{"--actor is for local changes; through --server the token's name is the actor"}
+			return nil, licensing.Actor{}, nil, &usageError{fs.l.T("actor_remote")}
 		}
-		token, onCommandLine, err := c.token.resolve(fs.FlagSet)
+		token, onCommandLine, err := c.token.resolve(fs.FlagSet, fs.l)
 		if err != nil {
 			return nil, licensing.Actor{}, nil, err
 		}
 		if onCommandLine {
-			fmt.Fprintln(fs.stderr, "licentia: warning:", c.token.warning())
+			fmt.Fprintln(fs.stderr, fs.l.T("warning"), c.token.warning(fs.l))
 		}
 		cl, err := adminclient.New(c.server, token)
 		if err != nil {
@@ -99,7 +90,7 @@ func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, l
 		}
 		return cl, licensing.Actor{}, func() {}, nil
 	}
-	if err := c.data.resolveDBTo(fs.stderr); err != nil {
+	if err := c.data.resolveDBTo(fs.l, fs.stderr); err != nil {
 		return nil, licensing.Actor{}, nil, err
 	}
 	ring, err := keys.OpenRing(c.data.keyDir())
@@ -124,33 +115,33 @@ func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, l
 }
 
 // runCodes dispatches the codes subcommands.
-func runCodes(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runCodes(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, codesUsage)
-		return &usageError{"codes: no subcommand given"}
+		fmt.Fprint(stderr, l.T("usage.codes"))
+		return &usageError{l.T("no_subcommand", "codes")}
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
 	case "list":
-		return runCodesList(ctx, rest, getenv, stdout, stderr)
+		return runCodesList(ctx, l, rest, getenv, stdout, stderr)
 	case "show":
-		return runCodesShow(ctx, rest, getenv, stdout, stderr)
+		return runCodesShow(ctx, l, rest, getenv, stdout, stderr)
 	case "reissue", "revoke":
-		return runCodesChange(ctx, sub, rest, getenv, stdout, stderr)
+		return runCodesChange(ctx, l, sub, rest, getenv, stdout, stderr)
 	case "history":
-		return runCodesHistory(ctx, rest, getenv, stdout, stderr)
+		return runCodesHistory(ctx, l, rest, getenv, stdout, stderr)
 	case "retry-upload":
-		return runCodesRetryUpload(ctx, rest, getenv, stdout, stderr)
+		return runCodesRetryUpload(ctx, l, rest, getenv, stdout, stderr)
 	case "activate":
-		return runCodesActivate(ctx, rest, getenv, nil, stdout, stderr)
+		return runCodesActivate(ctx, l, rest, getenv, nil, stdout, stderr)
 	case "import":
-		return runCodesImport(ctx, rest, getenv, stdout, stderr)
+		return runCodesImport(ctx, l, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, codesUsage)
+		fmt.Fprint(stdout, l.T("usage.codes"))
 		return nil
 	default:
-		fmt.Fprint(stderr, codesUsage)
-		return &usageError{fmt.Sprintf("codes: unknown subcommand %q", sub)}
+		fmt.Fprint(stderr, l.T("usage.codes"))
+		return &usageError{l.T("unknown_subcommand", "codes", sub)}
 	}
 }
 
@@ -160,21 +151,25 @@ type cmdFlags struct {
 	*flag.FlagSet
 	usage  string
 	stderr io.Writer
+	l      lang
 }
 
-func quietFlagSet(name, usage string, stderr io.Writer) *cmdFlags {
+// quietFlagSet returns the flag set of command name, whose usage text is the message usageID in l. It
+// takes --lang, which run has read already.
+func quietFlagSet(name string, l lang, usageID string, stderr io.Writer) *cmdFlags {
 	fs := flag.NewFlagSet("licentia "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &cmdFlags{FlagSet: fs, usage: usage, stderr: stderr}
+	fs.String(langFlag, "", l.T("flag.lang"))
+	return &cmdFlags{FlagSet: fs, usage: l.T(usageID), stderr: stderr, l: l}
 }
 
 // parseArgs parses flags placed before, between or after the positional arguments, and returns those
-// arguments. It wants exactly npos of them (-1: any number), described by what.
+// arguments. It wants exactly npos of them (-1: any number), described by the message what.
 func (fs *cmdFlags) parseArgs(args []string, npos int, what string) ([]string, error) {
 	var pos []string
 	for {
-		if err := parseFlags(fs.FlagSet, args); err != nil {
+		if err := parseFlags(fs.FlagSet, fs.l, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprint(fs.stderr, fs.usage)
 				fs.SetOutput(fs.stderr)
@@ -190,9 +185,9 @@ func (fs *cmdFlags) parseArgs(args []string, npos int, what string) ([]string, e
 	}
 	if npos >= 0 && len(pos) != npos {
 		if npos == 0 {
-			return nil, &usageError{fmt.Sprintf("%s takes no argument, got %q", fs.Name(), pos)}
+			return nil, &usageError{fs.l.T("no_argument", fs.Name(), pos)}
 		}
-		return nil, &usageError{fmt.Sprintf("%s wants %s", fs.Name(), what)}
+		return nil, &usageError{fs.l.T("wants", fs.Name(), fs.l.T(what))}
 	}
 	return pos, nil
 }
@@ -230,7 +225,7 @@ func (c *codesFlags) service(st *store.Store, ring *keys.Ring, stderr io.Writer)
 	opt := licensing.Options{InheritIssuer: true, Market: c.market,
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if ring != nil {
-		name, grace, err := c.issuer.resolve()
+		name, grace, err := c.issuer.resolve(c.l)
 		if err != nil {
 			return nil, err
 		}

@@ -11,35 +11,25 @@ import (
 	"github.com/licentia/licentia/server/support"
 )
 
-const codesActivateUsage = `usage: licentia codes activate CODE|- [--deployment ID] [--reveal] [--actor NAME] [--issuer ISS] [--grace DUR] [--json]
-
-Activates a KooGallery License 2.0 code for a buyer, as POST /v1/activations does for their software: the
-code is activated with the marketplace once, bound to a license, and licentia's offline code for it is
-answered (again: the same license and code, no second activation). --reveal prints the offline code, to hand
-to the buyer. CODE - reads the code from standard input.
-
-Locally the marketplace OpenAPI is reached with LICENTIA_KOOGALLERY_AK / LICENTIA_KOOGALLERY_SK (environment
-only) and --koogallery-api (env LICENTIA_KOOGALLERY_API); through --server it is the server's, and the token
-must have the support role. Locally the new license's code is signed with --issuer and --grace (env
-LICENTIA_ISSUER, LICENTIA_GRACE): give serve's, so that it matches the codes serve signs.
-
-`
-
-func runCodesActivate(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes activate", codesActivateUsage, stderr)
+func runCodesActivate(ctx context.Context, l lang, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := quietFlagSet("codes activate", l, "usage.codes.activate", stderr)
 	var c codesFlags
 	c.register(fs, getenv)
-	c.issuer.register(fs.FlagSet, getenv)
+	c.issuer.register(fs.FlagSet, l, getenv)
 	var deployment, api string
 	var reveal bool
-	fs.StringVar(&deployment, "deployment", "", "the buyer's installation, recorded in the audit log")
-	fs.BoolVar(&reveal, "reveal", false, "print the offline code (a bearer credential)")
-	fs.StringVar(&api, "koogallery-api", getenv(marketapi.EnvAPI), "local mode: the OpenAPI base URLs (env "+marketapi.EnvAPI+")")
-	pos, err := fs.parseArgs(args, 1, "one KooGallery license code, or - for standard input")
+	fs.StringVar(&deployment, "deployment", "", l.T("flag.deployment"))
+	fs.BoolVar(&reveal, "reveal", false, l.T("flag.reveal_offline"))
+	fs.StringVar(&api, "koogallery-api", getenv(marketapi.EnvAPI), l.T("flag.koogallery_api_local", marketapi.EnvAPI))
+	pos, err := fs.parseArgs(args, 1, "arg.market_code")
 	if err != nil {
 		return err
 	}
-	code, err := codeArg(pos[0], stdin)
+	clk, err := c.clock(l)
+	if err != nil {
+		return err
+	}
+	code, err := codeArg(l, pos[0], stdin)
 	if err != nil {
 		return err
 	}
@@ -63,8 +53,8 @@ func runCodesActivate(ctx context.Context, args []string, getenv func(string) st
 	if c.json {
 		return printJSON(stdout, ans)
 	}
-	fmt.Fprintf(stdout, "activated: license %s, generation %d, status %s, expires %s\n", cell(ans.LicenseID), ans.Generation,
-		cell(ans.Status), cell(expiry(ans.ExpiresAt)))
+	fmt.Fprintln(stdout, l.T("activated", cell(ans.LicenseID), ans.Generation, cell(l.value("status", ans.Status)),
+		cell(clk.expiryZone(ans.ExpiresAt))))
 	if ans.Code != "" {
 		fmt.Fprintln(stdout, cell(ans.Code))
 	}
@@ -90,7 +80,7 @@ func (c *codesFlags) localMarket(api string, getenv func(string) string, stderr 
 }
 
 // codeArg returns the code given as an argument, or read from stdin for "-".
-func codeArg(arg string, stdin io.Reader) (string, error) {
+func codeArg(l lang, arg string, stdin io.Reader) (string, error) {
 	if arg != "-" {
 		return arg, nil
 	}
@@ -99,7 +89,7 @@ func codeArg(arg string, stdin io.Reader) (string, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
 	if err != nil {
-		return "", fmt.Errorf("read the code from standard input: %w", err)
+		return "", fmt.Errorf("%s: %w", l.T("read_stdin"), err)
 	}
 	return support.CleanCode(string(b)), nil
 }

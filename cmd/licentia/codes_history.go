@@ -2,27 +2,22 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/licentia/licentia/cmd/internal/printable"
 )
 
-const codesHistoryUsage = `usage: licentia codes history ID|ORDER-ID|CODE [--json]
-
-Lists every event that touched the license, oldest first: marketplace callbacks, CLI and admin API
-actions, with time, source, actor, action, generation, status and expiry before → after, reason and
-request id.
-
-`
-
-func runCodesHistory(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes history", codesHistoryUsage, stderr)
+func runCodesHistory(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := quietFlagSet("codes history", l, "usage.codes.history", stderr)
 	var c codesFlags
 	c.register(fs, getenv)
-	pos, err := fs.parseArgs(args, 1, "one license id, order id or code")
+	pos, err := fs.parseArgs(args, 1, "arg.ref")
+	if err != nil {
+		return err
+	}
+	clk, err := c.clock(l)
 	if err != nil {
 		return err
 	}
@@ -38,25 +33,26 @@ func runCodesHistory(ctx context.Context, args []string, getenv func(string) str
 	if c.json {
 		return printJSON(stdout, h)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tSOURCE\tACTOR\tACTION\tGEN\tSTATUS\tEXPIRES\tREASON\tREQUEST")
+	t := newTable(stdout)
+	t.row(clk.header("col.time"), l.T("col.source"), l.T("col.actor"), l.T("col.action"), l.T("col.gen"), l.T("col.status"),
+		clk.header("col.expires"), l.T("col.reason"), l.T("col.request"))
 	for _, e := range h.Events {
-		action := e.Action
+		action := l.value("action", e.Action)
 		if e.Activity != "" {
 			action += " (" + strings.TrimSpace(e.Activity+" "+e.Scene) + ")"
 		}
-		status := e.AfterStatus
+		status := l.value("status", e.AfterStatus)
 		if e.BeforeStatus != "" && e.BeforeStatus != e.AfterStatus {
-			status = e.BeforeStatus + "→" + e.AfterStatus
+			status = l.value("status", e.BeforeStatus) + "→" + status
 		}
-		exp := expiry(e.AfterExpires)
-		if e.BeforeStatus != "" && expiry(e.BeforeExpires) != exp {
-			exp = expiry(e.BeforeExpires) + "→" + exp
+		exp := clk.expiry(e.AfterExpires)
+		if e.BeforeStatus != "" && clk.expiry(e.BeforeExpires) != exp {
+			exp = clk.expiry(e.BeforeExpires) + "→" + exp
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", cell(e.At), cell(e.Source), cell(e.Actor), cell(action),
-			e.Generation, cell(status), cell(exp), cell(oneLine(e.Reason)), cell(e.RequestID))
+		t.row(cell(clk.at(e.At)), cell(l.value("source", e.Source)), cell(e.Actor), cell(action),
+			strconv.FormatInt(e.Generation, 10), cell(status), cell(exp), cell(oneLine(e.Reason)), cell(e.RequestID))
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
 // oneLine keeps a free-text field on one table row.

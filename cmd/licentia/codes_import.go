@@ -21,35 +21,6 @@ import (
 	"github.com/licentia/licentia/server/store"
 )
 
-const codesImportUsage = `usage: licentia codes import FILE [--dry-run] [--format auto|csv|jsonl] [--json] [--tz ZONE]
-                            [--actor NAME] [--issuer ISS] [--grace DUR] [--data DIR] [--db DSN]
-
-Brings in the licenses issued before licentia ran, so that the marketplace's later callbacks for their
-orders (renewals, freezes, releases, a resent getLicense or newInstance) find them. FILE is CSV with a header
-row, or JSON lines with the same names as keys:
-
-  instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at[,status,quantity]
-
-instance_id is the instanceId the marketplace was given for the order. An empty order_line_id makes a
-License 1.0 license (keyed on the order alone, as getLicense is); otherwise it is keyed on order and order
-line (newInstance). expires_at is an RFC 3339 time such as 2027-03-01T00:00:00Z, or a spreadsheet's date
-(2027-03-01, 2027/03/01, 2027/3/1 8:00, 2027年3月1日) in --tz (env TZ; default UTC); empty for perpetual; a
-past expiry is imported as it is. status is active (the default), frozen, released or revoked. The format
-follows the extension (.csv; .jsonl, .ndjson, .json), else the first non-blank line ("{": JSON lines);
---format overrides both. One row a line (a quoted CSV cell may span lines), at most 100000 rows a file.
-
-Each row becomes a generation-1 license signed with the active key, audited with source import. Importing is
-idempotent: a row whose order and order line already have a license is skipped and the license left alone.
-A bad row is reported as FILE:LINE: reason and nothing of it is written; the valid rows are imported. The
-exit status is 1 when any row was bad. --dry-run checks the file (and, when the database exists, which rows
-it would skip) without writing anything.
-
-Works on the local database only (--data, --db: the same flags and environment as serve; fine while a server
-runs on it), with the key ring in <data>/keys (created in a new SQLite data directory, as serve does). Give it
-serve's --issuer and --grace (or LICENTIA_ISSUER, LICENTIA_GRACE) so the codes match the ones serve signs.
-
-`
-
 // importWorkers is how many rows are written at once: concurrent writes share the store's commits (on
 // SQLite with synchronous FULL, 32 at once import about 6 times as fast as one at a time).
 const importWorkers = 32
@@ -65,6 +36,7 @@ type importConfig struct {
 	server string
 	tz     string
 	loc    *time.Location
+	l      lang
 }
 
 // importRow is one row's outcome, as --json prints it.
@@ -97,8 +69,8 @@ const (
 	resBad      = "bad"
 )
 
-func runCodesImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, file, err := parseImportFlags(args, getenv, stderr)
+func runCodesImport(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, file, err := parseImportFlags(l, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -114,12 +86,12 @@ func runCodesImport(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer f.Close()
-	prog := newProgress(printable.Unwrap(stderr), time.Now)
+	prog := newProgress(printable.Unwrap(stderr), l, time.Now)
 	defer prog.clear()
 	rep := &importReport{File: file, DryRun: c.dryRun}
 	now := time.Now()
 	if err := readImport(f, format, c.loc, now, rep, prog); err != nil {
-		return fmt.Errorf("%s: %w; nothing imported", file, err)
+		return fmt.Errorf("%s: %w; %s", file, err, l.T("import.nothing"))
 	}
 	var where string
 	if c.dryRun {
@@ -132,35 +104,32 @@ func runCodesImport(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	return printImport(rep, where, c.json, stdout, stderr)
+	return printImport(l, rep, where, c.json, stdout, stderr)
 }
 
-func parseImportFlags(args []string, getenv func(string) string, stderr io.Writer) (*importConfig, string, error) {
-	fs := quietFlagSet("codes import", codesImportUsage, stderr)
-	var c importConfig
-	c.data.register(fs.FlagSet, getenv)
-	fs.StringVar(&c.format, "format", "auto", "file format: csv, jsonl, or auto (by the extension, else the first line)")
-	fs.BoolVar(&c.dryRun, "dry-run", false, "check the file and report what would be imported, writing nothing")
-	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
-	fs.StringVar(&c.actor, "actor", getenv("LICENTIA_ACTOR"),
-		"name recorded as the actor of the imports; default the OS user (env LICENTIA_ACTOR)")
+func parseImportFlags(l lang, args []string, getenv func(string) string, stderr io.Writer) (*importConfig, string, error) {
+	fs := quietFlagSet("codes import", l, "usage.codes.import", stderr)
+	c := importConfig{l: l}
+	c.data.register(fs.FlagSet, l, getenv)
+	fs.StringVar(&c.format, "format", "auto", l.T("flag.format"))
+	fs.BoolVar(&c.dryRun, "dry-run", false, l.T("flag.dry_run"))
+	fs.BoolVar(&c.json, "json", false, l.T("flag.json_report"))
+	fs.StringVar(&c.actor, "actor", getenv("LICENTIA_ACTOR"), l.T("flag.import_actor"))
 	var iss issuerFlags
-	iss.register(fs.FlagSet, getenv)
-	fs.StringVar(&c.tz, "tz", getenv("TZ"), "zone of expiry times written without one, as spreadsheets export "+
-		"them (2027/03/01, 2027/3/1 8:00): an IANA name such as Asia/Shanghai, or UTC (env TZ; default UTC)")
-	fs.StringVar(&c.server, "server", "", "not supported: import works on the local database")
-	pos, err := fs.parseArgs(args, 1, "one FILE (CSV or JSON lines)")
+	iss.register(fs.FlagSet, l, getenv)
+	fs.StringVar(&c.tz, "tz", getenv("TZ"), l.T("flag.import_tz"))
+	fs.StringVar(&c.server, "server", "", l.T("flag.import_server"))
+	pos, err := fs.parseArgs(args, 1, "arg.import_file")
 	if err != nil {
 		return nil, "", err
 	}
 	if c.server != "" || getenv("LICENTIA_SERVER") != "" {
-		return nil, "", &usageError{"codes import works on the local database only (--data, --db), not through " +
-			"--server or LICENTIA_SERVER: run it where the server's data directory or database is reachable"}
+		return nil, "", &usageError{l.T("import.local_only")}
 	}
-	if c.issuer, c.grace, err = iss.resolve(); err != nil {
+	if c.issuer, c.grace, err = iss.resolve(l); err != nil {
 		return nil, "", err
 	}
-	if c.loc, err = loadZone(c.tz); err != nil {
+	if c.loc, err = loadZone(l, c.tz); err != nil {
 		return nil, "", err
 	}
 	if c.actor == "" {
@@ -176,7 +145,7 @@ func readImport(r io.Reader, format importer.Format, loc *time.Location, now tim
 	ir.Location = loc
 	for {
 		row, err := ir.Read()
-		prog.update("reading %s: line %d", rep.File, ir.Line())
+		prog.update(prog.l.T("import.progress_read"), rep.File, ir.Line())
 		var re *importer.RowError
 		switch {
 		case err == io.EOF:
@@ -275,7 +244,7 @@ func (c *importConfig) writeImport(ctx context.Context, rep *importReport, now t
 	}
 	kid, signer := ring.Active()
 	if created {
-		fmt.Fprintf(stderr, "created signing key %s in %s\n", kid, ring.Dir())
+		fmt.Fprintln(stderr, c.l.T("keys.created", kid, ring.Dir()))
 	}
 	st, err := c.data.openStore(ctx)
 	if err != nil {
@@ -299,7 +268,7 @@ func (c *importConfig) writeImport(ctx context.Context, rep *importReport, now t
 				if err := importOne(ctx, svc, d, filepath.Base(rep.File), r); err != nil {
 					cancel(fmt.Errorf("line %d: %w", r.Line, err))
 				}
-				prog.update("importing %s: %d of %d rows", rep.File, done.Add(1), total)
+				prog.update(c.l.T("import.progress_write"), rep.File, done.Add(1), total)
 			}
 		})
 	}
@@ -319,8 +288,7 @@ feed:
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
 		rep.count()
-		return "", fmt.Errorf("import of %s stopped at %w (%d rows were imported before; importing the file again skips them)",
-			rep.File, err, rep.Imported)
+		return "", fmt.Errorf("%s %w (%s)", c.l.T("import.stopped", rep.File), err, c.l.T("import.stopped_after", rep.Imported))
 	}
 	return c.where(false), nil
 }
@@ -361,9 +329,9 @@ func (c *importConfig) where(missing bool) string {
 	dsn := c.data.dsn()
 	switch {
 	case store.IsPostgres(dsn):
-		return "the PostgreSQL database"
+		return c.l.T("import.postgres")
 	case missing:
-		return dsn + ", which does not exist yet"
+		return c.l.T("import.missing_db", dsn)
 	}
 	return dsn
 }
@@ -384,7 +352,7 @@ func (rep *importReport) count() {
 
 // printImport prints the report: each bad row (and each skipped row whose order has a license of another
 // id) as FILE:LINE on stderr, the summary on stdout. It returns an error when a row was bad.
-func printImport(rep *importReport, where string, asJSON bool, stdout, stderr io.Writer) error {
+func printImport(l lang, rep *importReport, where string, asJSON bool, stdout, stderr io.Writer) error {
 	slices.SortFunc(rep.Rows, func(a, b importRow) int { return a.Line - b.Line })
 	if rep.Rows == nil {
 		rep.Rows = []importRow{}
@@ -399,23 +367,20 @@ func printImport(rep *importReport, where string, asJSON bool, stdout, stderr io
 			case r.Result == resBad:
 				fmt.Fprintf(stderr, "%s:%d: %s\n", cell(rep.File), r.Line, cell(r.Error))
 			case r.Note != "":
-				fmt.Fprintf(stderr, "%s:%d: skipped: %s\n", cell(rep.File), r.Line, cell(r.Note))
+				fmt.Fprintf(stderr, "%s:%d: %s: %s\n", cell(rep.File), r.Line, l.T("import.skipped"), cell(r.Note))
 			}
 		}
 		if rep.DryRun {
-			fmt.Fprintf(stdout, "dry run of %s: would import %d, skip %d; bad %d; nothing written (database: %s)\n",
-				cell(rep.File), rep.Imported, rep.Skipped, rep.Bad, cell(where))
+			fmt.Fprintln(stdout, l.T("import.dry_run", cell(rep.File), rep.Imported, rep.Skipped, rep.Bad, cell(where)))
 		} else {
-			fmt.Fprintf(stdout, "imported %d, skipped %d, bad %d (%s into %s)\n", rep.Imported, rep.Skipped, rep.Bad,
-				cell(rep.File), cell(where))
+			fmt.Fprintln(stdout, l.T("import.done", rep.Imported, rep.Skipped, rep.Bad, cell(rep.File), cell(where)))
 		}
 	}
 	switch {
 	case rep.Bad > 0 && rep.DryRun:
-		return fmt.Errorf("%s: %d bad rows", rep.File, rep.Bad)
+		return fmt.Errorf("%s: %s", rep.File, l.T("import.bad_dry", rep.Bad))
 	case rep.Bad > 0:
-		return fmt.Errorf("%s: %d bad rows, not imported; fix them and import the file again (the rows imported now are skipped then)",
-			rep.File, rep.Bad)
+		return fmt.Errorf("%s: %s", rep.File, l.T("import.bad", rep.Bad))
 	}
 	return nil
 }
@@ -424,14 +389,15 @@ func printImport(rep *importReport, where string, asJSON bool, stdout, stderr io
 // every 100ms, and the first comes only after 250ms, so a quick import shows none.
 type progress struct {
 	w     io.Writer // nil: not a terminal
+	l     lang
 	now   func() time.Time
 	mu    sync.Mutex
 	next  time.Time
 	shown bool
 }
 
-func newProgress(w io.Writer, now func() time.Time) *progress {
-	p := &progress{now: now, next: now().Add(250 * time.Millisecond)}
+func newProgress(w io.Writer, l lang, now func() time.Time) *progress {
+	p := &progress{l: l, now: now, next: now().Add(250 * time.Millisecond)}
 	if isTerminal(w) {
 		p.w = w
 	}
@@ -478,14 +444,14 @@ func isTerminal(w io.Writer) bool {
 
 // loadZone returns the zone named by --tz or TZ: an IANA name (the zone database is built in), UTC for
 // empty, or a usage error.
-func loadZone(name string) (*time.Location, error) {
+func loadZone(l lang, name string) (*time.Location, error) {
 	name = strings.TrimPrefix(name, ":") // TZ=:Asia/Shanghai is POSIX for a zone file
 	if name == "" {
 		return time.UTC, nil
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, &usageError{fmt.Sprintf("--tz %q: want an IANA zone name such as Asia/Shanghai or UTC", name)}
+		return nil, &usageError{l.T("bad_tz", name)}
 	}
 	return loc, nil
 }

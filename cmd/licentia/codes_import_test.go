@@ -277,7 +277,7 @@ func TestProgress(t *testing.T) {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	var buf bytes.Buffer
-	p := newProgress(&buf, clock)
+	p := newProgress(&buf, langEN, clock)
 	if p.w != nil {
 		t.Fatal("a buffer is taken for a terminal")
 	}
@@ -286,7 +286,7 @@ func TestProgress(t *testing.T) {
 	if buf.Len() != 0 {
 		t.Errorf("progress wrote %q to a non-terminal, want nothing", buf.String())
 	}
-	p = newProgress(&buf, clock)
+	p = newProgress(&buf, langEN, clock)
 	p.w = &buf // as on a terminal
 	steps := []struct {
 		after time.Duration

@@ -4,59 +4,49 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"strconv"
 
 	"github.com/licentia/licentia/server/support"
 )
 
-const codesListUsage = `usage: licentia codes list [--order ID] [--customer ID] [--product ID] [--status S]
-                          [--expiring-within DUR] [--limit N] [--cursor C | --all] [--json]
-       licentia codes list --unactivated [--older-than DUR] [--limit N] [--json]
-
-Lists licenses ordered by id, one page at a time (--limit, default 50); the next page's --cursor is printed
-on stderr. --all follows the cursors to the end. --expiring-within takes 30d, 72h and the like and includes
-licenses already expired; perpetual licenses never match.
-
---unactivated lists instead what was paid for and never activated on this server, oldest first: the orders
-KooGallery notified (orderNotify) that no license carries, and the License 2.0 codes KooGallery sent callbacks
-for that no license is bound to. --older-than keeps what has waited at least that long (3d, 72h).
-
-`
-
 // maxListPages bounds --all.
 const maxListPages = 1000
 
-func runCodesList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes list", codesListUsage, stderr)
+func runCodesList(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := quietFlagSet("codes list", l, "usage.codes.list", stderr)
 	var c codesFlags
 	c.register(fs, getenv)
 	var q support.ListQuery
 	var within string
 	var all bool
-	fs.StringVar(&q.Order, "order", "", "only the licenses of this order id")
-	fs.StringVar(&q.Customer, "customer", "", "only the licenses of this customer id")
-	fs.StringVar(&q.Product, "product", "", "only the licenses of this product id")
-	fs.StringVar(&q.Status, "status", "", "only licenses in this status: active, frozen, released or revoked")
-	fs.StringVar(&within, "expiring-within", "", "only licenses expiring within this time, e.g. 30d or 72h")
-	fs.IntVar(&q.Limit, "limit", 0, "page size (default 50, at most 1000)")
-	fs.StringVar(&q.Cursor, "cursor", "", "continue after a previous page")
-	fs.BoolVar(&all, "all", false, "follow the pages to the end")
+	fs.StringVar(&q.Order, "order", "", l.T("flag.order"))
+	fs.StringVar(&q.Customer, "customer", "", l.T("flag.customer"))
+	fs.StringVar(&q.Product, "product", "", l.T("flag.product"))
+	fs.StringVar(&q.Status, "status", "", l.T("flag.status"))
+	fs.StringVar(&within, "expiring-within", "", l.T("flag.expiring_within"))
+	fs.IntVar(&q.Limit, "limit", 0, l.T("flag.limit"))
+	fs.StringVar(&q.Cursor, "cursor", "", l.T("flag.cursor"))
+	fs.BoolVar(&all, "all", false, l.T("flag.all"))
 	var unactivated bool
 	var olderThan string
-	fs.BoolVar(&unactivated, "unactivated", false, "list paid orders and License 2.0 codes never activated instead")
-	fs.StringVar(&olderThan, "older-than", "", "with --unactivated: only what has waited at least this long, e.g. 3d")
+	fs.BoolVar(&unactivated, "unactivated", false, l.T("flag.unactivated"))
+	fs.StringVar(&olderThan, "older-than", "", l.T("flag.older_than"))
 	if _, err := fs.parseArgs(args, 0, ""); err != nil {
 		return err
 	}
 	if unactivated || olderThan != "" {
-		return runCodesUnactivated(ctx, fs, &c, unactivated, olderThan, q, all, within, stdout, stderr)
+		return runCodesUnactivated(ctx, l, fs, &c, unactivated, olderThan, q, all, within, stdout, stderr)
 	}
 	if within != "" {
 		d, err := support.ParseWithin(within)
 		if err != nil {
-			return &usageError{"--expiring-within: " + err.Error()}
+			return &usageError{"--expiring-within: " + l.T("bad_within", err)}
 		}
 		q.ExpiringWithin = d
+	}
+	clk, err := c.clock(l)
+	if err != nil {
+		return err
 	}
 	b, _, done, err := c.backend(ctx, fs)
 	if err != nil {
@@ -78,17 +68,44 @@ func runCodesList(ctx context.Context, args []string, getenv func(string) string
 	if c.json {
 		return printJSON(stdout, page)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tORDER\tCUSTOMER\tPRODUCT\tSTATUS\tGEN\tEXPIRES")
-	for _, l := range page.Licenses {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", cell(l.ID), cell(l.OrderID), cell(l.CustomerID),
-			cell(l.ProductID), cell(l.Status), l.Generation, cell(expiry(l.ExpiresAt)))
+	if err := printLicenses(stdout, clk, page.Licenses); err != nil {
+		return err
 	}
-	tw.Flush()
 	if page.NextCursor != "" {
-		fmt.Fprintf(stderr, "more licenses: add --cursor %s (or --all)\n", cell(page.NextCursor))
+		fmt.Fprintln(stderr, l.T("more_licenses", cell(page.NextCursor)))
 	}
 	return nil
+}
+
+// printLicenses writes the table of codes list: a license a row, expiry in the reader's zone.
+func printLicenses(w io.Writer, clk clock, licenses []support.LicenseView) error {
+	l := clk.l
+	t := newTable(w)
+	t.row(l.T("col.id"), l.T("col.order"), l.T("col.customer"), l.T("col.product"), l.T("col.status"),
+		l.T("col.gen"), clk.header("col.expires"))
+	for _, li := range licenses {
+		t.row(cell(li.ID), cell(li.OrderID), cell(customer(li.CustomerID, li.CustomerName)), cell(li.ProductID),
+			cell(l.value("status", li.Status)), strconv.FormatInt(li.Generation, 10), cell(clk.expiry(li.ExpiresAt)))
+	}
+	return t.flush()
+}
+
+// customer is a customer id with the customer's name, when the marketplace sent one.
+func customer(id, name string) string {
+	if name == "" || name == id {
+		return id
+	}
+	return id + " " + name
+}
+
+// value is a fixed value of a kind (status, kind, source, action) as the reader says it: the message
+// kind.value, or the value itself where l has none. The value itself stays the same where it is input or
+// machine output (--status, JSON).
+func (l lang) value(kind, v string) string {
+	if t, ok := catalogs[l][kind+"."+v]; ok && v != "" {
+		return t
+	}
+	return v
 }
 
 func orDash(s string) string {
@@ -96,11 +113,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func expiry(exp *string) string {
-	if exp == nil {
-		return "never"
-	}
-	return *exp
 }

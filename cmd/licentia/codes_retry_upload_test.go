@@ -45,7 +45,7 @@ func TestCodesRetryUpload(t *testing.T) {
 		t.Errorf("retry-upload without a reason = %v (exit %d)\n%s", err, exitCode(err), out)
 	}
 	if out, err := codes("retry-upload", "lic-u", "--reason", "marketplace fixed the event"); err != nil ||
-		!strings.Contains(out, "lic-u: 1 dead-lettered upload(s) due again now") || !strings.Contains(out, "个已停止重试的上传将立即重新上传") {
+		!strings.Contains(out, "lic-u: 1 dead-lettered upload(s) due again now") || strings.Contains(out, "重新上传") {
 		t.Fatalf("retry-upload = %v\n%s", err, out)
 	}
 	if ups, err := st.UploadsOf(ctx, "lic-u", 10); err != nil || len(ups) != 1 || ups[0].Parked() || ups[0].Attempts != 0 {
@@ -58,8 +58,15 @@ func TestCodesRetryUpload(t *testing.T) {
 	if out, err := codes("retry-upload", "lic-u", "--reason", "again", "--json"); err != nil || !strings.Contains(out, `"retried": 0`) {
 		t.Errorf("second retry-upload = %v\n%s", err, out)
 	}
-	if out, err := codes("retry-upload", "--help"); !strings.Contains(out, "用法: licentia codes retry-upload") ||
-		!strings.Contains(out, "usage: licentia codes retry-upload") {
-		t.Errorf("retry-upload --help = %v\n%s\nwant the usage in English and Chinese", err, out)
+	if out, err := codes("retry-upload", "--help"); !strings.Contains(out, "usage: licentia codes retry-upload") {
+		t.Errorf("retry-upload --help = %v\n%s\nwant the usage in English", err, out)
+	}
+	if out, err := codes("retry-upload", "--help", "--lang", "zh-CN"); !strings.Contains(out, "用法：licentia codes retry-upload") ||
+		!strings.Contains(out, "原因；记入审计日志（必填）") {
+		t.Errorf("retry-upload --help --lang zh-CN = %v\n%s\nwant the usage and flags in Chinese", err, out)
+	}
+	if out, err := codes("retry-upload", "lic-u", "--reason", "again", "--lang", "zh-CN"); err != nil ||
+		!strings.Contains(out, "lic-u 没有已停止重试的上传；未做任何更改") {
+		t.Errorf("retry-upload --lang zh-CN = %v\n%s\nwant the report in Chinese", err, out)
 	}
 }

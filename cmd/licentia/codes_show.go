@@ -3,29 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/licentia/licentia/server/support"
 )
 
-const codesShowUsage = `usage: licentia codes show ID|ORDER-ID|CUSTOMER-ID|CODE [--reveal] [--json]
-
-Shows one license: status, expiry, generation and the decoded claims of its current code. A pasted code
-(recognised by its shape) is checked too: whether it is genuine, current or superseded, and what an offline
-verifier says about it now. The whole current code is printed only with --reveal.
-
-`
-
-func runCodesShow(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes show", codesShowUsage, stderr)
+func runCodesShow(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := quietFlagSet("codes show", l, "usage.codes.show", stderr)
 	var c codesFlags
 	c.register(fs, getenv)
-	reveal := fs.Bool("reveal", false, "print the whole current code (a bearer credential)")
-	pos, err := fs.parseArgs(args, 1, "one license id, order id, customer id or code")
+	reveal := fs.Bool("reveal", false, l.T("flag.reveal_current"))
+	pos, err := fs.parseArgs(args, 1, "arg.ref_customer")
 	if err != nil {
 		return err
 	}
@@ -41,54 +31,58 @@ func runCodesShow(ctx context.Context, args []string, getenv func(string) string
 	if c.json {
 		return printJSON(stdout, d)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	clk, err := c.clock(l)
+	if err != nil {
+		return err
+	}
+	t := newTable(stdout)
 	if p := d.Presented; p != nil {
-		verdict := "NOT GENUINE: its signature does not verify with this server's keys"
+		verdict := l.T("show.not_genuine")
 		if p.Genuine {
-			verdict = "genuine"
+			verdict = l.T("show.genuine")
 			switch {
 			case p.Current:
-				verdict += ", the current code"
+				verdict += l.T("show.current")
 			case p.Superseded:
-				verdict += ", superseded by a newer generation"
+				verdict += l.T("show.superseded")
 			}
 		}
-		fmt.Fprintf(tw, "presented code\t%s (fingerprint %s, key %s)\n", verdict, cell(p.Fingerprint), cell(p.KeyID))
-		fmt.Fprintf(tw, "offline verdict\t%s\n", cell(p.Verdict))
+		t.row(l.T("show.presented"), l.T("show.presented_value", verdict, cell(p.Fingerprint), cell(p.KeyID)))
+		t.row(l.T("show.offline_verdict"), cell(p.Verdict))
 		if p.Claims != nil {
-			fmt.Fprintf(tw, "presented claims\t%s\n", cell(compactJSON(p.Claims)))
+			t.row(l.T("show.presented_claims"), cell(compactJSON(p.Claims)))
 		}
 	}
 	if d.License == nil {
-		fmt.Fprintln(tw, "license\tnot in this database")
-		return tw.Flush()
+		t.row(l.T("show.license"), l.T("show.not_here"))
+		return t.flush()
 	}
-	l := d.License
-	fmt.Fprintf(tw, "license\t%s\n", cell(l.ID))
-	fmt.Fprintf(tw, "order\t%s\n", cell(join(l.OrderID, l.OrderLineID)))
-	fmt.Fprintf(tw, "customer\t%s\n", cell(join(l.CustomerID, l.CustomerName)))
-	fmt.Fprintf(tw, "product\t%s\n", cell(join(l.ProductID, l.SKU)))
-	if l.Quantity != 0 {
-		fmt.Fprintf(tw, "quantity\t%d\n", l.Quantity)
+	li := d.License
+	t.row(l.T("show.license"), cell(li.ID))
+	t.row(l.T("show.order"), cell(join(li.OrderID, li.OrderLineID)))
+	t.row(l.T("show.customer"), cell(join(li.CustomerID, li.CustomerName)))
+	t.row(l.T("show.product"), cell(join(li.ProductID, li.SKU)))
+	if li.Quantity != 0 {
+		t.row(l.T("show.quantity"), strconv.FormatInt(li.Quantity, 10))
 	}
-	fmt.Fprintf(tw, "status\t%s\n", cell(l.Status))
-	fmt.Fprintf(tw, "starts\t%s\n", cell(l.StartsAt))
-	fmt.Fprintf(tw, "expires\t%s\n", cell(expiry(l.ExpiresAt)))
-	fmt.Fprintf(tw, "generation\t%d (since %s)\n", l.Generation, cell(l.ChangedAt))
-	fmt.Fprintf(tw, "created\t%s (%s)\n", cell(l.CreatedAt), cell(l.Flow))
-	fmt.Fprintf(tw, "signing key\t%s\n", cell(l.KeyID))
-	if l.Code != "" {
-		fmt.Fprintf(tw, "code\t%s\n", cell(l.Code))
+	t.row(l.T("show.status"), cell(l.value("status", li.Status)))
+	t.row(l.T("show.starts"), cell(clk.atZone(li.StartsAt)))
+	t.row(l.T("show.expires"), cell(clk.expiryZone(li.ExpiresAt)))
+	t.row(l.T("show.generation"), l.T("show.generation_value", li.Generation, cell(clk.atZone(li.ChangedAt))))
+	t.row(l.T("show.created"), l.T("show.created_value", cell(clk.atZone(li.CreatedAt)), cell(li.Flow)))
+	t.row(l.T("show.signing_key"), cell(li.KeyID))
+	if li.Code != "" {
+		t.row(l.T("show.code"), cell(li.Code))
 	} else {
-		fmt.Fprintf(tw, "code\tfingerprint %s (--reveal prints it)\n", cell(l.CodeFingerprint))
+		t.row(l.T("show.code"), l.T("show.code_fingerprint", cell(li.CodeFingerprint)))
 	}
 	if d.Claims != nil {
-		fmt.Fprintf(tw, "claims\t%s\n", cell(compactJSON(d.Claims)))
+		t.row(l.T("show.claims"), cell(compactJSON(d.Claims)))
 	}
 	for _, u := range d.Uploads {
-		fmt.Fprintf(tw, "upload\t%s\n", uploadLine(u))
+		t.row(l.T("show.upload"), uploadLine(clk, u))
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
 func join(a, b string) string {
@@ -107,27 +101,19 @@ func compactJSON(v any) string {
 }
 
 // uploadLine describes one upload of the code to the marketplace, times in the reader's zone.
-func uploadLine(u support.UploadView) string {
-	line := fmt.Sprintf("event %s: %s after %d attempt(s)", u.EventID, u.State, u.Attempts)
+func uploadLine(clk clock, u support.UploadView) string {
+	l := clk.l
+	line := l.T("upload.state", cell(u.EventID), cell(l.value("upload", u.State)), u.Attempts)
 	switch {
 	case u.DoneAt != nil:
-		line += ", accepted " + localTime(*u.DoneAt)
+		line += l.T("upload.accepted", clk.atZone(*u.DoneAt))
 	case u.State == support.UploadDead:
-		line += " — codes retry-upload tries it again / 已停止重试,可用 codes retry-upload 重新上传"
+		line += l.T("upload.dead_hint")
 	case u.NextAt != nil:
-		line += ", next try " + localTime(*u.NextAt)
+		line += l.T("upload.next", clk.atZone(*u.NextAt))
 	}
 	if u.LastError != "" {
-		line += "; last error: " + u.LastError
+		line += l.T("upload.last_error", cell(u.LastError))
 	}
 	return line
-}
-
-// localTime shows an RFC 3339 time of the admin API in the reader's time zone.
-func localTime(s string) string {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return s
-	}
-	return t.Local().Format("2006-01-02 15:04:05 MST")
 }

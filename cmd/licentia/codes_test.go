@@ -40,6 +40,9 @@ func TestCodesScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", scriptBin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("LICENTIA_DATA", filepath.Join(env.WorkDir, "data"))
+			// The scripts read English tables with times in UTC, whatever the machine's locale and zone.
+			env.Setenv("LC_ALL", "C.UTF-8")
+			env.Setenv("TZ", "UTC")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

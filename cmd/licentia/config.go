@@ -22,6 +22,7 @@ type dataFlags struct {
 	sync string
 
 	fs       *flag.FlagSet
+	l        lang
 	dbSecret *secretFlag
 	resolved bool
 
@@ -31,22 +32,18 @@ type dataFlags struct {
 	poolFlags [2]string // --db-max-conns, --db-wait as given, parsed by parsePool
 }
 
-func (d *dataFlags) register(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&d.data, "data", envOr(getenv, "LICENTIA_DATA", "./licentia-data"),
-		"data directory: SQLite database and key ring (env LICENTIA_DATA)")
+func (d *dataFlags) register(fs *flag.FlagSet, l lang, getenv func(string) string) {
+	fs.StringVar(&d.data, "data", envOr(getenv, "LICENTIA_DATA", "./licentia-data"), l.T("flag.data"))
 	d.fs = fs
-	d.dbSecret = newSecretFlag(fs, getenv, "db", "LICENTIA_DB",
-		"database: empty for SQLite in the data directory, or a postgres:// URL; PostgreSQL also reads PGPASSWORD and PGPASSFILE")
-	fs.StringVar(&d.sync, "sqlite-sync", envOr(getenv, "LICENTIA_SQLITE_SYNC", "FULL"),
-		"SQLite synchronous level: FULL (survives power loss) or NORMAL (env LICENTIA_SQLITE_SYNC)")
+	d.l = l
+	d.dbSecret = newSecretFlag(fs, l, getenv, "db", "LICENTIA_DB", l.T("flag.db"))
+	fs.StringVar(&d.sync, "sqlite-sync", envOr(getenv, "LICENTIA_SQLITE_SYNC", "FULL"), l.T("flag.sqlite_sync"))
 }
 
 // registerPool adds the PostgreSQL connection flags of a long-running command (serve).
-func (d *dataFlags) registerPool(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&d.poolFlags[0], "db-max-conns", envOr(getenv, "LICENTIA_DB_MAX_CONNS", "10"),
-		"PostgreSQL: most connections this process opens (env LICENTIA_DB_MAX_CONNS)")
-	fs.StringVar(&d.poolFlags[1], "db-wait", envOr(getenv, "LICENTIA_DB_WAIT", "30s"),
-		"PostgreSQL: how long start-up waits for an unreachable database before exiting (env LICENTIA_DB_WAIT)")
+func (d *dataFlags) registerPool(fs *flag.FlagSet, l lang, getenv func(string) string) {
+	fs.StringVar(&d.poolFlags[0], "db-max-conns", envOr(getenv, "LICENTIA_DB_MAX_CONNS", "10"), l.T("flag.db_max_conns"))
+	fs.StringVar(&d.poolFlags[1], "db-wait", envOr(getenv, "LICENTIA_DB_WAIT", "30s"), l.T("flag.db_wait"))
 }
 
 // resolveDB settles the database from --db, --db-file and their variables (see secretFlag.resolve) once
@@ -55,22 +52,22 @@ func (d *dataFlags) resolveDB() (warning string, err error) {
 	if d.resolved || d.dbSecret == nil {
 		return "", nil
 	}
-	db, onCommandLine, err := d.dbSecret.resolve(d.fs)
+	db, onCommandLine, err := d.dbSecret.resolve(d.fs, d.l)
 	if err != nil {
 		return "", err
 	}
 	d.db, d.resolved = db, true
 	if onCommandLine && hasPassword(db) {
-		return d.dbSecret.warning(), nil
+		return d.dbSecret.warning(d.l), nil
 	}
 	return "", nil
 }
 
 // resolveDBTo is resolveDB for the CLI commands: the warning goes to stderr.
-func (d *dataFlags) resolveDBTo(stderr io.Writer) error {
+func (d *dataFlags) resolveDBTo(l lang, stderr io.Writer) error {
 	w, err := d.resolveDB()
 	if w != "" {
-		fmt.Fprintln(stderr, "licentia: warning:", w)
+		fmt.Fprintln(stderr, l.T("warning"), w)
 	}
 	return err
 }
@@ -98,8 +95,7 @@ func (d *dataFlags) serverRing(rand io.Reader) (*keys.Ring, bool, error) {
 	}
 	ring, err := keys.OpenRing(d.keyDir())
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, fmt.Errorf("no key ring in %s: with PostgreSQL all replicas must sign with one ring; "+
-			"run 'licentia keys init' once and copy its keys directory into every replica's data directory: %w", d.keyDir(), err)
+		return nil, false, fmt.Errorf("%s: %w", d.l.T("no_ring_postgres", d.keyDir()), err)
 	}
 	return ring, false, err
 }
@@ -118,10 +114,10 @@ func (d *dataFlags) dsn() string {
 // ensureData creates the data directory (0700) when it is missing.
 func (d *dataFlags) ensureData() error {
 	if d.data == "" {
-		return &usageError{"--data must not be empty"}
+		return &usageError{d.l.T("data_empty")}
 	}
 	if err := os.MkdirAll(d.data, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
+		return fmt.Errorf("%s: %w", d.l.T("create_data"), err)
 	}
 	return nil
 }
@@ -137,14 +133,14 @@ func (d *dataFlags) openStore(ctx context.Context) (*store.Store, error) {
 }
 
 // runMigrate applies the migrations and prints the schema version.
-func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("migrate", stderr)
+func runMigrate(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("migrate", l, stderr)
 	var d dataFlags
-	d.register(fs, getenv)
-	if err := parseFlags(fs, args); err != nil {
+	d.register(fs, l, getenv)
+	if err := parseFlags(fs, l, args); err != nil {
 		return err
 	}
-	if err := d.resolveDBTo(stderr); err != nil {
+	if err := d.resolveDBTo(l, stderr); err != nil {
 		return err
 	}
 	if !store.IsPostgres(d.dsn()) {
@@ -156,6 +152,6 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "database at schema version %d\n", v)
+	fmt.Fprintln(stdout, l.T("migrated", v))
 	return nil
 }

@@ -120,7 +120,7 @@ func TestTerminalEscapesReachNoTerminal(t *testing.T) {
 		t.Fatalf("codes import of a bad status: no error (%s)", out)
 	}
 	var eb bytes.Buffer
-	printError(&eb, err)
+	printError(&eb, langEN, err)
 	checkEscaped(t, "codes import line errors", out+eb.String())
 
 	for _, tc := range []struct {
@@ -191,7 +191,7 @@ func TestErrorsEchoingInputAreEscaped(t *testing.T) {
 			t.Errorf("%s: no error", args[:2])
 			continue
 		}
-		printError(&errb, err)
+		printError(&errb, langEN, err)
 		got := out.String() + errb.String()
 		for _, c := range rawControls {
 			if strings.Contains(got, c) {

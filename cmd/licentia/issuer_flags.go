@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"time"
 )
 
@@ -14,10 +13,10 @@ type issuerFlags struct {
 	grace string
 }
 
-func (f *issuerFlags) register(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&f.name, "issuer", envOr(getenv, "LICENTIA_ISSUER", "licentia"), "issuer name in codes, as serve's (env LICENTIA_ISSUER)")
+func (f *issuerFlags) register(fs *flag.FlagSet, l lang, getenv func(string) string) {
+	fs.StringVar(&f.name, "issuer", envOr(getenv, "LICENTIA_ISSUER", "licentia"), l.T("flag.issuer"))
 	f.grace = envOr(getenv, "LICENTIA_GRACE", "0s")
-	fs.Func("grace", "grace period after expiry accepted by verifiers, e.g. 72h, as serve's (env LICENTIA_GRACE, default 0s)", func(s string) error {
+	fs.Func("grace", l.T("flag.grace"), func(s string) error {
 		f.grace = s
 		return nil
 	})
@@ -25,13 +24,13 @@ func (f *issuerFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 
 // resolve returns the issuer name and the grace, or a usage error for a bad grace; unregistered flags
 // give serve's defaults.
-func (f *issuerFlags) resolve() (string, time.Duration, error) {
+func (f *issuerFlags) resolve(l lang) (string, time.Duration, error) {
 	if f.name == "" && f.grace == "" {
 		return "licentia", 0, nil
 	}
 	g, err := time.ParseDuration(f.grace)
 	if err != nil || g < 0 {
-		return "", 0, &usageError{fmt.Sprintf("--grace %q: want a non-negative duration such as 72h", f.grace)}
+		return "", 0, &usageError{l.T("bad_grace", f.grace)}
 	}
 	return f.name, g, nil
 }

@@ -66,8 +66,8 @@ func TestRunningServerFollowsKeyRing(t *testing.T) {
 	}
 
 	out := keysRun(t, data, "keys", "rotate")
-	if !strings.Contains(out, "within 1 s") || !strings.Contains(out, "1 秒内") {
-		t.Errorf("keys rotate says %q; want what a running server does, in English and Chinese", out)
+	if !strings.Contains(out, "within 1 s") {
+		t.Errorf("keys rotate says %q; want what a running server does", out)
 	}
 	cur := strings.Fields(strings.TrimPrefix(out, "new signing key "))[0]
 	cur = strings.TrimSuffix(cur, ":")
@@ -87,9 +87,9 @@ func TestRunningServerFollowsKeyRing(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	out = keysRun(t, data, "keys", "retire", old)
-	if !strings.Contains(out, "stops signing with it at once") || !strings.Contains(out, "立即停止用它签名") {
-		t.Errorf("keys retire says %q; want what a running server does, in English and Chinese", out)
+	out = keysRun(t, data, "keys", "retire", old, "--lang", "zh-CN")
+	if !strings.Contains(out, "立即停止用它签名") || !strings.Contains(out, "1 秒内") {
+		t.Errorf("keys retire --lang zh-CN says %q; want what a running server does, in Chinese", out)
 	}
 	// The purchase right after keys retire: a key that verifies signs it.
 	if kid, err := keyOf(purchase()); err != nil || kid == old {

@@ -16,8 +16,8 @@ import (
 
 // runLoadgen drives bounded load at a server on this machine, or (--serve-bare) serves the bare
 // baseline handler that BENCHMARKS.md compares the server with.
-func runLoadgen(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("loadgen", stderr)
+func runLoadgen(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("loadgen", l, stderr)
 	var cfg loadgen.Config
 	var asJSON bool
 	var bare string
@@ -29,7 +29,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a target that is not a loopback address")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	fs.StringVar(&bare, "serve-bare", "", "serve the bare baseline handler on this loopback address for --duration instead")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, l, args); err != nil {
 		return err
 	}
 	if bare != "" {

@@ -26,16 +26,17 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			printError(os.Stderr, err)
+			l, _ := langOf(os.Args[1:], os.Getenv)
+			printError(os.Stderr, l, err)
 		}
 		os.Exit(exitCode(err))
 	}
 }
 
-// printError prints err as the program's last line: escaped (printable.Escape) onto one line, since error
-// messages echo arguments, file names and what a server answered.
-func printError(w io.Writer, err error) {
-	fmt.Fprintln(w, "licentia:", printable.Escape(err.Error()))
+// printError prints err as the program's last line, in l (lang.errorText): escaped (printable.Escape) onto
+// one line, since error messages echo arguments, file names and what a server answered.
+func printError(w io.Writer, l lang, err error) {
+	fmt.Fprintln(w, "licentia:", printable.Escape(l.errorText(err)))
 }
 
 // usageError is a command line the program cannot run; it exits 2.
@@ -51,26 +52,18 @@ func exitCode(err error) int {
 	return 1
 }
 
-const usage = `usage: licentia <command> [flags]
-
-commands:
-  serve     run the license server (KooGallery callbacks, public endpoints, metrics)
-  migrate   apply the database migrations and exit
-  keys      manage the signing key ring: init, list, rotate, retire, public
-  codes     support: list, show, reissue, revoke and history of licenses (locally or via --server)
-  tokens    admin API tokens: create, list, revoke
-  simulate  play KooGallery against a seller URL: the pre-registration self-test
-  loadgen   drive bounded, signed load at a server on this machine
-  version   print the version and the revision this binary was built from
-
-Run 'licentia <command> -h' for the flags of a command.
-`
-
 // run is the testable entry point: args without the program name, getenv for the environment.
+// The language (--lang anywhere on the command line, else the locale) is settled first, so that usage
+// texts and flag errors are in it too.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	l, err := langOf(args, getenv)
+	if err != nil {
+		return err
+	}
+	args = stripLeadingLang(args)
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return &usageError{"no command given"}
+		fmt.Fprint(stderr, l.T("usage"))
+		return &usageError{l.T("no_command")}
 	}
 	cmd, rest := args[0], args[1:]
 	if cmd != "serve" {
@@ -79,28 +72,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		return runServe(ctx, rest, getenv, stdout, stderr)
+		return runServe(ctx, l, rest, getenv, stdout, stderr)
 	case "migrate":
-		return runMigrate(ctx, rest, getenv, stdout, stderr)
+		return runMigrate(ctx, l, rest, getenv, stdout, stderr)
 	case "keys":
-		return runKeys(ctx, rest, getenv, stdout, stderr)
+		return runKeys(ctx, l, rest, getenv, stdout, stderr)
 	case "codes":
-		return runCodes(ctx, rest, getenv, stdout, stderr)
+		return runCodes(ctx, l, rest, getenv, stdout, stderr)
 	case "tokens":
-		return runTokens(ctx, rest, getenv, stdout, stderr)
+		return runTokens(ctx, l, rest, getenv, stdout, stderr)
 	case "simulate":
-		return runSimulate(ctx, rest, getenv, stdout, stderr)
+		return runSimulate(ctx, l, rest, getenv, stdout, stderr)
 	case "loadgen":
-		return runLoadgen(ctx, rest, getenv, stdout, stderr)
+		return runLoadgen(ctx, l, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, buildinfo.Line("licentia"))
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, l.T("usage"))
 		return nil
 	default:
-		fmt.Fprint(stderr, usage)
-		return &usageError{fmt.Sprintf("unknown command %q", cmd)}
+		fmt.Fprint(stderr, l.T("usage"))
+		return &usageError{l.T("unknown_command", cmd)}
 	}
 }
 
@@ -112,20 +105,22 @@ func envOr(getenv func(string) string, name, def string) string {
 	return def
 }
 
-// newFlagSet returns a flag set that reports errors to stderr instead of exiting.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that reports errors to stderr instead of exiting. It takes --lang, which
+// run has read already.
+func newFlagSet(name string, l lang, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("licentia "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.String(langFlag, "", l.T("flag.lang"))
 	return fs
 }
 
 // parseFlags parses args, turning a bad flag into a usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+func parseFlags(fs *flag.FlagSet, l lang, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return &usageError{err.Error()}
+		return &usageError{l.flagError(err)}
 	}
 	return nil
 }

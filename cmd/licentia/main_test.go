@@ -164,7 +164,7 @@ func TestKeysCommands(t *testing.T) {
 	roles := func(list string) map[string]string { // role -> a key id with it
 		m := map[string]string{}
 		for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
-			if f := strings.Fields(line); len(f) == 3 {
+			if f := strings.Fields(line); len(f) >= 3 { // id, role, created (a time and its zone)
 				m[f[1]] = f[0]
 			}
 		}
@@ -499,8 +499,8 @@ func TestTokenToFile(t *testing.T) {
 	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
 		t.Errorf("token file mode = %v, want 0600", info.Mode().Perm())
 	}
-	if tok, err := readSecretFile(path, "test"); err != nil || tok != strings.TrimSpace(string(data)) {
-		t.Errorf("readSecretFile(token file) = %q, %v", tok, err)
+	if tok, err := readSecretFile(langEN, path, "test"); err != nil || tok != strings.TrimSpace(string(data)) {
+		t.Errorf("readSecretFile(langEN, token file) = %q, %v", tok, err)
 	}
 	err = run(ctx, []string{"tokens", "create", "other", "--out", path}, env, io.Discard, io.Discard)
 	if exitCode(err) != 2 {

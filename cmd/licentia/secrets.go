@@ -21,18 +21,18 @@ type secretFlag struct {
 }
 
 // newSecretFlag registers --name (env) and --name-file (env_FILE) on fs.
-func newSecretFlag(fs *flag.FlagSet, getenv func(string) string, name, env, what string) *secretFlag {
+// what describes the secret in l.
+func newSecretFlag(fs *flag.FlagSet, l lang, getenv func(string) string, name, env, what string) *secretFlag {
 	s := &secretFlag{name: name, env: env, fileName: name + "-file", fileEnv: env + "_FILE"}
-	fs.StringVar(&s.value, s.name, getenv(s.env), fmt.Sprintf("%s (env %s; as a flag value it is visible to every user "+
-		"of the host: prefer the variable or --%s)", what, s.env, s.fileName))
-	fs.StringVar(&s.file, s.fileName, getenv(s.fileEnv), fmt.Sprintf("file holding %s (env %s)", what, s.fileEnv))
+	fs.StringVar(&s.value, s.name, getenv(s.env), l.T("flag.secret", what, s.env, s.fileName))
+	fs.StringVar(&s.file, s.fileName, getenv(s.fileEnv), l.T("flag.secret_file", what, s.fileEnv))
 	return s
 }
 
 // resolve returns the secret once fs is parsed — from the command line before the environment, and at
 // each level from the value or the file, never both — and whether it was a flag value on the command
 // line. Conflicting sources and unreadable or empty files are usage errors.
-func (s *secretFlag) resolve(fs *flag.FlagSet) (secret string, onCommandLine bool, err error) {
+func (s *secretFlag) resolve(fs *flag.FlagSet, l lang) (secret string, onCommandLine bool, err error) {
 	var valueGiven, fileGiven bool
 	fs.Visit(func(f *flag.Flag) {
 		valueGiven = valueGiven || f.Name == s.name
@@ -40,30 +40,29 @@ func (s *secretFlag) resolve(fs *flag.FlagSet) (secret string, onCommandLine boo
 	})
 	switch {
 	case valueGiven && fileGiven:
-		return "", false, &usageError{fmt.Sprintf("give --%s or --%s, not both", s.name, s.fileName)}
+		return "", false, &usageError{l.T("secret_both_flags", s.name, s.fileName)}
 	case fileGiven:
-		v, err := readSecretFile(s.file, "--"+s.fileName)
+		v, err := readSecretFile(l, s.file, "--"+s.fileName)
 		return v, false, err
 	case valueGiven:
 		return s.value, true, nil
 	case s.value != "" && s.file != "":
-		return "", false, &usageError{fmt.Sprintf("set %s or %s, not both", s.env, s.fileEnv)}
+		return "", false, &usageError{l.T("secret_both_env", s.env, s.fileEnv)}
 	case s.file != "":
-		v, err := readSecretFile(s.file, s.fileEnv)
+		v, err := readSecretFile(l, s.file, s.fileEnv)
 		return v, false, err
 	}
 	return s.value, false, nil
 }
 
 // warning is the message for a secret given as a flag value.
-func (s *secretFlag) warning() string {
-	return fmt.Sprintf("--%s puts a secret on the command line, where every user of this host can read it; "+
-		"set %s or use --%s instead", s.name, s.env, s.fileName)
+func (s *secretFlag) warning(l lang) string {
+	return l.T("secret_on_command_line", s.name, s.env, s.fileName)
 }
 
 // readSecretFile returns the content of the secret file path without surrounding white space (the
 // trailing newline editors and `echo` add). source names where the path came from.
-func readSecretFile(path, source string) (string, error) {
+func readSecretFile(l lang, path, source string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", &usageError{fmt.Sprintf("%s: %v", source, err)}
@@ -74,11 +73,11 @@ func readSecretFile(path, source string) (string, error) {
 		return "", &usageError{fmt.Sprintf("%s: read %s: %v", source, path, err)}
 	}
 	if len(data) > maxSecretFile {
-		return "", &usageError{fmt.Sprintf("%s: %s is larger than %d KiB; want the secret alone", source, path, maxSecretFile>>10)}
+		return "", &usageError{l.T("secret_too_large", source, path, maxSecretFile>>10)}
 	}
 	v := strings.TrimSpace(string(data))
 	if v == "" {
-		return "", &usageError{fmt.Sprintf("%s: %s is empty", source, path)}
+		return "", &usageError{l.T("secret_empty", source, path)}
 	}
 	return v, nil
 }

@@ -35,44 +35,39 @@ type serveConfig struct {
 	act       activationFlags
 }
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr)
+func runServe(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", l, stderr)
 	var c serveConfig
-	c.data.register(fs, getenv)
-	c.data.registerPool(fs, getenv)
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"),
-		"listen address; port 0 picks a free one, logged in the \"listening\" line (env LICENTIA_ADDR)")
-	fs.StringVar(&c.addrFile, "addr-file", getenv("LICENTIA_ADDR_FILE"),
-		"once listening, write the bound address (host:port) to this file, e.g. with --addr 127.0.0.1:0 (env LICENTIA_ADDR_FILE)")
-	fs.StringVar(&c.metrics, "metrics-addr", getenv("LICENTIA_METRICS_ADDR"),
-		"listen address of /metrics alone, which --addr then no longer serves; empty: /metrics on --addr (env LICENTIA_METRICS_ADDR)")
-	mktKey := newSecretFlag(fs, getenv, "koogallery-key", "LICENTIA_KOOGALLERY_KEY",
-		"KooGallery access key(s) from the seller console, comma- or line-separated during rotation")
+	c.data.register(fs, l, getenv)
+	c.data.registerPool(fs, l, getenv)
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "LICENTIA_ADDR", "127.0.0.1:8080"), l.T("flag.addr"))
+	fs.StringVar(&c.addrFile, "addr-file", getenv("LICENTIA_ADDR_FILE"), l.T("flag.addr_file"))
+	fs.StringVar(&c.metrics, "metrics-addr", getenv("LICENTIA_METRICS_ADDR"), l.T("flag.metrics_addr"))
+	mktKey := newSecretFlag(fs, l, getenv, "koogallery-key", "LICENTIA_KOOGALLERY_KEY", l.T("flag.koogallery_key"))
 	var iss issuerFlags
-	iss.register(fs, getenv)
+	iss.register(fs, l, getenv)
 	legacyWindow := envOr(getenv, "LICENTIA_LEGACY_WINDOW", "24h")
-	fs.Func("legacy-window", "how old a License 1.0 timeStamp may be; older URLs are refused so a captured one cannot be replayed (env LICENTIA_LEGACY_WINDOW, default 24h)", func(s string) error {
+	fs.Func("legacy-window", l.T("flag.legacy_window"), func(s string) error {
 		legacyWindow = s
 		return nil
 	})
-	fs.StringVar(&c.mktAPI, "koogallery-api", getenv(marketapi.EnvAPI),
-		"KooGallery OpenAPI base URLs, comma-separated, tried in order (env "+marketapi.EnvAPI+"; default the marketplace's own); credentials only from "+marketapi.EnvAK+" and "+marketapi.EnvSK)
-	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"),
-		"production path registered with KooGallery (env LICENTIA_CALLBACK_PATH)")
-	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"),
-		"load balancers in front of licentia, comma-separated IPs or CIDRs: rate limits then use their X-Forwarded-For, "+
-			"and logs their X-Request-Id (env LICENTIA_TRUSTED_PROXIES)")
+	fs.StringVar(&c.mktAPI, "koogallery-api", getenv(marketapi.EnvAPI), l.T("flag.koogallery_api", marketapi.EnvAPI, marketapi.EnvAK, marketapi.EnvSK))
+	fs.StringVar(&c.path, "callback-path", envOr(getenv, "LICENTIA_CALLBACK_PATH", "/koogallery/license"), l.T("flag.callback_path"))
+	fs.StringVar(&c.proxies, "trusted-proxy", getenv("LICENTIA_TRUSTED_PROXIES"), l.T("flag.trusted_proxy"))
 	maxConns := envOr(getenv, "LICENTIA_MAX_CLIENT_CONNS", strconv.Itoa(daemon.DefaultMaxConnsPerClient))
-	fs.Func("max-client-conns", fmt.Sprintf("connections one client address (IPv6: one /64) may hold open at once; "+
-		"trusted proxies are not limited; 0: no limit (env LICENTIA_MAX_CLIENT_CONNS, default %d)", daemon.DefaultMaxConnsPerClient),
+	fs.Func("max-client-conns", l.T("flag.max_client_conns", daemon.DefaultMaxConnsPerClient),
 		func(s string) error {
 			maxConns = s
 			return nil
 		})
-	c.act.register(fs, getenv)
-	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), "log format: json or text (env LICENTIA_LOG_FORMAT)")
-	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env LICENTIA_LOG_LEVEL)")
-	if err := parseFlags(fs, args); err != nil {
+	c.act.register(fs, l, getenv)
+	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "LICENTIA_LOG_FORMAT", "json"), l.T("flag.log_format"))
+	fs.StringVar(&c.logLevel, "log-level", envOr(getenv, "LICENTIA_LOG_LEVEL", "info"), l.T("flag.log_level"))
+	fs.Usage = func() {
+		fmt.Fprint(stderr, l.T("usage.serve"))
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, l, args); err != nil {
 		return err
 	}
 	if err := c.data.parsePool(); err != nil {
@@ -82,7 +77,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if c.issuer, c.grace, err = iss.resolve(); err != nil {
+	if c.issuer, c.grace, err = iss.resolve(l); err != nil {
 		return err
 	}
 	lw, err := time.ParseDuration(legacyWindow)
@@ -124,13 +119,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // as a flag value.
 func (c *serveConfig) resolveSecrets(fs *flag.FlagSet, mktKey *secretFlag) ([]string, error) {
 	var warnings []string
-	keys, onCommandLine, err := mktKey.resolve(fs)
+	// The warnings go into the server's log, which is machine output: English, as every log line.
+	c.data.l = langEN
+	keys, onCommandLine, err := mktKey.resolve(fs, langEN)
 	if err != nil {
 		return nil, err
 	}
 	c.mktKeys = keys
 	if onCommandLine {
-		warnings = append(warnings, mktKey.warning())
+		warnings = append(warnings, mktKey.warning(langEN))
 	}
 	w, err := c.data.resolveDB()
 	if err != nil {

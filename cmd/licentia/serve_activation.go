@@ -15,16 +15,13 @@ type activationFlags struct {
 	perAddress, global, unknownTTL string
 }
 
-func (a *activationFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+func (a *activationFlags) register(fs *flag.FlagSet, l lang, getenv func(string) string) {
 	fs.StringVar(&a.perAddress, "activation-per-address", envOr(getenv, "LICENTIA_ACTIVATION_PER_ADDRESS", strconv.Itoa(licensing.DefaultActivationPerAddress)),
-		"License 2.0 activation attempts one client address may make per hour, each costing the same whatever the answer "+
-			"(env LICENTIA_ACTIVATION_PER_ADDRESS)")
+		l.T("flag.activation_per_address"))
 	fs.StringVar(&a.global, "activation-global", envOr(getenv, "LICENTIA_ACTIVATION_GLOBAL", strconv.Itoa(licensing.DefaultActivationGlobal)),
-		"codes sent to the marketplace for activation per minute, by this process and, on PostgreSQL, by all replicas together "+
-			"(env LICENTIA_ACTIVATION_GLOBAL)")
+		l.T("flag.activation_global"))
 	fs.StringVar(&a.unknownTTL, "activation-unknown-ttl", envOr(getenv, "LICENTIA_ACTIVATION_UNKNOWN_TTL", licensing.DefaultUnknownTTL.String()),
-		"how long a code the marketplace does not know is answered not_found without asking it again "+
-			"(env LICENTIA_ACTIVATION_UNKNOWN_TTL)")
+		l.T("flag.activation_unknown_ttl"))
 }
 
 // limits returns the parsed limits, or a usage error naming the flag.

@@ -20,9 +20,9 @@ func TestActivationFlags(t *testing.T) {
 			t.Errorf("serve -h does not name %s:\n%s", env, help.String())
 		}
 	}
-	fs := newFlagSet("serve", &help)
+	fs := newFlagSet("serve", langEN, &help)
 	var a activationFlags
-	a.register(fs, envMap(map[string]string{"LICENTIA_ACTIVATION_PER_ADDRESS": "7", "LICENTIA_ACTIVATION_UNKNOWN_TTL": "1h"}))
+	a.register(fs, langEN, envMap(map[string]string{"LICENTIA_ACTIVATION_PER_ADDRESS": "7", "LICENTIA_ACTIVATION_UNKNOWN_TTL": "1h"}))
 	if err := fs.Parse([]string{"--activation-global", "9"}); err != nil {
 		t.Fatal(err)
 	}

@@ -20,24 +20,6 @@ import (
 	"github.com/licentia/licentia/verifier"
 )
 
-const simulateUsage = `usage: licentia simulate --url URL [--scenario NAME|all] [--concurrency N] [--json]
-                         [--path /koogallery/license] [--keys FILE] [--allow-remote] [--market-addr ADDR]
-
-Plays KooGallery against a seller's production interface (licentia or any other implementation) and
-prints a pass/fail table; exits 1 when any step fails. Run it before registering the production URL.
-Only loopback URLs are accepted unless --allow-remote is given (e.g. your own staging server).
-The access key comes from LICENTIA_KOOGALLERY_KEY or --key-file FILE (env LICENTIA_KOOGALLERY_KEY_FILE).
-
-The License 2.0 and G1b scenarios also play the KooGallery OpenAPI: with LICENTIA_KOOGALLERY_AK and
-LICENTIA_KOOGALLERY_SK set, simulate starts a stand-in for it on --market-addr; start the seller with
---koogallery-api http://ADDR and the same AK/SK (for licentia: licentia serve --koogallery-api
-http://127.0.0.1:8090 --activation-per-address 1000, as the scenarios activate more codes from one address
-than the default 20 an hour). Without them those scenarios are skipped. Activation steps need licentia's own
-POST /v1/activations and are skipped for another seller.
-
-scenarios:
-`
-
 type simulateConfig struct {
 	url         string
 	key         string
@@ -58,12 +40,11 @@ type simulateConfig struct {
 // seller configured once with --koogallery-api serves every run.
 const defaultMarketAddr = "127.0.0.1:8090"
 
-func runSimulate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("simulate", stderr)
+func runSimulate(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("simulate", l, stderr)
 	var c simulateConfig
 	fs.StringVar(&c.url, "url", getenv("LICENTIA_SIMULATE_URL"), "seller base URL, e.g. http://127.0.0.1:8080 (env LICENTIA_SIMULATE_URL)")
-	key := newSecretFlag(fs, getenv, "key", "LICENTIA_KOOGALLERY_KEY",
-		"the seller's KooGallery access key (the first of a comma- or line-separated list)")
+	key := newSecretFlag(fs, l, getenv, "key", "LICENTIA_KOOGALLERY_KEY", l.T("flag.simulate_key"))
 	fs.StringVar(&c.scenario, "scenario", "all", "scenario to play, or all; comma-separated for several")
 	fs.IntVar(&c.concurrency, "concurrency", 20, "concurrent sends in the resend storm")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON instead of a table")
@@ -77,31 +58,31 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		"loopback address of the KooGallery OpenAPI stand-in (needs LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK)")
 	c.ak, c.sk = getenv(marketapi.EnvAK), getenv(marketapi.EnvSK)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, simulateUsage)
+		fmt.Fprint(stderr, l.T("usage.simulate"))
 		for _, sc := range simulator.Scenarios() {
 			fmt.Fprintf(stderr, "  %-22s %s\n", sc.Name, sc.Summary)
 		}
-		fmt.Fprintln(stderr, "\nflags:")
+		fmt.Fprintln(stderr, "\n"+l.T("flags"))
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, l, args); err != nil {
 		return err
 	}
-	keys, onCommandLine, err := key.resolve(fs)
+	keys, onCommandLine, err := key.resolve(fs, l)
 	if err != nil {
 		return err
 	}
 	if onCommandLine {
-		fmt.Fprintln(stderr, "licentia: warning:", key.warning())
+		fmt.Fprintln(stderr, l.T("warning"), key.warning(l))
 	}
 	c.key = firstKey(keys)
-	cfg, err := c.simulatorConfig()
+	cfg, err := c.simulatorConfig(l)
 	if err != nil {
 		return err
 	}
 	names := strings.Split(c.scenario, ",")
 	if c.needsMarket(names) {
-		m, err := c.startMarket(stderr)
+		m, err := c.startMarket(l, stderr)
 		if err != nil {
 			return err
 		}
@@ -126,7 +107,7 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	if !rep.OK() {
-		return fmt.Errorf("simulate: %d of %d steps failed", rep.Failed, len(rep.Results))
+		return errors.New(l.T("sim.failed", rep.Failed, len(rep.Results)))
 	}
 	return nil
 }
@@ -145,23 +126,20 @@ func (c *simulateConfig) needsMarket(names []string) bool {
 
 // startMarket starts the OpenAPI stand-in and tells the user how to point the seller at it; without AK/SK it
 // says why the License 2.0 scenarios will be skipped and returns nil.
-func (c *simulateConfig) startMarket(stderr io.Writer) (*standin.Server, error) {
+func (c *simulateConfig) startMarket(l lang, stderr io.Writer) (*standin.Server, error) {
 	if c.ak == "" || c.sk == "" {
-		fmt.Fprintf(stderr, "simulate: %s and %s are not set: the License 2.0 and G1b scenarios are skipped\n",
-			marketapi.EnvAK, marketapi.EnvSK)
+		fmt.Fprintln(stderr, l.T("sim.no_aksk", marketapi.EnvAK, marketapi.EnvSK))
 		return nil, nil
 	}
 	host, _, err := net.SplitHostPort(c.marketAddr)
 	if err != nil || !loopback.Host(host) {
-		return nil, &usageError{fmt.Sprintf("simulate: --market-addr %q: want a loopback host:port", c.marketAddr)}
+		return nil, &usageError{l.T("sim.market_addr", c.marketAddr)}
 	}
 	m, err := standin.Start(standin.Config{AK: c.ak, SK: c.sk, Addr: c.marketAddr})
 	if err != nil {
-		return nil, fmt.Errorf("simulate: %w (pass another --market-addr)", err)
+		return nil, fmt.Errorf("simulate: %w (%s)", err, l.T("sim.market_addr_other"))
 	}
-	fmt.Fprintf(stderr, "simulate: KooGallery OpenAPI stand-in on %s; the seller must run with --koogallery-api %s "+
-		"and the same %s / %s (licentia also with --activation-per-address 1000: the scenarios activate more codes "+
-		"from one address than the default allows)\n", m.URL(), m.URL(), marketapi.EnvAK, marketapi.EnvSK)
+	fmt.Fprintln(stderr, l.T("sim.standin", m.URL(), m.URL(), marketapi.EnvAK, marketapi.EnvSK))
 	return m, nil
 }
 
@@ -173,20 +151,20 @@ func firstKey(keys string) string {
 }
 
 // simulatorConfig validates the flags and turns them into the simulator's configuration.
-func (c *simulateConfig) simulatorConfig() (simulator.Config, error) {
+func (c *simulateConfig) simulatorConfig(l lang) (simulator.Config, error) {
 	var cfg simulator.Config
 	if c.key == "" {
-		return cfg, &usageError{"simulate: the access key is required: set LICENTIA_KOOGALLERY_KEY or pass --key-file"}
+		return cfg, &usageError{l.T("sim.no_key")}
 	}
 	switch {
 	case c.concurrency < 1 || c.concurrency > 1000:
-		return cfg, &usageError{"simulate: --concurrency must be between 1 and 1000"}
+		return cfg, &usageError{l.T("sim.concurrency")}
 	case c.interval <= 0 || c.interval > time.Second:
-		return cfg, &usageError{"simulate: --retry-interval must be more than 0 and at most 1s (the schedules are compressed)"}
+		return cfg, &usageError{l.T("sim.retry_interval")}
 	case c.timeout <= 0:
-		return cfg, &usageError{"simulate: --timeout must be positive"}
+		return cfg, &usageError{l.T("sim.timeout")}
 	}
-	target, err := callbackURL(c.url, c.path, c.allowRemote)
+	target, err := callbackURL(l, c.url, c.path, c.allowRemote)
 	if err != nil {
 		return cfg, err
 	}
@@ -206,22 +184,21 @@ func (c *simulateConfig) simulatorConfig() (simulator.Config, error) {
 
 // callbackURL joins the base URL and the production path, and refuses hosts that are not loopback unless
 // remote is true. Host names other than localhost are not resolved: they count as remote.
-func callbackURL(base, path string, remote bool) (string, error) {
+func callbackURL(l lang, base, path string, remote bool) (string, error) {
 	if base == "" {
-		return "", &usageError{"simulate: --url (or LICENTIA_SIMULATE_URL) is required"}
+		return "", &usageError{l.T("sim.no_url")}
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", &usageError{fmt.Sprintf("simulate: --url %q: want http(s)://host[:port][/path]", base)}
+		return "", &usageError{l.T("sim.bad_url", base)}
 	}
 	if !remote && !loopback.Host(u.Hostname()) {
-		return "", &usageError{fmt.Sprintf("simulate: %s is not a loopback address; pass --allow-remote to play against it "+
-			"(it creates, renews and releases licenses there)", u.Hostname())}
+		return "", &usageError{l.T("sim.remote", u.Hostname())}
 	}
 	switch {
 	case path != "":
 		if !strings.HasPrefix(path, "/") {
-			return "", &usageError{"simulate: --path must start with /"}
+			return "", &usageError{l.T("sim.path")}
 		}
 		u.Path = path
 	case u.Path == "" || u.Path == "/":

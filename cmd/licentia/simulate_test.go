@@ -59,7 +59,7 @@ func TestCallbackURL(t *testing.T) {
 		{"https://staging.example.com", "", true, "https://staging.example.com/koogallery/license"},
 	}
 	for _, c := range cases {
-		got, err := callbackURL(c.base, c.path, c.remote)
+		got, err := callbackURL(langEN, c.base, c.path, c.remote)
 		if err != nil || got != c.want {
 			t.Errorf("callbackURL(%q, %q, %v) = %q, %v; want %q", c.base, c.path, c.remote, got, err, c.want)
 		}

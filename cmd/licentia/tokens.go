@@ -6,25 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 	"time"
 
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/server/support"
 )
-
-const tokensUsage = `usage: licentia tokens <create|list|revoke> [flags]
-
-  create NAME [--role read|support] [--out FILE]
-                                       make an admin API token; it is printed once (or written to a new
-                                       file, mode 0600, for LICENTIA_TOKEN_FILE), only its hash is kept
-  list                                 list tokens: id, name, role, created, revoked
-  revoke NAME|ID                       revoke a token; requests with it fail from then on
-
-Roles: read may list and show licenses and read their history; support may also reissue, revoke and
-reveal whole codes. Tokens live in the database (--data, --db), so every server sharing it accepts them.
-
-`
 
 // tokenView is a token as tokens list --json prints it; Token is set only by create.
 type tokenView struct {
@@ -46,38 +32,45 @@ func newTokenView(t *store.Token) tokenView {
 
 func unixUTC(s int64) string { return time.Unix(s, 0).UTC().Format(time.RFC3339) }
 
-func runTokens(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runTokens(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, tokensUsage)
-		return &usageError{"tokens: no subcommand given"}
+		fmt.Fprint(stderr, l.T("usage.tokens"))
+		return &usageError{l.T("no_subcommand", "tokens")}
 	}
 	sub := args[0]
-	fs := quietFlagSet("tokens "+sub, tokensUsage, stderr)
+	fs := quietFlagSet("tokens "+sub, l, "usage.tokens", stderr)
 	var d dataFlags
-	d.register(fs.FlagSet, getenv)
-	asJSON := fs.Bool("json", false, "print JSON")
+	d.register(fs.FlagSet, l, getenv)
+	asJSON := fs.Bool("json", false, l.T("flag.json"))
+	var tz tzFlag
+	tz.register(fs.FlagSet, l, getenv)
 	role := store.RoleRead
 	var outFile string
 	want, what := 0, ""
 	switch sub {
 	case "create":
-		fs.StringVar(&role, "role", store.RoleRead, "read or support")
-		fs.StringVar(&outFile, "out", "", "write the token to this new file (mode 0600) instead of stdout")
-		want, what = 1, "one token NAME"
+		fs.StringVar(&role, "role", store.RoleRead, l.T("flag.role"))
+		fs.StringVar(&outFile, "out", "", l.T("flag.out"))
+		want, what = 1, "arg.token_name"
 	case "list":
 	case "revoke":
-		want, what = 1, "one token NAME or ID"
+		want, what = 1, "arg.token_ref"
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, tokensUsage)
+		fmt.Fprint(stdout, l.T("usage.tokens"))
 		return nil
 	default:
-		fmt.Fprint(stderr, tokensUsage)
-		return &usageError{fmt.Sprintf("tokens: unknown subcommand %q", sub)}
+		fmt.Fprint(stderr, l.T("usage.tokens"))
+		return &usageError{l.T("unknown_subcommand", "tokens", sub)}
 	}
 	pos, err := fs.parseArgs(args[1:], want, what)
 	if err != nil {
 		return err
 	}
+	loc, err := tz.zone()
+	if err != nil {
+		return err
+	}
+	clk := clock{loc: loc, l: l}
 	var plain string
 	var tok *store.Token
 	if sub == "create" {
@@ -86,7 +79,7 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 			return &usageError{err.Error()}
 		}
 	}
-	if err := d.resolveDBTo(stderr); err != nil {
+	if err := d.resolveDBTo(l, stderr); err != nil {
 		return err
 	}
 	st, err := d.openStore(ctx)
@@ -97,7 +90,7 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 	switch sub {
 	case "create":
 		if outFile != "" {
-			return createTokenFile(ctx, st, tok, plain, outFile, stderr)
+			return createTokenFile(ctx, l, st, tok, plain, outFile, stderr)
 		}
 		if err := st.CreateToken(ctx, tok); err != nil {
 			return err
@@ -108,7 +101,7 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 			return printJSON(stdout, v)
 		}
 		fmt.Fprintln(stdout, plain)
-		fmt.Fprintf(stderr, "created %s token %q (id %s). It is shown only this once: store it now.\n", tok.Role, tok.Name, tok.ID)
+		fmt.Fprintln(stderr, l.T("token.created", cell(l.value("role", tok.Role)), tok.Name, tok.ID))
 	case "list":
 		toks, err := st.Tokens(ctx)
 		if err != nil {
@@ -121,12 +114,12 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 		if *asJSON {
 			return printJSON(stdout, views)
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
+		t := newTable(stdout)
+		t.row(l.T("col.id"), l.T("col.name"), l.T("col.role"), clk.header("col.created"), clk.header("col.revoked"))
 		for _, v := range views {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(v.ID), cell(v.Name), cell(v.Role), cell(v.CreatedAt), cell(v.RevokedAt))
+			t.row(cell(v.ID), cell(v.Name), cell(l.value("role", v.Role)), cell(clk.at(v.CreatedAt)), cell(clk.at(v.RevokedAt)))
 		}
-		return tw.Flush()
+		return t.flush()
 	case "revoke":
 		t, err := st.RevokeToken(ctx, pos[0])
 		if err != nil {
@@ -135,14 +128,14 @@ func runTokens(ctx context.Context, args []string, getenv func(string) string, s
 		if *asJSON {
 			return printJSON(stdout, newTokenView(t))
 		}
-		fmt.Fprintf(stdout, "revoked token %q (id %s)\n", t.Name, t.ID)
+		fmt.Fprintln(stdout, l.T("token.revoked", t.Name, t.ID))
 	}
 	return nil
 }
 
 // createTokenFile stores tok and writes plain to the new file path (mode 0600): the file is created
 // first, so that a token is stored only when its file could be made, and removed when storing fails.
-func createTokenFile(ctx context.Context, st *store.Store, tok *store.Token, plain, path string, stderr io.Writer) error {
+func createTokenFile(ctx context.Context, l lang, st *store.Store, tok *store.Token, plain, path string, stderr io.Writer) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return &usageError{fmt.Sprintf("--out: %v", err)}
@@ -160,8 +153,8 @@ func createTokenFile(ctx context.Context, st *store.Store, tok *store.Token, pla
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w (the token is stored: revoke %s and create another)", path, err, tok.ID)
+		return fmt.Errorf("write %s: %w (%s)", path, err, l.T("token.write_failed", tok.ID))
 	}
-	fmt.Fprintf(stderr, "created %s token %q (id %s) in %s\n", tok.Role, tok.Name, tok.ID, path)
+	fmt.Fprintln(stderr, l.T("token.created_file", cell(l.value("role", tok.Role)), tok.Name, tok.ID, cell(path)))
 	return nil
 }
