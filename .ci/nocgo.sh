@@ -34,7 +34,7 @@ CGO_ENABLED=1 go build -o "$work/licentia" ./cmd/licentia
 start_licentia "nocgo-key-$RANDOM$RANDOM" --log-level warn
 base=$server_url
 "$work/licentia" tokens create laptop --role read --data "$work/data" --out "$work/laptop.token" 2>/dev/null
-LICENTIA_TOKEN_FILE="$work/laptop.token" "$nocgo" codes list --server "$base" >"$work/list.out"
+LICENTIA_TOKEN_FILE="$work/laptop.token" "$nocgo" codes list --lang en --server "$base" >"$work/list.out"
 head -n1 "$work/list.out" | grep -Eq '^ID +ORDER +CUSTOMER' || { echo "codes list --server printed:"; cat "$work/list.out"; exit 1; }
 echo "codes list --server: $(head -n1 "$work/list.out")"
 

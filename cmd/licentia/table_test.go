@@ -169,9 +169,9 @@ func TestTZFlag(t *testing.T) {
 		{"Asia/Shanghai", "Europe/Berlin", "Asia/Shanghai", false}, // --tz before TZ
 		{"", "Europe/Berlin", "Europe/Berlin", false},
 		{"", ":Asia/Tokyo", "Asia/Tokyo", false},
-		{"", "", "Local", false},          // the system's zone
-		{"", "Not/AZone", "Local", false}, // a TZ Go cannot load is ignored, as the runtime does
-		{"Mars/Olympus", "", "", true},    // a bad --tz is a usage error
+		{"", "", time.Local.String(), false},          // the system's zone (named by the process's own TZ, if set)
+		{"", "Not/AZone", time.Local.String(), false}, // a TZ Go cannot load is ignored, as the runtime does
+		{"Mars/Olympus", "", "", true},                // a bad --tz is a usage error
 	}
 	for _, tt := range tests {
 		z := tzFlag{name: tt.flag, getenv: env(tt.env), l: langEN}
