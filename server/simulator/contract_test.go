@@ -49,7 +49,8 @@ type codeLicense struct {
 	gen              int64
 	status           string
 	exp              time.Time
-	queried          string // UTC day of the last query
+	queried          string    // UTC day of the last query
+	callbackAt       time.Time // when a marketplace callback last changed it
 }
 
 func newContractSeller(t testing.TB, m *market.Server) *contractSeller {
@@ -134,6 +135,7 @@ func (s *contractSeller) callback(ctx context.Context, p map[string]string, answ
 
 // apply applies a License 2.0 callback to l: a new generation per distinct change.
 func (s *contractSeller) apply(l *codeLicense, p map[string]string) {
+	l.callbackAt = time.Now()
 	switch p["activity"] {
 	case koogallery.ActivityRefreshLicenseCode:
 		if s.applied[p["orderId"]] {
@@ -241,7 +243,10 @@ func (s *contractSeller) refresh(w http.ResponseWriter, r *http.Request) {
 	}
 	if day := time.Now().UTC().Format(time.DateOnly); l.queried != day {
 		l.queried = day
-		if st, err := s.api.Query(r.Context(), l.mcode); err == nil { // an outage answers from what is stored
+		// An outage answers from what is stored; a query asked within an hour of a callback may predate it and
+		// only releases.
+		if st, err := s.api.Query(r.Context(), l.mcode); err == nil &&
+			(time.Since(l.callbackAt) >= time.Hour || statusOf(st.Status) == verifier.StatusReleased) {
 			if statusOf(st.Status) != l.status || !st.ExpiresAt.Equal(l.exp) {
 				s.change(l, statusOf(st.Status), st.ExpiresAt)
 			}

@@ -85,3 +85,28 @@ func periodChange(ctx context.Context, r *run) {
 	}
 	r.check("software bound to another product refuses it (wrong_product)", err)
 }
+
+// laggingQuery: the marketplace's query may still answer as before a callback it has just sent. A renewal
+// arrives right after the activation, before the seller's first query of the day, and the query (the stand-in
+// not yet changed) still gives the old expiry: the renewed code must keep the renewal, not roll a paid period
+// back (the daily query, topic 0070649245).
+func laggingQuery(ctx context.Context, r *run) {
+	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
+		return
+	}
+	a := r.activated(ctx, "activation: 200", code)
+	if a == nil {
+		return
+	}
+	exp := r.day(120)
+	body := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, exp)
+	if !r.post(ctx, "refreshLicenseCode renewal to +120 days, the marketplace's query not yet showing it: accepted", body) {
+		return
+	}
+	next, err := r.refreshCode(ctx, a.Code)
+	if err == nil {
+		err = changed(next, a.Generation, 1, verifier.StatusActive, exp)
+	}
+	r.check("the day's first refresh keeps the renewal whatever the lagging query says", err)
+}

@@ -168,6 +168,8 @@ func Scenarios() []Scenario {
 		{"order-query", "newInstance with only its order: the seller queries the order (§4)", true, newInstance, orderQuery},
 		{"order-notify", "orderNotify with only the order id: the seller queries the order and answers 000000", true,
 			plays([]string{koogallery.ActivityOrderNotify}, []string{callQueryOrder}), orderNotification},
+		{"lagging-query", "License 2.0: a renewal just before the day's first query, which still answers the old expiry, stands", true,
+			plays(license2Code), laggingQuery},
 		{"period-change", "License 2.0: a renewal to the other period's productId; the code still serves the product it was sold under", true,
 			plays(license2Code), periodChange},
 	}
