@@ -19,10 +19,6 @@ import (
 // minimum, maximum, pattern, format date-time, and description. A schema with any other keyword is
 // refused by checkSchema, so the description cannot use a keyword the tests would silently ignore.
 
-// schemaKeywords are the keywords the validator knows.
-var schemaKeywords = []string{"$ref", "type", "properties", "required", "additionalProperties", "items", "enum",
-	"minLength", "maxLength", "minimum", "maximum", "pattern", "format", "description"}
-
 // schemaSet resolves $ref against components/schemas.
 type schemaSet struct {
 	components map[string]any

@@ -73,13 +73,13 @@ func periodChange(ctx context.Context, r *run) {
 	for _, p := range []string{sold.ProductID, yearly} {
 		_, err := verifier.New(r.cfg.Keys, verifier.WithProduct(p), verifier.WithTime(at)).Verify(next.Code)
 		if err != nil {
-			err = fmt.Errorf("Verify: %s", verifier.Reason(err))
+			err = fmt.Errorf("verify: %s", verifier.Reason(err))
 		}
 		r.check(fmt.Sprintf("software bound to %s accepts the renewed code", p), err)
 	}
 	_, err = verifier.New(r.cfg.Keys, verifier.WithProduct(sold.ProductID+"-OTHER"), verifier.WithTime(at)).Verify(next.Code)
 	if !errors.Is(err, verifier.ErrWrongProduct) {
-		err = fmt.Errorf("Verify = %v, want %v", err, verifier.ErrWrongProduct)
+		err = fmt.Errorf("verify = %v, want %v", err, verifier.ErrWrongProduct)
 	} else {
 		err = nil
 	}
