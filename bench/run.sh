@@ -136,7 +136,7 @@ pids+=($!)
 LICENTIA_KOOGALLERY_KEY=$KEY "$L" serve --data "$work/data" --addr "127.0.0.1:$srv_port" --log-level error &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$srv_port/readyz" >/dev/null && break; sleep 0.1; done
-lg() { "$L" loadgen --json --key "$KEY" --duration "$DUR" "$@"; }
+lg() { LICENTIA_KOOGALLERY_KEY="$KEY" "$L" loadgen --json --duration "$DUR" "$@"; } # the key from the environment, never argv
 bare_url="http://127.0.0.1:$bare_port/koogallery/license"
 srv_url="http://127.0.0.1:$srv_port/koogallery/license"
 # Alternate baseline and server, ROUNDS times, so drifting machine load hits both alike; report the medians.

@@ -93,7 +93,7 @@ measure() {
 	list_s=$(printf '%s\n' "${lat[@]}" | median)
 	echo "codes list --customer: median $(ms "$list_s") ms of ${lat[*]} s" >&2
 	# RSS under mixed signed load.
-	"$L" loadgen --json --key "$KEY" --duration "$LOAD_DUR" --url "$url/koogallery/license" --mode mixed --concurrency 32 >"$work/load-$size.json"
+	LICENTIA_KOOGALLERY_KEY="$KEY" "$L" loadgen --json --duration "$LOAD_DUR" --url "$url/koogallery/license" --mode mixed --concurrency 32 >"$work/load-$size.json"
 	local rss hwm
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status"); hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 	echo "RSS after mixed load $((rss / 1024)) MiB, peak $((hwm / 1024)) MiB" >&2
