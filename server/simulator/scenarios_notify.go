@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
@@ -65,8 +66,12 @@ func periodChange(ctx context.Context, r *run) {
 		return
 	}
 	r.code("the renewed code names the yearly product", next.Code, want{gen: next.Generation, pid: yearly, sub: a.LicenseID})
-	if r.cfg.Keys == nil {
-		r.skip("the renewed code verifies for both products", "no public keys (--keys) to verify codes with")
+	if r.cfg.Keys == nil { // without the keys, what the claims say a verifier accepts
+		var err error
+		if c := Claims(next.Code); c == nil || !slices.Contains(c.ProductIDs, sold.ProductID) {
+			err = fmt.Errorf("the renewed code's products are %v, without %s", claimProducts(c), sold.ProductID)
+		}
+		r.check("the renewed code still names the product it was sold under (pids)", err)
 		return
 	}
 	at := func() time.Time { return r.cfg.Now() }
@@ -109,4 +114,12 @@ func laggingQuery(ctx context.Context, r *run) {
 		err = changed(next, a.Generation, 1, verifier.StatusActive, exp)
 	}
 	r.check("the day's first refresh keeps the renewal whatever the lagging query says", err)
+}
+
+// claimProducts is pid and pids of c, for a failure message.
+func claimProducts(c *verifier.Claims) []string {
+	if c == nil {
+		return nil
+	}
+	return append([]string{c.ProductID}, c.ProductIDs...)
 }
