@@ -83,6 +83,20 @@ func (r *run) openCode(ctx context.Context, st market.State, first opening) (*ma
 	return m, code, exp
 }
 
+// activeCode opens a received code in the stand-in and activates it through the seller: the start of every
+// scenario about an activated code's life. It returns nil answers when either step could not be played.
+func (r *run) activeCode(ctx context.Context) (*market.Server, string, *codeAnswer) {
+	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
+	if m == nil {
+		return nil, "", nil
+	}
+	a := r.activated(ctx, "activation: 200", code)
+	if a == nil {
+		return nil, "", nil
+	}
+	return m, code, a
+}
+
 // activated activates code through the seller and checks the answer is a license; it returns nil otherwise.
 func (r *run) activated(ctx context.Context, step, code string) *codeAnswer {
 	a, err := r.activate(ctx, code)
@@ -307,11 +321,7 @@ func (r *run) codeCallback(activity, code, arg string, exp time.Time) map[string
 // shows (README "Endpoints"). The stand-in changes first, as the marketplace does before it calls, so the seller's
 // daily query (§2.6.2) agrees with every callback.
 func codeCallbacks(ctx context.Context, r *run) {
-	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
-	if m == nil {
-		return
-	}
-	a := r.activated(ctx, "activation: 200", code)
+	m, code, a := r.activeCode(ctx)
 	if a == nil {
 		return
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/license"
-	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
 )
 
@@ -37,11 +36,7 @@ func orderNotification(ctx context.Context, r *run) {
 // product the code was sold under still accepts it (the "pids" claim of a licentia code): a buyer's software
 // must not lock out at its first renewal.
 func periodChange(ctx context.Context, r *run) {
-	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
-	if m == nil {
-		return
-	}
-	a := r.activated(ctx, "activation: 200", code)
+	m, code, a := r.activeCode(ctx)
 	if a == nil {
 		return
 	}
@@ -96,11 +91,7 @@ func periodChange(ctx context.Context, r *run) {
 // not yet changed) still gives the old expiry: the renewed code must keep the renewal, not roll a paid period
 // back (the daily query, topic 0070649245).
 func laggingQuery(ctx context.Context, r *run) {
-	m, code, _ := r.openCode(ctx, market.Received, activateFirst)
-	if m == nil {
-		return
-	}
-	a := r.activated(ctx, "activation: 200", code)
+	_, code, a := r.activeCode(ctx)
 	if a == nil {
 		return
 	}
