@@ -30,16 +30,15 @@ func (s *Service) CreateForOrder(ctx context.Context, l *store.License, d licens
 		t, _, err := s.Create(ctx, l, d, AnyID)
 		return t, err
 	}
+	if license.NeedsOrder(*l) && s.market != nil {
+		return s.createFromOrder(ctx, l, d)
+	}
 	if cur, err := s.st.LicenseByOrder(ctx, l.OrderID, l.OrderLineID); err == nil {
 		return cur, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	if !license.NeedsOrder(*l) {
-		stored, _, err := s.Create(ctx, l, d, AnyID)
-		return stored, err
-	}
-	if s.market == nil {
+	if license.NeedsOrder(*l) {
 		if l.ProductID == "" || l.CustomerID == "" {
 			return nil, fmt.Errorf("newInstance for order %s carries no product or customer and the order query needs them: %w",
 				l.OrderID, ErrNeedsMarket)
@@ -47,32 +46,38 @@ func (s *Service) CreateForOrder(ctx context.Context, l *store.License, d licens
 		if l.PeriodType != "" && l.ExpiresAt == 0 {
 			return nil, BadRequest("periodic order (periodType %s) without expireTime, and no OpenAPI credentials to look it up", l.PeriodType)
 		}
-		stored, _, err := s.Create(ctx, l, d, AnyID)
-		return stored, err
 	}
+	stored, _, err := s.Create(ctx, l, d, AnyID)
+	return stored, err
+}
+
+// createFromOrder is CreateForOrder for an order to complete from the marketplace's order query: one
+// request fills an order line at a time, and the others are answered its license, or 000004 with the
+// instanceId it will have while no license of the order line is stored. Each looks at the store after the
+// fill is registered, never before: a license stored by a fill that has just ended is found, and never
+// promised under another id.
+func (s *Service) createFromOrder(ctx context.Context, l *store.License, d license.Delivery) (*store.License, error) {
 	if l.ID == "" {
 		l.ID = uuid.NewString()
 	}
 	key := OrderKey{l.OrderID, l.OrderLineID}
-	s.orders.Lock()
-	if id, busy := s.orders.m[key]; busy {
-		s.orders.Unlock()
+	id, registered := s.orders.register(key, l.ID)
+	if cur, err := s.st.LicenseByOrder(ctx, l.OrderID, l.OrderLineID); !errors.Is(err, store.ErrNotFound) {
+		if registered {
+			s.orders.unregister(key)
+		}
+		return cur, err
+	}
+	if !registered {
 		return nil, &ProcessingError{InstanceID: id}
 	}
-	s.orders.m[key], s.orders.ids[l.ID] = l.ID, true
-	s.orders.Unlock()
 	done := make(chan struct{})
 	var stored *store.License
 	var err error
 	bg := context.WithoutCancel(ctx)
 	go func() {
 		defer close(done)
-		defer func() {
-			s.orders.Lock()
-			delete(s.orders.ids, s.orders.m[key])
-			delete(s.orders.m, key)
-			s.orders.Unlock()
-		}()
+		defer s.orders.unregister(key)
 		qctx, cancel := context.WithTimeout(bg, 30*time.Second)
 		defer cancel()
 		if err = s.fillFromOrder(qctx, l); err == nil {

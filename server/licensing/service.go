@@ -127,5 +127,25 @@ type orderFills struct {
 
 func (o *orderFills) init() { o.m, o.ids = map[OrderKey]string{}, map[string]bool{} }
 
+// register makes id the instanceId of the order line key's fill, unless another fill of it runs: then it
+// returns that fill's instanceId and false.
+func (o *orderFills) register(key OrderKey, id string) (string, bool) {
+	o.Lock()
+	defer o.Unlock()
+	if cur, busy := o.m[key]; busy {
+		return cur, false
+	}
+	o.m[key], o.ids[id] = id, true
+	return id, true
+}
+
+// unregister ends the fill of the order line key.
+func (o *orderFills) unregister(key OrderKey) {
+	o.Lock()
+	defer o.Unlock()
+	delete(o.ids, o.m[key])
+	delete(o.m, key)
+}
+
 // OrderKey names an order line: the key of the order fills here and of the HTTP side's resend cache.
 type OrderKey struct{ Order, Line string }
