@@ -53,6 +53,7 @@ func (cc *codeCache) get(s string) *cacheEntry {
 func (cc *codeCache) put(s string, c *Claims, kid string) {
 	e := &cacheEntry{code: strings.Clone(s), claims: *c, kid: kid}
 	e.claims.ProductIDs = slices.Clone(c.ProductIDs) // the caller owns c
+	e.claims.Deployment = c.Deployment.clone()
 	h := maphash.String(cc.seed, s)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()

@@ -70,6 +70,9 @@ type Claims struct {
 	Quantity int64 `json:"qty,omitempty"`
 	// Test ("test") is true for codes issued to marketplace probe calls (testFlag=1).
 	Test bool `json:"test,omitempty"`
+	// Deployment ("dep") binds the code to one installation of the buyer's software, by salted hashes;
+	// absent on a code answered without a deployment. See DeploymentClaim.
+	Deployment *DeploymentClaim `json:"dep,omitempty"`
 }
 
 // MaxProductIDs is the most entries a "pids" claim may carry; a code with more is malformed. The issuer

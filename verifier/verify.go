@@ -195,6 +195,7 @@ func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, e
 			c := new(Claims)
 			*c = e.claims
 			c.ProductIDs = slices.Clone(e.claims.ProductIDs) // the caller's own copy
+			c.Deployment = e.claims.Deployment.clone()
 			return v.judged(c, e.kid, at)
 		}
 	}
@@ -263,6 +264,8 @@ func (c *Claims) wellFormed() error {
 		return fmt.Errorf("%w: \"pids\" has %d entries, at most %d", ErrMalformed, len(c.ProductIDs), MaxProductIDs)
 	case slices.Contains(c.ProductIDs, ""):
 		return fmt.Errorf("%w: an empty \"pids\" entry", ErrMalformed)
+	case c.Deployment != nil:
+		return c.Deployment.wellFormed()
 	}
 	return nil
 }
