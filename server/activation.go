@@ -18,14 +18,17 @@ func (p *publicAPI) handleActivation(w http.ResponseWriter, r *http.Request) {
 	var req support.ActivationRequest
 	err := decodeJSON(w, r, &req)
 	if err == nil { // what cannot be a code is refused before it costs the address an attempt
-		err = licensing.CheckMarketCode(strings.TrimSpace(req.Code), req.Deployment)
+		err = licensing.CheckMarketCode(strings.TrimSpace(req.Code), "")
+	}
+	if err == nil && req.Deployment != nil {
+		err = licensing.CheckDeployment(*req.Deployment)
 	}
 	if err == nil {
 		err = allowKey(p.lim.activateAddr, addrKey(p.clientAddr(r)))
 	}
 	var l *store.License
 	if err == nil {
-		l, err = p.s.svc.Activate(r.Context(), req.Code, req.Deployment, licensing.Actor{Source: license.SourceAPI, Name: "buyer",
+		l, err = p.s.svc.ActivateFor(r.Context(), req.Code, req.Deployment, licensing.Actor{Source: license.SourceAPI, Name: "buyer",
 			RequestID: middleware.GetReqID(r.Context())})
 	}
 	if err != nil {

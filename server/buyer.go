@@ -145,7 +145,7 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pasted, _ := support.DecodeClaims(support.CleanCode(code))
-	l, err := p.refresh(r.Context(), code, p.clientAddr(r))
+	l, err := p.refresh(r.Context(), code, nil, p.clientAddr(r))
 	if err != nil {
 		p.buyerFailed(w, r, err)
 		return

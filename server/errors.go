@@ -39,9 +39,12 @@ func errorStatus(err error) (status int, code string) {
 	var (
 		reqErr   *licensing.RequestError
 		rateErr  *licensing.RateLimitError
+		seatErr  *licensing.SeatError
 		tooLarge *http.MaxBytesError
 	)
 	switch {
+	case errors.As(err, &seatErr):
+		return http.StatusConflict, seatErr.Code
 	case errors.As(err, &reqErr):
 		return http.StatusBadRequest, "bad_request"
 	case errors.Is(err, verifier.ErrTestCode):
@@ -100,6 +103,11 @@ func unavailableMessage(err error) string {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := errorStatus(err)
 	msg := s.logFailure(w, r, status, err)
+	var seatErr *licensing.SeatError
+	if errors.As(err, &seatErr) {
+		writeSeatError(w, seatErr, msg)
+		return
+	}
 	writeError(w, status, code, msg)
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/licentia/licentia/server/licensing"
 )
 
 // writeJSON writes v as JSON with the given status.
@@ -22,6 +24,22 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 		Message string `json:"message"`
 	}
 	writeJSON(w, status, map[string]body{"error": {Code: code, Message: msg}})
+}
+
+// SeatCount is the "seats" member of a seat refusal: the license's limit and the seats in use.
+type SeatCount struct {
+	Limit int64 `json:"limit"`
+	Used  int64 `json:"used"`
+}
+
+// writeSeatError writes a 409 seat refusal: {"error":{"code","message","seats":{"limit","used"}}}.
+func writeSeatError(w http.ResponseWriter, e *licensing.SeatError, msg string) {
+	type body struct {
+		Code    string    `json:"code"`
+		Message string    `json:"message"`
+		Seats   SeatCount `json:"seats"`
+	}
+	writeJSON(w, http.StatusConflict, map[string]body{"error": {Code: e.Code, Message: msg, Seats: SeatCount{e.Limit, e.Used}}})
 }
 
 // maxJSONBody caps a JSON request body.

@@ -130,7 +130,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	for _, err := range []error{badRequest("x"), verifier.ErrTestCode, support.ErrInvalidCode, support.ErrSupersededProof,
 		support.ErrUnauthorized, ErrForbidden, licensing.ErrNotReceived, licensing.ErrMarketUnconfigured,
 		licensing.ErrMarketUnavailable, store.ErrNotFound, ErrLicenseRevoked, ErrLicenseReleased, support.ErrAmbiguous,
-		store.ErrConflict, &http.MaxBytesError{}, &licensing.RateLimitError{}, errors.New("anything else")} {
+		store.ErrConflict, &http.MaxBytesError{}, &licensing.RateLimitError{}, errors.New("anything else"),
+		&licensing.SeatError{Code: licensing.CodeSeatsExhausted}, &licensing.SeatError{Code: licensing.CodeDeploymentClone}} {
 		status, code := errorStatus(err)
 		codeStatus[code] = status
 	}
@@ -281,6 +282,9 @@ func TestOpenAPIRoutes(t *testing.T) {
 // type: Error (writeError's body), JWKS (handleJWKS's set), Status (the probes' maps).
 var openAPITypes = map[string]reflect.Type{
 	"RefreshRequest":    reflect.TypeFor[RefreshRequest](),
+	"UsageRequest":      reflect.TypeFor[UsageRequest](),
+	"Deployment":        reflect.TypeFor[verifier.Deployment](),
+	"DeploymentClaim":   reflect.TypeFor[verifier.DeploymentClaim](),
 	"ActivationRequest": reflect.TypeFor[support.ActivationRequest](),
 	"CodeResponse":      reflect.TypeFor[online.CodeResponse](),
 	"JWK":               reflect.TypeFor[jwk](),
@@ -463,6 +467,12 @@ func TestOpenAPIAnswers(t *testing.T) {
 	brokenCode := broken.newInstance("lic-B", "O-B", "C-B", "P1", exp)
 	broken.st.Close()
 
+	if err := m.mkt.AddCode(market.Code{Code: "MC-SEAT", State: market.Received, ExpiresAt: exp, ProductID: "P2", OrderID: "CS-SEAT", Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	code2, code3 := e.license("lic-2").Code, e.license("lic-3").Code // one seat each (no quantity)
+	clone := deployment(1)
+	clone.Components["machine_id"], clone.Components["mac"] = []string{"other"}, []string{"02:00:00:00:00:99"}
 	huge := `{"code":"` + strings.Repeat("x", maxJSONBody) + `"}`
 	hugeChange := `{"reason":"` + strings.Repeat("x", maxJSONBody) + `"}`
 	notJSONClaims := "eyJhbGciOiJFZERTQSJ9.bm90IGpzb24.c2ln" // a JSON header, a payload that is not JSON
@@ -484,16 +494,34 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{name: "refresh foreign", env: e, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: foreign}, status: 404, code: "not_found"},
 		{name: "refresh too large", env: e, method: "POST", path: "/v1/codes/refresh", body: huge, status: 413, code: "too_large"},
 		{name: "refresh broken", env: broken.testEnv, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: brokenCode}, status: 500, code: "internal"},
+		{name: "refresh for a deployment", env: e, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: code2, Deployment: deployment(1)}, status: 200},
+		{name: "refresh for a second deployment", env: e, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: code2, Deployment: deployment(2)}, status: 409, code: "seats_exhausted"},
+		{name: "refresh for a clone", env: e, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: code2, Deployment: clone}, status: 409, code: "deployment_clone"},
+
+		// POST /v1/usage
+		{name: "check in", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: code3, Deployment: deployment(1)}, status: 204},
+		{name: "check in a second deployment", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: code3, Deployment: deployment(2)}, status: 409, code: "seats_exhausted"},
+		{name: "check in a clone", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: code3, Deployment: clone}, status: 409, code: "deployment_clone"},
+		{name: "check in without a deployment", env: e, method: "POST", path: "/v1/usage", body: map[string]string{"code": code3}, status: 400, code: "bad_request"},
+		{name: "check in garbage", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: "hello", Deployment: deployment(1)}, status: 400, code: "invalid_code"},
+		{name: "check in a test code", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: probe, Deployment: deployment(1)}, status: 400, code: "test_code"},
+		{name: "check in foreign", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: foreign, Deployment: deployment(1)}, status: 404, code: "not_found"},
+		{name: "check in too large", env: e, method: "POST", path: "/v1/usage", body: huge, status: 413, code: "too_large"},
+		{name: "check in broken", env: broken.testEnv, method: "POST", path: "/v1/usage", body: UsageRequest{Code: brokenCode, Deployment: deployment(1)}, status: 500, code: "internal"},
 	}
 	for range refreshPerLicense {
 		cases = append(cases, apiCase{name: "refresh lic-6", env: e, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: code6}, status: 200})
 	}
 	cases = append(cases, []apiCase{
 		{name: "refresh past the limit", env: e, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: code6}, status: 429, code: "rate_limited"},
+		{name: "check in past the limit", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: code6, Deployment: deployment(1)}, status: 429, code: "rate_limited"},
 
 		// POST /v1/activations
 		{name: "activate", env: e, method: "POST", path: "/v1/activations", body: map[string]string{"code": "MC-OK", "deployment": "vm-1"}, status: 200},
 		{name: "activate again", env: e, method: "POST", path: "/v1/activations", body: map[string]string{"code": "MC-OK"}, status: 200},
+		{name: "activate for a deployment", env: e, method: "POST", path: "/v1/activations", body: support.ActivationRequest{Code: "MC-SEAT", Deployment: deployment(1)}, status: 200},
+		{name: "activate for a second deployment", env: e, method: "POST", path: "/v1/activations", body: support.ActivationRequest{Code: "MC-SEAT", Deployment: deployment(2)}, status: 409, code: "seats_exhausted"},
+		{name: "activate for a clone", env: e, method: "POST", path: "/v1/activations", body: support.ActivationRequest{Code: "MC-SEAT", Deployment: clone}, status: 409, code: "deployment_clone"},
 		{name: "activate empty", env: e, method: "POST", path: "/v1/activations", body: map[string]string{"code": ""}, status: 400, code: "bad_request"},
 		{name: "activate a licentia code", env: e, method: "POST", path: "/v1/activations", body: map[string]string{"code": code1}, status: 400, code: "bad_request"},
 		{name: "activate a number", env: e, method: "POST", path: "/v1/activations", body: `{"code":5}`, status: 400, code: "bad_request"},
@@ -585,6 +613,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 		// POST /admin/v1/licenses/{ref}/reissue, then the superseded code, then revoke
 		{name: "reissue", env: e, method: "POST", path: "/admin/v1/licenses/lic-5/reissue", token: sup, body: map[string]any{"reason": "leaked", "reveal": true}, status: 200, check: hasCode},
 		{name: "refresh a superseded code", env: e, method: "POST", path: "/v1/codes/refresh", body: RefreshRequest{Code: code5}, status: 403, code: "code_superseded"},
+		{name: "check in with a superseded code", env: e, method: "POST", path: "/v1/usage", body: UsageRequest{Code: code5, Deployment: deployment(1)}, status: 403, code: "code_superseded"},
 		{name: "reissue no reason", env: e, method: "POST", path: "/admin/v1/licenses/lic-5/reissue", token: sup, body: map[string]any{}, status: 400, code: "bad_request"},
 		{name: "reissue no token", env: e, method: "POST", path: "/admin/v1/licenses/lic-5/reissue", body: reason, status: 401, code: "unauthorized"},
 		{name: "reissue with a read token", env: e, method: "POST", path: "/admin/v1/licenses/lic-5/reissue", token: read, body: reason, status: 403, code: "forbidden"},

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
@@ -37,6 +40,10 @@ func newPublicAPI(s *Server, sup *support.Desk) *publicAPI {
 type RefreshRequest struct {
 	// Code is any genuine code of the license: current, superseded or expired.
 	Code string `json:"code"`
+	// Deployment optionally names the installation asking (a string is its id alone): the license then
+	// takes a seat for it, and the answer is the code bound to it. Without it, a code bound to a deployment
+	// is answered the current code of the same seat, and any other the license's own code.
+	Deployment *verifier.Deployment `json:"deployment,omitempty"`
 }
 
 // handleRefresh serves POST /v1/codes/refresh {"code":"…"}.
@@ -47,9 +54,12 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	if err == nil && strings.TrimSpace(req.Code) == "" {
 		err = badRequest(`no code given: send {"code":"<any code of the license>"}`)
 	}
+	if err == nil && req.Deployment != nil { // refused before it costs the address a request
+		err = licensing.CheckDeployment(*req.Deployment)
+	}
 	var l *store.License
 	if err == nil {
-		l, err = p.refresh(r.Context(), req.Code, p.clientAddr(r))
+		l, err = p.refresh(r.Context(), req.Code, req.Deployment, p.clientAddr(r))
 	}
 	if err != nil {
 		p.s.fail(w, r, err)
@@ -65,7 +75,7 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 // wrapping support.ErrInvalidCode, verifier.ErrTestCode, store.ErrNotFound, a *support.ProofError or a
 // *licensing.RateLimitError. The address limit and the code's signature are checked before any database work, so
 // garbage costs no query.
-func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.License, error) {
+func (p *publicAPI) refresh(ctx context.Context, code string, d *verifier.Deployment, addr string) (*store.License, error) {
 	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
 		return nil, err
 	}
@@ -81,9 +91,71 @@ func (p *publicAPI) refresh(ctx context.Context, code, addr string) (*store.Lice
 		return nil, err
 	}
 	l = p.s.svc.Reconcile(ctx, l)
+	by := licensing.Actor{Source: license.SourceAPI, Name: "buyer", RequestID: middleware.GetReqID(ctx)}
+	switch {
+	case d != nil:
+		l, err = p.s.svc.Seat(ctx, l, *d, by)
+	case c.Deployment != nil:
+		l, err = p.s.svc.SeatOf(ctx, l, c.Deployment, by)
+	}
+	if err != nil {
+		return nil, err
+	}
 	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
 		"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))
 	return l, nil
+}
+
+// UsageRequest is the body of POST /v1/usage: a check-in of one installation.
+type UsageRequest struct {
+	// Code is any genuine code of the license, as for a refresh.
+	Code string `json:"code"`
+	// Deployment names the installation (a string is its id alone).
+	Deployment *verifier.Deployment `json:"deployment"`
+}
+
+// handleUsage serves POST /v1/usage {"code","deployment"}: the installation is in use. It takes or keeps
+// the deployment's seat (renewing its lease) as a refresh does, answers 204 and no code.
+func (p *publicAPI) handleUsage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	var req UsageRequest
+	err := decodeJSON(w, r, &req)
+	switch {
+	case err != nil:
+	case strings.TrimSpace(req.Code) == "":
+		err = badRequest(`no code given: send {"code":"<any code of the license>","deployment":{"id":"…"}}`)
+	case req.Deployment == nil:
+		err = badRequest(`no deployment given: send {"code":"…","deployment":{"id":"<this installation's id>"}}`)
+	default:
+		err = licensing.CheckDeployment(*req.Deployment)
+	}
+	if err == nil {
+		err = p.checkIn(r.Context(), req.Code, *req.Deployment, p.clientAddr(r))
+	}
+	if err != nil {
+		p.s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkIn is refresh's check-in: the same limits and proofs, then the seat, no code.
+func (p *publicAPI) checkIn(ctx context.Context, code string, d verifier.Deployment, addr string) error {
+	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
+		return err
+	}
+	c, err := p.sup.Genuine(support.CleanCode(code))
+	if err != nil {
+		return err
+	}
+	if err := p.lim.refreshLicense.Allow(ctx, "refresh-license:"+c.LicenseID); err != nil {
+		return err
+	}
+	l, err := p.sup.Proven(ctx, c)
+	if err != nil {
+		return err
+	}
+	return p.s.svc.CheckIn(ctx, l, d, licensing.Actor{Source: license.SourceAPI, Name: "buyer", RequestID: middleware.GetReqID(ctx)})
 }
 
 // clientAddr is the client's IP address as the connection shows it. X-Forwarded-For and the like are

@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/", pub.handleBuyerPage)
 	r.Post("/", pub.handleBuyerSubmit)
 	r.Post("/v1/codes/refresh", pub.handleRefresh)
+	r.Post("/v1/usage", pub.handleUsage)
 	r.Post("/v1/activations", pub.handleActivation)
 	r.Get("/v1/revocations", pub.handleRevocations)
 	r.Get("/.well-known/jwks.json", s.handleJWKS)

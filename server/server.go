@@ -144,6 +144,8 @@ type metrics struct {
 	// the uploads that were dead-lettered.
 	uploadsDead         prometheus.Gauge
 	uploadsDeadLettered prometheus.Counter
+	// seats counts seat decisions by outcome (kept, taken, retaken, clone, exhausted).
+	seats *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -172,8 +174,12 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		uploadsDeadLettered: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "licentia_uploads_dead_lettered_total", Help: "G1b license uploads dead-lettered after their last attempt.",
 		}),
+		seats: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "licentia_seat_decisions_total",
+			Help: "Seat requests of deployments (activation, refresh, check-in), by outcome: kept, taken, retaken, clone (another machine claimed a held deployment id), exhausted.",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.refusedConns, m.uploadsDead, m.uploadsDeadLettered,
+	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.refusedConns, m.uploadsDead, m.uploadsDeadLettered, m.seats,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -186,3 +192,6 @@ func (m *metrics) UploadDeadLettered() { m.uploadsDeadLettered.Inc() }
 
 // UploadsDead sets the number of dead-lettered uploads (licensing.Observer).
 func (m *metrics) UploadsDead(n int) { m.uploadsDead.Set(float64(n)) }
+
+// Seat counts a seat decision (licensing.Observer).
+func (m *metrics) Seat(outcome string) { m.seats.WithLabelValues(outcome).Inc() }

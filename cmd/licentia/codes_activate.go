@@ -9,6 +9,7 @@ import (
 
 	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/support"
+	"github.com/licentia/licentia/verifier"
 )
 
 func runCodesActivate(ctx context.Context, l lang, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -43,7 +44,11 @@ func runCodesActivate(ctx context.Context, l lang, args []string, getenv func(st
 		return err
 	}
 	defer done()
-	ans, err := b.Activate(ctx, support.ActivationRequest{Code: code, Deployment: deployment, Actor: actor})
+	req := support.ActivationRequest{Code: code, Actor: actor}
+	if deployment != "" {
+		req.Deployment = &verifier.Deployment{ID: deployment}
+	}
+	ans, err := b.Activate(ctx, req)
 	if err != nil {
 		return err
 	}

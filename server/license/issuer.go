@@ -84,3 +84,19 @@ func (is *Issuer) Sign(l *License) error {
 	l.Code, l.KeyID = code, kid
 	return nil
 }
+
+// SignBound signs l's current state bound to one deployment: the claims of l with "dep" set to dep. It
+// returns the code; l is not changed (its own code stays the unbound one).
+func (is *Issuer) SignBound(l *License, dep *verifier.DeploymentClaim) (string, error) {
+	kid, signer, err := is.key()
+	if err != nil {
+		return "", fmt.Errorf("issue deployment code for %s: %w", l.ID, err)
+	}
+	c := is.Claims(l)
+	c.Deployment = dep
+	code, err := verifier.Sign(c, kid, signer)
+	if err != nil {
+		return "", fmt.Errorf("issue deployment code for %s: %w", l.ID, err)
+	}
+	return code, nil
+}

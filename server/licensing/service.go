@@ -31,6 +31,9 @@ type Observer interface {
 	UploadDeadLettered()
 	// UploadsDead reports how many uploads wait dead-lettered, after each outbox pass.
 	UploadsDead(n int)
+	// Seat is called once for each seat decision, with its outcome (SeatKept, SeatTaken, SeatRetaken,
+	// SeatClone, SeatExhausted).
+	Seat(outcome string)
 }
 
 // NopObserver observes nothing.
@@ -39,6 +42,7 @@ type NopObserver struct{}
 func (NopObserver) Issued(string)       {}
 func (NopObserver) UploadDeadLettered() {}
 func (NopObserver) UploadsDead(int)     {}
+func (NopObserver) Seat(string)         {}
 
 // Options configure a Service.
 type Options struct {

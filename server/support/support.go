@@ -48,7 +48,7 @@ func New(svc *licensing.Service, ring *keys.Ring) *Desk {
 // Activate binds a License 2.0 code to a license as POST /v1/activations does, for support staff, and
 // answers the license's current code; see licensing.Service.Activate.
 func (sp *Desk) Activate(ctx context.Context, req ActivationRequest) (*online.CodeResponse, error) {
-	l, err := sp.svc.Activate(ctx, req.Code, req.Deployment, req.Actor)
+	l, err := sp.svc.ActivateFor(ctx, req.Code, req.Deployment, req.Actor)
 	if err != nil {
 		return nil, err
 	}

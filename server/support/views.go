@@ -165,8 +165,9 @@ type LookupRequest struct {
 type ActivationRequest struct {
 	// Code is the license code KooGallery showed the buyer.
 	Code string `json:"code"`
-	// Deployment optionally names the installation, for the audit log.
-	Deployment string `json:"deployment,omitempty"`
+	// Deployment optionally names the installation (a string is its id alone): the license then takes a seat
+	// for it and the answer is the code bound to it.
+	Deployment *verifier.Deployment `json:"deployment,omitempty"`
 	// Actor is who asks; it is never read from the request body.
 	Actor licensing.Actor `json:"-"`
 }

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/licentia/licentia/server/licensing"
+	"github.com/licentia/licentia/server/marketapi"
+	"github.com/licentia/licentia/server/simulator/market"
+	"github.com/licentia/licentia/server/store"
+	"github.com/licentia/licentia/server/store/pgtest"
+	"github.com/licentia/licentia/server/support"
+	"github.com/licentia/licentia/verifier"
+	"github.com/licentia/licentia/verifier/online"
+)
+
+// deployment is a machine with n as its distinguishing part.
+func deployment(n int) *verifier.Deployment {
+	return &verifier.Deployment{ID: fmt.Sprintf("dep-%d", n), Components: map[string][]string{
+		"machine_id": {fmt.Sprintf("mid-%d", n)}, "mac": {fmt.Sprintf("02:00:00:00:00:%02x", n)}, "hostname": {fmt.Sprintf("host-%d", n)}}}
+}
+
+// seatRefresh refreshes code for d and returns the status, the answer and the raw body.
+func (e *testEnv) seatRefresh(code string, d *verifier.Deployment) (int, online.CodeResponse, []byte) {
+	e.t.Helper()
+	status, data := e.call(http.MethodPost, "/v1/codes/refresh", "", RefreshRequest{Code: code, Deployment: d})
+	var rr online.CodeResponse
+	if status == http.StatusOK {
+		if err := json.Unmarshal(data, &rr); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return status, rr, data
+}
+
+// TestSeats: a license of quantity 3 seats three deployments; the fourth is refused 409 seats_exhausted
+// with the limit and the seats in use; the same deployment again keeps its seat and gets the same code;
+// each code is bound to its deployment ("dep") and to no other machine; a refresh without a deployment of a
+// bound code answers the same seat's code; a check-in answers 204.
+func TestSeats(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "S-1", "orderLineId": "S-1-1",
+		"businessId": "seat-1", "productId": "P1", "skuCode": "S1", "customerId": "C1", "amount": "3",
+		"expireTime": mkTime(t0.AddDate(1, 0, 0))})
+	wantCode(t, r, resultOK)
+	first := r.License
+
+	codes := map[int]string{}
+	for n := 1; n <= 3; n++ {
+		status, rr, data := e.seatRefresh(first, deployment(n))
+		if status != http.StatusOK {
+			t.Fatalf("refresh for deployment %d = %d %s, want 200", n, status, data)
+		}
+		c := e.claims(rr.Code)
+		if c.Deployment == nil || c.Generation != 1 {
+			t.Fatalf("deployment %d: claims %+v, want generation 1 bound to the deployment", n, c)
+		}
+		if _, _, ok := c.Deployment.Matches(*deployment(n)); !ok {
+			t.Errorf("deployment %d's code does not match its deployment", n)
+		}
+		if _, _, ok := c.Deployment.Matches(*deployment(n%3 + 1)); ok {
+			t.Errorf("deployment %d's code matches another machine", n)
+		}
+		codes[n] = rr.Code
+	}
+	status, _, data := e.seatRefresh(first, deployment(4))
+	if status != http.StatusConflict {
+		t.Fatalf("refresh for a fourth deployment = %d %s, want 409", status, data)
+	}
+	var refusal struct {
+		Error struct {
+			Code  string
+			Seats SeatCount
+		}
+	}
+	if err := json.Unmarshal(data, &refusal); err != nil || refusal.Error.Code != licensing.CodeSeatsExhausted ||
+		refusal.Error.Seats != (SeatCount{Limit: 3, Used: 3}) {
+		t.Fatalf("refusal = %s, want seats_exhausted with limit 3, used 3", data)
+	}
+
+	again := deployment(2)
+	again.Components["hostname"] = []string{"renamed"} // one part of three changed: still the same machine
+	if status, rr, data := e.seatRefresh(first, again); status != http.StatusOK || e.claims(rr.Code).Deployment == nil {
+		t.Fatalf("refresh of deployment 2 renamed = %d %s, want 200 and a bound code", status, data)
+	}
+	if status, rr, _ := e.seatRefresh(codes[1], deployment(1)); status != http.StatusOK || rr.Code != codes[1] {
+		t.Errorf("refresh of deployment 1 again = %d, code changed: want the same code byte for byte", status)
+	}
+	if status, rr, _ := e.seatRefresh(codes[3], nil); status != http.StatusOK || rr.Code != codes[3] {
+		t.Errorf("refresh of deployment 3's code without a deployment = %d, want deployment 3's code", status)
+	}
+	clone := deployment(1)
+	clone.Components["mac"], clone.Components["machine_id"] = []string{"02:00:00:00:00:99"}, []string{"other"}
+	status, _, data = e.seatRefresh(first, clone)
+	if status != http.StatusConflict || errorCode(t, data) != licensing.CodeDeploymentClone {
+		t.Errorf("refresh of deployment 1's id from another machine = %d %s, want 409 deployment_clone", status, data)
+	}
+	if got, data := e.call(http.MethodPost, "/v1/usage", "", UsageRequest{Code: first, Deployment: deployment(3)}); got != http.StatusNoContent {
+		t.Errorf("check-in = %d %s, want 204", got, data)
+	}
+	if got, data := e.call(http.MethodPost, "/v1/usage", "", UsageRequest{Code: first, Deployment: deployment(5)}); got != http.StatusConflict {
+		t.Errorf("check-in of a fifth deployment = %d %s, want 409", got, data)
+	}
+	if got, data := e.call(http.MethodPost, "/v1/usage", "", map[string]any{"code": first}); got != http.StatusBadRequest {
+		t.Errorf("check-in without a deployment = %d %s, want 400", got, data)
+	}
+	bad := map[string]any{"code": first, "deployment": map[string]any{"id": "x", "components": map[string]any{"Bad Name": "v"}}}
+	if got, data := e.call(http.MethodPost, "/v1/codes/refresh", "", bad); got != http.StatusBadRequest {
+		t.Errorf("refresh with a bad component name = %d %s, want 400", got, data)
+	}
+
+	e.advance(time.Minute) // the license's refreshes are rate limited
+	l := e.license("seat-1")
+	seats, err := e.st.Seats(t.Context(), l.ID)
+	if err != nil || len(seats) != 3 {
+		t.Fatalf("Seats = %d, %v; want 3", len(seats), err)
+	}
+	for _, s := range seats {
+		if s.Deployment == "dep-1" || s.Deployment == "dep-2" || s.Deployment == "dep-3" {
+			t.Errorf("seat stored under the raw deployment id %q", s.Deployment)
+		}
+	}
+	if n, err := e.srv.Service().FreeSeat(t.Context(), l, "dep-1", "replaced machine", licensing.Actor{Source: store.SourceCLI, Name: "t"}); err != nil || n != 1 {
+		t.Fatalf("FreeSeat(dep-1) = %d, %v", n, err)
+	}
+	if status, _, data := e.seatRefresh(first, deployment(4)); status != http.StatusOK {
+		t.Errorf("refresh for deployment 4 after a seat was freed = %d %s, want 200", status, data)
+	}
+}
+
+// TestSeatsReplicasPostgres: 1,000 concurrent activations of one 10-seat License 2.0 code from 1,000
+// deployments, through two servers on one PostgreSQL database, give exactly 10 seats and 990
+// seats_exhausted, and no other answer.
+func TestSeatsReplicasPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	now := func() time.Time { return t0 }
+	mkt, err := market.Start(market.Config{AK: testAK, SK: testSK, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mkt.Close() })
+	if err := mkt.AddCode(market.Code{Code: "MC-SEATS", State: market.Received, ExpiresAt: t0.AddDate(1, 0, 0),
+		ProductID: "P2", OrderID: "CS-SEATS", Amount: 10}); err != nil {
+		t.Fatal(err)
+	}
+	var replicas []*Server
+	for i := range 2 {
+		st, err := store.Open(context.Background(), dsn, store.Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		c, err := marketapi.New(marketapi.Config{AK: testAK, SK: testSK, BaseURLs: []string{mkt.URL()}, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ring := testRing(t, filepath.Join(t.TempDir(), fmt.Sprint(i)))
+		cfg := Config{KooGalleryKeys: []string{testKey}, Now: now, Market: c}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		replicas = append(replicas, New(cfg, st, ring, support.NewIssuer(ring, "licentia", 0), slog.New(slog.DiscardHandler)))
+	}
+	const n = 1000
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = replicas[i%2].Service().ActivateFor(context.Background(), "MC-SEATS", deployment(i),
+				licensing.Actor{Source: store.SourceAPI, Name: "buyer"})
+		})
+	}
+	wg.Wait()
+	seated, exhausted := 0, 0
+	for i, err := range errs {
+		var se *licensing.SeatError
+		switch {
+		case err == nil:
+			seated++
+		case errors.As(err, &se) && se.Code == licensing.CodeSeatsExhausted && se.Limit == 10 && se.Used == 10:
+			exhausted++
+		default:
+			t.Fatalf("activation %d: %v, want a seat or seats_exhausted (limit 10, used 10)", i, err)
+		}
+	}
+	l, err := replicas[0].Service().Store().LicenseByCode(context.Background(), "MC-SEATS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seats, err := replicas[1].Service().Store().Seats(context.Background(), l.ID)
+	if seated != 10 || exhausted != n-10 || err != nil || len(seats) != 10 {
+		t.Errorf("seated %d, exhausted %d, seats stored %d (%v); want 10, %d, 10", seated, exhausted, len(seats), err, n-10)
+	}
+}

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/licentia/licentia/server/license"
+	"github.com/licentia/licentia/verifier"
+)
+
+// Seat is a deployment holding a license (license.Seat).
+type Seat = license.Seat
+
+// Policy is a seller's seat policy for a product (license.Policy).
+type Policy = license.Policy
+
+type seatRow struct {
+	LicenseID  string `db:"license_id"`
+	Deployment string `db:"deployment"`
+	Binding    string `db:"binding"`
+	TakenAt    int64  `db:"taken_at"`
+	SeenAt     int64  `db:"seen_at"`
+	LeaseUntil int64  `db:"lease_until"`
+	Code       string `db:"code"`
+	CodeGen    int64  `db:"code_gen"`
+	CloneAt    int64  `db:"clone_at"`
+}
+
+func (r *seatRow) seat() (*Seat, error) {
+	b := new(verifier.DeploymentClaim)
+	if err := json.Unmarshal([]byte(r.Binding), b); err != nil {
+		return nil, fmt.Errorf("seat %s of %s: binding: %w", r.Deployment, r.LicenseID, err)
+	}
+	return &Seat{Deployment: r.Deployment, Binding: b, TakenAt: r.TakenAt, SeenAt: r.SeenAt, LeaseUntil: r.LeaseUntil,
+		Code: r.Code, CodeGen: r.CodeGen, CloneAt: r.CloneAt}, nil
+}
+
+const (
+	seatColumns      = `license_id, deployment, binding, taken_at, seen_at, lease_until, code, code_gen, clone_at`
+	seatQuery        = `SELECT ` + seatColumns + ` FROM seats WHERE license_id = ? AND deployment = ?`
+	seatsQuery       = `SELECT ` + seatColumns + ` FROM seats WHERE license_id = ? ORDER BY taken_at, deployment`
+	liveSeatsQuery   = `SELECT COUNT(*) FROM seats WHERE license_id = ? AND (lease_until = 0 OR lease_until > ?)`
+	deleteLapsedSeat = `DELETE FROM seats WHERE license_id = ? AND lease_until > 0 AND lease_until <= ?`
+	upsertSeatQuery  = `INSERT INTO seats (` + seatColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (license_id, deployment) DO UPDATE SET binding = excluded.binding, taken_at = excluded.taken_at,
+		seen_at = excluded.seen_at, lease_until = excluded.lease_until, code = excluded.code,
+		code_gen = excluded.code_gen, clone_at = excluded.clone_at`
+	markCloneQuery  = `UPDATE seats SET clone_at = ? WHERE license_id = ? AND deployment = ?`
+	deleteSeatQuery = `DELETE FROM seats WHERE license_id = ? AND deployment = ?`
+	deleteSeats     = `DELETE FROM seats WHERE license_id = ?`
+)
+
+// SeatDecision decides a seat request inside the write transaction, given the license (its row locked
+// where writes run concurrently), the deployment's seat (nil when it has none) and the number of live
+// seats of the license. It returns the seat to store (nil: none changes), whether to mark the held seat as
+// cloned, and the audit event to record (nil: none). It must not block, and may be called more than once
+// (a retried transaction), so it must have no effect outside its results.
+type SeatDecision func(l *License, held *Seat, live int64) (next *Seat, clone bool, ev *Event, err error)
+
+// TakeSeat runs decide for license id's seat of deployment (a deployment hash) and stores what it decided,
+// atomically: seats of one license are decided one at a time on every replica, so no more are taken than
+// the decision allows. Lapsed seats of the license are deleted when a seat is written. It returns the
+// license and the seat as stored (the held one, or nil, when nothing was written); errors from decide are
+// returned as they are, ErrNotFound when id names no license.
+func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64, decide SeatDecision) (*License, *Seat, error) {
+	var l *License
+	var out *Seat
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		l, out = nil, nil
+		cur, err := lookupID(ctx, tx, id, st.rowLocks)
+		if err != nil {
+			return err
+		}
+		held, err := getSeat(ctx, tx, id, deployment)
+		if err != nil {
+			return err
+		}
+		var live int64
+		if err := tx.GetContext(ctx, &live, tx.Rebind(liveSeatsQuery), id, now); err != nil {
+			return err
+		}
+		next, clone, ev, err := decide(cur, held, live)
+		if err != nil {
+			return err
+		}
+		l, out = cur, held
+		if clone && held != nil {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(markCloneQuery), now, id, deployment); err != nil {
+				return err
+			}
+		}
+		if next != nil {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(deleteLapsedSeat), id, now); err != nil {
+				return err
+			}
+			b, err := json.Marshal(next.Binding)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(upsertSeatQuery), id, next.Deployment, string(b), next.TakenAt,
+				next.SeenAt, next.LeaseUntil, next.Code, next.CodeGen, next.CloneAt); err != nil {
+				return err
+			}
+			out = next
+		}
+		if ev != nil {
+			ev.LicenseID = cur.ID
+			if _, err := insertEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return l, out, nil
+	case errors.Is(err, ErrNotFound):
+		return nil, nil, ErrNotFound
+	default:
+		return nil, nil, fmt.Errorf("take seat of %s: %w", id, err)
+	}
+}
+
+func getSeat(ctx context.Context, q querier, id, deployment string) (*Seat, error) {
+	var r seatRow
+	err := q.GetContext(ctx, &r, q.Rebind(seatQuery), id, deployment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.seat()
+}
+
+// Seats returns the seats of license id, lapsed ones included, oldest first.
+func (st *Store) Seats(ctx context.Context, id string) ([]Seat, error) {
+	var rows []seatRow
+	if err := st.db.SelectContext(ctx, &rows, st.db.Rebind(seatsQuery), id); err != nil {
+		return nil, fmt.Errorf("seats of %s: %w", id, err)
+	}
+	out := make([]Seat, 0, len(rows))
+	for i := range rows {
+		s, err := rows[i].seat()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, nil
+}
+
+// FreeSeats frees seats of license id — the seat of deployment, or every seat when deployment is "" —
+// recording ev, atomically. It returns how many seats it freed; freeing a seat that is not held is
+// ErrNotFound, and writes nothing.
+func (st *Store) FreeSeats(ctx context.Context, id, deployment string, ev Event) (int64, error) {
+	var n int64
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		n = 0
+		if _, err := lookupID(ctx, tx, id, st.rowLocks); err != nil {
+			return err
+		}
+		var res sql.Result
+		var err error
+		if deployment == "" {
+			res, err = tx.ExecContext(ctx, tx.Rebind(deleteSeats), id)
+		} else {
+			res, err = tx.ExecContext(ctx, tx.Rebind(deleteSeatQuery), id, deployment)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if n == 0 && deployment != "" {
+			return ErrNotFound
+		}
+		ev.LicenseID = id
+		_, err = insertEvent(ctx, tx, &ev)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, fmt.Errorf("free seats of %s: %w", id, err)
+	}
+	return n, err
+}
+
+type policyRow struct {
+	ProductID          string `db:"product_id"`
+	Seats              string `db:"seats"`
+	Match              int    `db:"match_components"`
+	LeaseSeconds       int64  `db:"lease_seconds"`
+	RequireFingerprint int64  `db:"require_fingerprint"`
+	UsageMode          string `db:"usage_mode"`
+	UpdatedAt          int64  `db:"updated_at"`
+	UpdatedBy          string `db:"updated_by"`
+}
+
+func (r *policyRow) policy() Policy {
+	return Policy{ProductID: r.ProductID, Seats: r.Seats, Match: r.Match, LeaseSeconds: r.LeaseSeconds,
+		RequireFingerprint: r.RequireFingerprint != 0, UsageMode: r.UsageMode, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy}
+}
+
+const (
+	policyColumns     = `product_id, seats, match_components, lease_seconds, require_fingerprint, usage_mode, updated_at, updated_by`
+	policyQuery       = `SELECT ` + policyColumns + ` FROM product_policies WHERE product_id = ?`
+	policiesQuery     = `SELECT ` + policyColumns + ` FROM product_policies ORDER BY product_id`
+	upsertPolicyQuery = `INSERT INTO product_policies (` + policyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (product_id) DO UPDATE SET seats = excluded.seats, match_components = excluded.match_components,
+		lease_seconds = excluded.lease_seconds, require_fingerprint = excluded.require_fingerprint,
+		usage_mode = excluded.usage_mode, updated_at = excluded.updated_at, updated_by = excluded.updated_by`
+	deletePolicyQuery = `DELETE FROM product_policies WHERE product_id = ?`
+)
+
+// Policy returns the seat policy of product productID: the one the seller set, or license.DefaultPolicy.
+func (st *Store) Policy(ctx context.Context, productID string) (Policy, error) {
+	var r policyRow
+	err := st.db.GetContext(ctx, &r, st.db.Rebind(policyQuery), productID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return license.DefaultPolicy(productID), nil
+	case err != nil:
+		return Policy{}, fmt.Errorf("policy of %s: %w", productID, err)
+	}
+	return r.policy(), nil
+}
+
+// Policies returns the policies sellers set, by product.
+func (st *Store) Policies(ctx context.Context) ([]Policy, error) {
+	var rows []policyRow
+	if err := st.db.SelectContext(ctx, &rows, policiesQuery); err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
+	}
+	out := make([]Policy, len(rows))
+	for i := range rows {
+		out[i] = rows[i].policy()
+	}
+	return out, nil
+}
+
+// SetPolicy stores p (validated first) as its product's policy, replacing any before it.
+func (st *Store) SetPolicy(ctx context.Context, p Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	req := int64(0)
+	if p.RequireFingerprint {
+		req = 1
+	}
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(upsertPolicyQuery), p.ProductID, p.Seats, p.Match, p.LeaseSeconds, req,
+			p.UsageMode, p.UpdatedAt, p.UpdatedBy)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set policy of %s: %w", p.ProductID, err)
+	}
+	return nil
+}
+
+// DeletePolicy removes the policy of productID, whose licenses then follow license.DefaultPolicy; it
+// returns ErrNotFound when there was none.
+func (st *Store) DeletePolicy(ctx context.Context, productID string) error {
+	var n int64
+	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(deletePolicyQuery), productID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete policy of %s: %w", productID, err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
