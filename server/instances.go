@@ -85,14 +85,14 @@ func (s *Server) licenseAsync(ctx context.Context, cb *callback) (answer, error)
 	eventID, err2 := f.required("eventId", maxID)
 	_, err3 := f.reqTime("effectiveTime")
 	_, err4 := f.optTime("expireTime")
-	_, err5 := f.optional("deviceFingerprint", 1024)
+	fingerprint, err5 := f.optional("deviceFingerprint", 1024)
 	if err := firstParamError([]error{err1, err2, err3, err4, err5}); err != nil {
 		return answer{}, err
 	}
 	if f.test() {
 		return answer{}, nil
 	}
-	l, err := s.svc.OweUpload(ctx, id, eventID)
+	l, err := s.svc.OweUpload(ctx, id, eventID, fingerprint)
 	if err != nil {
 		return answer{}, err
 	}

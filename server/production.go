@@ -75,6 +75,10 @@ func resultCode(err error) (code, msg string) {
 		return resultNotFound, "instance does not exist"
 	case errors.Is(err, licensing.ErrProcessing):
 		return resultProcessing, "processing, please query again"
+	case errors.Is(err, licensing.ErrQuotaExhausted):
+		return koogallery.ResultQuotaExhausted, "license quota exhausted"
+	case errors.Is(err, licensing.ErrFingerprintRequired):
+		return koogallery.ResultFingerprintRequired, "deviceFingerprint is required"
 	case errors.Is(err, licensing.ErrNeedsMarket):
 		return resultInternal, msgNeedsMarket
 	case errors.Is(err, licensing.ErrOrderQuery):

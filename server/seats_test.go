@@ -6,12 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/marketapi"
 	"github.com/licentia/licentia/server/simulator/market"
@@ -199,4 +204,53 @@ func TestSeatsReplicasPostgres(t *testing.T) {
 	if seated != 10 || exhausted != n-10 || err != nil || len(seats) != 10 {
 		t.Errorf("seated %d, exhausted %d, seats stored %d (%v); want 10, %d, 10", seated, exhausted, len(seats), err, n-10)
 	}
+}
+
+// TestLicenseAsyncDevices: G1b getLicenseAsync with a deviceFingerprint uploads a code bound to that device,
+// one seat per distinct fingerprint up to the order's quantity; a further device is answered 000900 and
+// nothing is owed for it; the same device with a new eventId gets the same code; a product whose policy
+// requires a fingerprint answers 000903 without one.
+func TestLicenseAsyncDevices(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	wantCode(t, m.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "G-1", "orderLineId": "G-1-1",
+		"businessId": "dev-1", "productId": "P-DEV", "skuCode": "S1", "customerId": "C1", "amount": "2",
+		"expireTime": mkTime(t0.AddDate(1, 0, 0))}), resultOK)
+	ask := func(event, fingerprint string) answerJSON {
+		body := map[string]string{"activity": "getLicenseAsync", "instanceId": "dev-1", "eventId": event,
+			"effectiveTime": "2026-03-01 08:00:00 z"}
+		if fingerprint != "" {
+			body["deviceFingerprint"] = fingerprint
+		}
+		return m.signed(testKey, body)
+	}
+	long := strings.Repeat("f", 1024) // the longest fingerprint the marketplace sends
+	wantCode(t, ask("EV-A", "device-A"), resultOK)
+	wantCode(t, ask("EV-B", long), resultOK)
+	wantCode(t, ask("EV-C", "device-C"), koogallery.ResultQuotaExhausted)
+	wantCode(t, ask("EV-A2", "device-A"), resultOK) // the same device, a new event: its seat
+	m.srv.Service().SendUploads(context.Background())
+	ups := map[string]string{}
+	for _, u := range m.mkt.Uploads() {
+		ups[u.EventID] = string(u.Content)
+	}
+	if len(ups) != 3 || ups["EV-C"] != "" {
+		t.Fatalf("uploads = %v, want EV-A, EV-B and EV-A2", slices.Collect(maps.Keys(ups)))
+	}
+	if ups["EV-A"] != ups["EV-A2"] || ups["EV-A"] == ups["EV-B"] {
+		t.Errorf("device A's two uploads differ, or device B got device A's code")
+	}
+	salt := license.DeploymentSalt("dev-1")
+	for event, fp := range map[string]string{"EV-A": "device-A", "EV-B": long} {
+		c := m.claims(ups[event])
+		if c.Deployment == nil || c.Deployment.ID != verifier.DeploymentHash(salt, "id", fp) || c.Deployment.Components != nil {
+			t.Errorf("%s: dep = %+v, want bound to its fingerprint alone", event, c.Deployment)
+		}
+	}
+
+	// A product that requires a fingerprint.
+	if err := m.st.SetPolicy(context.Background(), store.Policy{ProductID: "P-DEV", Seats: "quantity", UsageMode: "id",
+		RequireFingerprint: true, UpdatedAt: t0.Unix(), UpdatedBy: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, ask("EV-D", ""), koogallery.ResultFingerprintRequired)
 }

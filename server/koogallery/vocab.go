@@ -37,6 +37,9 @@ const (
 	ResultProcessing = "000004" // still processing: the marketplace asks again
 	ResultInternal   = "000005" // other internal error: the marketplace retries
 	ResultNoResource = "000100" // no instance resource available
+	// G1b getLicenseAsync only (koogallery-spec §1.8, the G1b guide's result codes).
+	ResultQuotaExhausted      = "000900" // the order's license quota is used up
+	ResultFingerprintRequired = "000903" // a device fingerprint is required
 )
 
 // ResultMsgOK is the resultMsg of a success, as the marketplace's examples write it.

@@ -28,6 +28,12 @@ var (
 	ErrNeedsMarket = errors.New("the marketplace OpenAPI credentials (AK/SK) are not configured")
 	// ErrProcessing means a request was taken and finishes in the background (see ProcessingError).
 	ErrProcessing = errors.New("processing")
+	// ErrQuotaExhausted refuses a G1b getLicenseAsync from a new device when the order's seats are all
+	// held by other devices (000900).
+	ErrQuotaExhausted = errors.New("the order's license quota is used up: every seat is held by another device")
+	// ErrFingerprintRequired refuses a G1b getLicenseAsync without a deviceFingerprint when the product's
+	// policy requires one (000903).
+	ErrFingerprintRequired = errors.New("this product's licenses are bound to devices: deviceFingerprint is required")
 )
 
 // RequestError is a request that cannot be acted on as asked: a bad parameter, a missing reason, a body

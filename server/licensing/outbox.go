@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,7 +92,7 @@ func (s *Service) SendUploads(ctx context.Context) {
 // OweUpload records that the code of the G1b instance id is owed to the marketplace by upload for eventId
 // (getLicenseAsync): durably, once per eventId, before the call is answered; the outbox sends it, retrying
 // until the marketplace accepts it, across restarts. It fails with ErrNeedsMarket without the OpenAPI.
-func (s *Service) OweUpload(ctx context.Context, id, eventID string) (*store.License, error) {
+func (s *Service) OweUpload(ctx context.Context, id, eventID, fingerprint string) (*store.License, error) {
 	if s.market == nil {
 		return nil, fmt.Errorf("getLicenseAsync for instance %s: the code is delivered by upload: %w", id, ErrNeedsMarket)
 	}
@@ -99,15 +100,47 @@ func (s *Service) OweUpload(ctx context.Context, id, eventID string) (*store.Lic
 	if err != nil {
 		return nil, err
 	}
-	created, err := s.st.EnqueueUpload(ctx, &store.Upload{EventID: eventID, LicenseID: l.ID, Content: l.Code}, s.now().Unix())
+	content, err := s.deviceCode(ctx, l, fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	created, err := s.st.EnqueueUpload(ctx, &store.Upload{EventID: eventID, LicenseID: l.ID, Content: content}, s.now().Unix())
 	if err != nil {
 		return nil, err
 	}
 	if created {
-		s.log.InfoContext(ctx, "license upload owed to the marketplace", "license_id", l.ID, "event_id", eventID)
+		s.log.InfoContext(ctx, "license upload owed to the marketplace", "license_id", l.ID, "event_id", eventID,
+			"device_bound", fingerprint != "")
 		s.kickOutbox()
 	}
 	return l, nil
+}
+
+// deviceCode is the code a G1b getLicenseAsync uploads: with a deviceFingerprint, the code bound to that
+// device, which takes one of the order's seats (one per distinct fingerprint, up to the order's quantity
+// or the product's policy: ErrQuotaExhausted past it); the same device again keeps its seat and gets the
+// same code. Without one, the license's own code, unless the product's policy requires a fingerprint
+// (ErrFingerprintRequired).
+func (s *Service) deviceCode(ctx context.Context, l *store.License, fingerprint string) (string, error) {
+	if fingerprint == "" {
+		p, err := s.st.Policy(ctx, l.ProductID)
+		if err != nil {
+			return "", err
+		}
+		if p.RequireFingerprint {
+			return "", ErrFingerprintRequired
+		}
+		return l.Code, nil
+	}
+	bound, err := s.bindDevice(ctx, l, fingerprint)
+	var se *SeatError
+	if errors.As(err, &se) {
+		return "", fmt.Errorf("device of instance %s: %w (%d of %d seats held)", l.ID, ErrQuotaExhausted, se.Used, se.Limit)
+	}
+	if err != nil {
+		return "", err
+	}
+	return bound.Code, nil
 }
 
 // RetryUploads makes the dead-lettered uploads of l due again now, each with a fresh count of attempts, and

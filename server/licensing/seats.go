@@ -105,6 +105,18 @@ func (s *Service) SeatOf(ctx context.Context, l *store.License, b *verifier.Depl
 	return s.seat(ctx, l, b, p, by, true)
 }
 
+// bindDevice is Seat for a G1b device: the deployment is the deviceFingerprint alone (up to 1024
+// characters, as the marketplace sends it), bound by its hash.
+func (s *Service) bindDevice(ctx context.Context, l *store.License, fingerprint string) (*store.License, error) {
+	p, err := s.st.Policy(ctx, l.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	salt := license.DeploymentSalt(l.ID)
+	b := &verifier.DeploymentClaim{Salt: base64.RawURLEncoding.EncodeToString(salt), ID: verifier.DeploymentHash(salt, "id", fingerprint)}
+	return s.seat(ctx, l, b, p, Actor{Source: license.SourceKooGallery, Name: "koogallery"}, true)
+}
+
 // CheckIn counts deployment d's use of license l without a new code: it takes or keeps its seat as Seat
 // does, which renews the seat's lease.
 func (s *Service) CheckIn(ctx context.Context, l *store.License, d verifier.Deployment, by Actor) error {
