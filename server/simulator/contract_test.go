@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,9 +41,14 @@ type contractSeller struct {
 	byCode  map[string]*codeLicense // marketplace code → license
 	byToken map[string]*codeLicense // any code issued → license
 	pending map[string][]map[string]string
-	applied map[string]bool // orderIds of refreshes applied
+	applied map[string]bool     // orderIds of refreshes applied
+	devices map[string][]string // instanceId → the device fingerprints it was uploaded for
 	n       int
 }
+
+// contractDeviceQuota is the contract seller's seats per G1b order: the amount every order the scenarios
+// place carries.
+const contractDeviceQuota = 2
 
 type codeLicense struct {
 	id, mcode, token string
@@ -51,6 +57,8 @@ type codeLicense struct {
 	exp              time.Time
 	queried          string    // UTC day of the last query
 	callbackAt       time.Time // when a marketplace callback last changed it
+	seats            int64     // the purchased amount: the installations it serves
+	installed        []string  // the deployment ids that hold a seat
 }
 
 func newContractSeller(t testing.TB, m *market.Server) *contractSeller {
@@ -119,6 +127,22 @@ func (s *contractSeller) callback(ctx context.Context, p map[string]string, answ
 		s.apply(l, p)
 	case koogallery.ActivityGetLicenseAsync:
 		license := "OPAQUE-LICENSE-" + p["instanceId"]
+		if fp := p["deviceFingerprint"]; fp != "" {
+			s.mu.Lock()
+			known := slices.Contains(s.devices[p["instanceId"]], fp)
+			if !known && len(s.devices[p["instanceId"]]) >= contractDeviceQuota {
+				s.mu.Unlock()
+				return koogallery.ResultQuotaExhausted
+			}
+			if !known {
+				if s.devices == nil {
+					s.devices = map[string][]string{}
+				}
+				s.devices[p["instanceId"]] = append(s.devices[p["instanceId"]], fp)
+			}
+			s.mu.Unlock()
+			license += "-DEVICE-" + strconv.Itoa(len(fp)) + "-" + fp[:min(len(fp), 16)]
+		}
 		go s.api.UploadEvent(context.Background(), p["eventId"], "", []byte(license))
 	case koogallery.ActivityNewInstance:
 		if p["expireTime"] == "" && p["testFlag"] != "1" {
@@ -182,7 +206,7 @@ func statusOf(queryStatus string) string {
 }
 
 func (s *contractSeller) activate(w http.ResponseWriter, r *http.Request) {
-	var req struct{ Code string }
+	var req struct{ Code, Deployment string }
 	if json.NewDecoder(r.Body).Decode(&req) != nil || req.Code == "" {
 		writeAPIError(w, http.StatusBadRequest, "bad_request")
 		return
@@ -199,7 +223,7 @@ func (s *contractSeller) activate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	_, err := s.api.Activate(r.Context(), req.Code, time.Time{})
+	act, err := s.api.Activate(r.Context(), req.Code, time.Time{})
 	var st *marketapi.Status
 	if err == nil || errors.Is(err, marketapi.ErrAlreadyActive) {
 		st, err = s.api.Query(r.Context(), req.Code)
@@ -216,7 +240,15 @@ func (s *contractSeller) activate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.n++
-	l := &codeLicense{id: fmt.Sprintf("lc-%d", s.n), mcode: req.Code} // the day's query is the first refresh's
+	l := &codeLicense{id: fmt.Sprintf("lc-%d", s.n), mcode: req.Code, seats: 1} // the day's query is the first refresh's
+	if act != nil {
+		if n, err := act.Amount.Int(); err == nil && n > 1 {
+			l.seats = n
+		}
+	}
+	if req.Deployment != "" {
+		l.installed = []string{req.Deployment}
+	}
 	s.change(l, statusOf(st.Status), st.ExpiresAt)
 	for _, p := range s.pending[req.Code] {
 		if p["activity"] == koogallery.ActivityUpdateLicenseCodeStatus {
@@ -232,7 +264,10 @@ func (s *contractSeller) activate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *contractSeller) refresh(w http.ResponseWriter, r *http.Request) {
-	var req struct{ Code string }
+	var req struct {
+		Code       string
+		Deployment *struct{ ID string }
+	}
 	json.NewDecoder(r.Body).Decode(&req)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -240,6 +275,14 @@ func (s *contractSeller) refresh(w http.ResponseWriter, r *http.Request) {
 	if l == nil {
 		writeAPIError(w, http.StatusBadRequest, "invalid_code")
 		return
+	}
+	if d := req.Deployment; d != nil && !slices.Contains(l.installed, d.ID) {
+		if int64(len(l.installed)) >= l.seats {
+			writeAPI(w, http.StatusConflict, map[string]any{"error": map[string]any{"code": "seats_exhausted",
+				"message": "every seat is taken", "seats": map[string]int64{"limit": l.seats, "used": int64(len(l.installed))}}})
+			return
+		}
+		l.installed = append(l.installed, d.ID)
 	}
 	if day := time.Now().UTC().Format(time.DateOnly); l.queried != day {
 		l.queried = day

@@ -48,9 +48,14 @@ func (r *run) api(ctx context.Context, step string) bool {
 // newCode adds a licence code to the stand-in in state st, expiring in 30 days, as the marketplace does when a
 // buyer pays (and receives the code); it returns the code and its expiry, or "" when the stand-in refused.
 func (r *run) newCode(m *market.Server, st market.State) (string, time.Time) {
+	return r.newCodeOf(m, st, 1)
+}
+
+// newCodeOf is newCode for a purchase of amount units.
+func (r *run) newCodeOf(m *market.Server, st market.State, amount int) (string, time.Time) {
 	code, exp := r.id("LC"), r.day(30)
 	err := m.AddCode(market.Code{Code: code, State: st, ExpiresAt: exp, EstimateSkew: estimateSkew,
-		ProductID: "SIM-P-CODE", OrderID: r.id("O"), Amount: 1})
+		ProductID: "SIM-P-CODE", OrderID: r.id("O"), Amount: amount})
 	if !r.check("the marketplace generates a licence code ("+string(st)+")", err) {
 		return "", exp
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
@@ -128,4 +129,84 @@ func orderQuery(ctx context.Context, r *run) {
 	r.code("the code has the order's product and expiry", o.first.License, want{gen: 1, st: verifier.StatusActive, exp: exp.Unix(),
 		pid: "SIM-P-ORDER", ord: o.params["orderId"], oli: o.params["orderLineId"]})
 	r.unchanged(ctx, "a resend of the newInstance gets the same instanceId and license", o)
+}
+
+// deviceQuota: getLicenseAsync carries each device's deviceFingerprint (topic 0070649255, up to 1024
+// characters); a seller that binds licenses to devices gives each distinct device one of the order's seats
+// (its quantity, 2 here), answers a further device 000900 (the order's license quota is used up) without
+// uploading anything for it, and gives the same device the same license again.
+func deviceQuota(ctx context.Context, r *run) {
+	m := r.market()
+	if m == nil {
+		return
+	}
+	exp, expUnix := r.expire(30)
+	o := r.buy(ctx, false, r.id("O"), "", map[string]string{"expireTime": exp})
+	if o == nil {
+		return
+	}
+	ask := func(eventID, fingerprint string) map[string]string {
+		return map[string]string{"activity": koogallery.ActivityGetLicenseAsync, "instanceId": o.first.InstanceID,
+			"effectiveTime": asyncTime(r.cfg.Now()), "expireTime": asyncTime(time.Unix(expUnix, 0)), "eventId": eventID,
+			"deviceFingerprint": fingerprint}
+	}
+	devices := []string{r.id("DEVICE-A"), strings.Repeat("b", 1024)}
+	var first []string
+	for i, fp := range devices {
+		eventID := r.id(fmt.Sprint("EV-D", i))
+		if !r.post(ctx, fmt.Sprintf("getLicenseAsync for device %d of 2: accepted", i+1), ask(eventID, fp)) {
+			return
+		}
+		got := r.waitUpload(ctx, m, eventID)
+		if !r.check(fmt.Sprintf("device %d's licence reaches the marketplace", i+1), nonEmpty(got, eventID, r.cfg.UploadWait)) {
+			return
+		}
+		first = append(first, string(got[0].Content))
+		step := fmt.Sprintf("device %d's licence is bound to its fingerprint and to no other device", i+1)
+		if c := Claims(string(got[0].Content)); c == nil {
+			r.skip(step, opaque)
+		} else {
+			r.check(step, boundTo(c, fp, devices[1-i]))
+		}
+	}
+	if len(first) == 2 && first[0] == first[1] {
+		r.check("two devices get two licences", errors.New("both devices were uploaded the same licence"))
+	}
+	a, err := r.c.Do(ctx, r.c.SignedRequest(ask(r.id("EV-D3"), r.id("DEVICE-C"))))
+	if err == nil && a.ResultCode != koogallery.ResultQuotaExhausted {
+		err = fmt.Errorf("resultCode %s, want %s (the order's quota of 2 devices is used up)", a.ResultCode, koogallery.ResultQuotaExhausted)
+	}
+	r.check("getLicenseAsync for a third device: 000900, the quota is used up", err)
+	eventID := r.id("EV-D4")
+	if !r.post(ctx, "getLicenseAsync for device 1 again, a new eventId: accepted", ask(eventID, devices[0])) {
+		return
+	}
+	got := r.waitUpload(ctx, m, eventID)
+	err = nonEmpty(got, eventID, r.cfg.UploadWait)
+	if err == nil && string(got[0].Content) != first[0] {
+		err = errors.New("device 1 was uploaded another licence than before")
+	}
+	r.check("device 1 again gets the same licence", err)
+}
+
+// nonEmpty reports a missing upload of eventID.
+func nonEmpty(got []market.Upload, eventID string, wait time.Duration) error {
+	if len(got) == 0 {
+		return fmt.Errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, wait)
+	}
+	return uploadForm(got[0])
+}
+
+// boundTo checks that a licentia code's "dep" binds the device fingerprint fp and not other.
+func boundTo(c *verifier.Claims, fp, other string) error {
+	if c.Deployment == nil {
+		return errors.New("the licence carries no deployment binding (dep)")
+	}
+	if _, _, ok := c.Deployment.Matches(verifier.Deployment{ID: fp}); !ok {
+		return errors.New("the licence's binding does not match its device's fingerprint")
+	}
+	if _, _, ok := c.Deployment.Matches(verifier.Deployment{ID: other}); ok {
+		return errors.New("the licence's binding matches another device's fingerprint")
+	}
+	return nil
 }

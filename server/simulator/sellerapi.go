@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/licentia/licentia/verifier"
 )
 
 // licentia's own endpoints (README "Endpoints"), used by the License 2.0 scenarios.
@@ -52,6 +54,11 @@ type codeAnswer struct {
 	Error      *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// Seats are the license's limit and the seats in use, on a seat refusal.
+		Seats *struct {
+			Limit int64 `json:"limit"`
+			Used  int64 `json:"used"`
+		} `json:"seats"`
 	} `json:"error"`
 	retryAfter time.Duration
 }
@@ -193,6 +200,12 @@ func (r *run) activate(ctx context.Context, code string) (*codeAnswer, error) {
 // refreshCode asks the seller for the current code of a license (POST /v1/codes/refresh).
 func (r *run) refreshCode(ctx context.Context, code string) (*codeAnswer, error) {
 	return r.callAPI(ctx, pathRefresh, map[string]string{"code": code})
+}
+
+// refreshFor asks the seller for the current code of a license for one installation (POST
+// /v1/codes/refresh with a deployment), which takes a seat of the license for it.
+func (r *run) refreshFor(ctx context.Context, code string, d verifier.Deployment) (*codeAnswer, error) {
+	return r.callAPI(ctx, pathRefresh, map[string]any{"code": code, "deployment": d})
 }
 
 // hasAPI reports whether the seller serves licentia's activation endpoint, probing it once per run with an
