@@ -254,3 +254,83 @@ func TestLicenseAsyncDevices(t *testing.T) {
 	}
 	wantCode(t, ask("EV-D", ""), koogallery.ResultFingerprintRequired)
 }
+
+// seatMetric returns licentia_seat_decisions_total for outcome.
+func (e *testEnv) seatMetric(outcome string) float64 {
+	e.t.Helper()
+	mfs, err := e.srv.Registry().Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "licentia_seat_decisions_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "outcome" && lp.GetValue() == outcome {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// TestSeatLeases: with a lease, a seat not checked in within it is freed for another deployment; two
+// processes holding one deployment id on different machines within one lease are flagged as a clone (409
+// deployment_clone, the audit event seat_clone, the metric), and once the holder stops checking in, the
+// other takes the seat anew.
+func TestSeatLeases(t *testing.T) {
+	e := newTestEnv(t)
+	if err := e.st.SetPolicy(t.Context(), store.Policy{ProductID: "P-LEASE", Seats: "1", UsageMode: "id",
+		LeaseSeconds: 600, UpdatedAt: t0.Unix(), UpdatedBy: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "L-1", "orderLineId": "L-1-1",
+		"businessId": "lease-1", "productId": "P-LEASE", "skuCode": "S1", "customerId": "C1", "amount": "5",
+		"expireTime": mkTime(t0.AddDate(1, 0, 0))}), resultOK)
+	code := e.license("lease-1").Code
+	checkIn := func(d *verifier.Deployment) (int, []byte) {
+		return e.call(http.MethodPost, "/v1/usage", "", UsageRequest{Code: code, Deployment: d})
+	}
+	holder := deployment(1)
+	copied := deployment(1) // the same id on another machine: a copied installation or container image
+	copied.Components["machine_id"], copied.Components["mac"] = []string{"mid-copy"}, []string{"02:00:00:00:00:77"}
+
+	if st, data := checkIn(holder); st != http.StatusNoContent {
+		t.Fatalf("holder check-in = %d %s", st, data)
+	}
+	e.advance(5 * time.Minute)
+	if st, data := checkIn(copied); st != http.StatusConflict || errorCode(t, data) != licensing.CodeDeploymentClone {
+		t.Fatalf("copy within the lease = %d %s, want 409 deployment_clone", st, data)
+	}
+	if n := e.seatMetric(licensing.SeatClone); n != 1 {
+		t.Errorf("clone metric = %v, want 1", n)
+	}
+	evs, err := e.st.Events(t.Context(), "lease-1")
+	if err != nil || !slices.ContainsFunc(evs, func(ev store.Event) bool { return ev.Action == licensing.ActSeatClone }) {
+		t.Errorf("events = %+v, %v; want a seat_clone event", evs, err)
+	}
+	seats, _ := e.st.Seats(t.Context(), "lease-1")
+	if len(seats) != 1 || seats[0].CloneAt != e.now().Unix() {
+		t.Errorf("seats = %+v, want the held seat marked as cloned now", seats)
+	}
+	if st, data := checkIn(deployment(2)); st != http.StatusConflict || errorCode(t, data) != licensing.CodeSeatsExhausted {
+		t.Errorf("another deployment while the seat is leased = %d %s, want 409 seats_exhausted", st, data)
+	}
+	e.advance(6 * time.Minute) // the holder's lease (renewed at its check-in, 11 minutes ago) has passed
+	if st, data := checkIn(copied); st != http.StatusNoContent {
+		t.Errorf("copy after the holder's lease passed = %d %s, want 204 (the seat taken anew)", st, data)
+	}
+	if n := e.seatMetric(licensing.SeatRetaken); n != 1 {
+		t.Errorf("retaken metric = %v, want 1", n)
+	}
+	e.advance(11 * time.Minute)
+	if st, data := checkIn(deployment(2)); st != http.StatusNoContent {
+		t.Errorf("a new deployment after every lease passed = %d %s, want 204", st, data)
+	}
+	if seats, _ := e.st.Seats(t.Context(), "lease-1"); len(seats) != 1 {
+		t.Errorf("seats = %d, want 1: lapsed seats are deleted when a seat is taken", len(seats))
+	}
+}
