@@ -205,6 +205,7 @@ var zhDocs = map[string]string{
 	"docs/zh-CN/deployment.md":     "docs/deployment.md",
 	"docs/zh-CN/image-products.md": "docs/image-products.md",
 	"docs/zh-CN/koogallery.md":     "docs/koogallery.md",
+	"docs/zh-CN/seats.md":          "docs/seats.md",
 }
 
 // TestDocsChineseLinked: each Chinese page links to its English page ("English") near its top, and the
