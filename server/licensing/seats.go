@@ -143,6 +143,16 @@ func verifierSalt(id string) string {
 // seat runs the seat decision of binding b for l under policy p; sign asks for the seat's code.
 func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.DeploymentClaim, p store.Policy, by Actor, sign bool) (*store.License, error) {
 	now := s.now().Unix()
+	if held, err := s.st.Seat(ctx, l.ID, b.ID); err != nil {
+		return nil, err
+	} else if unchanged(held, l, b, p, now, sign) { // the common case: nothing to write
+		s.obs.Seat(SeatKept)
+		c := *l
+		if sign {
+			c.Code = held.Code
+		}
+		return &c, nil
+	}
 	limit, unlimited := p.Limit(l.Quantity)
 	req := license.SeatRequest{Binding: b, Limit: limit, Unlimited: unlimited, LeaseSeconds: p.LeaseSeconds}
 	var outcome license.SeatOutcome
@@ -202,6 +212,23 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 		return bound, nil
 	}
 	return cur, nil
+}
+
+// unchanged reports whether a request of binding b for l at unix time now would find its seat as it is,
+// live, of the same machine with the same binding, its code (when sign) of l's generation, seen today and
+// its lease (if any) more than half left: then nothing needs writing, and the stored seat answers.
+func unchanged(held *store.Seat, l *store.License, b *verifier.DeploymentClaim, p store.Policy, now int64, sign bool) bool {
+	switch {
+	case held == nil || l.Status != license.Active || l.Test || !held.Live(now) || !sameBinding(held.Binding, b):
+		return false
+	case sign && (held.Code == "" || held.CodeGen != l.Generation):
+		return false
+	case held.SeenAt/86400 != now/86400: // the first use of a UTC day is recorded
+		return false
+	case p.LeaseSeconds > 0 && held.LeaseUntil-now < p.LeaseSeconds/2:
+		return false
+	}
+	return true
 }
 
 func seatEvent(cur *store.License, action, deployment string, by Actor, now int64) store.Event {

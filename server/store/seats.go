@@ -138,6 +138,15 @@ func getSeat(ctx context.Context, q querier, id, deployment string) (*Seat, erro
 	return r.seat()
 }
 
+// Seat returns the seat of deployment of license id, or nil when it holds none.
+func (st *Store) Seat(ctx context.Context, id, deployment string) (*Seat, error) {
+	s, err := getSeat(ctx, st.db, id, deployment)
+	if err != nil {
+		return nil, fmt.Errorf("seat of %s: %w", id, err)
+	}
+	return s, nil
+}
+
 // Seats returns the seats of license id, lapsed ones included, oldest first.
 func (st *Store) Seats(ctx context.Context, id string) ([]Seat, error) {
 	var rows []seatRow
