@@ -8,12 +8,13 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/licentia/licentia/schema"
+	"github.com/licentia/licentia/server/license"
 )
 
 // Usage report modes, as the usage_reports table stores them (license.UsageByID, license.UsageByCount).
 const (
-	UsageModeID    = "id"
-	UsageModeCount = "count"
+	UsageModeID    = license.UsageByID
+	UsageModeCount = license.UsageByCount
 )
 
 // UsageKey names one use owed to the marketplace's usage report: a marketplace code, a deployment (the salted
