@@ -25,8 +25,8 @@ const (
 	UsageBackoffMin  = 5 * time.Second
 	UsageBackoffMax  = 10 * time.Minute
 	UsageMaxAttempts = 20
-	// UsageClaim is how many uses a sender claims at once.
-	UsageClaim = 1000
+	// UsageClaim is how many uses a sender claims at once: a few calls' worth, sent well within the lease.
+	UsageClaim = 300
 	// UsageMaxDeployments bounds the deployments of one marketplace code recorded on one UTC day: a client
 	// that invents deployment ids cannot grow the table or the report without bound.
 	UsageMaxDeployments = 10000
@@ -130,8 +130,10 @@ func (s *Service) SendUsage(ctx context.Context) int {
 		if len(uses) == 0 {
 			break
 		}
+		// Stop sending a minute before the lease ends: past it another replica may claim the same uses.
+		deadline := now.Add(UsageLease - time.Minute)
 		for _, call := range packUsage(uses) {
-			accepted += s.reportUsage(ctx, token, call, true)
+			accepted += s.reportUsage(ctx, token, call, deadline, true)
 		}
 	}
 	if n, err := s.st.CountDeadUsage(ctx); err == nil {
@@ -140,10 +142,18 @@ func (s *Service) SendUsage(ctx context.Context) int {
 	return accepted
 }
 
-// reportUsage sends one call and records its outcome; it returns how many uses were accepted. When split is
+// reportUsage sends one call and records its outcome; it returns how many uses were accepted. Past deadline
+// it sends nothing and makes the call's uses due again. When split is
 // set and the marketplace refuses a call of several codes for what it holds (an invalid code among them),
 // each code is sent alone, so one code the marketplace refuses does not hold back the others.
-func (s *Service) reportUsage(ctx context.Context, token string, call []usageGroup, split bool) int {
+func (s *Service) reportUsage(ctx context.Context, token string, call []usageGroup, deadline time.Time, split bool) int {
+	if s.now().After(deadline) {
+		// Not sent: due again at once, for this or another sender to claim afresh.
+		if err := s.st.UsageRelease(ctx, token, groupKeys(call), s.now().Unix()); err != nil {
+			s.log.WarnContext(ctx, "usage report", "err", err)
+		}
+		return 0
+	}
 	reports := make([]marketapi.UsageReport, len(call))
 	for i, g := range call {
 		reports[i] = g.report
@@ -161,7 +171,7 @@ func (s *Service) reportUsage(ctx context.Context, token string, call []usageGro
 	if split && len(call) > 1 && refusedForContent(err) {
 		n := 0
 		for _, g := range call {
-			n += s.reportUsage(ctx, token, []usageGroup{g}, false)
+			n += s.reportUsage(ctx, token, []usageGroup{g}, deadline, false)
 		}
 		return n
 	}
@@ -182,13 +192,14 @@ func refusedForContent(err error) bool {
 }
 
 // usageFailed schedules the uses of a failed call again with backoff, or dead-letters those that used up
-// their attempts. On shutdown (ctx ended) the uses are made due again at once, without the lease to wait.
+// their attempts. On shutdown (ctx ended) the uses are given back, due again at once without the lease to wait
+// and the interrupted attempt not counted.
 func (s *Service) usageFailed(ctx context.Context, token string, call []usageGroup, cause error) {
 	now := s.now()
 	if ctx.Err() != nil {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if err := s.st.UsageRetry(wctx, token, groupKeys(call), now.Unix(), "interrupted by shutdown"); err != nil {
+		if err := s.st.UsageRelease(wctx, token, groupKeys(call), now.Unix()); err != nil {
 			s.log.WarnContext(wctx, "usage report", "err", err)
 		}
 		return

@@ -74,11 +74,22 @@ func newUsageEnv(t *testing.T) *usageEnv {
 	return &usageEnv{mkt: mkt, clock: &fakeClock{t: day1}, obs: &usageCounts{}}
 }
 
+// callHook is a marketapi.Observer calling a function after each call.
+type callHook func()
+
+func (h callHook) MarketCall(koogallery.API, string, time.Duration) { h() }
+
 // service returns a Service over st reporting to the stand-in, on the env's clock.
 func (e *usageEnv) service(t *testing.T, st *store.Store) *Service {
 	t.Helper()
+	return e.serviceObserved(t, st, nil)
+}
+
+// serviceObserved is service with obs told of every marketplace call.
+func (e *usageEnv) serviceObserved(t *testing.T, st *store.Store, obs marketapi.Observer) *Service {
+	t.Helper()
 	client, err := marketapi.New(marketapi.Config{AK: usageAK, SK: usageSK, BaseURLs: []string{e.mkt.URL()},
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,5 +518,36 @@ func TestPackUsage(t *testing.T) {
 	// 254 entries (C000 on two days, BIG's 150 ids in two entries): three calls hold them.
 	if len(calls) != 3 {
 		t.Errorf("%d calls, want 3", len(calls))
+	}
+}
+
+// TestUsageStopsAtTheLease: a sender whose claim is about to end sends nothing more; the uses it did not send
+// are due again at once and reported by the next pass, each once.
+func TestUsageStopsAtTheLease(t *testing.T) {
+	e := newUsageEnv(t)
+	st := openSQLite(t, filepath.Join(t.TempDir(), "db.sqlite"))
+	t.Cleanup(func() { st.Close() })
+	// Each call takes (on the Service's clock) as long as the whole lease.
+	svc := e.serviceObserved(t, st, callHook(func() { e.clock.Add(UsageLease) }))
+	ls := e.codes(t, 250)
+	want := map[report]bool{}
+	for _, l := range ls {
+		use(t, svc, l, "dep", want)
+	}
+	// One pass: the first call uses up the claim; the uses not sent are claimed afresh, call after call.
+	if n := svc.SendUsage(context.Background()); n != len(ls) {
+		t.Errorf("SendUsage() accepted %d, want %d", n, len(ls))
+	}
+	got, calls := e.reported(t, 0)
+	checkOnce(t, "across claims", got, want)
+	if calls != 3 {
+		t.Errorf("%d calls, want 3", calls)
+	}
+	// A use given back unsent does not count the claim as an attempt.
+	for _, l := range ls {
+		uses, err := st.Uses(context.Background(), l.MarketCode)
+		if err != nil || len(uses) != 1 || !uses[0].ReportedAt.Valid || uses[0].Attempts != 1 {
+			t.Fatalf("Uses(%s) = %+v, %v; want one use reported at its first attempt", l.MarketCode, uses, err)
+		}
 	}
 }

@@ -126,6 +126,8 @@ const (
 		WHERE claim = ? AND market_code = ? AND deployment = ? AND day = ? AND reported_at IS NULL`
 	usageRetryQuery = `UPDATE usage_reports SET next_at = ?, last_error = ?, claim = ''
 		WHERE claim = ? AND market_code = ? AND deployment = ? AND day = ? AND reported_at IS NULL`
+	usageReleaseQuery = `UPDATE usage_reports SET next_at = ?, attempts = attempts - 1, claim = ''
+		WHERE claim = ? AND market_code = ? AND deployment = ? AND day = ? AND reported_at IS NULL AND attempts > 0`
 	usageDeadQuery = `UPDATE usage_reports SET dead_at = ?, last_error = ?, claim = ''
 		WHERE claim = ? AND market_code = ? AND deployment = ? AND day = ? AND reported_at IS NULL`
 )
@@ -138,6 +140,12 @@ func (st *Store) UsageSent(ctx context.Context, token string, keys []UsageKey, a
 // UsageRetry makes the uses keys, claimed under token, due again at next, with why the attempt failed.
 func (st *Store) UsageRetry(ctx context.Context, token string, keys []UsageKey, next int64, why string) error {
 	return st.updateUsage(ctx, "usage retry", usageRetryQuery, token, keys, next, shortError(why))
+}
+
+// UsageRelease gives back the uses keys, claimed under token but not sent (a claim about to end, a
+// shutdown): due again at next, their claim's attempt not counted.
+func (st *Store) UsageRelease(ctx context.Context, token string, keys []UsageKey, next int64) error {
+	return st.updateUsage(ctx, "usage release", usageReleaseQuery, token, keys, next)
 }
 
 // UsageDead dead-letters the uses keys, claimed under token, at unix time at, with why the last attempt

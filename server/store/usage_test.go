@@ -111,6 +111,13 @@ func TestClaimUsageLifecycle(t *testing.T) {
 		if c, err := st.ClaimUsage(ctx, "t4", now+65, now+125, 10); err != nil || len(c) != 1 || c[0].Attempts != 3 {
 			t.Errorf("ClaimUsage() after the lease = %+v, %v; want the use again at attempt 3", c, err)
 		}
+		// Given back unsent, the claim's attempt does not count.
+		if err := st.UsageRelease(ctx, "t4", keys(got[1:2]), now+65); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := st.ClaimUsage(ctx, "t5", now+65, now+125, 10); err != nil || len(c) != 1 || c[0].Attempts != 3 {
+			t.Errorf("ClaimUsage() after a release = %+v, %v; want the use again at attempt 3", c, err)
+		}
 		sum := map[string]UsageSummary{}
 		for _, id := range []string{"L-MC1", "L-MC2", "L-none"} {
 			if sum[id], err = st.UsageOf(ctx, id); err != nil {
