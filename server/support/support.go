@@ -138,6 +138,9 @@ func (sp *Desk) Show(ctx context.Context, ref string, reveal bool) (*Detail, err
 	if d.Uploads, err = sp.uploadsOf(ctx, l.ID); err != nil {
 		return nil, err
 	}
+	if d.Usage, err = sp.usageOf(ctx, l); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -177,6 +180,9 @@ func (sp *Desk) showCode(ctx context.Context, code string, reveal bool) (*Detail
 		return nil, err
 	}
 	d := sp.detail(l, reveal)
+	if d.Usage, err = sp.usageOf(ctx, l); err != nil {
+		return nil, err
+	}
 	cv.Current = code == l.Code
 	cv.Superseded = c.Generation < l.Generation
 	d.Presented = cv
