@@ -334,3 +334,47 @@ func TestSeatLeases(t *testing.T) {
 		t.Errorf("seats = %d, want 1: lapsed seats are deleted when a seat is taken", len(seats))
 	}
 }
+
+// TestSeatsReportUsage: the activation and refreshes of deployments of a License 2.0 code are its uses: each
+// (code, deployment, UTC day) is reported once, by the deployment's hash, never its id; a refused deployment
+// is no use; the next day counts anew.
+func TestSeatsReportUsage(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	m.addCode("MC-USE", market.Received, t0.AddDate(1, 0, 0)) // amount 3
+	st, body := m.call(http.MethodPost, "/v1/activations", "", support.ActivationRequest{Code: "MC-USE", Deployment: deployment(1)})
+	if st != http.StatusOK {
+		t.Fatalf("activation = %d %s", st, body)
+	}
+	var a online.CodeResponse
+	if err := json.Unmarshal(body, &a); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 2, 2, 3, 4} { // 4 is refused: three seats
+		m.seatRefresh(a.Code, deployment(n))
+	}
+	svc := m.srv.Service()
+	svc.SendUsage(t.Context())
+	m.advance(24 * time.Hour)
+	m.seatRefresh(a.Code, deployment(2))
+	svc.SendUsage(t.Context())
+
+	salt := license.DeploymentSalt(m.license("MC-USE").ID)
+	hash := func(n int) string { return verifier.DeploymentHash(salt, "id", deployment(n).ID) }
+	var got []string
+	for _, c := range m.mkt.UsageCalls() {
+		for _, u := range c.Usage {
+			if u.Code != "MC-USE" {
+				t.Errorf("usage of %q, want MC-USE", u.Code)
+			}
+			for _, id := range u.IDs {
+				got = append(got, c.At.Format(time.DateOnly)+" "+id)
+			}
+		}
+	}
+	slices.Sort(got)
+	want := []string{"2026-03-01 " + hash(1), "2026-03-01 " + hash(2), "2026-03-01 " + hash(3), "2026-03-02 " + hash(2)}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("reported uses = %v, want %v", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
@@ -158,20 +159,20 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 	var outcome license.SeatOutcome
 	var used int64
 	var bound *store.License
-	cur, _, err := s.st.TakeSeat(ctx, l.ID, b.ID, now, func(cur *store.License, held *store.Seat, live int64) (*store.Seat, bool, *store.Event, error) {
+	res, err := s.st.TakeSeat(ctx, l.ID, b.ID, now, func(cur *store.License, held *store.Seat, live int64) (store.SeatWrite, error) {
 		bound, used = nil, live
 		if cur.Status != license.Active || cur.Test {
 			outcome = license.SeatKept
-			return nil, false, nil, nil
+			return store.SeatWrite{}, nil
 		}
 		var next *store.Seat
 		outcome, next = license.TakeSeat(held, live, req, now)
 		switch outcome {
 		case license.SeatsExhausted:
-			return nil, false, nil, nil
+			return store.SeatWrite{}, nil
 		case license.SeatClone:
 			ev := seatEvent(cur, ActSeatClone, b.ID, by, now)
-			return nil, true, &ev, nil
+			return store.SeatWrite{Clone: true, Event: &ev}, nil
 		}
 		if sign {
 			if held != nil && held.CodeGen == cur.Generation && held.Code != "" && sameBinding(held.Binding, next.Binding) {
@@ -179,7 +180,7 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 			} else {
 				code, err := s.issuerFor(cur).SignBound(cur, next.Binding)
 				if err != nil {
-					return nil, false, nil, err
+					return store.SeatWrite{}, err
 				}
 				next.Code, next.CodeGen = code, cur.Generation
 			}
@@ -189,15 +190,23 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 		} else if held != nil {
 			next.Code, next.CodeGen = held.Code, held.CodeGen
 		}
-		var ev *store.Event
+		w := store.SeatWrite{Seat: next, Use: useOf(cur, b.ID, p.UsageMode, now), MaxUsesPerDay: UsageMaxDeployments}
 		if outcome != license.SeatKept {
 			e := seatEvent(cur, ActSeatTaken, b.ID, by, now)
-			ev = &e
+			w.Event = &e
 		}
-		return next, false, ev, nil
+		return w, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	cur := res.License
+	switch {
+	case res.UsesFull:
+		s.log.WarnContext(ctx, "usage not recorded: the code has reached its bound of deployments for the day",
+			"license_id", l.ID, "bound", UsageMaxDeployments)
+	case res.FirstUse:
+		s.kickUsage()
 	}
 	s.obs.Seat(seatOutcomeName(outcome))
 	switch outcome {
@@ -229,6 +238,17 @@ func unchanged(held *store.Seat, l *store.License, b *verifier.DeploymentClaim, 
 		return false
 	}
 	return true
+}
+
+// useOf is the use a seat's request makes of license l, owed to the usage report: its marketplace code's,
+// by the deployment's hash, on the UTC day of now; nil for a license the report does not cover (no
+// marketplace code, a test license).
+func useOf(l *store.License, deployment, mode string, now int64) *store.Use {
+	if l.MarketCode == "" || l.Test {
+		return nil
+	}
+	return &store.Use{UsageKey: store.UsageKey{MarketCode: l.MarketCode, Deployment: deployment, Day: license.UsageDay(time.Unix(now, 0))},
+		LicenseID: l.ID, Mode: mode, FirstUsedAt: now}
 }
 
 func seatEvent(cur *store.License, action, deployment string, by Actor, now int64) store.Event {

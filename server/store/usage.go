@@ -63,28 +63,31 @@ const useExistsQuery = `SELECT COUNT(*) FROM usage_reports WHERE market_code = ?
 // not recorded because of maxPerDay.
 func (st *Store) RecordUse(ctx context.Context, u Use, maxPerDay int) (first, full bool, err error) {
 	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		first, full = false, false
-		res, err := tx.ExecContext(ctx, tx.Rebind(recordUseQuery), u.MarketCode, u.Deployment, u.Day, u.LicenseID,
-			u.Mode, u.FirstUsedAt, u.FirstUsedAt, u.MarketCode, u.Day, maxPerDay)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 1 {
-			first = n == 1
-			return err
-		}
-		var exists int64
-		if err := tx.GetContext(ctx, &exists, tx.Rebind(useExistsQuery), u.MarketCode, u.Deployment, u.Day); err != nil {
-			return err
-		}
-		full = exists == 0
-		return nil
+		first, full, err = recordUse(ctx, tx, u, maxPerDay)
+		return err
 	})
 	if err != nil {
 		return false, false, fmt.Errorf("record use: %w", err)
 	}
 	return first, full, nil
+}
+
+// recordUse is RecordUse inside the transaction tx.
+func recordUse(ctx context.Context, tx *sqlx.Tx, u Use, maxPerDay int) (first, full bool, err error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(recordUseQuery), u.MarketCode, u.Deployment, u.Day, u.LicenseID,
+		u.Mode, u.FirstUsedAt, u.FirstUsedAt, u.MarketCode, u.Day, maxPerDay)
+	if err != nil {
+		return false, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 1 {
+		return n == 1, false, err
+	}
+	var exists int64
+	if err := tx.GetContext(ctx, &exists, tx.Rebind(useExistsQuery), u.MarketCode, u.Deployment, u.Day); err != nil {
+		return false, false, err
+	}
+	return false, exists == 0, nil
 }
 
 const claimUsageQuery = `UPDATE usage_reports SET claim = ?, next_at = ?, attempts = attempts + 1
