@@ -192,13 +192,25 @@ func (st *Store) UsageOf(ctx context.Context, licenseID string) (UsageSummary, e
 	return s, nil
 }
 
-const countDeadUsageQuery = `SELECT COUNT(*) FROM usage_reports WHERE reported_at IS NULL AND dead_at IS NOT NULL`
+const (
+	countDeadUsageQuery    = `SELECT COUNT(*) FROM usage_reports WHERE reported_at IS NULL AND dead_at IS NOT NULL`
+	countPendingUsageQuery = `SELECT COUNT(*) FROM usage_reports WHERE reported_at IS NULL AND dead_at IS NULL`
+)
 
 // CountDeadUsage returns how many uses are dead-lettered.
 func (st *Store) CountDeadUsage(ctx context.Context) (int64, error) {
 	var n int64
 	if err := st.db.GetContext(ctx, &n, countDeadUsageQuery); err != nil {
 		return 0, fmt.Errorf("count dead usage: %w", err)
+	}
+	return n, nil
+}
+
+// CountPendingUsage returns how many uses wait to be reported (neither reported nor dead-lettered).
+func (st *Store) CountPendingUsage(ctx context.Context) (int64, error) {
+	var n int64
+	if err := st.db.GetContext(ctx, &n, countPendingUsageQuery); err != nil {
+		return 0, fmt.Errorf("count pending usage: %w", err)
 	}
 	return n, nil
 }
