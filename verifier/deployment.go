@@ -216,18 +216,7 @@ func (c *DeploymentClaim) Matches(d Deployment) (matched, needed int, ok bool) {
 	if err != nil {
 		return 0, c.Match, false
 	}
-	if len(c.Components) == 0 {
-		return 0, 0, DeploymentHash(salt, "id", d.ID) == c.ID
-	}
-	for name, hs := range c.Components {
-		for _, v := range d.Components[name] {
-			if slices.Contains(hs, DeploymentHash(salt, name, v)) {
-				matched++
-				break
-			}
-		}
-	}
-	return matched, c.Match, matched >= c.Match
+	return c.matchHashes(hashDeployment(d, salt))
 }
 
 // wellFormed checks the claim's shape and bounds. Errors wrap ErrMalformed.

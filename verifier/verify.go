@@ -30,6 +30,7 @@ type Verifier struct {
 	tolerance  int64 // seconds
 	maxListAge int64 // seconds; 0: no freshness required
 	allowTest  bool
+	deployment *localDeployment // WithDeployment; nil: "dep" is not checked
 	cacheSize  int
 	used       atomic.Bool               // set by the first check
 	cache      atomic.Pointer[codeCache] // made by the second check, unless cacheSize <= 0
@@ -149,8 +150,9 @@ type Result struct {
 // Verify checks code and returns its claims. code may carry leading and trailing white space and line
 // breaks (as when pasted); nothing else is tolerated. On any failure it returns nil claims and a
 // *CodeError that wraps one of ErrNoBinding (the verifier was given neither WithProduct, WithSKU nor
-// WithAnyProduct: every code is refused, unread), ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey, ErrSignature,
-// ErrWrongIssuer, ErrWrongProduct, ErrWrongSKU, ErrTestCode, ErrClockRollback, ErrState, ErrRevoked,
+// WithAnyProduct: every code is refused, unread), ErrDeployment (WithDeployment was given an invalid
+// deployment: likewise), ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey, ErrSignature,
+// ErrWrongIssuer, ErrWrongProduct, ErrWrongSKU, ErrTestCode, ErrWrongDeployment, ErrClockRollback, ErrState, ErrRevoked,
 // ErrStaleList, ErrSuperseded, ErrInactive, ErrNotYetValid or ErrExpired, checked in the order the
 // package documentation gives. Verify never panics.
 //
@@ -183,6 +185,9 @@ func (v *Verifier) Check(code string) (*Result, error) {
 func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, error) {
 	if v.unbound {
 		return nil, "", false, &CodeError{Err: ErrNoBinding}
+	}
+	if v.deployment != nil && v.deployment.err != nil {
+		return nil, "", false, &CodeError{Err: v.deployment.err}
 	}
 	if len(code) > maxPastedLen {
 		return nil, "", false, &CodeError{Err: fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxPastedLen)}
@@ -284,7 +289,7 @@ func productAccepted(accepted []string, c *Claims) bool {
 	return false
 }
 
-// judge applies the expectations, the state, the status, the revocation list and the time rules to the
+// judge applies the expectations (the deployment among them), the state, the status, the revocation list and the time rules to the
 // authentic claims c at unix time now, in that order.
 func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 	switch {
@@ -296,6 +301,11 @@ func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 		return false, fmt.Errorf("%w: %q", ErrWrongSKU, c.SKU)
 	case c.Test && !v.allowTest:
 		return false, ErrTestCode
+	}
+	if v.deployment != nil && c.Deployment != nil {
+		if err := v.deployment.check(c.Deployment); err != nil {
+			return false, err
+		}
 	}
 	var stateMin, newerList int64
 	if v.state != nil {
