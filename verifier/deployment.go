@@ -92,7 +92,9 @@ func (d *Deployment) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Validate checks d against the bounds. Errors wrap ErrDeployment.
+// Validate checks d against the bounds. White space around the id and the values (a line break left by
+// reading a file, say) is allowed, since hashing trims it; control characters elsewhere are not. Errors
+// wrap ErrDeployment.
 func (d Deployment) Validate() error {
 	n := utf8.RuneCountInString(d.ID)
 	switch {
@@ -100,7 +102,7 @@ func (d Deployment) Validate() error {
 		return fmt.Errorf("%w: no id", ErrDeployment)
 	case n > MaxDeploymentIDLen:
 		return fmt.Errorf("%w: id of %d characters, at most %d", ErrDeployment, n, MaxDeploymentIDLen)
-	case !printable(d.ID):
+	case !printable(strings.TrimSpace(d.ID)): // white space around is trimmed before hashing (normalize)
 		return fmt.Errorf("%w: id holds a control character or is not UTF-8", ErrDeployment)
 	case len(d.Components) > MaxComponents:
 		return fmt.Errorf("%w: %d components, at most %d", ErrDeployment, len(d.Components), MaxComponents)
@@ -123,7 +125,7 @@ func (d Deployment) Validate() error {
 				return fmt.Errorf("%w: component %s has an empty value", ErrDeployment, name)
 			case n > MaxComponentLen:
 				return fmt.Errorf("%w: a value of component %s has %d characters, at most %d", ErrDeployment, name, n, MaxComponentLen)
-			case !printable(v):
+			case !printable(strings.TrimSpace(v)):
 				return fmt.Errorf("%w: a value of component %s holds a control character or is not UTF-8", ErrDeployment, name)
 			}
 		}
