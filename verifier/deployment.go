@@ -214,8 +214,8 @@ const hashLen = 22
 // match (a component matches when any of d's values for it hashes to any of the claim's); without, whether
 // d's id does. It returns the components that matched and the number needed (0 and 0 for an id-only claim).
 func (c *DeploymentClaim) Matches(d Deployment) (matched, needed int, ok bool) {
-	salt, err := base64.RawURLEncoding.Strict().DecodeString(c.Salt)
-	if err != nil {
+	salt, good := decodeSalt(c.Salt)
+	if !good {
 		return 0, c.Match, false
 	}
 	return c.matchHashes(hashDeployment(d, salt))
@@ -223,9 +223,9 @@ func (c *DeploymentClaim) Matches(d Deployment) (matched, needed int, ok bool) {
 
 // wellFormed checks the claim's shape and bounds. Errors wrap ErrMalformed.
 func (c *DeploymentClaim) wellFormed() error {
-	salt, err := base64.RawURLEncoding.Strict().DecodeString(c.Salt)
+	_, good := decodeSalt(c.Salt)
 	switch {
-	case err != nil || len(salt) != DeploymentSaltLen:
+	case !good:
 		return fmt.Errorf("%w: \"dep\" salt is not %d bytes of base64url", ErrMalformed, DeploymentSaltLen)
 	case !isHash(c.ID):
 		return fmt.Errorf("%w: \"dep\" id is not a deployment hash", ErrMalformed)
@@ -263,6 +263,19 @@ func (c *DeploymentClaim) clone() *DeploymentClaim {
 		}
 	}
 	return &out
+}
+
+// saltLen is the length of a salt in base64url.
+var saltLen = base64.RawURLEncoding.EncodedLen(DeploymentSaltLen)
+
+// decodeSalt decodes a claim's salt: exactly DeploymentSaltLen bytes in their one base64url encoding
+// (the length is checked first, since the decoder skips line breaks).
+func decodeSalt(s string) ([]byte, bool) {
+	if len(s) != saltLen {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return b, err == nil && len(b) == DeploymentSaltLen
 }
 
 func isHash(s string) bool {

@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"sync"
@@ -80,8 +79,8 @@ func (l *localDeployment) salted(salt string) (*saltedDeployment, error) {
 	if h != nil {
 		return h, nil
 	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(salt)
-	if err != nil || len(raw) != DeploymentSaltLen { // wellFormed refused it already; never trust that alone
+	raw, ok := decodeSalt(salt)
+	if !ok { // wellFormed refused it already; never trust that alone
 		return nil, fmt.Errorf("%w: \"dep\" salt", ErrMalformed)
 	}
 	h = hashDeployment(l.d, raw)

@@ -216,6 +216,8 @@ func generateDeploymentVectors(tb testing.TB) *depVectorFile {
 		{Name: "dep_empty_object", Description: "dep {}: no salt", Code: rawDep(`{}`), Want: wants["malformed"]},
 		{Name: "dep_salt_short", Description: "a salt of 15 bytes", Code: rawDep(strings.Replace(goodJSON, enc.EncodeToString(salt), enc.EncodeToString(salt[:15]), 1)), Want: wants["malformed"]},
 		{Name: "dep_salt_padded", Description: "a salt with = padding", Code: rawDep(strings.Replace(goodJSON, enc.EncodeToString(salt), base64.URLEncoding.EncodeToString(salt), 1)), Want: wants["malformed"]},
+		{Name: "dep_salt_line_break", Description: "the salt with a line break inside (a base64 decoder that skips it would read 16 bytes)",
+			Code: rawDep(strings.Replace(goodJSON, enc.EncodeToString(salt), enc.EncodeToString(salt)[:11]+`\n`+enc.EncodeToString(salt)[11:], 1)), Want: wants["malformed"]},
 		{Name: "dep_id_not_hash", Description: "an id that is not a 22-character hash", Code: rawDep(strings.Replace(goodJSON, good.ID, good.ID[:21], 1)), Want: wants["malformed"]},
 		{Name: "dep_k_zero", Description: "components bound, k absent", Code: rawDep(strings.Replace(goodJSON, `,"k":3`, ``, 1)), Want: wants["malformed"]},
 		{Name: "dep_k_too_large", Description: "k 6 of 5 components", Code: rawDep(strings.Replace(goodJSON, `"k":3`, `"k":6`, 1)), Want: wants["malformed"]},
