@@ -198,13 +198,14 @@ func BindDeployment(d Deployment, salt []byte, match int) (*DeploymentClaim, err
 // padding (22 characters). The value is normalized by trimming Unicode white space at both ends and
 // lower-casing the ASCII letters A-Z (no other character changes); a "mac" also loses every ':', '-' and '.'.
 func DeploymentHash(salt []byte, name, value string) string {
-	h := sha256.New()
-	h.Write(salt)
-	h.Write([]byte(name))
-	h.Write([]byte{0})
-	h.Write([]byte(normalize(name, value)))
-	var sum [sha256.Size]byte
-	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:16])
+	var buf [160]byte // salt, name, 0 and a usual value fit: no allocation but the result
+	in := append(buf[:0], salt...)
+	in = append(in, name...)
+	in = append(in, 0)
+	sum := sha256.Sum256(appendNormalized(in, name, value))
+	var out [hashLen]byte
+	base64.RawURLEncoding.Encode(out[:], sum[:16])
+	return string(out[:])
 }
 
 // hashLen is the length of a DeploymentHash.
@@ -236,6 +237,26 @@ func (c *DeploymentClaim) wellFormed() error {
 	case len(c.Components) > 0 && (c.Match < 1 || c.Match > len(c.Components)):
 		return fmt.Errorf("%w: \"dep\" needs %d of %d components", ErrMalformed, c.Match, len(c.Components))
 	}
+	for _, hs := range c.Components {
+		if len(hs) == 0 || len(hs) > MaxComponentValues {
+			return c.componentError()
+		}
+		for _, h := range hs {
+			if !isHash(h) {
+				return c.componentError()
+			}
+		}
+	}
+	for name := range c.Components {
+		if !validComponentName(name) {
+			return c.componentError()
+		}
+	}
+	return nil
+}
+
+// componentError describes the first component, by name, that wellFormed refuses.
+func (c *DeploymentClaim) componentError() error {
 	for _, name := range slices.Sorted(maps.Keys(c.Components)) {
 		hs := c.Components[name]
 		if !validComponentName(name) || len(hs) == 0 || len(hs) > MaxComponentValues {
@@ -247,7 +268,7 @@ func (c *DeploymentClaim) wellFormed() error {
 			}
 		}
 	}
-	return nil
+	return fmt.Errorf("%w: \"dep\" component", ErrMalformed)
 }
 
 // clone returns a deep copy of c (nil for nil).
@@ -278,12 +299,16 @@ func decodeSalt(s string) ([]byte, bool) {
 	return b, err == nil && len(b) == DeploymentSaltLen
 }
 
+// isHash reports whether s is a DeploymentHash: 16 bytes in their one base64url encoding.
 func isHash(s string) bool {
 	if len(s) != hashLen {
 		return false
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	return err == nil && len(b) == 16
+	var in [hashLen]byte
+	var out [18]byte
+	copy(in[:], s)
+	n, err := base64.RawURLEncoding.Strict().Decode(out[:], in[:])
+	return err == nil && n == 16
 }
 
 func validComponentName(name string) bool {
@@ -299,11 +324,12 @@ func validComponentName(name string) bool {
 }
 
 // normalize is the form of a component value that is hashed: see DeploymentHash.
-func normalize(name, v string) string {
+func normalize(name, v string) string { return string(appendNormalized(nil, name, v)) }
+
+// appendNormalized appends normalize(name, v) to b.
+func appendNormalized(b []byte, name, v string) []byte {
 	v = strings.TrimSpace(v)
 	mac := name == ComponentMAC
-	var b strings.Builder
-	b.Grow(len(v))
 	for i := 0; i < len(v); i++ { // bytes: only ASCII letters change, as in every other language's verifier
 		c := v[i]
 		switch {
@@ -312,9 +338,9 @@ func normalize(name, v string) string {
 		case mac && (c == ':' || c == '-' || c == '.'):
 			continue
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 	}
-	return b.String()
+	return b
 }
 
 func printable(s string) bool {
