@@ -111,7 +111,7 @@ func WithMaxListAge(d time.Duration) Option {
 
 // WithCacheSize sets how many codes the verifier remembers as authentic (default DefaultCacheSize);
 // n <= 0 turns the memory off. A remembered code skips the signature check and the decoding of its
-// claims on a repeat; every other check (issuer, product, SKU, test, state, status, revocation list,
+// claims on a repeat; every other check (issuer, product, SKU, test, deployment, state, status, revocation list,
 // time) runs on every call, so the cache never changes an outcome, only its cost. The memory starts
 // with a verifier's second check: a Verifier used once costs nothing more for it.
 func WithCacheSize(n int) Option { return func(v *Verifier) { v.cacheSize = n } }

@@ -18,7 +18,7 @@ import (
 	"github.com/licentia/licentia/verifier/online"
 )
 
-// Exit statuses (the exit table in main.go; 7 and the --activate statuses 65, 69, 75 and 78 are this command's own,
+// Exit statuses (the exit table in main.go; 7, 8 and the --activate statuses 65, 69, 75 and 78 are this command's own,
 // documented in main.go).
 const (
 	exitValid       = 0
