@@ -2,7 +2,6 @@ package verifier
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"slices"
@@ -128,25 +127,6 @@ func virtualInterface(name string) bool {
 		}
 	}
 	return false
-}
-
-// readSmall returns the trimmed content of a small file, or "" when it cannot be read.
-func readSmall(path string) string {
-	b, err := readSmallBytes(path)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-}
-
-// readSmallBytes reads at most 4 KiB of path.
-func readSmallBytes(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 4<<10))
 }
 
 // hostname is os.Hostname, or "" when it fails.

@@ -3,6 +3,7 @@
 package verifier
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,4 +111,23 @@ func hasAnyPrefix(s string, prefixes ...string) bool {
 		}
 	}
 	return false
+}
+
+// readSmall returns the trimmed content of a small file, or "" when it cannot be read.
+func readSmall(path string) string {
+	b, err := readSmallBytes(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// readSmallBytes reads at most 4 KiB of path.
+func readSmallBytes(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 4<<10))
 }
