@@ -279,8 +279,15 @@ func (c *DeploymentClaim) clone() *DeploymentClaim {
 	out := *c
 	if c.Components != nil {
 		out.Components = make(map[string][]string, len(c.Components))
+		n := 0
+		for _, hs := range c.Components {
+			n += len(hs)
+		}
+		all := make([]string, 0, n) // one array for every list: a cached repeat allocates little
 		for name, hs := range c.Components {
-			out.Components[name] = slices.Clone(hs)
+			first := len(all)
+			all = append(all, hs...)
+			out.Components[name] = all[first:len(all):len(all)]
 		}
 	}
 	return &out

@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -180,8 +179,9 @@ func (v *Verifier) Check(code string) (*Result, error) {
 
 // verifyAt runs every check in the documented order. It is the hot path. A code found in the cache
 // costs one hash of the code, one map look-up, one comparison and one copy of its claims before judge.
-// Any other costs one copy of the code, one strict decode per part, one json.Unmarshal into the fixed
-// Claims struct, and no maps unless a revocation list or state is configured.
+// Any other costs one copy of the code, one strict decode per part, one decoding into the fixed Claims
+// struct (decodeClaims), and no maps unless a revocation list or state is configured or the code
+// carries "dep".
 func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, error) {
 	if v.unbound {
 		return nil, "", false, &CodeError{Err: ErrNoBinding}
@@ -236,7 +236,7 @@ func (v *Verifier) authentic(code string) (*Claims, string, error) {
 		return nil, "", &CodeError{Err: err, KeyID: kid}
 	}
 	c := new(Claims)
-	if err := json.Unmarshal(payload, c); err != nil {
+	if err := decodeClaims(payload, c); err != nil {
 		return nil, "", &CodeError{Err: fmt.Errorf("%w: claims: %w", ErrMalformed, err), KeyID: kid}
 	}
 	if err := c.wellFormed(); err != nil {
