@@ -16,11 +16,11 @@ import (
 // Bounds of a deployment, as a request names it and as the "dep" claim binds it. A deployment or a claim
 // beyond them is refused (ErrDeployment, ErrMalformed), never cut.
 const (
-	MaxDeploymentIDLen  = 128 // characters of a deployment id
-	MaxComponents       = 16  // component names of one deployment
-	MaxComponentValues  = 16  // values of one component (a machine's MACs, its disks)
-	MaxComponentNameLen = 32  // bytes of a component name: a lower-case letter, then [a-z0-9_]
-	MaxComponentLen     = 256 // characters of one component value
+	MaxDeploymentIDLen  = 1024 // characters of a deployment id: a G1b deviceFingerprint may have 1024
+	MaxComponents       = 16   // component names of one deployment
+	MaxComponentValues  = 16   // values of one component (a machine's MACs, its disks)
+	MaxComponentNameLen = 32   // bytes of a component name: a lower-case letter, then [a-z0-9_]
+	MaxComponentLen     = 256  // characters of one component value
 )
 
 // DeploymentSaltLen is the length in bytes of the salt of a "dep" claim.
@@ -41,8 +41,9 @@ const (
 // name, an empty or too long value.
 var ErrDeployment = errors.New("verifier: unusable deployment")
 
-// Deployment names one installation of the buyer's software: a stable id the software keeps (1 to 128
-// printable characters), and optional components that describe the machine it runs on. A code bound to a
+// Deployment names one installation of the buyer's software: a stable id the software keeps (1 to 1024
+// printable characters: a G1b device is named by its deviceFingerprint, which may be that long; licentia's
+// own API takes ids of at most 128), and optional components that describe the machine it runs on. A code bound to a
 // deployment (the "dep" claim) holds only salted hashes of them.
 //
 // In JSON a deployment is {"id": "...", "components": {"mac": ["...", "..."], "hostname": "..."}}, each

@@ -268,7 +268,7 @@
 // auto|FILE). Without one it accepts a bound code anywhere, as it accepts an unbound code: software
 // that installs deployment-bound codes must give its deployment. A code without dep passes step 7
 // whatever the verifier's deployment. An invalid deployment given to WithDeployment (Deployment.Validate:
-// no id, an id over 128 characters, a control character other than white space around a value, a bad
+// no id, an id over 1024 characters, a control character other than white space around a value, a bad
 // component name, too many components or values, an empty or over-256-character value) makes every
 // check fail unread with ErrDeployment (reason deployment_error), never skip the binding. A Verifier
 // keeps the hashes of its deployment for the last 16 salts it saw, so a repeated check of a code costs a

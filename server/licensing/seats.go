@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
@@ -69,8 +70,15 @@ func (s *Service) Seat(ctx context.Context, l *store.License, d verifier.Deploym
 	return s.seat(ctx, l, b, p, by, true)
 }
 
+// MaxDeploymentIDLen is the longest deployment id the API takes (the verifier takes up to
+// verifier.MaxDeploymentIDLen, for G1b device fingerprints).
+const MaxDeploymentIDLen = 128
+
 // CheckDeployment refuses a deployment out of bounds with a *RequestError, before any other work.
 func CheckDeployment(d verifier.Deployment) error {
+	if n := utf8.RuneCountInString(d.ID); n > MaxDeploymentIDLen {
+		return BadRequest("deployment: id of %d characters, at most %d", n, MaxDeploymentIDLen)
+	}
 	if err := d.Validate(); err != nil {
 		return BadRequest("deployment: %s", deploymentProblem(err))
 	}

@@ -130,7 +130,7 @@ class DepDecoding(unittest.TestCase):
 class DeploymentValues(unittest.TestCase):
     def test_bounds(self):
         for bad in ["", " ", "a\x00b", {"id": "x", "components": {"MAC": "1"}}, {"id": "x", "components": {"mac": "::"}},
-                    {"id": "x", "components": {"mac": []}}, {"id": "x" * 129},
+                    {"id": "x", "components": {"mac": []}}, {"id": "x" * 1025},
                     {"id": "x", "components": {"c%d" % i: "v" for i in range(17)}},
                     {"id": "x", "components": {"disk": ["s%d" % i for i in range(17)]}},
                     {"id": "x", "components": {"disk": "s" * 257}}, {"id": "x", "components": {"disk": 7}}]:

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _wire
 
-MAX_DEPLOYMENT_ID_LEN = 128  # characters of a deployment id
+MAX_DEPLOYMENT_ID_LEN = 1024  # characters of a deployment id: a G1b deviceFingerprint may have 1024
 MAX_COMPONENTS = 16  # component names of one deployment
 MAX_COMPONENT_VALUES = 16  # values of one component
 MAX_COMPONENT_NAME_LEN = 32  # bytes of a component name
