@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -163,6 +164,26 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 		return &c, nil
 	}
 	limit, unlimited := p.Limit(l.Quantity)
+	// Requests for one license's seats wait their turn here, in memory, rather than in the database's row
+	// lock with a connection each: a burst of new deployments past the limit is then refused by the read
+	// below, and only the requests that may take a seat write (replicas still meet at the row lock).
+	defer s.seatTurns.wait(l.ID)()
+	if !unlimited {
+		held, err := s.st.Seat(ctx, l.ID, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		if held == nil || !held.Live(now) {
+			live, err := s.st.LiveSeats(ctx, l.ID, now)
+			if err != nil {
+				return nil, err
+			}
+			if live >= limit {
+				s.obs.Seat(SeatExhausted)
+				return nil, &SeatError{Code: CodeSeatsExhausted, Limit: limit, Used: live}
+			}
+		}
+	}
 	req := license.SeatRequest{Binding: b, Limit: limit, Unlimited: unlimited, LeaseSeconds: p.LeaseSeconds}
 	var outcome license.SeatOutcome
 	var used int64
@@ -326,4 +347,40 @@ func (s *Service) FreeSeat(ctx context.Context, l *store.License, deployment, re
 		n, err = s.st.FreeSeats(ctx, l.ID, verifier.DeploymentHash(license.DeploymentSalt(l.ID), "id", deployment), ev)
 	}
 	return n, err
+}
+
+// seatTurns makes the seat requests of one license take turns in this process. Its entries live while a
+// request of their license waits or runs: it holds no more entries than requests in flight.
+type seatTurns struct {
+	mu sync.Mutex
+	m  map[string]*seatTurn
+}
+
+type seatTurn struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// wait waits for license id's turn and returns the function that ends it.
+func (t *seatTurns) wait(id string) (done func()) {
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = map[string]*seatTurn{}
+	}
+	e := t.m[id]
+	if e == nil {
+		e = &seatTurn{}
+		t.m[id] = e
+	}
+	e.refs++
+	t.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		t.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(t.m, id)
+		}
+		t.mu.Unlock()
+	}
 }

@@ -89,7 +89,9 @@ type Service struct {
 	act     *activator
 	orders  orderFills
 	retries queryRetries
-	kick    chan struct{}
+	// seatTurns orders the seat requests of each license in this process.
+	seatTurns seatTurns
+	kick      chan struct{}
 	// usageKick wakes the usage sender; usagePurged is the UTC day it last purged old uses.
 	usageKick   chan struct{}
 	usagePurged atomic.Int64

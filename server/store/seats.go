@@ -172,6 +172,15 @@ func (st *Store) Seat(ctx context.Context, id, deployment string) (*Seat, error)
 	return s, nil
 }
 
+// LiveSeats returns how many seats of license id are live at unix time now (held, their lease not passed).
+func (st *Store) LiveSeats(ctx context.Context, id string, now int64) (int64, error) {
+	var n int64
+	if err := st.db.GetContext(ctx, &n, st.db.Rebind(liveSeatsQuery), id, now); err != nil {
+		return 0, fmt.Errorf("live seats of %s: %w", id, err)
+	}
+	return n, nil
+}
+
 // Seats returns the seats of license id, lapsed ones included, oldest first.
 func (st *Store) Seats(ctx context.Context, id string) ([]Seat, error) {
 	var rows []seatRow
