@@ -440,3 +440,45 @@ func TestCheckInsReportedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestActivationLoserAnswersTheWinnersLicense: a replica whose activation the marketplace answers "already
+// active" (another replica activated the code a moment before, and is storing its license with the
+// product, order and quantity the marketplace answered it) answers that license, and never stores one of
+// its own made without them.
+func TestActivationLoserAnswersTheWinnersLicense(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	m.addCode("MC-RACE", market.Active, t0.AddDate(1, 0, 0)) // activated by the other replica
+	type result struct {
+		l   *store.License
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		l, err := m.srv.Service().ActivateFor(context.Background(), "MC-RACE", nil, licensing.Actor{Source: store.SourceAPI, Name: "buyer"})
+		done <- result{l, err}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); m.mkt.Calls(koogallery.APIQuery, "") == 0 &&
+		m.mkt.Calls(koogallery.APIActivate, "") == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the activation never asked the marketplace")
+		}
+	}
+	// The other replica stores its license now.
+	winner, _, err := license.Create(license.License{ID: "lic-winner", OrderID: "CS-MC-RACE", OrderLineID: "code-winner",
+		Flow: license.FlowInstance, ProductID: "P2", Quantity: 10, MarketCode: "MC-RACE", CustomerID: "C1",
+		ExpiresAt: t0.AddDate(1, 0, 0).Unix()}, m.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.srv.Service().Create(context.Background(), &winner, license.Delivery{At: m.now().Unix(),
+		Source: store.SourceAPI, Activity: license.ActActivate}, licensing.KeepID); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || r.l.ID != "lic-winner" || r.l.Quantity != 10 || r.l.ProductID != "P2" {
+		t.Fatalf("activation = %+v, %v; want the other replica's license (quantity 10, product P2)", r.l, r.err)
+	}
+	if n := m.countLicenses(); n != 1 {
+		t.Errorf("licenses = %d, want 1", n)
+	}
+}

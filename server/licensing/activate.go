@@ -149,7 +149,13 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by Actor)
 	start := a.s.now()
 	act, err := mkt.Activate(ctx, code, time.Time{})
 	if errors.Is(err, marketapi.ErrAlreadyActive) {
-		act, err = &marketapi.Activation{}, nil // our own earlier activation (or a replica's): the query tells the rest
+		// Another replica's activation, most likely, storing its license now with what the marketplace answered
+		// it (product, order, quantity), which this "already active" answer lacks: answer that license. Only when
+		// none comes (an earlier activation whose license was never stored) is one made from the query alone.
+		if l, err := a.awaitBound(ctx, code); err != nil || l != nil {
+			return l, err
+		}
+		act, err = &marketapi.Activation{}, nil
 	}
 	if err != nil {
 		err = marketError(err)
@@ -178,6 +184,32 @@ func (a *activator) bind(ctx context.Context, code, deployment string, by Actor)
 		return nil, err
 	}
 	return a.applyKept(ctx, stored)
+}
+
+// AwaitBound is how long an activation answered "already active" waits for another replica to store the
+// code's license.
+const AwaitBound = 5 * time.Second
+
+// awaitBound waits, at most AwaitBound, for a license bound to code to be stored, and returns it; nil when
+// none was.
+func (a *activator) awaitBound(ctx context.Context, code string) (*store.License, error) {
+	deadline := time.Now().Add(AwaitBound)
+	for {
+		l, err := a.s.st.LicenseByCode(ctx, code)
+		switch {
+		case err == nil:
+			return l, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		case time.Now().After(deadline):
+			return nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // describe describes the license an activation creates, by license.Fold, with one audit event for each step: the
