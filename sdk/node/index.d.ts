@@ -98,7 +98,7 @@ export class Claims {
   toJSON(): Record<string, unknown>;
 }
 
-export const MAX_DEPLOYMENT_ID_LEN: 128;
+export const MAX_DEPLOYMENT_ID_LEN: 1024;
 export const MAX_COMPONENTS: 16;
 export const MAX_COMPONENT_VALUES: 16;
 export const MAX_COMPONENT_NAME_LEN: 32;

@@ -118,7 +118,7 @@ LV_API void lv_state_free(lv_state *s);
 
 /* ---- deployment binding (verifier/doc.go, "Deployment binding") ---- */
 
-#define LV_MAX_DEPLOYMENT_ID_LEN 128  /* characters (code points) of a deployment id */
+#define LV_MAX_DEPLOYMENT_ID_LEN 1024 /* characters (code points) of a deployment id (a G1b deviceFingerprint's length) */
 #define LV_MAX_COMPONENTS 16          /* component names of one deployment */
 #define LV_MAX_COMPONENT_VALUES 16    /* values of one component (a machine's MACs, its disks) */
 #define LV_MAX_COMPONENT_NAME_LEN 32  /* bytes of a component name: [a-z][a-z0-9_]* */
@@ -129,7 +129,7 @@ LV_API void lv_state_free(lv_state *s);
 /* One installation of the buyer's software: a stable id and optional components (name → values) such as
  * machine_id, product_uuid, mac, disk, hostname. Every function that makes or changes one checks it as
  * the Go verifier's Deployment.Validate does and returns LV_DEPLOYMENT_ERROR for a deployment out of
- * bounds (no id, an id over 128 characters, a control character other than white space around a value,
+ * bounds (no id, an id over 1024 characters, a control character other than white space around a value,
  * not UTF-8, a bad component name, more than 16 components or values, an empty or over-256-character
  * value), leaving it unchanged: a verifier is never given one it would have to skip. */
 typedef struct lv_deployment lv_deployment;

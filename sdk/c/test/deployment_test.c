@@ -280,10 +280,10 @@ static void test_deployment_bounds(void) {
 		CHECK_ERR(lv_deployment_parse(good[i], strlen(good[i]), &d), LV_OK, good[i]);
 		lv_deployment_free(d);
 	}
-	char id[600];
+	char id[3 * LV_MAX_DEPLOYMENT_ID_LEN + 8];
 	memset(id, 0, sizeof id);
-	for (int i = 0; i < 128; i++) memcpy(id + 3 * i, "\xe4\xb8\xbb", 3); /* 128 characters of 3 bytes */
-	CHECK_ERR(lv_deployment_new(id, &d), LV_OK, "128 characters");
+	for (int i = 0; i < LV_MAX_DEPLOYMENT_ID_LEN; i++) memcpy(id + 3 * i, "\xe4\xb8\xbb", 3); /* 1024 characters of 3 bytes */
+	CHECK_ERR(lv_deployment_new(id, &d), LV_OK, "1024 characters");
 	CHECK_ERR(lv_deployment_add(d, "disk", "s"), LV_OK, "a disk");
 	CHECK_ERR(lv_deployment_add(d, "Disk", "s"), LV_DEPLOYMENT_ERROR, "a bad name");
 	CHECK_ERR(lv_deployment_add(d, "disk", " \t"), LV_DEPLOYMENT_ERROR, "an empty value");
@@ -294,9 +294,9 @@ static void test_deployment_bounds(void) {
 	CHECK_ERR(lv_deployment_add(d, "disk", "s"), LV_DEPLOYMENT_ERROR, "a 17th value");
 	CHECK_ERR(lv_deployment_add(NULL, "disk", "s"), LV_ERR_INVALID_ARGUMENT, "no deployment");
 	lv_deployment_free(d);
-	memcpy(id + 384, "x", 2);
-	CHECK_ERR(lv_deployment_new(id, &d), LV_DEPLOYMENT_ERROR, "129 characters");
-	CHECK(d == NULL, "129 characters: a deployment left");
+	memcpy(id + 3 * LV_MAX_DEPLOYMENT_ID_LEN, "x", 2);
+	CHECK_ERR(lv_deployment_new(id, &d), LV_DEPLOYMENT_ERROR, "1025 characters");
+	CHECK(d == NULL, "1025 characters: a deployment left");
 	CHECK(!strcmp(lv_reason_name(LV_WRONG_DEPLOYMENT), "wrong_deployment") && lv_exit_status(LV_WRONG_DEPLOYMENT) == 8,
 	      "wrong_deployment: name and exit");
 	CHECK(!strcmp(lv_reason_name(LV_DEPLOYMENT_ERROR), "deployment_error") && lv_exit_status(LV_DEPLOYMENT_ERROR) == 66,

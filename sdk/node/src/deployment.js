@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { DeploymentError } from './errors.js';
 import * as wire from './wire.js';
 
-export const MAX_DEPLOYMENT_ID_LEN = 128; // characters of a deployment id
+export const MAX_DEPLOYMENT_ID_LEN = 1024; // characters of a deployment id: a G1b deviceFingerprint may have 1024
 export const MAX_COMPONENTS = 16; // component names of one deployment
 export const MAX_COMPONENT_VALUES = 16; // values of one component (a machine's MACs, its disks)
 export const MAX_COMPONENT_NAME_LEN = 32; // bytes of a component name
@@ -63,7 +63,7 @@ export function validComponentName(name) {
 const short = (s) => (s.length > 40 ? `${s.slice(0, 32)}…` : s);
 
 /**
- * Deployment names one installation of the buyer's software: a stable id (1 to 128 characters) and
+ * Deployment names one installation of the buyer's software: a stable id (1 to 1024 characters) and
  * optional components, name → values (machine_id, product_uuid, mac, disk, hostname, ...).
  */
 export class Deployment {

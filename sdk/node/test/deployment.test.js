@@ -117,7 +117,7 @@ test('"dep" member names fold and objects merge, as in Go', () => {
 
 test('a deployment out of bounds is refused at construction', () => {
   const bad = ['', ' ', 'a\u0000b', '\ud800x', { id: 'x', components: { MAC: '1' } }, { id: 'x', components: { mac: '::' } },
-    { id: 'x', components: { mac: [] } }, { id: 'x'.repeat(129) }, { id: 7 }, { id: 'x', components: [] },
+    { id: 'x', components: { mac: [] } }, { id: 'x'.repeat(1025) }, { id: 7 }, { id: 'x', components: [] },
     { id: 'x', components: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`c${i}`, 'v'])) },
     { id: 'x', components: { disk: Array.from({ length: 17 }, (_, i) => `s${i}`) } },
     { id: 'x', components: { disk: 's'.repeat(257) } }, { id: 'x', components: { disk: 7 } },
@@ -129,5 +129,5 @@ test('a deployment out of bounds is refused at construction', () => {
   const d = lv.Deployment.of({ id: ` ${'主'.repeat(126)}\n`, components: { hostname: 'web-1\n', mac: ['A', 'B'] } });
   assert.deepEqual(JSON.parse(JSON.stringify(d)),
     { id: ` ${'主'.repeat(126)}\n`, components: { hostname: ['web-1\n'], mac: ['A', 'B'] } });
-  assert.ok(lv.Deployment.of({ id: '😀'.repeat(128) }));
+  assert.ok(lv.Deployment.of({ id: '😀'.repeat(1024) })); // a G1b deviceFingerprint's length, in code points
 });

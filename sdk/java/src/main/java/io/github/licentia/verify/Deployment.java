@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * One installation of the buyer's software (verifier/doc.go, "Deployment binding"): a stable id (1 to 128
+ * One installation of the buyer's software (verifier/doc.go, "Deployment binding"): a stable id (1 to 1024
  * characters) and optional components, name to values, such as {@code machine_id}, {@code product_uuid},
  * {@code mac}, {@code disk}, {@code hostname}. A code bound to a deployment (its {@code dep} claim) holds
  * only salted hashes of them; give a {@link Verifier} the deployment the software runs as with
@@ -22,8 +22,8 @@ import java.util.TreeMap;
  * deployment can never reach a verifier (which would otherwise have to skip the binding).
  */
 public final class Deployment {
-    /** Characters of a deployment id. */
-    public static final int MAX_ID_LEN = 128;
+    /** Characters of a deployment id: a G1b device's deviceFingerprint may have 1024. */
+    public static final int MAX_ID_LEN = 1024;
     /** Component names of one deployment. */
     public static final int MAX_COMPONENTS = 16;
     /** Values of one component (a machine's MACs, its disks). */
@@ -57,7 +57,7 @@ public final class Deployment {
      * Returns the deployment {@code id} with {@code components} (name to values; copied).
      *
      * @throws VerifyException with {@link Reason#DEPLOYMENT_ERROR} when it is out of bounds: no id, an id
-     *     over 128 characters, a control character other than white space around a value, a bad component
+     *     over 1024 characters, a control character other than white space around a value, a bad component
      *     name, more than 16 components or values, an empty or over-256-character value
      */
     public static Deployment of(String id, Map<String, ? extends List<String>> components) throws VerifyException {

@@ -231,7 +231,7 @@ class DeploymentTest {
     void aDeploymentOutOfBoundsIsRefused() throws Exception {
         String[] bad = {"\"\"", "\" \"", "\"a\\u0000b\"", "{\"id\":\"x\",\"components\":{\"MAC\":\"1\"}}",
             "{\"id\":\"x\",\"components\":{\"mac\":\"::\"}}", "{\"id\":\"x\",\"components\":{\"mac\":[]}}",
-            "{\"id\":\"" + "x".repeat(129) + "\"}", "{\"id\":7}", "{\"id\":\"x\",\"components\":[]}",
+            "{\"id\":\"" + "x".repeat(1025) + "\"}", "{\"id\":7}", "{\"id\":\"x\",\"components\":[]}",
             "{\"id\":\"x\",\"components\":{\"disk\":7}}", "{\"id\":\"x\",\"components\":{\"disk\":[\"" + "s".repeat(257) + "\"]}}",
             "{\"id\":\"x\",\"components\":{\"disk\":[\"a\\u0085b\"]}}", "{\"id\":\"x\",\"components\":{\"disk\":null}}",
             "7", "[\"x\"]", "{", "{\"id\":\"x\",\"components\":{\"disk\":[\"\"]}}"};
@@ -250,7 +250,7 @@ class DeploymentTest {
         assertThrows(VerifyException.class, () -> Deployment.of("x", Map.of("disk", disks)));
         Deployment d = Deployment.of(" " + "主".repeat(126) + "\n", Map.of("hostname", List.of("web-1\n"), "mac", List.of("A", "B")));
         assertEquals("{\"id\":\" " + "主".repeat(126) + "\\n\",\"components\":{\"hostname\":[\"web-1\\n\"],\"mac\":[\"A\",\"B\"]}}", d.toJson());
-        assertEquals(256, Deployment.of("😀".repeat(128)).id().length(), "128 characters, counted as code points");
+        assertEquals(2048, Deployment.of("😀".repeat(1024)).id().length(), "1024 characters, counted as code points");
         assertTrue(!d.toString().contains("web-1"), "toString shows no raw value");
     }
 }
