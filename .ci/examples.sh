@@ -113,6 +113,49 @@ print("vectors: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
 sys.exit(1 if failed or not passed else 0)
 PYEOF
 
+step "deployment vectors (verifier/testdata/deployment_vectors.json), the deployment in LICENTIA_DEPLOYMENT_FILE"
+# Every code vector and every scripted machine change: exit 0 when valid, 8 and "invalid code:
+# wrong_deployment" on another machine, 66 when the deployment is out of bounds, else 1 and the reason.
+"$PY" - "$work" <<'PYEOF'
+import base64, json, os, subprocess, sys
+work = sys.argv[1]
+d = json.load(open("verifier/testdata/deployment_vectors.json"))
+der = base64.b64decode("".join(l for l in d["public_key_pem"].splitlines() if not l.startswith("-----")))
+x = base64.urlsafe_b64encode(der[-32:]).rstrip(b"=").decode()
+jwks = os.path.join(work, "deployment-jwks.json")
+json.dump({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": d["key_id"], "alg": "EdDSA", "use": "sig"}]}, open(jwks, "w"))
+programs = [l.split("\t", 1) for l in open(os.path.join(work, "programs")).read().splitlines()]
+machines = {m["name"]: m for m in d["machines"]}
+cases = [(c["name"], c["code"], c.get("deployment"), c["want"]["reason"]) for c in d["codes"]]
+cases += [("change " + s["name"], machines[s["machine"]]["code"], s["deployment"], s["want"]["reason"]) for s in d["changes"]]
+cases.append(("an unreadable deployment file", d["machines"][0]["code"], os.path.join(work, "no-such-file"), "deployment_error"))
+passed = failed = 0
+for i, (name, code, dep, want) in enumerate(cases):
+    env = dict(os.environ, LICENTIA_NOW=str(d["now_unix"]), LICENTIA_PRODUCT=d["options"]["product"],
+               LICENTIA_SKU=d["options"]["sku"], LICENTIA_ISSUER=d["options"]["issuer"])
+    if isinstance(dep, str) and dep.startswith(work):
+        env["LICENTIA_DEPLOYMENT_FILE"] = dep
+    elif dep is not None:
+        path = os.path.join(work, "deployment-%d.json" % i)
+        json.dump(dep, open(path, "w"))
+        env["LICENTIA_DEPLOYMENT_FILE"] = path
+    exit_want = {"valid": 0, "wrong_deployment": 8, "deployment_error": 66}.get(want, 1)
+    for prog, cmd in programs:
+        r = subprocess.run(cmd.split() + [jwks, code], env=env, capture_output=True, text=True, timeout=60)
+        ok = r.returncode == exit_want
+        if want == "valid":
+            ok = ok and json.loads(r.stdout or "null") is not None
+        elif want != "deployment_error":
+            ok = ok and r.stderr.strip().endswith("invalid code: " + want)
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print("FAIL %s %s: got exit %d, stderr %r; want %s (exit %d)" % (prog, name, r.returncode, r.stderr.strip(), want, exit_want))
+print("deployment vectors: %d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed or not passed else 0)
+PYEOF
+
 step "a real server on 127.0.0.1"
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export LICENTIA_TEST_URL="http://127.0.0.1:$port"

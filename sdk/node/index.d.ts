@@ -3,8 +3,9 @@
 /** Every reason name the Go verifier reports, "valid" included. */
 export type Reason =
   | 'valid' | 'malformed' | 'wrong_type' | 'wrong_algorithm' | 'unknown_key' | 'bad_signature' | 'expired'
-  | 'not_yet_valid' | 'wrong_issuer' | 'wrong_product' | 'wrong_sku' | 'test_code' | 'revoked' | 'superseded'
-  | 'inactive' | 'stale_list' | 'clock_rollback' | 'state_error' | 'keyring_error';
+  | 'not_yet_valid' | 'wrong_issuer' | 'wrong_product' | 'wrong_sku' | 'test_code' | 'wrong_deployment'
+  | 'revoked' | 'superseded' | 'inactive' | 'stale_list' | 'clock_rollback' | 'state_error' | 'keyring_error'
+  | 'deployment_error';
 
 export const REASONS: readonly Reason[];
 
@@ -33,6 +34,8 @@ export class WrongIssuerError extends VerificationError {}
 export class WrongProductError extends VerificationError {}
 export class WrongSKUError extends WrongProductError {}
 export class TestCodeError extends VerificationError {}
+/** The code is bound to a deployment ("dep") and the verifier's deployment is not it. */
+export class WrongDeploymentError extends VerificationError {}
 export class RevokedError extends VerificationError {}
 export class SupersededError extends RevokedError {}
 export class InactiveError extends VerificationError {}
@@ -40,6 +43,8 @@ export class StaleListError extends VerificationError {}
 export class ClockRollbackError extends VerificationError {}
 export class StateError extends VerificationError {}
 export class KeyringError extends VerificationError {}
+/** A deployment out of bounds; the Verifier constructor and Deployment.of throw it. */
+export class DeploymentError extends VerificationError {}
 
 export const ALGORITHM: 'EdDSA';
 export const ALGORITHM_ED25519: 'Ed25519';
@@ -88,8 +93,46 @@ export class Claims {
   readonly customerId: string;
   readonly quantity: number;
   readonly test: boolean;
-  toJSON(): Record<string, string | number | boolean>;
+  /** dep: the deployment the code is bound to, by salted hashes; null for a code bound to none. */
+  readonly deployment: DeploymentClaim | null;
+  toJSON(): Record<string, unknown>;
 }
+
+export const MAX_DEPLOYMENT_ID_LEN: 1024;
+export const MAX_COMPONENTS: 16;
+export const MAX_COMPONENT_VALUES: 16;
+export const MAX_COMPONENT_NAME_LEN: 32;
+export const MAX_COMPONENT_LEN: 256;
+export const DEPLOYMENT_SALT_LEN: 16;
+
+/** A deployment in its JSON form: a plain string is the id alone; a component is a string or a list. */
+export type DeploymentInput = Deployment | string | { id: string; components?: Record<string, string | string[]> };
+
+/** One installation of the buyer's software: a stable id and optional components (name → values). */
+export class Deployment {
+  /** Builds and validates a deployment (as the Go verifier's Deployment.Validate); throws DeploymentError. */
+  static of(value: DeploymentInput): Deployment;
+  readonly id: string;
+  readonly components: ReadonlyMap<string, readonly string[]>;
+  toJSON(): { id: string; components?: Record<string, string[]> };
+}
+
+/** The "dep" claim: salt, the id's hash, each component's value hashes, how many components must match. */
+export class DeploymentClaim {
+  readonly salt: string;
+  readonly id: string;
+  readonly components: ReadonlyMap<string, readonly string[]>;
+  /** k: components that must match; 0 for a claim binding the id alone. */
+  readonly match: number;
+  /** Whether deployment is the one bound; matched and needed are 0 for a claim binding the id alone. */
+  matches(deployment: DeploymentInput): { matched: number; needed: number; ok: boolean };
+  toJSON(): { s: string; id: string; c?: Record<string, readonly string[]>; k?: number };
+}
+
+/** The normalized form of a component value that is hashed (white space trimmed, A-Z lowered, mac separators dropped). */
+export function normalizeComponent(name: string, value: string): string;
+/** First 16 bytes of SHA-256(salt ‖ name ‖ 0x00 ‖ normalized value), base64url without padding. */
+export function deploymentHash(salt: Uint8Array, name: string, value: string): string;
 
 /** A verified revocation list. */
 export class RevocationList {
@@ -135,6 +178,11 @@ export interface VerifierOptions {
   rollbackToleranceSeconds?: number;
   /** Authentic codes remembered (default 256; 0 turns the memory off). */
   cacheSize?: number;
+  /**
+   * The deployment the software runs as: a code bound to one ("dep") must match it (wrong_deployment
+   * otherwise). Without it "dep" is not checked. An invalid one makes the constructor throw DeploymentError.
+   */
+  deployment?: DeploymentInput | null;
 }
 
 export interface Result {

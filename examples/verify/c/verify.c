@@ -7,10 +7,13 @@
  * Environment: LICENTIA_PRODUCT (accepted pid or pids entry) or LICENTIA_SKU (accepted sku), one of them required unless
  * LICENTIA_ANY_PRODUCT=1; optional LICENTIA_ISSUER (accepted iss), LICENTIA_ALLOW_TEST=1 (accept marketplace
  * test codes), LICENTIA_NOW (unix seconds to judge the code at, instead of the clock), LICENTIA_REVOCATIONS
- * (file of the signed list from GET /v1/revocations), LICENTIA_STATE (state file, shared with licentia-verify).
+ * (file of the signed list from GET /v1/revocations), LICENTIA_STATE (state file, shared with licentia-verify),
+ * LICENTIA_DEPLOYMENT_FILE (this installation's deployment as JSON, {"id": ..., "components": {...}}: a code bound
+ * to a deployment must match it).
  *
  * Prints the verified claims as JSON and exits 0 when the code is valid; prints the reason on standard
- * error and exits 1 when it is not; exits 64 on a usage error.
+ * error and exits 1 when it is not (8 when it is bound to another deployment, as licentia-verify); exits 64 on
+ * a usage error and 66 when the deployment file cannot be read or is out of bounds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +47,7 @@ int main(int argc, char **argv) {
 	lv_keyring *keys = NULL;
 	lv_revocations *revs = NULL;
 	lv_state *state = NULL;
+	lv_deployment *dep = NULL;
 	lv_verifier *v = NULL;
 	lv_options o;
 	lv_result res;
@@ -90,7 +94,16 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "verify: 状态文件 / state file: %s\n", lv_reason_name(err));
 		goto out;
 	}
-	o.revocations = revs, o.state = state;
+	if (env("LICENTIA_DEPLOYMENT_FILE")) {
+		if (!(text = slurp(env("LICENTIA_DEPLOYMENT_FILE"), &len)) || (err = lv_deployment_parse(text, len, &dep)) != LV_OK) {
+			fprintf(stderr, "verify: 部署文件 / deployment file: %s\n", text ? lv_reason_name(err) : "无法读取 / cannot read it");
+			status = 66;
+			goto out;
+		}
+		free(text);
+		text = NULL;
+	}
+	o.revocations = revs, o.state = state, o.deployment = dep;
 	if ((err = lv_verifier_new(keys, &o, &v)) != LV_OK) {
 		fprintf(stderr, "verify: %s\n", lv_reason_name(err));
 		status = lv_exit_status(err);
@@ -104,6 +117,7 @@ int main(int argc, char **argv) {
 	}
 	if ((err = lv_verify_at(v, code, code_len, now, &res)) != LV_OK) {
 		fprintf(stderr, "verify: 授权码无效 / invalid code: %s\n", lv_reason_name(err));
+		if (err == LV_WRONG_DEPLOYMENT) status = 8;
 	} else {
 		char *json = lv_claims_json(&res.claims);
 		if (res.in_grace) fputs("verify: 授权已到期，处于宽限期内，请续费 / the license has expired and is in its grace period; renew it\n", stderr);
@@ -115,6 +129,7 @@ out:
 	free(text);
 	free(code);
 	lv_verifier_free(v);
+	lv_deployment_free(dep);
 	lv_state_free(state);
 	lv_revocations_free(revs);
 	lv_keyring_free(keys);

@@ -5,12 +5,17 @@
 // Environment: LICENTIA_PRODUCT (accepted pid or pids entry) or LICENTIA_SKU (accepted sku), one of them required unless
 // LICENTIA_ANY_PRODUCT=1; optional LICENTIA_ISSUER (accepted iss), LICENTIA_ALLOW_TEST=1 (accept marketplace
 // test codes), LICENTIA_NOW (unix seconds to judge the code at, instead of the clock), LICENTIA_REVOCATIONS
-// (file of the signed list from GET /v1/revocations), LICENTIA_STATE (state file, shared with licentia-verify).
+// (file of the signed list from GET /v1/revocations), LICENTIA_STATE (state file, shared with licentia-verify),
+// LICENTIA_DEPLOYMENT_FILE (this installation's deployment as JSON, {"id": ..., "components": {...}}: a code bound
+// to a deployment must match it).
 //
 // Prints the verified claims as JSON and exits 0 when the code is valid; prints the reason on standard
-// error and exits 1 when it is not; exits 64 on a usage error.
+// error and exits 1 when it is not (8 when it is bound to another deployment, as licentia-verify); exits 64 on
+// a usage error and 66 when the deployment file cannot be read or is out of bounds.
 
+import io.github.licentia.verify.Deployment;
 import io.github.licentia.verify.Keyring;
+import io.github.licentia.verify.Reason;
 import io.github.licentia.verify.Result;
 import io.github.licentia.verify.RevocationList;
 import io.github.licentia.verify.State;
@@ -47,6 +52,17 @@ public final class Verify {
             if (set(env, "LICENTIA_REVOCATIONS")) {
                 b.revocations(RevocationList.parse(keys, Files.readAllBytes(Path.of(env.get("LICENTIA_REVOCATIONS")))));
             }
+            if (set(env, "LICENTIA_DEPLOYMENT_FILE")) {
+                Deployment d;
+                try {
+                    d = Deployment.parse(Files.readAllBytes(Path.of(env.get("LICENTIA_DEPLOYMENT_FILE"))));
+                } catch (IOException | VerifyException e) {
+                    // the messages name the problem, never a value of the deployment
+                    System.err.println("Verify: 部署文件 / deployment file: " + e.getMessage());
+                    return 66;
+                }
+                b.deployment(d);
+            }
             b.build(); // refuses to run without a product binding
             code = args[1].equals("-") ? new String(System.in.readNBytes(1 << 20), StandardCharsets.UTF_8) : args[1];
         } catch (IllegalStateException e) {
@@ -66,7 +82,7 @@ public final class Verify {
             return 0;
         } catch (VerifyException e) {
             System.err.println("Verify: 授权码无效 / invalid code: " + e.reason().wireName());
-            return 1;
+            return e.reason() == Reason.WRONG_DEPLOYMENT ? 8 : 1;
         }
     }
 

@@ -39,7 +39,7 @@ extern "C" {
 #define LV_API
 #endif
 
-/* Outcomes. LV_OK to LV_KEYRING_ERROR are the Go verifier's reasons; the rest are usage errors. */
+/* Outcomes. LV_OK to LV_DEPLOYMENT_ERROR are the Go verifier's reasons; the rest are usage errors. */
 typedef enum lv_err {
 	LV_OK = 0,              /* "valid" */
 	LV_MALFORMED,           /* "malformed": shape, base64url, JSON, a critical header, a claim out of range, size */
@@ -60,6 +60,8 @@ typedef enum lv_err {
 	LV_CLOCK_ROLLBACK,      /* "clock_rollback": the clock is behind the state file's trusted time */
 	LV_STATE_ERROR,         /* "state_error": the state file cannot be read, parsed or written */
 	LV_KEYRING_ERROR,       /* "keyring_error": unusable key material */
+	LV_WRONG_DEPLOYMENT,    /* "wrong_deployment": the code is bound (dep) to another deployment than the verifier's */
+	LV_DEPLOYMENT_ERROR,    /* "deployment_error": a deployment out of bounds (lv_deployment_new, _add, _parse) */
 	LV_ERR_UNBOUND,         /* "unbound": no product, sku or any_product given to lv_verifier_new */
 	LV_ERR_INVALID_ARGUMENT, /* "invalid_argument": a NULL where a value is needed, contradicting options */
 	LV_ERR_NO_MEMORY        /* "out_of_memory" */
@@ -75,7 +77,7 @@ LV_API const char *lv_reason_name(lv_err err);
  * LV_SUPERSEDED also LV_REVOKED, LV_WRONG_TYPE also LV_MALFORMED), as Go's errors.Is. */
 LV_API int lv_err_is(lv_err err, lv_err target);
 
-/* lv_exit_status returns the exit status licentia-verify gives for err (0 to 7, 66; 64 for usage errors). */
+/* lv_exit_status returns the exit status licentia-verify gives for err (0 to 8, 66; 64 for usage errors). */
 LV_API int lv_exit_status(lv_err err);
 
 /* ---- keys ---- */
@@ -114,6 +116,66 @@ LV_API int64_t lv_state_list_iat(lv_state *s);
 LV_API int64_t lv_state_min_gen(lv_state *s, const char *license_id);
 LV_API void lv_state_free(lv_state *s);
 
+/* ---- deployment binding (verifier/doc.go, "Deployment binding") ---- */
+
+#define LV_MAX_DEPLOYMENT_ID_LEN 1024 /* characters (code points) of a deployment id (a G1b deviceFingerprint's length) */
+#define LV_MAX_COMPONENTS 16          /* component names of one deployment */
+#define LV_MAX_COMPONENT_VALUES 16    /* values of one component (a machine's MACs, its disks) */
+#define LV_MAX_COMPONENT_NAME_LEN 32  /* bytes of a component name: [a-z][a-z0-9_]* */
+#define LV_MAX_COMPONENT_LEN 256      /* characters (code points) of one component value */
+#define LV_DEPLOYMENT_SALT_LEN 16     /* bytes of the salt of a "dep" claim */
+#define LV_DEPLOYMENT_HASH_CHARS 22   /* a salt or a hash in base64url */
+
+/* One installation of the buyer's software: a stable id and optional components (name → values) such as
+ * machine_id, product_uuid, mac, disk, hostname. Every function that makes or changes one checks it as
+ * the Go verifier's Deployment.Validate does and returns LV_DEPLOYMENT_ERROR for a deployment out of
+ * bounds (no id, an id over 1024 characters, a control character other than white space around a value,
+ * not UTF-8, a bad component name, more than 16 components or values, an empty or over-256-character
+ * value), leaving it unchanged: a verifier is never given one it would have to skip. */
+typedef struct lv_deployment lv_deployment;
+
+/* lv_deployment_new makes the deployment named by the NUL-terminated id alone. */
+LV_API lv_err lv_deployment_new(const char *id, lv_deployment **out);
+/* lv_deployment_add adds value to the component name (a new component, or another value of it). */
+LV_API lv_err lv_deployment_add(lv_deployment *d, const char *name, const char *value);
+/* lv_deployment_parse reads a deployment's JSON form (at most 1 MiB), as licentia-verify --deployment FILE
+ * takes it: {"id": "...", "components": {"mac": ["...", "..."], "hostname": "..."}}, each component a
+ * string or a list of strings, or a plain string for the id alone. */
+LV_API lv_err lv_deployment_parse(const char *json, size_t len, lv_deployment **out);
+LV_API void lv_deployment_free(lv_deployment *d);
+
+/* lv_deployment_normalize writes the form of value[0, len) that is hashed to out (room for len + 1
+ * bytes, NUL-terminated) and returns its length: white space trimmed at both ends (Go's unicode.IsSpace),
+ * ASCII A-Z lowered, nothing else changed, and for the component "mac" every ':', '-' and '.' removed. */
+LV_API size_t lv_deployment_normalize(const char *name, const char *value, size_t len, char *out);
+/* lv_deployment_hash writes the hash a "dep" claim holds for value[0, len) of the component name ("id"
+ * for the deployment id) to out: the first 16 bytes of SHA-256(salt ‖ name ‖ 0x00 ‖ normalized value),
+ * base64url without padding, NUL-terminated. */
+LV_API void lv_deployment_hash(const unsigned char salt[LV_DEPLOYMENT_SALT_LEN], const char *name, const char *value,
+                               size_t len, char out[LV_DEPLOYMENT_HASH_CHARS + 1]);
+
+/* The "dep" claim of a code bound to a deployment, well formed (a malformed one makes the code
+ * LV_MALFORMED): salted hashes only, every string NUL-terminated base64url. */
+typedef struct lv_dep_component {
+	char name[LV_MAX_COMPONENT_NAME_LEN + 1];
+	size_t n_hashes; /* 1 to LV_MAX_COMPONENT_VALUES */
+	char hashes[LV_MAX_COMPONENT_VALUES][LV_DEPLOYMENT_HASH_CHARS + 1];
+} lv_dep_component;
+
+typedef struct lv_dep {
+	char salt[LV_DEPLOYMENT_HASH_CHARS + 1]; /* s: 16 bytes */
+	char id[LV_DEPLOYMENT_HASH_CHARS + 1];   /* id: the hash of the deployment id */
+	size_t n_components;                     /* c: 0 for a claim binding the id alone */
+	lv_dep_component components[LV_MAX_COMPONENTS]; /* sorted by name */
+	int64_t k;                               /* components that must match; 0 without components */
+} lv_dep;
+
+/* lv_dep_matches reports whether d is the deployment c binds: at least k of its components match (a
+ * component matches when any of d's values for it hashes to any of the claim's), or, for a claim binding
+ * the id alone, the id. *matched and *needed (either may be NULL) get the counts, 0 and 0 for an
+ * id-only claim. */
+LV_API int lv_dep_matches(const lv_dep *c, const lv_deployment *d, size_t *matched, int64_t *needed);
+
 /* ---- the verifier ---- */
 
 #define LV_DEFAULT_ROLLBACK_TOLERANCE 600
@@ -136,6 +198,11 @@ typedef struct lv_options {
 	int64_t max_list_age;       /* require a revocation list made at most this many seconds ago; 0: none */
 	const lv_revocations *revocations; /* borrowed: must outlive the verifier */
 	lv_state *state;                   /* borrowed: must outlive the verifier */
+	/* The deployment the software runs as (borrowed: must outlive the verifier). A code bound to a
+	 * deployment ("dep") must then match it, else LV_WRONG_DEPLOYMENT; a code without dep passes as
+	 * before. NULL (the default): dep is not checked at all, so software that installs deployment-bound
+	 * codes must set it. */
+	const lv_deployment *deployment;
 } lv_options;
 
 /* lv_options_init sets the defaults: no binding (set one), tolerance 600 s, everything else off. */
@@ -169,6 +236,7 @@ typedef struct lv_claims {
 	 * (a switch between monthly and yearly), oldest first: n_pids entries, none for a license that never
 	 * changed product. A product binding accepts a code whose pid or any of these is bound. */
 	char *pids[LV_MAX_PIDS]; size_t pids_len[LV_MAX_PIDS]; size_t n_pids;
+	lv_dep *dep; /* dep: the deployment the code is bound to, by salted hashes; NULL for a code bound to none */
 } lv_claims;
 
 typedef struct lv_result {

@@ -53,6 +53,16 @@ void lv_idmap_free(lv_idmap *m);
 int lv_json_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
 int lv_buf_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
 
+struct lvj;
+
+/* lv_dep_decode reads the "dep" members of the claims object doc as Go decodes them into a
+ * *DeploymentClaim (null: absent; objects merged; a later member wins) and checks the result is well
+ * formed: LV_OK with *out NULL (no dep) or malloc'd, LV_MALFORMED, or LV_ERR_NO_MEMORY. */
+lv_err lv_dep_decode(const struct lvj *doc, lv_dep **out);
+
+/* lv_dep_json appends the claim as the issuer writes it: {"s":…,"id":…,"c":{…},"k":n}; 0 when out of memory. */
+int lv_dep_json(char **buf, size_t *len, size_t *cap, const lv_dep *c);
+
 int64_t lv_revocations_min_gen_n(const lv_revocations *l, const char *id, size_t len);
 
 /* lv_state_observe is step 7 (verifier/doc.go, "State file"): it checks the authentic claims c at now,

@@ -17,13 +17,14 @@ struct lv_verifier {
 	int64_t leeway, tolerance, max_list_age;
 	const lv_revocations *revs;
 	lv_state *state;
+	const lv_deployment *deployment;
 };
 
 static const char *const names[] = {
 	"valid", "malformed", "wrong_type", "wrong_algorithm", "unknown_key", "bad_signature", "expired",
 	"not_yet_valid", "wrong_issuer", "wrong_product", "wrong_sku", "test_code", "revoked", "superseded",
-	"inactive", "stale_list", "clock_rollback", "state_error", "keyring_error", "unbound", "invalid_argument",
-	"out_of_memory",
+	"inactive", "stale_list", "clock_rollback", "state_error", "keyring_error", "wrong_deployment",
+	"deployment_error", "unbound", "invalid_argument", "out_of_memory",
 };
 
 lv_err lv_init(void) { return sodium_init() < 0 ? LV_ERR_NO_MEMORY : LV_OK; }
@@ -46,7 +47,8 @@ int lv_exit_status(lv_err err) {
 	case LV_REVOKED: case LV_SUPERSEDED: case LV_INACTIVE: return 5;
 	case LV_CLOCK_ROLLBACK: return 6;
 	case LV_STALE_LIST: return 7;
-	case LV_STATE_ERROR: case LV_KEYRING_ERROR: return 66;
+	case LV_WRONG_DEPLOYMENT: return 8;
+	case LV_STATE_ERROR: case LV_KEYRING_ERROR: case LV_DEPLOYMENT_ERROR: return 66;
 	case LV_ERR_UNBOUND: case LV_ERR_INVALID_ARGUMENT: return 64;
 	case LV_ERR_NO_MEMORY: return 70;
 	default: return 1;
@@ -91,6 +93,7 @@ lv_err lv_verifier_new(const lv_keyring *kr, const lv_options *o, lv_verifier **
 	lv_verifier *v = calloc(1, sizeof *v);
 	if (!v) return LV_ERR_NO_MEMORY;
 	v->kr = kr, v->allow_test = o->allow_test, v->revs = o->revocations, v->state = o->state;
+	v->deployment = o->deployment;
 	v->leeway = o->leeway > 0 ? o->leeway : 0;
 	v->tolerance = o->rollback_tolerance > 0 ? o->rollback_tolerance : 0;
 	v->max_list_age = o->max_list_age > 0 ? o->max_list_age : 0;
@@ -110,6 +113,7 @@ void lv_result_free(lv_result *r) {
 	lv_claims *c = &r->claims;
 	free(c->iss), free(c->sub), free(c->st), free(c->pid), free(c->sku), free(c->ord), free(c->oli), free(c->cid);
 	for (size_t i = 0; i < c->n_pids; i++) free(c->pids[i]);
+	free(c->dep);
 	free(r->key_id);
 	memset(r, 0, sizeof *r);
 }
@@ -176,8 +180,10 @@ static lv_err claims(const unsigned char *payload, size_t plen, lv_claims *c) {
 	         copy_str(doc, "oli", &c->oli, &c->oli_len, &nomem) && copy_str(doc, "cid", &c->cid, &c->cid_len, &nomem) &&
 	         lvj_field_int(doc, "qty", &c->qty) && lvj_field_bool(doc, "test", &c->test) &&
 	         copy_pids(doc, c, &bad_pids, &nomem);
+	lv_err dep = ok ? lv_dep_decode(doc, &c->dep) : LV_OK;
 	lvj_free(arena);
-	if (nomem) return LV_ERR_NO_MEMORY;
+	if (nomem || dep == LV_ERR_NO_MEMORY) return LV_ERR_NO_MEMORY;
+	if (dep != LV_OK) return LV_MALFORMED;
 	if (!ok || bad_pids || c->sub_len == 0 || c->gen < 1 || c->st_len == 0 || c->iat < 0 || c->nbf < 0 || c->exp < 0 ||
 	    c->grace < 0 || c->qty < 0)
 		return LV_MALFORMED;
@@ -200,7 +206,7 @@ static int for_product(const lv_verifier *v, const lv_claims *c) {
 
 static int64_t add_sat(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 
-/* judge applies steps 5 to 10 to the authentic claims c at now. */
+/* judge applies steps 5 to 11 to the authentic claims c at now. */
 static lv_err judge(const lv_verifier *v, const lv_claims *c, int64_t now, int *in_grace) {
 	int64_t state_min = 0, newer_list = 0;
 	*in_grace = 0;
@@ -208,6 +214,7 @@ static lv_err judge(const lv_verifier *v, const lv_claims *c, int64_t now, int *
 	if (v->n_products && !for_product(v, c)) return LV_WRONG_PRODUCT;
 	if (v->n_skus && !one_of(v->skus, v->n_skus, c->sku, c->sku_len)) return LV_WRONG_SKU;
 	if (c->test && !v->allow_test) return LV_TEST_CODE;
+	if (v->deployment && c->dep && !lv_dep_matches(c->dep, v->deployment, NULL, NULL)) return LV_WRONG_DEPLOYMENT;
 	if (v->state) {
 		lv_err err = lv_state_observe(v->state, c, v->revs, now, v->tolerance, &state_min, &newer_list);
 		if (err != LV_OK) return err;
@@ -290,6 +297,7 @@ char *lv_claims_json(const lv_claims *c) {
 	         add_str(&b, &n, &cap, "sku", c->sku, c->sku_len, 0) && add_str(&b, &n, &cap, "ord", c->ord, c->ord_len, 1) &&
 	         add_str(&b, &n, &cap, "oli", c->oli, c->oli_len, 0) && add_str(&b, &n, &cap, "cid", c->cid, c->cid_len, 0) &&
 	         (!c->qty || add_int(&b, &n, &cap, "qty", c->qty)) && (!c->test || lv_buf_add(&b, &n, &cap, ",\"test\":true", 12)) &&
+	         (!c->dep || (lv_buf_add(&b, &n, &cap, ",\"dep\":", 7) && lv_dep_json(&b, &n, &cap, c->dep))) &&
 	         lv_buf_add(&b, &n, &cap, "}", 1);
 	if (!ok) {
 		free(b);

@@ -3,8 +3,9 @@
  * verifier/testdata/vectors.json, the binding, the revocation list and its freshness, the state file,
  * key rings, claims read as Go reads them, and malformed input (run under valgrind or ASan in CI).
  *
- * Usage: test_verify VECTORS_JSON
- * The vectors file is read with the library's own JSON reader, compiled in here from src/json.c.
+ * Usage: test_verify VECTORS_JSON [DEPLOYMENT_VECTORS_JSON]
+ * The vectors files are read with the library's own JSON reader, compiled in here from src/json.c. The
+ * deployment vectors default to deployment_vectors.json next to VECTORS_JSON.
  */
 #include "../src/json.c"
 
@@ -468,13 +469,15 @@ static void test_malformed(const char *valid) {
 	free(c), free(deep);
 }
 
+#include "deployment_test.c"
+
 int main(int argc, char **argv) {
 	size_t len;
 	lvj_arena *arena;
 	lvj *doc;
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], seed[32];
-	if (argc != 2) {
-		fputs("usage: test_verify VECTORS_JSON\n", stderr);
+	if (argc != 2 && argc != 3) {
+		fputs("usage: test_verify VECTORS_JSON [DEPLOYMENT_VECTORS_JSON]\n", stderr);
 		return 64;
 	}
 	if (lv_init() != LV_OK) return 1;
@@ -502,6 +505,10 @@ int main(int argc, char **argv) {
 	const lvj *vectors;
 	lvj_field_type(doc, "vectors", LVJ_ARR, &vectors);
 	test_malformed(str_of(vectors->child, "code"));
+	char dep_path[4096];
+	const char *slash = strrchr(argv[1], '/');
+	snprintf(dep_path, sizeof dep_path, "%.*sdeployment_vectors.json", slash ? (int)(slash - argv[1] + 1) : 0, argv[1]);
+	test_deployment(argc == 3 ? argv[2] : dep_path);
 	lv_revocations_free(file_list);
 	lv_keyring_free(keys);
 	lvj_free(arena);

@@ -30,6 +30,11 @@ export class WrongIssuerError extends VerificationError { static reason = 'wrong
 export class WrongProductError extends VerificationError { static reason = 'wrong_product'; }
 export class WrongSKUError extends WrongProductError { static reason = 'wrong_sku'; }
 export class TestCodeError extends VerificationError { static reason = 'test_code'; }
+/**
+ * The code is bound to a deployment ("dep") and the verifier's `deployment` is not it: fewer of its
+ * components match than the claim needs, or, for a claim binding the id alone, the id differs.
+ */
+export class WrongDeploymentError extends VerificationError { static reason = 'wrong_deployment'; }
 export class RevokedError extends VerificationError { static reason = 'revoked'; }
 export class SupersededError extends RevokedError { static reason = 'superseded'; }
 export class InactiveError extends VerificationError { static reason = 'inactive'; }
@@ -37,12 +42,17 @@ export class StaleListError extends VerificationError { static reason = 'stale_l
 export class ClockRollbackError extends VerificationError { static reason = 'clock_rollback'; }
 export class StateError extends VerificationError { static reason = 'state_error'; }
 export class KeyringError extends VerificationError { static reason = 'keyring_error'; }
+/**
+ * The deployment given to a Verifier is out of bounds: no id, too long, a control character, a bad
+ * component name, too many components or values. The Verifier constructor throws it.
+ */
+export class DeploymentError extends VerificationError { static reason = 'deployment_error'; }
 
 /** Every reason name the Go verifier reports, "valid" included. */
 export const REASONS = Object.freeze([
   'valid', 'malformed', 'wrong_type', 'wrong_algorithm', 'unknown_key', 'bad_signature', 'expired',
-  'not_yet_valid', 'wrong_issuer', 'wrong_product', 'wrong_sku', 'test_code', 'revoked', 'superseded',
-  'inactive', 'stale_list', 'clock_rollback', 'state_error', 'keyring_error',
+  'not_yet_valid', 'wrong_issuer', 'wrong_product', 'wrong_sku', 'test_code', 'wrong_deployment', 'revoked',
+  'superseded', 'inactive', 'stale_list', 'clock_rollback', 'state_error', 'keyring_error', 'deployment_error',
 ]);
 
 /** reason returns the Go verifier's name for an outcome: "valid" for null, the error's reason, or "error". */

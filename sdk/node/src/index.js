@@ -2,6 +2,10 @@
 // KooGallery (云商店). It implements the licentia code format and reports the Go verifier's reasons.
 
 export * from './errors.js';
+export {
+  DEPLOYMENT_SALT_LEN, Deployment, DeploymentClaim, MAX_COMPONENT_LEN, MAX_COMPONENT_NAME_LEN, MAX_COMPONENT_VALUES,
+  MAX_COMPONENTS, MAX_DEPLOYMENT_ID_LEN, deploymentHash, normalizeComponent,
+} from './deployment.js';
 export { Keyring, keyId } from './keyring.js';
 export { Client, OnlineError, ServerError, TooLargeError } from './online.js';
 export { State, STATE_FORMAT } from './state.js';

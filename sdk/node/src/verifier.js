@@ -4,9 +4,10 @@
 import { createHash, verify as edVerify } from 'node:crypto';
 import {
   AlgorithmError, ExpiredError, InactiveError, MalformedError, NotYetValidError, RevokedError, SignatureError,
-  StaleListError, SupersededError, TestCodeError, UnknownKeyError, VerificationError, WrongIssuerError,
-  WrongProductError, WrongSKUError, WrongTypeError,
+  StaleListError, SupersededError, TestCodeError, UnknownKeyError, VerificationError, WrongDeploymentError,
+  WrongIssuerError, WrongProductError, WrongSKUError, WrongTypeError,
 } from './errors.js';
+import { Deployment, LocalDeployment, decodeDep } from './deployment.js';
 import { Keyring } from './keyring.js';
 import { State } from './state.js';
 import { utc } from './time.js';
@@ -46,8 +47,10 @@ const CLAIMS_SPEC = Object.fromEntries(CLAIMS.map(([w, , kind]) => [w, kind]));
  * JSON.stringify gives the wire names, zero optional claims left out.
  */
 export class Claims {
-  constructor(f) {
+  constructor(f, deployment = null) {
     for (const [w, prop] of CLAIMS) this[prop] = f[w];
+    /** dep: the deployment the code is bound to, by salted hashes (a DeploymentClaim); null when unbound. */
+    this.deployment = deployment;
     Object.freeze(this);
   }
 
@@ -56,6 +59,7 @@ export class Claims {
     for (const [w, prop, , always] of CLAIMS) {
       if (always || (Array.isArray(this[prop]) ? this[prop].length : this[prop])) out[w] = this[prop];
     }
+    if (this.deployment) out.dep = this.deployment.toJSON();
     return out;
   }
 }
@@ -69,6 +73,7 @@ function malformedReason(c) {
   }
   if (c.productIds.length > MAX_PRODUCT_IDS) return `"pids" has ${c.productIds.length} entries, at most ${MAX_PRODUCT_IDS}`;
   if (c.productIds.includes('')) return 'an empty "pids" entry';
+  if (c.deployment) return c.deployment.malformedReason();
   return '';
 }
 
@@ -196,10 +201,18 @@ function seconds(name, v, dflt = 0) {
  * bound. One seller key signs every product's codes, so a
  * verifier bound to nothing would let the cheapest product unlock the dearest; without a binding the
  * constructor throws a TypeError.
+ *
+ * With `deployment` (the installation the software runs as: a Deployment, its JSON form
+ * {"id": ..., "components": {name: value or [values]}}, or a string for the id alone), a code bound to a
+ * deployment (its "dep" claim) must match it, k of its n components or, for a claim binding the id
+ * alone, the id (WrongDeploymentError otherwise); a code without "dep" passes as before. Without it the
+ * binding is not checked at all: software that installs deployment-bound codes must give it. An invalid
+ * deployment makes the constructor throw DeploymentError (the Go package, whose options cannot fail,
+ * refuses every code with it instead).
  */
 export class Verifier {
   #kr; #products; #skus; #issuer; #allowTest; #now; #leeway; #revs; #maxListAge; #state; #tolerance;
-  #cacheSize; #cache = new Map();
+  #cacheSize; #deployment; #cache = new Map();
 
   constructor(keyring, options = {}) {
     const o = options ?? {};
@@ -228,6 +241,7 @@ export class Verifier {
     this.#state = o.state ?? null;
     this.#tolerance = seconds('rollbackToleranceSeconds', o.rollbackToleranceSeconds, DEFAULT_ROLLBACK_TOLERANCE_SECONDS);
     this.#cacheSize = o.cacheSize ?? DEFAULT_CACHE_SIZE;
+    this.#deployment = o.deployment == null ? null : new LocalDeployment(Deployment.of(o.deployment));
     Object.freeze(this);
   }
 
@@ -267,13 +281,15 @@ export class Verifier {
     const hit = this.#cacheSize > 0 ? this.#cache.get(cacheKey) : undefined;
     if (hit) return hit;
     const { payload, keyId } = open(this.#kr, raw, TYPE_CODE, MAX_CODE_LEN);
-    let f;
+    let f, dep;
     try {
-      f = wire.fields(wire.parse(payload), CLAIMS_SPEC);
+      const obj = wire.parse(payload);
+      f = wire.fields(obj, CLAIMS_SPEC);
+      dep = decodeDep(obj.members.filter(([k]) => (k === 'dep' ? k : wire.fold(k)) === 'dep').map(([, v]) => v));
     } catch (e) {
       throw new MalformedError(`malformed code: claims: ${e.message}`, { keyId });
     }
-    const claims = new Claims(f);
+    const claims = new Claims(f, dep);
     const problem = malformedReason(claims);
     if (problem) throw new MalformedError(`malformed code: ${problem}`, { keyId });
     const entry = Object.freeze({ claims, keyId });
@@ -295,6 +311,10 @@ export class Verifier {
     }
     if (this.#skus.length && !this.#skus.includes(c.sku)) throw new WrongSKUError(`wrong sku ${JSON.stringify(c.sku.slice(0, 80))}`);
     if (c.test && !this.#allowTest) throw new TestCodeError('test code not allowed');
+    if (this.#deployment && c.deployment) {
+      const problem = this.#deployment.check(c.deployment);
+      if (problem) throw new WrongDeploymentError(`code bound to another deployment: ${problem}`);
+    }
     let stateMin = 0, newerList = 0;
     if (this.#state) ({ prevMin: stateMin, newerList } = this.#state.observe(c, this.#revs, now, this.#tolerance));
     if (c.status === STATUS_REVOKED) throw new RevokedError('license revoked');

@@ -191,7 +191,8 @@ function strEntry(v) {
   throw new WireError('want a string');
 }
 
-function decodeValue(kind, v) {
+/** decode decodes one member's value v as the kind does in fields() (null included). */
+export function decode(kind, v) {
   switch (kind) {
     case ANY: return true;
     case VALUE: return v;
@@ -225,7 +226,7 @@ export function fields(obj, spec, strict = false) {
     }
     // null leaves a string, integer or boolean member as it was (zero, or an earlier duplicate's value)
     if (v === null && (spec[name] === STR || spec[name] === INT || spec[name] === BOOL)) continue;
-    out[name] = decodeValue(spec[name], v);
+    out[name] = decode(spec[name], v);
   }
   return out;
 }

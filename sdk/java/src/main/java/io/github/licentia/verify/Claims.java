@@ -24,10 +24,12 @@ import java.util.List;
  * @param customerId ({@code cid}) the buyer's customerId, when given
  * @param quantity ({@code qty}) the purchased amount, when given
  * @param test ({@code test}) true for codes issued to marketplace probe calls (testFlag=1)
+ * @param deployment ({@code dep}) the deployment the code is bound to, by salted hashes; null for a code
+ *     bound to none
  */
 public record Claims(String issuer, String licenseId, long generation, long issuedAt, long notBefore,
         long expiresAt, long grace, String status, String productId, List<String> productIds, String sku, String orderId,
-        String orderLineId, String customerId, long quantity, boolean test) {
+        String orderLineId, String customerId, long quantity, boolean test, DeploymentClaim deployment) {
 
     /** Reads the claims from a decoded payload and checks their types and ranges (step 4). */
     static Claims of(Object doc) throws VerifyException {
@@ -36,7 +38,8 @@ public record Claims(String issuer, String licenseId, long generation, long issu
         try {
             c = new Claims(str(m, "iss"), str(m, "sub"), num(m, "gen"), num(m, "iat"), num(m, "nbf"),
                     num(m, "exp"), num(m, "grace"), str(m, "st"), str(m, "pid"), strings(m, "pids"), str(m, "sku"), str(m, "ord"),
-                    str(m, "oli"), str(m, "cid"), num(m, "qty"), Boolean.TRUE.equals(m.field("test", Boolean.class)));
+                    str(m, "oli"), str(m, "cid"), num(m, "qty"), Boolean.TRUE.equals(m.field("test", Boolean.class)),
+                    DeploymentClaim.decode(members(m, "dep")));
         } catch (Json.SyntaxException e) {
             throw malformed("claims: " + e.getMessage());
         }
@@ -50,6 +53,8 @@ public record Claims(String issuer, String licenseId, long generation, long issu
             throw malformed("\"pids\" has " + c.productIds.size() + " entries, at most " + MAX_PRODUCT_IDS);
         }
         if (c.productIds.contains("")) throw malformed("an empty \"pids\" entry");
+        String dep = c.deployment == null ? null : c.deployment.malformedReason();
+        if (dep != null) throw malformed(dep);
         return c;
     }
 
@@ -80,6 +85,15 @@ public record Claims(String issuer, String licenseId, long generation, long issu
                 got.add(e == null ? "" : (String) e);
             }
             out = List.copyOf(got);
+        }
+        return out;
+    }
+
+    /** Returns the values of every member matching name, in order (nulls included). */
+    private static List<Object> members(Json.Obj m, String name) {
+        List<Object> out = new ArrayList<>();
+        for (int k = 0; k < m.names.size(); k++) {
+            if (Json.Obj.folds(m.names.get(k), name)) out.add(m.values.get(k));
         }
         return out;
     }
@@ -137,6 +151,10 @@ public record Claims(String issuer, String licenseId, long generation, long issu
         member(b, "cid", customerId, false);
         if (quantity != 0) b.append(",\"qty\":").append(quantity);
         if (test) b.append(",\"test\":true");
+        if (deployment != null) {
+            b.append(",\"dep\":");
+            deployment.appendJson(b);
+        }
         return b.append('}').toString();
     }
 

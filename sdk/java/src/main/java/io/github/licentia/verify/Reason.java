@@ -28,6 +28,11 @@ public enum Reason {
     WRONG_SKU("wrong_sku", 4),
     /** A code issued to a marketplace probe ({@code test: true}) while test codes are not allowed. */
     TEST_CODE("test_code", 4),
+    /**
+     * The code is bound to a deployment ({@code dep}) and the verifier's deployment is not it: fewer of its
+     * components match than the claim needs, or, for a claim binding the id alone, the id differs.
+     */
+    WRONG_DEPLOYMENT("wrong_deployment", 8),
     /** Status {@code revoked}, or a generation below the revocation list's {@code min_gen}. */
     REVOKED("revoked", 5),
     /** The state file has already seen a newer generation of this license (also {@link #REVOKED}). */
@@ -41,7 +46,12 @@ public enum Reason {
     /** The state file cannot be read, parsed or written; it is never silently replaced. */
     STATE_ERROR("state_error", 66),
     /** The key material is unusable. */
-    KEYRING_ERROR("keyring_error", 66);
+    KEYRING_ERROR("keyring_error", 66),
+    /**
+     * A deployment out of bounds: no id, too long, a control character, a bad component name, too many
+     * components or values ({@link Deployment#of}, {@link Deployment#parse}).
+     */
+    DEPLOYMENT_ERROR("deployment_error", 66);
 
     private final String wireName;
     private final int exitStatus;
@@ -56,7 +66,7 @@ public enum Reason {
         return wireName;
     }
 
-    /** Returns the exit status {@code licentia-verify} gives for this reason (design: 1 to 7, 66). */
+    /** Returns the exit status {@code licentia-verify} gives for this reason (design: 1 to 8, 66). */
     public int exitStatus() {
         return exitStatus;
     }

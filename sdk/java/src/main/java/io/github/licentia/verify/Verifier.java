@@ -39,6 +39,7 @@ public final class Verifier {
     private final long tolerance;
     private final long maxListAge;
     private final boolean allowTest;
+    private final DeploymentClaim.Local deployment;
 
     private Verifier(Builder b) {
         keyring = b.keyring;
@@ -52,6 +53,7 @@ public final class Verifier {
         tolerance = b.tolerance;
         maxListAge = b.maxListAge;
         allowTest = b.allowTest;
+        deployment = b.deployment == null ? null : new DeploymentClaim.Local(b.deployment);
     }
 
     /** Returns a builder for a verifier that trusts the keys of {@code keyring}. */
@@ -98,6 +100,10 @@ public final class Verifier {
         if (!products.isEmpty() && !c.forProduct(products)) throw new VerifyException(Reason.WRONG_PRODUCT, "\"" + c.productId() + "\"");
         if (!skus.isEmpty() && !skus.contains(c.sku())) throw new VerifyException(Reason.WRONG_SKU, "\"" + c.sku() + "\"");
         if (c.test() && !allowTest) throw new VerifyException(Reason.TEST_CODE, null);
+        if (deployment != null && c.deployment() != null) {
+            String problem = deployment.check(c.deployment());
+            if (problem != null) throw new VerifyException(Reason.WRONG_DEPLOYMENT, "code bound to another deployment: " + problem);
+        }
         long stateMin = 0, newerList = 0;
         if (state != null) {
             long[] seen = state.observe(c, revocations, now, tolerance);
@@ -156,6 +162,7 @@ public final class Verifier {
         private long tolerance = DEFAULT_ROLLBACK_TOLERANCE;
         private long maxListAge;
         private boolean allowTest;
+        private Deployment deployment;
 
         private Builder(Keyring keyring) {
             this.keyring = keyring;
@@ -231,6 +238,19 @@ public final class Verifier {
         /** Accepts codes issued to marketplace probe calls ({@code test: true}). */
         public Builder allowTest() {
             allowTest = true;
+            return this;
+        }
+
+        /**
+         * Checks codes bound to a deployment (the {@code dep} claim) against {@code d}, the deployment the
+         * software runs as: a bound code must match it, k of its n components or, for a claim binding the
+         * id alone, the id, else {@link Reason#WRONG_DEPLOYMENT}. A code without {@code dep} passes as before.
+         * Without this call the binding is not checked at all: software that installs deployment-bound
+         * codes must give it. {@code d} is valid by construction ({@link Deployment#of} refuses one out of
+         * bounds with {@link Reason#DEPLOYMENT_ERROR}), so the binding is never skipped.
+         */
+        public Builder deployment(Deployment d) {
+            deployment = Objects.requireNonNull(d, "deployment");
             return this;
         }
 
