@@ -70,10 +70,14 @@ eyJ*.*.*)
 	# A KooGallery License 2.0 code.
 	# ---- ACTIVATION (License 2.0): needs licentia-verify --activate (docs/image-products.md). ----
 	: "${LICENTIA_URL:?a KooGallery code needs LICENTIA_URL in $conf to be activated}"
-	if ! "$verify" -h 2>&1 | grep -q -- '-activate'; then
+	help=$("$verify" -h 2>&1 || true) # whole, not piped into grep -q: an early exit would break the pipe
+	case $help in
+	*-activate*) ;;
+	*)
 		echo "license-activate: this licentia-verify cannot activate KooGallery codes (no --activate)" >&2
 		exit 64
-	fi
+		;;
+	esac
 	status=0
 	"$verify" --keys "$LICENTIA_KEYS" --product "$LICENTIA_PRODUCT" --state "$STATE_FILE" \
 		--activate "$LICENTIA_URL" --save "$LICENSE_FILE" ${LICENTIA_DEPLOYMENT:+--deployment "$LICENTIA_DEPLOYMENT"} - <"$tmp" || status=$?
