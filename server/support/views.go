@@ -76,6 +76,8 @@ type Detail struct {
 	// Uploads are the license's newest uploads to the marketplace (G1b getLicenseAsync), dead-lettered ones
 	// included.
 	Uploads []UploadView `json:"uploads,omitempty"`
+	// Seats is the license's seat limit and seats in use (absent when License is).
+	Seats *SeatUse `json:"seats,omitempty"`
 }
 
 // CodeView describes a code someone presented.
@@ -140,6 +142,8 @@ type Change struct {
 	Changed bool `json:"changed"`
 	// PreviousGeneration is the generation before the operation; codes up to it are superseded.
 	PreviousGeneration int64 `json:"previous_generation"`
+	// SeatsFreed counts the seats a reissue with free seats freed.
+	SeatsFreed int64 `json:"seats_freed,omitempty"`
 }
 
 // ChangeRequest asks for a reissue or revoke. It is the admin API's request body; Actor is filled in by
@@ -149,6 +153,8 @@ type ChangeRequest struct {
 	Reason string `json:"reason"`
 	// Reveal returns the whole new code.
 	Reveal bool `json:"reveal,omitempty"`
+	// FreeSeats (a reissue only) also frees every seat of the license.
+	FreeSeats bool `json:"free_seats,omitempty"`
 	// Actor is who asks; it is never read from the request body.
 	Actor licensing.Actor `json:"-"`
 }
