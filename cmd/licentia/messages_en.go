@@ -418,6 +418,7 @@ flags:
 	"err.revoked":             "the license is revoked",
 	"err.rate_limited":        "too many requests",
 	"err.test_code":           "a test code",
+	"err.bad_request":         "the request is not valid",
 
 	// Fixed values as the reader sees them (lang.value): English shows the values themselves.
 	"status.active":           "active",

@@ -399,6 +399,7 @@ POST /v1/activations，对其他商家实现会跳过。
 	"err.revoked":             "许可证已吊销",
 	"err.rate_limited":        "请求过多，请稍后再试",
 	"err.test_code":           "测试授权码",
+	"err.bad_request":         "请求不正确",
 
 	// Fixed values as the reader sees them (lang.value).
 	"status.active":           "有效",
