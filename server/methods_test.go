@@ -30,7 +30,7 @@ func TestMethodGate(t *testing.T) {
 		{"get", "/healthz", http.StatusNotImplemented, "method_not_implemented"},
 		{http.MethodPut, "/koogallery/license", http.StatusMethodNotAllowed, "method_not_allowed"},
 		{http.MethodPatch, "/nothing", http.StatusMethodNotAllowed, "method_not_allowed"},
-		{http.MethodDelete, "/nothing", http.StatusNotFound, "not_found"}, // the admin API serves DELETE: routed
+		{http.MethodDelete, "/nothing", http.StatusNotFound, "not_found"},                        // the admin API serves DELETE: routed
 		{http.MethodGet, "/v1/codes/refresh", http.StatusMethodNotAllowed, "method_not_allowed"}, // the router's own 405
 		{http.MethodGet, "/healthz", http.StatusOK, ""},
 	} {
