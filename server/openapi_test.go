@@ -293,6 +293,7 @@ var openAPITypes = map[string]reflect.Type{
 	"LicensePage":       reflect.TypeFor[support.LicensePage](),
 	"Presented":         reflect.TypeFor[support.CodeView](),
 	"Upload":            reflect.TypeFor[support.UploadView](),
+	"Usage":             reflect.TypeFor[support.UsageView](),
 	"Detail":            reflect.TypeFor[support.Detail](),
 	"Event":             reflect.TypeFor[support.EventView](),
 	"History":           reflect.TypeFor[support.History](),

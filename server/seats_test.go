@@ -334,3 +334,109 @@ func TestSeatLeases(t *testing.T) {
 		t.Errorf("seats = %d, want 1: lapsed seats are deleted when a seat is taken", len(seats))
 	}
 }
+
+// TestSeatsReportUsage: the activation and refreshes of deployments of a License 2.0 code are its uses: each
+// (code, deployment, UTC day) is reported once, by the deployment's hash, never its id; a refused deployment
+// is no use; the next day counts anew.
+func TestSeatsReportUsage(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	m.addCode("MC-USE", market.Received, t0.AddDate(1, 0, 0)) // amount 3
+	st, body := m.call(http.MethodPost, "/v1/activations", "", support.ActivationRequest{Code: "MC-USE", Deployment: deployment(1)})
+	if st != http.StatusOK {
+		t.Fatalf("activation = %d %s", st, body)
+	}
+	var a online.CodeResponse
+	if err := json.Unmarshal(body, &a); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 2, 2, 3, 4} { // 4 is refused: three seats
+		m.seatRefresh(a.Code, deployment(n))
+	}
+	svc := m.srv.Service()
+	svc.SendUsage(t.Context())
+	m.advance(24 * time.Hour)
+	m.seatRefresh(a.Code, deployment(2))
+	svc.SendUsage(t.Context())
+
+	salt := license.DeploymentSalt(m.license("MC-USE").ID)
+	hash := func(n int) string { return verifier.DeploymentHash(salt, "id", deployment(n).ID) }
+	var got []string
+	for _, c := range m.mkt.UsageCalls() {
+		for _, u := range c.Usage {
+			if u.Code != "MC-USE" {
+				t.Errorf("usage of %q, want MC-USE", u.Code)
+			}
+			for _, id := range u.IDs {
+				got = append(got, c.At.Format(time.DateOnly)+" "+id)
+			}
+		}
+	}
+	slices.Sort(got)
+	want := []string{"2026-03-01 " + hash(1), "2026-03-01 " + hash(2), "2026-03-01 " + hash(3), "2026-03-02 " + hash(2)}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("reported uses = %v, want %v", got, want)
+	}
+}
+
+// TestCheckInsReportedOnce: check-ins (POST /v1/usage) from N deployments on M License 2.0 codes over two UTC
+// days, several a day each, with a restart between them (uses recorded but not yet sent), report every
+// (code, deployment, day) exactly once, in calls of at most 100 codes.
+func TestCheckInsReportedOnce(t *testing.T) {
+	const codes, deployments = 4, 5
+	m := newMarketEnv(t, testSK, licensing.ActivationLimits{PerAddress: 1000})
+	if err := m.st.SetPolicy(t.Context(), store.Policy{ProductID: "P2", Seats: "unlimited", UsageMode: "id",
+		UpdatedAt: t0.Unix(), UpdatedBy: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	var licentiaCodes []string
+	for c := range codes {
+		mc := fmt.Sprint("MC-CI-", c)
+		m.addCode(mc, market.Received, t0.AddDate(1, 0, 0))
+		a, _ := m.activate(mc, http.StatusOK)
+		licentiaCodes = append(licentiaCodes, a.Code)
+	}
+	srv := m.srv
+	checkIns := func() {
+		for _, code := range licentiaCodes {
+			for d := range deployments {
+				for range 2 {
+					if st, data := m.call(http.MethodPost, "/v1/usage", "", UsageRequest{Code: code, Deployment: deployment(d)}); st != http.StatusNoContent {
+						t.Fatalf("check-in = %d %s", st, data)
+					}
+				}
+			}
+			m.advance(time.Minute) // the license's refresh limit
+		}
+	}
+	checkIns()
+	srv.Service().SendUsage(t.Context())
+	m.advance(24 * time.Hour)
+	checkIns()
+	// Restart with the second day's uses recorded and unsent: a new server over the same database sends them.
+	cfg := srv.cfg
+	cfg.Registry = nil
+	restarted := New(cfg, m.st, m.ring, support.NewIssuer(m.ring, "licentia", time.Hour), srv.log)
+	restarted.Service().SendUsage(t.Context())
+	srv.Service().SendUsage(t.Context()) // the old one has nothing left either
+
+	seen := map[string]int{}
+	for _, c := range m.mkt.UsageCalls() {
+		if len(c.Usage) > 100 {
+			t.Errorf("a call of %d codes, want at most 100", len(c.Usage))
+		}
+		for _, u := range c.Usage {
+			for _, id := range u.IDs {
+				seen[c.At.Format(time.DateOnly)+" "+u.Code+" "+id]++
+			}
+		}
+	}
+	if len(seen) != 2*codes*deployments {
+		t.Errorf("%d (day, code, deployment) reported, want %d", len(seen), 2*codes*deployments)
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s reported %d times, want once", k, n)
+		}
+	}
+}

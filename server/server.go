@@ -146,6 +146,10 @@ type metrics struct {
 	uploadsDeadLettered prometheus.Counter
 	// seats counts seat decisions by outcome (kept, taken, retaken, clone, exhausted).
 	seats *prometheus.CounterVec
+	// usageReports counts the uses of the usage report by result; usageDead the dead-lettered ones (as of the
+	// last sender pass).
+	usageReports *prometheus.CounterVec
+	usageDead    prometheus.Gauge
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -178,8 +182,19 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "licentia_seat_decisions_total",
 			Help: "Seat requests of deployments (activation, refresh, check-in), by outcome: kept, taken, retaken, clone (another machine claimed a held deployment id), exhausted.",
 		}, []string{"outcome"}),
+		usageReports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricUsageReports,
+			Help: "Uses (marketplace code, deployment, UTC day) in usage reports to the marketplace, by result: accepted, retried, dead_lettered.",
+		}, []string{"result"}),
+		usageDead: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: MetricUsageDead, Help: "Uses the marketplace's usage report did not accept until their attempts ran out.",
+		}),
+	}
+	for _, r := range []string{licensing.UsageAccepted, licensing.UsageRetried, licensing.UsageDeadLettered} {
+		m.usageReports.WithLabelValues(r)
 	}
 	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.refusedConns, m.uploadsDead, m.uploadsDeadLettered, m.seats,
+		m.usageReports, m.usageDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -195,3 +210,17 @@ func (m *metrics) UploadsDead(n int) { m.uploadsDead.Set(float64(n)) }
 
 // Seat counts a seat decision (licensing.Observer).
 func (m *metrics) Seat(outcome string) { m.seats.WithLabelValues(outcome).Inc() }
+
+// Metrics of the usage report.
+const (
+	MetricUsageReports = "licentia_usage_reports_total"
+	MetricUsageDead    = "licentia_usage_reports_dead"
+)
+
+// UsageReported counts uses of the usage report by result (licensing.Observer).
+func (m *metrics) UsageReported(result string, n int) {
+	m.usageReports.WithLabelValues(result).Add(float64(n))
+}
+
+// UsageDead sets the number of dead-lettered uses (licensing.Observer).
+func (m *metrics) UsageDead(n int) { m.usageDead.Set(float64(n)) }

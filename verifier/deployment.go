@@ -16,11 +16,11 @@ import (
 // Bounds of a deployment, as a request names it and as the "dep" claim binds it. A deployment or a claim
 // beyond them is refused (ErrDeployment, ErrMalformed), never cut.
 const (
-	MaxDeploymentIDLen  = 128 // characters of a deployment id
-	MaxComponents       = 16  // component names of one deployment
-	MaxComponentValues  = 16  // values of one component (a machine's MACs, its disks)
-	MaxComponentNameLen = 32  // bytes of a component name: a lower-case letter, then [a-z0-9_]
-	MaxComponentLen     = 256 // characters of one component value
+	MaxDeploymentIDLen  = 1024 // characters of a deployment id: a G1b deviceFingerprint may have 1024
+	MaxComponents       = 16   // component names of one deployment
+	MaxComponentValues  = 16   // values of one component (a machine's MACs, its disks)
+	MaxComponentNameLen = 32   // bytes of a component name: a lower-case letter, then [a-z0-9_]
+	MaxComponentLen     = 256  // characters of one component value
 )
 
 // DeploymentSaltLen is the length in bytes of the salt of a "dep" claim.
@@ -41,8 +41,9 @@ const (
 // name, an empty or too long value.
 var ErrDeployment = errors.New("verifier: unusable deployment")
 
-// Deployment names one installation of the buyer's software: a stable id the software keeps (1 to 128
-// printable characters), and optional components that describe the machine it runs on. A code bound to a
+// Deployment names one installation of the buyer's software: a stable id the software keeps (1 to 1024
+// printable characters: a G1b device is named by its deviceFingerprint, which may be that long; licentia's
+// own API takes ids of at most 128), and optional components that describe the machine it runs on. A code bound to a
 // deployment (the "dep" claim) holds only salted hashes of them.
 //
 // In JSON a deployment is {"id": "...", "components": {"mac": ["...", "..."], "hostname": "..."}}, each
@@ -92,7 +93,9 @@ func (d *Deployment) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Validate checks d against the bounds. Errors wrap ErrDeployment.
+// Validate checks d against the bounds. White space around the id and the values (a line break left by
+// reading a file, say) is allowed, since hashing trims it; control characters elsewhere are not. Errors
+// wrap ErrDeployment.
 func (d Deployment) Validate() error {
 	n := utf8.RuneCountInString(d.ID)
 	switch {
@@ -100,7 +103,7 @@ func (d Deployment) Validate() error {
 		return fmt.Errorf("%w: no id", ErrDeployment)
 	case n > MaxDeploymentIDLen:
 		return fmt.Errorf("%w: id of %d characters, at most %d", ErrDeployment, n, MaxDeploymentIDLen)
-	case !printable(d.ID):
+	case !printable(strings.TrimSpace(d.ID)): // white space around is trimmed before hashing (normalize)
 		return fmt.Errorf("%w: id holds a control character or is not UTF-8", ErrDeployment)
 	case len(d.Components) > MaxComponents:
 		return fmt.Errorf("%w: %d components, at most %d", ErrDeployment, len(d.Components), MaxComponents)
@@ -123,7 +126,7 @@ func (d Deployment) Validate() error {
 				return fmt.Errorf("%w: component %s has an empty value", ErrDeployment, name)
 			case n > MaxComponentLen:
 				return fmt.Errorf("%w: a value of component %s has %d characters, at most %d", ErrDeployment, name, n, MaxComponentLen)
-			case !printable(v):
+			case !printable(strings.TrimSpace(v)):
 				return fmt.Errorf("%w: a value of component %s holds a control character or is not UTF-8", ErrDeployment, name)
 			}
 		}
@@ -196,13 +199,14 @@ func BindDeployment(d Deployment, salt []byte, match int) (*DeploymentClaim, err
 // padding (22 characters). The value is normalized by trimming Unicode white space at both ends and
 // lower-casing the ASCII letters A-Z (no other character changes); a "mac" also loses every ':', '-' and '.'.
 func DeploymentHash(salt []byte, name, value string) string {
-	h := sha256.New()
-	h.Write(salt)
-	h.Write([]byte(name))
-	h.Write([]byte{0})
-	h.Write([]byte(normalize(name, value)))
-	var sum [sha256.Size]byte
-	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:16])
+	var buf [160]byte // salt, name, 0 and a usual value fit: no allocation but the result
+	in := append(buf[:0], salt...)
+	in = append(in, name...)
+	in = append(in, 0)
+	sum := sha256.Sum256(appendNormalized(in, name, value))
+	var out [hashLen]byte
+	base64.RawURLEncoding.Encode(out[:], sum[:16])
+	return string(out[:])
 }
 
 // hashLen is the length of a DeploymentHash.
@@ -212,29 +216,18 @@ const hashLen = 22
 // match (a component matches when any of d's values for it hashes to any of the claim's); without, whether
 // d's id does. It returns the components that matched and the number needed (0 and 0 for an id-only claim).
 func (c *DeploymentClaim) Matches(d Deployment) (matched, needed int, ok bool) {
-	salt, err := base64.RawURLEncoding.Strict().DecodeString(c.Salt)
-	if err != nil {
+	salt, good := decodeSalt(c.Salt)
+	if !good {
 		return 0, c.Match, false
 	}
-	if len(c.Components) == 0 {
-		return 0, 0, DeploymentHash(salt, "id", d.ID) == c.ID
-	}
-	for name, hs := range c.Components {
-		for _, v := range d.Components[name] {
-			if slices.Contains(hs, DeploymentHash(salt, name, v)) {
-				matched++
-				break
-			}
-		}
-	}
-	return matched, c.Match, matched >= c.Match
+	return c.matchHashes(hashDeployment(d, salt))
 }
 
 // wellFormed checks the claim's shape and bounds. Errors wrap ErrMalformed.
 func (c *DeploymentClaim) wellFormed() error {
-	salt, err := base64.RawURLEncoding.Strict().DecodeString(c.Salt)
+	_, good := decodeSalt(c.Salt)
 	switch {
-	case err != nil || len(salt) != DeploymentSaltLen:
+	case !good:
 		return fmt.Errorf("%w: \"dep\" salt is not %d bytes of base64url", ErrMalformed, DeploymentSaltLen)
 	case !isHash(c.ID):
 		return fmt.Errorf("%w: \"dep\" id is not a deployment hash", ErrMalformed)
@@ -245,6 +238,26 @@ func (c *DeploymentClaim) wellFormed() error {
 	case len(c.Components) > 0 && (c.Match < 1 || c.Match > len(c.Components)):
 		return fmt.Errorf("%w: \"dep\" needs %d of %d components", ErrMalformed, c.Match, len(c.Components))
 	}
+	for _, hs := range c.Components {
+		if len(hs) == 0 || len(hs) > MaxComponentValues {
+			return c.componentError()
+		}
+		for _, h := range hs {
+			if !isHash(h) {
+				return c.componentError()
+			}
+		}
+	}
+	for name := range c.Components {
+		if !validComponentName(name) {
+			return c.componentError()
+		}
+	}
+	return nil
+}
+
+// componentError describes the first component, by name, that wellFormed refuses.
+func (c *DeploymentClaim) componentError() error {
 	for _, name := range slices.Sorted(maps.Keys(c.Components)) {
 		hs := c.Components[name]
 		if !validComponentName(name) || len(hs) == 0 || len(hs) > MaxComponentValues {
@@ -256,7 +269,7 @@ func (c *DeploymentClaim) wellFormed() error {
 			}
 		}
 	}
-	return nil
+	return fmt.Errorf("%w: \"dep\" component", ErrMalformed)
 }
 
 // clone returns a deep copy of c (nil for nil).
@@ -267,19 +280,43 @@ func (c *DeploymentClaim) clone() *DeploymentClaim {
 	out := *c
 	if c.Components != nil {
 		out.Components = make(map[string][]string, len(c.Components))
+		n := 0
+		for _, hs := range c.Components {
+			n += len(hs)
+		}
+		all := make([]string, 0, n) // one array for every list: a cached repeat allocates little
 		for name, hs := range c.Components {
-			out.Components[name] = slices.Clone(hs)
+			first := len(all)
+			all = append(all, hs...)
+			out.Components[name] = all[first:len(all):len(all)]
 		}
 	}
 	return &out
 }
 
+// saltLen is the length of a salt in base64url.
+var saltLen = base64.RawURLEncoding.EncodedLen(DeploymentSaltLen)
+
+// decodeSalt decodes a claim's salt: exactly DeploymentSaltLen bytes in their one base64url encoding
+// (the length is checked first, since the decoder skips line breaks).
+func decodeSalt(s string) ([]byte, bool) {
+	if len(s) != saltLen {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return b, err == nil && len(b) == DeploymentSaltLen
+}
+
+// isHash reports whether s is a DeploymentHash: 16 bytes in their one base64url encoding.
 func isHash(s string) bool {
 	if len(s) != hashLen {
 		return false
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	return err == nil && len(b) == 16
+	var in [hashLen]byte
+	var out [18]byte
+	copy(in[:], s)
+	n, err := base64.RawURLEncoding.Strict().Decode(out[:], in[:])
+	return err == nil && n == 16
 }
 
 func validComponentName(name string) bool {
@@ -295,11 +332,12 @@ func validComponentName(name string) bool {
 }
 
 // normalize is the form of a component value that is hashed: see DeploymentHash.
-func normalize(name, v string) string {
+func normalize(name, v string) string { return string(appendNormalized(nil, name, v)) }
+
+// appendNormalized appends normalize(name, v) to b.
+func appendNormalized(b []byte, name, v string) []byte {
 	v = strings.TrimSpace(v)
 	mac := name == ComponentMAC
-	var b strings.Builder
-	b.Grow(len(v))
 	for i := 0; i < len(v); i++ { // bytes: only ASCII letters change, as in every other language's verifier
 		c := v[i]
 		switch {
@@ -308,9 +346,9 @@ func normalize(name, v string) string {
 		case mac && (c == ':' || c == '-' || c == '.'):
 			continue
 		}
-		b.WriteByte(c)
+		b = append(b, c)
 	}
-	return b.String()
+	return b
 }
 
 func printable(s string) bool {

@@ -1,7 +1,8 @@
 // Package verifier checks licentia authorization codes offline. This comment is the normative
 // specification of the code format; the server, this package, licentia-verify and any verifier written
 // in another language follow it. docs/code-format.md shows how to verify a code with a standard JWT
-// library, and testdata/vectors.json holds golden vectors with the expected result of each.
+// library, and testdata/vectors.json holds golden vectors with the expected result of each
+// (testdata/deployment_vectors.json those of deployment binding).
 //
 // # Code
 //
@@ -66,10 +67,11 @@
 //	cid    string  if given   customerId
 //	qty    int     if given   purchased amount; >= 0
 //	test   bool    if true    true for codes issued to marketplace probe calls (testFlag=1)
+//	dep    object  if bound   the deployment the code is bound to, by salted hashes (Deployment binding)
 //
 // Integers are JSON integers (no fraction or exponent). A missing sub or st, a gen below 1, a negative
-// iat, nbf, exp, grace or qty, or a pids that is not an array of at most 8 (MaxProductIDs) non-empty
-// strings makes the code malformed (ErrMalformed). Issuers never write a claim twice or under another
+// iat, nbf, exp, grace or qty, a pids that is not an array of at most 8 (MaxProductIDs) non-empty
+// strings, or a dep that is not well formed (Deployment binding) makes the code malformed (ErrMalformed). Issuers never write a claim twice or under another
 // spelling.
 //
 // # Product family
@@ -92,7 +94,8 @@
 //
 // A verifier applies these checks in order and reports the first that fails. Only steps 1 to 3 look at
 // untrusted data; the claims are decoded only after the signature verified. Before step 1, a verifier
-// bound to no product refuses every code unread (ErrNoBinding, see Binding a product below).
+// bound to no product refuses every code unread (ErrNoBinding, see Binding a product below), and so does
+// a verifier given an invalid deployment (ErrDeployment, see Deployment binding).
 //
 //  1. Form: size, three parts, strict base64url, header JSON, no "crit", alg, typ (ErrMalformed,
 //     ErrAlgorithm, ErrWrongType).
@@ -103,14 +106,16 @@
 //     products (ErrWrongProduct); sku among the accepted SKUs (ErrWrongSKU, which is also
 //     ErrWrongProduct).
 //  6. Test codes: test true is rejected unless test codes are allowed (ErrTestCode).
-//  7. State file, when given: clock rollback (ErrClockRollback), see below.
-//  8. Status: "active" passes; "revoked" is ErrRevoked; "frozen", "released" and any other value are
+//  7. Deployment, when the verifier has one and the code carries dep: the deployment must match
+//     (ErrWrongDeployment), see Deployment binding below.
+//  8. State file, when given: clock rollback (ErrClockRollback), see below.
+//  9. Status: "active" passes; "revoked" is ErrRevoked; "frozen", "released" and any other value are
 //     ErrInactive.
-//  9. Revocation list freshness, when asked for: a list older than one the state file has already seen,
+//  10. Revocation list freshness, when asked for: a list older than one the state file has already seen,
 //     or, with a maximum list age, a list made longer ago than that (or no list at all), is
 //     ErrStaleList. Generations: below the revocation list's min_gen for sub is ErrRevoked; below the
 //     state file's remembered generation is ErrSuperseded (also ErrRevoked).
-//  10. Time, below.
+//  11. Time, below.
 //
 // # Time rules
 //
@@ -142,7 +147,7 @@
 // iat is the same list); a newer server list always has a later iat. A verifier may also require a list
 // made no more than some time ago (WithMaxListAge, licentia-verify --max-list-age): with an older list,
 // or none, every active code is ErrStaleList until a fresh list is fetched. Neither check applies to
-// codes refused before step 9.
+// codes refused before step 10.
 //
 // # State file
 //
@@ -155,13 +160,13 @@
 // code and revocation list seen. min_gen is, per license, the lowest generation still acceptable: the
 // highest gen seen in an authentic code, or the revocation list's min_gen if higher. list_iat is the iat
 // of the newest revocation list used with the state; it is absent (0) until a list is used, so older
-// files read unchanged. On each check that reaches step 7, the verifier
+// files read unchanged. On each check that reaches step 8, the verifier
 //
 //   - reports ErrClockRollback when now < max(seen, iat, list iat) − tolerance (default 10 minutes),
 //     without ever lowering seen;
 //   - otherwise raises seen to now, and raises min_gen[sub] to gen (and to the list's min_gen);
 //   - raises list_iat to the list's iat, or, when the list is older than list_iat, learns nothing from
-//     it and reports ErrStaleList at step 9;
+//     it and reports ErrStaleList at step 10;
 //   - writes the file when min_gen changed or seen advanced by a minute or more; a failed write is
 //     ErrState, and the code is not accepted.
 //
@@ -174,8 +179,8 @@
 // Every error is one of the sentinel errors of this package or wraps one; Verify and Check return a
 // *CodeError (nil claims) on any failure. Reason gives each a stable snake_case name: valid, no_binding, malformed,
 // wrong_type, wrong_algorithm, unknown_key, bad_signature, expired, not_yet_valid, wrong_issuer,
-// wrong_product, wrong_sku, test_code, revoked, superseded, inactive, stale_list, clock_rollback,
-// state_error, keyring_error.
+// wrong_product, wrong_sku, test_code, wrong_deployment, revoked, superseded, inactive, stale_list,
+// clock_rollback, state_error, keyring_error, deployment_error.
 //
 // # Binding a product
 //
@@ -213,10 +218,89 @@
 // DefaultCacheSize entries) the codes it has found authentic: form, key, signature and well-formed
 // claims, steps 1 to 4, which depend on nothing but the code and the key ring. Entries are found by a
 // hash of the whole cleaned code and match only a byte-identical code. A repeat skips steps 1 to 4 and
-// runs steps 5 to 10 anew against the verifier's options, clock, state file and revocation list, so it
+// runs steps 5 to 11 anew against the verifier's options, clock, state file and revocation list, so it
 // reaches exactly the outcome a first check would, at a small fraction of the cost of a signature
 // check. The cache is in memory only, per Verifier, holds no refused code, and starts with a verifier's
 // second check, so a Verifier made for a single check pays nothing for it.
+//
+// # Deployment binding
+//
+// A code answered to a deployment (an installation of the buyer's software, named in the activation or
+// refresh request) carries the claim dep, which binds it to that deployment by salted hashes only:
+//
+//	"dep": {"s": "<salt>", "id": "<hash>", "c": {"<component>": ["<hash>", …], …}, "k": <n>}
+//
+// Its members:
+//
+//   - s: 16 random bytes (DeploymentSaltLen) chosen per binding, as exactly 22 base64url characters.
+//   - id: the hash of the deployment id.
+//   - c: per component name, the sorted hashes of its values, without repeats; absent when the
+//     deployment named no components. A name is 1 to 32 bytes, a lower-case letter, then a-z, 0-9 and _;
+//     at most 16 components (MaxComponents) of 1 to 16 hashes each (MaxComponentValues).
+//   - k: how many components must match, 1 to the number in c; absent (0) without c.
+//
+// A hash (DeploymentHash) is the first 16 bytes of SHA-256(salt ‖ name ‖ 0x00 ‖ normalized value), as 22
+// base64url characters; the id's name is "id". Normalization trims white space at both ends (exactly
+// Go's unicode.IsSpace: tab, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000 to U+200A, U+2028,
+// U+2029, U+202F, U+205F and U+3000), lowers the ASCII letters A to Z and changes no other character;
+// for "mac" it also removes every ':', '-' and '.', so 52:54:00:AB:CD:EF, 52-54-00-ab-cd-ef and
+// 5254.00ab.cdef are one MAC. Values are hashed as UTF-8.
+//
+// A dep that is not an object; a salt that is not 22 characters decoding to 16 bytes; an id or a
+// component hash that is not 22 characters decoding to 16 bytes; a bad component name; an empty or too
+// long list of hashes; more than 16 components; a k outside 1 to len(c) with components, or other than 0
+// without: each makes the code malformed (step 4). Unknown members of dep are ignored; dep null is the
+// same as no dep.
+//
+// Matching (step 7; DeploymentClaim.Matches): with components, a component matches when any of the
+// deployment's values for it hashes to any of the claim's hashes for it, and the code passes when at
+// least k components match; the id plays no part (it is the server's key for the seat). Without
+// components the code passes when the deployment id hashes to id. Otherwise the code is refused with
+// ErrWrongDeployment (reason wrong_deployment, licentia-verify exit 8).
+//
+// The default k (DefaultMatch), used unless the seller's policy sets another, is a strict majority of
+// the n components bound, n/2 + 1. A replaced NIC, an added or replaced disk, a new hostname, an OS
+// reinstalled on the same hardware (new machine id and hostname, the rest kept) still match; a copy of
+// the disk on another machine, which brings along only what the disk holds (machine id, hostname), does
+// not. testdata/deployment_vectors.json holds a table of such changes with the verdict of each.
+//
+// A verifier checks dep only when given a deployment (WithDeployment; licentia-verify --deployment
+// auto|FILE). Without one it accepts a bound code anywhere, as it accepts an unbound code: software
+// that installs deployment-bound codes must give its deployment. A code without dep passes step 7
+// whatever the verifier's deployment. An invalid deployment given to WithDeployment (Deployment.Validate:
+// no id, an id over 1024 characters, a control character other than white space around a value, a bad
+// component name, too many components or values, an empty or over-256-character value) makes every
+// check fail unread with ErrDeployment (reason deployment_error), never skip the binding. A Verifier
+// keeps the hashes of its deployment for the last 16 salts it saw, so a repeated check of a code costs a
+// map look-up, not a SHA-256 per value.
+//
+// In JSON, as requests and licentia-verify --deployment FILE take it, a deployment is
+// {"id": "...", "components": {"mac": ["...", "..."], "hostname": "..."}}, each component a string or a
+// list of strings, or a plain string for the id alone.
+//
+// LocalDeployment reads this machine's deployment. Its id is the machine id, else the product UUID,
+// else the first MAC, else the hostname (none of them: ErrDeployment). Unreadable sources are skipped
+// quietly; values outside the bounds and placeholders (all zeros or all ones, "uninitialized",
+// "localhost") are left out; lists are sorted and cut to 16. Per operating system:
+//
+//   - Linux: machine_id from /etc/machine-id, else /var/lib/dbus/machine-id; product_uuid from
+//     /sys/class/dmi/id/product_uuid (readable by root only on most systems: skipped otherwise); mac
+//     from /sys/class/net/*/address of the interfaces that have a device link (physical ones, not lo,
+//     bridges, veth, tun, docker and the like), or from the interface list when /sys/class/net is
+//     missing; disk from /sys/block/*/device/serial (SCSI; NVMe: the controller's), /sys/block/*/serial
+//     (virtio) or the unit serial number VPD page /sys/block/*/device/vpd_pg80, leaving out loop, ram,
+//     zram, dm-, md, sr, fd, nbd, rbd and drbd devices; hostname from /proc/sys/kernel/hostname, else
+//     /etc/hostname, else the kernel's.
+//   - Windows: machine_id from the registry value HKLM\SOFTWARE\Microsoft\Cryptography\MachineGuid
+//     (64-bit view); mac from the interfaces with a 6-byte address that are neither loopback nor, by
+//     name, virtual; hostname.
+//   - macOS: machine_id from the IOPlatformUUID that `ioreg -rd1 -c IOPlatformExpertDevice` prints;
+//     mac as on Windows; hostname.
+//   - Other systems: mac as on Windows, and hostname.
+//
+// These are the machine's own raw values. Software sends them to its license server, which keeps
+// salted hashes only, and never logs them; licentia-verify --print-deployment shows them to the
+// machine's user.
 //
 // # Keys
 //

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Sentinel errors. Every error returned by Verify, Check, ParseKeyring, ParseRevocations and OpenState is
+// Sentinel errors. Every error returned by Verify, Check, ParseKeyring, ParseRevocations, OpenState and LocalDeployment is
 // one of these or wraps one; compare with errors.Is, never with the message. Some sentinels wrap a
 // broader one: ErrWrongType is also ErrMalformed, ErrWrongSKU is also ErrWrongProduct and ErrSuperseded is
 // also ErrRevoked.
@@ -41,6 +41,10 @@ var (
 	// ErrTestCode means the code was issued to a marketplace probe (testFlag=1) and test codes are not
 	// allowed (see AllowTest).
 	ErrTestCode = errors.New("verifier: test code not allowed")
+	// ErrWrongDeployment means the code is bound to a deployment (the "dep" claim) and the verifier's
+	// deployment (WithDeployment) is not it: fewer of its components match than the claim requires, or,
+	// for a claim that binds the id alone, the id differs. A copy of the code on another machine gets it.
+	ErrWrongDeployment = errors.New("verifier: code bound to another deployment")
 	// ErrRevoked means the license was revoked: its status is "revoked", or the revocation list names a
 	// higher minimum generation for it.
 	ErrRevoked = errors.New("verifier: code revoked")
@@ -101,6 +105,7 @@ var reasons = []struct {
 	{ErrWrongSKU, "wrong_sku"},
 	{ErrWrongProduct, "wrong_product"},
 	{ErrTestCode, "test_code"},
+	{ErrWrongDeployment, "wrong_deployment"},
 	{ErrSuperseded, "superseded"},
 	{ErrRevoked, "revoked"},
 	{ErrInactive, "inactive"},
@@ -108,6 +113,7 @@ var reasons = []struct {
 	{ErrClockRollback, "clock_rollback"},
 	{ErrState, "state_error"},
 	{ErrKeyring, "keyring_error"},
+	{ErrDeployment, "deployment_error"},
 }
 
 // Reason returns a stable snake_case name for err: "valid" for nil, the name of the most specific

@@ -3,6 +3,7 @@ package verifier_test
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -120,4 +121,47 @@ func ExampleWithAnyProduct() {
 	// Output:
 	// no_binding true
 	// valid OFFI001
+}
+
+// ExampleWithDeployment checks a code bound to the machine it was activated on. The deployment is this
+// machine's (LocalDeployment); here it is written out, as read on the machine the code was bound to
+// and, later, on a copy of its disk running on another VM.
+func ExampleWithDeployment() {
+	kr, err := verifier.ParseKeyring(publicKeys)
+	if err != nil {
+		fmt.Println("bad embedded keys:", err)
+		return
+	}
+	data, err := os.ReadFile("testdata/deployment_vectors.json") // a code bound to the machine "vm"
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var vf struct {
+		Machines []struct{ Code string }
+	}
+	if err := json.Unmarshal(data, &vf); err != nil || len(vf.Machines) == 0 {
+		fmt.Println("bad vectors:", err)
+		return
+	}
+	code := vf.Machines[0].Code
+	here := verifier.Deployment{ID: "0123456789abcdef0123456789abcdef", Components: map[string][]string{
+		"machine_id": {"0123456789abcdef0123456789abcdef"}, "product_uuid": {"4c4c4544-0042-3510-8051-b7c04f4e4c31"},
+		"mac":  {"52:54:00:00:00:99"}, // the NIC was replaced since
+		"disk": {"VIRTIO-DISK-1"}, "hostname": {"web-1"}}}
+	clone := verifier.Deployment{ID: "0123456789abcdef0123456789abcdef", Components: map[string][]string{
+		"machine_id": {"0123456789abcdef0123456789abcdef"}, "product_uuid": {"5a5a5a5a-0000-1111-2222-333333333333"},
+		"mac": {"fa:16:3e:77:77:77"}, "disk": {"VIRTIO-DISK-CLONE"}, "hostname": {"web-1"}}}
+	for _, d := range []verifier.Deployment{here, clone} {
+		c, err := verifier.New(kr, verifier.WithProduct("OFFI001"), verifier.WithDeployment(d), auditTime).Verify(code)
+		if err != nil {
+			fmt.Println("refused:", verifier.Reason(err), errors.Is(err, verifier.ErrWrongDeployment))
+			continue
+		}
+		m, k, _ := c.Deployment.Matches(d)
+		fmt.Printf("licensed: %d of %d components match, %d needed\n", m, len(c.Deployment.Components), k)
+	}
+	// Output:
+	// licensed: 4 of 5 components match, 3 needed
+	// refused: wrong_deployment true
 }

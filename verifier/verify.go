@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -30,6 +29,7 @@ type Verifier struct {
 	tolerance  int64 // seconds
 	maxListAge int64 // seconds; 0: no freshness required
 	allowTest  bool
+	deployment *localDeployment // WithDeployment; nil: "dep" is not checked
 	cacheSize  int
 	used       atomic.Bool               // set by the first check
 	cache      atomic.Pointer[codeCache] // made by the second check, unless cacheSize <= 0
@@ -110,7 +110,7 @@ func WithMaxListAge(d time.Duration) Option {
 
 // WithCacheSize sets how many codes the verifier remembers as authentic (default DefaultCacheSize);
 // n <= 0 turns the memory off. A remembered code skips the signature check and the decoding of its
-// claims on a repeat; every other check (issuer, product, SKU, test, state, status, revocation list,
+// claims on a repeat; every other check (issuer, product, SKU, test, deployment, state, status, revocation list,
 // time) runs on every call, so the cache never changes an outcome, only its cost. The memory starts
 // with a verifier's second check: a Verifier used once costs nothing more for it.
 func WithCacheSize(n int) Option { return func(v *Verifier) { v.cacheSize = n } }
@@ -149,8 +149,9 @@ type Result struct {
 // Verify checks code and returns its claims. code may carry leading and trailing white space and line
 // breaks (as when pasted); nothing else is tolerated. On any failure it returns nil claims and a
 // *CodeError that wraps one of ErrNoBinding (the verifier was given neither WithProduct, WithSKU nor
-// WithAnyProduct: every code is refused, unread), ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey, ErrSignature,
-// ErrWrongIssuer, ErrWrongProduct, ErrWrongSKU, ErrTestCode, ErrClockRollback, ErrState, ErrRevoked,
+// WithAnyProduct: every code is refused, unread), ErrDeployment (WithDeployment was given an invalid
+// deployment: likewise), ErrMalformed, ErrWrongType, ErrAlgorithm, ErrUnknownKey, ErrSignature,
+// ErrWrongIssuer, ErrWrongProduct, ErrWrongSKU, ErrTestCode, ErrWrongDeployment, ErrClockRollback, ErrState, ErrRevoked,
 // ErrStaleList, ErrSuperseded, ErrInactive, ErrNotYetValid or ErrExpired, checked in the order the
 // package documentation gives. Verify never panics.
 //
@@ -178,11 +179,15 @@ func (v *Verifier) Check(code string) (*Result, error) {
 
 // verifyAt runs every check in the documented order. It is the hot path. A code found in the cache
 // costs one hash of the code, one map look-up, one comparison and one copy of its claims before judge.
-// Any other costs one copy of the code, one strict decode per part, one json.Unmarshal into the fixed
-// Claims struct, and no maps unless a revocation list or state is configured.
+// Any other costs one copy of the code, one strict decode per part, one decoding into the fixed Claims
+// struct (decodeClaims), and no maps unless a revocation list or state is configured or the code
+// carries "dep".
 func (v *Verifier) verifyAt(code string, at time.Time) (*Claims, string, bool, error) {
 	if v.unbound {
 		return nil, "", false, &CodeError{Err: ErrNoBinding}
+	}
+	if v.deployment != nil && v.deployment.err != nil {
+		return nil, "", false, &CodeError{Err: v.deployment.err}
 	}
 	if len(code) > maxPastedLen {
 		return nil, "", false, &CodeError{Err: fmt.Errorf("%w: longer than %d bytes", ErrMalformed, maxPastedLen)}
@@ -231,7 +236,7 @@ func (v *Verifier) authentic(code string) (*Claims, string, error) {
 		return nil, "", &CodeError{Err: err, KeyID: kid}
 	}
 	c := new(Claims)
-	if err := json.Unmarshal(payload, c); err != nil {
+	if err := decodeClaims(payload, c); err != nil {
 		return nil, "", &CodeError{Err: fmt.Errorf("%w: claims: %w", ErrMalformed, err), KeyID: kid}
 	}
 	if err := c.wellFormed(); err != nil {
@@ -284,7 +289,7 @@ func productAccepted(accepted []string, c *Claims) bool {
 	return false
 }
 
-// judge applies the expectations, the state, the status, the revocation list and the time rules to the
+// judge applies the expectations (the deployment among them), the state, the status, the revocation list and the time rules to the
 // authentic claims c at unix time now, in that order.
 func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 	switch {
@@ -296,6 +301,11 @@ func (v *Verifier) judge(c *Claims, now int64) (inGrace bool, err error) {
 		return false, fmt.Errorf("%w: %q", ErrWrongSKU, c.SKU)
 	case c.Test && !v.allowTest:
 		return false, ErrTestCode
+	}
+	if v.deployment != nil && c.Deployment != nil {
+		if err := v.deployment.check(c.Deployment); err != nil {
+			return false, err
+		}
 	}
 	var stateMin, newerList int64
 	if v.state != nil {

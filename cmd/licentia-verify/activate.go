@@ -41,6 +41,7 @@ var activationErrors = map[string]struct {
 	"rate_limited":             {"too many activation attempts from this address: wait a minute and try again", exitTempFail},
 	"marketplace_unavailable":  {"the license server cannot reach KooGallery right now: try again later", exitTempFail},
 	"marketplace_unconfigured": {"the license server is not set up to activate KooGallery codes: the seller must configure its marketplace credentials", exitConfig},
+	"seats_exhausted":          {"every seat of this license is taken by other installations: free one (the buyer page, or the seller's support) or buy more", exitDeployment},
 }
 
 // activateCode trades the KooGallery code marketCode for licentia's code with the --activate server.
@@ -54,7 +55,7 @@ func (cfg *config) activateCode(ctx context.Context, marketCode string, stderr i
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cl := &online.Client{BaseURL: cfg.activate}
-	ans, err := cl.Activate(ctx, marketCode, cfg.deployment)
+	ans, err := cl.Activate(ctx, marketCode, cfg.dep)
 	if err == nil {
 		warn(stderr, fmt.Sprintf("activated: license %s, generation %d", ans.LicenseID, ans.Generation))
 		return ans.Code, nil

@@ -37,8 +37,8 @@ func (s *activationStandIn) start(tb testing.TB, good, other string) *httptest.S
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/activations", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
-			Code       string `json:"code"`
-			Deployment string `json:"deployment"`
+			Code       string          `json:"code"`
+			Deployment json.RawMessage `json:"deployment"`
 		}
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 		dec.DisallowUnknownFields()
@@ -47,7 +47,7 @@ func (s *activationStandIn) start(tb testing.TB, good, other string) *httptest.S
 			return
 		}
 		s.mu.Lock()
-		s.deployments = append(s.deployments, req.Deployment)
+		s.deployments = append(s.deployments, string(req.Deployment))
 		s.mu.Unlock()
 		answer := func(code string) {
 			w.Header().Set("Content-Type", "application/json")
@@ -78,6 +78,7 @@ func TestActivateFlag(t *testing.T) {
 	other := goldenSign(t, otherClaims)
 	var standIn activationStandIn
 	ts := standIn.start(t, good, other)
+	depFile := writeFile(t, dir, "deployment.json", `{"id":"vm-7","components":{"hostname":"web-7"}}`)
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
 	notLicentia := httptest.NewServer(http.NotFoundHandler())
@@ -107,7 +108,7 @@ func TestActivateFlag(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			save := filepath.Join(t.TempDir(), "code.jwt")
-			r := runCmd(t, tt.code+"\n", "--keys", keys, "--product", "OFFI001", "--activate", tt.url, "--deployment", "vm-7",
+			r := runCmd(t, tt.code+"\n", "--keys", keys, "--product", "OFFI001", "--activate", tt.url, "--deployment", depFile,
 				"--save", save, "--at", vf.Now, "--json", "-")
 			if r.exit != tt.wantExit {
 				t.Fatalf("exit = %d, want %d (stdout %q, stderr %q)", r.exit, tt.wantExit, r.stdout, r.stderr)
@@ -139,8 +140,9 @@ func TestActivateFlag(t *testing.T) {
 		})
 	}
 	standIn.mu.Lock()
-	if len(standIn.deployments) == 0 || standIn.deployments[0] != "vm-7" {
-		t.Errorf("the server got deployments %v, want vm-7", standIn.deployments)
+	const wantDep = `{"id":"vm-7","components":{"hostname":["web-7"]}}`
+	if len(standIn.deployments) == 0 || standIn.deployments[0] != wantDep {
+		t.Errorf("the server got deployments %q, want %s", standIn.deployments, wantDep)
 	}
 	standIn.mu.Unlock()
 

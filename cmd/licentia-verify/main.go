@@ -5,8 +5,9 @@
 //
 //	licentia-verify --keys FILE (--product ID | --sku CODE | --any-product) [--issuer ISS]
 //	                [--revocations FILE] [--max-list-age DURATION] [--state FILE]
-//	                [--refresh URL | --activate URL [--deployment ID]] [--save FILE]
+//	                [--refresh URL | --activate URL] [--save FILE] [--deployment auto|FILE]
 //	                [--allow-test] [--at RFC3339] [--json] [CODE | -]
+//	licentia-verify --print-deployment
 //	licentia-verify --version
 //
 // The code is the argument, or standard input when the argument is "-" or missing. --keys holds one or
@@ -27,10 +28,20 @@
 // and checks offline when the server cannot be reached; an answer too large to read exits 66.
 //
 // Activation (KooGallery License 2.0): --activate URL takes the code the marketplace showed the buyer,
-// posts it to URL/v1/activations (with --deployment, an id of this installation), and checks the
+// posts it to URL/v1/activations (with --deployment, naming this installation), and checks the
 // licentia code the server answers offline with the usual flags. --save FILE keeps that code (or, with
 // --refresh, the refreshed one) when it is valid, written atomically with mode 0600; check it offline
 // later, and refresh it with --refresh.
+//
+// Deployments (seats): --deployment names this installation, "auto" for this machine as
+// verifier.LocalDeployment reads it (machine id, DMI product UUID, MACs of the physical interfaces, disk
+// serials, hostname: the sources per OS are in package verifier's documentation, "Deployment binding"),
+// or a JSON FILE holding {"id":"...","components":{"mac":["..."],...}} or a plain JSON string (the id
+// alone). A code bound to a deployment (its "dep" claim) is then checked against it offline, and one bound
+// to another machine exits 8; without --deployment the binding is not checked. With --activate and
+// --refresh the deployment is sent to the server in the request's "deployment" member (the object form),
+// which answers a code bound to it. --print-deployment prints, as such a JSON file, what auto reads on
+// this machine: its raw values, for the machine's user and support, never for a log.
 //
 // Exit status:
 //
@@ -43,9 +54,12 @@
 //	6   clock rollback detected (state file saw a later time)
 //	7   revocation list not fresh: older than --max-list-age allows, missing, or older than one the
 //	    state file has seen; fetch the current list and check again
+//	8   the code is bound to another deployment (wrong_deployment; also --activate refused with
+//	    seats_exhausted: every seat of the license is taken)
 //	64  usage error
 //	65  --activate: the server or KooGallery refused the code (bad_request, not_found): check the code
-//	66  cannot read the code, keys, revocation list or state file (or write the state file)
+//	66  cannot read the code, keys, revocation list, state file or deployment (or write the state file);
+//	    --deployment auto or --print-deployment found nothing to name this machine by
 //	69  --activate: the URL did not answer as a licentia server with activation does
 //	75  --activate: try again later (not_received, rate_limited, marketplace_unavailable, unreachable)
 //	78  --activate: the seller's server is not set up for KooGallery (marketplace_unconfigured)

@@ -18,7 +18,7 @@ import (
 	"github.com/licentia/licentia/verifier/online"
 )
 
-// Exit statuses (the exit table in main.go; 7 and the --activate statuses 65, 69, 75 and 78 are this command's own,
+// Exit statuses (the exit table in main.go; 7, 8 and the --activate statuses 65, 69, 75 and 78 are this command's own,
 // documented in main.go).
 const (
 	exitValid       = 0
@@ -29,6 +29,7 @@ const (
 	exitRevoked     = 5
 	exitRollback    = 6
 	exitStaleList   = 7
+	exitDeployment  = 8
 	exitUsage       = 64
 	exitDataErr     = 65
 	exitNoInput     = 66
@@ -47,8 +48,10 @@ type config struct {
 	revocations, state         string
 	maxListAge                 time.Duration
 	refresh, activate, save    string
-	deployment                 string
+	deployment                 string // "auto", a FILE, or "" for none
+	dep                        *verifier.Deployment
 	allowTest, json, version   bool
+	printDeployment            bool
 	at                         time.Time
 	code                       string // "-" for standard input
 }
@@ -76,6 +79,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cfg.version {
 		fmt.Fprintln(stdout, buildinfo.Line("licentia-verify"))
 		return exitValid
+	}
+	if cfg.printDeployment {
+		return printLocalDeployment(stdout, stderr)
 	}
 	in, err := cfg.load(ctx, stdin, stderr)
 	if err != nil {
@@ -134,7 +140,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.state, "state", "", "state `FILE` remembering trusted time, generations and the newest list (created if missing)")
 	fs.StringVar(&cfg.refresh, "refresh", "", "licentia server `URL`: fetch the current code and the revocation list first; offline check when unreachable")
 	fs.StringVar(&cfg.activate, "activate", "", "licentia server `URL`: exchange the KooGallery License 2.0 code given for the license's licentia code, then check it")
-	fs.StringVar(&cfg.deployment, "deployment", "", "with --activate: an `ID` of this installation, recorded by the server")
+	fs.StringVar(&cfg.deployment, "deployment", "", "this installation: \"auto\" (this machine, as --print-deployment shows it) or a JSON `FILE`; "+
+		"a code bound to another deployment exits 8, and --activate and --refresh send it to the server")
+	fs.BoolVar(&cfg.printDeployment, "print-deployment", false, "print, as JSON, the deployment --deployment auto reads on this machine (its raw values: for support, never for logs) and exit")
 	fs.StringVar(&cfg.save, "save", "", "with --refresh or --activate: write the code fetched, when valid, to `FILE` (mode 0600)")
 	fs.BoolVar(&cfg.allowTest, "allow-test", false, "accept codes issued to marketplace test calls")
 	at := fs.String("at", "", "judge the code at this `RFC3339` time instead of now (audits)")
@@ -143,8 +151,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: licentia-verify --keys FILE (--product ID | --sku CODE | --any-product) [--issuer ISS]\n"+
 			"                       [--revocations FILE] [--max-list-age DURATION] [--state FILE]\n"+
-			"                       [--refresh URL | --activate URL [--deployment ID]] [--save FILE]\n"+
+			"                       [--refresh URL | --activate URL] [--save FILE] [--deployment auto|FILE]\n"+
 			"                       [--allow-test] [--at RFC3339] [--json] [CODE | -]\n"+
+			"       licentia-verify --print-deployment\n"+
 			"       licentia-verify --version")
 		fs.PrintDefaults()
 	}
@@ -159,7 +168,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if cfg.version {
+	if cfg.version || cfg.printDeployment {
 		return cfg, nil
 	}
 	if err := cfg.check(len(pos)); err != nil {
@@ -195,8 +204,6 @@ func (cfg *config) check(npos int) error {
 		return errors.New("--refresh and --activate exclude each other")
 	case cfg.save != "" && cfg.refresh == "" && cfg.activate == "":
 		return errors.New("--save goes with --refresh or --activate")
-	case cfg.deployment != "" && cfg.activate == "":
-		return errors.New("--deployment goes with --activate")
 	case cfg.maxListAge < 0:
 		return errors.New("--max-list-age must not be negative")
 	case cfg.maxListAge > 0 && cfg.revocations == "" && cfg.refresh == "":
@@ -220,6 +227,9 @@ func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) 
 	}
 	in := &input{}
 	if in.code, err = cfg.readCode(stdin); err != nil {
+		return nil, err
+	}
+	if cfg.dep, err = readDeployment(cfg.deployment); err != nil {
 		return nil, err
 	}
 	opts := cfg.options()
@@ -294,6 +304,9 @@ func (cfg *config) options() []verifier.Option {
 	if cfg.allowTest {
 		opts = append(opts, verifier.AllowTest())
 	}
+	if cfg.dep != nil {
+		opts = append(opts, verifier.WithDeployment(*cfg.dep))
+	}
 	if !cfg.at.IsZero() {
 		at := cfg.at
 		opts = append(opts, verifier.WithTime(func() time.Time { return at }))
@@ -312,7 +325,7 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 	defer cancel()
 	cl := &online.Client{BaseURL: cfg.refresh}
 	refreshed := false
-	if current, err := cl.Refresh(ctx, code); errors.Is(err, online.ErrTooLarge) {
+	if current, err := cl.Refresh(ctx, code, cfg.dep); errors.Is(err, online.ErrTooLarge) {
 		return "", nil, false, fmt.Errorf("refresh: %w", err)
 	} else if err != nil {
 		warn(stderr, "checking offline:", err)
@@ -353,8 +366,10 @@ func exitStatus(err error) int {
 	switch {
 	case err == nil:
 		return exitValid
-	case errors.Is(err, verifier.ErrState):
+	case errors.Is(err, verifier.ErrState), errors.Is(err, verifier.ErrDeployment):
 		return exitNoInput
+	case errors.Is(err, verifier.ErrWrongDeployment):
+		return exitDeployment
 	case errors.Is(err, verifier.ErrClockRollback):
 		return exitRollback
 	case errors.Is(err, verifier.ErrStaleList):

@@ -85,6 +85,9 @@ func runCodesShow(ctx context.Context, l lang, args []string, getenv func(string
 	for _, u := range d.Uploads {
 		t.row(l.T("show.upload"), uploadLine(clk, u))
 	}
+	if d.Usage != nil {
+		t.row(l.T("show.usage"), usageLine(l, *d.Usage))
+	}
 	return t.flush()
 }
 
@@ -117,6 +120,22 @@ func uploadLine(clk clock, u support.UploadView) string {
 	}
 	if u.LastError != "" {
 		line += l.T("upload.last_error", cell(u.LastError))
+	}
+	return line
+}
+
+// usageLine describes the marketplace's daily usage report of the license's marketplace code: the last UTC day
+// it accepted, and the uses waiting or dead-lettered.
+func usageLine(l lang, u support.UsageView) string {
+	line := l.T("usage.never")
+	if u.LastReportedDay != "" {
+		line = l.T("usage.last", u.LastReportedDay)
+	}
+	if u.Pending > 0 {
+		line += l.T("usage.pending", u.Pending)
+	}
+	if u.Dead > 0 {
+		line += l.T("usage.dead", u.Dead)
 	}
 	return line
 }

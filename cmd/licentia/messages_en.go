@@ -349,6 +349,11 @@ flags:
 	"upload.dead_hint":      " — codes retry-upload tries it again",
 	"upload.next":           ", next try %s",
 	"upload.last_error":     "; last error: %s",
+	"show.usage":            "usage report",
+	"usage.never":           "no day reported yet",
+	"usage.last":            "last day reported %s (UTC)",
+	"usage.pending":         "; %d use(s) waiting to be reported",
+	"usage.dead":            "; %d use(s) the marketplace did not accept after every attempt (dead-lettered)",
 
 	// codes reissue, revoke, retry-upload, activate.
 	"needs_reason":     "%s needs --reason TEXT (it goes into the audit log)",

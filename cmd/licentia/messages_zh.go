@@ -330,6 +330,11 @@ POST /v1/activations，对其他商家实现会跳过。
 	"upload.dead_hint":      " — 已停止重试，可用 codes retry-upload 重新上传",
 	"upload.next":           "，下次尝试 %s",
 	"upload.last_error":     "；最近一次错误：%s",
+	"show.usage":            "使用统计上报",
+	"usage.never":           "尚未上报任何一天",
+	"usage.last":            "最近上报日期 %s（UTC）",
+	"usage.pending":         "；%d 条使用记录待上报",
+	"usage.dead":            "；%d 条使用记录多次上报均未被云商店接受，已停止重试",
 
 	// codes reissue, revoke, retry-upload, activate.
 	"needs_reason":     "%s 需要 --reason 原因（记入审计日志）",

@@ -32,6 +32,8 @@ refused() {
 	   zh="授权已被吊销、冻结或释放：请联系商家，或在云商店续费" ;;
 	6) en="the clock was set back: fix the time (NTP) and write the code again"
 	   zh="系统时间被回拨：请校正时间（NTP）后重新写入授权码" ;;
+	8) en="the code is bound to another machine, or every seat of the license is taken: free a seat on the buyer page, or buy more"
+	   zh="该授权码绑定的是另一台机器，或许可证的席位已用完：请在买家页面释放一个席位，或增购数量" ;;
 	66) en="no code found: copy the code from KooGallery into $INPUT_FILE"
 	   zh="未找到授权码：请把云商店中的授权码写入 $INPUT_FILE" ;;
 	*) en="the code was not accepted: copy it again from KooGallery (or the seller's e-mail) into $INPUT_FILE"
@@ -56,7 +58,8 @@ case "$code" in
 eyJ*.*.*)
 	# A licentia code: install it only if it verifies for this product.
 	status=0
-	"$verify" --keys "$LICENTIA_KEYS" --product "$LICENTIA_PRODUCT" --state "$STATE_FILE" - <"$tmp" || status=$?
+	"$verify" --keys "$LICENTIA_KEYS" --product "$LICENTIA_PRODUCT" --state "$STATE_FILE" \
+		${LICENTIA_DEPLOYMENT:+--deployment "$LICENTIA_DEPLOYMENT"} - <"$tmp" || status=$?
 	if [ "$status" -ne 0 ]; then
 		echo "license-activate: the code was refused (licentia-verify exit $status); nothing installed" >&2
 		refused "$status"
@@ -73,7 +76,7 @@ eyJ*.*.*)
 	fi
 	status=0
 	"$verify" --keys "$LICENTIA_KEYS" --product "$LICENTIA_PRODUCT" --state "$STATE_FILE" \
-		--activate "$LICENTIA_URL" --save "$LICENSE_FILE" - <"$tmp" || status=$?
+		--activate "$LICENTIA_URL" --save "$LICENSE_FILE" ${LICENTIA_DEPLOYMENT:+--deployment "$LICENTIA_DEPLOYMENT"} - <"$tmp" || status=$?
 	if [ "$status" -ne 0 ]; then
 		echo "license-activate: activation failed (licentia-verify exit $status); nothing installed" >&2
 		refused "$status"

@@ -25,6 +25,9 @@ set -- --keys "$LICENTIA_KEYS" --product "$LICENTIA_PRODUCT" --state "$STATE_FIL
 if [ -n "${LICENTIA_URL:-}" ]; then
 	set -- "$@" --refresh "$LICENTIA_URL" --save "$LICENSE_FILE"
 fi
+if [ -n "${LICENTIA_DEPLOYMENT:-}" ]; then
+	set -- "$@" --deployment "$LICENTIA_DEPLOYMENT"
+fi
 status=0
 if [ -r "$LICENSE_FILE" ]; then
 	"$verify" "$@" - <"$LICENSE_FILE" >"$STATUS_FILE.tmp" || status=$?
@@ -54,6 +57,8 @@ case $status in
    zh="授权已被吊销、更换、冻结或释放：请续费，或联系商家" ;;
 6) what="the clock was set back: fix the time (NTP) and check again"
    zh="系统时间被回拨：请校正时间（NTP）后再检查" ;;
+8) what="the code is bound to another machine (or every seat is taken): activate this machine, or free a seat on the buyer page"
+   zh="该授权码绑定的是另一台机器（或席位已用完）：请激活本机，或在买家页面释放一个席位" ;;
 66) what="no license installed: write the code from KooGallery into ${INPUT_FILE:-the input file}"
    zh="尚未安装授权：请把云商店中的授权码写入 ${INPUT_FILE:-授权码文件}" ;;
 *) what="the license check is misconfigured (licentia-verify exit $status)"

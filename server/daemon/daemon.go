@@ -1,6 +1,6 @@
 // Package daemon runs licentia's server process: the HTTP server over the store, the key ring and the
 // application layer, its listeners (the public one, and /metrics alone when asked), every timeout, the
-// address file, the upload outbox and the nonce purge, and a graceful shutdown. The serve command parses
+// address file, the upload outbox, the usage report and the nonce purge, and a graceful shutdown. The serve command parses
 // flags and the environment into Options, opens the store and the key ring, and calls Run; it needs nothing
 // else of package server, so the CLI stays beside the HTTP side rather than on top of it.
 package daemon
@@ -31,6 +31,10 @@ import (
 // DefaultMaxConnsPerClient is how many connections one client address may hold open at once unless
 // Options say otherwise.
 const DefaultMaxConnsPerClient = server.DefaultMaxConnsPerClient
+
+// UsagePoll is how often the usage report's sender looks for uses due, besides being woken by each first use
+// of a day: well within the minute in which a use is to be reported.
+const UsagePoll = 10 * time.Second
 
 // Options configure the server process.
 type Options struct {
@@ -126,11 +130,12 @@ func Run(ctx context.Context, o Options, st *store.Store, ring *keys.Ring, log *
 		defer os.Remove(o.AddrFile)
 	}
 	go purgeNonces(ctx, st, log)
-	// The outbox (uploads owed to the marketplace) stops before the store closes.
+	// The outbox (uploads owed to the marketplace) and the usage report stop before the store closes.
 	octx, ostop := context.WithCancel(ctx)
-	odone := make(chan struct{})
+	odone, udone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(odone); srv.Service().RunOutbox(octx, 5*time.Second) }()
-	defer func() { ostop(); <-odone }()
+	go func() { defer close(udone); srv.Service().RunUsage(octx, UsagePoll) }()
+	defer func() { ostop(); <-odone; <-udone }()
 	errc := make(chan error, len(servers))
 	for i, hs := range servers {
 		go func() { errc <- hs.Serve(listeners[i]) }()

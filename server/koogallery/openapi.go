@@ -21,6 +21,7 @@ const (
 	APIQuery         API = "query"          // POST PathQuery, the daily query (formerly heartbeat, v1)
 	APIQueryOrder    API = "query_order"    // GET PathQueryOrder?orderId=…[&orderLineId=…]
 	APIUploadEvent   API = "upload_event"   // POST EventFilePath(eventID), multipart (G1b licence upload)
+	APIUsage         API = "usage"          // POST PathUsage, the daily usage report (授权码软件使用统计, v2)
 )
 
 // Paths of the OpenAPI calls below a base URL such as https://mkt.myhuaweicloud.com.
@@ -30,6 +31,7 @@ const (
 	PathActivateBatch = PathPrefix + "/v2/license/activate"
 	PathQuery         = PathPrefix + "/v1/license/heartbeat"
 	PathQueryOrder    = PathPrefix + "/v1/order/query"
+	PathUsage         = PathPrefix + "/v2/license/software-usage-info"
 	// PathEventPrefix starts the market-event upload path; EventFilePath builds the whole path.
 	PathEventPrefix = PathPrefix + "/v1/market-event/"
 	// PathEventSuffix ends the market-event upload path.
@@ -43,6 +45,12 @@ const (
 	MaxEventIDLen = 64   // characters of a market event id
 	MaxOrderIDLen = 64   // characters of an orderId or orderLineId
 	MaxCharacters = 1024 // characters of an upload of type CHARACTERS
+
+	// The usage report's bounds (topic 0000002290055385, Tables 1-3).
+	MaxUsageCodes = 100       // usage_info entries (codes) in one report
+	MaxUsageItems = 100       // software_usage_Info items of one code
+	MaxUsageIDLen = 256       // characters of a software_usage_Info id
+	MaxActiveNum  = 999999999 // active_num: an integer of at most 9 digits
 )
 
 // Query parameters of the order query.
@@ -72,6 +80,27 @@ type ActivateBatchRequest struct {
 // QueryRequest is the body of the v1 query (heartbeat) call. The heartbeatInfo object is sunset and never sent.
 type QueryRequest struct {
 	License string `json:"license"`
+}
+
+// UsageRequest is the body of the usage report (授权码软件使用统计, topic 0000002290055385): at most
+// MaxUsageCodes codes.
+type UsageRequest struct {
+	UsageInfo []Usage `json:"usage_info"`
+}
+
+// Usage is the usage of one licence code: at most MaxUsageItems items. The JSON name keeps the page's capital I
+// (software_usage_Info).
+type Usage struct {
+	License           string              `json:"license"`
+	SoftwareUsageInfo []SoftwareUsageInfo `json:"software_usage_Info"`
+}
+
+// SoftwareUsageInfo is one item of a code's usage: exactly one of ID (a client's login or device id, at most
+// MaxUsageIDLen characters, so the marketplace counts distinct active clients) and ActiveNum (the day's total
+// of active clients, at most MaxActiveNum).
+type SoftwareUsageInfo struct {
+	ID        string `json:"id,omitempty"`
+	ActiveNum *int64 `json:"active_num,omitempty"`
 }
 
 // Answer is the envelope of every license and market-event answer, and of the API Gateway's own error answers

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
@@ -68,8 +71,15 @@ func (s *Service) Seat(ctx context.Context, l *store.License, d verifier.Deploym
 	return s.seat(ctx, l, b, p, by, true)
 }
 
+// MaxDeploymentIDLen is the longest deployment id the API takes (the verifier takes up to
+// verifier.MaxDeploymentIDLen, for G1b device fingerprints).
+const MaxDeploymentIDLen = 128
+
 // CheckDeployment refuses a deployment out of bounds with a *RequestError, before any other work.
 func CheckDeployment(d verifier.Deployment) error {
+	if n := utf8.RuneCountInString(d.ID); n > MaxDeploymentIDLen {
+		return BadRequest("deployment: id of %d characters, at most %d", n, MaxDeploymentIDLen)
+	}
 	if err := d.Validate(); err != nil {
 		return BadRequest("deployment: %s", deploymentProblem(err))
 	}
@@ -143,25 +153,55 @@ func verifierSalt(id string) string {
 // seat runs the seat decision of binding b for l under policy p; sign asks for the seat's code.
 func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.DeploymentClaim, p store.Policy, by Actor, sign bool) (*store.License, error) {
 	now := s.now().Unix()
+	if held, err := s.st.Seat(ctx, l.ID, b.ID); err != nil {
+		return nil, err
+	} else if unchanged(held, l, b, p, now, sign) { // the common case: nothing to write
+		s.obs.Seat(SeatKept)
+		c := *l
+		if sign {
+			c.Code = held.Code
+		}
+		return &c, nil
+	}
 	limit, unlimited := p.Limit(l.Quantity)
+	// Requests for one license's seats wait their turn here, in memory, rather than in the database's row
+	// lock with a connection each: a burst of new deployments past the limit is then refused by the read
+	// below, and only the requests that may take a seat write (replicas still meet at the row lock).
+	defer s.seatTurns.wait(l.ID)()
+	if !unlimited {
+		held, err := s.st.Seat(ctx, l.ID, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		if held == nil || !held.Live(now) {
+			live, err := s.st.LiveSeats(ctx, l.ID, now)
+			if err != nil {
+				return nil, err
+			}
+			if live >= limit {
+				s.obs.Seat(SeatExhausted)
+				return nil, &SeatError{Code: CodeSeatsExhausted, Limit: limit, Used: live}
+			}
+		}
+	}
 	req := license.SeatRequest{Binding: b, Limit: limit, Unlimited: unlimited, LeaseSeconds: p.LeaseSeconds}
 	var outcome license.SeatOutcome
 	var used int64
 	var bound *store.License
-	cur, _, err := s.st.TakeSeat(ctx, l.ID, b.ID, now, func(cur *store.License, held *store.Seat, live int64) (*store.Seat, bool, *store.Event, error) {
+	res, err := s.st.TakeSeat(ctx, l.ID, b.ID, now, func(cur *store.License, held *store.Seat, live int64) (store.SeatWrite, error) {
 		bound, used = nil, live
 		if cur.Status != license.Active || cur.Test {
 			outcome = license.SeatKept
-			return nil, false, nil, nil
+			return store.SeatWrite{}, nil
 		}
 		var next *store.Seat
 		outcome, next = license.TakeSeat(held, live, req, now)
 		switch outcome {
 		case license.SeatsExhausted:
-			return nil, false, nil, nil
+			return store.SeatWrite{}, nil
 		case license.SeatClone:
 			ev := seatEvent(cur, ActSeatClone, b.ID, by, now)
-			return nil, true, &ev, nil
+			return store.SeatWrite{Clone: true, Event: &ev}, nil
 		}
 		if sign {
 			if held != nil && held.CodeGen == cur.Generation && held.Code != "" && sameBinding(held.Binding, next.Binding) {
@@ -169,7 +209,7 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 			} else {
 				code, err := s.issuerFor(cur).SignBound(cur, next.Binding)
 				if err != nil {
-					return nil, false, nil, err
+					return store.SeatWrite{}, err
 				}
 				next.Code, next.CodeGen = code, cur.Generation
 			}
@@ -179,15 +219,23 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 		} else if held != nil {
 			next.Code, next.CodeGen = held.Code, held.CodeGen
 		}
-		var ev *store.Event
+		w := store.SeatWrite{Seat: next, Use: useOf(cur, b.ID, p.UsageMode, now), MaxUsesPerDay: UsageMaxDeployments}
 		if outcome != license.SeatKept {
 			e := seatEvent(cur, ActSeatTaken, b.ID, by, now)
-			ev = &e
+			w.Event = &e
 		}
-		return next, false, ev, nil
+		return w, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	cur := res.License
+	switch {
+	case res.UsesFull:
+		s.log.WarnContext(ctx, "usage not recorded: the code has reached its bound of deployments for the day",
+			"license_id", l.ID, "bound", UsageMaxDeployments)
+	case res.FirstUse:
+		s.kickUsage()
 	}
 	s.obs.Seat(seatOutcomeName(outcome))
 	switch outcome {
@@ -202,6 +250,34 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 		return bound, nil
 	}
 	return cur, nil
+}
+
+// unchanged reports whether a request of binding b for l at unix time now would find its seat as it is,
+// live, of the same machine with the same binding, its code (when sign) of l's generation, seen today and
+// its lease (if any) more than half left: then nothing needs writing, and the stored seat answers.
+func unchanged(held *store.Seat, l *store.License, b *verifier.DeploymentClaim, p store.Policy, now int64, sign bool) bool {
+	switch {
+	case held == nil || l.Status != license.Active || l.Test || !held.Live(now) || !sameBinding(held.Binding, b):
+		return false
+	case sign && (held.Code == "" || held.CodeGen != l.Generation):
+		return false
+	case held.SeenAt/86400 != now/86400: // the first use of a UTC day is recorded
+		return false
+	case p.LeaseSeconds > 0 && held.LeaseUntil-now < p.LeaseSeconds/2:
+		return false
+	}
+	return true
+}
+
+// useOf is the use a seat's request makes of license l, owed to the usage report: its marketplace code's,
+// by the deployment's hash, on the UTC day of now; nil for a license the report does not cover (no
+// marketplace code, a test license).
+func useOf(l *store.License, deployment, mode string, now int64) *store.Use {
+	if l.MarketCode == "" || l.Test {
+		return nil
+	}
+	return &store.Use{UsageKey: store.UsageKey{MarketCode: l.MarketCode, Deployment: deployment, Day: license.UsageDay(time.Unix(now, 0))},
+		LicenseID: l.ID, Mode: mode, FirstUsedAt: now}
 }
 
 func seatEvent(cur *store.License, action, deployment string, by Actor, now int64) store.Event {
@@ -271,4 +347,40 @@ func (s *Service) FreeSeat(ctx context.Context, l *store.License, deployment, re
 		n, err = s.st.FreeSeats(ctx, l.ID, verifier.DeploymentHash(license.DeploymentSalt(l.ID), "id", deployment), ev)
 	}
 	return n, err
+}
+
+// seatTurns makes the seat requests of one license take turns in this process. Its entries live while a
+// request of their license waits or runs: it holds no more entries than requests in flight.
+type seatTurns struct {
+	mu sync.Mutex
+	m  map[string]*seatTurn
+}
+
+type seatTurn struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// wait waits for license id's turn and returns the function that ends it.
+func (t *seatTurns) wait(id string) (done func()) {
+	t.mu.Lock()
+	if t.m == nil {
+		t.m = map[string]*seatTurn{}
+	}
+	e := t.m[id]
+	if e == nil {
+		e = &seatTurn{}
+		t.m[id] = e
+	}
+	e.refs++
+	t.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		t.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(t.m, id)
+		}
+		t.mu.Unlock()
+	}
 }

@@ -13,7 +13,9 @@ package licensing
 
 import (
 	"log/slog"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/licentia/licentia/server/license"
@@ -34,15 +36,22 @@ type Observer interface {
 	// Seat is called once for each seat decision, with its outcome (SeatKept, SeatTaken, SeatRetaken,
 	// SeatClone, SeatExhausted).
 	Seat(outcome string)
+	// UsageReported counts n uses of the usage report by result: UsageAccepted, UsageRetried,
+	// UsageDeadLettered.
+	UsageReported(result string, n int)
+	// UsageDead reports how many uses of the usage report wait dead-lettered, after each sender pass.
+	UsageDead(n int)
 }
 
 // NopObserver observes nothing.
 type NopObserver struct{}
 
-func (NopObserver) Issued(string)       {}
-func (NopObserver) UploadDeadLettered() {}
-func (NopObserver) UploadsDead(int)     {}
-func (NopObserver) Seat(string)         {}
+func (NopObserver) Issued(string)             {}
+func (NopObserver) UploadDeadLettered()       {}
+func (NopObserver) UploadsDead(int)           {}
+func (NopObserver) Seat(string)               {}
+func (NopObserver) UsageReported(string, int) {}
+func (NopObserver) UsageDead(int)             {}
 
 // Options configure a Service.
 type Options struct {
@@ -80,7 +89,12 @@ type Service struct {
 	act     *activator
 	orders  orderFills
 	retries queryRetries
-	kick    chan struct{}
+	// seatTurns orders the seat requests of each license in this process.
+	seatTurns seatTurns
+	kick      chan struct{}
+	// usageKick wakes the usage sender; usagePurged is the UTC day it last purged old uses.
+	usageKick   chan struct{}
+	usagePurged atomic.Int64
 }
 
 // New returns the Service over st. It fails only when opt.Activation is out of bounds.
@@ -98,7 +112,8 @@ func New(st *store.Store, opt Options) (*Service, error) {
 		opt.Now = time.Now
 	}
 	s := &Service{st: st, is: opt.Issuer, inherit: opt.InheritIssuer, market: opt.Market, obs: opt.Observer,
-		log: opt.Log, now: opt.Now, limits: opt.Activation, kick: make(chan struct{}, 1)}
+		log: opt.Log, now: opt.Now, limits: opt.Activation, kick: make(chan struct{}, 1), usageKick: make(chan struct{}, 1)}
+	s.usagePurged.Store(math.MinInt64)
 	s.act = newActivator(s)
 	s.orders.init()
 	return s, nil

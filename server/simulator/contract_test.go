@@ -2,6 +2,8 @@ package simulator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,13 +39,14 @@ type contractSeller struct {
 	api             *marketapi.Client
 	unknownNotFound bool
 
-	mu      sync.Mutex
-	byCode  map[string]*codeLicense // marketplace code → license
-	byToken map[string]*codeLicense // any code issued → license
-	pending map[string][]map[string]string
-	applied map[string]bool     // orderIds of refreshes applied
-	devices map[string][]string // instanceId → the device fingerprints it was uploaded for
-	n       int
+	mu       sync.Mutex
+	byCode   map[string]*codeLicense // marketplace code → license
+	byToken  map[string]*codeLicense // any code issued → license
+	pending  map[string][]map[string]string
+	applied  map[string]bool     // orderIds of refreshes applied
+	devices  map[string][]string // instanceId → the device fingerprints it was uploaded for
+	reported map[string]bool     // "day id" of the uses reported
+	n        int
 }
 
 // contractDeviceQuota is the contract seller's seats per G1b order: the amount every order the scenarios
@@ -248,6 +251,7 @@ func (s *contractSeller) activate(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Deployment != "" {
 		l.installed = []string{req.Deployment}
+		s.reportUse(l, req.Deployment)
 	}
 	s.change(l, statusOf(st.Status), st.ExpiresAt)
 	for _, p := range s.pending[req.Code] {
@@ -284,6 +288,9 @@ func (s *contractSeller) refresh(w http.ResponseWriter, r *http.Request) {
 		}
 		l.installed = append(l.installed, d.ID)
 	}
+	if d := req.Deployment; d != nil {
+		s.reportUse(l, d.ID)
+	}
 	if day := time.Now().UTC().Format(time.DateOnly); l.queried != day {
 		l.queried = day
 		// An outage answers from what is stored; a query asked within an hour of a callback may predate it and
@@ -296,6 +303,22 @@ func (s *contractSeller) refresh(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeAPI(w, http.StatusOK, l.answer())
+}
+
+// reportUse reports the use of l by deployment once a UTC day, by a hash of its id, as the usage-statistics
+// page asks (topic 0000002290055385). The caller holds s.mu.
+func (s *contractSeller) reportUse(l *codeLicense, deployment string) {
+	sum := sha256.Sum256([]byte(l.mcode + "\x00" + deployment))
+	id := hex.EncodeToString(sum[:8])
+	key := time.Now().UTC().Format(time.DateOnly) + " " + id
+	if s.reported == nil {
+		s.reported = map[string]bool{}
+	}
+	if s.reported[key] {
+		return
+	}
+	s.reported[key] = true
+	go s.api.ReportUsage(context.Background(), []marketapi.UsageReport{{Code: l.mcode, IDs: []string{id}}})
 }
 
 func startMarket(t testing.TB) *market.Server {

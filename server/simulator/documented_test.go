@@ -197,9 +197,10 @@ func TestScenariosSendOnlyDocumentedFields(t *testing.T) {
 	tp := &tape{h: l.handler, path: "/koogallery/license"}
 	url := serve(t, tp)
 	apis := []koogallery.API{koogallery.APIActivate, koogallery.APIActivateBatch, koogallery.APIQuery,
-		koogallery.APIQueryOrder, koogallery.APIUploadEvent}
+		koogallery.APIQueryOrder, koogallery.APIUploadEvent, koogallery.APIUsage}
 	apiCall := map[koogallery.API]string{koogallery.APIActivate: callActivate, koogallery.APIActivateBatch: callActivate,
-		koogallery.APIQuery: callQuery, koogallery.APIQueryOrder: callQueryOrder, koogallery.APIUploadEvent: callUpload}
+		koogallery.APIQuery: callQuery, koogallery.APIQueryOrder: callQueryOrder, koogallery.APIUploadEvent: callUpload,
+		koogallery.APIUsage: callUsage}
 	prefix := NewPrefix(time.Now())
 	for i, sc := range Scenarios() {
 		// A prefix per run: the ids of one run restart their sequence.
@@ -217,6 +218,7 @@ func TestScenariosSendOnlyDocumentedFields(t *testing.T) {
 		if !rep.OK() {
 			t.Errorf("Run(%s) against licentia: %d failed:%s", sc.Name, rep.Failed, failures(rep))
 		}
+		l.usageSent(t)
 		for _, a := range apis {
 			if m.Calls(a, "") > before[a] && !slices.Contains(sc.Plays, apiCall[a]) {
 				t.Errorf("scenario %s made the seller call the OpenAPI %s, which its Plays does not name", sc.Name, a)

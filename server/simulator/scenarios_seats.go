@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/verifier"
@@ -83,4 +84,73 @@ func bindsMachine(c *verifier.Claims, d, other verifier.Deployment) error {
 		return errors.New("the code's binding matches another machine")
 	}
 	return nil
+}
+
+// usageReport: a code used by three installations (the activation's deployment and two refreshes, one of
+// them twice) is reported with the usage-statistics call (topic 0000002290055385), each installation once,
+// by an id that is not the installation's own id (licentia sends salted hashes). The stand-in checks the
+// call's documented shape.
+func usageReport(ctx context.Context, r *run) {
+	m := r.market()
+	if m == nil || !r.api(ctx, stepActivations) {
+		return
+	}
+	mcode, _ := r.newCodeOf(m, market.Received, 3)
+	if mcode == "" {
+		return
+	}
+	act := r.activated(ctx, "activation for the simulator's deployment: 200", mcode)
+	if act == nil {
+		return
+	}
+	for _, n := range []int{2, 3, 3} {
+		a, err := r.refreshFor(ctx, act.Code, r.installation(n))
+		if err == nil {
+			err = a.ok(false)
+		}
+		if !r.check(fmt.Sprintf("installation %d refreshes: 200", n), err) {
+			return
+		}
+	}
+	ids := r.waitUsage(ctx, m, mcode, 3)
+	var err error
+	switch {
+	case len(ids) != 3:
+		err = fmt.Errorf("%d distinct installations reported within %s, want 3 (is the seller pointed at the stand-in with --koogallery-api?)", len(ids), r.cfg.UploadWait)
+	default:
+		for id, n := range ids {
+			switch {
+			case n != 1:
+				err = fmt.Errorf("an installation reported %d times for one day, want once", n)
+			case id == r.cfg.Prefix || id == r.installation(2).ID || id == r.installation(3).ID:
+				err = errors.New("an installation's own id was sent to the marketplace")
+			}
+		}
+	}
+	r.check("the usage report names each installation once, by a hash", err)
+}
+
+// waitUsage waits, at most the upload wait, until the stand-in has accepted usage reports naming want
+// installations of code, and returns how many times each id was reported.
+func (r *run) waitUsage(ctx context.Context, m *market.Server, code string, want int) map[string]int {
+	deadline := time.Now().Add(r.cfg.UploadWait)
+	for {
+		ids := map[string]int{}
+		for _, c := range m.UsageCalls() {
+			for _, u := range c.Usage {
+				if u.Code == code {
+					for _, id := range u.IDs {
+						ids[id]++
+					}
+				}
+			}
+		}
+		if len(ids) >= want || time.Now().After(deadline) || ctx.Err() != nil {
+			return ids
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

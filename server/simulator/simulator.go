@@ -116,7 +116,8 @@ func Scenarios() []Scenario {
 		releaseLic  = []string{koogallery.ActivityReleaseLicense}
 		license1Chg = plays(refreshLic, expireLic, releaseLic)
 		instanceChg = plays(refreshInst, statusInst, releaseInst)
-		activation  = []string{callActivate, callQuery}
+		// An activation names the simulator's deployment: its use is owed to the usage report.
+		activation  = []string{callActivate, callQuery, callUsage}
 		codeChanges = []string{koogallery.ActivityRefreshLicenseCode, koogallery.ActivityUpdateLicenseCodeStatus,
 			koogallery.ActivityReleaseLicenseCode}
 		async        = []string{koogallery.ActivityGetLicenseAsync, callUpload}
@@ -167,6 +168,8 @@ func Scenarios() []Scenario {
 			plays(async, newInstance), getLicenseAsync},
 		{"seats", "License 2.0: a code bought with quantity 3 serves three installations; the fourth is refused 409 seats_exhausted", true,
 			activation, seats},
+		{"usage-report", "License 2.0: each installation's use of a code is reported to the marketplace once a day, by a hash, never its id", true,
+			activation, usageReport},
 		{"device-quota", "G1b getLicenseAsync with device fingerprints: a seat per device up to the order's quantity, then 000900", true,
 			plays(async, newInstance), deviceQuota},
 		{"order-query", "newInstance with only its order: the seller queries the order (§4)", true, newInstance, orderQuery},

@@ -40,6 +40,26 @@ type licentia struct {
 	st      *store.Store
 }
 
+// usageSent waits until every use the scenarios made is reported (the usage sender runs on its own, as
+// serve runs it), so that a report is counted for the scenario that made it.
+func (l *licentia) usageSent(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := l.st.CountPendingUsage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d uses not reported within 10 s", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // newLicentiaWith starts licentia with its OpenAPI client pointed at the stand-in m (nil: none).
 func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	t.Helper()
@@ -68,9 +88,10 @@ func newLicentiaWith(t testing.TB, m *market.Server) *licentia {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := server.New(cfg, st, ring, support.NewIssuer(ring, "licentia", 0), log)
 	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Service().RunOutbox(ctx, 100*time.Millisecond) }() // G1b uploads, as serve runs it
-	t.Cleanup(func() { stop(); <-done })
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Service().RunOutbox(ctx, 100*time.Millisecond) }) // G1b uploads, as serve runs it
+	wg.Go(func() { srv.Service().RunUsage(ctx, 100*time.Millisecond) })  // the usage report, as serve runs it
+	t.Cleanup(func() { stop(); wg.Wait() })
 	return &licentia{handler: srv.Handler(), ring: ring, st: st}
 }
 

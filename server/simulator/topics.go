@@ -14,6 +14,7 @@ const (
 	callQuery      = string(koogallery.APIQuery)
 	callQueryOrder = string(koogallery.APIQueryOrder)
 	callUpload     = string(koogallery.APIUploadEvent)
+	callUsage      = string(koogallery.APIUsage)
 )
 
 // topics are the topic ids of the official pages (support.huaweicloud.com) of each call a scenario plays; the
@@ -39,6 +40,7 @@ var topics = map[string][]string{
 	callQuery:                                  {"0070649245"},
 	callQueryOrder:                             {"0070649116"},
 	callUpload:                                 {"0070649351"},
+	callUsage:                                  {"0000002290055385"},
 }
 
 // Topics returns the topic ids of the official pages of the calls the scenario plays, in the order it names the

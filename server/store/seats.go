@@ -57,21 +57,41 @@ const (
 
 // SeatDecision decides a seat request inside the write transaction, given the license (its row locked
 // where writes run concurrently), the deployment's seat (nil when it has none) and the number of live
-// seats of the license. It returns the seat to store (nil: none changes), whether to mark the held seat as
-// cloned, and the audit event to record (nil: none). It must not block, and may be called more than once
-// (a retried transaction), so it must have no effect outside its results.
-type SeatDecision func(l *License, held *Seat, live int64) (next *Seat, clone bool, ev *Event, err error)
+// seats of the license. It returns what to write: the seat to store (nil: none changes), whether to mark the
+// held seat as cloned, the audit event to record (nil: none) and the use owed to the usage report (nil:
+// none; recorded only with a seat, in the same transaction, so a seat written is never a use lost). It must
+// not block, and may be called more than once (a retried transaction), so it must have no effect outside its
+// results.
+type SeatDecision func(l *License, held *Seat, live int64) (SeatWrite, error)
+
+// SeatWrite is what a SeatDecision writes.
+type SeatWrite struct {
+	Seat  *Seat
+	Clone bool
+	Event *Event
+	Use   *Use
+	// MaxUsesPerDay bounds the uses recorded per code and day (see RecordUse).
+	MaxUsesPerDay int
+}
+
+// SeatResult is what TakeSeat wrote: the license as the decision saw it, the seat as stored (the held one, or
+// nil, when none was written), and whether the use was the first of its day (FirstUse) or refused by the
+// day's bound (UsesFull).
+type SeatResult struct {
+	License  *License
+	Seat     *Seat
+	FirstUse bool
+	UsesFull bool
+}
 
 // TakeSeat runs decide for license id's seat of deployment (a deployment hash) and stores what it decided,
 // atomically: seats of one license are decided one at a time on every replica, so no more are taken than
-// the decision allows. Lapsed seats of the license are deleted when a seat is written. It returns the
-// license and the seat as stored (the held one, or nil, when nothing was written); errors from decide are
-// returned as they are, ErrNotFound when id names no license.
-func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64, decide SeatDecision) (*License, *Seat, error) {
-	var l *License
-	var out *Seat
+// the decision allows. Lapsed seats of the license are deleted when a seat is written. Errors from decide
+// are returned wrapped, ErrNotFound when id names no license.
+func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64, decide SeatDecision) (SeatResult, error) {
+	var out SeatResult
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		l, out = nil, nil
+		out = SeatResult{}
 		cur, err := lookupID(ctx, tx, id, st.rowLocks)
 		if err != nil {
 			return err
@@ -84,17 +104,17 @@ func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64,
 		if err := tx.GetContext(ctx, &live, tx.Rebind(liveSeatsQuery), id, now); err != nil {
 			return err
 		}
-		next, clone, ev, err := decide(cur, held, live)
+		w, err := decide(cur, held, live)
 		if err != nil {
 			return err
 		}
-		l, out = cur, held
-		if clone && held != nil {
+		out.License, out.Seat = cur, held
+		if w.Clone && held != nil {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(markCloneQuery), now, id, deployment); err != nil {
 				return err
 			}
 		}
-		if next != nil {
+		if next := w.Seat; next != nil {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(deleteLapsedSeat), id, now); err != nil {
 				return err
 			}
@@ -106,9 +126,14 @@ func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64,
 				next.SeenAt, next.LeaseUntil, next.Code, next.CodeGen, next.CloneAt); err != nil {
 				return err
 			}
-			out = next
+			out.Seat = next
+			if w.Use != nil {
+				if out.FirstUse, out.UsesFull, err = recordUse(ctx, tx, *w.Use, w.MaxUsesPerDay); err != nil {
+					return err
+				}
+			}
 		}
-		if ev != nil {
+		if ev := w.Event; ev != nil {
 			ev.LicenseID = cur.ID
 			if _, err := insertEvent(ctx, tx, ev); err != nil {
 				return err
@@ -118,11 +143,11 @@ func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64,
 	})
 	switch {
 	case err == nil:
-		return l, out, nil
+		return out, nil
 	case errors.Is(err, ErrNotFound):
-		return nil, nil, ErrNotFound
+		return SeatResult{}, ErrNotFound
 	default:
-		return nil, nil, fmt.Errorf("take seat of %s: %w", id, err)
+		return SeatResult{}, fmt.Errorf("take seat of %s: %w", id, err)
 	}
 }
 
@@ -136,6 +161,24 @@ func getSeat(ctx context.Context, q querier, id, deployment string) (*Seat, erro
 		return nil, err
 	}
 	return r.seat()
+}
+
+// Seat returns the seat of deployment of license id, or nil when it holds none.
+func (st *Store) Seat(ctx context.Context, id, deployment string) (*Seat, error) {
+	s, err := getSeat(ctx, st.db, id, deployment)
+	if err != nil {
+		return nil, fmt.Errorf("seat of %s: %w", id, err)
+	}
+	return s, nil
+}
+
+// LiveSeats returns how many seats of license id are live at unix time now (held, their lease not passed).
+func (st *Store) LiveSeats(ctx context.Context, id string, now int64) (int64, error) {
+	var n int64
+	if err := st.db.GetContext(ctx, &n, st.db.Rebind(liveSeatsQuery), id, now); err != nil {
+		return 0, fmt.Errorf("live seats of %s: %w", id, err)
+	}
+	return n, nil
 }
 
 // Seats returns the seats of license id, lapsed ones included, oldest first.

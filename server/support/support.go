@@ -138,6 +138,9 @@ func (sp *Desk) Show(ctx context.Context, ref string, reveal bool) (*Detail, err
 	if d.Uploads, err = sp.uploadsOf(ctx, l.ID); err != nil {
 		return nil, err
 	}
+	if d.Usage, err = sp.usageOf(ctx, l); err != nil {
+		return nil, err
+	}
 	if d.Seats, err = sp.seatUseOf(ctx, l); err != nil {
 		return nil, err
 	}
@@ -180,6 +183,9 @@ func (sp *Desk) showCode(ctx context.Context, code string, reveal bool) (*Detail
 		return nil, err
 	}
 	d := sp.detail(l, reveal)
+	if d.Usage, err = sp.usageOf(ctx, l); err != nil {
+		return nil, err
+	}
 	if d.Seats, err = sp.seatUseOf(ctx, l); err != nil {
 		return nil, err
 	}

@@ -76,6 +76,9 @@ type Detail struct {
 	// Uploads are the license's newest uploads to the marketplace (G1b getLicenseAsync), dead-lettered ones
 	// included.
 	Uploads []UploadView `json:"uploads,omitempty"`
+	// Usage is where the marketplace's daily usage report of the license's marketplace code stands; absent
+	// for a license without one.
+	Usage *UsageView `json:"usage,omitempty"`
 	// Seats is the license's seat limit and seats in use (absent when License is).
 	Seats *SeatUse `json:"seats,omitempty"`
 }

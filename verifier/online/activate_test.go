@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,27 +19,29 @@ import (
 // activationServer answers POST /v1/activations as README "Endpoints" documents: a known KooGallery code
 // gets the license's code; the documented errors come as {"error":{"code","message"}}. Codes:
 // KG-OK activates; KG-<error code> answers that error.
-func activationServer(tb testing.TB, code string) (*httptest.Server, *[]map[string]string) {
+func activationServer(tb testing.TB, code string) (*httptest.Server, *[]map[string]json.RawMessage) {
 	tb.Helper()
-	var got []map[string]string
+	var got []map[string]json.RawMessage
 	statuses := map[string]int{"bad_request": 400, "not_found": 404, "not_received": 409, "license_released": 409,
 		"rate_limited": 429, "marketplace_unavailable": 502, "marketplace_unconfigured": 503}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/activations", func(w http.ResponseWriter, r *http.Request) {
-		var req map[string]string
+		var raw map[string]json.RawMessage
+		var mc string // the KooGallery code asked about
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-		if r.Header.Get("Content-Type") != "application/json" || dec.Decode(&req) != nil || req["code"] == "" {
+		if r.Header.Get("Content-Type") != "application/json" || dec.Decode(&raw) != nil ||
+			json.Unmarshal(raw["code"], &mc) != nil || mc == "" {
 			w.WriteHeader(400)
 			fmt.Fprint(w, `{"error":{"code":"bad_request","message":"want {\"code\":\"…\"}"}}`)
 			return
 		}
-		got = append(got, req)
+		got = append(got, raw)
 		w.Header().Set("Content-Type", "application/json")
-		if req["code"] == "KG-OK" {
+		if mc == "KG-OK" {
 			fmt.Fprintf(w, `{"code":%q,"license_id":"inst-0001","generation":2,"status":"active","expires_at":"2027-01-01T00:00:00Z"}`, code)
 			return
 		}
-		name := strings.TrimPrefix(req["code"], "KG-")
+		name := strings.TrimPrefix(mc, "KG-")
 		st, ok := statuses[name]
 		if !ok {
 			st, name = 404, "not_found"
@@ -55,7 +58,8 @@ func TestActivate(t *testing.T) {
 	code := testCode(t)
 	ts, got := activationServer(t, code)
 	c := &online.Client{BaseURL: ts.URL}
-	ans, err := c.Activate(t.Context(), "  KG-OK\n", "vm-42")
+	dep := &verifier.Deployment{ID: "vm-42", Components: map[string][]string{"mac": {"52:54:00:00:00:01"}, "hostname": {"web-1"}}}
+	ans, err := c.Activate(t.Context(), "  KG-OK\n", dep)
 	if err != nil {
 		t.Fatalf("Activate() err = %v, want nil", err)
 	}
@@ -63,14 +67,18 @@ func TestActivate(t *testing.T) {
 		ans.ExpiresAt == nil || *ans.ExpiresAt != "2027-01-01T00:00:00Z" {
 		t.Errorf("Activate() = %+v, want the license's code and fields", ans)
 	}
-	if len(*got) != 1 || (*got)[0]["code"] != "KG-OK" || (*got)[0]["deployment"] != "vm-42" {
-		t.Errorf("server got %v, want code KG-OK and deployment vm-42", *got)
+	const wantDep = `{"id":"vm-42","components":{"hostname":["web-1"],"mac":["52:54:00:00:00:01"]}}`
+	if len(*got) != 1 || string((*got)[0]["code"]) != `"KG-OK"` || string((*got)[0]["deployment"]) != wantDep {
+		t.Errorf("server got %s, want code KG-OK and deployment %s", mustJSON(*got), wantDep)
 	}
-	if _, err := c.Activate(t.Context(), "KG-OK", ""); err != nil {
+	if _, err := c.Activate(t.Context(), "KG-OK", nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, sent := (*got)[1]["deployment"]; sent {
-		t.Errorf("server got %v, want no deployment member when none is given", (*got)[1])
+		t.Errorf("server got %s, want no deployment member when none is given", mustJSON((*got)[1]))
+	}
+	if _, err := c.Activate(t.Context(), "KG-OK", &verifier.Deployment{}); !errors.Is(err, verifier.ErrDeployment) || len(*got) != 2 {
+		t.Errorf("Activate(invalid deployment) err = %v after %d requests, want ErrDeployment and nothing sent", err, len(*got))
 	}
 	if _, err := verifier.New(testRing(t, 1), verifier.WithProduct(testProduct), verifier.WithTime(func() time.Time { return testNow })).Verify(ans.Code); err != nil {
 		t.Errorf("Verify(activated code) err = %v, want nil", err)
@@ -88,7 +96,7 @@ func TestActivateErrors(t *testing.T) {
 		{"rate_limited", 429}, {"marketplace_unavailable", 502}, {"marketplace_unconfigured", 503},
 	} {
 		t.Run(tt.code, func(t *testing.T) {
-			ans, err := c.Activate(t.Context(), "KG-"+tt.code, "")
+			ans, err := c.Activate(t.Context(), "KG-"+tt.code, nil)
 			var se *online.ServerError
 			if ans != nil || !errors.As(err, &se) || !errors.Is(err, online.ErrOnline) {
 				t.Fatalf("Activate() = %v, %v, want a *ServerError wrapping ErrOnline", ans, err)
@@ -103,7 +111,7 @@ func TestActivateErrors(t *testing.T) {
 	}
 	t.Run("no code given", func(t *testing.T) {
 		var se *online.ServerError
-		if _, err := c.Activate(t.Context(), " ", ""); !errors.As(err, &se) || se.Code != "bad_request" {
+		if _, err := c.Activate(t.Context(), " ", nil); !errors.As(err, &se) || se.Code != "bad_request" {
 			t.Errorf("Activate(blank) err = %v, want bad_request", err)
 		}
 	})
@@ -116,11 +124,11 @@ func TestActivateErrors(t *testing.T) {
 			http.NotFound(w, r)
 		}))
 		defer plain.Close()
-		if _, err := (&online.Client{BaseURL: plain.URL}).Activate(t.Context(), "KG-OK", ""); !errors.Is(err, online.ErrOnline) {
+		if _, err := (&online.Client{BaseURL: plain.URL}).Activate(t.Context(), "KG-OK", nil); !errors.Is(err, online.ErrOnline) {
 			t.Errorf("Activate(no code in the answer) err = %v, want %v", err, online.ErrOnline)
 		}
 		var se *online.ServerError
-		if _, err := (&online.Client{BaseURL: plain.URL + "/x"}).Activate(t.Context(), "KG-OK", ""); !errors.As(err, &se) || se.Status != 404 || se.Code != "" {
+		if _, err := (&online.Client{BaseURL: plain.URL + "/x"}).Activate(t.Context(), "KG-OK", nil); !errors.As(err, &se) || se.Status != 404 || se.Code != "" {
 			t.Errorf("Activate(404 page) err = %v, want a ServerError with status 404 and no code", err)
 		}
 	})
@@ -128,7 +136,7 @@ func TestActivateErrors(t *testing.T) {
 		down := httptest.NewServer(http.NotFoundHandler())
 		down.Close()
 		var se *online.ServerError
-		_, err := (&online.Client{BaseURL: down.URL}).Activate(t.Context(), "KG-OK", "")
+		_, err := (&online.Client{BaseURL: down.URL}).Activate(t.Context(), "KG-OK", nil)
 		if !errors.Is(err, online.ErrOnline) || errors.As(err, &se) {
 			t.Errorf("Activate(down) err = %v, want ErrOnline and no ServerError", err)
 		}
@@ -171,7 +179,40 @@ func TestClientTooLarge(t *testing.T) {
 	if !errors.Is(err, online.ErrTooLarge) || errors.Is(err, online.ErrOnline) || l != nil || raw != nil {
 		t.Errorf("Revocations() = %v, %d bytes, %v; want ErrTooLarge and not ErrOnline", l, len(raw), err)
 	}
-	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, online.ErrTooLarge) {
+	if _, err := c.Refresh(t.Context(), "x", nil); !errors.Is(err, online.ErrTooLarge) {
 		t.Errorf("Refresh() err = %v, want %v", err, online.ErrTooLarge)
 	}
+}
+
+// TestRefreshDeployment: Refresh names the deployment in the object form, and sends nothing for nil.
+func TestRefreshDeployment(t *testing.T) {
+	var bodies []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		bodies = append(bodies, string(b))
+		fmt.Fprint(w, `{"code":"new","generation":3,"status":"active","expires_at":null}`)
+	}))
+	defer ts.Close()
+	c := &online.Client{BaseURL: ts.URL}
+	dep := &verifier.Deployment{ID: "vm-1", Components: map[string][]string{"machine_id": {"m-1"}}}
+	for _, d := range []*verifier.Deployment{dep, nil} {
+		if got, err := c.Refresh(t.Context(), " old\n", d); err != nil || got != "new" {
+			t.Fatalf("Refresh() = %q, %v, want new", got, err)
+		}
+	}
+	want := []string{`{"code":"old","deployment":{"id":"vm-1","components":{"machine_id":["m-1"]}}}`, `{"code":"old"}`}
+	if !slices.Equal(bodies, want) {
+		t.Errorf("server got %q, want %q", bodies, want)
+	}
+	if _, err := c.Refresh(t.Context(), "old", &verifier.Deployment{ID: "\x00"}); !errors.Is(err, verifier.ErrDeployment) || len(bodies) != 2 {
+		t.Errorf("Refresh(invalid deployment) err = %v, want ErrDeployment and nothing sent", err)
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

@@ -22,8 +22,13 @@ func ExampleClient_Activate() {
 		fmt.Println("bad embedded keys:", err)
 		return
 	}
+	dep, err := verifier.LocalDeployment() // this machine: the code answered is bound to it
+	if err != nil {
+		fmt.Println("cannot name this machine:", err)
+		return
+	}
 	cl := &online.Client{BaseURL: "https://license.example.com"}
-	ans, err := cl.Activate(context.Background(), "the code the marketplace showed", "vm-1")
+	ans, err := cl.Activate(context.Background(), "the code the marketplace showed", &dep)
 	var se *online.ServerError
 	switch {
 	case errors.As(err, &se) && (se.Code == "not_received" || se.Code == "rate_limited" || se.Code == "marketplace_unavailable"):
@@ -33,7 +38,7 @@ func ExampleClient_Activate() {
 		fmt.Println("activation failed:", err)
 		return
 	}
-	if _, err := verifier.New(kr, verifier.WithProduct("OFFI001")).Verify(ans.Code); err != nil {
+	if _, err := verifier.New(kr, verifier.WithProduct("OFFI001"), verifier.WithDeployment(dep)).Verify(ans.Code); err != nil {
 		fmt.Println("not licensed:", verifier.Reason(err))
 		return
 	}

@@ -103,11 +103,19 @@ func (c *Client) http() *http.Client {
 }
 
 // Refresh sends code (any genuine code of the license, even an expired or superseded one) to
-// POST /v1/codes/refresh and returns the current code the server answers. The answer is not verified
-// here: pass it to verifier's Verify. Errors wrap ErrOnline (a *ServerError when the server answered an
-// error), or are ErrTooLarge.
-func (c *Client) Refresh(ctx context.Context, code string) (string, error) {
-	ans, err := c.postCode(ctx, "/v1/codes/refresh", map[string]string{"code": strings.TrimSpace(code)})
+// POST /v1/codes/refresh and returns the current code the server answers. deployment, when not nil,
+// names this installation in the request's "deployment" member (the object form of verifier.Deployment):
+// the server then answers a code bound to it (the "dep" claim) and counts it as one of the license's
+// seats. The answer is not verified here: pass it to verifier's Verify (WithDeployment). Errors wrap
+// ErrOnline (a *ServerError when the server answered an error; seats_exhausted when every seat is
+// taken), or are ErrTooLarge, or wrap verifier.ErrDeployment for an invalid deployment, which is never
+// sent.
+func (c *Client) Refresh(ctx context.Context, code string, deployment *verifier.Deployment) (string, error) {
+	body, err := codeRequest(code, deployment)
+	if err != nil {
+		return "", err
+	}
+	ans, err := c.postCode(ctx, "/v1/codes/refresh", body)
 	if err != nil {
 		return "", err
 	}
@@ -117,23 +125,38 @@ func (c *Client) Refresh(ctx context.Context, code string) (string, error) {
 // Activate exchanges a KooGallery License 2.0 license code (the code the marketplace shows the buyer,
 // not a licentia code) for the licentia code of the license it bought, with POST /v1/activations. The
 // server activates the code with KooGallery once; asking again returns the same license and code.
-// deployment is an optional id of the installation, recorded by the server; "" sends none. The answer's
-// code is not verified here: pass it to verifier's Verify, then keep it (and use Refresh later, as with
-// any code).
+// deployment, when not nil, names this installation as in Refresh (the answer is then bound to it);
+// nil sends none. The answer's code is not verified here: pass it to verifier's Verify, then keep it
+// (and use Refresh later, as with any code).
 //
 // When the server refuses, the error is a *ServerError (wrapping ErrOnline) whose Code is one of
 // bad_request (not a code the server accepts), not_found (KooGallery does not know the code),
 // not_received (the buyer has not received the code yet: try again later), license_released (the
 // license was released: it will never be valid), rate_limited (try again later),
-// marketplace_unavailable (the server cannot reach KooGallery: try again later) or
-// marketplace_unconfigured (the server is not set up for KooGallery: the seller must fix it). Other
-// errors wrap ErrOnline, or are ErrTooLarge.
-func (c *Client) Activate(ctx context.Context, marketCode, deployment string) (*CodeResponse, error) {
-	body := struct {
-		Code       string `json:"code"`
-		Deployment string `json:"deployment,omitempty"`
-	}{strings.TrimSpace(marketCode), deployment}
+// marketplace_unavailable (the server cannot reach KooGallery: try again later),
+// marketplace_unconfigured (the server is not set up for KooGallery: the seller must fix it) or
+// seats_exhausted (every seat of the license is taken by other deployments). Other errors wrap
+// ErrOnline, or are ErrTooLarge, or wrap verifier.ErrDeployment for an invalid deployment, which is
+// never sent.
+func (c *Client) Activate(ctx context.Context, marketCode string, deployment *verifier.Deployment) (*CodeResponse, error) {
+	body, err := codeRequest(marketCode, deployment)
+	if err != nil {
+		return nil, err
+	}
 	return c.postCode(ctx, "/v1/activations", body)
+}
+
+// codeRequest is the body of a refresh or an activation: {"code": ..., "deployment": {...}}.
+func codeRequest(code string, deployment *verifier.Deployment) (any, error) {
+	if deployment != nil {
+		if err := deployment.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return struct {
+		Code       string               `json:"code"`
+		Deployment *verifier.Deployment `json:"deployment,omitempty"`
+	}{strings.TrimSpace(code), deployment}, nil
 }
 
 // postCode posts body as JSON to path and decodes a CodeResponse that carries a code.

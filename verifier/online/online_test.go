@@ -27,7 +27,7 @@ func TestClient(t *testing.T) {
 	defer ts.Close()
 
 	c := &online.Client{BaseURL: ts.URL + "/"}
-	got, err := c.Refresh(t.Context(), "old-code")
+	got, err := c.Refresh(t.Context(), "old-code", nil)
 	if err != nil || got != current {
 		t.Fatalf("Refresh() = %.20q, %v, want the current code", got, err)
 	}
@@ -52,14 +52,14 @@ func TestClientErrors(t *testing.T) {
 	mux.HandleFunc("GET /v1/revocations", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>")) })
 	ts := httptest.NewServer(mux)
 	c := &online.Client{BaseURL: ts.URL}
-	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, online.ErrOnline) {
+	if _, err := c.Refresh(t.Context(), "x", nil); !errors.Is(err, online.ErrOnline) {
 		t.Errorf("Refresh(400) err = %v, want %v", err, online.ErrOnline)
 	}
 	if _, _, err := c.Revocations(t.Context(), kr); !errors.Is(err, verifier.ErrMalformed) {
 		t.Errorf("Revocations(junk) err = %v, want %v", err, verifier.ErrMalformed)
 	}
 	ts.Close()
-	if _, err := c.Refresh(t.Context(), "x"); !errors.Is(err, online.ErrOnline) {
+	if _, err := c.Refresh(t.Context(), "x", nil); !errors.Is(err, online.ErrOnline) {
 		t.Errorf("Refresh(server down) err = %v, want %v", err, online.ErrOnline)
 	}
 }

@@ -1,6 +1,6 @@
 // Package market is a stand-in for the KooGallery (华为云云商店) OpenAPI that a License seller calls — activate
-// (v1 and v2), the daily query (heartbeat), the order query and the market-event file upload
-// (docs/koogallery.md) — so that a seller's server can be tested end to end on loopback. It is a
+// (v1 and v2), the daily query (heartbeat), the order query, the market-event file upload and the usage report
+// (授权码软件使用统计; docs/koogallery.md) — so that a seller's server can be tested end to end on loopback. It is a
 // real HTTP server on 127.0.0.1 (Start, URL, Close); point the seller's OpenAPI base URL at URL().
 //
 // # The gateway
@@ -19,7 +19,10 @@
 // received by the buyer → 92020004; a received code activates (92020000 with license_code_info as a JSON
 // string); a second activate → 92020003; an unknown code → 92020005; a query of a code never activated →
 // 92020011, otherwise its status (ALIVE, EXPIRED, RELEASED) and expiry; orders for the order query (MKT.0000,
-// unknown → MKT.9001); market-event uploads are recorded (Uploads). Malformed requests get 95000001–95000004.
+// unknown → MKT.9001); market-event uploads are recorded (Uploads); usage reports are checked against the
+// page's tables (at most 100 codes, 100 items each, exactly one of id and active_num per item) and recorded
+// (UsageCalls), a report naming a code never activated refused whole with 92020020. Malformed requests get
+// 95000001–95000004.
 //
 // # Test controls
 //

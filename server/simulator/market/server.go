@@ -45,6 +45,7 @@ type Server struct {
 	codes   map[string]*Code
 	orders  map[string]koogallery.OrderInfo
 	uploads []Upload
+	usage   []UsageCall
 	calls   map[callKey]int
 	faults  faults
 }
@@ -208,6 +209,8 @@ func (s *Server) route(path string) (koogallery.API, func(http.ResponseWriter, *
 		return koogallery.APIQuery, s.query
 	case koogallery.PathQueryOrder:
 		return koogallery.APIQueryOrder, s.queryOrder
+	case koogallery.PathUsage:
+		return koogallery.APIUsage, s.reportUsage
 	}
 	if id, ok := eventID(path); ok {
 		return koogallery.APIUploadEvent, func(w http.ResponseWriter, r *http.Request, body []byte) {

@@ -15,11 +15,13 @@ reason names::
 
 from ._claims import (STATUS_ACTIVE, STATUS_FROZEN, STATUS_RELEASED, STATUS_REVOKED, Claims,
                       RevocationList)
-from ._errors import (REASONS, AlgorithmError, ClockRollbackError, ExpiredError, InactiveError,
-                      KeyringError, MalformedError, NotYetValidError, RevokedError, SignatureError,
-                      StaleListError, StateError, SupersededError, TestCodeError, UnknownKeyError,
-                      VerificationError, WrongIssuerError, WrongProductError, WrongSKUError,
-                      WrongTypeError)
+from ._deployment import (DEPLOYMENT_SALT_LEN, Deployment, DeploymentClaim, deployment_hash,
+                          normalize as normalize_component)
+from ._errors import (REASONS, AlgorithmError, ClockRollbackError, DeploymentError, ExpiredError,
+                      InactiveError, KeyringError, MalformedError, NotYetValidError, RevokedError,
+                      SignatureError, StaleListError, StateError, SupersededError, TestCodeError,
+                      UnknownKeyError, VerificationError, WrongDeploymentError, WrongIssuerError,
+                      WrongProductError, WrongSKUError, WrongTypeError)
 from ._keyring import Keyring, key_id
 from ._online import Client, CodeResponse, OnlineError, ServerError, TooLargeError
 from ._state import STATE_FORMAT, State
@@ -37,6 +39,8 @@ __all__ = [
     "Keyring", "KeyringError", "MalformedError", "NotYetValidError", "Result", "RevocationList",
     "RevokedError", "SignatureError", "StaleListError", "State", "StateError", "SupersededError",
     "TestCodeError", "UnknownKeyError", "VerificationError", "Verifier", "WrongIssuerError",
+    "DEPLOYMENT_SALT_LEN", "Deployment", "DeploymentClaim", "DeploymentError", "WrongDeploymentError",
+    "deployment_hash", "normalize_component",
     "WrongProductError", "WrongSKUError", "WrongTypeError", "fingerprint", "key_id", "parse_revocations",
     "reason",
 ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from . import _wire
+from ._deployment import DeploymentClaim, decode_dep
 
 STATUS_ACTIVE, STATUS_FROZEN, STATUS_RELEASED, STATUS_REVOKED = "active", "frozen", "released", "revoked"
 
@@ -55,6 +56,8 @@ class Claims:
     customer_id: str = ""  # cid
     quantity: int = 0  # qty
     test: bool = False  # issued to a marketplace probe (testFlag=1)
+    # dep: the deployment the code is bound to, by salted hashes; None for a code bound to none
+    deployment: Optional[DeploymentClaim] = None
 
     def to_dict(self) -> Dict[str, Any]:
         """The claims under their wire names, in the issuer's order, zero optional claims left out."""
@@ -63,13 +66,16 @@ class Claims:
             v = getattr(self, attr)
             if always or v:
                 out[wire] = v
+        if self.deployment is not None:
+            out["dep"] = self.deployment.to_dict()
         return out
 
 
 def decode_claims(obj: Any) -> Claims:
     """Decodes a claims object as the Go verifier does (raises _wire.WireError)."""
     f = _wire.fields(obj, _SPEC)
-    return Claims(**{attr: f[wire] for wire, attr, _, _ in _CLAIMS})
+    dep = decode_dep(v for k, v in obj if (k if k == "dep" else _wire.fold(k)) == "dep")
+    return Claims(deployment=dep, **{attr: f[wire] for wire, attr, _, _ in _CLAIMS})
 
 
 def malformed_reason(c: Claims) -> str:
@@ -86,6 +92,8 @@ def malformed_reason(c: Claims) -> str:
         return '"pids" has %d entries, at most %d' % (len(c.product_ids), MAX_PRODUCT_IDS)
     if "" in c.product_ids:
         return 'an empty "pids" entry'
+    if c.deployment is not None:
+        return c.deployment.malformed_reason()
     return ""
 
 

@@ -94,6 +94,13 @@ class TestCodeError(VerificationError):
     reason = "test_code"
 
 
+class WrongDeploymentError(VerificationError):
+    """The code is bound to a deployment (``dep``) and the verifier's ``deployment`` is not it: fewer of
+    its components match than the claim needs, or, for a claim binding the id alone, the id differs."""
+
+    reason = "wrong_deployment"
+
+
 class RevokedError(VerificationError):
     """Status ``revoked``, or the revocation list names a higher minimum generation."""
 
@@ -137,9 +144,16 @@ class KeyringError(VerificationError):
     reason = "keyring_error"
 
 
+class DeploymentError(VerificationError, ValueError):
+    """The deployment given to the Verifier (or sent by the Client) is out of bounds: no id, too long,
+    a control character, a bad component name, too many components or values. Also a ValueError."""
+
+    reason = "deployment_error"
+
+
 # Every reason name the Go verifier reports, "valid" included.
 REASONS = (
     "valid", "malformed", "wrong_type", "wrong_algorithm", "unknown_key", "bad_signature", "expired",
-    "not_yet_valid", "wrong_issuer", "wrong_product", "wrong_sku", "test_code", "revoked", "superseded",
-    "inactive", "stale_list", "clock_rollback", "state_error", "keyring_error",
+    "not_yet_valid", "wrong_issuer", "wrong_product", "wrong_sku", "test_code", "wrong_deployment", "revoked",
+    "superseded", "inactive", "stale_list", "clock_rollback", "state_error", "keyring_error", "deployment_error",
 )

@@ -8,9 +8,11 @@ import dataclasses
 import json
 import urllib.error
 import urllib.request
-from typing import Optional, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 from ._claims import RevocationList
+from ._deployment import Deployment, DeploymentValueError
+from ._errors import DeploymentError
 from ._keyring import Keyring
 from ._verifier import _MAX_LIST_LEN, parse_revocations
 
@@ -47,6 +49,19 @@ class CodeResponse:
     expires_at: Optional[str]
 
 
+_DeploymentArg = Union[None, Deployment, str, Dict[str, object]]
+
+
+def _body(code: str, deployment: _DeploymentArg) -> Dict[str, object]:
+    body: Dict[str, object] = {"code": code.strip()}
+    if deployment is not None and deployment != "":
+        try:
+            body["deployment"] = Deployment.of(deployment).to_dict()  # type: ignore[arg-type]
+        except DeploymentValueError as e:
+            raise DeploymentError(str(e)) from None
+    return body
+
+
 def _printable(s: object, n: int) -> str:
     if not isinstance(s, str):
         return ""
@@ -60,19 +75,20 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def refresh(self, code: Union[str, bytes]) -> str:
+    def refresh(self, code: Union[str, bytes], deployment: _DeploymentArg = None) -> str:
         """Trades any genuine code of a license for its current code (after a renewal or a reissue).
-        Check the answer with Verifier.check before using it."""
+        With ``deployment`` (a Deployment, its dict form, or a str for the id alone) the request names
+        this installation ({"id": ..., "components": {...}}) and the answer is bound to it. Check the
+        answer with Verifier.check (with the same deployment) before using it. An invalid deployment
+        raises DeploymentError and is never sent."""
         if isinstance(code, bytes):
             code = code.decode("utf-8", "replace")
-        return self._post_code("/v1/codes/refresh", {"code": code.strip()}).code
+        return self._post_code("/v1/codes/refresh", _body(code, deployment)).code
 
-    def activate(self, market_code: str, deployment: str = "") -> CodeResponse:
-        """Exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations)."""
-        body = {"code": market_code.strip()}
-        if deployment:
-            body["deployment"] = deployment
-        return self._post_code("/v1/activations", body)
+    def activate(self, market_code: str, deployment: _DeploymentArg = None) -> CodeResponse:
+        """Exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations),
+        naming this installation as refresh does when ``deployment`` is given."""
+        return self._post_code("/v1/activations", _body(market_code, deployment))
 
     def revocations(self, keyring: Keyring) -> Tuple[RevocationList, bytes]:
         """Fetches the signed revocation list and verifies it with keyring; returns it and its bytes

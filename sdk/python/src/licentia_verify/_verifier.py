@@ -14,10 +14,11 @@ from cryptography.exceptions import InvalidSignature
 
 from . import _wire
 from ._claims import STATUS_ACTIVE, STATUS_REVOKED, Claims, RevocationList, decode_claims, malformed_reason
-from ._errors import (AlgorithmError, ExpiredError, InactiveError, MalformedError, NotYetValidError,
-                      RevokedError, SignatureError, StaleListError, SupersededError, TestCodeError,
-                      UnknownKeyError, VerificationError, WrongIssuerError, WrongProductError, WrongSKUError,
-                      WrongTypeError)
+from ._deployment import Deployment, DeploymentValueError, LocalDeployment
+from ._errors import (AlgorithmError, DeploymentError, ExpiredError, InactiveError, MalformedError,
+                      NotYetValidError, RevokedError, SignatureError, StaleListError, SupersededError,
+                      TestCodeError, UnknownKeyError, VerificationError, WrongDeploymentError, WrongIssuerError,
+                      WrongProductError, WrongSKUError, WrongTypeError)
 from ._keyring import Keyring
 from ._state import State
 from ._time import to_datetime, utc
@@ -162,7 +163,15 @@ class Verifier:
     clock returning a datetime or unix seconds; default time.time), ``leeway`` (clock skew on nbf and
     exp), ``revocations`` (a list from parse_revocations), ``max_list_age`` (require a list made no
     longer ago), ``state`` (a State), ``rollback_tolerance`` (default 10 minutes), ``cache_size``
-    (authentic codes remembered; 0 turns it off). Durations are seconds or timedeltas.
+    (authentic codes remembered; 0 turns it off), ``deployment`` (the installation the software runs as:
+    a Deployment, its JSON form as a dict, or a str for the id alone). Durations are seconds or
+    timedeltas.
+
+    With ``deployment``, a code bound to a deployment (its ``dep`` claim) must match it, k of its n
+    components or, for a claim binding the id alone, the id (WrongDeploymentError otherwise); a code
+    without ``dep`` passes as before. Without ``deployment`` the binding is not checked at all: software
+    that installs deployment-bound codes must give it. An invalid deployment raises DeploymentError
+    here (the Go package, whose options cannot fail, refuses every code with it instead).
 
     A Verifier is immutable after construction and safe for use by several threads.
     """
@@ -173,7 +182,8 @@ class Verifier:
                  leeway: Optional[Seconds] = None, revocations: Optional[RevocationList] = None,
                  max_list_age: Optional[Seconds] = None, state: Optional[State] = None,
                  rollback_tolerance: Optional[Seconds] = DEFAULT_ROLLBACK_TOLERANCE,
-                 cache_size: int = DEFAULT_CACHE_SIZE):
+                 cache_size: int = DEFAULT_CACHE_SIZE,
+                 deployment: Union[None, Deployment, str, Dict[str, object]] = None):
         self._products = _strings("product", product)
         self._skus = _strings("sku", sku)
         if not self._products and not self._skus and not any_product:
@@ -197,6 +207,12 @@ class Verifier:
         self._state = state
         self._tolerance = _seconds("rollback_tolerance", rollback_tolerance)
         self._cache_size = int(cache_size)
+        self._deployment: Optional[LocalDeployment] = None
+        if deployment is not None:
+            try:
+                self._deployment = LocalDeployment(Deployment.of(deployment))  # type: ignore[arg-type]
+            except DeploymentValueError as e:
+                raise DeploymentError(str(e)) from None
         self._cache: Dict[bytes, Tuple[Claims, str]] = {}
         self._cache_lock = threading.Lock()
 
@@ -265,6 +281,10 @@ class Verifier:
             raise WrongSKUError("wrong sku %r" % c.sku[:80])
         if c.test and not self._allow_test:
             raise TestCodeError("test code not allowed")
+        if self._deployment is not None and c.deployment is not None:
+            problem = self._deployment.check(c.deployment)
+            if problem:
+                raise WrongDeploymentError("code bound to another deployment: " + problem)
         state_min = newer_list = 0
         if self._state is not None:
             state_min, newer_list = self._state.observe(c, self._revs, now, self._tolerance)

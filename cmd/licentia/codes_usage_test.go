@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licentia/licentia/server/store"
+)
+
+// TestCodesShowUsage: codes show names the last UTC day the marketplace accepted a use of the license's
+// marketplace code and the uses still owed, in English and in Chinese; a license without a marketplace code
+// shows no usage report.
+func TestCodesShowUsage(t *testing.T) {
+	dir, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
+	csvFile := filepath.Join(dir, "orders.csv")
+	exp := time.Now().Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	writeFile(t, csvFile, []byte("instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at\n"+
+		"lic-m,O-M,,P1,S1,c-1,"+exp+"\nlic-plain,O-P,,P1,S1,c-1,"+exp+"\n"))
+	if out, errOut, err := runImport(t, data, csvFile); err != nil {
+		t.Fatalf("import = %v, %s, %s", err, out, errOut)
+	}
+	ctx := context.Background()
+	st := openTestStore(t, data)
+	// Bind lic-m to a marketplace code, as an activation does.
+	_, err := st.Apply(ctx, "lic-m", "", func(cur *store.License) (*store.License, *store.Event, error) {
+		next := *cur
+		next.MarketCode = "PLUSAGE1"
+		return &next, &store.Event{At: cur.ChangedAt, Source: store.SourceCLI, Action: "bind", AfterStatus: cur.Status,
+			Generation: cur.Generation}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		env := envMap(map[string]string{"LICENTIA_DATA": data})
+		if err := run(ctx, append([]string{"codes"}, args...), env, &stdout, &stderr); err != nil {
+			t.Fatalf("codes %v = %v\n%s%s", args, err, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	if out := codes("show", "lic-m"); !strings.Contains(out, "usage report") || !strings.Contains(out, "no day reported yet") {
+		t.Errorf("show before any report:\n%s\nwant no day reported yet", out)
+	}
+
+	day := int64(20790) // 2026-12-03
+	for _, dep := range []string{"dep-a", "dep-b"} {
+		u := store.Use{UsageKey: store.UsageKey{MarketCode: "PLUSAGE1", Deployment: dep, Day: day}, LicenseID: "lic-m",
+			Mode: store.UsageModeID, FirstUsedAt: day * 86400}
+		if _, _, err := st.RecordUse(ctx, u, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimed, err := st.ClaimUsage(ctx, "tok", day*86400, day*86400+60, 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("ClaimUsage() = %v, %v", claimed, err)
+	}
+	if err := st.UsageSent(ctx, "tok", []store.UsageKey{claimed[0].UsageKey}, day*86400+10); err != nil {
+		t.Fatal(err)
+	}
+	if out := codes("show", "lic-m"); !strings.Contains(out, "last day reported 2026-12-03 (UTC); 1 use(s) waiting to be reported") {
+		t.Errorf("show:\n%s\nwant the last reported day and the use waiting", out)
+	}
+	if out := codes("show", "lic-m", "--lang", "zh-CN"); !strings.Contains(out, "使用统计上报") ||
+		!strings.Contains(out, "最近上报日期 2026-12-03（UTC）；1 条使用记录待上报") {
+		t.Errorf("show --lang zh-CN:\n%s\nwant the usage report in Chinese", out)
+	}
+	if out := codes("show", "lic-m", "--json"); !strings.Contains(out, `"last_reported_day": "2026-12-03"`) ||
+		!strings.Contains(out, `"pending": 1`) {
+		t.Errorf("show --json:\n%s\nwant usage.last_reported_day and pending", out)
+	}
+	if out := codes("show", "lic-plain"); strings.Contains(out, "usage report") {
+		t.Errorf("show of a license without a marketplace code:\n%s\nwant no usage report", out)
+	}
+}
