@@ -58,7 +58,55 @@ type buyerResult struct {
 	Newer      bool
 	Code       string
 	ExpiresAt  int64 // unix seconds; 0 for a perpetual license
+	Seats      *buyerSeats
 }
+
+// buyerSeats are the license's live seats as the page lists them: read-only, each by the first characters of
+// its deployment hash (the page never sees a raw deployment value).
+type buyerSeats struct {
+	Used, Limit int64 // Limit 0: unlimited
+	List        []buyerSeat
+}
+
+type buyerSeat struct {
+	Hash        string
+	Taken, Seen time.Time
+}
+
+// buyerSeatHash is how many characters of a deployment hash the page shows.
+const buyerSeatHash = 8
+
+func newBuyerSeats(s *support.Seats) *buyerSeats {
+	out := &buyerSeats{Used: s.Use.Used}
+	if s.Use.Limit != nil {
+		out.Limit = *s.Use.Limit
+	}
+	for _, v := range s.Seats {
+		if !v.Live {
+			continue
+		}
+		taken, _ := time.Parse(time.RFC3339, v.TakenAt)
+		seen, _ := time.Parse(time.RFC3339, v.SeenAt)
+		h := v.Deployment
+		if len(h) > buyerSeatHash {
+			h = h[:buyerSeatHash] + "…"
+		}
+		out.List = append(out.List, buyerSeat{Hash: h, Taken: taken, Seen: seen})
+	}
+	return out
+}
+
+// SeatUse says how many seats are in use, of how many, in the page's language.
+func (d buyerPageData) SeatUse() string {
+	s := d.Result.Seats
+	if s.Limit == 0 {
+		return fmt.Sprintf(d.T.SeatsUnlimited, s.Used)
+	}
+	return fmt.Sprintf(d.T.SeatsUse, s.Used, s.Limit)
+}
+
+// Time shows t as the page's language shows times.
+func (d buyerPageData) Time(t time.Time) string { return t.In(d.T.Zone).Format(d.T.TimeFormat) }
 
 // Verdicts of the buyer page: what licentia-verify would say of the license's current code now, one per
 // outcome a buyer can meet. They are verifier.Reason names, except that a valid code inside its grace
@@ -156,6 +204,12 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 	if pasted != nil && pasted.Generation < l.Generation {
 		res.Newer, res.Pasted = true, pasted.Generation
 	}
+	seats, err := p.sup.Seats(r.Context(), l.ID)
+	if err != nil {
+		p.buyerFailed(w, r, err)
+		return
+	}
+	res.Seats = newBuyerSeats(seats)
 	p.renderBuyer(w, r, http.StatusOK, buyerPageData{Result: res})
 }
 

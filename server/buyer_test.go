@@ -189,13 +189,14 @@ func TestBuyerTexts(t *testing.T) {
 				t.Errorf("%s %s = %q holds %q of the other language", lang, key, m, bad)
 			}
 		}
-		for _, key := range []string{"Newer", "StatusText." + verdictInGrace} {
-			if n := strings.Count(msgs[key], "%"); n != 1 || !strings.Contains(msgs[key], "%d") {
-				t.Errorf("%s %s = %q, want exactly one %%d", lang, key, msgs[key])
+		verbs := map[string]int{"Newer": 1, "StatusText." + verdictInGrace: 1, "SeatsUnlimited": 1, "SeatsUse": 2}
+		for key, n := range verbs {
+			if strings.Count(msgs[key], "%") != n || strings.Count(msgs[key], "%d") != n {
+				t.Errorf("%s %s = %q, want exactly %d %%d", lang, key, msgs[key], n)
 			}
 		}
 		for key, m := range msgs {
-			if strings.Contains(m, "%") && key != "Newer" && key != "StatusText."+verdictInGrace {
+			if strings.Contains(m, "%") && verbs[key] == 0 {
 				t.Errorf("%s %s = %q holds a format verb", lang, key, m)
 			}
 		}
@@ -256,6 +257,10 @@ func newBuyerFixture(t testing.TB, e *testEnv) *buyerFixture {
 	f.ghost = ghost
 	f.old8 = e.newInstance("lic-8", "O-8", "C-8", "P1", exp)
 	renewWithNewKey(t, e, "lic-8", exp.AddDate(1, 0, 0))
+	// lic-9: a product with unlimited seats, one taken by a deployment's check-in.
+	e.callJSON("PUT", "/admin/v1/policies/P9", supportTok, support.PolicyRequest{Seats: "unlimited"}, 200, nil)
+	code9 := e.newInstance("lic-9", "O-9", "C-9", "P9", exp)
+	e.callJSON("POST", "/v1/usage", "", UsageRequest{Code: code9, Deployment: &verifier.Deployment{ID: "vm-9"}}, 204, nil)
 	return f
 }
 
@@ -351,6 +356,14 @@ func buyerStates(f *buyerFixture) []buyerState {
 			want: result(verdictExpired, nil)},
 		{name: "not yet valid", paste: notYet, status: 200, sel: "#same", data: notYetData,
 			want: result(verdictNotYet, same)},
+		{name: "seats", paste: code("lic-9"), status: 200, sel: "#seats",
+			data: func(e *testEnv) []string {
+				return []string{"lic-9", e.license("lic-9").Code, support.SeatKey("lic-9", "vm-9", nil)[:buyerSeatHash] + "…"}
+			},
+			want: result(verdictValid, func(bt *buyerText) []string {
+				return []string{bt.Same, bt.SeatsLabel, fmt.Sprintf(bt.SeatsUnlimited, 1), bt.SeatDeployment, bt.SeatTaken,
+					bt.SeatSeen, bt.SeatsNote, support.SeatKey("lic-9", "vm-9", nil)[:buyerSeatHash] + "…"}
+			})},
 		{name: "frozen", paste: code("lic-4"), status: 200, sel: "#status-text", noCode: true, want: result(verdictFrozen, nil), data: shown("lic-4")},
 		{name: "released", paste: code("lic-5"), status: 200, sel: "#status-text", noCode: true, want: result(verdictReleased, nil), data: shown("lic-5")},
 		{name: "revoked", paste: code("lic-6"), status: 200, sel: "#status-text", noCode: true, want: result(verdictRevoked, nil), data: shown("lic-6")},

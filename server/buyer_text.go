@@ -28,9 +28,12 @@ type buyerText struct {
 	CodeLabel, Check, Placeholder                    string
 	StatusHeading, LicenseLabel, ExpiresLabel        string
 	GenerationLabel, CurrentCode, Same, Newer, Never string // Newer has one %d: the pasted code's generation
-	Status, StatusText                               map[string]string
-	Errors                                           map[string]buyerError
-	Internal                                         buyerError // any error without an entry in Errors
+	// The license's seats: SeatsUse has two %d (in use, the limit), SeatsUnlimited one (in use).
+	SeatsLabel, SeatsUse, SeatsUnlimited, SeatsNote string
+	SeatDeployment, SeatTaken, SeatSeen             string
+	Status, StatusText                              map[string]string
+	Errors                                          map[string]buyerError
+	Internal                                        buyerError // any error without an entry in Errors
 	// Zone and TimeFormat show an expiry: UTC for English, Beijing time for Chinese.
 	Zone       *time.Location
 	TimeFormat string
@@ -49,9 +52,13 @@ var buyerTexts = map[string]*buyerText{
 		CodeLabel: "Authorization code", Check: "Check code", Placeholder: "eyJhbGciOiJFZERTQSIs…",
 		StatusHeading: "License status: ", LicenseLabel: "License", ExpiresLabel: "Expires",
 		GenerationLabel: "Generation", CurrentCode: "Current code",
-		Same:  "The code you pasted is the current one.",
-		Newer: "A newer code replaces the one you pasted (generation %d). Install the code below in place of the old one.",
-		Never: "never (perpetual license)",
+		Same:       "The code you pasted is the current one.",
+		Newer:      "A newer code replaces the one you pasted (generation %d). Install the code below in place of the old one.",
+		Never:      "never (perpetual license)",
+		SeatsLabel: "Seats", SeatsUse: "%d of %d in use", SeatsUnlimited: "%d in use (no limit)",
+		SeatsNote: "Each installation of your software holds a seat while it uses this license. To move the " +
+			"software to another machine when every seat is taken, ask the seller's support to free the old installation's seat.",
+		SeatDeployment: "Installation", SeatTaken: "Since", SeatSeen: "Last used",
 		Status: map[string]string{
 			verdictValid: "Valid", verdictInGrace: "Expired, in grace period", verdictExpired: "Expired",
 			verdictNotYet: "Not yet valid", verdictFrozen: "Frozen", verdictReleased: "Released",
@@ -94,9 +101,12 @@ var buyerTexts = map[string]*buyerText{
 		CodeLabel: "授权码", Check: "查询", Placeholder: "eyJhbGciOiJFZERTQSIs…",
 		StatusHeading: "许可证状态：", LicenseLabel: "许可证编号", ExpiresLabel: "到期时间",
 		GenerationLabel: "授权码版本", CurrentCode: "当前授权码",
-		Same:  "您粘贴的就是当前的授权码。",
-		Newer: "您粘贴的授权码（第 %d 版）已被新授权码替代，请用下方的授权码替换旧授权码。",
-		Never: "永久有效",
+		Same:       "您粘贴的就是当前的授权码。",
+		Newer:      "您粘贴的授权码（第 %d 版）已被新授权码替代，请用下方的授权码替换旧授权码。",
+		Never:      "永久有效",
+		SeatsLabel: "席位", SeatsUse: "已占用 %d 个，共 %d 个", SeatsUnlimited: "已占用 %d 个（不限数量）",
+		SeatsNote:      "软件的每个安装在使用本许可证时占用一个席位。席位全部占用后如需把软件迁到另一台机器，请联系商家客服释放旧安装的席位。",
+		SeatDeployment: "安装", SeatTaken: "占用时间", SeatSeen: "最近使用",
 		Status: map[string]string{
 			verdictValid: "有效", verdictInGrace: "已到期（宽限期内）", verdictExpired: "已到期",
 			verdictNotYet: "尚未生效", verdictFrozen: "已冻结", verdictReleased: "已释放",

@@ -29,7 +29,8 @@ func TestMethodGate(t *testing.T) {
 		{long, "/v1/codes/refresh", http.StatusNotImplemented, "method_not_implemented"},
 		{"get", "/healthz", http.StatusNotImplemented, "method_not_implemented"},
 		{http.MethodPut, "/koogallery/license", http.StatusMethodNotAllowed, "method_not_allowed"},
-		{http.MethodDelete, "/nothing", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{http.MethodPatch, "/nothing", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{http.MethodDelete, "/nothing", http.StatusNotFound, "not_found"},                        // the admin API serves DELETE: routed
 		{http.MethodGet, "/v1/codes/refresh", http.StatusMethodNotAllowed, "method_not_allowed"}, // the router's own 405
 		{http.MethodGet, "/healthz", http.StatusOK, ""},
 	} {
@@ -55,8 +56,8 @@ func TestMethodGate(t *testing.T) {
 			if body.read {
 				t.Errorf("the body was read for a refused method")
 			}
-			if w.Code == http.StatusNotImplemented && w.Header().Get("Allow") != "GET, POST" {
-				t.Errorf("Allow = %q, want \"GET, POST\"", w.Header().Get("Allow"))
+			if w.Code == http.StatusNotImplemented && w.Header().Get("Allow") != "DELETE, GET, POST, PUT" {
+				t.Errorf("Allow = %q, want \"DELETE, GET, POST, PUT\"", w.Header().Get("Allow"))
 			}
 			if strings.Contains(w.Body.String(), long[:64]) {
 				t.Errorf("the answer echoes the method")

@@ -301,6 +301,13 @@ var openAPITypes = map[string]reflect.Type{
 	"Change":            reflect.TypeFor[support.Change](),
 	"LookupRequest":     reflect.TypeFor[support.LookupRequest](),
 	"UploadRetry":       reflect.TypeFor[support.UploadRetry](),
+	"SeatUse":           reflect.TypeFor[support.SeatUse](),
+	"Seat":              reflect.TypeFor[support.SeatView](),
+	"Seats":             reflect.TypeFor[support.Seats](),
+	"SeatsFreed":        reflect.TypeFor[support.SeatsFreed](),
+	"Policy":            reflect.TypeFor[support.PolicyView](),
+	"PolicyList":        reflect.TypeFor[support.PolicyList](),
+	"PolicyRequest":     reflect.TypeFor[support.PolicyRequest](),
 	"Unactivated":       reflect.TypeFor[support.UnactivatedView](),
 	"UnactivatedPage":   reflect.TypeFor[support.UnactivatedPage](),
 }
@@ -478,6 +485,16 @@ func TestOpenAPIAnswers(t *testing.T) {
 	hugeChange := `{"reason":"` + strings.Repeat("x", maxJSONBody) + `"}`
 	notJSONClaims := "eyJhbGciOiJFZERTQSJ9.bm90IGpzb24.c2ln" // a JSON header, a payload that is not JSON
 	reason := map[string]any{"reason": "the buyer moved to a new VM"}
+	seat2 := support.SeatKey("lic-2", deployment(1).ID, nil)
+	wantBody := func(parts ...string) func(t *testing.T, body []byte) {
+		return func(t *testing.T, body []byte) {
+			for _, p := range parts {
+				if !bytes.Contains(body, []byte(p)) {
+					t.Errorf("answer %s: want %s", body, p)
+				}
+			}
+		}
+	}
 	hasCode := func(t *testing.T, body []byte) {
 		if !bytes.Contains(body, []byte(`"code":"ey`)) {
 			t.Errorf("answer %s: want the whole code", body)
@@ -664,6 +681,51 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{name: "admin activate broken", env: broken.testEnv, method: "POST", path: "/admin/v1/activations", token: brokenSup, body: support.ActivationRequest{Code: "MC-1"}, status: 500, code: "internal"},
 		{name: "admin activate marketplace down", env: down.testEnv, method: "POST", path: "/admin/v1/activations", token: downSup, body: support.ActivationRequest{Code: "MC-DOWN"}, status: 502, code: "marketplace_unavailable"},
 		{name: "admin activate unconfigured", env: bare, method: "POST", path: "/admin/v1/activations", token: bareSup, body: support.ActivationRequest{Code: "MC-1"}, status: 503, code: "marketplace_unconfigured"},
+
+		// GET /admin/v1/licenses/{ref}/seats; lic-2 holds a seat for deployment 1 (refreshed above)
+		{name: "seats", env: e, method: "GET", path: "/admin/v1/licenses/lic-2/seats", token: read, status: 200, check: wantBody(`"used":1`, `"deployment":"`+seat2+`"`)},
+		{name: "seats of a code", env: e, method: "GET", path: "/admin/v1/licenses/" + code1 + "/seats", token: read, status: 400, code: "bad_request"},
+		{name: "seats no token", env: e, method: "GET", path: "/admin/v1/licenses/lic-2/seats", status: 401, code: "unauthorized"},
+		{name: "seats unknown", env: e, method: "GET", path: "/admin/v1/licenses/nope/seats", token: read, status: 404, code: "not_found"},
+		{name: "seats ambiguous", env: e, method: "GET", path: "/admin/v1/licenses/C-2/seats", token: read, status: 409, code: "ambiguous"},
+		{name: "seats broken", env: broken.testEnv, method: "GET", path: "/admin/v1/licenses/lic-B/seats", token: brokenSup, status: 500, code: "internal"},
+
+		// DELETE /admin/v1/licenses/{ref}/seats/{deployment}
+		{name: "free seat no reason", env: e, method: "DELETE", path: "/admin/v1/licenses/lic-2/seats/" + seat2, token: sup, body: `{}`, status: 400, code: "bad_request"},
+		{name: "free seat control character", env: e, method: "DELETE", path: "/admin/v1/licenses/lic-2/seats/a%01b", token: sup, body: reason, status: 400, code: "bad_request"},
+		{name: "free seat no token", env: e, method: "DELETE", path: "/admin/v1/licenses/lic-2/seats/" + seat2, body: reason, status: 401, code: "unauthorized"},
+		{name: "free seat with a read token", env: e, method: "DELETE", path: "/admin/v1/licenses/lic-2/seats/" + seat2, token: read, body: reason, status: 403, code: "forbidden"},
+		{name: "free seat ambiguous", env: e, method: "DELETE", path: "/admin/v1/licenses/C-2/seats/" + seat2, token: sup, body: reason, status: 409, code: "ambiguous"},
+		{name: "free seat too large", env: e, method: "DELETE", path: "/admin/v1/licenses/lic-2/seats/" + seat2, token: sup, body: hugeChange, status: 413, code: "too_large"},
+		{name: "free seat", env: e, method: "DELETE", path: "/admin/v1/licenses/lic-2/seats/" + seat2, token: sup, body: reason, status: 200, check: wantBody(`"freed":1`)},
+		{name: "free seat again", env: e, method: "DELETE", path: "/admin/v1/licenses/lic-2/seats/" + seat2, token: sup, body: reason, status: 404, code: "not_found"},
+		{name: "free seat broken", env: broken.testEnv, method: "DELETE", path: "/admin/v1/licenses/lic-B/seats/x", token: brokenSup, body: reason, status: 500, code: "internal"},
+
+		// POST /admin/v1/licenses/{ref}/reissue with free_seats; lic-3 holds a seat (checked in above)
+		{name: "reissue freeing seats", env: e, method: "POST", path: "/admin/v1/licenses/lic-3/reissue", token: sup, body: map[string]any{"reason": "leaked", "free_seats": true}, status: 200, check: wantBody(`"seats_freed":1`)},
+		{name: "revoke freeing seats", env: e, method: "POST", path: "/admin/v1/licenses/lic-3/revoke", token: sup, body: map[string]any{"reason": "leaked", "free_seats": true}, status: 400, code: "bad_request"},
+
+		// /admin/v1/policies
+		{name: "set policy", env: e, method: "PUT", path: "/admin/v1/policies/P9", token: sup, body: support.PolicyRequest{Seats: "3", LeaseSeconds: 1800}, status: 200, check: wantBody(`"updated_by":"admin:helper"`, `"default":false`)},
+		{name: "set policy out of bounds", env: e, method: "PUT", path: "/admin/v1/policies/P9", token: sup, body: `{"seats":"0"}`, status: 400, code: "bad_request"},
+		{name: "set policy no token", env: e, method: "PUT", path: "/admin/v1/policies/P9", body: `{}`, status: 401, code: "unauthorized"},
+		{name: "set policy with a read token", env: e, method: "PUT", path: "/admin/v1/policies/P9", token: read, body: `{}`, status: 403, code: "forbidden"},
+		{name: "set policy too large", env: e, method: "PUT", path: "/admin/v1/policies/P9", token: sup, body: hugeChange, status: 413, code: "too_large"},
+		{name: "set policy broken", env: broken.testEnv, method: "PUT", path: "/admin/v1/policies/P9", token: brokenSup, body: `{}`, status: 500, code: "internal"},
+		{name: "policies", env: e, method: "GET", path: "/admin/v1/policies", token: read, status: 200, check: wantBody(`"product_id":"P9"`)},
+		{name: "policies no token", env: e, method: "GET", path: "/admin/v1/policies", status: 401, code: "unauthorized"},
+		{name: "policies broken", env: broken.testEnv, method: "GET", path: "/admin/v1/policies", token: brokenSup, status: 500, code: "internal"},
+		{name: "policy", env: e, method: "GET", path: "/admin/v1/policies/P9", token: read, status: 200, check: wantBody(`"seats":"3"`)},
+		{name: "policy default", env: e, method: "GET", path: "/admin/v1/policies/P1", token: read, status: 200, check: wantBody(`"default":true`, `"updated_at":null`)},
+		{name: "policy control character", env: e, method: "GET", path: "/admin/v1/policies/P%01", token: read, status: 400, code: "bad_request"},
+		{name: "policy no token", env: e, method: "GET", path: "/admin/v1/policies/P9", status: 401, code: "unauthorized"},
+		{name: "policy broken", env: broken.testEnv, method: "GET", path: "/admin/v1/policies/P9", token: brokenSup, status: 500, code: "internal"},
+		{name: "delete policy with a read token", env: e, method: "DELETE", path: "/admin/v1/policies/P9", token: read, status: 403, code: "forbidden"},
+		{name: "delete policy no token", env: e, method: "DELETE", path: "/admin/v1/policies/P9", status: 401, code: "unauthorized"},
+		{name: "delete policy control character", env: e, method: "DELETE", path: "/admin/v1/policies/P%01", token: sup, status: 400, code: "bad_request"},
+		{name: "delete policy", env: e, method: "DELETE", path: "/admin/v1/policies/P9", token: sup, status: 200, check: wantBody(`"default":true`)},
+		{name: "delete policy again", env: e, method: "DELETE", path: "/admin/v1/policies/P9", token: sup, status: 404, code: "not_found"},
+		{name: "delete policy broken", env: broken.testEnv, method: "DELETE", path: "/admin/v1/policies/P9", token: brokenSup, status: 500, code: "internal"},
 	}...)
 
 	answered := map[string]bool{} // "METHOD /path STATUS code"

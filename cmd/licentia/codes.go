@@ -34,6 +34,12 @@ type codesBackend interface {
 	Revoke(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
 	RetryUploads(ctx context.Context, ref string, req support.ChangeRequest) (*support.UploadRetry, error)
 	Unactivated(ctx context.Context, q support.UnactivatedQuery) (*support.UnactivatedPage, error)
+	Seats(ctx context.Context, ref string) (*support.Seats, error)
+	FreeSeat(ctx context.Context, ref, deployment string, req support.ChangeRequest) (*support.SeatsFreed, error)
+	Policies(ctx context.Context) (*support.PolicyList, error)
+	Policy(ctx context.Context, productID string) (*support.PolicyView, error)
+	SetPolicy(ctx context.Context, productID string, req support.PolicyRequest) (*support.PolicyView, error)
+	DeletePolicy(ctx context.Context, productID string, by licensing.Actor) (*support.PolicyView, error)
 }
 
 // codesFlags are the flags every codes command shares.
@@ -132,6 +138,10 @@ func runCodes(ctx context.Context, l lang, args []string, getenv func(string) st
 		return runCodesHistory(ctx, l, rest, getenv, stdout, stderr)
 	case "retry-upload":
 		return runCodesRetryUpload(ctx, l, rest, getenv, stdout, stderr)
+	case "seats":
+		return runCodesSeats(ctx, l, rest, getenv, stdout, stderr)
+	case "free-seat":
+		return runCodesFreeSeat(ctx, l, rest, getenv, stdout, stderr)
 	case "activate":
 		return runCodesActivate(ctx, l, rest, getenv, nil, stdout, stderr)
 	case "import":

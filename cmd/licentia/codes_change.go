@@ -16,6 +16,7 @@ func runCodesChange(ctx context.Context, l lang, op string, args []string, geten
 	fs.StringVar(&req.Reason, "reason", "", l.T("flag.reason"))
 	if op == "reissue" {
 		fs.BoolVar(&req.Reveal, "reveal", false, l.T("flag.reveal_new"))
+		fs.BoolVar(&req.FreeSeats, "free-seats", false, l.T("flag.free_seats"))
 	}
 	pos, err := fs.parseArgs(args, 1, "arg.ref")
 	if err != nil {
@@ -55,6 +56,9 @@ func runCodesChange(ctx context.Context, l lang, op string, args []string, geten
 			cell(l.value("status", li.Status)), cell(clk.expiryZone(li.ExpiresAt)), cell(li.CodeFingerprint)))
 	default:
 		fmt.Fprintln(stdout, l.T("change.revoked", cell(li.ID), ch.PreviousGeneration, li.Generation))
+	}
+	if req.FreeSeats {
+		fmt.Fprintln(stdout, l.T("change.seats_freed", ch.SeatsFreed))
 	}
 	if li.Code != "" {
 		fmt.Fprintln(stdout, cell(li.Code))

@@ -66,6 +66,9 @@ func runCodesShow(ctx context.Context, l lang, args []string, getenv func(string
 		t.row(l.T("show.quantity"), strconv.FormatInt(li.Quantity, 10))
 	}
 	t.row(l.T("show.status"), cell(l.value("status", li.Status)))
+	if d.Seats != nil {
+		t.row(l.T("show.seats"), seatUseLine(l, d.Seats))
+	}
 	t.row(l.T("show.starts"), cell(clk.atZone(li.StartsAt)))
 	t.row(l.T("show.expires"), cell(clk.expiryZone(li.ExpiresAt)))
 	t.row(l.T("show.generation"), l.T("show.generation_value", li.Generation, cell(clk.atZone(li.ChangedAt))))

@@ -56,6 +56,7 @@ func TestCodesScripts(t *testing.T) {
 			"setenv-file":   cmdSetenvFile,
 			"await-list":    cmdAwaitList,
 			"keptrenewal":   cmdKeptRenewal,
+			"checkin":       cmdCheckIn,
 		},
 	})
 }
@@ -273,6 +274,33 @@ func cmdRefresh(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "generation %d status %s\n", r.Generation, r.Status)
 }
 
+// cmdCheckIn checks in the code in FILE for the deployment DEPLOYMENT-ID (POST /v1/usage), which takes or
+// keeps its seat; it prints the status, or with "!" the refusal's status and error code.
+func cmdCheckIn(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: checkin FILE DEPLOYMENT-ID")
+	}
+	body, _ := json.Marshal(map[string]string{"code": ts.ReadFile(args[0]), "deployment": args[1]})
+	resp, err := scriptClient.Post(ts.Getenv("SERVER")+"/v1/usage", "application/json", bytes.NewReader(body))
+	ts.Check(err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if neg {
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		if resp.StatusCode == http.StatusNoContent || json.Unmarshal(data, &e) != nil {
+			ts.Fatalf("checkin: %d %s, want a refusal", resp.StatusCode, data)
+		}
+		fmt.Fprintf(ts.Stdout(), "refused %d %s\n", resp.StatusCode, e.Error.Code)
+		return
+	}
+	if resp.StatusCode != http.StatusNoContent {
+		ts.Fatalf("checkin: %d %s", resp.StatusCode, data)
+	}
+	fmt.Fprintln(ts.Stdout(), resp.StatusCode)
+}
+
 // exitCodes are licentia-verify's exit codes by reason (cmd/licentia-verify's exit table).
 var exitCodes = map[string]int{"malformed": 1, "wrong_type": 1, "wrong_algorithm": 1, "unknown_key": 1,
 	"bad_signature": 1, "expired": 2, "not_yet_valid": 3, "wrong_product": 4, "wrong_sku": 4, "wrong_issuer": 4,
@@ -367,6 +395,11 @@ func TestCodesUsageErrors(t *testing.T) {
 		{"codes", "history", "x", "--server", "http://127.0.0.1:1", "--token", "t", "--actor", "eve"},
 		{"tokens"}, {"tokens", "create"}, {"tokens", "create", "bad name"}, {"tokens", "create", "n", "--role", "root"},
 		{"tokens", "revoke"},
+		{"codes", "seats"}, {"codes", "seats", "a", "b"}, {"codes", "free-seat", "lic-1"}, {"codes", "free-seat", "lic-1", "dep-1"},
+		{"codes", "free-seat", "lic-1", "", "--reason", "r"},
+		{"policy"}, {"policy", "melt"}, {"policy", "set"}, {"policy", "set", "P1", "--lease", "soon"},
+		{"policy", "set", "P1", "--lease", "1.5s"}, {"policy", "set", "P1", "--match", "x"}, {"policy", "list", "extra"},
+		{"policy", "delete"}, {"policy", "delete", "P1", "P2"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), args, env, &stdout, &stderr)

@@ -130,6 +130,10 @@ func (l lang) errorText(err error) string {
 			return l.T("err.explained", l.T(e.id), msg)
 		}
 	}
+	var re *licensing.RequestError
+	if errors.As(err, &re) {
+		return l.T("err.explained", l.T("err.bad_request"), msg)
+	}
 	return msg
 }
 
@@ -149,6 +153,7 @@ var apiErrors = map[string]string{
 	"license_revoked":          "err.revoked",
 	"rate_limited":             "err.rate_limited",
 	"test_code":                "err.test_code",
+	"bad_request":              "err.bad_request",
 }
 
 // knownErrors are the sentinel errors errorText explains, most specific first.

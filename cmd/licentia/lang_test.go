@@ -198,6 +198,16 @@ func TestChineseCLI(t *testing.T) {
 		t.Errorf("codes show nobody in English prints %q", line.String())
 	}
 
+	_, _, err = cli(zh, "policy", "set", "P-ZH", "--seats", "0")
+	line.Reset()
+	printError(&line, langZH, err)
+	if !strings.HasPrefix(line.String(), "licentia: 请求不正确（") || !strings.Contains(line.String(), `seats "0"`) {
+		t.Errorf("policy set --seats 0 in Chinese prints %q, want 请求不正确 and the original error", line.String())
+	}
+	if out, _, err := cli(zh, "policy", "list"); err != nil || !strings.Contains(out, "没有商品设置席位策略") {
+		t.Errorf("policy list in Chinese = %v\n%s", err, out)
+	}
+
 	// tokens list: Chinese headers and the zone.
 	if _, _, err := cli(zh, "tokens", "create", "desk-wang", "--role", "support"); err != nil {
 		t.Fatal(err)

@@ -81,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCodes(ctx, l, rest, getenv, stdout, stderr)
 	case "tokens":
 		return runTokens(ctx, l, rest, getenv, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, l, rest, getenv, stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, l, rest, getenv, stdout, stderr)
 	case "loadgen":

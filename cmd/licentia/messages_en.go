@@ -11,6 +11,7 @@ commands:
   keys      manage the signing key ring: init, list, rotate, retire, public
   codes     support: list, show, reissue, revoke and history of licenses (locally or via --server)
   tokens    admin API tokens: create, list, revoke
+  policy    seat policies per product: set, list, delete (locally or via --server)
   simulate  play KooGallery against a seller URL: the pre-registration self-test
   loadgen   drive bounded, signed load at a server on this machine
   version   print the version and the revision this binary was built from
@@ -28,6 +29,8 @@ commands:
   revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
   history   ID: every event of the license, oldest first
   retry-upload ID --reason TEXT: upload again the code uploads the marketplace refused until their attempts ran out
+  seats     ID: the seat limit, the seats in use and each seat (deployment hash, taken, last seen, lease, clone)
+  free-seat ID DEPLOYMENT --reason TEXT: free a deployment's seat
   activate  CODE: activate a KooGallery License 2.0 code for a buyer and bind it to a license
   import    FILE: bring in licenses issued before licentia (CSV or JSON lines; local database only)
 
@@ -64,11 +67,13 @@ actions, with time, source, actor, action, generation, status and expiry before 
 request id.
 
 `,
-	"usage.codes.reissue": `usage: licentia codes reissue ID|ORDER-ID|CODE --reason TEXT [--reveal] [--actor NAME] [--json]
+	"usage.codes.reissue": `usage: licentia codes reissue ID|ORDER-ID|CODE --reason TEXT [--reveal] [--free-seats] [--actor NAME] [--json]
 
 Signs a new generation of the license with the same entitlement. Every older code of it is superseded: it
 appears in the revocation list, and POST /v1/codes/refresh (or the buyer page at /) hands the buyer the new
-code. --reveal prints the new code.
+code. --reveal prints the new code. --free-seats also frees every seat of the license (audited as seat_freed),
+so that a leaked code cannot keep serving more deployments than were paid for: each installation takes a seat
+again with the new code.
 
 `,
 	"usage.codes.revoke": `usage: licentia codes revoke ID|ORDER-ID|CODE --reason TEXT [--actor NAME] [--json]
@@ -418,6 +423,7 @@ flags:
 	"err.revoked":             "the license is revoked",
 	"err.rate_limited":        "too many requests",
 	"err.test_code":           "a test code",
+	"err.bad_request":         "the request is not valid",
 
 	// Fixed values as the reader sees them (lang.value): English shows the values themselves.
 	"status.active":           "active",
@@ -454,4 +460,113 @@ flags:
 	"upload.pending":          "pending",
 	"upload.done":             "done",
 	"upload.dead":             "dead",
+
+	// codes seats, free-seat; policy.
+	"usage.codes.seats": `usage: licentia codes seats ID|ORDER-ID|CODE [--json] [--tz ZONE]
+
+Lists the seats of the license: its seat limit under its product's policy (licentia policy) or unlimited,
+the seats in use, and per seat the salted hash of its deployment (what free-seat takes), the machine
+components its binding holds, when it was taken and last used (activation, refresh, check-in), its lease end
+(or held until freed; a lapsed seat counts for nobody), when another machine last carried its deployment id
+(clone), and whether its code is of the license's current generation. Raw deployment values are never shown:
+the server holds only their hashes.
+
+`,
+	"usage.codes.free-seat": `usage: licentia codes free-seat ID|ORDER-ID|CODE DEPLOYMENT --reason TEXT [--actor NAME] [--json]
+
+Frees the seat a deployment holds, so that another installation can take it: the buyer moved the software to
+a new machine, or a container died without giving its seat back. DEPLOYMENT is the hash codes seats lists,
+or the deployment id itself (hashed as the server hashes it; through --server only the hash is sent). The
+freed seat is recorded in the license's audit log (seat_freed) with the reason. The freed deployment takes a
+seat again at its next activation, refresh or check-in, if one is free.
+
+`,
+	"usage.policy": `usage: licentia policy <command> [flags] [PRODUCT]
+
+commands:
+  set       PRODUCT [--seats quantity|unlimited|N] [--match K] [--lease DUR] [--require-fingerprint] [--usage id|count]
+  list      the products with a seat policy, and their policies
+  delete    PRODUCT: remove the product's policy; its licenses follow the default again
+
+A product's seat policy decides how many deployments a license of it serves. Without one, a license has as
+many seats as its purchased quantity (at least one), held until freed, each deployment reported by its hash.
+Every command takes --json, and works on the local database (--data, --db) or through the admin API
+(--server URL with LICENTIA_TOKEN or --token-file FILE; set and delete need a support token). Who changed a
+policy is recorded with it (--actor or the OS user locally, the token's name remotely) and logged.
+`,
+	"usage.policy.set": `usage: licentia policy set PRODUCT [--seats quantity|unlimited|N] [--match K] [--lease DUR] [--require-fingerprint] [--usage id|count] [--actor NAME] [--json]
+
+Sets the seat policy of the product. Flags not given keep the product's policy as it is (the default for a
+product without one). --seats: quantity (the license's purchased quantity), unlimited (seats are still
+recorded), or a number from 1 to 999999. --match K: how many machine components a deployment-bound code must
+match (0: a strict majority). --lease DUR (30m, 72h, 7d; 0 for none, at most 366d): a seat not used within
+it is freed. --require-fingerprint: a G1b getLicenseAsync without a deviceFingerprint is refused (000903).
+--usage: how the daily usage report counts deployments, id (each by its hash) or count.
+
+`,
+	"usage.policy.list": `usage: licentia policy list [--json] [--tz ZONE]
+
+Lists the products with a seat policy: seats, match, lease, fingerprint, usage, and when and by whom each
+was set. Products not listed follow the default (quantity, a majority, no lease).
+
+`,
+	"usage.policy.delete": `usage: licentia policy delete PRODUCT [--actor NAME] [--json]
+
+Removes the product's seat policy: its licenses follow the default again (a seat per purchased unit, held
+until freed). Seats already taken stay taken.
+
+`,
+	"arg.ref_deployment":          "one license id, order id or code, and a deployment",
+	"arg.product":                 "one product id",
+	"flag.free_seats":             "also free every seat of the license (a leaked code then serves no more deployments than were paid for)",
+	"flag.policy_seats":           "seats: quantity, unlimited or a number",
+	"flag.policy_match":           "components a deployment-bound code must match (0: a majority)",
+	"flag.policy_lease":           "free a seat not used for this long (30m, 72h, 7d; 0: never)",
+	"flag.policy_fingerprint":     "refuse a G1b getLicenseAsync without a deviceFingerprint (000903)",
+	"flag.policy_usage":           "usage report: id or count",
+	"change.seats_freed":          "seats freed: %d (each deployment takes a seat again with the new code)",
+	"show.seats":                  "seats",
+	"seats.heading":               "license %s: %s",
+	"seats.none":                  "no deployment holds a seat",
+	"seats.use":                   "%d of %d seats in use (policy %s)",
+	"seats.use_unlimited":         "%d seats in use, unlimited (policy %s)",
+	"seats.held":                  "held until freed",
+	"seats.lapsed":                "(lapsed)",
+	"seats.code_current":          "current (generation %d)",
+	"seats.code_older":            "older (generation %d)",
+	"seats.code_none":             "none yet",
+	"seats.freed":                 "license %s: freed the seat of deployment %s",
+	"seats_policy.quantity":       "quantity",
+	"seats_policy.unlimited":      "unlimited",
+	"usage_mode.id":               "id",
+	"usage_mode.count":            "count",
+	"col.deployment":              "DEPLOYMENT",
+	"col.components":              "COMPONENTS",
+	"col.taken":                   "TAKEN",
+	"col.seen":                    "LAST SEEN",
+	"col.lease":                   "LEASE",
+	"col.clone":                   "CLONE",
+	"col.seat_code":               "CODE",
+	"col.seats":                   "SEATS",
+	"col.match":                   "MATCH",
+	"col.fingerprint":             "FINGERPRINT",
+	"col.usage":                   "USAGE",
+	"col.updated":                 "UPDATED",
+	"col.updated_by":              "BY",
+	"policy.bad_lease":            "--lease %q: want a duration such as 30m, 72h or 7d, or 0 for none",
+	"policy.set":                  "seat policy of %s set: %s (by %s)",
+	"policy.deleted":              "seat policy of %s removed; its licenses follow the default: %s",
+	"policy.seats":                "seats %s",
+	"policy.match":                "match %s",
+	"policy.lease":                "lease %s",
+	"policy.usage":                "usage report by %s",
+	"policy.majority":             "a majority",
+	"policy.no_lease":             "none",
+	"policy.fingerprint_required": "fingerprint required",
+	"policy.fingerprint_optional": "fingerprint optional",
+	"policy.none":                 "no product has a seat policy: every license has as many seats as its purchased quantity",
+	"policy.sep":                  "; ",
+	"action.seat_taken":           "seat_taken",
+	"action.seat_clone":           "seat_clone",
+	"action.seat_freed":           "seat_freed",
 }

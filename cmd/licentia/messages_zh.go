@@ -12,6 +12,7 @@ var messagesZH = map[string]string{
   keys      管理签名密钥环：init、list、rotate、retire、public
   codes     客服：许可证的查询、查看、补发、吊销和历史（本地或经 --server）
   tokens    管理 API 令牌：create、list、revoke
+  policy    按商品设置席位策略：set、list、delete（本地或经 --server）
   simulate  模拟云商店调用商家的生产接口：注册前的自测
   loadgen   向本机服务器施加有界、已签名的负载
   version   打印版本和构建所用的修订号
@@ -28,6 +29,8 @@ var messagesZH = map[string]string{
   revoke    许可证ID --reason 原因：永久吊销许可证；它的每个授权码都不再通过验证
   history   许可证ID：许可证的全部事件，按时间先后
   retry-upload 许可证ID --reason 原因：重新上传云商店多次拒收、已用尽重试次数的授权码
+  seats     许可证ID：席位上限、已占用数及每个席位（部署哈希、占用、最近使用、租约、克隆）
+  free-seat 许可证ID 部署 --reason 原因：释放一个部署的席位
   activate  授权码：为买家激活云商店 License 2.0 授权码，并绑定到一个许可证
   import    文件：导入 licentia 之前签发的许可证（CSV 或 JSON lines；仅限本地数据库）
 
@@ -61,10 +64,11 @@ http://）。本地操作时，审计日志记录的操作人是 --actor（环�
 代数、状态和到期时间的变化（前 → 后）、原因和请求ID。
 
 `,
-	"usage.codes.reissue": `用法：licentia codes reissue 许可证ID|订单ID|授权码 --reason 原因 [--reveal] [--actor 名称] [--json]
+	"usage.codes.reissue": `用法：licentia codes reissue 许可证ID|订单ID|授权码 --reason 原因 [--reveal] [--free-seats] [--actor 名称] [--json]
 
 以相同权益为该许可证签发新一代授权码。它的每个旧授权码都被取代：出现在吊销列表中，而 POST /v1/codes/refresh
-（或 / 上的买家页面）会把新授权码交给买家。--reveal 打印新授权码。
+（或 / 上的买家页面）会把新授权码交给买家。--reveal 打印新授权码。--free-seats 同时释放该许可证的全部席位（审计
+记为 seat_freed），使泄露的授权码无法继续服务超过所购数量的部署：每个安装凭新授权码重新占用席位。
 
 `,
 	"usage.codes.revoke": `用法：licentia codes revoke 许可证ID|订单ID|授权码 --reason 原因 [--actor 名称] [--json]
@@ -400,6 +404,7 @@ POST /v1/activations，对其他商家实现会跳过。
 	"err.revoked":             "许可证已吊销",
 	"err.rate_limited":        "请求过多，请稍后再试",
 	"err.test_code":           "测试授权码",
+	"err.bad_request":         "请求不正确",
 
 	// Fixed values as the reader sees them (lang.value).
 	"status.active":           "有效",
@@ -436,4 +441,106 @@ POST /v1/activations，对其他商家实现会跳过。
 	"upload.pending":          "待上传",
 	"upload.done":             "已完成",
 	"upload.dead":             "已停止重试",
+
+	// codes seats, free-seat; policy.
+	"usage.codes.seats": `用法：licentia codes seats 许可证ID|订单ID|授权码 [--json] [--tz 时区]
+
+列出许可证的席位：按其商品策略（licentia policy）得出的席位上限或不限，已占用的席位数；每个席位的部署加盐哈希
+（free-seat 所用）、其绑定包含的机器组件数、占用时间与最近使用时间（激活、刷新、签到）、租约到期时间（或一直
+保持到释放；租约已过的席位不计入任何一方）、另一台机器最近一次携带其部署 id 的时间（克隆），以及其授权码
+是否为许可证的当前代。从不显示部署的原始值：服务器只保存它们的哈希。
+
+`,
+	"usage.codes.free-seat": `用法：licentia codes free-seat 许可证ID|订单ID|授权码 部署 --reason 原因 [--actor 名称] [--json]
+
+释放一个部署占用的席位，让另一个安装可以占用：买家把软件迁到了新机器，或容器退出时没有交还席位。部署是
+codes seats 列出的哈希，或部署 id 本身（按服务器的方式计算哈希；经 --server 时只发送哈希）。释放记入许可证
+的审计日志（seat_freed），附带原因。被释放的部署在下一次激活、刷新或签到时，若有空席位会重新占用。
+
+`,
+	"usage.policy": `用法：licentia policy <命令> [参数] [商品ID]
+
+命令：
+  set       商品ID [--seats quantity|unlimited|N] [--match K] [--lease 时长] [--require-fingerprint] [--usage id|count]
+  list      设置了席位策略的商品及其策略
+  delete    商品ID：删除该商品的策略；其许可证恢复默认策略
+
+商品的席位策略决定它的一个许可证服务多少个部署。没有策略时，许可证的席位数等于购买数量（至少为一），一直
+保持到释放，使用量上报按哈希逐个上报部署。每个命令都接受 --json，可操作本地数据库（--data、--db），也可经
+管理 API 操作（--server URL，配合 LICENTIA_TOKEN 或 --token-file 文件；set 和 delete 需要 support 令牌）。
+策略由谁修改随策略一起记录（本地为 --actor 或操作系统用户，远程为令牌名称），并写入日志。
+`,
+	"usage.policy.set": `用法：licentia policy set 商品ID [--seats quantity|unlimited|N] [--match K] [--lease 时长] [--require-fingerprint] [--usage id|count] [--actor 名称] [--json]
+
+设置商品的席位策略。未给出的参数保持该商品现有策略不变（没有策略的商品为默认值）。--seats：quantity（许可证的
+购买数量）、unlimited（仍然记录席位）或 1 到 999999 的数字。--match K：绑定部署的授权码至少需匹配的机器组件数
+（0 表示过半）。--lease 时长（30m、72h、7d；0 表示不设，最长 366d）：在此时长内未被使用的席位被释放。
+--require-fingerprint：不带 deviceFingerprint 的 G1b getLicenseAsync 被拒绝（000903）。--usage：每日使用量
+上报如何统计部署，id（逐个按哈希）或 count（数量）。
+
+`,
+	"usage.policy.list": `用法：licentia policy list [--json] [--tz 时区]
+
+列出设置了席位策略的商品：席位、匹配数、租约、指纹、使用量上报，以及各策略的设置时间和设置人。未列出的商品
+使用默认策略（quantity、过半匹配、无租约）。
+
+`,
+	"usage.policy.delete": `用法：licentia policy delete 商品ID [--actor 名称] [--json]
+
+删除商品的席位策略：其许可证恢复默认策略（每购买一个单位一个席位，一直保持到释放）。已占用的席位保持占用。
+
+`,
+	"arg.ref_deployment":          "一个许可证ID、订单ID或授权码，以及一个部署",
+	"arg.product":                 "一个商品ID",
+	"flag.free_seats":             "同时释放许可证的全部席位（泄露的授权码不再能服务超过所购数量的部署）",
+	"flag.policy_seats":           "席位：quantity、unlimited 或数字",
+	"flag.policy_match":           "绑定部署的授权码至少需匹配的组件数（0：过半）",
+	"flag.policy_lease":           "席位在此时长内未被使用即释放（30m、72h、7d；0：从不）",
+	"flag.policy_fingerprint":     "拒绝不带 deviceFingerprint 的 G1b getLicenseAsync（000903）",
+	"flag.policy_usage":           "使用量上报：id 或 count",
+	"change.seats_freed":          "已释放席位：%d 个（各部署凭新授权码重新占用席位）",
+	"show.seats":                  "席位",
+	"seats.heading":               "许可证 %s：%s",
+	"seats.none":                  "没有部署占用席位",
+	"seats.use":                   "已占用 %d 个席位，共 %d 个（策略 %s）",
+	"seats.use_unlimited":         "已占用 %d 个席位，不限（策略 %s）",
+	"seats.held":                  "保持到释放",
+	"seats.lapsed":                "（已过期）",
+	"seats.code_current":          "当前代（代数 %d）",
+	"seats.code_older":            "旧代（代数 %d）",
+	"seats.code_none":             "尚无",
+	"seats.freed":                 "已释放许可证 %s 中部署 %s 的席位",
+	"seats_policy.quantity":       "按购买数量",
+	"seats_policy.unlimited":      "不限",
+	"usage_mode.id":               "逐个部署",
+	"usage_mode.count":            "数量",
+	"col.deployment":              "部署",
+	"col.components":              "组件数",
+	"col.taken":                   "占用时间",
+	"col.seen":                    "最近使用",
+	"col.lease":                   "租约",
+	"col.clone":                   "克隆",
+	"col.seat_code":               "授权码",
+	"col.seats":                   "席位",
+	"col.match":                   "匹配",
+	"col.fingerprint":             "指纹",
+	"col.usage":                   "使用量上报",
+	"col.updated":                 "设置时间",
+	"col.updated_by":              "设置人",
+	"policy.bad_lease":            "--lease %q：需要 30m、72h 或 7d 这样的时长，或 0 表示不设",
+	"policy.set":                  "已设置 %s 的席位策略：%s（设置人 %s）",
+	"policy.deleted":              "已删除 %s 的席位策略；其许可证恢复默认策略：%s",
+	"policy.seats":                "席位 %s",
+	"policy.match":                "匹配 %s",
+	"policy.lease":                "租约 %s",
+	"policy.usage":                "使用量上报%s",
+	"policy.majority":             "过半",
+	"policy.no_lease":             "无",
+	"policy.fingerprint_required": "必须提供指纹",
+	"policy.fingerprint_optional": "指纹可选",
+	"policy.none":                 "没有商品设置席位策略：每个许可证的席位数等于其购买数量",
+	"policy.sep":                  "；",
+	"action.seat_taken":           "占用席位",
+	"action.seat_clone":           "疑似克隆",
+	"action.seat_freed":           "释放席位",
 }

@@ -141,6 +141,9 @@ func (sp *Desk) Show(ctx context.Context, ref string, reveal bool) (*Detail, err
 	if d.Usage, err = sp.usageOf(ctx, l); err != nil {
 		return nil, err
 	}
+	if d.Seats, err = sp.seatUseOf(ctx, l); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -183,6 +186,9 @@ func (sp *Desk) showCode(ctx context.Context, code string, reveal bool) (*Detail
 	if d.Usage, err = sp.usageOf(ctx, l); err != nil {
 		return nil, err
 	}
+	if d.Seats, err = sp.seatUseOf(ctx, l); err != nil {
+		return nil, err
+	}
 	cv.Current = code == l.Code
 	cv.Superseded = c.Generation < l.Generation
 	d.Presented = cv
@@ -208,18 +214,35 @@ func (sp *Desk) History(ctx context.Context, ref string) (*History, error) {
 
 // Reissue signs a new generation of the license ref names with the same entitlement (status, expiry,
 // product, quantity), which supersedes every older code of it and stops older codes from serving as proof
-// (refresh, the buyer page), and records the audit event. It returns an error wrapping license.ErrRevoked or
+// (refresh, the buyer page), and records the audit event. With req.FreeSeats it then frees every seat of
+// the license (audit action licensing.ActSeatFreed, the same reason), so that a leaked code cannot keep
+// serving more deployments than were paid for; Change.SeatsFreed says how many. It returns an error wrapping license.ErrRevoked or
 // license.ErrReleased for a license that cannot be reissued, licensing.ErrNoSigner without a signing key, a
 // *licensing.RequestError for a missing reason, and the errors of find.
 func (sp *Desk) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
-	return sp.change(ctx, ref, req, license.Reissue)
+	l, c, err := sp.changeLicense(ctx, ref, req, license.Reissue)
+	if err != nil || !req.FreeSeats {
+		return c, err
+	}
+	// After the reissue: the superseded codes no longer prove the license, so no freed seat can be taken
+	// again with one of them.
+	reason, _ := checkReason(req.Reason) // checked by changeLicense
+	if c.SeatsFreed, err = sp.svc.FreeSeat(ctx, l, "", reason, req.Actor); err != nil {
+		return nil, fmt.Errorf("license %s was reissued (generation %d), but its seats were not freed: %w; "+
+			"reissue it again with free seats", l.ID, l.Generation, err)
+	}
+	return c, nil
 }
 
 // Revoke makes the license ref names revoked, for good: a new generation with status "revoked", which
 // the revocation list and the code itself make fail everywhere, and the audit event. Revoking a revoked
 // license changes nothing and records nothing. Its errors are those of Reissue, less the status ones.
 func (sp *Desk) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
-	return sp.change(ctx, ref, req, license.Revoke)
+	if req.FreeSeats {
+		return nil, licensing.BadRequest("free seats goes with a reissue; a revoked license takes no seat")
+	}
+	_, c, err := sp.changeLicense(ctx, ref, req, license.Revoke)
+	return c, err
 }
 
 // target checks a support request's reason and finds the license ref names: what every change needs first.
@@ -232,24 +255,25 @@ func (sp *Desk) target(ctx context.Context, ref string, req ChangeRequest) (*sto
 	return l, reason, err
 }
 
-// change runs a support operation through the store, so it serialises with marketplace callbacks. A change
-// that does nothing (revoking a revoked license) records nothing: support staff see "unchanged" at once.
-func (sp *Desk) change(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*Change, error) {
+// changeLicense runs a support operation through the store, so it serialises with marketplace callbacks,
+// and returns the license after it with the change's view. A change that does nothing (revoking a revoked
+// license) records nothing: support staff see "unchanged" at once.
+func (sp *Desk) changeLicense(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*store.License, *Change, error) {
 	l, reason, err := sp.target(ctx, ref, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := license.Delivery{At: sp.now().Unix(), Source: req.Actor.Source, Actor: req.Actor.Name,
 		RequestID: req.Actor.RequestID, Reason: reason}
 	out, o, err := sp.svc.ChangeIfApplied(ctx, l.ID, d, t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prev := out.Generation // an applied change is exactly one generation on
 	if o.Applied {
 		prev--
 	}
-	return &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev}, nil
+	return out, &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev}, nil
 }
 
 func checkReason(reason string) (string, error) {

@@ -79,6 +79,8 @@ type Detail struct {
 	// Usage is where the marketplace's daily usage report of the license's marketplace code stands; absent
 	// for a license without one.
 	Usage *UsageView `json:"usage,omitempty"`
+	// Seats is the license's seat limit and seats in use (absent when License is).
+	Seats *SeatUse `json:"seats,omitempty"`
 }
 
 // CodeView describes a code someone presented.
@@ -143,6 +145,8 @@ type Change struct {
 	Changed bool `json:"changed"`
 	// PreviousGeneration is the generation before the operation; codes up to it are superseded.
 	PreviousGeneration int64 `json:"previous_generation"`
+	// SeatsFreed counts the seats a reissue with free seats freed.
+	SeatsFreed int64 `json:"seats_freed,omitempty"`
 }
 
 // ChangeRequest asks for a reissue or revoke. It is the admin API's request body; Actor is filled in by
@@ -152,6 +156,8 @@ type ChangeRequest struct {
 	Reason string `json:"reason"`
 	// Reveal returns the whole new code.
 	Reveal bool `json:"reveal,omitempty"`
+	// FreeSeats (a reissue only) also frees every seat of the license.
+	FreeSeats bool `json:"free_seats,omitempty"`
 	// Actor is who asks; it is never read from the request body.
 	Actor licensing.Actor `json:"-"`
 }
