@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -12,13 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
 )
 
 // The buyer page: a server-rendered form (no JavaScript) where a buyer pastes a code and gets its
-// license's status, expiry and current code, in Simplified Chinese or English (buyer_text.go). The code
-// travels in a POST body, never in a URL.
+// license's status, expiry, current code and seats, in Simplified Chinese or English (buyer_text.go), and
+// may free one of the seats (buyer_seats.go). The code travels in a POST body, never in a URL.
 
 //go:embed templates/buyer.html templates/buyer.css
 var templateFiles embed.FS
@@ -46,6 +48,8 @@ type buyerPageData struct {
 	T      *buyerText
 	Result *buyerResult
 	Error  *buyerError
+	// Freed is the shortened hash of the seat just freed (buyer_seats.go); "" when none was.
+	Freed string
 }
 
 type buyerResult struct {
@@ -56,20 +60,23 @@ type buyerResult struct {
 	Generation int64
 	Pasted     int64
 	Newer      bool
-	Code       string
+	Code       string // the current code; "" when the page does not show it
+	// PastedCode is the code the buyer pasted, without white space: each seat's button posts it again.
+	PastedCode string
 	ExpiresAt  int64 // unix seconds; 0 for a perpetual license
 	Seats      *buyerSeats
 }
 
-// buyerSeats are the license's live seats as the page lists them: read-only, each by the first characters of
-// its deployment hash (the page never sees a raw deployment value).
+// buyerSeats are the license's live seats as the page lists them, each by the first characters of its
+// deployment hash, with a button that frees it (the page never sees a raw deployment value).
 type buyerSeats struct {
 	Used, Limit int64 // Limit 0: unlimited
 	List        []buyerSeat
 }
 
 type buyerSeat struct {
-	Hash        string
+	Hash        string // shortened (shortHash), as the page shows it
+	Full        string // the whole hash, which the seat's button posts
 	Taken, Seen time.Time
 }
 
@@ -87,13 +94,17 @@ func newBuyerSeats(s *support.Seats) *buyerSeats {
 		}
 		taken, _ := time.Parse(time.RFC3339, v.TakenAt)
 		seen, _ := time.Parse(time.RFC3339, v.SeenAt)
-		h := v.Deployment
-		if len(h) > buyerSeatHash {
-			h = h[:buyerSeatHash] + "…"
-		}
-		out.List = append(out.List, buyerSeat{Hash: h, Taken: taken, Seen: seen})
+		out.List = append(out.List, buyerSeat{Hash: shortHash(v.Deployment), Full: v.Deployment, Taken: taken, Seen: seen})
 	}
 	return out
+}
+
+// shortHash is how the page shows a deployment hash: its first buyerSeatHash characters.
+func shortHash(h string) string {
+	if len(h) > buyerSeatHash {
+		return h[:buyerSeatHash] + "…"
+	}
+	return h
 }
 
 // SeatUse says how many seats are in use, of how many, in the page's language.
@@ -176,7 +187,8 @@ func (p *publicAPI) handleBuyerPage(w http.ResponseWriter, r *http.Request) {
 	p.renderBuyer(w, r, http.StatusOK, buyerPageData{})
 }
 
-// handleBuyerSubmit serves POST /: the form with the outcome of checking the pasted code.
+// handleBuyerSubmit serves POST /: the form with the outcome of checking the pasted code, or, with a
+// "free" field, of freeing that seat (handleBuyerFree).
 func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBuyerForm)
 	err := r.ParseForm()
@@ -192,25 +204,39 @@ func (p *publicAPI) handleBuyerSubmit(w http.ResponseWriter, r *http.Request) {
 		p.buyerFailed(w, r, err)
 		return
 	}
-	pasted, _ := support.DecodeClaims(support.CleanCode(code))
+	if r.PostForm.Has("free") {
+		p.handleBuyerFree(w, r, code, r.PostForm.Get("free"))
+		return
+	}
 	l, err := p.refresh(r.Context(), code, nil, p.clientAddr(r))
 	if err != nil {
 		p.buyerFailed(w, r, err)
 		return
 	}
-	res := &buyerResult{LicenseID: l.ID, Status: l.Status, Generation: l.Generation, Code: l.Code, ExpiresAt: l.ExpiresAt}
-	// The page says what the buyer's software would: the verifier's judgement of the current code.
-	res.Verdict, res.GraceDays = buyerVerdict(p.sup.Check(l.Code))
-	if pasted != nil && pasted.Generation < l.Generation {
-		res.Newer, res.Pasted = true, pasted.Generation
-	}
-	seats, err := p.sup.Seats(r.Context(), l.ID)
+	res, err := p.buyerResult(r.Context(), l, code)
 	if err != nil {
 		p.buyerFailed(w, r, err)
 		return
 	}
-	res.Seats = newBuyerSeats(seats)
 	p.renderBuyer(w, r, http.StatusOK, buyerPageData{Result: res})
+}
+
+// buyerResult is what the page shows of license l, whose holding code (as pasted) proved.
+func (p *publicAPI) buyerResult(ctx context.Context, l *store.License, code string) (*buyerResult, error) {
+	code = support.CleanCode(code)
+	res := &buyerResult{LicenseID: l.ID, Status: l.Status, Generation: l.Generation, Code: l.Code,
+		ExpiresAt: l.ExpiresAt, PastedCode: code}
+	// The page says what the buyer's software would: the verifier's judgement of the current code.
+	res.Verdict, res.GraceDays = buyerVerdict(p.sup.Check(l.Code))
+	if pasted, _ := support.DecodeClaims(code); pasted != nil && pasted.Generation < l.Generation {
+		res.Newer, res.Pasted = true, pasted.Generation
+	}
+	seats, err := p.sup.Seats(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	res.Seats = newBuyerSeats(seats)
+	return res, nil
 }
 
 // buyerFailed renders the form with an explanation of err, with the status errorStatus gives it.

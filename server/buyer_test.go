@@ -34,6 +34,26 @@ func postBuyerForm(t testing.TB, target string, form url.Values) (int, http.Head
 	return resp.StatusCode, resp.Header, string(body)
 }
 
+// postBuyerFormHeaders is postBuyerForm with request headers (Origin, Sec-Fetch-Site).
+func postBuyerFormHeaders(t testing.TB, target string, form url.Values, hdr map[string]string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
 func getBuyerPage(t testing.TB, target string, acceptLanguage string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, target, nil)
@@ -214,6 +234,11 @@ type buyerState struct {
 	want   func(bt *buyerText) []string             // messages the state shows
 	data   func(e *testEnv) []string                // values shown as they are (ids, codes), not in either language
 	before func(t testing.TB, e *testEnv, u string) // run before pasting; u is the page's URL
+	// free, when set, is the deployment hash posted with the pasted code from a seat's button (in the
+	// browser: the first seat's button of the checked code's page, its hash set to this one).
+	free func(e *testEnv) string
+	// crossSite posts free from another site's page (over HTTP: with its Origin and Sec-Fetch-Site).
+	crossSite bool
 }
 
 // buyerFixture creates the licenses the states need: lic-1 active, lic-2 renewed (its first code
@@ -221,7 +246,7 @@ type buyerState struct {
 // renewed by a server whose ring has a key this server does not trust; plus a marketplace probe's test
 // code, a genuine code of a license the server does not hold, the codes from before lic-6's revoke and
 // lic-7's reissue (which no longer prove the license), and those from before lic-5's release and lic-8's
-// renewal (which still do).
+// renewal (which still do); lic-10, of quantity 3, has two seats (seatDep(1) and seatDep(2)).
 type buyerFixture struct {
 	code1, old2, probe, ghost, old5, old6, old7, old8 string
 }
@@ -261,8 +286,23 @@ func newBuyerFixture(t testing.TB, e *testEnv) *buyerFixture {
 	e.callJSON("PUT", "/admin/v1/policies/P9", supportTok, support.PolicyRequest{Seats: "unlimited"}, 200, nil)
 	code9 := e.newInstance("lic-9", "O-9", "C-9", "P9", exp)
 	e.callJSON("POST", "/v1/usage", "", UsageRequest{Code: code9, Deployment: &verifier.Deployment{ID: "vm-9"}}, 204, nil)
+	r = e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "O-10", "orderLineId": "O-10-1",
+		"businessId": "lic-10", "productId": "P1", "customerId": "C-10", "amount": "3", "expireTime": mkTime(exp)})
+	wantCode(t, r, resultOK)
+	for n := 1; n <= 2; n++ {
+		e.callJSON("POST", "/v1/usage", "", UsageRequest{Code: r.License, Deployment: seatDep(n)}, 204, nil)
+	}
 	return f
 }
+
+// seatDep is the n-th installation holding a seat of lic-10.
+func seatDep(n int) *verifier.Deployment {
+	return &verifier.Deployment{ID: fmt.Sprintf("inst-%d", n), Components: map[string][]string{
+		"machine_id": {fmt.Sprintf("machine-%d", n)}, "hostname": {fmt.Sprintf("host-%d", n)}}}
+}
+
+// seatHash is the hash of lic-10's n-th installation, as the buyer page's buttons post it.
+func seatHash(n int) string { return support.SeatKey("lic-10", seatDep(n).ID, nil) }
 
 // renewWithNewKey renews license id to exp through a second server on e's database whose ring (e's
 // directory after a rotation) signs with a key e's server, which read its ring before, does not trust.
@@ -364,6 +404,22 @@ func buyerStates(f *buyerFixture) []buyerState {
 				return []string{bt.Same, bt.SeatsLabel, fmt.Sprintf(bt.SeatsUnlimited, 1), bt.SeatDeployment, bt.SeatTaken,
 					bt.SeatSeen, bt.SeatsNote, support.SeatKey("lic-9", "vm-9", nil)[:buyerSeatHash] + "…"}
 			})},
+		{name: "free seat", paste: code("lic-10"), free: func(*testEnv) string { return seatHash(1) }, status: 200, sel: "#freed",
+			noCode: true,
+			before: func(t testing.TB, e *testEnv, _ string) { // the seat freed for the other language is taken again
+				e.callJSON("POST", "/v1/usage", "", UsageRequest{Code: e.license("lic-10").Code, Deployment: seatDep(1)}, 204, nil)
+			},
+			data: func(e *testEnv) []string {
+				return []string{"lic-10", shortHash(seatHash(1)), shortHash(seatHash(2))}
+			},
+			want: func(bt *buyerText) []string {
+				return []string{bt.FreedTitle, bt.FreedLabel + shortHash(seatHash(1)), bt.FreedNote, bt.StatusHeading + bt.Status[verdictValid],
+					fmt.Sprintf(bt.SeatsUse, 1, 3), shortHash(seatHash(2)), bt.FreeSeat}
+			}},
+		{name: "seat of another license", paste: code("lic-10"), status: 404, sel: "#error", want: failure("seat_not_found"),
+			free: func(*testEnv) string { return support.SeatKey("lic-9", "vm-9", nil) }},
+		{name: "free from another site", paste: code("lic-10"), status: 403, sel: "#error", want: failure("cross_site"),
+			free: func(*testEnv) string { return seatHash(2) }, crossSite: true},
 		{name: "frozen", paste: code("lic-4"), status: 200, sel: "#status-text", noCode: true, want: result(verdictFrozen, nil), data: shown("lic-4")},
 		{name: "released", paste: code("lic-5"), status: 200, sel: "#status-text", noCode: true, want: result(verdictReleased, nil), data: shown("lic-5")},
 		{name: "revoked", paste: code("lic-6"), status: 200, sel: "#status-text", noCode: true, want: result(verdictRevoked, nil), data: shown("lic-6")},
@@ -421,8 +477,14 @@ func TestBuyerPage(t *testing.T) {
 				if st.paste == nil {
 					resp, b := getBuyerPage(t, u, "")
 					status, hdr, body = resp.StatusCode, resp.Header, b
-				} else {
+				} else if st.free == nil {
 					status, hdr, body = postBuyerForm(t, u, url.Values{"code": {st.paste(e)}})
+				} else {
+					h := map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": e.ts.URL}
+					if st.crossSite {
+						h = map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://elsewhere.example"}
+					}
+					status, hdr, body = postBuyerFormHeaders(t, u, url.Values{"code": {st.paste(e)}, "free": {st.free(e)}}, h)
 				}
 				if status != st.status {
 					t.Fatalf("status = %d, want %d:\n%s", status, st.status, body)

@@ -31,9 +31,11 @@ type buyerText struct {
 	// The license's seats: SeatsUse has two %d (in use, the limit), SeatsUnlimited one (in use).
 	SeatsLabel, SeatsUse, SeatsUnlimited, SeatsNote string
 	SeatDeployment, SeatTaken, SeatSeen             string
-	Status, StatusText                              map[string]string
-	Errors                                          map[string]buyerError
-	Internal                                        buyerError // any error without an entry in Errors
+	// Freeing a seat: the button, and the confirmation that shows the freed seat's hash after FreedLabel.
+	FreeSeat, FreedTitle, FreedLabel, FreedNote string
+	Status, StatusText                          map[string]string
+	Errors                                      map[string]buyerError
+	Internal                                    buyerError // any error without an entry in Errors
 	// Zone and TimeFormat show an expiry: UTC for English, Beijing time for Chinese.
 	Zone       *time.Location
 	TimeFormat string
@@ -57,8 +59,13 @@ var buyerTexts = map[string]*buyerText{
 		Never:      "never (perpetual license)",
 		SeatsLabel: "Seats", SeatsUse: "%d of %d in use", SeatsUnlimited: "%d in use (no limit)",
 		SeatsNote: "Each installation of your software holds a seat while it uses this license. To move the " +
-			"software to another machine when every seat is taken, ask the seller's support to free the old installation's seat.",
+			"software to another machine when every seat is taken, free the old installation's seat here: another " +
+			"installation may then take it, and the old installation's code is no longer renewed there unless a seat " +
+			"is free when it next asks.",
 		SeatDeployment: "Installation", SeatTaken: "Since", SeatSeen: "Last used",
+		FreeSeat: "Free this seat", FreedTitle: "Seat freed", FreedLabel: "The seat of this installation is free: ",
+		FreedNote: "Another installation may take it now. The installation that held it no longer gets its code " +
+			"renewed unless a seat is free when it next asks. Check your code again to see the current code.",
 		Status: map[string]string{
 			verdictValid: "Valid", verdictInGrace: "Expired, in grace period", verdictExpired: "Expired",
 			verdictNotYet: "Not yet valid", verdictFrozen: "Frozen", verdictReleased: "Released",
@@ -89,6 +96,10 @@ var buyerTexts = map[string]*buyerText{
 			"code_superseded": {"Code replaced", "The seller issued a new code for this license, and the one you pasted " +
 				"no longer works or fetches it. Please use the new code from the seller, or contact the seller's support."},
 			"code_revoked": {"License revoked", "Your license was revoked by the seller. Its codes no longer work; please contact the seller's support."},
+			"seat_not_found": {"Seat not found", "That installation holds no seat of this license; it may have been freed " +
+				"already. Check your code again to see the seats in use."},
+			"cross_site": {"Request refused", "The request to free a seat did not come from this page. Open this page " +
+				"yourself, check your code, and free the seat from the list."},
 		},
 		Internal:   buyerError{"Something went wrong", "We could not check the code just now. Please try again later."},
 		Zone:       time.UTC,
@@ -105,8 +116,12 @@ var buyerTexts = map[string]*buyerText{
 		Newer:      "您粘贴的授权码（第 %d 版）已被新授权码替代，请用下方的授权码替换旧授权码。",
 		Never:      "永久有效",
 		SeatsLabel: "席位", SeatsUse: "已占用 %d 个，共 %d 个", SeatsUnlimited: "已占用 %d 个（不限数量）",
-		SeatsNote:      "软件的每个安装在使用本许可证时占用一个席位。席位全部占用后如需把软件迁到另一台机器，请联系商家客服释放旧安装的席位。",
+		SeatsNote: "软件的每个安装在使用本许可证时占用一个席位。席位全部占用后如需把软件迁到另一台机器，可在此释放旧安装的席位：" +
+			"释放后其他安装即可占用该席位，旧安装的授权码将不再续期，除非它下次请求时仍有空闲席位。",
 		SeatDeployment: "安装", SeatTaken: "占用时间", SeatSeen: "最近使用",
+		FreeSeat: "释放此席位", FreedTitle: "席位已释放", FreedLabel: "已释放此安装的席位：",
+		FreedNote: "其他安装现在即可占用该席位。原先占用该席位的安装的授权码将不再续期，除非它下次请求时仍有空闲席位。" +
+			"如需查看当前的授权码，请重新查询。",
 		Status: map[string]string{
 			verdictValid: "有效", verdictInGrace: "已到期（宽限期内）", verdictExpired: "已到期",
 			verdictNotYet: "尚未生效", verdictFrozen: "已冻结", verdictReleased: "已释放",
@@ -131,7 +146,9 @@ var buyerTexts = map[string]*buyerText{
 			"too_large":    {"内容过长", "粘贴的内容远超授权码的长度，请只粘贴授权码。"},
 			"code_superseded": {"授权码已更换", "商家已为该许可证签发了新的授权码，您粘贴的授权码已失效，也无法再用来获取新授权码。" +
 				"请使用商家提供的新授权码，或联系商家客服。"},
-			"code_revoked": {"许可证已吊销", "您的许可证已被商家吊销，其授权码均已失效。如有疑问，请联系商家客服。"},
+			"code_revoked":   {"许可证已吊销", "您的许可证已被商家吊销，其授权码均已失效。如有疑问，请联系商家客服。"},
+			"seat_not_found": {"未找到席位", "该安装没有占用本许可证的席位，可能已被释放。请重新查询授权码，查看当前占用的席位。"},
+			"cross_site":     {"请求被拒绝", "释放席位的请求不是从本页面发出的。请自行打开本页面，查询授权码后在席位列表中释放。"},
 		},
 		Internal:   buyerError{"查询出错", "暂时无法查询授权码，请稍后再试。"},
 		Zone:       beijing,

@@ -55,6 +55,10 @@ func errorStatus(err error) (status int, code string) {
 		return http.StatusForbidden, "code_superseded"
 	case errors.Is(err, support.ErrUnauthorized):
 		return http.StatusUnauthorized, "unauthorized"
+	case errors.Is(err, ErrCrossSite):
+		return http.StatusForbidden, "cross_site"
+	case errors.Is(err, ErrNoSuchSeat):
+		return http.StatusNotFound, "seat_not_found"
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrLoopbackOnly):
 		return http.StatusForbidden, "forbidden"
 	case errors.Is(err, licensing.ErrNotReceived):

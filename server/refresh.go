@@ -30,10 +30,13 @@ type publicAPI struct {
 	sup  *support.Desk
 	revs *revocationCache
 	lim  *publicLimits
+	// origins refuses the buyer page's seat-freeing posts from other sites' pages (Sec-Fetch-Site, Origin).
+	origins *http.CrossOriginProtection
 }
 
 func newPublicAPI(s *Server, sup *support.Desk) *publicAPI {
-	return &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now), lim: newPublicLimits(s.st, s.now, s.cfg.Activation)}
+	return &publicAPI{s: s, sup: sup, revs: newRevocationCache(s.st, s.is, s.now), lim: newPublicLimits(s.st, s.now, s.cfg.Activation),
+		origins: http.NewCrossOriginProtection()}
 }
 
 // RefreshRequest is the body of POST /v1/codes/refresh.
@@ -76,22 +79,12 @@ func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 // *licensing.RateLimitError. The address limit and the code's signature are checked before any database work, so
 // garbage costs no query.
 func (p *publicAPI) refresh(ctx context.Context, code string, d *verifier.Deployment, addr string) (*store.License, error) {
-	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
-		return nil, err
-	}
-	c, err := p.sup.Genuine(support.CleanCode(code))
-	if err != nil {
-		return nil, err
-	}
-	if err := p.lim.refreshLicense.Allow(ctx, "refresh-license:"+c.LicenseID); err != nil {
-		return nil, err
-	}
-	l, err := p.sup.Proven(ctx, c)
+	c, l, err := p.prove(ctx, code, addr)
 	if err != nil {
 		return nil, err
 	}
 	l = p.s.svc.Reconcile(ctx, l)
-	by := licensing.Actor{Source: license.SourceAPI, Name: "buyer", RequestID: middleware.GetReqID(ctx)}
+	by := buyerActor(ctx)
 	switch {
 	case d != nil:
 		l, err = p.s.svc.Seat(ctx, l, *d, by)
@@ -141,21 +134,39 @@ func (p *publicAPI) handleUsage(w http.ResponseWriter, r *http.Request) {
 
 // checkIn is refresh's check-in: the same limits and proofs, then the seat, no code.
 func (p *publicAPI) checkIn(ctx context.Context, code string, d verifier.Deployment, addr string) error {
-	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
+	_, l, err := p.prove(ctx, code, addr)
+	if err != nil {
 		return err
+	}
+	return p.s.svc.CheckIn(ctx, l, d, buyerActor(ctx))
+}
+
+// prove is what every request a code authorizes checks first: it counts the request against the rate
+// limits of addr and of the code's license, and returns the claims of code and the license they prove the
+// holding of (see support.Desk.Genuine and Proven): never for a test code, nor one a reissue or revoke
+// made void. The address limit and the code's signature are checked before any database work, so garbage
+// costs no query.
+func (p *publicAPI) prove(ctx context.Context, code, addr string) (*verifier.Claims, *store.License, error) {
+	if err := allowKey(p.lim.refreshAddr, addrKey(addr)); err != nil {
+		return nil, nil, err
 	}
 	c, err := p.sup.Genuine(support.CleanCode(code))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := p.lim.refreshLicense.Allow(ctx, "refresh-license:"+c.LicenseID); err != nil {
-		return err
+		return nil, nil, err
 	}
 	l, err := p.sup.Proven(ctx, c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	return p.s.svc.CheckIn(ctx, l, d, licensing.Actor{Source: license.SourceAPI, Name: "buyer", RequestID: middleware.GetReqID(ctx)})
+	return c, l, nil
+}
+
+// buyerActor is who the audit log records for a request a code authorizes: the code's holder.
+func buyerActor(ctx context.Context) licensing.Actor {
+	return licensing.Actor{Source: license.SourceAPI, Name: "buyer", RequestID: middleware.GetReqID(ctx)}
 }
 
 // clientAddr is the client's IP address as the connection shows it. X-Forwarded-For and the like are

@@ -7,15 +7,18 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"image/png"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -285,6 +288,7 @@ func TestBuyerPageInChromium(t *testing.T) {
 		}
 	}
 
+	other := newOtherSite(t)
 	seen := map[string]bool{}      // language + " " + message key
 	shots := map[[32]byte]string{} // screenshot digest → state
 	start := map[string]string{langEN: "/", langZH: "/?lang=zh-CN"}
@@ -305,6 +309,9 @@ func TestBuyerPageInChromium(t *testing.T) {
 					wd.sendKeys(wd.find("#code"), code)
 				}
 				wd.submit(wd.find("#check"), 10*time.Second)
+			}
+			if st.free != nil {
+				freeSeatInBrowser(wd, other, e.ts.URL+"/?lang="+lang, st.free(e), st.crossSite)
 			}
 			wd.waitFor(st.sel, 10*time.Second)
 			shown := map[string]string{
@@ -353,6 +360,50 @@ func TestBuyerPageInChromium(t *testing.T) {
 		}
 	}
 	t.Logf("%d screenshots in %s", len(shots), wd.shotDir)
+}
+
+// otherSite serves another site's page (on localhost, where the buyer page is on 127.0.0.1) whose form
+// posts a request to free a seat to the buyer page, as a page out to free a buyer's seats would.
+type otherSite struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	page string
+}
+
+func newOtherSite(t testing.TB) *otherSite {
+	o := &otherSite{}
+	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, o.page)
+	}))
+	t.Cleanup(o.srv.Close)
+	return o
+}
+
+// URL is the other site's address: localhost, another site than the buyer page's 127.0.0.1.
+func (o *otherSite) URL() string { return strings.Replace(o.srv.URL, "127.0.0.1", "localhost", 1) }
+
+// freeSeatInBrowser frees the seat of hash from the checked code's page the browser shows: with the first
+// seat's button, its hash set to hash; or, crossSite, from another site's page posting code and hash to
+// target.
+func freeSeatInBrowser(wd *webDriver, other *otherSite, target, hash string, crossSite bool) {
+	wd.t.Helper()
+	if !crossSite {
+		wd.execute(`document.querySelector("form.free-seat input[name=free]").value = arguments[0]`, hash)
+		wd.submit(wd.find("form.free-seat button"), 10*time.Second)
+		return
+	}
+	code := wd.property(wd.find(`form.free-seat input[name=code]`), "value")
+	other.mu.Lock()
+	other.page = `<!doctype html><html><body><main><form method="post" action="` + html.EscapeString(target) + `">` +
+		`<input type="hidden" name="code" value="` + html.EscapeString(code) + `">` +
+		`<input type="hidden" name="free" value="` + html.EscapeString(hash) + `">` +
+		`<button id="attack" type="submit">win a prize</button></form></main></body></html>`
+	other.mu.Unlock()
+	wd.navigate(other.URL())
+	wd.submit(wd.find("#attack"), 10*time.Second)
 }
 
 // checkScreenshot checks that b is a PNG of a plausible page size that differs from every earlier one.
