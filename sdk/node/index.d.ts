@@ -228,10 +228,14 @@ export interface CodeResponse {
 /** Online calls of a verifier. Nothing fetched is trusted as fetched: check codes, lists are verified. */
 export class Client {
   constructor(baseURL: string, options?: { timeoutSeconds?: number });
-  /** Trades any genuine code of a license for its current code (POST /v1/codes/refresh). */
-  refresh(code: string | Uint8Array): Promise<string>;
-  /** Exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations). */
-  activate(marketCode: string, deployment?: string): Promise<CodeResponse>;
+  /**
+   * Trades any genuine code of a license for its current code (POST /v1/codes/refresh). With a deployment
+   * the request names this installation ({"id", "components"}) and the answer is bound to it; an invalid
+   * deployment rejects with DeploymentError and is never sent.
+   */
+  refresh(code: string | Uint8Array, deployment?: DeploymentInput): Promise<string>;
+  /** Exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations), naming the deployment as refresh does. */
+  activate(marketCode: string, deployment?: DeploymentInput): Promise<CodeResponse>;
   /** Fetches and verifies the signed revocation list (GET /v1/revocations). */
   revocations(keyring: Keyring): Promise<{ list: RevocationList; data: Buffer }>;
 }

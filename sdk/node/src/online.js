@@ -2,6 +2,7 @@
 // /v1/revocations). Nothing fetched is trusted as fetched: a code goes through Verifier.check, a list is
 // verified with the local key ring.
 
+import { Deployment } from './deployment.js';
 import { parseRevocations } from './verifier.js';
 
 const MAX_ANSWER = 2 * (32 << 20);
@@ -36,6 +37,15 @@ export class TooLargeError extends Error {
 
 const printable = (s, n) => (typeof s === 'string' ? s.slice(0, n).replace(/[\p{C}]/gu, '?') : '');
 
+// requestBody is the body of a refresh or an activation: the code, and the deployment (when given) in its
+// object form, {"id": ..., "components": {...}}. Deployment.of validates it first: an invalid one throws
+// DeploymentError and is never sent.
+function requestBody(code, deployment) {
+  const body = { code: String(code).trim() };
+  if (deployment !== undefined && deployment !== null && deployment !== '') body.deployment = Deployment.of(deployment).toJSON();
+  return body;
+}
+
 /** Calls a licentia server at baseURL (https://, or http:// for a test server). */
 export class Client {
   constructor(baseURL, { timeoutSeconds = 10 } = {}) {
@@ -43,17 +53,23 @@ export class Client {
     this.timeoutSeconds = timeoutSeconds;
   }
 
-  /** refresh trades any genuine code of a license for its current code; check the answer with Verifier.check. */
-  async refresh(code) {
+  /**
+   * refresh trades any genuine code of a license for its current code; check the answer with
+   * Verifier.check (with the same deployment). With deployment (a Deployment, its JSON form, or a string
+   * for the id alone) the request names this installation and the answer is bound to it; an invalid
+   * deployment rejects with DeploymentError and is never sent.
+   */
+  async refresh(code, deployment) {
     const text = typeof code === 'string' ? code : Buffer.from(code).toString('utf8');
-    return (await this.#postCode('/v1/codes/refresh', { code: text.trim() })).code;
+    return (await this.#postCode('/v1/codes/refresh', requestBody(text, deployment))).code;
   }
 
-  /** activate exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations). */
-  activate(marketCode, deployment = '') {
-    const body = { code: String(marketCode).trim() };
-    if (deployment) body.deployment = deployment;
-    return this.#postCode('/v1/activations', body);
+  /**
+   * activate exchanges a KooGallery License 2.0 code for licentia's offline code (POST /v1/activations),
+   * naming this installation as refresh does when deployment is given.
+   */
+  async activate(marketCode, deployment) {
+    return this.#postCode('/v1/activations', requestBody(marketCode, deployment));
   }
 
   /** revocations fetches the signed list and verifies it with keyring: { list, data } (data to keep in a file). */

@@ -131,3 +131,41 @@ test('a deployment out of bounds is refused at construction', () => {
     { id: ` ${'主'.repeat(126)}\n`, components: { hostname: ['web-1\n'], mac: ['A', 'B'] } });
   assert.ok(lv.Deployment.of({ id: '😀'.repeat(1024) })); // a G1b deviceFingerprint's length, in code points
 });
+
+test('the online client sends the deployment in its object form, and never an invalid one', async () => {
+  const { createServer } = await import('node:http');
+  const bodies = [];
+  const srv = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push({ path: req.url, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      const out = '{"code":"c","license_id":"i","generation":1,"status":"active","expires_at":null}';
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(out.length) });
+      res.end(out);
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  try {
+    const c = new lv.Client(`http://127.0.0.1:${srv.address().port}`);
+    await c.activate(' KG-1 ', { id: 'vm-1', components: { mac: '52:54:00:00:00:01', disk: ['d1', 'd2'] } });
+    assert.equal(await c.refresh('old', lv.Deployment.of('vm-2')), 'c');
+    await c.refresh(Buffer.from('old\n'), 'vm-3');
+    await c.refresh('old');
+    await c.activate('KG-2');
+    for (const bad of [{ id: '' }, 'x'.repeat(1025), { id: 'vm', components: { 'Bad-Name': 'v' } }, { id: 'vm\u0001' }, 42]) {
+      await assert.rejects(c.activate('KG-1', bad), lv.DeploymentError);
+      await assert.rejects(c.refresh('old', bad), lv.DeploymentError);
+    }
+    assert.deepEqual(bodies, [
+      { path: '/v1/activations', body: { code: 'KG-1', deployment: { id: 'vm-1', components: { mac: ['52:54:00:00:00:01'], disk: ['d1', 'd2'] } } } },
+      { path: '/v1/codes/refresh', body: { code: 'old', deployment: { id: 'vm-2' } } },
+      { path: '/v1/codes/refresh', body: { code: 'old', deployment: { id: 'vm-3' } } },
+      { path: '/v1/codes/refresh', body: { code: 'old' } },
+      { path: '/v1/activations', body: { code: 'KG-2' } },
+    ]);
+  } finally {
+    srv.closeAllConnections();
+    srv.close();
+  }
+});

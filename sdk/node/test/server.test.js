@@ -98,6 +98,22 @@ describe('the online client against a real server', { skip }, () => {
     assert.equal(lv.parseRevocations(jwks(), data).issuedAt, list.issuedAt);
   });
 
+  test('refresh with a deployment answers a code bound to it; the license\'s one seat refuses another', async () => {
+    // sdk-a was imported without a quantity: one seat. This test takes it for "node-sdk-test".
+    const c = new lv.Client(url());
+    const me = { id: 'node-sdk-test', components: { machine_id: 'node-machine', hostname: 'node-host', mac: ['02:00:5e:00:53:01'] } };
+    const code = await c.refresh(read('code-a'), me);
+    const ver = (deployment) => new lv.Verifier(jwks(), { product: 'OFFI001', deployment });
+    const r = ver(me).check(code);
+    assert.equal(r.claims.licenseId, 'sdk-a');
+    assert.ok(r.claims.deployment, 'the answer carries no "dep" claim');
+    assert.equal(reasonOf(ver({ ...me, id: 'node-sdk-test', components: { machine_id: 'other', hostname: 'other', mac: ['02:00:5e:00:53:99'] } }), code),
+      'wrong_deployment');
+    assert.equal(await c.refresh(read('code-a'), lv.Deployment.of(me)), code, 'the same deployment again: the same code');
+    await assert.rejects(c.refresh(read('code-a'), 'node-sdk-other'),
+      (e) => e instanceof lv.ServerError && e.status === 409 && e.code === 'seats_exhausted');
+  });
+
   test('refusals and an unreachable server', async () => {
     const c = new lv.Client(url());
     // This server has no marketplace credentials: activation is refused with the server's error code.
