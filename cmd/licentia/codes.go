@@ -120,6 +120,61 @@ func (c *codesFlags) backend(ctx context.Context, fs *cmdFlags) (codesBackend, l
 	return sup, actor, func() { st.Close() }, nil
 }
 
+// codesCmd is one codes (or policy) command: its flag set, with the flags every one shares registered.
+type codesCmd struct {
+	fs *cmdFlags
+	c  codesFlags
+}
+
+// newCodesCmd returns the command name, whose usage text is the message usageID; the caller adds its own flags.
+func newCodesCmd(name string, l lang, usageID string, getenv func(string) string, stderr io.Writer) *codesCmd {
+	cmd := &codesCmd{fs: quietFlagSet(name, l, usageID, stderr)}
+	cmd.c.register(cmd.fs, getenv)
+	return cmd
+}
+
+// codesRun is what an opened command works with.
+type codesRun struct {
+	pos   []string
+	clk   clock
+	b     codesBackend
+	actor licensing.Actor
+	done  func()
+}
+
+// open parses args (npos positional arguments, described by the message what), runs check (the command's
+// own usage rules, nil for none), and opens the backend; the caller defers run.done().
+func (cmd *codesCmd) open(ctx context.Context, args []string, npos int, what string, check func(pos []string) error) (*codesRun, error) {
+	pos, err := cmd.fs.parseArgs(args, npos, what)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(pos); err != nil {
+			return nil, err
+		}
+	}
+	clk, err := cmd.c.clock(cmd.fs.l)
+	if err != nil {
+		return nil, err
+	}
+	b, actor, done, err := cmd.c.backend(ctx, cmd.fs)
+	if err != nil {
+		return nil, err
+	}
+	return &codesRun{pos: pos, clk: clk, b: b, actor: actor, done: done}, nil
+}
+
+// needsReason is the check of a command that changes something: a --reason is required.
+func needsReason(l lang, op string, reason *string) func([]string) error {
+	return func([]string) error {
+		if *reason == "" {
+			return &usageError{l.T("needs_reason", op)}
+		}
+		return nil
+	}
+}
+
 // runCodes dispatches the codes subcommands.
 func runCodes(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

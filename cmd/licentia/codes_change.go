@@ -9,42 +9,30 @@ import (
 )
 
 func runCodesChange(ctx context.Context, l lang, op string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes "+op, l, "usage.codes."+op, stderr)
-	var c codesFlags
-	c.register(fs, getenv)
+	cmd := newCodesCmd("codes "+op, l, "usage.codes."+op, getenv, stderr)
 	var req support.ChangeRequest
-	fs.StringVar(&req.Reason, "reason", "", l.T("flag.reason"))
+	cmd.fs.StringVar(&req.Reason, "reason", "", l.T("flag.reason"))
 	if op == "reissue" {
-		fs.BoolVar(&req.Reveal, "reveal", false, l.T("flag.reveal_new"))
-		fs.BoolVar(&req.FreeSeats, "free-seats", false, l.T("flag.free_seats"))
+		cmd.fs.BoolVar(&req.Reveal, "reveal", false, l.T("flag.reveal_new"))
+		cmd.fs.BoolVar(&req.FreeSeats, "free-seats", false, l.T("flag.free_seats"))
 	}
-	pos, err := fs.parseArgs(args, 1, "arg.ref")
+	run, err := cmd.open(ctx, args, 1, "arg.ref", needsReason(l, op, &req.Reason))
 	if err != nil {
 		return err
 	}
-	if req.Reason == "" {
-		return &usageError{l.T("needs_reason", op)}
-	}
-	clk, err := c.clock(l)
-	if err != nil {
-		return err
-	}
-	b, actor, done, err := c.backend(ctx, fs)
-	if err != nil {
-		return err
-	}
-	defer done()
-	req.Actor = actor
+	defer run.done()
+	clk := run.clk
+	req.Actor = run.actor
 	var ch *support.Change
 	if op == "reissue" {
-		ch, err = b.Reissue(ctx, pos[0], req)
+		ch, err = run.b.Reissue(ctx, run.pos[0], req)
 	} else {
-		ch, err = b.Revoke(ctx, pos[0], req)
+		ch, err = run.b.Revoke(ctx, run.pos[0], req)
 	}
 	if err != nil {
 		return err
 	}
-	if c.json {
+	if cmd.c.json {
 		return printJSON(stdout, ch)
 	}
 	li := ch.License

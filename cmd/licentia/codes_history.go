@@ -10,27 +10,18 @@ import (
 )
 
 func runCodesHistory(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes history", l, "usage.codes.history", stderr)
-	var c codesFlags
-	c.register(fs, getenv)
-	pos, err := fs.parseArgs(args, 1, "arg.ref")
+	cmd := newCodesCmd("codes history", l, "usage.codes.history", getenv, stderr)
+	run, err := cmd.open(ctx, args, 1, "arg.ref", nil)
 	if err != nil {
 		return err
 	}
-	clk, err := c.clock(l)
+	defer run.done()
+	clk := run.clk
+	h, err := run.b.History(ctx, run.pos[0])
 	if err != nil {
 		return err
 	}
-	b, _, done, err := c.backend(ctx, fs)
-	if err != nil {
-		return err
-	}
-	defer done()
-	h, err := b.History(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if c.json {
+	if cmd.c.json {
 		return printJSON(stdout, h)
 	}
 	t := newTable(stdout)

@@ -9,29 +9,20 @@ import (
 )
 
 func runCodesRetryUpload(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes retry-upload", l, "usage.codes.retry-upload", stderr)
-	var c codesFlags
-	c.register(fs, getenv)
+	cmd := newCodesCmd("codes retry-upload", l, "usage.codes.retry-upload", getenv, stderr)
 	var req support.ChangeRequest
-	fs.StringVar(&req.Reason, "reason", "", l.T("flag.reason"))
-	pos, err := fs.parseArgs(args, 1, "arg.ref")
+	cmd.fs.StringVar(&req.Reason, "reason", "", l.T("flag.reason"))
+	run, err := cmd.open(ctx, args, 1, "arg.ref", needsReason(l, "retry-upload", &req.Reason))
 	if err != nil {
 		return err
 	}
-	if req.Reason == "" {
-		return &usageError{l.T("needs_reason", "retry-upload")}
-	}
-	b, actor, done, err := c.backend(ctx, fs)
+	defer run.done()
+	req.Actor = run.actor
+	out, err := run.b.RetryUploads(ctx, run.pos[0], req)
 	if err != nil {
 		return err
 	}
-	defer done()
-	req.Actor = actor
-	out, err := b.RetryUploads(ctx, pos[0], req)
-	if err != nil {
-		return err
-	}
-	if c.json {
+	if cmd.c.json {
 		return printJSON(stdout, out)
 	}
 	if out.Retried == 0 {

@@ -10,27 +10,18 @@ import (
 )
 
 func runCodesSeats(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes seats", l, "usage.codes.seats", stderr)
-	var c codesFlags
-	c.register(fs, getenv)
-	pos, err := fs.parseArgs(args, 1, "arg.ref")
+	cmd := newCodesCmd("codes seats", l, "usage.codes.seats", getenv, stderr)
+	run, err := cmd.open(ctx, args, 1, "arg.ref", nil)
 	if err != nil {
 		return err
 	}
-	clk, err := c.clock(l)
+	defer run.done()
+	clk := run.clk
+	s, err := run.b.Seats(ctx, run.pos[0])
 	if err != nil {
 		return err
 	}
-	b, _, done, err := c.backend(ctx, fs)
-	if err != nil {
-		return err
-	}
-	defer done()
-	s, err := b.Seats(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if c.json {
+	if cmd.c.json {
 		return printJSON(stdout, s)
 	}
 	fmt.Fprintln(stdout, l.T("seats.heading", cell(s.LicenseID), seatUseLine(l, &s.Use)))
@@ -76,32 +67,26 @@ func seatUseLine(l lang, u *support.SeatUse) string {
 }
 
 func runCodesFreeSeat(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("codes free-seat", l, "usage.codes.free-seat", stderr)
-	var c codesFlags
-	c.register(fs, getenv)
+	cmd := newCodesCmd("codes free-seat", l, "usage.codes.free-seat", getenv, stderr)
 	var req support.ChangeRequest
-	fs.StringVar(&req.Reason, "reason", "", l.T("flag.reason"))
-	pos, err := fs.parseArgs(args, 2, "arg.ref_deployment")
+	cmd.fs.StringVar(&req.Reason, "reason", "", l.T("flag.reason"))
+	reason := needsReason(l, "free-seat", &req.Reason)
+	run, err := cmd.open(ctx, args, 2, "arg.ref_deployment", func(pos []string) error {
+		if pos[1] == "" {
+			return &usageError{l.T("wants", cmd.fs.Name(), l.T("arg.ref_deployment"))}
+		}
+		return reason(pos)
+	})
 	if err != nil {
 		return err
 	}
-	if req.Reason == "" {
-		return &usageError{l.T("needs_reason", "free-seat")}
-	}
-	if pos[1] == "" {
-		return &usageError{l.T("wants", fs.Name(), l.T("arg.ref_deployment"))}
-	}
-	b, actor, done, err := c.backend(ctx, fs)
+	defer run.done()
+	req.Actor = run.actor
+	out, err := run.b.FreeSeat(ctx, run.pos[0], run.pos[1], req)
 	if err != nil {
 		return err
 	}
-	defer done()
-	req.Actor = actor
-	out, err := b.FreeSeat(ctx, pos[0], pos[1], req)
-	if err != nil {
-		return err
-	}
-	if c.json {
+	if cmd.c.json {
 		return printJSON(stdout, out)
 	}
 	fmt.Fprintln(stdout, l.T("seats.freed", cell(out.LicenseID), cell(out.Deployment)))

@@ -144,26 +144,18 @@ func fingerprintText(l lang, required bool) string {
 }
 
 func runPolicyList(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("policy list", l, "usage.policy.list", stderr)
-	var c codesFlags
-	c.register(fs, getenv)
-	if _, err := fs.parseArgs(args, 0, ""); err != nil {
-		return err
-	}
-	clk, err := c.clock(l)
+	cmd := newCodesCmd("policy list", l, "usage.policy.list", getenv, stderr)
+	run, err := cmd.open(ctx, args, 0, "", nil)
 	if err != nil {
 		return err
 	}
-	b, _, done, err := c.backend(ctx, fs)
+	defer run.done()
+	clk := run.clk
+	ps, err := run.b.Policies(ctx)
 	if err != nil {
 		return err
 	}
-	defer done()
-	ps, err := b.Policies(ctx)
-	if err != nil {
-		return err
-	}
-	if c.json {
+	if cmd.c.json {
 		return printJSON(stdout, ps)
 	}
 	if len(ps.Policies) == 0 {
@@ -185,23 +177,17 @@ func runPolicyList(ctx context.Context, l lang, args []string, getenv func(strin
 }
 
 func runPolicyDelete(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := quietFlagSet("policy delete", l, "usage.policy.delete", stderr)
-	var c codesFlags
-	c.register(fs, getenv)
-	pos, err := fs.parseArgs(args, 1, "arg.product")
+	cmd := newCodesCmd("policy delete", l, "usage.policy.delete", getenv, stderr)
+	run, err := cmd.open(ctx, args, 1, "arg.product", nil)
 	if err != nil {
 		return err
 	}
-	b, actor, done, err := c.backend(ctx, fs)
+	defer run.done()
+	p, err := run.b.DeletePolicy(ctx, run.pos[0], run.actor)
 	if err != nil {
 		return err
 	}
-	defer done()
-	p, err := b.DeletePolicy(ctx, pos[0], actor)
-	if err != nil {
-		return err
-	}
-	if c.json {
+	if cmd.c.json {
 		return printJSON(stdout, p)
 	}
 	fmt.Fprintln(stdout, l.T("policy.deleted", cell(p.ProductID), policyLine(l, p)))

@@ -19,20 +19,26 @@ func (r *run) installation(n int) verifier.Deployment {
 		"hostname": {fmt.Sprintf("sim-host-%d", n)}}}
 }
 
+// activeCodeOf is activeCode for a code bought with quantity amount, its activation recorded as step; the
+// answer is nil when the scenario cannot go on.
+func (r *run) activeCodeOf(ctx context.Context, amount int, step string) (*market.Server, string, *codeAnswer) {
+	m := r.market()
+	if m == nil || !r.api(ctx, stepActivations) {
+		return nil, "", nil
+	}
+	mcode, _ := r.newCodeOf(m, market.Received, amount)
+	if mcode == "" {
+		return nil, "", nil
+	}
+	return m, mcode, r.activated(ctx, step, mcode)
+}
+
 // seats: a License 2.0 code bought with quantity 3 serves three installations of the buyer's software, each
 // with a code bound to it; a fourth installation is refused 409 seats_exhausted with the limit and the seats in
 // use; an installation that asks again keeps its seat and gets the same code. The activation itself names
 // the simulator's deployment, which takes the first seat.
 func seats(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, stepActivations) {
-		return
-	}
-	mcode, _ := r.newCodeOf(m, market.Received, 3)
-	if mcode == "" {
-		return
-	}
-	act := r.activated(ctx, "activation of a code bought with quantity 3: 200 (the first seat)", mcode)
+	_, _, act := r.activeCodeOf(ctx, 3, "activation of a code bought with quantity 3: 200 (the first seat)")
 	if act == nil {
 		return
 	}
@@ -91,15 +97,7 @@ func bindsMachine(c *verifier.Claims, d, other verifier.Deployment) error {
 // by an id that is not the installation's own id (licentia sends salted hashes). The stand-in checks the
 // call's documented shape.
 func usageReport(ctx context.Context, r *run) {
-	m := r.market()
-	if m == nil || !r.api(ctx, stepActivations) {
-		return
-	}
-	mcode, _ := r.newCodeOf(m, market.Received, 3)
-	if mcode == "" {
-		return
-	}
-	act := r.activated(ctx, "activation for the simulator's deployment: 200", mcode)
+	m, mcode, act := r.activeCodeOf(ctx, 3, "activation for the simulator's deployment: 200")
 	if act == nil {
 		return
 	}
