@@ -170,19 +170,25 @@ func TestUnactivatedGauge(t *testing.T) {
 
 func gaugeByAge(t *testing.T, s *Server) map[string]float64 {
 	t.Helper()
+	return metricByLabel(t, s, "licentia_unactivated_orders", "age")
+}
+
+// metricByLabel returns the values of the counter or gauge name on s's registry, by the value of label.
+func metricByLabel(t testing.TB, s *Server, name, label string) map[string]float64 {
+	t.Helper()
 	mfs, err := s.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]float64{}
 	for _, mf := range mfs {
-		if mf.GetName() != "licentia_unactivated_orders" {
+		if mf.GetName() != name {
 			continue
 		}
 		for _, mt := range mf.GetMetric() {
 			for _, l := range mt.GetLabel() {
-				if l.GetName() == "age" {
-					out[l.GetValue()] = mt.GetGauge().GetValue()
+				if l.GetName() == label {
+					out[l.GetValue()] = mt.GetGauge().GetValue() + mt.GetCounter().GetValue()
 				}
 			}
 		}

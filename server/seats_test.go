@@ -258,23 +258,7 @@ func TestLicenseAsyncDevices(t *testing.T) {
 // seatMetric returns licentia_seat_decisions_total for outcome.
 func (e *testEnv) seatMetric(outcome string) float64 {
 	e.t.Helper()
-	mfs, err := e.srv.Registry().Gather()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "licentia_seat_decisions_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == "outcome" && lp.GetValue() == outcome {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return metricByLabel(e.t, e.srv, "licentia_seat_decisions_total", "outcome")[outcome]
 }
 
 // TestSeatLeases: with a lease, a seat not checked in within it is freed for another deployment; two

@@ -60,6 +60,12 @@ func (s *Service) Seat(ctx context.Context, l *store.License, d verifier.Deploym
 	if err := CheckDeployment(d); err != nil {
 		return nil, err
 	}
+	return s.bindSeat(ctx, l, d, by, true)
+}
+
+// bindSeat binds the checked deployment d under the policy of l's product and runs its seat decision; sign
+// asks for the seat's code.
+func (s *Service) bindSeat(ctx context.Context, l *store.License, d verifier.Deployment, by Actor, sign bool) (*store.License, error) {
 	p, err := s.st.Policy(ctx, l.ProductID)
 	if err != nil {
 		return nil, err
@@ -68,7 +74,7 @@ func (s *Service) Seat(ctx context.Context, l *store.License, d verifier.Deploym
 	if err != nil {
 		return nil, BadRequest("deployment: %s", deploymentProblem(err))
 	}
-	return s.seat(ctx, l, b, p, by, true)
+	return s.seat(ctx, l, b, p, by, sign)
 }
 
 // MaxDeploymentIDLen is the longest deployment id the API takes (the verifier takes up to
@@ -99,7 +105,7 @@ func (s *Service) ActivateFor(ctx context.Context, code string, d *verifier.Depl
 	if err != nil || d == nil {
 		return l, err
 	}
-	return s.Seat(ctx, l, *d, by)
+	return s.bindSeat(ctx, l, *d, by, true)
 }
 
 // SeatOf is Seat for a request that names no deployment but presents a code bound to one: the binding is
@@ -122,8 +128,7 @@ func (s *Service) bindDevice(ctx context.Context, l *store.License, fingerprint 
 	if err != nil {
 		return nil, err
 	}
-	salt := license.DeploymentSalt(l.ID)
-	b := &verifier.DeploymentClaim{Salt: base64.RawURLEncoding.EncodeToString(salt), ID: verifier.DeploymentHash(salt, "id", fingerprint)}
+	b := &verifier.DeploymentClaim{Salt: verifierSalt(l.ID), ID: verifier.DeploymentHash(license.DeploymentSalt(l.ID), "id", fingerprint)}
 	return s.seat(ctx, l, b, p, Actor{Source: license.SourceKooGallery, Name: "koogallery"}, true)
 }
 
@@ -133,15 +138,7 @@ func (s *Service) CheckIn(ctx context.Context, l *store.License, d verifier.Depl
 	if err := CheckDeployment(d); err != nil {
 		return err
 	}
-	p, err := s.st.Policy(ctx, l.ProductID)
-	if err != nil {
-		return err
-	}
-	b, err := verifier.BindDeployment(d, license.DeploymentSalt(l.ID), p.Match)
-	if err != nil {
-		return BadRequest("deployment: %s", deploymentProblem(err))
-	}
-	_, err = s.seat(ctx, l, b, p, by, false)
+	_, err := s.bindSeat(ctx, l, d, by, false)
 	return err
 }
 
@@ -188,8 +185,9 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 	var outcome license.SeatOutcome
 	var used int64
 	var bound *store.License
+	var use *store.Use // the use the write recorded, if any
 	res, err := s.st.TakeSeat(ctx, l.ID, b.ID, now, func(cur *store.License, held *store.Seat, live int64) (store.SeatWrite, error) {
-		bound, used = nil, live
+		bound, used, use = nil, live, nil
 		if cur.Status != license.Active || cur.Test {
 			outcome = license.SeatKept
 			return store.SeatWrite{}, nil
@@ -219,7 +217,8 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 		} else if held != nil {
 			next.Code, next.CodeGen = held.Code, held.CodeGen
 		}
-		w := store.SeatWrite{Seat: next, Use: useOf(cur, b.ID, p.UsageMode, now), MaxUsesPerDay: UsageMaxDeployments}
+		use = useOf(cur, b.ID, p.UsageMode, now)
+		w := store.SeatWrite{Seat: next, Use: use, MaxUsesPerDay: UsageMaxDeployments}
 		if outcome != license.SeatKept {
 			e := seatEvent(cur, ActSeatTaken, b.ID, by, now)
 			w.Event = &e
@@ -230,12 +229,8 @@ func (s *Service) seat(ctx context.Context, l *store.License, b *verifier.Deploy
 		return nil, err
 	}
 	cur := res.License
-	switch {
-	case res.UsesFull:
-		s.log.WarnContext(ctx, "usage not recorded: the code has reached its bound of deployments for the day",
-			"license_id", l.ID, "bound", UsageMaxDeployments)
-	case res.FirstUse:
-		s.kickUsage()
+	if use != nil {
+		s.useRecorded(ctx, use, res.FirstUse, res.UsesFull)
 	}
 	s.obs.Seat(seatOutcomeName(outcome))
 	switch outcome {

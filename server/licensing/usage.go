@@ -66,20 +66,25 @@ func (s *Service) RecordUse(ctx context.Context, l *store.License, deployment, m
 		marketapi.CheckUsage(marketapi.UsageReport{Code: l.MarketCode, IDs: []string{deployment}}) != nil {
 		return BadRequest("deployment: want 1 to %d characters without spaces around or control characters", UsageMaxDeploymentLen)
 	}
-	u := store.Use{UsageKey: store.UsageKey{MarketCode: l.MarketCode, Deployment: deployment, Day: license.UsageDay(at)},
-		LicenseID: l.ID, Mode: mode, FirstUsedAt: at.Unix()}
-	first, full, err := s.st.RecordUse(ctx, u, UsageMaxDeployments)
+	u := useOf(l, deployment, mode, at.Unix())
+	first, full, err := s.st.RecordUse(ctx, *u, UsageMaxDeployments)
 	if err != nil {
 		return err
 	}
+	s.useRecorded(ctx, u, first, full)
+	return nil
+}
+
+// useRecorded follows the recording of use u: the sender is woken for the first use of its day, and a use past
+// the day's bound of deployments is logged, unrecorded.
+func (s *Service) useRecorded(ctx context.Context, u *store.Use, first, full bool) {
 	switch {
 	case full:
 		s.log.WarnContext(ctx, "usage not recorded: the code has reached its bound of deployments for the day",
-			"license_id", l.ID, "day", license.DayDate(u.Day), "bound", UsageMaxDeployments)
+			"license_id", u.LicenseID, "day", license.DayDate(u.Day), "bound", UsageMaxDeployments)
 	case first:
 		s.kickUsage()
 	}
-	return nil
 }
 
 func (s *Service) kickUsage() {

@@ -74,12 +74,10 @@ type SeatWrite struct {
 	MaxUsesPerDay int
 }
 
-// SeatResult is what TakeSeat wrote: the license as the decision saw it, the seat as stored (the held one, or
-// nil, when none was written), and whether the use was the first of its day (FirstUse) or refused by the
-// day's bound (UsesFull).
+// SeatResult is what TakeSeat wrote: the license as the decision saw it, and whether the use was the first of
+// its day (FirstUse) or refused by the day's bound (UsesFull).
 type SeatResult struct {
 	License  *License
-	Seat     *Seat
 	FirstUse bool
 	UsesFull bool
 }
@@ -108,7 +106,7 @@ func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64,
 		if err != nil {
 			return err
 		}
-		out.License, out.Seat = cur, held
+		out.License = cur
 		if w.Clone && held != nil {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(markCloneQuery), now, id, deployment); err != nil {
 				return err
@@ -126,7 +124,6 @@ func (st *Store) TakeSeat(ctx context.Context, id, deployment string, now int64,
 				next.SeenAt, next.LeaseUntil, next.Code, next.CodeGen, next.CloneAt); err != nil {
 				return err
 			}
-			out.Seat = next
 			if w.Use != nil {
 				if out.FirstUse, out.UsesFull, err = recordUse(ctx, tx, *w.Use, w.MaxUsesPerDay); err != nil {
 					return err
@@ -296,34 +293,17 @@ func (st *Store) SetPolicy(ctx context.Context, p Policy) error {
 	if p.RequireFingerprint {
 		req = 1
 	}
-	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, tx.Rebind(upsertPolicyQuery), p.ProductID, p.Seats, p.Match, p.LeaseSeconds, req,
-			p.UsageMode, p.UpdatedAt, p.UpdatedBy)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("set policy of %s: %w", p.ProductID, err)
-	}
-	return nil
+	_, err := st.execCount(ctx, "set policy of "+p.ProductID, upsertPolicyQuery, p.ProductID, p.Seats, p.Match,
+		p.LeaseSeconds, req, p.UsageMode, p.UpdatedAt, p.UpdatedBy)
+	return err
 }
 
 // DeletePolicy removes the policy of productID, whose licenses then follow license.DefaultPolicy; it
 // returns ErrNotFound when there was none.
 func (st *Store) DeletePolicy(ctx context.Context, productID string) error {
-	var n int64
-	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(deletePolicyQuery), productID)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("delete policy of %s: %w", productID, err)
-	}
-	if n == 0 {
+	n, err := st.execCount(ctx, "delete policy of "+productID, deletePolicyQuery, productID)
+	if err == nil && n == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return err
 }

@@ -139,20 +139,8 @@ public final class Deployment {
         StringBuilder b = new StringBuilder("{\"id\":");
         Json.quote(b, id);
         if (!components.isEmpty()) {
-            b.append(",\"components\":{");
-            boolean first = true;
-            for (Map.Entry<String, List<String>> e : components.entrySet()) {
-                if (!first) b.append(',');
-                first = false;
-                Json.quote(b, e.getKey());
-                b.append(":[");
-                for (int k = 0; k < e.getValue().size(); k++) {
-                    if (k > 0) b.append(',');
-                    Json.quote(b, e.getValue().get(k));
-                }
-                b.append(']');
-            }
-            b.append('}');
+            b.append(",\"components\":");
+            Json.stringLists(b, components);
         }
         return b.append('}').toString();
     }

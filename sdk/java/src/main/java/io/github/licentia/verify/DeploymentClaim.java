@@ -76,20 +76,8 @@ public record DeploymentClaim(String salt, String id, Map<String, List<String>> 
         b.append(",\"id\":");
         Json.quote(b, id);
         if (!components.isEmpty()) {
-            b.append(",\"c\":{");
-            boolean first = true;
-            for (Map.Entry<String, List<String>> e : components.entrySet()) {
-                if (!first) b.append(',');
-                first = false;
-                Json.quote(b, e.getKey());
-                b.append(":[");
-                for (int k = 0; k < e.getValue().size(); k++) {
-                    if (k > 0) b.append(',');
-                    Json.quote(b, e.getValue().get(k));
-                }
-                b.append(']');
-            }
-            b.append('}');
+            b.append(",\"c\":");
+            Json.stringLists(b, components);
         }
         if (match != 0) b.append(",\"k\":").append(match);
         b.append('}');

@@ -280,6 +280,24 @@ final class Json {
         return new Num(s.substring(start, i));
     }
 
+    /** Appends m as a JSON object of arrays of strings, in m's order. */
+    static void stringLists(StringBuilder b, Map<String, List<String>> m) {
+        b.append('{');
+        boolean first = true;
+        for (Map.Entry<String, List<String>> e : m.entrySet()) {
+            if (!first) b.append(',');
+            first = false;
+            quote(b, e.getKey());
+            b.append(":[");
+            for (int k = 0; k < e.getValue().size(); k++) {
+                if (k > 0) b.append(',');
+                quote(b, e.getValue().get(k));
+            }
+            b.append(']');
+        }
+        b.append('}');
+    }
+
     /** Appends s as a JSON string, escaped as Go's encoding/json escapes it. */
     static void quote(StringBuilder b, String str) {
         b.append('"');
