@@ -7,11 +7,22 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/verifier"
 )
+
+// reportCPU adds cpu-ns/op: the process CPU time (user + system, garbage collection included) spent since
+// cpu0, per iteration. On a shared machine wall time includes the time other processes held the CPU; CPU
+// time does not, so cpu-ns/op stays comparable when the load changes during a run.
+func reportCPU(b *testing.B, cpu0 time.Duration, ok bool) {
+	cpu1, ok1 := processCPU()
+	if ok && ok1 && b.N > 0 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
+}
 
 // legacyQuery returns a signed getLicense query string for order.
 func legacyQuery(order, business string) string {

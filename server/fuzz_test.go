@@ -201,3 +201,42 @@ func checkFuzzAnswer(t *testing.T, r *rig, a answerBody, holds bool, before rigC
 		t.Fatalf("database changed by a request whose signature does not hold: %+v → %+v", before, after)
 	}
 }
+
+// FuzzCodeOnly: whenever codeOnly reads a body, encoding/json (as unmarshalJSON decodes a refresh) reads
+// the same code from it and nothing else; and the bodies it is meant for are read.
+func FuzzCodeOnly(f *testing.F) {
+	for _, seed := range []string{`{"code":"abc.def.ghi"}`, " {\n\t\"code\" : \"a-b_c\" } \r\n", `{"code":""}`,
+		`{"code":"a","code":"b"}`, `{"CODE":"x"}`, `{"code":"a\"b"}`, `{"code":"\u0061"}`, `{"code":"é"}`,
+		`{"code":"x"}{"code":"y"}`, `{"code":"x","deployment":"d"}`, `{"code":1}`, `["code"]`, `{"code":"x"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		code, ok := codeOnly(body)
+		if !ok {
+			return
+		}
+		var req RefreshRequest
+		if err := unmarshalJSON(body, &req); err != nil {
+			t.Fatalf("codeOnly read %q from %q, which encoding/json refuses: %v", code, body, err)
+		}
+		if req.Code != code || req.Deployment != nil {
+			t.Fatalf("codeOnly read %q from %q; encoding/json reads %+v", code, body, req)
+		}
+	})
+}
+
+// TestCodeOnlyReads: the bodies buyers' clients send are read without a decoder; others are left to it.
+func TestCodeOnlyReads(t *testing.T) {
+	for body, want := range map[string]string{`{"code":"abc.def.ghi"}`: "abc.def.ghi",
+		" {\n\t\"code\" : \"a-b_c\" } \r\n": "a-b_c", `{"code":""}`: ""} {
+		if got, ok := codeOnly([]byte(body)); !ok || got != want {
+			t.Errorf("codeOnly(%q) = %q, %v; want %q", body, got, ok, want)
+		}
+	}
+	for _, body := range []string{`{"code":"a","code":"b"}`, `{"CODE":"x"}`, `{"code":"a\"b"}`, `{"code":"é"}`,
+		`{"code":"x","deployment":"d"}`, `{"code":1}`, `{"code":"x"`, ``, `{}`} {
+		if got, ok := codeOnly([]byte(body)); ok {
+			t.Errorf("codeOnly(%q) = %q, want it left to the decoder", body, got)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -53,7 +54,14 @@ type RefreshRequest struct {
 func (p *publicAPI) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	var req RefreshRequest
-	err := decodeJSON(w, r, &req)
+	body, err := readJSONBody(w, r)
+	if err == nil {
+		var ok bool
+		if req.Code, ok = codeOnly(body.b); !ok {
+			err = unmarshalJSON(body.b, &req)
+		}
+		body.release()
+	}
 	if err == nil && strings.TrimSpace(req.Code) == "" {
 		err = badRequest(`no code given: send {"code":"<any code of the license>"}`)
 	}
@@ -94,8 +102,10 @@ func (p *publicAPI) refresh(ctx context.Context, code string, d *verifier.Deploy
 	if err != nil {
 		return nil, err
 	}
-	p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
-		"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))
+	if p.s.log.Enabled(ctx, slog.LevelInfo) {
+		p.s.log.InfoContext(ctx, "code refreshed", "license_id", l.ID, "from_generation", c.Generation,
+			"generation", l.Generation, "status", l.Status, "code_fp", verifier.Fingerprint(l.Code))
+	}
 	return l, nil
 }
 

@@ -26,6 +26,8 @@ func BenchmarkRefreshHandler(b *testing.B) {
 	var next, failed atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0, ok := processCPU()
+	defer func() { reportCPU(b, cpu0, ok) }()
 	b.SetParallelism(16)
 	b.RunParallel(func(pb *testing.PB) {
 		w := &discardWriter{h: http.Header{}}

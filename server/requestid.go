@@ -1,13 +1,13 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/go-chi/chi/v5/middleware"
 )
@@ -28,25 +28,24 @@ func newRequestIDs() *requestIDs {
 	return &requestIDs{prefix: hex.EncodeToString(b)}
 }
 
-func (g *requestIDs) next() string {
-	return g.prefix + "-" + strconv.FormatUint(g.n.Add(1), 10)
+// idLen is the room an id of licentia's own takes: 12 hex digits, '-' and a counter of up to 20 digits.
+const idLen = 33
+
+// next returns the next id, written in buf (which the caller keeps for the id's life: no allocation).
+func (g *requestIDs) next(buf *[idLen]byte) string {
+	b := strconv.AppendUint(append(append(buf[:0], g.prefix...), '-'), g.n.Add(1), 10)
+	return unsafe.String(&b[0], len(b))
 }
 
-// requestID gives every request an id, which every log line about it and every audit event it causes
-// carry, and which the answer's X-Request-Id header returns. A client cannot choose it: an X-Request-Id
-// header is used only when the request comes from a trusted proxy (Config.TrustedProxies), so that one
-// id can follow a request through the load balancer's logs and licentia's, and only when it is short and
-// plain (validRequestID). Anything else gets an id of licentia's own.
-func (s *Server) requestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(middleware.RequestIDHeader)
-		if id == "" || !validRequestID(id) || !s.fromTrustedProxy(r) {
-			id = s.ids.next()
-		}
-		w.Header().Set(middleware.RequestIDHeader, id)
-		ctx := context.WithValue(r.Context(), middleware.RequestIDKey, id)
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// requestIDOf returns the id of a request: its X-Request-Id header when the request comes from a trusted
+// proxy (Config.TrustedProxies) and the id is short and plain (validRequestID), so that one id can follow a
+// request through the load balancer's logs and licentia's; otherwise an id of licentia's own. A client
+// cannot choose it.
+func (s *Server) requestIDOf(r *http.Request, buf *[idLen]byte) string {
+	if v := r.Header[middleware.RequestIDHeader]; len(v) > 0 && validRequestID(v[0]) && s.fromTrustedProxy(r) {
+		return v[0]
+	}
+	return s.ids.next(buf)
 }
 
 // fromTrustedProxy reports whether the request's peer is one of the trusted proxies.

@@ -135,7 +135,7 @@ func TestRequestIDsDiffer(t *testing.T) {
 	seen := map[string]bool{}
 	for _, g := range []*requestIDs{a, b} {
 		for range 100 {
-			id := g.next()
+			id := g.next(new([idLen]byte))
 			if !validRequestID(id) {
 				t.Errorf("generated id %q is not well-formed", id)
 			}

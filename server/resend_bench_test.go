@@ -88,6 +88,8 @@ func BenchmarkResendHandlerOnly(b *testing.B) {
 	target := "/koogallery/license?" + legacyQuery("O1", "b-2")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0, ok := processCPU()
+	defer func() { reportCPU(b, cpu0, ok) }()
 	b.RunParallel(func(pb *testing.PB) {
 		req := httptest.NewRequest(http.MethodGet, target, nil)
 		dw := &discardWriter{h: http.Header{}}

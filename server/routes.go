@@ -14,7 +14,7 @@ func (s *Server) routes() http.Handler {
 	adm := &adminAPI{s: s, sup: sup}
 
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.recoverer, s.accessLog)
+	s.router = r
 	r.Get(s.cfg.CallbackPath, s.handleLegacy)
 	r.Post(s.cfg.CallbackPath, s.handleSigned)
 	r.Get("/", pub.handleBuyerPage)
@@ -56,7 +56,8 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint")
 	})
-	// Methods no route serves are answered before the router, the request id, the log and the metrics.
-	s.methods = newMethodGate(servedMethods(r), r)
+	// Methods no route serves are answered before the router, the request id, the log and the metrics
+	// (front).
+	s.methods = newMethodGate(servedMethods(r), s.front(r))
 	return s.methods
 }

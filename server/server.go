@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -99,6 +100,7 @@ type Server struct {
 	metrics *metrics
 	answers answerCache
 	ids     *requestIDs
+	router  chi.Routes // the routes front serves
 	handler http.Handler
 	methods *methodGate
 }

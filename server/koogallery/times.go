@@ -22,15 +22,37 @@ func ParseTime(s string) (time.Time, error) {
 	if (len(s) != 14 && len(s) != 17) || !allDigits(s) {
 		return time.Time{}, fmt.Errorf("time %q: %w", s, ErrTime)
 	}
-	t, err := time.Parse(layoutSeconds, s[:14])
-	if err != nil {
+	num := func(i, n int) int { // the n digits at s[i:]
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(4, 2), num(6, 2)
+	hour, minute, sec := num(8, 2), num(10, 2), num(12, 2)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, fmt.Errorf("time %q: %w", s, ErrTime)
 	}
+	ms := 0
 	if len(s) == 17 {
-		ms := int(s[14]-'0')*100 + int(s[15]-'0')*10 + int(s[16]-'0')
-		t = t.Add(time.Duration(ms) * time.Millisecond)
+		ms = num(14, 3)
 	}
-	return t, nil
+	return time.Date(year, time.Month(month), day, hour, minute, sec, ms*int(time.Millisecond), time.UTC), nil
+}
+
+// daysIn returns the number of days of month (1–12) in year, of the proleptic Gregorian calendar.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // MaxTimeLen is the longest time value a marketplace time field holds (the G1b tables: String, 32).

@@ -2,6 +2,7 @@ package koogallery
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -151,4 +152,31 @@ func TestParseAnyTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseTimeAsTimeParse: ParseTime reads digits itself; it must agree with time.Parse of the layouts
+// (yyyyMMddHHmmss, then the milliseconds) on every input, valid or not.
+func FuzzParseTimeAsTimeParse(f *testing.F) {
+	for _, s := range []string{"20260301080000", "20260301080000123", "20240229000000", "20230229000000",
+		"21000229000000", "20000229235959999", "20261331000000", "20260431000000", "20260101240000",
+		"20260101006000", "20260101000060", "00000101000000", "99991231235959", "2026030108000", "2026-3-1080000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseTime(s)
+		var want time.Time
+		ok := (len(s) == 14 || len(s) == 17) && allDigits(s)
+		if ok {
+			var perr error
+			want, perr = time.Parse(layoutSeconds, s[:14])
+			ok = perr == nil
+			if ok && len(s) == 17 {
+				ms, _ := strconv.Atoi(s[14:])
+				want = want.Add(time.Duration(ms) * time.Millisecond)
+			}
+		}
+		if (err == nil) != ok || ok && !got.Equal(want) {
+			t.Fatalf("ParseTime(%q) = %v, %v; time.Parse reads %v (ok %v)", s, got, err, want, ok)
+		}
+	})
 }

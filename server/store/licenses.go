@@ -81,6 +81,7 @@ const licenseColumns = `id, order_id, order_line_id, flow, product_id, sku, cust
 // querier is what reads need: the database or a transaction.
 type querier interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	Rebind(query string) string
 }
 
@@ -92,15 +93,48 @@ const licenseByOrderQuery = `SELECT ` + licenseColumns + ` FROM licenses WHERE o
 // commits, so a concurrent change on any replica waits and then sees this one.
 const licenseByIDForUpdateQuery = licenseByIDQuery + ` FOR UPDATE`
 
+// getLicense reads one license with query (licenseColumns, in their order) through q.
 func getLicense(ctx context.Context, q querier, query string, args ...any) (*License, error) {
+	return scanLicense(q.QueryRowContext(ctx, q.Rebind(query), args...))
+}
+
+// scanLicense reads the license of row, whose columns are licenseColumns in their order: field by field,
+// without reflection, as the hot reads (refresh, resend, activation) need.
+func scanLicense(row *sql.Row) (*License, error) {
 	var r licenseRow
-	if err := q.GetContext(ctx, &r, q.Rebind(query), args...); err != nil {
+	err := row.Scan(&r.ID, &r.OrderID, &r.OrderLineID, &r.Flow, &r.ProductID, &r.SKU, &r.CustomerID,
+		&r.CustomerName, &r.Quantity, &r.PeriodType, &r.PeriodNumber, &r.Status, &r.StartsAt, &r.ExpiresAt,
+		&r.Generation, &r.ChangedAt, &r.Code, &r.KeyID, &r.Test, &r.MarketCode, &r.CreatedAt, &r.ProofGen,
+		&r.QueriedDay, &r.Family)
+	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
 	return r.license(), nil
+}
+
+// readLicense reads one license outside any transaction with one of the prepared lookups (see
+// Store.prepare): the statement is parsed once per connection, not once per read.
+func (st *Store) readLicense(ctx context.Context, query string, args ...any) (*License, error) {
+	if stmt := st.reads[query]; stmt != nil {
+		return scanLicense(stmt.QueryRowContext(ctx, args...))
+	}
+	return getLicense(ctx, st.db, query, args...)
+}
+
+// preparedReads are the lookups readLicense prepares.
+var preparedReads = []string{licenseByIDQuery, licenseByOrderQuery, licenseByMarketCodeQuery}
+
+// prepare prepares the lookups of preparedReads. A lookup that cannot be prepared is run unprepared.
+func (st *Store) prepare(ctx context.Context) {
+	st.reads = make(map[string]*sql.Stmt, len(preparedReads))
+	for _, q := range preparedReads {
+		if stmt, err := st.db.PrepareContext(ctx, st.db.Rebind(q)); err == nil {
+			st.reads[q] = stmt
+		}
+	}
 }
 
 // lookupID finds a license by its id; forUpdate locks the row it finds.
@@ -114,7 +148,7 @@ func lookupID(ctx context.Context, q querier, id string, forUpdate bool) (*Licen
 // LicenseByOrder returns the license created for orderID and orderLineID ("" for License 1.0 orders), or
 // ErrNotFound.
 func (st *Store) LicenseByOrder(ctx context.Context, orderID, orderLineID string) (*License, error) {
-	l, err := getLicense(ctx, st.db, licenseByOrderQuery, orderID, orderLineID)
+	l, err := st.readLicense(ctx, licenseByOrderQuery, orderID, orderLineID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("get license by order: %w", err)
 	}

@@ -50,11 +50,11 @@ func (e *AmbiguousRefError) Unwrap() error { return ErrConflict }
 // name one). It returns ErrNotFound when none is, and an *AmbiguousRefError (matching ErrConflict) when ref
 // is one license's id and another's code.
 func (st *Store) License(ctx context.Context, ref string) (*License, error) {
-	byID, err := getLicense(ctx, st.db, licenseByIDQuery, ref)
+	byID, err := st.readLicense(ctx, licenseByIDQuery, ref)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("get license: %w", err)
 	}
-	byCode, err2 := getLicense(ctx, st.db, licenseByMarketCodeQuery, ref)
+	byCode, err2 := st.readLicense(ctx, licenseByMarketCodeQuery, ref)
 	if err2 != nil && !errors.Is(err2, ErrNotFound) {
 		return nil, fmt.Errorf("get license: %w", err2)
 	}
@@ -71,7 +71,7 @@ func (st *Store) License(ctx context.Context, ref string) (*License, error) {
 
 // LicenseByID returns the license whose id is id, or ErrNotFound.
 func (st *Store) LicenseByID(ctx context.Context, id string) (*License, error) {
-	l, err := getLicense(ctx, st.db, licenseByIDQuery, id)
+	l, err := st.readLicense(ctx, licenseByIDQuery, id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("get license: %w", err)
 	}
@@ -80,7 +80,7 @@ func (st *Store) LicenseByID(ctx context.Context, id string) (*License, error) {
 
 // LicenseByCode returns the license the KooGallery License 2.0 code is bound to, or ErrNotFound.
 func (st *Store) LicenseByCode(ctx context.Context, code string) (*License, error) {
-	l, err := getLicense(ctx, st.db, licenseByMarketCodeQuery, code)
+	l, err := st.readLicense(ctx, licenseByMarketCodeQuery, code)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("get license by marketplace code: %w", err)
 	}

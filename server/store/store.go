@@ -78,6 +78,8 @@ type Store struct {
 	// revWrites counts the revocation-list changes committed through this store (RevocationWrites).
 	revWrites atomic.Int64
 	lv        licenseVersion
+	// reads are the prepared license lookups (readLicense), by query.
+	reads map[string]*sql.Stmt
 }
 
 // Open opens the database named by dsn, applies any pending migration and starts the writer. dsn is a
@@ -99,6 +101,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	st := &Store{db: db, dialect: dialect, now: opt.Now}
+	st.prepare(ctx)
 	if dialect == schema.Postgres {
 		st.w, st.rowLocks = newTxRunner(db), true
 	} else {
@@ -263,6 +266,9 @@ func (st *Store) Ping(ctx context.Context) error {
 func (st *Store) Close() error {
 	st.w.close()
 	st.ver.close()
+	for _, stmt := range st.reads {
+		stmt.Close()
+	}
 	return st.db.Close()
 }
 
