@@ -210,6 +210,14 @@ func TestCreate(t *testing.T) {
 	if _, _, err := Create(License{ID: "L1", StartsAt: exp0, ExpiresAt: exp0}, now); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Create(expiry = start) err = %v, want %v", err, ErrInvalid)
 	}
+	past := now.Unix() - 86400
+	if _, _, err := Create(License{ID: "L1", ExpiresAt: past}, now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Create(expiry passed) err = %v, want %v", err, ErrInvalid)
+	}
+	probe, _, err := Create(License{ID: "L1", ExpiresAt: past, Test: true}, now)
+	if err != nil || probe.StartsAt != past-1 || probe.ExpiresAt != past {
+		t.Errorf("Create(test, expiry passed) = %+v, %v; want it to start just before its expiry", probe, err)
+	}
 }
 
 func TestMinValidAndAccepts(t *testing.T) {
