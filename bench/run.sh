@@ -4,8 +4,9 @@
 #
 #   bash bench/run.sh            # DUR=10s per load run, COUNT=5 benchmark repetitions, ROUNDS=3
 #   DUR=20s COUNT=3 bash bench/run.sh
-#   PARTS=wrk bash bench/run.sh  # only some parts: go, wrk, load, memory
+#   PARTS=wrk bash bench/run.sh  # only some parts: go, wrk, load, memory, seats
 #   PARTS=wrk WRK_DUR=5s WRK_N=50000 ROUNDS=3 bash bench/run.sh
+#   PARTS=seats COUNT=5 SEATS_TIME=2s bash bench/run.sh  # seats at 10,000 and 1,000,000 licenses (not in the default parts)
 #
 # The wrk part (the headline ratios) installs the Debian package wrk when it is missing. wrk runs with
 # one thread (-t1), so on this 2-core machine the server keeps at least one core: see BENCHMARKS.md.
@@ -19,6 +20,7 @@ WRK_DUR=${WRK_DUR:-5s}     # per wrk run
 WRK_CONN=${WRK_CONN:-32}   # connections
 WRK_N=${WRK_N:-50000}      # licenses populated for the wrk part; refresh cycles through all their codes
 RESEND_ORDERS=${RESEND_ORDERS:-1000}
+SEATS_TIME=${SEATS_TIME:-1s} # -benchtime of each seats benchmark
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 KEY=bench-access-key
 work=$(mktemp -d)
@@ -30,6 +32,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # bench_median PATTERN FILE: median ns/op of one benchmark from `go test -bench` output
 bench_median() { grep -E "^Benchmark$1(-[0-9]+)? " "$2" | awk '{print $3}' | median; }
+# bench_metric PATTERN UNIT FILE: median of one benchmark's metric UNIT (the value before it on the line)
+bench_metric() { grep -E "^Benchmark$1(-[0-9]+)? " "$3" | awk -v u="$2" '{for (i = 2; i <= NF; i++) if ($i == u) print $(i-1)}' | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 rps() { sed -E 's/.*"requests_per_second":([0-9.]+).*/\1/' <<<"$1"; }
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" <<<"$1"; }
@@ -50,6 +54,13 @@ go test -run '^$' -bench '^(BenchmarkFloorSerialCreate|BenchmarkCreateParallel32
 if [ -d bench/peers ]; then
 	(cd bench/peers && go test -run '^$' -bench . -benchmem -count "$COUNT") | tee "$work/peers.txt" | grep '^Benchmark' || true
 fi
+fi
+
+if part seats; then
+echo
+echo "## Seats at scale (COUNT=$COUNT, SEATS_TIME=$SEATS_TIME; 10,000 and 1,000,000 licenses populated once)"
+go test -run '^$' -bench '^BenchmarkSeats$' -benchmem -count "$COUNT" -benchtime "$SEATS_TIME" -timeout 2h -v ./server/ |
+	tee "$work/seats.txt" | grep -E '^Benchmark.*ns/op|populated' || true
 fi
 
 if part wrk; then
@@ -201,4 +212,17 @@ if part load; then
 fi
 if part memory; then
 	echo "| server RSS, 100,000 licenses, under mixed load | $((rss_kb / 1024)) MiB (peak $((hwm_kb / 1024))) | | | < 60 MB |"
+fi
+if part seats; then
+	echo
+	echo "| seats (median of $COUNT) | ns/op | allocs/op | refresh without a deployment, same run | x/refresh | ed25519.Verify, same run | x/ed25519 |"
+	echo "|---|---|---|---|---|---|---|"
+	for scale in 10k 1M; do
+		for op in refresh-held-seat check-in take-seat refresh-no-deployment; do
+			name="Seats/$scale/$op"
+			echo "| $scale $op | $(bench_median "$name" "$work/seats.txt") | $(bench_metric "$name" allocs/op "$work/seats.txt") |" \
+				"$(bench_metric "$name" refresh-ns "$work/seats.txt") ns | **$(bench_metric "$name" x/refresh "$work/seats.txt")** |" \
+				"$(bench_metric "$name" ed25519-ns "$work/seats.txt") ns | **$(bench_metric "$name" x/ed25519 "$work/seats.txt")** |"
+		done
+	done
 fi

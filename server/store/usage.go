@@ -98,7 +98,7 @@ const claimUsageQuery = `UPDATE usage_reports SET claim = ?, next_at = ?, attemp
 
 const claimedUsageQuery = `SELECT u.market_code, u.deployment, u.day, u.license_id, u.mode, u.first_used_at, u.attempts,
 	(SELECT COUNT(*) FROM usage_reports a WHERE a.market_code = u.market_code AND a.day = u.day) AS active
-	FROM usage_reports u WHERE u.claim = ? AND u.reported_at IS NULL AND u.dead_at IS NULL
+	FROM usage_reports u WHERE u.claim = ? AND u.claim <> '' AND u.reported_at IS NULL AND u.dead_at IS NULL
 	ORDER BY u.day, u.market_code, u.deployment`
 
 // ClaimUsage leases up to limit uses due at now to the sender holding token (unique to the claim) until lease

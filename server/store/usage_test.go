@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -187,4 +188,52 @@ func TestClaimUsageConcurrent(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSeatAndUsagePlans pins the plans of the queries a seat request and the usage report's sender run on
+// SQLite: each reads through an index by its whole key, never every use of a code (RecordUse's count of the
+// day's deployments), every pending use (finding a claim) or a sort of every due use (the claim's order).
+func TestSeatAndUsagePlans(t *testing.T) {
+	st := newTestStore(t)
+	for _, tt := range []struct {
+		name, query string
+		want        []string // in the plan, each
+	}{
+		{"seat", seatQuery, []string{"(license_id=? AND deployment=?)"}},
+		{"live seats", liveSeatsQuery, []string{"(license_id=?)"}},
+		{"lapsed seats", deleteLapsedSeat, []string{"(license_id=?)"}},
+		{"record use", recordUseQuery, []string{"usage_reports_code_day (market_code=? AND day=?)"}},
+		{"use exists", useExistsQuery, []string{"(market_code=? AND deployment=? AND day=?)"}},
+		{"claim usage", fmt.Sprintf(claimUsageQuery, ""), []string{"usage_reports_due (next_at<?)"}},
+		{"claimed usage", claimedUsageQuery, []string{"usage_reports_claim (claim=?)", "usage_reports_code_day (market_code=? AND day=?)"}},
+	} {
+		rows, err := st.db.Query("EXPLAIN QUERY PLAN "+tt.query, make([]any, strings.Count(tt.query, "?"))...)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(plan, "; ")
+		for _, w := range tt.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: plan %q, want %q", tt.name, all, w)
+			}
+		}
+		for _, p := range plan {
+			if strings.HasPrefix(p, "SCAN usage_reports") || strings.HasPrefix(p, "SCAN seats") || strings.HasPrefix(p, "SCAN u") ||
+				(tt.name == "claim usage" && strings.Contains(p, "TEMP B-TREE")) {
+				t.Errorf("%s: plan %q reads a whole table or sorts every due use", tt.name, all)
+			}
+		}
+	}
 }
