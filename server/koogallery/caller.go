@@ -137,6 +137,26 @@ func (c *Caller) LegacyRequest(params map[string]string, opts ...SignOption) *Re
 func (c *Caller) SignedRequest(body map[string]string, opts ...SignOption) *Request {
 	s := c.signing(opts)
 	raw := canonicalBody(body)
+	q := signedQuery(s, raw)
+	if s.tamper {
+		changed := make(map[string]string, len(body)+1)
+		for k, v := range body {
+			changed[k] = v
+		}
+		changed["expireTime"] = tamperedTime(body["expireTime"])
+		raw = canonicalBody(changed)
+	}
+	return &Request{Activity: body["activity"], URL: c.withQuery(q), Body: raw}
+}
+
+// SignedRawRequest builds a POST call of activity whose body is raw exactly as given — a page's example with
+// nested objects and numbers, say — signed as SignedRequest signs (tampering aside).
+func (c *Caller) SignedRawRequest(activity string, raw []byte, opts ...SignOption) *Request {
+	return &Request{Activity: activity, URL: c.withQuery(signedQuery(c.signing(opts), raw)), Body: raw}
+}
+
+// signedQuery returns the URL parameters of a POST call with body raw: timestamp, nonce and signature.
+func signedQuery(s *signing, raw []byte) url.Values {
 	ts := strconv.FormatInt(s.at.UnixMilli(), 10)
 	q := url.Values{}
 	q.Set("timestamp", ts)
@@ -151,15 +171,7 @@ func (c *Caller) SignedRequest(body map[string]string, opts ...SignOption) *Requ
 		}
 		q.Set("signature", sig)
 	}
-	if s.tamper {
-		changed := make(map[string]string, len(body)+1)
-		for k, v := range body {
-			changed[k] = v
-		}
-		changed["expireTime"] = tamperedTime(body["expireTime"])
-		raw = canonicalBody(changed)
-	}
-	return &Request{Activity: body["activity"], URL: c.withQuery(q), Body: raw}
+	return q
 }
 
 // tamperedTime returns a far-future expireTime different from orig.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/server/koogallery"
+	"github.com/licentia/licentia/server/koogallery/conformance"
 	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/verifier"
 )
@@ -114,3 +115,33 @@ func claimProducts(c *verifier.Claims) []string {
 	}
 	return append([]string{c.ProductID}, c.ProductIDs...)
 }
+
+// nestedBody: newInstance as the HTTP Body signing page prints it (topic 0070649476): buyerInfo{}, and orderInfo[]
+// with productInfo[] and extendParams[], numbers as JSON numbers — the page's own example, a probe (testFlag 1),
+// signed now with the seller's key. The seller answers 000000 with an instanceId and a test code for the nested
+// order, and the same again when it is resent. The example's order ended in 2022: a probe's dates are sample data.
+func nestedBody(ctx context.Context, r *run) {
+	body, err := conformance.ExampleBody(nestedExample)
+	if !r.check("the HTTP Body signing page's example is in the conformance corpus", err) {
+		return
+	}
+	var answers []*koogallery.Reply
+	for i := range 2 {
+		a, err := r.c.Do(ctx, r.c.SignedRawRequest(koogallery.ActivityNewInstance, body))
+		if err == nil {
+			err = a.Created()
+		}
+		if err == nil && i == 1 {
+			err = same(answers[0], a)
+		}
+		if !r.check(fmt.Sprintf("newInstance with buyerInfo{} and orderInfo[] as printed, send %d: 000000, same answer every time", i+1), err) {
+			return
+		}
+		answers = append(answers, a)
+	}
+	r.code("the code is a test code for the nested order", answers[0].License,
+		want{probe: true, ord: "CS2210101920BWXLK", pid: "OFFI788963615933718528"})
+}
+
+// nestedExample is the corpus example nestedBody sends.
+const nestedExample = "0070649476/request"

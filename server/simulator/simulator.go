@@ -173,6 +173,8 @@ func Scenarios() []Scenario {
 		{"device-quota", "G1b getLicenseAsync with device fingerprints: a seat per device up to the order's quantity, then 000900", true,
 			plays(async, newInstance), deviceQuota},
 		{"order-query", "newInstance with only its order: the seller queries the order (§4)", true, newInstance, orderQuery},
+		{"nested-body", "newInstance with buyerInfo{} and orderInfo[] as the HTTP Body signing page prints it: 000000", false,
+			[]string{koogallery.ActivityNewInstance}, nestedBody},
 		{"order-notify", "orderNotify with only the order id: the seller queries the order and answers 000000", true,
 			plays([]string{koogallery.ActivityOrderNotify}, []string{callQueryOrder}), orderNotification},
 		{"lagging-query", "License 2.0: a renewal just before the day's first query, which still answers the old expiry, stands", true,

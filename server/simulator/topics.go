@@ -26,7 +26,7 @@ var topics = map[string][]string{
 	koogallery.ActivityRefreshLicense:          {"0000001353381237"},
 	koogallery.ActivityExpireLicense:           nil,
 	koogallery.ActivityReleaseLicense:          {"0000001353261785"},
-	koogallery.ActivityNewInstance:             {"0070649427", "0070649092", "0070649251"},
+	koogallery.ActivityNewInstance:             {"0070649427", "0070649092", "0070649251", "0070649476"},
 	koogallery.ActivityRefreshInstance:         {"0070649094"},
 	koogallery.ActivityUpdateInstanceStatus:    {"0070649095"},
 	koogallery.ActivityReleaseInstance:         {"0070649096"},

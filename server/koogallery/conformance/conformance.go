@@ -596,3 +596,23 @@ func Replay(t *testing.T, gaps map[string]string, variants func(Example) []strin
 		t.Errorf("known gap %s names no replayed request of the corpus", id)
 	}
 }
+
+// ExampleBody returns the body of the corpus example named id, compact, as a replay sends it.
+func ExampleBody(id string) ([]byte, error) {
+	pages, err := Load()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		for _, ex := range p.Examples {
+			if ex.ID == id {
+				var b bytes.Buffer
+				if err := json.Compact(&b, ex.Body); err != nil {
+					return nil, fmt.Errorf("example %s: %w", id, err)
+				}
+				return b.Bytes(), nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no example %q in the conformance corpus", id)
+}
