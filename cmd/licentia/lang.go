@@ -2,8 +2,8 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/licentia/licentia/cmd/internal/locale"
 
 	"github.com/licentia/licentia/server/adminclient"
 	"github.com/licentia/licentia/server/licensing"
@@ -12,100 +12,38 @@ import (
 )
 
 // lang is the language the CLI speaks to the person reading it: usage texts, reports and error messages.
-// Machine output (--json, serve's JSON log, exit codes) is the same in every language.
+// Machine output (--json, serve's JSON log, exit codes) is the same in every language. It is settled by
+// package locale, which licentia-verify shares.
 type lang int
 
 const (
-	langEN lang = iota // English, the default
-	langZH             // Simplified Chinese, in KooGallery's own terms (商家, 云商店, 授权码, 续费, 退订, 冻结, 释放)
+	langEN = lang(locale.EN) // English, the default
+	langZH = lang(locale.ZH) // Simplified Chinese, in KooGallery's own terms (商家, 云商店, 授权码, 续费, 退订, 冻结, 释放)
 )
 
 // catalogs holds every message of the CLI by id, one map per language (messages_en.go, messages_zh.go).
 // TestCatalogs checks that both have the same ids with the same format verbs.
-var catalogs = [...]map[string]string{langEN: messagesEN, langZH: messagesZH}
+var catalogs = locale.Catalog{locale.EN: messagesEN, locale.ZH: messagesZH}
 
 // T returns the message id in l, formatted with args as fmt.Sprintf does when args are given. A message
 // missing in l is taken from English; an unknown id is returned as it is (TestCatalogs forbids both).
-func (l lang) T(id string, args ...any) string {
-	msg, ok := catalogs[l][id]
-	if !ok {
-		if msg, ok = messagesEN[id]; !ok {
-			msg = id
-		}
-	}
-	if len(args) == 0 {
-		return msg
-	}
-	return fmt.Sprintf(msg, args...)
-}
+func (l lang) T(id string, args ...any) string { return catalogs.T(locale.Lang(l), id, args...) }
 
 // langFlag is the flag that picks the language on any command line.
-const langFlag = "lang"
+const langFlag = locale.Flag
 
 // langOf returns the language args ask for with --lang (anywhere before a "--"), else the one the locale
-// asks for: the first set of LC_ALL, LC_MESSAGES and LANG (POSIX's order) naming Chinese (zh…) gives
-// Chinese, anything else English. A --lang value that names neither is a usage error.
+// asks for (locale.Of: LC_ALL, LC_MESSAGES, LANG). A --lang value that names neither is a usage error.
 func langOf(args []string, getenv func(string) string) (lang, error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != langFlag {
-			continue
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return langEN, &usageError{"--lang needs a value: en or zh-CN"}
-			}
-			value = args[i+1]
-		}
-		return parseLang(value)
+	l, err := locale.Of(args, getenv)
+	if err != nil {
+		return langEN, &usageError{err.Error()}
 	}
-	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if v := getenv(name); v != "" {
-			if isChinese(v) {
-				return langZH, nil
-			}
-			return langEN, nil
-		}
-	}
-	return langEN, nil
-}
-
-// parseLang reads a --lang value: en (en-US, …) or zh-CN (zh, zh_CN, zh-Hans, …).
-func parseLang(v string) (lang, error) {
-	switch low := strings.ToLower(v); {
-	case isChinese(low):
-		return langZH, nil
-	case low == "en" || strings.HasPrefix(low, "en-") || strings.HasPrefix(low, "en_") || low == "c" || low == "posix":
-		return langEN, nil
-	}
-	return langEN, &usageError{fmt.Sprintf("--lang %q: want en or zh-CN / 请用 en 或 zh-CN", v)}
-}
-
-// isChinese reports whether a locale or language tag names Chinese (zh, zh_CN.UTF-8, zh-Hans, …).
-func isChinese(v string) bool {
-	v = strings.ToLower(v)
-	return v == "zh" || strings.HasPrefix(v, "zh_") || strings.HasPrefix(v, "zh-") || strings.HasPrefix(v, "zh.")
+	return lang(l), nil
 }
 
 // stripLeadingLang removes a --lang flag given before the command (licentia --lang zh-CN codes list).
-func stripLeadingLang(args []string) []string {
-	for len(args) > 0 {
-		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
-		if !strings.HasPrefix(args[0], "-") || name != langFlag {
-			return args
-		}
-		if hasValue || len(args) < 2 {
-			args = args[1:]
-		} else {
-			args = args[2:]
-		}
-	}
-	return args
-}
+func stripLeadingLang(args []string) []string { return locale.StripLeading(args) }
 
 // errorText is err as the program's last line says it in l: in Chinese, the errors support staff meet
 // every day are explained first, the original text (which names what was looked up) following.

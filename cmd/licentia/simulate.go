@@ -43,19 +43,18 @@ const defaultMarketAddr = "127.0.0.1:8090"
 func runSimulate(ctx context.Context, l lang, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("simulate", l, stderr)
 	var c simulateConfig
-	fs.StringVar(&c.url, "url", getenv("LICENTIA_SIMULATE_URL"), "seller base URL, e.g. http://127.0.0.1:8080 (env LICENTIA_SIMULATE_URL)")
+	fs.StringVar(&c.url, "url", getenv("LICENTIA_SIMULATE_URL"), l.T("flag.sim_url"))
 	key := newSecretFlag(fs, l, getenv, "key", "LICENTIA_KOOGALLERY_KEY", l.T("flag.simulate_key"))
-	fs.StringVar(&c.scenario, "scenario", "all", "scenario to play, or all; comma-separated for several")
-	fs.IntVar(&c.concurrency, "concurrency", 20, "concurrent sends in the resend storm")
-	fs.BoolVar(&c.json, "json", false, "print the report as JSON instead of a table")
-	fs.StringVar(&c.path, "path", "", "production path (default: the path of --url, or /koogallery/license)")
-	fs.StringVar(&c.keysFile, "keys", "", "the seller's public keys (PEM or JWKS): verify every licentia code answered")
-	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a URL that is not on the loopback interface")
-	fs.StringVar(&c.prefix, "prefix", "", "order-id prefix (default SIM<time>-<random>, unique per run)")
-	fs.DurationVar(&c.interval, "retry-interval", 5*time.Millisecond, "gap between compressed marketplace retries")
-	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "per-call timeout (KooGallery waits 5 s)")
-	fs.StringVar(&c.marketAddr, "market-addr", defaultMarketAddr,
-		"loopback address of the KooGallery OpenAPI stand-in (needs LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK)")
+	fs.StringVar(&c.scenario, "scenario", "all", l.T("flag.sim_scenario"))
+	fs.IntVar(&c.concurrency, "concurrency", 20, l.T("flag.sim_concurrency"))
+	fs.BoolVar(&c.json, "json", false, l.T("flag.sim_json"))
+	fs.StringVar(&c.path, "path", "", l.T("flag.sim_path"))
+	fs.StringVar(&c.keysFile, "keys", "", l.T("flag.sim_keys"))
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, l.T("flag.sim_allow_remote"))
+	fs.StringVar(&c.prefix, "prefix", "", l.T("flag.sim_prefix"))
+	fs.DurationVar(&c.interval, "retry-interval", 5*time.Millisecond, l.T("flag.sim_retry_interval"))
+	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, l.T("flag.sim_timeout"))
+	fs.StringVar(&c.marketAddr, "market-addr", defaultMarketAddr, l.T("flag.sim_market_addr"))
 	c.ak, c.sk = getenv(marketapi.EnvAK), getenv(marketapi.EnvSK)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, l.T("usage.simulate"))
@@ -93,7 +92,7 @@ func runSimulate(ctx context.Context, l lang, args []string, getenv func(string)
 	}
 	rep, err := simulator.Run(ctx, cfg, names...)
 	if errors.Is(err, simulator.ErrUnknownScenario) {
-		return &usageError{err.Error()}
+		return &usageError{l.T("sim.unknown_scenario", c.scenario)}
 	}
 	if err != nil {
 		return err
@@ -101,7 +100,7 @@ func runSimulate(ctx context.Context, l lang, args []string, getenv func(string)
 	if c.json {
 		err = rep.WriteJSON(printable.Unwrap(stdout)) // exact, like printJSON
 	} else {
-		err = rep.WriteTable(stdout)
+		err = writeReport(stdout, l, rep)
 	}
 	if err != nil {
 		return err
@@ -173,10 +172,10 @@ func (c *simulateConfig) simulatorConfig(l lang) (simulator.Config, error) {
 	if c.keysFile != "" {
 		pem, err := os.ReadFile(c.keysFile)
 		if err != nil {
-			return cfg, fmt.Errorf("simulate: %w", err)
+			return cfg, fmt.Errorf("%s: %w", l.T("sim.keys_read"), err)
 		}
 		if cfg.Keys, err = verifier.ParseKeyring(pem); err != nil {
-			return cfg, fmt.Errorf("simulate: --keys %s: %w", c.keysFile, err)
+			return cfg, fmt.Errorf("%s: %w", l.T("sim.keys", c.keysFile), err)
 		}
 	}
 	return cfg, nil
@@ -206,4 +205,58 @@ func callbackURL(l lang, base, path string, remote bool) (string, error) {
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return u.String(), nil
+}
+
+// writeReport prints rep as a table aligned by display width (one row a step: scenario, step, result, reason)
+// and the summary line, in l. The steps name the marketplace's calls and fields, which are the same in every
+// language; a failure's reason quotes what the seller answered.
+func writeReport(w io.Writer, l lang, rep *simulator.Report) error {
+	t := newTable(w)
+	t.row(l.T("col.scenario"), l.T("col.step"), l.T("col.result"), l.T("col.reason"))
+	for _, r := range rep.Results {
+		t.row(cell(r.Scenario), cell(r.Step), l.simStatus(r.Status), printable.Escape(l.simReason(r.Reason)))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	format := l.T("sim.format_opaque")
+	if rep.LicentiaFormat {
+		format = l.T("sim.format_licentia")
+	}
+	if rep.LicentiaAPI {
+		format += l.T("sim.format_api")
+	}
+	_, err := fmt.Fprintln(w, "\n"+l.T("sim.summary", rep.URL, len(rep.Results), rep.Passed, rep.Failed, rep.Skipped, format, rep.Prefix))
+	return err
+}
+
+// simStatus is a step's result (simulator.Pass, Fail or Skip) in l.
+func (l lang) simStatus(s string) string {
+	switch s {
+	case simulator.Pass:
+		return l.T("sim.pass")
+	case simulator.Fail:
+		return l.T("sim.fail")
+	case simulator.Skip:
+		return l.T("sim.skip")
+	}
+	return s
+}
+
+// simReasons are the simulator's own reasons for skipping a step, which l says in its language; any other
+// reason quotes the seller's answer or an error and is shown as it is.
+var simReasons = map[string]string{
+	simulator.ReasonOpaque:       "sim.reason.opaque",
+	simulator.ReasonInstanceOnly: "sim.reason.instance_only",
+	simulator.ReasonNoOrderQuery: "sim.reason.no_order_query",
+	simulator.ReasonNoMarket:     "sim.reason.no_market",
+	simulator.ReasonNotLicentia:  "sim.reason.not_licentia",
+	simulator.ReasonDayChanged:   "sim.reason.day_changed",
+}
+
+func (l lang) simReason(r string) string {
+	if id, ok := simReasons[r]; ok {
+		return l.T(id)
+	}
+	return r
 }

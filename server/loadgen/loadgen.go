@@ -50,28 +50,41 @@ type Config struct {
 	AllowRemote bool
 }
 
+// Problems Validate finds in a Config, each wrapped with the flag and value at fault (errors.Is), so that a
+// command can say them in its reader's language.
+var (
+	ErrBadURL         = errors.New("want http(s)://host:port/path")
+	ErrRemote         = errors.New("not a loopback address; load tests stay on this machine unless --allow-remote is given")
+	ErrNoKey          = errors.New("--key is required")
+	ErrBadMode        = errors.New("want create, resend, renew or mixed")
+	ErrBadDuration    = fmt.Errorf("want more than 0 and at most %s", MaxDuration)
+	ErrBadConcurrency = fmt.Errorf("want 1 to %d", MaxConcurrency)
+	// ErrSeed is what Run returns when the orders of resend and renew modes cannot be created.
+	ErrSeed = errors.New("seed orders")
+)
+
 // Validate checks c and refuses targets off this machine unless AllowRemote is set.
 func (c *Config) Validate() error {
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--url %q: want http(s)://host:port/path", c.URL)
+		return fmt.Errorf("--url %q: %w", c.URL, ErrBadURL)
 	}
 	if !c.AllowRemote && !loopback.Host(u.Hostname()) {
-		return fmt.Errorf("--url %q is not a loopback address; load tests stay on this machine unless --allow-remote is given", c.URL)
+		return fmt.Errorf("--url %q: %w", c.URL, ErrRemote)
 	}
 	if c.Key == "" {
-		return errors.New("--key is required")
+		return ErrNoKey
 	}
 	switch c.Mode {
 	case ModeCreate, ModeResend, ModeRenew, ModeMixed:
 	default:
-		return fmt.Errorf("--mode %q: want create, resend, renew or mixed", c.Mode)
+		return fmt.Errorf("--mode %q: %w", c.Mode, ErrBadMode)
 	}
 	if c.Duration <= 0 || c.Duration > MaxDuration {
-		return fmt.Errorf("--duration %s: want more than 0 and at most %s", c.Duration, MaxDuration)
+		return fmt.Errorf("--duration %s: %w", c.Duration, ErrBadDuration)
 	}
 	if c.Concurrency < 1 || c.Concurrency > MaxConcurrency {
-		return fmt.Errorf("--concurrency %d: want 1 to %d", c.Concurrency, MaxConcurrency)
+		return fmt.Errorf("--concurrency %d: %w", c.Concurrency, ErrBadConcurrency)
 	}
 	return nil
 }
@@ -146,7 +159,7 @@ func (g *gen) seed(ctx context.Context) error {
 	for i := range seedOrders {
 		// A fixed business id makes the seed order's instance id known, so renewals can name it.
 		if err := g.create(ctx, g.seedOrder(i), g.seedOrder(i)+"-lic"); err != nil {
-			return fmt.Errorf("seed orders: %w", err)
+			return fmt.Errorf("%w: %w", ErrSeed, err)
 		}
 	}
 	return nil

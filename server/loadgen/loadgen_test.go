@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -17,23 +18,24 @@ func TestValidate(t *testing.T) {
 		name string
 		edit func(*Config)
 		want string
+		is   error
 	}{
-		{"remote host", func(c *Config) { c.URL = "http://192.0.2.10/koogallery/license" }, "loopback"},
-		{"remote name", func(c *Config) { c.URL = "https://example.com/x" }, "loopback"},
-		{"zoned loopback", func(c *Config) { c.URL = "http://[::1%25lo]:8080/x" }, "loopback"},
-		{"no scheme", func(c *Config) { c.URL = "127.0.0.1:8080" }, "--url"},
-		{"no key", func(c *Config) { c.Key = "" }, "--key"},
-		{"bad mode", func(c *Config) { c.Mode = "flood" }, "--mode"},
-		{"too long", func(c *Config) { c.Duration = time.Hour }, "--duration"},
-		{"no workers", func(c *Config) { c.Concurrency = 0 }, "--concurrency"},
-		{"too many workers", func(c *Config) { c.Concurrency = 5000 }, "--concurrency"},
+		{"remote host", func(c *Config) { c.URL = "http://192.0.2.10/koogallery/license" }, "loopback", ErrRemote},
+		{"remote name", func(c *Config) { c.URL = "https://example.com/x" }, "loopback", ErrRemote},
+		{"zoned loopback", func(c *Config) { c.URL = "http://[::1%25lo]:8080/x" }, "loopback", ErrRemote},
+		{"no scheme", func(c *Config) { c.URL = "127.0.0.1:8080" }, "--url", ErrBadURL},
+		{"no key", func(c *Config) { c.Key = "" }, "--key", ErrNoKey},
+		{"bad mode", func(c *Config) { c.Mode = "flood" }, "--mode", ErrBadMode},
+		{"too long", func(c *Config) { c.Duration = time.Hour }, "--duration", ErrBadDuration},
+		{"no workers", func(c *Config) { c.Concurrency = 0 }, "--concurrency", ErrBadConcurrency},
+		{"too many workers", func(c *Config) { c.Concurrency = 5000 }, "--concurrency", ErrBadConcurrency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := ok
 			tt.edit(&c)
-			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Validate() err = %v, want one mentioning %q", err, tt.want)
+			if err := c.Validate(); !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate() err = %v, want %v mentioning %q", err, tt.is, tt.want)
 			}
 		})
 	}

@@ -356,7 +356,7 @@ func TestContractSellerPasses(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range rep.Results {
 		seen[r.Scenario] = seen[r.Scenario] || r.Status == Pass
-		if r.Status == Skip && r.Reason != opaque {
+		if r.Status == Skip && r.Reason != ReasonOpaque {
 			t.Errorf("%s: %s skipped (%s); only claim checks of opaque codes may be", r.Scenario, r.Step, r.Reason)
 		}
 	}
@@ -526,9 +526,9 @@ func TestLicense2Skips(t *testing.T) {
 	played := map[string]bool{}
 	for _, r := range rep.Results {
 		switch {
-		case r.Status == Skip && (r.Reason == noMarket || r.Reason == noOrderQuery):
+		case r.Status == Skip && (r.Reason == ReasonNoMarket || r.Reason == ReasonNoOrderQuery):
 			skipped[r.Scenario] = true
-		case r.Status == Skip && r.Reason == opaque:
+		case r.Status == Skip && r.Reason == ReasonOpaque:
 		case r.Status == Skip:
 			t.Errorf("%s: %s skipped for %q, want the stand-in's absence", r.Scenario, r.Step, r.Reason)
 		default:
@@ -554,7 +554,7 @@ func TestLicense2Skips(t *testing.T) {
 		if r.Status == Pass && strings.Contains(r.Step, "has not seen") {
 			callbacks++
 		}
-		if r.Status == Skip && r.Reason == notLicentia {
+		if r.Status == Skip && r.Reason == ReasonNotLicentia {
 			skippedActivation++
 		}
 	}

@@ -13,8 +13,11 @@ import (
 	"github.com/licentia/licentia/verifier"
 )
 
-// opaque is the reason given when a state check needs a licentia code and the seller's license is not one.
-const opaque = "the license is opaque (not a licentia code): its state cannot be observed"
+// ReasonOpaque is the reason given when a state check needs a licentia code and the seller's license is not one.
+const ReasonOpaque = "the license is opaque (not a licentia code): its state cannot be observed"
+
+// ReasonInstanceOnly is the note on a passed state check of an opaque license: only its instanceId was checked.
+const ReasonInstanceOnly = "instanceId checked; " + ReasonOpaque
 
 // order is one purchase made by a scenario: its create call (without businessId, which is fresh on every
 // send) and the answers it got.
@@ -48,8 +51,8 @@ const (
 // businessId, which each send adds.
 var instanceCreateFields = []string{"activity", "orderId", "orderLineId", termTest}
 
-// noOrderQuery is the reason given when a newInstance step is skipped for want of the OpenAPI stand-in.
-const noOrderQuery = "newInstance carries only its order (topics 0070649427, 0070649092): the seller fetches product, " +
+// ReasonNoOrderQuery is the reason given when a newInstance step is skipped for want of the OpenAPI stand-in.
+const ReasonNoOrderQuery = "newInstance carries only its order (topics 0070649427, 0070649092): the seller fetches product, " +
 	"customer and expiry with the order query, which needs the KooGallery OpenAPI stand-in (licentia simulate starts " +
 	"one when LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK are set)"
 
@@ -130,7 +133,7 @@ func (r *run) instances(o *order, step string) bool {
 	if o.legacy || o.params[termTest] == "1" || r.cfg.Market != nil {
 		return true
 	}
-	r.skip(step, noOrderQuery)
+	r.skip(step, ReasonNoOrderQuery)
 	return false
 }
 
@@ -288,13 +291,13 @@ func (r *run) unchanged(ctx context.Context, step string, o *order) {
 func (r *run) observe(ctx context.Context, step string, o *order, w want) {
 	if Claims(o.first.License) == nil {
 		if w.st == verifier.StatusReleased {
-			r.skip(step, opaque)
+			r.skip(step, ReasonOpaque)
 			return
 		}
 		a, err := r.resend(ctx, o)
 		if err == nil {
 			o.last = a
-			r.rep.add(Result{Scenario: r.scenario, Step: step, Status: Pass, Reason: "instanceId checked; " + opaque})
+			r.rep.add(Result{Scenario: r.scenario, Step: step, Status: Pass, Reason: ReasonInstanceOnly})
 			return
 		}
 		r.check(step, err)
@@ -312,7 +315,7 @@ func (r *run) observe(ctx context.Context, step string, o *order, w want) {
 // code checks the claims of a license answered directly; skipped for an opaque license.
 func (r *run) code(step, license string, w want) {
 	if Claims(license) == nil {
-		r.skip(step, opaque)
+		r.skip(step, ReasonOpaque)
 		return
 	}
 	r.check(step, r.claimsMatch(license, w))

@@ -2,10 +2,8 @@ package simulator
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"sync"
-	"text/tabwriter"
 )
 
 // Step outcomes.
@@ -77,28 +75,6 @@ func (rep *Report) sawLicentiaAPI() {
 
 // OK reports whether no step failed.
 func (rep *Report) OK() bool { return rep.Failed == 0 }
-
-// WriteTable writes the results as an aligned pass/fail table followed by a summary line.
-func (rep *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSTEP\tRESULT\tREASON")
-	for _, r := range rep.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Scenario, r.Step, r.Status, r.Reason)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	format := "opaque licenses: state checks that need a licentia code were skipped"
-	if rep.LicentiaFormat {
-		format = "licentia codes: claims checked after every change"
-	}
-	if rep.LicentiaAPI {
-		format += "; License 2.0 activations played"
-	}
-	_, err := fmt.Fprintf(w, "\n%s: %d steps, %d passed, %d failed, %d skipped (%s; order prefix %s)\n",
-		rep.URL, len(rep.Results), rep.Passed, rep.Failed, rep.Skipped, format, rep.Prefix)
-	return err
-}
 
 // WriteJSON writes the report as one JSON object.
 func (rep *Report) WriteJSON(w io.Writer) error {

@@ -19,9 +19,12 @@ import (
 // (§2.6.2). These scenarios play the marketplace's side on both interfaces: the stand-in (Config.Market) holds
 // the codes, and the callbacks (§2.4) are keyed on the codes it generated, never on a seller's own ids.
 
-// noMarket is the reason given when a scenario needs the OpenAPI stand-in and the run has none.
-const noMarket = "no KooGallery OpenAPI stand-in in this run (licentia simulate starts one when " +
+// ReasonNoMarket is the reason given when a scenario needs the OpenAPI stand-in and the run has none.
+const ReasonNoMarket = "no KooGallery OpenAPI stand-in in this run (licentia simulate starts one when " +
 	"LICENTIA_KOOGALLERY_AK and LICENTIA_KOOGALLERY_SK are set)"
+
+// ReasonDayChanged is the reason given when a step about one UTC day cannot be judged because the day changed.
+const ReasonDayChanged = "the UTC day changed during the scenario"
 
 // estimateSkew is how far the stand-in's activate answer misses the code's expiry (the docs call it an estimate,
 // §2.6.1): a seller that takes it instead of the query's answer is caught.
@@ -30,7 +33,7 @@ const estimateSkew = 49 * time.Hour
 // market returns the stand-in, or records the scenario as skipped and returns nil.
 func (r *run) market() *market.Server {
 	if r.cfg.Market == nil {
-		r.skip("start", noMarket)
+		r.skip("start", ReasonNoMarket)
 	}
 	return r.cfg.Market
 }
@@ -41,7 +44,7 @@ func (r *run) api(ctx context.Context, step string) bool {
 		r.rep.sawLicentiaAPI()
 		return true
 	}
-	r.skip(step, notLicentia)
+	r.skip(step, ReasonNotLicentia)
 	return false
 }
 
@@ -484,7 +487,7 @@ func dailyQuery(ctx context.Context, r *run) {
 	}
 	again, err := r.refreshCode(ctx, next.Code)
 	if r.cfg.Now().UTC().Format(time.DateOnly) != day {
-		r.skip("a second refresh the same UTC day does not query", "the UTC day changed during the scenario")
+		r.skip("a second refresh the same UTC day does not query", ReasonDayChanged)
 		return
 	}
 	if err == nil {

@@ -164,7 +164,7 @@ func deviceQuota(ctx context.Context, r *run) {
 		first = append(first, string(got[0].Content))
 		step := fmt.Sprintf("device %d's licence is bound to its fingerprint and to no other device", i+1)
 		if c := Claims(string(got[0].Content)); c == nil {
-			r.skip(step, opaque)
+			r.skip(step, ReasonOpaque)
 		} else {
 			r.check(step, boundTo(c, fp, devices[1-i]))
 		}

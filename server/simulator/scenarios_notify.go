@@ -43,7 +43,7 @@ func periodChange(ctx context.Context, r *run) {
 	}
 	sold := Claims(a.Code)
 	if sold == nil {
-		r.skip("the renewed code keeps its product binding", opaque)
+		r.skip("the renewed code keeps its product binding", ReasonOpaque)
 		return
 	}
 	yearly := sold.ProductID + "-YEAR"

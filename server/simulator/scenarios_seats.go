@@ -55,7 +55,7 @@ func seats(ctx context.Context, r *run) {
 		codes[n] = a.Code
 		step := fmt.Sprintf("installation %d's code is bound to it and to no other machine", n)
 		if c := Claims(a.Code); c == nil {
-			r.skip(step, opaque)
+			r.skip(step, ReasonOpaque)
 		} else {
 			r.check(step, bindsMachine(c, r.installation(n), r.installation(n+10)))
 		}

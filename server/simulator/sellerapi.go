@@ -25,8 +25,8 @@ const (
 // seller has none.
 const stepActivations = "POST " + pathActivations
 
-// notLicentia is the reason given when a step needs licentia's own endpoints and the seller has none.
-const notLicentia = "the seller has no licentia activation endpoint (POST " + pathActivations +
+// ReasonNotLicentia is the reason given when a step needs licentia's own endpoints and the seller has none.
+const ReasonNotLicentia = "the seller has no licentia activation endpoint (POST " + pathActivations +
 	"): activation and refresh steps need licentia"
 
 // maxAnswer caps how much of an answer body is read; the answers are a few kilobytes at most.
