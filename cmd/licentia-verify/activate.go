@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/licentia/licentia/cmd/internal/locale"
 	"github.com/licentia/licentia/verifier"
 	"github.com/licentia/licentia/verifier/online"
 )
@@ -19,29 +19,25 @@ type activationError struct {
 	exit        int
 	fingerprint string // of the KooGallery code
 	err         error
+	l           locale.Lang // of msg
 }
 
-func (e *activationError) Error() string {
-	return fmt.Sprintf("activation failed: %s (%s)", e.msg, e.code)
-}
+func (e *activationError) Error() string { return catalog.T(e.l, "activate.failed", e.msg, e.code) }
 
 func (e *activationError) Unwrap() error { return e.err }
 
-// activationErrors tells, per error code of POST /v1/activations (README "Endpoints", docs/koogallery.md "License 2.0 end to end"), what the buyer should
-// know and the exit status: 5 the license is over, 65 the code is wrong, 75 try again later, 78 the
-// seller's server must be set up.
-var activationErrors = map[string]struct {
-	msg  string
-	exit int
-}{
-	"bad_request":              {"the server refused the request: check that the whole KooGallery license code was given", exitDataErr},
-	"not_found":                {"KooGallery does not know this license code: check that it was copied whole, from the order of this product", exitDataErr},
-	"not_received":             {"the buyer has not received this license code on KooGallery yet: try again once the order shows it as received", exitTempFail},
-	"license_released":         {"this license was released on KooGallery (the order was refunded or has ended): it can no longer be used", exitRevoked},
-	"rate_limited":             {"too many activation attempts from this address: wait a minute and try again", exitTempFail},
-	"marketplace_unavailable":  {"the license server cannot reach KooGallery right now: try again later", exitTempFail},
-	"marketplace_unconfigured": {"the license server is not set up to activate KooGallery codes: the seller must configure its marketplace credentials", exitConfig},
-	"seats_exhausted":          {"every seat of this license is taken by other installations: free one (the buyer page, or the seller's support) or buy more", exitDeployment},
+// activationErrors tells, per error code of POST /v1/activations (README "Endpoints", docs/koogallery.md "License
+// 2.0 end to end"), what the buyer should know (the message "activate.CODE" of messages.go) and the exit status:
+// 5 the license is over, 65 the code is wrong, 75 try again later, 78 the seller's server must be set up.
+var activationErrors = map[string]int{
+	"bad_request":              exitDataErr,
+	"not_found":                exitDataErr,
+	"not_received":             exitTempFail,
+	"license_released":         exitRevoked,
+	"rate_limited":             exitTempFail,
+	"marketplace_unavailable":  exitTempFail,
+	"marketplace_unconfigured": exitConfig,
+	"seats_exhausted":          exitDeployment,
 }
 
 // activateCode trades the KooGallery code marketCode for licentia's code with the --activate server.
@@ -50,31 +46,31 @@ func (cfg *config) activateCode(ctx context.Context, marketCode string, stderr i
 	marketCode = strings.TrimSpace(marketCode)
 	fp := verifier.Fingerprint(marketCode)
 	if marketCode == "" {
-		return "", &activationError{code: "bad_request", msg: "no KooGallery license code given", exit: exitUsage, fingerprint: fp}
+		return "", &activationError{code: "bad_request", msg: cfg.T("activate.no_code"), exit: exitUsage, fingerprint: fp, l: cfg.l}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cl := &online.Client{BaseURL: cfg.activate}
 	ans, err := cl.Activate(ctx, marketCode, cfg.dep)
 	if err == nil {
-		warn(stderr, fmt.Sprintf("activated: license %s, generation %d", ans.LicenseID, ans.Generation))
+		warn(stderr, cfg.T("activated", ans.LicenseID, ans.Generation))
 		return ans.Code, nil
 	}
-	ae := &activationError{fingerprint: fp, err: err}
+	ae := &activationError{fingerprint: fp, err: err, l: cfg.l}
 	var se *online.ServerError
 	switch {
 	case errors.As(err, &se) && se.Code != "":
 		ae.code, ae.msg, ae.exit = se.Code, se.Message, exitUnavailable
-		if known, ok := activationErrors[se.Code]; ok {
-			ae.msg, ae.exit = known.msg, known.exit
+		if exit, ok := activationErrors[se.Code]; ok {
+			ae.msg, ae.exit = cfg.T("activate."+se.Code), exit
 		}
 	case errors.As(err, &se):
 		ae.code, ae.exit = "bad_answer", exitUnavailable
-		ae.msg = fmt.Sprintf("%s answered HTTP %d without a licentia error: is it a licentia server with activation?", cfg.activate, se.Status)
+		ae.msg = cfg.T("activate.bad_answer", cfg.activate, se.Status)
 	case errors.Is(err, online.ErrTooLarge):
 		ae.code, ae.msg, ae.exit = "too_large", err.Error(), exitUnavailable
 	default:
-		ae.code, ae.msg, ae.exit = "unreachable", fmt.Sprintf("no usable answer from %s: %v; try again later", cfg.activate, err), exitTempFail
+		ae.code, ae.msg, ae.exit = "unreachable", cfg.T("activate.unreachable", cfg.activate, err), exitTempFail
 	}
 	return "", ae
 }

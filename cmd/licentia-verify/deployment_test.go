@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/licentia/licentia/cmd/internal/locale"
 	"os"
 	"reflect"
 	"strings"
@@ -99,10 +100,10 @@ func TestPrintDeployment(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q; want 0 and this machine's deployment", r.exit, r.stdout)
 	}
 	path := writeFile(t, t.TempDir(), "me.json", r.stdout)
-	if _, err := readDeployment(path); err != nil {
+	if _, err := readDeployment(locale.EN, path); err != nil {
 		t.Errorf("readDeployment(printed) err = %v, want the file read back", err)
 	}
-	if d, err := readDeployment("auto"); err != nil || !reflect.DeepEqual(*d, want) {
+	if d, err := readDeployment(locale.EN, "auto"); err != nil || !reflect.DeepEqual(*d, want) {
 		t.Errorf("readDeployment(auto) = %v, %v; want LocalDeployment's", d, err)
 	}
 }

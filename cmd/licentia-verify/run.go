@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/licentia/licentia/cmd/internal/buildinfo"
+	"github.com/licentia/licentia/cmd/internal/locale"
 	"github.com/licentia/licentia/cmd/internal/printable"
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/verifier"
@@ -54,7 +55,13 @@ type config struct {
 	printDeployment            bool
 	at                         time.Time
 	code                       string // "-" for standard input
+	tz                         string // --tz: the zone times are shown in
+	l                          locale.Lang
+	loc                        *time.Location // the reader's zone (--tz, else TZ, else the system's)
 }
+
+// T returns the message id in the reader's language (messages.go).
+func (cfg *config) T(id string, args ...any) string { return catalog.T(cfg.l, id, args...) }
 
 // input is what load gathers: the verifier to use, the code to check and where the code came from.
 type input struct {
@@ -64,11 +71,16 @@ type input struct {
 }
 
 // run is the testable entry point: it returns the exit status. ctx bounds the online requests of
-// --refresh and --activate.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// --refresh and --activate; getenv reads the environment (the locale variables and TZ).
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Arguments, file names, claims and server answers end up in the output: none of it may steer the terminal.
 	stdout, stderr = printable.NewWriter(stdout), printable.NewWriter(stderr)
-	cfg, err := parseArgs(args, stderr)
+	l, err := locale.Of(args, getenv)
+	if err != nil {
+		warn(stderr, err)
+		return exitUsage
+	}
+	cfg, err := parseArgs(args, l, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitValid
 	}
@@ -81,7 +93,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitValid
 	}
 	if cfg.printDeployment {
-		return printLocalDeployment(stdout, stderr)
+		return printLocalDeployment(l, stdout, stderr)
 	}
 	in, err := cfg.load(ctx, stdin, stderr)
 	if err != nil {
@@ -92,17 +104,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	rep.Refreshed, rep.Activated = in.refreshed, in.activated
 	if (in.refreshed || in.activated) && err == nil && cfg.save != "" {
 		if werr := keys.WriteFileAtomic(cfg.save, []byte(in.code+"\n")); werr != nil {
-			warn(stderr, "save the code:", werr)
+			warn(stderr, cfg.T("save")+":", werr)
 			return exitNoInput
 		}
 	}
 	if cfg.json {
 		writeJSON(stdout, rep)
 		if err != nil {
-			warn(stderr, err)
+			warn(stderr, cfg.explain(err))
 		}
 	} else {
-		fmt.Fprintln(stdout, rep.text(err))
+		fmt.Fprintln(stdout, cfg.text(rep, err))
 	}
 	return exitStatus(err)
 }
@@ -118,55 +130,60 @@ func (cfg *config) loadFailed(err error, stdout, stderr io.Writer) int {
 		}
 		return ae.exit
 	}
-	warn(stderr, err)
+	warn(stderr, cfg.explain(err))
 	if cfg.json {
 		writeJSON(stdout, report{Reason: "unreadable"})
 	}
 	return exitNoInput
 }
 
-// parseArgs parses the flags, which may come before or after the code argument.
-func parseArgs(args []string, stderr io.Writer) (*config, error) {
-	cfg := &config{}
+// parseArgs parses the flags, which may come before or after the code argument; l is the language of the
+// usage text and the errors.
+func parseArgs(args []string, l locale.Lang, getenv func(string) string, stderr io.Writer) (*config, error) {
+	cfg := &config{l: l}
+	T := cfg.T
 	fs := flag.NewFlagSet("licentia-verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.keys, "keys", "", "`FILE` of trusted public keys: PEM \"PUBLIC KEY\" blocks or a JWKS (required)")
-	fs.StringVar(&cfg.product, "product", "", "accept only this KooGallery product `ID` (pid); this, --sku or --any-product is required")
-	fs.StringVar(&cfg.sku, "sku", "", "accept only this KooGallery sku `CODE`")
-	fs.BoolVar(&cfg.anyProduct, "any-product", false, "accept a code of any product of the seller (one key signs them all: bind a product instead where you can)")
-	fs.StringVar(&cfg.issuer, "issuer", "", "accept only this issuer `ISS`")
-	fs.StringVar(&cfg.revocations, "revocations", "", "signed revocation list `FILE` (from GET /v1/revocations)")
-	fs.DurationVar(&cfg.maxListAge, "max-list-age", 0, "require a revocation list made at most this `DURATION` ago (e.g. 72h; exit 7 otherwise)")
-	fs.StringVar(&cfg.state, "state", "", "state `FILE` remembering trusted time, generations and the newest list (created if missing)")
-	fs.StringVar(&cfg.refresh, "refresh", "", "licentia server `URL`: fetch the current code and the revocation list first; offline check when unreachable")
-	fs.StringVar(&cfg.activate, "activate", "", "licentia server `URL`: exchange the KooGallery License 2.0 code given for the license's licentia code, then check it")
-	fs.StringVar(&cfg.deployment, "deployment", "", "this installation: \"auto\" (this machine, as --print-deployment shows it) or a JSON `FILE`; "+
-		"a code bound to another deployment exits 8, and --activate and --refresh send it to the server")
-	fs.BoolVar(&cfg.printDeployment, "print-deployment", false, "print, as JSON, the deployment --deployment auto reads on this machine (its raw values: for support, never for logs) and exit")
-	fs.StringVar(&cfg.save, "save", "", "with --refresh or --activate: write the code fetched, when valid, to `FILE` (mode 0600)")
-	fs.BoolVar(&cfg.allowTest, "allow-test", false, "accept codes issued to marketplace test calls")
-	at := fs.String("at", "", "judge the code at this `RFC3339` time instead of now (audits)")
-	fs.BoolVar(&cfg.json, "json", false, "print one JSON object")
-	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.StringVar(&cfg.keys, "keys", "", T("flag.keys"))
+	fs.StringVar(&cfg.product, "product", "", T("flag.product"))
+	fs.StringVar(&cfg.sku, "sku", "", T("flag.sku"))
+	fs.BoolVar(&cfg.anyProduct, "any-product", false, T("flag.any_product"))
+	fs.StringVar(&cfg.issuer, "issuer", "", T("flag.issuer"))
+	fs.StringVar(&cfg.revocations, "revocations", "", T("flag.revocations"))
+	fs.DurationVar(&cfg.maxListAge, "max-list-age", 0, T("flag.max_list_age"))
+	fs.StringVar(&cfg.state, "state", "", T("flag.state"))
+	fs.StringVar(&cfg.refresh, "refresh", "", T("flag.refresh"))
+	fs.StringVar(&cfg.activate, "activate", "", T("flag.activate"))
+	fs.StringVar(&cfg.deployment, "deployment", "", T("flag.deployment"))
+	fs.BoolVar(&cfg.printDeployment, "print-deployment", false, T("flag.print_deployment"))
+	fs.StringVar(&cfg.save, "save", "", T("flag.save"))
+	fs.BoolVar(&cfg.allowTest, "allow-test", false, T("flag.allow_test"))
+	at := fs.String("at", "", T("flag.at"))
+	fs.BoolVar(&cfg.json, "json", false, T("flag.json"))
+	fs.BoolVar(&cfg.version, "version", false, T("flag.version"))
+	fs.StringVar(&cfg.tz, "tz", "", T("flag.tz"))
+	fs.String(locale.Flag, "", T("flag.lang")) // read by locale.Of before parsing
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: licentia-verify --keys FILE (--product ID | --sku CODE | --any-product) [--issuer ISS]\n"+
-			"                       [--revocations FILE] [--max-list-age DURATION] [--state FILE]\n"+
-			"                       [--refresh URL | --activate URL] [--save FILE] [--deployment auto|FILE]\n"+
-			"                       [--allow-test] [--at RFC3339] [--json] [CODE | -]\n"+
-			"       licentia-verify --print-deployment\n"+
-			"       licentia-verify --version")
+		fmt.Fprint(stderr, T("usage"))
 		fs.PrintDefaults()
 	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errors.New(T("bad_flag", err.Error()))
 		}
 		if fs.NArg() == 0 {
 			break
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
+	}
+	var err error
+	if cfg.loc, err = readerZone(l, cfg.tz, getenv); err != nil {
+		return nil, err
 	}
 	if cfg.version || cfg.printDeployment {
 		return cfg, nil
@@ -181,7 +198,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {
-			return nil, fmt.Errorf("--at: want an RFC 3339 time such as 2026-03-01T00:00:00Z: %w", err)
+			return nil, fmt.Errorf("%s: %w", T("bad_at"), err)
 		}
 		cfg.at = t
 	}
@@ -190,26 +207,54 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 
 // check refuses contradictory or incomplete command lines; npos is the number of code arguments.
 func (cfg *config) check(npos int) error {
+	id := ""
 	switch {
 	case cfg.keys == "":
-		return errors.New("--keys is required")
+		id = "need_keys"
 	case npos > 1:
-		return fmt.Errorf("want one code argument, got %d", npos)
+		return errors.New(cfg.T("one_code", npos))
 	case cfg.product == "" && cfg.sku == "" && !cfg.anyProduct:
-		return errors.New("want --product ID or --sku CODE: one seller key signs the codes of all the seller's " +
-			"products, so a check without one accepts any of them (say --any-product if that is meant)")
+		id = "need_binding"
 	case cfg.anyProduct && (cfg.product != "" || cfg.sku != ""):
-		return errors.New("--any-product contradicts --product and --sku")
+		id = "any_product_and"
 	case cfg.refresh != "" && cfg.activate != "":
-		return errors.New("--refresh and --activate exclude each other")
+		id = "refresh_and_activate"
 	case cfg.save != "" && cfg.refresh == "" && cfg.activate == "":
-		return errors.New("--save goes with --refresh or --activate")
+		id = "save_alone"
 	case cfg.maxListAge < 0:
-		return errors.New("--max-list-age must not be negative")
+		id = "negative_age"
 	case cfg.maxListAge > 0 && cfg.revocations == "" && cfg.refresh == "":
-		return errors.New("--max-list-age needs a list: --revocations FILE or --refresh URL")
+		id = "age_without_list"
+	default:
+		return nil
 	}
-	return nil
+	return errors.New(cfg.T(id))
+}
+
+// explain is err for the reader: in Chinese, a verifier's reason is explained before the original text.
+func (cfg *config) explain(err error) string {
+	if r := verifier.Reason(err); cfg.l == locale.ZH && r != "error" {
+		return cfg.T("explained", cfg.T("reason."+r), err.Error())
+	}
+	return err.Error()
+}
+
+// readerZone is the zone times are shown in: --tz (an error when it names no zone), else TZ (ignored when it
+// names no zone, as the Go runtime does), else the system's.
+func readerZone(l locale.Lang, tz string, getenv func(string) string) (*time.Location, error) {
+	if tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil || tz == "Local" {
+			return nil, errors.New(catalog.T(l, "bad_tz", tz))
+		}
+		return loc, nil
+	}
+	if env := getenv("TZ"); env != "" {
+		if loc, err := time.LoadLocation(strings.TrimPrefix(env, ":")); err == nil {
+			return loc, nil
+		}
+	}
+	return time.Local, nil
 }
 
 // load reads the keys, state, code and revocation list, and builds the verifier. With --activate it
@@ -219,17 +264,17 @@ func (cfg *config) check(npos int) error {
 func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) (*input, error) {
 	data, err := os.ReadFile(cfg.keys)
 	if err != nil {
-		return nil, fmt.Errorf("read keys: %w", err)
+		return nil, fmt.Errorf("%s: %w", cfg.T("read_keys"), err)
 	}
 	kr, err := verifier.ParseKeyring(data)
 	if err != nil {
-		return nil, fmt.Errorf("keys %s: %w", cfg.keys, err)
+		return nil, fmt.Errorf("%s: %w", cfg.T("keys", cfg.keys), err)
 	}
 	in := &input{}
 	if in.code, err = cfg.readCode(stdin); err != nil {
 		return nil, err
 	}
-	if cfg.dep, err = readDeployment(cfg.deployment); err != nil {
+	if cfg.dep, err = readDeployment(cfg.l, cfg.deployment); err != nil {
 		return nil, err
 	}
 	opts := cfg.options()
@@ -253,7 +298,7 @@ func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) 
 		}
 	}
 	if revs == nil && cfg.revocations != "" {
-		if revs, err = readList(kr, cfg.revocations); err != nil {
+		if revs, err = readList(cfg.l, kr, cfg.revocations); err != nil {
 			return nil, err
 		}
 	}
@@ -265,16 +310,16 @@ func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) 
 }
 
 // readList reads and checks the revocation list in the file path.
-func readList(kr *verifier.Keyring, path string) (*verifier.RevocationList, error) {
+func readList(l locale.Lang, kr *verifier.Keyring, path string) (*verifier.RevocationList, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read revocation list: %w", err)
+		return nil, fmt.Errorf("%s: %w", catalog.T(l, "read_list"), err)
 	}
-	l, err := verifier.ParseRevocations(kr, data)
+	list, err := verifier.ParseRevocations(kr, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", catalog.T(l, "list", path), err)
 	}
-	return l, nil
+	return list, nil
 }
 
 func (cfg *config) readCode(stdin io.Reader) (string, error) {
@@ -283,7 +328,7 @@ func (cfg *config) readCode(stdin io.Reader) (string, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, maxInput))
 	if err != nil {
-		return "", fmt.Errorf("read code: %w", err)
+		return "", fmt.Errorf("%s: %w", cfg.T("read_code"), err)
 	}
 	return string(b), nil
 }
@@ -326,39 +371,68 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 	cl := &online.Client{BaseURL: cfg.refresh}
 	refreshed := false
 	if current, err := cl.Refresh(ctx, code, cfg.dep); errors.Is(err, online.ErrTooLarge) {
-		return "", nil, false, fmt.Errorf("refresh: %w", err)
+		return "", nil, false, fmt.Errorf("%s: %w", cfg.T("refresh"), err)
 	} else if err != nil {
-		warn(stderr, "checking offline:", err)
+		warn(stderr, cfg.T("offline")+":", err)
 	} else {
 		code, refreshed = current, true
 	}
 	revs, data, err := cl.Revocations(ctx, kr)
 	if errors.Is(err, online.ErrTooLarge) {
-		return "", nil, false, fmt.Errorf("revocation list: %w", err)
+		return "", nil, false, fmt.Errorf("%s: %w", cfg.T("fetch_list"), err)
 	}
 	if err != nil {
-		warn(stderr, "revocation list not fetched:", err)
+		warn(stderr, cfg.T("list_not_fetched")+":", err)
 		return code, nil, refreshed, nil
 	}
 	if st != nil && revs.IssuedAt < st.ListIssuedAt() {
-		warn(stderr, fmt.Sprintf("the server's revocation list (made %s) is older than one already seen (%s); not used",
-			unixUTC(revs.IssuedAt), unixUTC(st.ListIssuedAt())))
+		warn(stderr, cfg.T("list_older_seen", cfg.at_(revs.IssuedAt), cfg.at_(st.ListIssuedAt())))
 		return code, nil, refreshed, nil
 	}
 	if cfg.revocations != "" {
-		if saved, err := readList(kr, cfg.revocations); err == nil && saved.IssuedAt > revs.IssuedAt {
-			warn(stderr, fmt.Sprintf("the server's revocation list (made %s) is older than the one in %s (%s); keeping that",
-				unixUTC(revs.IssuedAt), cfg.revocations, unixUTC(saved.IssuedAt)))
+		if saved, err := readList(cfg.l, kr, cfg.revocations); err == nil && saved.IssuedAt > revs.IssuedAt {
+			warn(stderr, cfg.T("list_older_file", cfg.at_(revs.IssuedAt), cfg.revocations, cfg.at_(saved.IssuedAt)))
 			return code, saved, refreshed, nil
 		}
 		if err := keys.WriteFileAtomic(cfg.revocations, data); err != nil {
-			warn(stderr, "keep the revocation list:", err)
+			warn(stderr, cfg.T("keep_list")+":", err)
 		}
 	}
 	return code, revs, refreshed, nil
 }
 
+// unixUTC is a Unix time as RFC 3339 in UTC, as --json shows it.
 func unixUTC(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
+
+// at_ is a Unix time for people: in English RFC 3339 in the reader's zone (its offset named), in Chinese
+// "2006-01-02 15:04:05" and the zone's name.
+func (cfg *config) at_(sec int64) string {
+	t := time.Unix(sec, 0).In(cfg.zone())
+	if cfg.l == locale.ZH {
+		return t.Format(time.DateTime) + " " + zoneName(t)
+	}
+	return t.Format(time.RFC3339)
+}
+
+// zone is the reader's zone (the system's when parseArgs did not settle one).
+func (cfg *config) zone() *time.Location {
+	if cfg.loc == nil {
+		return time.Local
+	}
+	return cfg.loc
+}
+
+// zoneName names t's zone: its IANA name, or for the system's zone its abbreviation (UTC+08 for a bare offset).
+func zoneName(t time.Time) string {
+	if n := t.Location().String(); n != "Local" {
+		return n
+	}
+	abbr := t.Format("MST")
+	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		return "UTC" + abbr
+	}
+	return abbr
+}
 
 // exitStatus maps a verification error to the exit status of the table in main.go. It is the command's only
 // error-to-status table.
@@ -409,6 +483,8 @@ type report struct {
 	// ActivationError is the server's error code when --activate was refused (reason
 	// "activation_failed").
 	ActivationError string `json:"activation_error,omitempty"`
+
+	expires int64 // ExpiresAt as a Unix time, for the text
 }
 
 // newReport describes the outcome of Check. For a rejected code whose signature verified it still names
@@ -428,14 +504,19 @@ func newReport(code string, r *verifier.Result, err error) report {
 		rep.ProductID, rep.SKU, rep.OrderID, rep.CustomerID = c.ProductID, c.SKU, c.OrderID, c.CustomerID
 		if c.ExpiresAt != 0 {
 			s := unixUTC(c.ExpiresAt)
-			rep.ExpiresAt = &s
+			rep.ExpiresAt, rep.expires = &s, c.ExpiresAt
 		}
 	}
 	return rep
 }
 
-// text renders the report as one line of key=value pairs.
-func (rep report) text(err error) string {
+// text renders the report as one line for people: in English key=value pairs (the expiry in RFC 3339, in the
+// reader's zone), in Chinese a sentence naming the same, with the reason explained (its name stays, for
+// searching the docs).
+func (cfg *config) text(rep report, err error) string {
+	if cfg.l == locale.ZH {
+		return cfg.textZH(rep, err)
+	}
 	var b strings.Builder
 	if rep.Valid {
 		b.WriteString("valid")
@@ -448,8 +529,8 @@ func (rep report) text(err error) string {
 		if rep.SKU != "" {
 			fmt.Fprintf(&b, " sku=%s", printable.Escape(rep.SKU))
 		}
-		if rep.ExpiresAt != nil {
-			fmt.Fprintf(&b, " expires=%s", *rep.ExpiresAt)
+		if rep.expires != 0 {
+			fmt.Fprintf(&b, " expires=%s", cfg.at_(rep.expires))
 		} else {
 			b.WriteString(" expires=never")
 		}
@@ -462,6 +543,35 @@ func (rep report) text(err error) string {
 	}
 	fmt.Fprintf(&b, " fingerprint=%s", rep.Fingerprint)
 	return b.String()
+}
+
+func (cfg *config) textZH(rep report, err error) string {
+	var parts []string
+	if rep.Valid {
+		parts = append(parts, cfg.T("valid"))
+	} else {
+		parts = append(parts, cfg.T("invalid", cfg.T("reason."+rep.Reason), rep.Reason, err.Error()))
+	}
+	if rep.LicenseID != "" {
+		parts = append(parts, cfg.T("t.license", printable.Escape(rep.LicenseID), rep.Generation),
+			cfg.T("t.status", printable.Escape(rep.Status)), cfg.T("t.product", printable.Escape(rep.ProductID)))
+		if rep.SKU != "" {
+			parts = append(parts, cfg.T("t.sku", printable.Escape(rep.SKU)))
+		}
+		if rep.expires != 0 {
+			parts = append(parts, cfg.T("t.expires", cfg.at_(rep.expires)))
+		} else {
+			parts = append(parts, cfg.T("t.never"))
+		}
+	}
+	if rep.Valid && rep.InGrace {
+		parts = append(parts, cfg.T("t.in_grace"))
+	}
+	if rep.KeyID != "" {
+		parts = append(parts, cfg.T("t.key", printable.Escape(rep.KeyID)))
+	}
+	parts = append(parts, cfg.T("t.fingerprint", rep.Fingerprint))
+	return parts[0] + strings.Join(parts[1:], "，")
 }
 
 // writeJSON prints rep exactly (encoding/json escapes control characters itself), bypassing the

@@ -66,9 +66,28 @@ type result struct {
 
 func runCmd(tb testing.TB, stdin string, args ...string) result {
 	tb.Helper()
+	return runEnv(tb, nil, stdin, args...)
+}
+
+// runEnv runs the command with env as its whole environment, TZ=UTC unless env says otherwise.
+func runEnv(tb testing.TB, env map[string]string, stdin string, args ...string) result {
+	tb.Helper()
 	var out, errOut bytes.Buffer
-	exit := run(tb.Context(), args, strings.NewReader(stdin), &out, &errOut)
+	exit := run(tb.Context(), args, envOf(env), strings.NewReader(stdin), &out, &errOut)
 	return result{exit, out.String(), errOut.String()}
+}
+
+// envOf is a getenv for env, with TZ=UTC unless env sets TZ.
+func envOf(env map[string]string) func(string) string {
+	return func(name string) string {
+		if v, ok := env[name]; ok {
+			return v
+		}
+		if name == "TZ" {
+			return "UTC"
+		}
+		return ""
+	}
 }
 
 // noCode fails if the output shows the code or its signature.
@@ -216,7 +235,7 @@ func TestUsageAndInputErrors(t *testing.T) {
 	}
 	t.Run("unreadable stdin", func(t *testing.T) {
 		var out, errOut bytes.Buffer
-		if got := run(t.Context(), []string{"--keys", keys, "--any-product", "--json"}, errReader{}, &out, &errOut); got != exitNoInput {
+		if got := run(t.Context(), []string{"--keys", keys, "--any-product", "--json"}, envOf(nil), errReader{}, &out, &errOut); got != exitNoInput {
 			t.Errorf("exit = %d, want %d", got, exitNoInput)
 		}
 		if !strings.Contains(out.String(), `"reason":"unreadable"`) {
