@@ -13,7 +13,7 @@ import (
 // table lays rows out in columns aligned by display width, as a terminal shows them: a CJK character
 // (East Asian Wide or Fullwidth) takes two columns, a combining mark none, everything else one (East Asian
 // Ambiguous characters such as → included, as terminals show them outside CJK legacy modes). Columns are
-// separated by two spaces; the last cell of a row is not padded. text/tabwriter counts characters instead,
+// separated by two spaces; a row ends with its last non-empty cell, unpadded. text/tabwriter counts characters instead,
 // so a customer name in Chinese pushed the rest of its row out of line.
 type table struct {
 	w    io.Writer
@@ -38,12 +38,14 @@ func (t *table) flush() error {
 	}
 	var b strings.Builder
 	for _, r := range t.rows {
+		var line strings.Builder
 		for i, c := range r {
-			b.WriteString(c)
+			line.WriteString(c)
 			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+				line.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
 			}
 		}
+		b.WriteString(strings.TrimRight(line.String(), " ")) // an empty last cell leaves no padding behind
 		b.WriteByte('\n')
 	}
 	t.rows = nil
