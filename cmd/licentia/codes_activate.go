@@ -71,7 +71,7 @@ func runCodesActivate(ctx context.Context, l lang, args []string, getenv func(st
 func (c *codesFlags) localMarket(api string, getenv func(string) string, stderr io.Writer) error {
 	bases, err := marketapi.ParseBaseURLs(api)
 	if err != nil {
-		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
+		return &usageError{c.l.T("bad_koogallery_api", err)}
 	}
 	ak, sk := getenv(marketapi.EnvAK), getenv(marketapi.EnvSK)
 	if ak == "" && sk == "" {
@@ -79,7 +79,7 @@ func (c *codesFlags) localMarket(api string, getenv func(string) string, stderr 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if c.market, err = marketapi.New(marketapi.Config{AK: ak, SK: sk, BaseURLs: bases, Logger: log}); err != nil {
-		return &usageError{fmt.Sprintf("marketplace OpenAPI (%s, %s): %v", marketapi.EnvAK, marketapi.EnvSK, err)}
+		return &usageError{c.l.T("bad_market_config", marketapi.EnvAK, marketapi.EnvSK, err)}
 	}
 	return nil
 }

@@ -48,7 +48,47 @@ type importRow struct {
 	// Note says why a skipped row was skipped when its license has another instance id.
 	Note string `json:"note,omitempty"`
 
-	lic *license.License
+	lic  *license.License
+	text func(lang) string // Error or Note in the reader's language, when set
+}
+
+// say is the row's Error or Note in l.
+func (r *importRow) say(l lang) string {
+	switch {
+	case r.text != nil:
+		return r.text(l)
+	case r.Error != "":
+		return r.Error
+	}
+	return r.Note
+}
+
+// rowProblems says the bad fields of a row in l, as importer.Problem.String does in English.
+func rowProblems(l lang, problems []importer.Problem) string {
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		switch p.Kind {
+		case importer.ProblemEmpty:
+			msgs[i] = l.T("import.p.empty", p.Field)
+		case importer.ProblemTooLong:
+			msgs[i] = l.T("import.p.too_long", p.Field, p.Limit)
+		case importer.ProblemQuantity:
+			msgs[i] = l.T("import.p.quantity", p.Field, p.Value, p.Limit)
+		case importer.ProblemSpaces:
+			msgs[i] = l.T("import.p.spaces", p.Field, p.Value)
+		case importer.ProblemControl:
+			msgs[i] = l.T("import.p.control", p.Field, p.Value)
+		case importer.ProblemTime:
+			msgs[i] = l.T("import.p.time", p.Field, p.Value)
+		case importer.ProblemBefore1970:
+			msgs[i] = l.T("import.p.before_1970", p.Field, p.Value)
+		case importer.ProblemStatus:
+			msgs[i] = l.T("import.p.status", p.Field, p.Value)
+		default:
+			msgs[i] = p.String()
+		}
+	}
+	return strings.Join(msgs, l.T("import.p.sep"))
 }
 
 // importReport is the outcome of one import.
@@ -76,14 +116,14 @@ func runCodesImport(ctx context.Context, l lang, args []string, getenv func(stri
 	}
 	format, err := importer.ParseFormat(c.format)
 	if err != nil {
-		return &usageError{"--" + err.Error()}
+		return &usageError{l.T("import.format", c.format)}
 	}
 	if format == importer.Detect {
 		format = importer.FormatOf(file)
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return err
+		return &explained{id: "import.open", err: err}
 	}
 	defer f.Close()
 	prog := newProgress(printable.Unwrap(stderr), l, time.Now)
@@ -152,14 +192,22 @@ func readImport(r io.Reader, format importer.Format, loc *time.Location, now tim
 			rep.Format = string(ir.Format())
 			return nil
 		case errors.As(err, &re):
-			rep.Rows = append(rep.Rows, importRow{Line: re.Line, Result: resBad, Error: re.Msg})
+			row := importRow{Line: re.Line, Result: resBad, Error: re.Msg}
+			if re.Problems != nil {
+				row.text = func(l lang) string { return rowProblems(l, re.Problems) }
+			} else {
+				row.text = func(l lang) string { return l.T("import.unreadable", re.Msg) }
+			}
+			rep.Rows = append(rep.Rows, row)
 			continue
 		case err != nil:
 			return err
 		}
 		l, err := row.License(now)
 		if err != nil {
-			rep.Rows = append(rep.Rows, importRow{Line: row.Line, Result: resBad, Error: err.Error()})
+			msg := err.Error()
+			rep.Rows = append(rep.Rows, importRow{Line: row.Line, Result: resBad, Error: msg,
+				text: func(l lang) string { return l.T("import.unreadable", msg) }})
 			continue
 		}
 		rep.Rows = append(rep.Rows, importRow{Line: row.Line, LicenseID: l.ID, lic: &l})
@@ -212,7 +260,8 @@ func classifyExisting(ctx context.Context, st *store.Store, r *importRow) error 
 	case err == nil:
 		r.Result, r.LicenseID = resSkipped, cur.ID
 		if cur.ID != l.ID {
-			r.Note = fmt.Sprintf("the order already has license %q (the row says %q)", cur.ID, l.ID)
+			r.Note = langEN.T("import.note_other", cur.ID, l.ID)
+			r.text = func(rl lang) string { return rl.T("import.note_other", cur.ID, l.ID) }
 		}
 		return nil
 	case !errors.Is(err, store.ErrNotFound):
@@ -220,7 +269,7 @@ func classifyExisting(ctx context.Context, st *store.Store, r *importRow) error 
 	}
 	if code, err := st.IsMarketCode(ctx, l.ID); err != nil || code {
 		if code {
-			r.Result, r.LicenseID, r.Error = resBad, "", refTakenMsg(l.ID)
+			refTaken(r, l.ID)
 		}
 		return err
 	}
@@ -228,7 +277,8 @@ func classifyExisting(ctx context.Context, st *store.Store, r *importRow) error 
 	switch {
 	case err == nil:
 		r.Result, r.LicenseID = resBad, ""
-		r.Error = fmt.Sprintf("instance_id %q is already the license of order_id %q with order_line_id %q", l.ID, other.OrderID, other.OrderLineID)
+		r.Error = langEN.T("import.id_taken", l.ID, other.OrderID, other.OrderLineID)
+		r.text = func(rl lang) string { return rl.T("import.id_taken", l.ID, other.OrderID, other.OrderLineID) }
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
@@ -266,7 +316,7 @@ func (c *importConfig) writeImport(ctx context.Context, rep *importReport, now t
 		wg.Go(func() {
 			for r := range todo {
 				if err := importOne(ctx, svc, d, filepath.Base(rep.File), r); err != nil {
-					cancel(fmt.Errorf("line %d: %w", r.Line, err))
+					cancel(fmt.Errorf("%s: %w", c.l.T("import.line", r.Line), err))
 				}
 				prog.update(c.l.T("import.progress_write"), rep.File, done.Add(1), total)
 			}
@@ -304,7 +354,7 @@ func importOne(ctx context.Context, svc *licensing.Service, d license.Delivery, 
 	stored, created, err := svc.Create(ctx, &l, d, licensing.KeepID)
 	switch {
 	case errors.Is(err, store.ErrRefTaken): // the id became a known marketplace code meanwhile
-		r.Result, r.LicenseID, r.Error = resBad, "", refTakenMsg(l.ID)
+		refTaken(r, l.ID)
 		return nil
 	case errors.Is(err, store.ErrConflict): // the id became another order's license meanwhile
 		return classifyExisting(ctx, st, r)
@@ -318,10 +368,10 @@ func importOne(ctx context.Context, svc *licensing.Service, d license.Delivery, 
 	return nil
 }
 
-// refTakenMsg says why a row whose instance id is a marketplace code is refused.
-func refTakenMsg(id string) string {
-	return fmt.Sprintf("instance_id %q is a KooGallery License 2.0 code here (bound to a license, or with callbacks "+
-		"awaiting its activation); a license id may not equal one", id)
+// refTaken marks r bad: its instance id is a marketplace code.
+func refTaken(r *importRow, id string) {
+	r.Result, r.LicenseID, r.Error = resBad, "", langEN.T("import.ref_taken", id)
+	r.text = func(l lang) string { return l.T("import.ref_taken", id) }
 }
 
 // where names the database for the report (never a PostgreSQL URL, which may hold a password).
@@ -365,9 +415,9 @@ func printImport(l lang, rep *importReport, where string, asJSON bool, stdout, s
 		for _, r := range rep.Rows {
 			switch {
 			case r.Result == resBad:
-				fmt.Fprintf(stderr, "%s:%d: %s\n", cell(rep.File), r.Line, cell(r.Error))
+				fmt.Fprintf(stderr, "%s:%d: %s\n", cell(rep.File), r.Line, cell(r.say(l)))
 			case r.Note != "":
-				fmt.Fprintf(stderr, "%s:%d: %s: %s\n", cell(rep.File), r.Line, l.T("import.skipped"), cell(r.Note))
+				fmt.Fprintf(stderr, "%s:%d: %s: %s\n", cell(rep.File), r.Line, l.T("import.skipped"), cell(r.say(l)))
 			}
 		}
 		if rep.DryRun {

@@ -108,7 +108,7 @@ func TestCodesImportUsage(t *testing.T) {
 			if exitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("import %q = %v (exit %d), want a usage error saying %q", tt.args, err, exitCode(err), tt.want)
 			}
-			if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+			if _, err := os.Stat(filepath.Join(dir, "data")); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("a refused import made the data directory (stat err %v)", err)
 			}
 		})
@@ -138,7 +138,7 @@ func TestCodesImport(t *testing.T) {
 		if err != nil || !strings.Contains(out, "would import 3, skip 0; bad 0; nothing written") || errOut != "" {
 			t.Fatalf("dry run = %v, stdout %q, stderr %q", err, out, errOut)
 		}
-		if _, err := os.Stat(data); !os.IsNotExist(err) {
+		if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("the dry run made the data directory (stat err %v)", err)
 		}
 	})
@@ -267,7 +267,7 @@ func TestCodesImport(t *testing.T) {
 	})
 	t.Run("missing file", func(t *testing.T) {
 		_, _, err := runImport(t, data, filepath.Join(dir, "nope.csv"))
-		if err == nil || exitCode(err) != 1 || !os.IsNotExist(err) {
+		if err == nil || exitCode(err) != 1 || !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("import of a missing file = %v, want a not-exist error", err)
 		}
 	})

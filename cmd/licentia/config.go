@@ -48,7 +48,11 @@ func (d *dataFlags) registerPool(fs *flag.FlagSet, l lang, getenv func(string) s
 
 // resolveDB settles the database from --db, --db-file and their variables (see secretFlag.resolve) once
 // the flags are parsed. It returns a warning when --db carries a password on the command line.
-func (d *dataFlags) resolveDB() (warning string, err error) {
+func (d *dataFlags) resolveDB() (warning string, err error) { return d.resolveDBWarning(d.l) }
+
+// resolveDBWarning is resolveDB with the warning in wl (serve's goes into its log, in English); errors
+// are in the reader's language.
+func (d *dataFlags) resolveDBWarning(wl lang) (warning string, err error) {
 	if d.resolved || d.dbSecret == nil {
 		return "", nil
 	}
@@ -58,7 +62,7 @@ func (d *dataFlags) resolveDB() (warning string, err error) {
 	}
 	d.db, d.resolved = db, true
 	if onCommandLine && hasPassword(db) {
-		return d.dbSecret.warning(d.l), nil
+		return d.dbSecret.warning(wl), nil
 	}
 	return "", nil
 }
@@ -76,11 +80,11 @@ func (d *dataFlags) resolveDBTo(l lang, stderr io.Writer) error {
 func (d *dataFlags) parsePool() error {
 	n, err := strconv.Atoi(d.poolFlags[0])
 	if err != nil || n < 1 {
-		return &usageError{fmt.Sprintf("--db-max-conns %q: want a positive number", d.poolFlags[0])}
+		return &usageError{d.l.T("bad_db_max_conns", d.poolFlags[0])}
 	}
 	w, err := time.ParseDuration(d.poolFlags[1])
 	if err != nil || w < 0 {
-		return &usageError{fmt.Sprintf("--db-wait %q: want a non-negative duration such as 30s", d.poolFlags[1])}
+		return &usageError{d.l.T("bad_db_wait", d.poolFlags[1])}
 	}
 	d.maxConns, d.wait = n, w
 	return nil
@@ -91,13 +95,20 @@ func (d *dataFlags) parsePool() error {
 // its own: the operator runs `licentia keys init` once and copies the keys directory to each replica.
 func (d *dataFlags) serverRing(rand io.Reader) (*keys.Ring, bool, error) {
 	if !store.IsPostgres(d.dsn()) {
-		return keys.InitRing(d.keyDir(), rand)
+		ring, created, err := keys.InitRing(d.keyDir(), rand)
+		if err != nil {
+			return nil, false, &explained{id: "serve.ring", args: []any{d.keyDir()}, err: err}
+		}
+		return ring, created, nil
 	}
 	ring, err := keys.OpenRing(d.keyDir())
-	if errors.Is(err, os.ErrNotExist) {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, false, fmt.Errorf("%s: %w", d.l.T("no_ring_postgres", d.keyDir()), err)
+	case err != nil:
+		return nil, false, &explained{id: "serve.ring", args: []any{d.keyDir()}, err: err}
 	}
-	return ring, false, err
+	return ring, false, nil
 }
 
 // keyDir is the key ring's directory inside the data directory.

@@ -72,8 +72,23 @@ func (l lang) errorText(err error) string {
 	if errors.As(err, &re) {
 		return l.T("err.explained", l.T("err.bad_request"), msg)
 	}
+	var ex *explained
+	if errors.As(err, &ex) {
+		return l.T("err.explained", l.T(ex.id, ex.args...), msg)
+	}
 	return msg
 }
+
+// explained is an error whose text stays as it is, which errorText explains first in Chinese with the
+// message id (and its args): what serve was doing when it stopped, say. errors.Is and As see through it.
+type explained struct {
+	id   string
+	args []any
+	err  error
+}
+
+func (e *explained) Error() string { return e.err.Error() }
+func (e *explained) Unwrap() error { return e.err }
 
 // apiErrors are the admin API's error codes errorText explains, for commands run through --server.
 var apiErrors = map[string]string{

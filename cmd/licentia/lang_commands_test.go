@@ -3,11 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/licentia/licentia/server/importer"
 	"github.com/licentia/licentia/server/loadgen"
 	"github.com/licentia/licentia/server/simulator"
 )
@@ -123,5 +129,128 @@ func TestLoadgenSpeaksTheLocale(t *testing.T) {
 				t.Errorf("loadgen --mode flood = %v, want a usage error saying %q", err, tc.badUsage)
 			}
 		})
+	}
+}
+
+// TestServeErrorsSpeakTheLocale: serve's start-up errors in Chinese under LANG=zh_CN.UTF-8 and with --lang
+// zh-CN, the same text in English by default, the errors still wrapped (errors.Is).
+func TestServeErrorsSpeakTheLocale(t *testing.T) {
+	zh := map[string]string{"LANG": "zh_CN.UTF-8", "LICENTIA_KOOGALLERY_KEY": testKey}
+	en := map[string]string{"LICENTIA_KOOGALLERY_KEY": testKey}
+	data := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"log format", []string{"--log-format", "xml"}, zh, `--log-format "xml"：请用 json 或 text`},
+		{"log format --lang", []string{"--lang", "zh-CN", "--log-format", "xml"}, en, `--log-format "xml"：请用 json 或 text`},
+		{"log format English", []string{"--log-format", "xml"}, en, `--log-format "xml": want json or text`},
+		{"metrics on addr", []string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, zh, "--metrics-addr 127.0.0.1:0 与 --addr 相同"},
+		{"trusted proxy", []string{"--trusted-proxy", "10.0.0.0/8,somewhere"}, zh, `--trusted-proxy："somewhere" 既不是 IP 地址也不是 CIDR 前缀`},
+		{"activation limit", []string{"--activation-global", "0"}, zh, `--activation-global "0"：请用 1 到`},
+		{"db pool", []string{"--db-max-conns", "none"}, zh, `--db-max-conns "none"：请用正整数`},
+		{"key file", []string{"--koogallery-key-file", filepath.Join(data, "absent")}, zh, "--koogallery-key-file：无法打开："},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, _ := langOf(append([]string{"serve"}, tc.args...), envMap(tc.env))
+			err := run(context.Background(), append([]string{"serve", "--data", data}, tc.args...), envMap(tc.env), io.Discard, io.Discard)
+			if got := l.errorText(err); exitCode(err) != 2 || !strings.Contains(got, tc.want) {
+				t.Errorf("serve %q = %q (exit %d), want a usage error saying %q", tc.args, got, exitCode(err), tc.want)
+			}
+		})
+	}
+
+	// A key ring that cannot be made (its directory is a file): explained first in Chinese, the error kept.
+	blocked := t.TempDir()
+	if err := os.WriteFile(filepath.Join(blocked, "keys"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{zh, "签名密钥环无法使用（"},
+		{en, ""},
+	} {
+		err := run(context.Background(), []string{"serve", "--data", blocked}, envMap(tc.env), io.Discard, io.Discard)
+		l, _ := langOf(nil, envMap(tc.env))
+		got := l.errorText(err)
+		if err == nil || exitCode(err) != 1 || !strings.Contains(got, tc.want) || got == tc.want {
+			t.Errorf("serve with a file for its key directory = %q, want an error saying %q", got, tc.want)
+		}
+		if l == langEN && got != err.Error() {
+			t.Errorf("in English = %q, want the error as it is, %q", got, err.Error())
+		}
+	}
+}
+
+// TestImportErrorsSpeakTheLocale: codes import's bad rows and a missing file in Chinese under
+// LANG=zh_CN.UTF-8, the --json report and the English text unchanged.
+func TestImportErrorsSpeakTheLocale(t *testing.T) {
+	data := t.TempDir()
+	file := filepath.Join(t.TempDir(), "old.csv")
+	csv := "instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at\n" +
+		"i-1,o-1,,P1,s,c,2027/03/01\n" +
+		"i-2,o-2,,,s,c,soon\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		row, end string
+	}{
+		{"LANG", map[string]string{"LANG": "zh_CN.UTF-8"}, nil,
+			`old.csv:3: product_id 为空；expires_at "soon" 不是可识别的时间`, "1 行有误"},
+		{"--lang", nil, []string{"--lang", "zh-CN"},
+			`old.csv:3: product_id 为空；expires_at "soon" 不是可识别的时间`, "1 行有误"},
+		{"default", nil, nil,
+			`old.csv:3: product_id is empty; expires_at "soon" is not a time such as`, "1 bad rows"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"LICENTIA_DATA": data, "LICENTIA_ACTOR": "t"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{"codes", "import", "--dry-run"}, tc.args...), file)
+			err := run(context.Background(), args, envMap(env), &stdout, &stderr)
+			l, _ := langOf(args, envMap(env))
+			if !strings.Contains(stderr.String(), tc.row) || !strings.Contains(l.errorText(err), tc.end) {
+				t.Errorf("import = %q, stderr %q; want %q and %q", l.errorText(err), stderr.String(), tc.row, tc.end)
+			}
+
+			stdout.Reset()
+			err = run(context.Background(), append(args[:len(args)-1:len(args)-1], "--json", file), envMap(env), &stdout, io.Discard)
+			var rep importReport
+			if jerr := json.Unmarshal(stdout.Bytes(), &rep); jerr != nil || len(rep.Rows) != 2 ||
+				!strings.HasPrefix(rep.Rows[1].Error, `product_id is empty; expires_at "soon" is not a time`) {
+				t.Errorf("--json = %s (%v, %v), want the bad row's error in English", stdout.String(), jerr, err)
+			}
+
+			err = run(context.Background(), append(args[:len(args)-1:len(args)-1], file+".missing"), envMap(env), io.Discard, io.Discard)
+			if !errors.Is(err, os.ErrNotExist) || tc.name != "default" && !strings.HasPrefix(l.errorText(err), "无法打开导入文件（open ") {
+				t.Errorf("a missing file = %q (%v), want a not-exist error, explained in Chinese", l.errorText(err), err)
+			}
+		})
+	}
+}
+
+// TestRowProblemsInEnglish: the catalog says every importer.Problem in English exactly as the importer does
+// (the --json report's text), and in Chinese differently.
+func TestRowProblemsInEnglish(t *testing.T) {
+	for _, kind := range []string{importer.ProblemEmpty, importer.ProblemTooLong, importer.ProblemSpaces, importer.ProblemControl,
+		importer.ProblemTime, importer.ProblemBefore1970, importer.ProblemStatus, importer.ProblemQuantity} {
+		p := importer.Problem{Field: "expires_at", Value: "x y", Kind: kind, Limit: 7}
+		if got := rowProblems(langEN, []importer.Problem{p}); got != p.String() {
+			t.Errorf("%s in English = %q, want %q", kind, got, p.String())
+		}
+		if got := rowProblems(langZH, []importer.Problem{p}); got == p.String() || !strings.Contains(got, "expires_at") {
+			t.Errorf("%s in Chinese = %q, want a Chinese text naming the field", kind, got)
+		}
 	}
 }

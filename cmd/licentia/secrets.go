@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -65,12 +64,12 @@ func (s *secretFlag) warning(l lang) string {
 func readSecretFile(l lang, path, source string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", &usageError{fmt.Sprintf("%s: %v", source, err)}
+		return "", &usageError{l.T("secret_open", source, err)}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
 	if err != nil {
-		return "", &usageError{fmt.Sprintf("%s: read %s: %v", source, path, err)}
+		return "", &usageError{l.T("secret_read", source, path, err)}
 	}
 	if len(data) > maxSecretFile {
 		return "", &usageError{l.T("secret_too_large", source, path, maxSecretFile>>10)}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -82,27 +83,27 @@ func runServe(ctx context.Context, l lang, args []string, getenv func(string) st
 	}
 	lw, err := time.ParseDuration(legacyWindow)
 	if err != nil || lw < time.Hour {
-		return &usageError{fmt.Sprintf("--legacy-window %q: want a duration of at least 1h such as 24h (KooGallery resends getLicense hourly for 3 hours)", legacyWindow)}
+		return &usageError{l.T("serve.legacy_window", legacyWindow)}
 	}
 	if c.conns, err = strconv.Atoi(maxConns); err != nil || c.conns < 0 {
-		return &usageError{fmt.Sprintf("--max-client-conns %q: want a number, 0 for no limit", maxConns)}
+		return &usageError{l.T("serve.max_conns", maxConns)}
 	}
-	log, err := newLogger(c.logFormat, c.logLevel, stderr)
+	log, err := newLogger(l, c.logFormat, c.logLevel, stderr)
 	if err != nil {
 		return err
 	}
 	for _, w := range warnings {
 		log.Warn(w)
 	}
-	proxies, err := parsePrefixes(c.proxies)
-	if err != nil {
-		return &usageError{fmt.Sprintf("--trusted-proxy: %v", err)}
+	proxies, bad := parsePrefixes(c.proxies)
+	if bad != "" {
+		return &usageError{l.T("serve.trusted_proxy", bad)}
 	}
 	bases, err := marketapi.ParseBaseURLs(c.mktAPI)
 	if err != nil {
-		return &usageError{fmt.Sprintf("--koogallery-api: %v", err)}
+		return &usageError{l.T("bad_koogallery_api", err)}
 	}
-	act, err := c.act.limits()
+	act, err := c.act.limits(l)
 	if err != nil {
 		return err
 	}
@@ -110,18 +111,28 @@ func runServe(ctx context.Context, l lang, args []string, getenv func(string) st
 		CallbackPath: c.path, TrustedProxies: proxies, LegacyWindow: lw, MaxConnsPerClient: c.conns, Activation: act,
 		Market: marketapi.Config{AK: getenv(marketapi.EnvAK), SK: getenv(marketapi.EnvSK), BaseURLs: bases}}
 	if err := o.Validate(); err != nil {
-		return &usageError{err.Error()}
+		return &usageError{serveProblem(l, o, err)}
 	}
 	return serve(ctx, &c, o, log)
 }
 
+// serveProblem says what daemon.Options.Validate found wrong with o, in l.
+func serveProblem(l lang, o daemon.Options, err error) string {
+	switch {
+	case o.MetricsAddr != "" && o.MetricsAddr == o.Addr:
+		return l.T("serve.metrics_is_addr", o.MetricsAddr)
+	case errors.Is(err, marketapi.ErrUnconfigured):
+		return l.T("serve.half_aksk", marketapi.EnvAK, marketapi.EnvSK)
+	}
+	return l.T("serve.bad_config", err.Error())
+}
+
 // resolveSecrets settles the access keys and the database, and returns a warning for each secret given
-// as a flag value.
+// as a flag value. Its errors are in the reader's language; the warnings go into the server's log, which
+// is machine output: English, as every log line.
 func (c *serveConfig) resolveSecrets(fs *flag.FlagSet, mktKey *secretFlag) ([]string, error) {
 	var warnings []string
-	// The warnings go into the server's log, which is machine output: English, as every log line.
-	c.data.l = langEN
-	keys, onCommandLine, err := mktKey.resolve(fs, langEN)
+	keys, onCommandLine, err := mktKey.resolve(fs, c.data.l)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +140,7 @@ func (c *serveConfig) resolveSecrets(fs *flag.FlagSet, mktKey *secretFlag) ([]st
 	if onCommandLine {
 		warnings = append(warnings, mktKey.warning(langEN))
 	}
-	w, err := c.data.resolveDB()
+	w, err := c.data.resolveDBWarning(langEN)
 	if err != nil {
 		return nil, err
 	}
@@ -139,8 +150,9 @@ func (c *serveConfig) resolveSecrets(fs *flag.FlagSet, mktKey *secretFlag) ([]st
 	return warnings, nil
 }
 
-// parsePrefixes parses comma-separated IP addresses and CIDR prefixes.
-func parsePrefixes(s string) ([]netip.Prefix, error) {
+// parsePrefixes parses comma-separated IP addresses and CIDR prefixes; bad is the first item that is
+// neither.
+func parsePrefixes(s string) (_ []netip.Prefix, bad string) {
 	var out []netip.Prefix
 	for _, item := range splitKeys(s) {
 		if p, err := netip.ParsePrefix(item); err == nil {
@@ -149,11 +161,11 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(item)
 		if err != nil {
-			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", item)
+			return nil, item
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
-	return out, nil
+	return out, ""
 }
 
 // splitKeys splits a comma- or line-separated list, dropping empty items.
@@ -167,10 +179,10 @@ func splitKeys(s string) []string {
 	return out
 }
 
-func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+func newLogger(l lang, format, level string, w io.Writer) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, &usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", level)}
+		return nil, &usageError{l.T("serve.log_level", level)}
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
@@ -179,7 +191,7 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	case "text":
 		return slog.New(daemon.LogHandler(slog.NewTextHandler(w, opts))), nil
 	default:
-		return nil, &usageError{fmt.Sprintf("--log-format %q: want json or text", format)}
+		return nil, &usageError{l.T("serve.log_format", format)}
 	}
 }
 
@@ -208,9 +220,12 @@ func serve(ctx context.Context, c *serveConfig, o daemon.Options, log *slog.Logg
 	}})
 	st, err := c.data.openStore(ctx)
 	if err != nil {
-		return err
+		return &explained{id: "serve.store", err: err}
 	}
 	defer st.Close()
 	o.Issuer = support.NewIssuer(ring, c.issuer, c.grace)
-	return daemon.Run(ctx, o, st, ring, log)
+	if err := daemon.Run(ctx, o, st, ring, log); err != nil {
+		return &explained{id: "serve.run", err: err}
+	}
+	return nil
 }

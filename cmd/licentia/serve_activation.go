@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -25,12 +24,12 @@ func (a *activationFlags) register(fs *flag.FlagSet, l lang, getenv func(string)
 }
 
 // limits returns the parsed limits, or a usage error naming the flag.
-func (a *activationFlags) limits() (licensing.ActivationLimits, error) {
+func (a *activationFlags) limits(lg lang) (licensing.ActivationLimits, error) {
 	var l licensing.ActivationLimits
 	count := func(name, v string, max int) (int, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > max {
-			return 0, &usageError{fmt.Sprintf("--%s %q: want a whole number from 1 to %d", name, v, max)}
+			return 0, &usageError{lg.T("serve.activation_count", name, v, max)}
 		}
 		return n, nil
 	}
@@ -43,7 +42,7 @@ func (a *activationFlags) limits() (licensing.ActivationLimits, error) {
 	}
 	d, err := time.ParseDuration(a.unknownTTL)
 	if err != nil || d < time.Second || d > licensing.MaxUnknownTTL {
-		return l, &usageError{fmt.Sprintf("--activation-unknown-ttl %q: want a duration from 1s to %s such as 15m", a.unknownTTL, licensing.MaxUnknownTTL)}
+		return l, &usageError{lg.T("serve.unknown_ttl", a.unknownTTL, licensing.MaxUnknownTTL)}
 	}
 	l.UnknownTTL = d
 	return l, nil

@@ -26,7 +26,7 @@ func TestActivationFlags(t *testing.T) {
 	if err := fs.Parse([]string{"--activation-global", "9"}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := a.limits()
+	got, err := a.limits(langEN)
 	if want := (licensing.ActivationLimits{PerAddress: 7, Global: 9, UnknownTTL: time.Hour}); err != nil || got != want {
 		t.Errorf("limits() = %+v, %v; want %+v", got, err, want)
 	}

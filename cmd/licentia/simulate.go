@@ -136,7 +136,7 @@ func (c *simulateConfig) startMarket(l lang, stderr io.Writer) (*standin.Server,
 	}
 	m, err := standin.Start(standin.Config{AK: c.ak, SK: c.sk, Addr: c.marketAddr})
 	if err != nil {
-		return nil, fmt.Errorf("simulate: %w (%s)", err, l.T("sim.market_addr_other"))
+		return nil, fmt.Errorf("%s: %w (%s)", l.T("sim.standin_failed"), err, l.T("sim.market_addr_other"))
 	}
 	fmt.Fprintln(stderr, l.T("sim.standin", m.URL(), m.URL(), marketapi.EnvAK, marketapi.EnvSK))
 	return m, nil

@@ -138,7 +138,7 @@ func runTokens(ctx context.Context, l lang, args []string, getenv func(string) s
 func createTokenFile(ctx context.Context, l lang, st *store.Store, tok *store.Token, plain, path string, stderr io.Writer) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return &usageError{fmt.Sprintf("--out: %v", err)}
+		return &usageError{l.T("token.bad_out", err)}
 	}
 	if err := st.CreateToken(ctx, tok); err != nil {
 		f.Close()

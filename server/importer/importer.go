@@ -174,6 +174,9 @@ type RowError struct {
 	Line int
 	// Msg says what is wrong, naming the fields.
 	Msg string
+	// Problems are the bad fields when the row was read but its fields are wrong (Msg says them in English);
+	// nil when the row itself could not be read (not CSV, not JSON, not UTF-8).
+	Problems []Problem
 }
 
 func (e *RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -196,9 +197,13 @@ func (r *Reader) row(line []byte, rec []string, start int) (*Row, error) {
 	if err != nil {
 		return nil, &RowError{Line: start, Msg: err.Error()}
 	}
-	row, err := check(&vals, r.loc())
-	if err != nil {
-		return nil, &RowError{Line: start, Msg: err.Error()}
+	row, problems := check(&vals, r.loc())
+	if problems != nil {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.String()
+		}
+		return nil, &RowError{Line: start, Msg: strings.Join(msgs, "; "), Problems: problems}
 	}
 	row.Line = start
 	if err := r.unique(row); err != nil {

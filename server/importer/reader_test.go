@@ -362,3 +362,30 @@ func TestReadSpreadsheet(t *testing.T) {
 		t.Errorf("bad rows = %v, want line 3 (a line break in the sku) and line 6 (a quote left open)", bad)
 	}
 }
+
+// TestRowProblems: a row's bad fields come as Problems too, one per field in column order, for a program to
+// say in its reader's language; a row that cannot be read at all has none.
+func TestRowProblems(t *testing.T) {
+	in := header + "i-1,o-1,, ,s,c,soon\n" + "i-2,o-2,,P,s,c,1969-12-31T00:00:00Z\n" + "\"i-3,o-3\n"
+	_, bad, err := readAll(t, NewReader(strings.NewReader(in), CSV))
+	if err != nil || len(bad) != 3 {
+		t.Fatalf("readAll = %d bad rows, %v; want 3", len(bad), err)
+	}
+	want := [][]Problem{
+		{{Field: "product_id", Value: " ", Kind: ProblemSpaces, Limit: MaxID}, {Field: "expires_at", Value: "soon", Kind: ProblemTime}},
+		{{Field: "expires_at", Value: "1969-12-31T00:00:00Z", Kind: ProblemBefore1970}},
+		nil,
+	}
+	for i, re := range bad {
+		if fmt.Sprint(re.Problems) != fmt.Sprint(want[i]) {
+			t.Errorf("line %d: Problems = %+v, want %+v", re.Line, re.Problems, want[i])
+		}
+		var msgs []string
+		for _, p := range re.Problems {
+			msgs = append(msgs, p.String())
+		}
+		if re.Problems != nil && re.Msg != strings.Join(msgs, "; ") {
+			t.Errorf("line %d: Msg %q, want the Problems said in English, %q", re.Line, re.Msg, strings.Join(msgs, "; "))
+		}
+	}
+}
