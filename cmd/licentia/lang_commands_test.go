@@ -254,3 +254,31 @@ func TestRowProblemsInEnglish(t *testing.T) {
 		}
 	}
 }
+
+// TestScenarioSummariesZH: every simulate scenario is described in Chinese, with its topic ids, and nothing
+// else is; English keeps the simulator's own summary.
+func TestScenarioSummariesZH(t *testing.T) {
+	seen := map[string]bool{}
+	for _, sc := range simulator.Scenarios() {
+		seen[sc.Name] = true
+		zh := scenarioSummary(langZH, sc)
+		if _, ok := scenarioSummariesZH[sc.Name]; !ok {
+			t.Errorf("scenario %s has no Chinese summary", sc.Name)
+		} else if len(sc.Topics()) > 0 && !strings.Contains(zh, "（主题 "+sc.Topics()[0]) {
+			t.Errorf("scenario %s in Chinese = %q, want its topics", sc.Name, zh)
+		}
+		if en := scenarioSummary(langEN, sc); en != sc.Summary {
+			t.Errorf("scenario %s in English = %q, want %q", sc.Name, en, sc.Summary)
+		}
+	}
+	for name := range scenarioSummariesZH {
+		if !seen[name] {
+			t.Errorf("Chinese summary for %s, which is no scenario", name)
+		}
+	}
+	var stderr bytes.Buffer
+	run(context.Background(), []string{"simulate", "-h"}, envMap(map[string]string{"LANG": "zh_CN.UTF-8"}), io.Discard, &stderr)
+	if !strings.Contains(stderr.String(), "getLicense 和 newInstance 创建许可证") || !strings.Contains(stderr.String(), "商家服务的基础 URL") {
+		t.Errorf("simulate -h in Chinese:\n%s", stderr.String())
+	}
+}

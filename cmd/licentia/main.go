@@ -113,6 +113,10 @@ func newFlagSet(name string, l lang, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("licentia "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.String(langFlag, "", l.T("flag.lang"))
+	fs.Usage = func() { // commands with a usage text of their own replace it
+		fmt.Fprint(stderr, l.T("flags_of", name))
+		fs.PrintDefaults()
+	}
 	return fs
 }
 

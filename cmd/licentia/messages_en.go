@@ -204,6 +204,7 @@ flags:
 	"no_argument":            "%s takes no argument, got %q",
 	"wants":                  "%s wants %s",
 	"warning":                "licentia: warning:",
+	"flags_of":               "usage: licentia %s [flags]\n\nflags:\n",
 	"flags":                  "flags:",
 	"never":                  "never",
 	"actor_remote":           "--actor is for local changes; through --server the token's name is the actor",

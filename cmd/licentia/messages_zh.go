@@ -185,6 +185,7 @@ POST /v1/activations，对其他商家实现会跳过。
 	"no_argument":            "%s 不接受参数值，却给出了 %q",
 	"wants":                  "%s 需要%s",
 	"warning":                "licentia: 警告：",
+	"flags_of":               "用法：licentia %s [参数]\n\n参数：\n",
 	"flags":                  "参数：",
 	"never":                  "永久",
 	"actor_remote":           "--actor 只用于本地操作；经 --server 操作时，操作人是令牌的名称",

@@ -59,7 +59,7 @@ func runSimulate(ctx context.Context, l lang, args []string, getenv func(string)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, l.T("usage.simulate"))
 		for _, sc := range simulator.Scenarios() {
-			fmt.Fprintf(stderr, "  %-22s %s\n", sc.Name, sc.Summary)
+			fmt.Fprintf(stderr, "  %-22s %s\n", sc.Name, scenarioSummary(l, sc))
 		}
 		fmt.Fprintln(stderr, "\n"+l.T("flags"))
 		fs.PrintDefaults()
