@@ -15,14 +15,22 @@
 #   sha256sum -c SHA256SUMS
 #
 # licentia for Linux is linked statically (netgo, osusergo), so one file runs on any Linux of its
-# architecture; its arm64 build cross-compiles with gcc-aarch64-linux-gnu, installed when missing with apt-get
-# (Debian, Ubuntu) or dnf/yum (openEuler, EulerOS, CentOS, Fedora).
+# architecture. The host's own architecture (x86_64 or aarch64, Kunpeng) is built with gcc, the other one
+# with a cross gcc (aarch64-linux-gnu-gcc or x86_64-linux-gnu-gcc) and that architecture's static C library.
+# What is missing is installed with the host's package manager: apt-get (Debian, Ubuntu: gcc libc6-dev,
+# gcc-aarch64-linux-gnu libc6-dev-arm64-cross or gcc-x86-64-linux-gnu libc6-dev-amd64-cross, python3) or
+# dnf, else yum (openEuler, EulerOS, CentOS, Fedora: gcc glibc-devel glibc-static, gcc-aarch64-linux-gnu
+# or gcc-x86_64-linux-gnu with, on Fedora, its sysroot-ARCH-fcN-glibc, python3). Where the RPM repositories
+# ship no cross C library (openEuler, EulerOS, CentOS), give DIST_CC_ARM64 or DIST_CC_AMD64 a cross compiler
+# that has one, or build each architecture's server on a host of that architecture.
 #
-# Usage: scripts/dist.sh [--out DIR] [--version VERSION] [--sign-key KEY]
-#   --out       where the files go (default ./dist; emptied of earlier builds of these names)
-#   --version   the version stamped in (default: git describe --tags --always --dirty, else "dev")
-#   --sign-key  an Ed25519 private key (PEM, mode 0600) that signs SHA256SUMS; never on a shared host
-# Binaries are named NAME_VERSION_OS_ARCH (.exe on Windows).
+# Usage: scripts/dist.sh [--out DIR] [--version VERSION] [--sign-key KEY] [--install-only]
+#   --out           where the files go (default ./dist; emptied of earlier builds of these names)
+#   --version       the version stamped in (default: git describe --tags --always --dirty, else "dev")
+#   --sign-key      an Ed25519 private key (PEM, mode 0600) that signs SHA256SUMS; never on a shared host
+#   --install-only  install what this host lacks to build, say which compilers will be used, and exit
+# Binaries are named NAME_VERSION_OS_ARCH (.exe on Windows). DIST_CC_AMD64 and DIST_CC_ARM64 name the C
+# compilers of the Linux server builds when the defaults above will not do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -30,12 +38,14 @@ export PATH="$PATH:/usr/local/go/bin"
 out=dist
 version=""
 sign_key=${DIST_SIGN_KEY_FILE:-}
+install_only=false
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=${2:?--out needs a directory}; shift 2 ;;
 	--version) version=${2:?--version needs a value}; shift 2 ;;
 	--sign-key) sign_key=${2:?--sign-key needs a key file}; shift 2 ;;
-	-h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+	--install-only) install_only=true; shift ;;
+	-h | --help) sed -n '2,33p' "$0"; exit 0 ;;
 	*) echo "dist.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
 	esac
 done
@@ -56,30 +66,103 @@ if [ -n "$sign_key" ] && [ ! -r "$sign_key" ]; then
 	exit 66
 fi
 
-# install PACKAGE…: with the host's package manager; Debian names are mapped for dnf/yum hosts.
-install() {
-	if command -v apt-get >/dev/null; then
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-		return
-	fi
-	local pm rpm=()
-	pm=$(command -v dnf || command -v yum) || { echo "dist.sh: install $* (no apt-get, dnf or yum here)" >&2; exit 69; }
-	for p in "$@"; do
-		case "$p" in
-		libc6-dev) rpm+=(glibc-devel glibc-static) ;;
-		libc6-dev-arm64-cross) rpm+=(sysroot-aarch64-fc-glibc) ;; # Fedora's; openEuler ships glibc with its cross gcc
-		*) rpm+=("$p") ;;
-		esac
+# The host's architecture: its server build is native, the other one is cross-compiled.
+case "$(uname -m)" in
+x86_64 | amd64) host_arch=amd64 other_arch=arm64 ;;
+aarch64 | arm64) host_arch=arm64 other_arch=amd64 ;;
+*) echo "dist.sh: build on an x86_64 or aarch64 Linux host (this one is $(uname -m))" >&2; exit 69 ;;
+esac
+declare -A gnu=([amd64]=x86_64 [arm64]=aarch64)
+
+# package_manager: apt-get, dnf or yum, whichever the host has (in that order).
+package_manager() {
+	local pm
+	for pm in apt-get dnf yum; do
+		if command -v "$pm" >/dev/null; then echo "$pm"; return; fi
 	done
-	"$pm" install -y -q "${rpm[@]}" >/dev/null
+	return 1
 }
 
-if ! command -v aarch64-linux-gnu-gcc >/dev/null; then
-	echo "dist.sh: installing the arm64 cross compiler (gcc-aarch64-linux-gnu)"
-	install gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+# packages PM NEED…: the package names PM knows for each need: cc (gcc with a static C library),
+# cross-ARCH (a cross gcc for ARCH with ARCH's static C library), python3.
+packages() {
+	local pm=$1 need fedora
+	shift
+	for need in "$@"; do
+		case "$pm:$need" in
+		apt-get:cc) echo gcc libc6-dev ;;
+		apt-get:cross-arm64) echo gcc-aarch64-linux-gnu libc6-dev-arm64-cross ;;
+		apt-get:cross-amd64) echo gcc-x86-64-linux-gnu libc6-dev-amd64-cross ;;
+		*:cc) echo gcc glibc-devel glibc-static ;;
+		*:cross-*)
+			echo "gcc-${gnu[${need#cross-}]}-linux-gnu"
+			# Fedora ships the target's C library as a sysroot package; %fedora is unset elsewhere.
+			fedora=$(rpm -E %fedora 2>/dev/null || true)
+			case "$fedora" in '' | *[!0-9]*) ;; *) echo "sysroot-${gnu[${need#cross-}]}-fc$fedora-glibc" ;; esac ;;
+		*) echo "$need" ;;
+		esac
+	done
+}
+
+# install NEED…: installs the packages of each need with the host's package manager.
+install() {
+	local pm names
+	pm=$(package_manager) || { echo "dist.sh: need $* (no apt-get, dnf or yum here: install them by hand)" >&2; exit 69; }
+	# shellcheck disable=SC2207 # package names have no spaces
+	names=($(packages "$pm" "$@"))
+	echo "dist.sh: installing ${names[*]} with $pm"
+	case "$pm" in
+	apt-get)
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${names[@]}" >/dev/null ;;
+	*)
+		if ! "$pm" install -y -q "${names[@]}" >/dev/null; then
+			echo "dist.sh: $pm could not install ${names[*]} (on CentOS Stream and RHEL glibc-static is in the CRB" \
+				"repository: dnf config-manager --set-enabled crb)" >&2
+			exit 69
+		fi ;;
+	esac
+}
+
+# static_libc CC: whether CC links a static C library for its target.
+static_libc() {
+	local path
+	path=$($1 -print-file-name=libc.a 2>/dev/null) && [ "$path" != libc.a ] && [ -e "$path" ]
+}
+
+# The C compilers of the Linux server builds: DIST_CC_ARCH, else gcc for the host's and the cross gcc for
+# the other (with Fedora's sysroot when it has one), installed when missing.
+declare -A cc
+cc[$host_arch]=${DIST_CC_AMD64:-}
+[ "$host_arch" = arm64 ] && cc[$host_arch]=${DIST_CC_ARM64:-}
+cc[$other_arch]=${DIST_CC_AMD64:-}
+[ "$other_arch" = arm64 ] && cc[$other_arch]=${DIST_CC_ARM64:-}
+if [ -z "${cc[$host_arch]}" ]; then
+	cc[$host_arch]=gcc
+	if ! command -v gcc >/dev/null || ! static_libc gcc; then install cc; fi
 fi
-command -v gcc >/dev/null || install gcc libc6-dev
+if [ -z "${cc[$other_arch]}" ]; then
+	cross="${gnu[$other_arch]}-linux-gnu-gcc"
+	if ! command -v "$cross" >/dev/null || ! static_libc "$cross"; then
+		echo "dist.sh: installing the $other_arch cross compiler ($cross)"
+		install "cross-$other_arch"
+	fi
+	for root in /usr/"${gnu[$other_arch]}"-redhat-linux/sys-root/fc*; do
+		[ -d "$root" ] && cross="$cross --sysroot=$root"
+	done
+	cc[$other_arch]=$cross
+fi
 command -v python3 >/dev/null || install python3
+for arch in amd64 arm64; do
+	if ! command -v "${cc[$arch]%% *}" >/dev/null || ! static_libc "${cc[$arch]}"; then
+		echo "dist.sh: ${cc[$arch]} cannot link linux/$arch statically (no compiler, or no static C library for it):" \
+			"give DIST_CC_${arch^^} a compiler that can, or build linux/$arch on an $arch host" >&2
+		exit 69
+	fi
+done
+if $install_only; then
+	echo "dist.sh: ready to build: linux/amd64 with ${cc[amd64]}, linux/arm64 with ${cc[arm64]}"
+	exit 0
+fi
 
 mkdir -p "$out"
 files=()
@@ -112,8 +195,8 @@ build_verify linux amd64
 build_verify linux arm64
 build_verify windows amd64
 build_verify darwin arm64
-build_server amd64 gcc
-build_server arm64 aarch64-linux-gnu-gcc
+build_server amd64 "${cc[amd64]}"
+build_server arm64 "${cc[arm64]}"
 build_cli windows amd64
 build_cli darwin arm64
 
