@@ -6,7 +6,7 @@
 //	licentia-verify --keys FILE (--product ID | --sku CODE | --any-product) [--issuer ISS]
 //	                [--revocations FILE] [--max-list-age DURATION] [--state FILE]
 //	                [--refresh URL | --activate URL] [--save FILE] [--deployment auto|FILE]
-//	                [--allow-test] [--at RFC3339] [--json] [CODE | -]
+//	                [--allow-test] [--at RFC3339] [--json] [--tz ZONE] [--lang en|zh-CN] [CODE | -]
 //	licentia-verify --print-deployment
 //	licentia-verify --version
 //
@@ -42,6 +42,13 @@
 // --refresh the deployment is sent to the server in the request's "deployment" member (the object form),
 // which answers a code bound to it. --print-deployment prints, as such a JSON file, what auto reads on
 // this machine: its raw values, for the machine's user and support, never for a log.
+//
+// Language and zone: the verdict line, usage and messages are in Simplified Chinese with --lang zh-CN or a
+// Chinese locale (the first set of LC_ALL, LC_MESSAGES and LANG starting with zh), in English otherwise
+// (package cmd/internal/locale, as the licentia CLI). In Chinese the verdict is a sentence explaining the
+// reason; in English it is key=value pairs. Times people read (the verdict's expiry, the revocation lists'
+// dates) are in --tz ZONE, else TZ, else the system's zone. --json, its field and reason names and the exit
+// statuses are the same in every language and zone (times in UTC).
 //
 // Exit status:
 //
