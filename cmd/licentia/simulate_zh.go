@@ -40,6 +40,7 @@ var scenarioSummariesZH = map[string]string{
 	"usage-report":                "License 2.0：每个安装对授权码的使用每天向云商店上报一次，只报哈希，绝不报其 ID",
 	"device-quota":                "带设备指纹的 G1b getLicenseAsync：每台设备一个席位，直到订单数量，然后 000900",
 	"order-query":                 "只带订单号的 newInstance：商家查询订单（§4）",
+	"nested-body":                 "按 HTTP Body签名页面原样发送带 buyerInfo{} 和 orderInfo[] 的 newInstance：应答 000000",
 	"order-notify":                "只带订单号的 orderNotify：商家查询订单并应答 000000",
 	"lagging-query":               "License 2.0：当天第一次查询之前的续费（查询仍答旧的到期时间）依然有效",
 	"period-change":               "License 2.0：续费到另一周期的 productId；授权码仍服务于售出时的商品",
