@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -260,15 +263,64 @@ const (
 
 // Policy returns the seat policy of product productID: the one the seller set, or license.DefaultPolicy.
 func (st *Store) Policy(ctx context.Context, productID string) (Policy, error) {
+	now := st.now()
+	if p, ok := st.policies.get(productID, now); ok {
+		return p, nil
+	}
+	writes := st.policies.writes.Load() // before the read: a write committed meanwhile makes the entry stale
 	var r policyRow
 	err := st.db.GetContext(ctx, &r, st.db.Rebind(policyQuery), productID)
+	var p Policy
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return license.DefaultPolicy(productID), nil
+		p = license.DefaultPolicy(productID)
 	case err != nil:
 		return Policy{}, fmt.Errorf("policy of %s: %w", productID, err)
+	default:
+		p = r.policy()
 	}
-	return r.policy(), nil
+	st.policies.put(productID, p, now, writes)
+	return p, nil
+}
+
+// policyFresh is how long a product's policy, once read, is used without reading it again: a policy set
+// through another process (the CLI, a replica) applies within it; one set through this store at once.
+const policyFresh = time.Second
+
+// maxCachedPolicies bounds the policy cache; past it the cache starts again empty.
+const maxCachedPolicies = 1024
+
+// policyCache keeps the policies read recently, so that every seat request does not read its product's
+// policy again.
+type policyCache struct {
+	writes atomic.Int64 // policy changes made through this store
+	mu     sync.Mutex
+	m      map[string]cachedPolicy
+}
+
+type cachedPolicy struct {
+	p      Policy
+	at     time.Time
+	writes int64
+}
+
+func (c *policyCache) get(product string, now time.Time) (Policy, bool) {
+	c.mu.Lock()
+	e, ok := c.m[product]
+	c.mu.Unlock()
+	if !ok || e.writes != c.writes.Load() || now.Before(e.at) || now.Sub(e.at) >= policyFresh {
+		return Policy{}, false
+	}
+	return e.p, true
+}
+
+func (c *policyCache) put(product string, p Policy, now time.Time, writes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedPolicies {
+		c.m = make(map[string]cachedPolicy)
+	}
+	c.m[product] = cachedPolicy{p: p, at: now, writes: writes}
 }
 
 // Policies returns the policies sellers set, by product.
@@ -295,6 +347,7 @@ func (st *Store) SetPolicy(ctx context.Context, p Policy) error {
 	}
 	_, err := st.execCount(ctx, "set policy of "+p.ProductID, upsertPolicyQuery, p.ProductID, p.Seats, p.Match,
 		p.LeaseSeconds, req, p.UsageMode, p.UpdatedAt, p.UpdatedBy)
+	st.policies.writes.Add(1)
 	return err
 }
 
@@ -302,6 +355,7 @@ func (st *Store) SetPolicy(ctx context.Context, p Policy) error {
 // returns ErrNotFound when there was none.
 func (st *Store) DeletePolicy(ctx context.Context, productID string) error {
 	n, err := st.execCount(ctx, "delete policy of "+productID, deletePolicyQuery, productID)
+	st.policies.writes.Add(1)
 	if err == nil && n == 0 {
 		return ErrNotFound
 	}

@@ -80,6 +80,8 @@ type Store struct {
 	lv        licenseVersion
 	// reads are the prepared license lookups (readLicense), by query.
 	reads map[string]*sql.Stmt
+	// policies are the product policies read recently (Policy).
+	policies policyCache
 }
 
 // Open opens the database named by dsn, applies any pending migration and starts the writer. dsn is a

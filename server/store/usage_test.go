@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func testUse(code, dep string, day int64) Use {
@@ -236,4 +239,48 @@ func TestSeatAndUsagePlans(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPolicyCache: a product's policy read once is used for policyFresh without reading it again; a change
+// through another store on the same database (the CLI, a replica) applies once that has passed, a change
+// through this store at once.
+func TestPolicyCache(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "db.sqlite")
+	var clock atomic.Int64
+	clock.Store(testNow.UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	open := func() *Store {
+		st, err := Open(t.Context(), dsn, Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	server, cli := open(), open()
+	seats := func(want string) {
+		t.Helper()
+		p, err := server.Policy(t.Context(), "P1")
+		if err != nil || p.Seats != want {
+			t.Fatalf("Policy(P1) = %+v, %v; want seats %q", p, err, want)
+		}
+	}
+	set := func(st *Store, n string) {
+		t.Helper()
+		if err := st.SetPolicy(t.Context(), Policy{ProductID: "P1", Seats: n, UsageMode: "id", UpdatedAt: testNow.Unix(),
+			UpdatedBy: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seats("quantity") // the default, now cached
+	set(cli, "3")
+	seats("quantity")
+	clock.Add(int64(policyFresh))
+	seats("3")
+	set(server, "5")
+	seats("5")
+	if err := server.DeletePolicy(t.Context(), "P1"); err != nil {
+		t.Fatal(err)
+	}
+	seats("quantity")
 }
