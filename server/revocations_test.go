@@ -174,7 +174,8 @@ func TestRevocationsSignedByActiveKey(t *testing.T) {
 }
 
 func TestMinGenerations(t *testing.T) {
-	got := minGenerations([]store.Revocation{{LicenseID: "a", MinGen: 2, Until: 10}, {LicenseID: "c", MinGen: 5}})
+	got := minGenerations([]store.Revocation{{LicenseID: "a", MinGen: 2, Until: 10}, {LicenseID: "c", MinGen: 5},
+		{LicenseID: "ended", MinGen: 2, Until: 5}, {LicenseID: "tombstone", ChangedAt: 4}}, 5)
 	want := map[string]int64{"a": 2, "c": 5}
 	if len(got) != len(want) {
 		t.Errorf("minGenerations() = %v, want %v", got, want)
