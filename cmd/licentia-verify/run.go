@@ -264,11 +264,12 @@ func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) 
 	return in, nil
 }
 
-// readList reads and checks the revocation list in the file path.
+// readList reads and checks the revocation document (a whole list, perhaps followed by deltas) in the
+// file path.
 func readList(kr *verifier.Keyring, path string) (*verifier.RevocationList, error) {
-	data, err := os.ReadFile(path)
+	data, err := readDocument(path)
 	if err != nil {
-		return nil, fmt.Errorf("read revocation list: %w", err)
+		return nil, err
 	}
 	l, err := verifier.ParseRevocations(kr, data)
 	if err != nil {
@@ -315,10 +316,13 @@ func (cfg *config) options() []verifier.Option {
 }
 
 // online fetches the current code and the revocation list from the --refresh server. What it cannot
-// fetch stays as it was (code) or nil (the list), with a note on stderr. A fetched list replaces the
-// --revocations file, so the next offline check has it, unless it is older than the list in that file or
-// than one the state file has seen: then it is not used, and the file stays. An answer too large to
-// read is an error, never taken for "not fetched".
+// fetch stays as it was (code) or nil (the list), with a note on stderr. The --revocations file holds a
+// revocation document (a whole list, then deltas): when it holds one, only the changes since it are
+// fetched and appended (online.Client.UpdateRevocations fetches the whole list when the server answers
+// one, when a delta does not append, or when the deltas outgrow the list), and the file is replaced by
+// the result, so the next offline check has it. A list older than the one in that file or than one the
+// state file has seen is not used, and the file stays. An answer too large to read is an error, never
+// taken for "not fetched".
 func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifier.State, code string, stderr io.Writer) (
 	string, *verifier.RevocationList, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -332,9 +336,22 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 	} else {
 		code, refreshed = current, true
 	}
-	revs, data, err := cl.Revocations(ctx, kr)
+	var doc []byte
+	if cfg.revocations != "" {
+		doc, _ = readDocument(cfg.revocations) // unreadable: fetch the whole list
+	}
+	revs, next, err := cl.UpdateRevocations(ctx, kr, doc)
 	if errors.Is(err, online.ErrTooLarge) {
 		return "", nil, false, fmt.Errorf("revocation list: %w", err)
+	}
+	if errors.Is(err, verifier.ErrStaleList) {
+		saved, serr := readList(kr, cfg.revocations)
+		if serr != nil {
+			return "", nil, false, serr
+		}
+		warn(stderr, fmt.Sprintf("the server's revocation list is older than the one in %s (%s); keeping that",
+			cfg.revocations, unixUTC(saved.IssuedAt)))
+		return code, saved, refreshed, nil
 	}
 	if err != nil {
 		warn(stderr, "revocation list not fetched:", err)
@@ -346,16 +363,29 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 		return code, nil, refreshed, nil
 	}
 	if cfg.revocations != "" {
-		if saved, err := readList(kr, cfg.revocations); err == nil && saved.IssuedAt > revs.IssuedAt {
-			warn(stderr, fmt.Sprintf("the server's revocation list (made %s) is older than the one in %s (%s); keeping that",
-				unixUTC(revs.IssuedAt), cfg.revocations, unixUTC(saved.IssuedAt)))
-			return code, saved, refreshed, nil
-		}
-		if err := keys.WriteFileAtomic(cfg.revocations, data); err != nil {
+		if err := keys.WriteFileAtomic(cfg.revocations, next); err != nil {
 			warn(stderr, "keep the revocation list:", err)
 		}
 	}
 	return code, revs, refreshed, nil
+}
+
+// readDocument reads the revocation document in the file path, at most verifier.MaxRevocationDocumentSize
+// bytes (a longer file is an error).
+func readDocument(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read revocation list: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, verifier.MaxRevocationDocumentSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read revocation list: %w", err)
+	}
+	if len(data) > verifier.MaxRevocationDocumentSize {
+		return nil, fmt.Errorf("%s: %w: longer than %d bytes", path, verifier.ErrMalformed, verifier.MaxRevocationDocumentSize)
+	}
+	return data, nil
 }
 
 func unixUTC(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
