@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -76,7 +77,8 @@ type revocationCache struct {
 	purged  int64  // the unix time of the last purge of old tombstones
 	kid     string // the key that signed the list
 	signer  crypto.Signer
-	rows    []store.Revocation // every row of the store, tombstones and ended entries included
+	changes []store.Revocation // every row of the store, tombstones and ended entries included, by ChangedAt
+	ends    []store.Revocation // the rows that are not tombstones and end (Until > 0), by Until
 	list    signedBody
 	deltas  map[int64]signedBody // by since, for the current list
 }
@@ -147,21 +149,31 @@ func (c *revocationCache) since(ctx context.Context, since int64) (body []byte, 
 
 // delta computes the changes of the current list since the unix time since from the rows: every entry
 // listed now that changed at since − revocationsOverlap or later, with its value, and every license that
-// left the list since then (a tombstone that recent, or an entry whose end passed after it).
+// left the list since then (a tombstone that recent, or an entry whose end passed after it). The rows
+// are sorted by change and by end, so a delta costs the changes it holds, not the whole list.
 func (c *revocationCache) delta(since int64) *verifier.RevocationDelta {
 	from := since - int64(revocationsOverlap/time.Second)
 	d := &verifier.RevocationDelta{IssuedAt: c.iat, Since: since, MinGen: map[string]int64{}, Removed: []string{}}
-	for _, r := range c.rows {
+	i, _ := slices.BinarySearchFunc(c.changes, from, func(r store.Revocation, t int64) int { return cmp.Compare(r.ChangedAt, t) })
+	for _, r := range c.changes[i:] {
 		switch {
 		case listed(r, c.builtAt):
-			if r.ChangedAt >= from {
-				d.MinGen[r.LicenseID] = r.MinGen
-			}
-		case r.Tombstone() && r.ChangedAt >= from, !r.Tombstone() && r.Until > from:
+			d.MinGen[r.LicenseID] = r.MinGen
+		case r.Tombstone():
 			d.Removed = append(d.Removed, r.LicenseID)
 		}
 	}
+	// Entries whose end passed after from (whenever they changed: one that changed since from and has
+	// ended is left out above and comes in here).
+	i, _ = slices.BinarySearchFunc(c.ends, from+1, func(r store.Revocation, t int64) int { return cmp.Compare(r.Until, t) })
+	for _, r := range c.ends[i:] {
+		if r.Until > c.builtAt {
+			break
+		}
+		d.Removed = append(d.Removed, r.LicenseID)
+	}
 	slices.Sort(d.Removed)
+	d.Removed = slices.Compact(d.Removed)
 	return d
 }
 
@@ -215,7 +227,15 @@ func (c *revocationCache) refresh(ctx context.Context) error {
 		}
 	}
 	c.built, c.state, c.nextEnd, c.iat, c.builtAt, c.kid, c.signer = true, state, nextEnd, iat, now.Unix(), kid, signer
-	c.rows, c.list, c.deltas = rows, newSignedBody(jws), make(map[int64]signedBody)
+	c.list, c.deltas = newSignedBody(jws), make(map[int64]signedBody)
+	c.changes = slices.SortedFunc(slices.Values(rows), func(a, b store.Revocation) int { return cmp.Compare(a.ChangedAt, b.ChangedAt) })
+	c.ends = c.ends[:0]
+	for _, r := range rows {
+		if !r.Tombstone() && r.Until > 0 {
+			c.ends = append(c.ends, r)
+		}
+	}
+	slices.SortFunc(c.ends, func(a, b store.Revocation) int { return cmp.Compare(a.Until, b.Until) })
 	return nil
 }
 

@@ -381,3 +381,49 @@ func TestRevocationsDelta(t *testing.T) {
 		}
 	}
 }
+
+// TestRevocationDeltaRows checks the delta made from the sorted rows against its definition, on rows of
+// every kind around the overlap and the build time.
+func TestRevocationDeltaRows(t *testing.T) {
+	const builtAt, since = 10_000, 9_000
+	from := since - int64(revocationsOverlap/time.Second)
+	var rows []store.Revocation
+	n := 0
+	for _, changed := range []int64{0, from - 1, from, since, builtAt} {
+		for _, until := range []int64{0, from, from + 1, builtAt, builtAt + 1} {
+			for _, minGen := range []int64{0, 3} {
+				n++
+				if minGen == 0 && until != 0 {
+					continue // a tombstone has no end
+				}
+				rows = append(rows, store.Revocation{LicenseID: "l" + strconv.Itoa(n), MinGen: minGen, Until: until, ChangedAt: changed})
+			}
+		}
+	}
+	c := &revocationCache{iat: builtAt - 5, builtAt: builtAt}
+	c.changes = slices.SortedFunc(slices.Values(rows), func(a, b store.Revocation) int { return int(a.ChangedAt - b.ChangedAt) })
+	for _, r := range rows {
+		if !r.Tombstone() && r.Until > 0 {
+			c.ends = append(c.ends, r)
+		}
+	}
+	slices.SortFunc(c.ends, func(a, b store.Revocation) int { return int(a.Until - b.Until) })
+	got := c.delta(since)
+	want := map[string]int64{}
+	var removed []string
+	for _, r := range rows {
+		switch on := r.MinGen > 0 && (r.Until == 0 || r.Until > builtAt); {
+		case on && r.ChangedAt >= from:
+			want[r.LicenseID] = r.MinGen
+		case !on && r.Tombstone() && r.ChangedAt >= from, !on && !r.Tombstone() && r.Until > from:
+			removed = append(removed, r.LicenseID)
+		}
+	}
+	slices.Sort(removed)
+	if got.IssuedAt != builtAt-5 || got.Since != since || !maps.Equal(got.MinGen, want) || !slices.Equal(got.Removed, removed) {
+		t.Errorf("delta = %+v, want min_gen %v, removed %v", got, want, removed)
+	}
+	if len(want) == 0 || len(removed) < 3 {
+		t.Fatalf("test rows give too small a delta: %v, %v", want, removed)
+	}
+}
