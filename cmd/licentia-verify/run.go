@@ -135,10 +135,10 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.sku, "sku", "", "accept only this KooGallery sku `CODE`")
 	fs.BoolVar(&cfg.anyProduct, "any-product", false, "accept a code of any product of the seller (one key signs them all: bind a product instead where you can)")
 	fs.StringVar(&cfg.issuer, "issuer", "", "accept only this issuer `ISS`")
-	fs.StringVar(&cfg.revocations, "revocations", "", "signed revocation list `FILE` (from GET /v1/revocations)")
+	fs.StringVar(&cfg.revocations, "revocations", "", "signed revocation list `FILE` (from GET /v1/revocations, perhaps followed by deltas; --refresh keeps it up to date)")
 	fs.DurationVar(&cfg.maxListAge, "max-list-age", 0, "require a revocation list made at most this `DURATION` ago (e.g. 72h; exit 7 otherwise)")
 	fs.StringVar(&cfg.state, "state", "", "state `FILE` remembering trusted time, generations and the newest list (created if missing)")
-	fs.StringVar(&cfg.refresh, "refresh", "", "licentia server `URL`: fetch the current code and the revocation list first; offline check when unreachable")
+	fs.StringVar(&cfg.refresh, "refresh", "", "licentia server `URL`: fetch the current code and the revocation list (its changes, with --revocations) first; offline check when unreachable")
 	fs.StringVar(&cfg.activate, "activate", "", "licentia server `URL`: exchange the KooGallery License 2.0 code given for the license's licentia code, then check it")
 	fs.StringVar(&cfg.deployment, "deployment", "", "this installation: \"auto\" (this machine, as --print-deployment shows it) or a JSON `FILE`; "+
 		"a code bound to another deployment exits 8, and --activate and --refresh send it to the server")
