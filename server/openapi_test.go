@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -554,6 +555,9 @@ func TestOpenAPIAnswers(t *testing.T) {
 		// GET /v1/revocations, GET /.well-known/jwks.json, GET /openapi.json
 		{name: "revocations", env: e, method: "GET", path: "/v1/revocations", status: 200},
 		{name: "revocations not modified", env: e, method: "GET", path: "/v1/revocations", conditional: true, status: 304},
+		{name: "revocations delta", env: e, method: "GET", path: "/v1/revocations?since=" + strconv.FormatInt(e.now().Unix()-60, 10), status: 200},
+		{name: "revocations delta not modified", env: e, method: "GET", path: "/v1/revocations?since=" + strconv.FormatInt(e.now().Unix()-60, 10), conditional: true, status: 304},
+		{name: "revocations bad since", env: e, method: "GET", path: "/v1/revocations?since=yesterday", status: 400, code: "bad_request"},
 		{name: "revocations broken", env: broken.testEnv, method: "GET", path: "/v1/revocations", status: 500, code: "internal"},
 		{name: "jwks", env: e, method: "GET", path: "/.well-known/jwks.json", status: 200},
 		{name: "openapi", env: e, method: "GET", path: "/openapi.json", status: 200, check: func(t *testing.T, body []byte) {

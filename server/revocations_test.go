@@ -3,12 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -144,6 +150,18 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 	if err != nil || list.MinGen["lic-1"] != 3 {
 		t.Errorf("replica's list = %+v, %v; want lic-1 → 3", list, err)
 	}
+	// Each replica's delta since the list held before brings it to the replica's list.
+	for i, h := range handlers {
+		held, err := verifier.ParseRevocations(kr, before.Body.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		delta := getRevocationsSince(t, h, "since="+strconv.FormatInt(held.IssuedAt, 10), "")
+		_, got, err := verifier.AppendRevocations(kr, before.Body.Bytes(), delta.Body.Bytes())
+		if err != nil || got.MinGen["lic-1"] != 3 || len(got.MinGen) != 1 {
+			t.Errorf("replica %d: the list held and its delta amount to %+v, %v; want lic-1 → 3", i, got, err)
+		}
+	}
 }
 
 // TestRevocationsSignedByActiveKey checks that after a key rotation the list is signed by the new key.
@@ -174,7 +192,8 @@ func TestRevocationsSignedByActiveKey(t *testing.T) {
 }
 
 func TestMinGenerations(t *testing.T) {
-	got := minGenerations([]store.Revocation{{LicenseID: "a", MinGen: 2, Until: 10}, {LicenseID: "c", MinGen: 5}})
+	got := minGenerations([]store.Revocation{{LicenseID: "a", MinGen: 2, Until: 10}, {LicenseID: "c", MinGen: 5},
+		{LicenseID: "ended", MinGen: 2, Until: 5}, {LicenseID: "tombstone", ChangedAt: 4}}, 5)
 	want := map[string]int64{"a": 2, "c": 5}
 	if len(got) != len(want) {
 		t.Errorf("minGenerations() = %v, want %v", got, want)
@@ -183,5 +202,228 @@ func TestMinGenerations(t *testing.T) {
 		if got[id] != g {
 			t.Errorf("min_gen[%s] = %d, want %d", id, got[id], g)
 		}
+	}
+}
+
+// getRevocationsSince asks GET /v1/revocations?since= with the raw query value q.
+func getRevocationsSince(t testing.TB, h http.Handler, q, etag string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/v1/revocations?"+q, nil)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// jwsPart decodes part i (0: header, 1: payload) of the compact JWS body into v.
+func jwsPart(t testing.TB, body []byte, i int, v any) {
+	t.Helper()
+	parts := strings.Split(strings.TrimSpace(string(body)), ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a compact JWS: %q", body)
+	}
+	data, err := base64.RawURLEncoding.DecodeString(parts[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deltaPayload is a delta's payload as sent.
+type deltaPayload struct {
+	IAT     int64            `json:"iat"`
+	Since   int64            `json:"since"`
+	MinGen  map[string]int64 `json:"min_gen"`
+	Removed []string         `json:"removed"`
+}
+
+// TestRevocationsDelta follows a poller that keeps a revocation document: after a reissue, a revoke, a
+// freeze and a release, the delta since its list holds exactly those entries, with their current values,
+// and applied to its document gives the whole list; an entry whose end passes and one whose entry is
+// dropped (a tombstone) are in "removed"; a since beyond the horizon or after the list gets the whole
+// list; a malformed since is a 400.
+func TestRevocationsDelta(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t)
+	h := e.srv.Handler()
+	kr := e.keyring()
+	for _, id := range []string{"lic-1", "lic-2", "lic-3", "lic-4"} {
+		e.newInstance(id, "O-"+id, "C-1", "P1", t0.AddDate(1, 0, 0))
+	}
+	e.newInstance("lic-5", "O-lic-5", "C-1", "P1", t0.AddDate(0, 0, 1))
+	whole := func() *verifier.RevocationList {
+		t.Helper()
+		l, err := verifier.ParseRevocations(kr, getRevocations(t, h, "").Body.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	base := getRevocations(t, h, "")
+	doc, held, err := verifier.AppendRevocations(kr, nil, base.Body.Bytes())
+	if err != nil || len(held.MinGen) != 0 {
+		t.Fatalf("first list = %+v, %v", held, err)
+	}
+	// poll asks for the delta since the document's list, checks it is one and appends it.
+	poll := func(what string) deltaPayload {
+		t.Helper()
+		rec := getRevocationsSince(t, h, "since="+strconv.FormatInt(held.IssuedAt, 10), "")
+		var hdr verifier.Header
+		var p deltaPayload
+		jwsPart(t, rec.Body.Bytes(), 0, &hdr)
+		jwsPart(t, rec.Body.Bytes(), 1, &p)
+		if rec.Code != 200 || hdr.Typ != verifier.TypeRevocationsDelta || p.Since != held.IssuedAt ||
+			rec.Header().Get("Cache-Control") != "public, max-age=60" || rec.Header().Get("ETag") == "" {
+			t.Fatalf("%s: GET ?since=%d = %d, typ %q, since %d, %v", what, held.IssuedAt, rec.Code, hdr.Typ, p.Since, rec.Header())
+		}
+		if nm := getRevocationsSince(t, h, "since="+strconv.FormatInt(held.IssuedAt, 10), rec.Header().Get("ETag")); nm.Code != http.StatusNotModified {
+			t.Errorf("%s: conditional GET of the delta = %d, want 304", what, nm.Code)
+		}
+		if again := getRevocationsSince(t, h, "since="+strconv.FormatInt(held.IssuedAt, 10), ""); again.Body.String() != rec.Body.String() {
+			t.Errorf("%s: the same delta asked twice differs", what)
+		}
+		if doc, held, err = verifier.AppendRevocations(kr, doc, rec.Body.Bytes()); err != nil {
+			t.Fatalf("%s: AppendRevocations() err = %v", what, err)
+		}
+		if w := whole(); w.IssuedAt != held.IssuedAt || !maps.Equal(w.MinGen, held.MinGen) {
+			t.Errorf("%s: the document amounts to %+v, the whole list is %+v", what, held, w)
+		}
+		return p
+	}
+	if p := poll("nothing changed"); len(p.MinGen) != 0 || len(p.Removed) != 0 {
+		t.Errorf("delta with nothing changed = %+v, want empty", p)
+	}
+
+	// Past the overlap, so that only the changes below are in the next delta.
+	e.advance(revocationsOverlap + time.Minute)
+	sp := e.support()
+	if _, err := sp.Reissue(ctx, "lic-1", support.ChangeRequest{Reason: "leaked", Actor: cliActor("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.Revoke(ctx, "lic-2", support.ChangeRequest{Reason: "fraud", Actor: cliActor("a")}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "updateInstanceStatus", "instanceId": "lic-3", "status": "FREEZE"}), resultOK)
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "releaseInstance", "instanceId": "lic-4"}), resultOK)
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "updateInstanceStatus", "instanceId": "lic-5", "status": "FREEZE"}), resultOK)
+	p := poll("after changes")
+	want := map[string]int64{"lic-1": e.license("lic-1").Generation, "lic-2": e.license("lic-2").Generation + 1,
+		"lic-3": e.license("lic-3").Generation, "lic-4": e.license("lic-4").Generation + 1, "lic-5": e.license("lic-5").Generation}
+	if !maps.Equal(p.MinGen, want) || len(p.Removed) != 0 {
+		t.Errorf("delta after a reissue, a revoke, a freeze and a release = %+v, want min_gen %v and nothing removed", p, want)
+	}
+
+	// A thaw keeps the entry (the frozen code was voided) and writes nothing. Changes are sent again while
+	// they are within the overlap of the since asked, then no more.
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "updateInstanceStatus", "instanceId": "lic-3", "status": "UNFREEZE"}), resultOK)
+	if p := poll("after a thaw"); !maps.Equal(p.MinGen, want) {
+		t.Errorf("delta after a thaw = %+v, want the changes above again (within the overlap)", p)
+	}
+	e.advance(revocationsOverlap + time.Minute)
+	poll("past the overlap")
+	if p := poll("polled again"); len(p.MinGen) != 0 || len(p.Removed) != 0 {
+		t.Errorf("delta since a list made past the overlap = %+v, want empty", p)
+	}
+
+	// lic-5's frozen code stops verifying: its entry leaves the list, and the delta says so.
+	c := e.claims(e.license("lic-5").Code)
+	e.advance(time.Unix(c.ExpiresAt+c.Grace+license.ListMargin, 0).Sub(e.now()))
+	if p := poll("at lic-5's end"); len(p.MinGen) != 0 || !slices.Equal(p.Removed, []string{"lic-5"}) {
+		t.Errorf("delta at lic-5's end = %+v, want lic-5 removed", p)
+	}
+	// Thawed after its end, the entry is dropped for good: a tombstone, still in "removed" within the overlap.
+	wantCode(t, e.signed(testKey, map[string]string{"activity": "updateInstanceStatus", "instanceId": "lic-5", "status": "UNFREEZE"}), resultOK)
+	rows, _, err := e.st.RevocationRows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(rows, func(r store.Revocation) bool { return r.LicenseID == "lic-5" }); i < 0 || !rows[i].Tombstone() {
+		t.Fatalf("rows = %+v, want a tombstone for lic-5", rows)
+	}
+	e.advance(revocationsCheck)
+	if p := poll("after the tombstone"); !slices.Equal(p.Removed, []string{"lic-5"}) {
+		t.Errorf("delta after lic-5's entry was dropped = %+v, want lic-5 removed", p)
+	}
+
+	// The whole list, told apart by typ: no since, a since beyond the horizon, a since after the list.
+	w := whole()
+	for _, q := range []string{"", "since=0", "since=" + strconv.FormatInt(e.now().Add(-revocationsHorizon-time.Minute).Unix(), 10),
+		"since=" + strconv.FormatInt(w.IssuedAt+1, 10), "since=" + strconv.FormatInt(e.now().Unix()+3600, 10)} {
+		rec := getRevocationsSince(t, h, q, "")
+		var hdr verifier.Header
+		jwsPart(t, rec.Body.Bytes(), 0, &hdr)
+		if rec.Code != 200 || hdr.Typ != verifier.TypeRevocations || rec.Body.String() != getRevocations(t, h, "").Body.String() {
+			t.Errorf("GET /v1/revocations?%s = %d, typ %q; want 200 and the whole list", q, rec.Code, hdr.Typ)
+		}
+	}
+	if rec := getRevocationsSince(t, h, "since="+strconv.FormatInt(e.now().Add(-revocationsHorizon+time.Minute).Unix(), 10), ""); rec.Code != 200 {
+		t.Errorf("since within the horizon = %d", rec.Code)
+	} else {
+		var hdr verifier.Header
+		jwsPart(t, rec.Body.Bytes(), 0, &hdr)
+		if hdr.Typ != verifier.TypeRevocationsDelta {
+			t.Errorf("since within the horizon: typ %q, want a delta", hdr.Typ)
+		}
+	}
+	for _, q := range []string{"since=", "since=abc", "since=-1", "since=%2B5", "since=1.5", "since=1&since=2",
+		"since=99999999999999999999", "since=1e9"} {
+		rec := getRevocationsSince(t, h, q, "")
+		var body struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); rec.Code != 400 || err != nil || body.Error.Code != "bad_request" ||
+			!strings.Contains(body.Error.Message, "since") {
+			t.Errorf("GET /v1/revocations?%s = %d %s, want 400 bad_request naming since", q, rec.Code, rec.Body.String())
+		}
+	}
+}
+
+// TestRevocationDeltaRows checks the delta made from the sorted rows against its definition, on rows of
+// every kind around the overlap and the build time.
+func TestRevocationDeltaRows(t *testing.T) {
+	const builtAt, since = 10_000, 9_000
+	from := since - int64(revocationsOverlap/time.Second)
+	var rows []store.Revocation
+	n := 0
+	for _, changed := range []int64{0, from - 1, from, since, builtAt} {
+		for _, until := range []int64{0, from, from + 1, builtAt, builtAt + 1} {
+			for _, minGen := range []int64{0, 3} {
+				n++
+				if minGen == 0 && until != 0 {
+					continue // a tombstone has no end
+				}
+				rows = append(rows, store.Revocation{LicenseID: "l" + strconv.Itoa(n), MinGen: minGen, Until: until, ChangedAt: changed})
+			}
+		}
+	}
+	c := &revocationCache{iat: builtAt - 5, builtAt: builtAt}
+	c.changes = slices.SortedFunc(slices.Values(rows), func(a, b store.Revocation) int { return int(a.ChangedAt - b.ChangedAt) })
+	for _, r := range rows {
+		if !r.Tombstone() && r.Until > 0 {
+			c.ends = append(c.ends, r)
+		}
+	}
+	slices.SortFunc(c.ends, func(a, b store.Revocation) int { return int(a.Until - b.Until) })
+	got := c.delta(since)
+	want := map[string]int64{}
+	var removed []string
+	for _, r := range rows {
+		switch on := r.MinGen > 0 && (r.Until == 0 || r.Until > builtAt); {
+		case on && r.ChangedAt >= from:
+			want[r.LicenseID] = r.MinGen
+		case !on && r.Tombstone() && r.ChangedAt >= from, !on && !r.Tombstone() && r.Until > from:
+			removed = append(removed, r.LicenseID)
+		}
+	}
+	slices.Sort(removed)
+	if got.IssuedAt != builtAt-5 || got.Since != since || !maps.Equal(got.MinGen, want) || !slices.Equal(got.Removed, removed) {
+		t.Errorf("delta = %+v, want min_gen %v, removed %v", got, want, removed)
+	}
+	if len(want) == 0 || len(removed) < 3 {
+		t.Fatalf("test rows give too small a delta: %v, %v", want, removed)
 	}
 }

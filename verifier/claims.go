@@ -29,6 +29,8 @@ const (
 	AlgorithmEd25519 = "Ed25519"
 	TypeCode         = "licentia+jwt"
 	TypeRevocations  = "licentia-revocations+jwt"
+	// TypeRevocationsDelta is the type of a revocation delta: what changed in the list since a time.
+	TypeRevocationsDelta = "licentia-revocations-delta+jwt"
 )
 
 // Claims are the claims of an authorization code, in wire order. The JSON names are the wire names;
@@ -88,7 +90,23 @@ type RevocationList struct {
 	MinGen map[string]int64 `json:"min_gen"`
 }
 
-// ErrSign is wrapped by the errors of Sign and SignRevocations.
+// RevocationDelta is the payload of a revocation delta, served at /v1/revocations?since=: the entries of
+// the list that changed since a time and the licenses that left it. Applied to a list made at Since or
+// later, it gives the list made at IssuedAt. See the package documentation, "Revocation list".
+type RevocationDelta struct {
+	// IssuedAt ("iat") is the iat of the list the delta brings a verifier to.
+	IssuedAt int64 `json:"iat"`
+	// Since ("since") is the time asked for: the delta holds every change made since then (and perhaps
+	// some made a little earlier). Since <= IssuedAt.
+	Since int64 `json:"since"`
+	// MinGen ("min_gen") maps each license whose entry was added or changed to its current entry (the
+	// value to set, which may be lower than the one held).
+	MinGen map[string]int64 `json:"min_gen"`
+	// Removed ("removed") lists the licenses whose entry left the list.
+	Removed []string `json:"removed"`
+}
+
+// ErrSign is wrapped by the errors of Sign, SignRevocations and SignRevocationDelta.
 var ErrSign = errors.New("sign")
 
 // Sign returns the compact JWS of c, signed by signer (an Ed25519 key) and carrying kid in its header.
@@ -112,6 +130,23 @@ func SignRevocations(l *RevocationList, kid string, signer crypto.Signer) (strin
 		return "", fmt.Errorf("%w revocations: %w", ErrSign, err)
 	}
 	return signCompact(TypeRevocations, kid, payload, signer)
+}
+
+// SignRevocationDelta returns the compact JWS of d, signed like a list but with the delta type. A nil
+// MinGen or Removed is written empty ({} and []).
+func SignRevocationDelta(d *RevocationDelta, kid string, signer crypto.Signer) (string, error) {
+	c := *d
+	if c.MinGen == nil {
+		c.MinGen = map[string]int64{}
+	}
+	if c.Removed == nil {
+		c.Removed = []string{}
+	}
+	payload, err := json.Marshal(&c)
+	if err != nil {
+		return "", fmt.Errorf("%w revocation delta: %w", ErrSign, err)
+	}
+	return signCompact(TypeRevocationsDelta, kid, payload, signer)
 }
 
 // joseHeader returns the fixed JOSE header: keys in sorted order, as a map would marshal them.

@@ -2,7 +2,8 @@
 // specification of the code format; the server, this package, licentia-verify and any verifier written
 // in another language follow it. docs/code-format.md shows how to verify a code with a standard JWT
 // library, and testdata/vectors.json holds golden vectors with the expected result of each
-// (testdata/deployment_vectors.json those of deployment binding).
+// (testdata/deployment_vectors.json those of deployment binding, testdata/revocation_delta_vectors.json
+// those of revocation documents).
 //
 // # Code
 //
@@ -149,6 +150,61 @@
 // or none, every active code is ErrStaleList until a fresh list is fetched. Neither check applies to
 // codes refused before step 10.
 //
+// # Revocation delta
+//
+// The list is signed anew at least once a minute (its iat moves), so a client that polls it gets the
+// whole list nearly every time. It may ask for the changes instead: GET /v1/revocations?since=<iat of the
+// list it holds> (decimal unix seconds, digits only) answers a delta, a JWS signed like the list with
+// header typ "licentia-revocations-delta+jwt" and payload
+//
+//	{"iat":<the current list's iat>,"since":<since as asked>,"min_gen":{"<license id>":<generation>,…},"removed":["<license id>",…]}
+//
+// min_gen holds every entry added or changed (raised or lowered) since a little before since, with its
+// current value: the value to set, not a lower bound. removed holds every license that left the list
+// since then. Both members must be present (either may be empty); every min_gen entry has a non-empty id
+// and a generation >= 1; every removed id is non-empty and not in min_gen; 0 <= since <= iat. A removed id
+// the list does not hold, or a min_gen entry equal to the one held, changes nothing: deltas overlap (the
+// server reaches 5 minutes before since, for replicas' clock skew and late commits) and applying one is
+// idempotent.
+//
+// The server answers the whole list instead (typ "licentia-revocations+jwt"; the client tells the two
+// apart by typ) when since is older than its delta horizon (7 days) or later than the current list's iat.
+// A since that is not decimal digits is a 400 bad_request.
+//
+// # Revocation document
+//
+// A client keeps what it fetched as a revocation document: a whole list followed by zero or more deltas,
+// one compact JWS per line. Lines are separated by LF; white space (space, tab, CR, VT, FF) around each
+// line is ignored and empty lines are skipped; a JWS is never broken over lines. ParseRevocations reads a
+// document and returns the list it amounts to:
+//
+//  1. The document is at most MaxRevocationDocumentSize bytes (128 MiB) and holds at least one line, each
+//     line at most 32 MiB: otherwise ErrMalformed.
+//  2. The first line is a whole list, checked as above. A delta (or anything else) there is ErrWrongType:
+//     a delta alone is not a list.
+//  3. Each further line is a delta, checked like a list (steps 1 to 3 above) with the delta's typ (a whole
+//     list or a code there is ErrWrongType), then its payload as above (ErrMalformed). At most
+//     MaxRevocationDeltas (2048) deltas: one more is ErrMalformed.
+//  4. Each delta must continue the list so far (the whole list with the deltas before it applied): its
+//     since no later than that list's iat, otherwise changes between them may be missing (a gap); and its
+//     iat no earlier than that list's iat (an older delta). Either is ErrMalformed, since such a document
+//     was put together wrongly: fetch the whole list anew.
+//  5. Applying a delta sets each of its min_gen entries, deletes each of its removed ids, and makes its
+//     iat the list's.
+//
+// The result is used like a whole list with that iat: the state file's list_iat, WithMaxListAge and
+// licentia-verify --max-list-age judge it by the last delta's iat, unchanged. An error in a delta names
+// it by number (1 for the first delta).
+//
+// AppendRevocations adds an answer of GET /v1/revocations to a document: a whole list replaces it; a
+// delta is verified, checked to continue the document's list (step 4) and appended on a line of its own
+// (the document then ends with LF). An answer older than the document's list (a whole list or a delta
+// whose iat is earlier, say from a replica that lags) is ErrStaleList there: keep the document. A client
+// fetches the whole list again (without since) when a delta does not append, when the document is empty
+// or unreadable, and when RevocationsCompactDue says so: its deltas together are longer than its whole
+// list, or it holds MaxRevocationDeltas deltas. A document therefore stays below about twice the size of
+// the whole list. online.Client.UpdateRevocations and licentia-verify --refresh follow these rules.
+//
 // # State file
 //
 // A verifier may keep a state file (WithState) to resist a clock set back and an older code put back. It
@@ -207,7 +263,8 @@
 //     code is ErrStaleList, so software that has not fetched a list for d stops trusting what it holds
 //     (online.Client.Revocations fetches one). WithState refuses a list older than one already seen.
 //   - licentia-verify does the same with --revocations FILE and --max-list-age D (exit 7); --refresh URL
-//     fetches the list first and keeps it in the --revocations file; --state refuses an older list.
+//     fetches the list's changes since the document in the --revocations file first (or the whole list)
+//     and keeps the document there; --state refuses an older list.
 //   - The license server does not use a list for its own checks (POST /v1/codes/refresh, the buyer page,
 //     licentia codes show): it judges a code against its database, which the list is made from.
 //   - The programs in examples/verify check a code without any list, as a demonstration of the format.
@@ -313,10 +370,12 @@
 // github.com/licentia/licentia/verifier/online. Software that is online some of the time can trade the
 // code it has for the license's current one (after a renewal or a reissue) with online.Client.Refresh,
 // which calls POST /v1/codes/refresh, and fetch the signed revocation list with
-// online.Client.Revocations (GET /v1/revocations). Neither is trusted as fetched: the new code goes
-// through Verify, and the list is checked with the local key ring. When the server cannot be reached
+// online.Client.Revocations (GET /v1/revocations), or keep a revocation document up to date with its
+// changes with online.Client.UpdateRevocations (GET /v1/revocations?since=). Neither is trusted as
+// fetched: the new code goes through Verify, and the list and each delta are checked with the local key
+// ring. When the server cannot be reached
 // (online.ErrOnline), check the code already held, offline; `licentia-verify --refresh URL` does exactly
-// this. An answer larger than the largest list a verifier accepts (MaxRevocationListSize) is
+// this. An answer larger than the largest answer a verifier accepts (MaxRevocationListSize) is
 // online.ErrTooLarge, which is not online.ErrOnline: it is never read in part, nor taken for "not
 // fetched".
 //

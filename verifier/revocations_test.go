@@ -2,6 +2,7 @@ package verifier_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/licentia/licentia/keys"
@@ -55,5 +56,51 @@ func TestListPassedAsCode(t *testing.T) {
 	}
 	if _, err := verifier.New(testRing(t), verifier.WithAnyProduct()).Verify(l); !errors.Is(err, verifier.ErrWrongType) {
 		t.Errorf("Verify(list) err = %v, want %v", err, verifier.ErrWrongType)
+	}
+}
+
+// TestRevocationsCompactDue checks when a document is due to be fetched whole again: when its deltas
+// together outgrow its whole list, or it holds MaxRevocationDeltas deltas.
+func TestRevocationsCompactDue(t *testing.T) {
+	key := seedKey(1)
+	kid := keys.KeyID(pubOf(key))
+	l, err := verifier.SignRevocations(&verifier.RevocationList{IssuedAt: 100, MinGen: map[string]int64{"license-a": 2, "license-b": 3, "license-c": 4}}, kid, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := verifier.SignRevocationDelta(&verifier.RevocationDelta{IssuedAt: 100, Since: 100}, kid, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d) >= len(l) || 2*len(d) <= len(l) {
+		t.Fatalf("test lengths: list %d, delta %d; want one delta shorter than the list and two longer", len(l), len(d))
+	}
+	for _, tt := range []struct {
+		doc  string
+		want bool
+	}{
+		{"", true},
+		{" \n", true},
+		{l + "\n", false},
+		{l + "\n" + d + "\n", false},
+		{l + "\n" + d + "\n" + d + "\n", true},
+	} {
+		if got := verifier.RevocationsCompactDue([]byte(tt.doc)); got != tt.want {
+			t.Errorf("RevocationsCompactDue(list + %d deltas) = %v, want %v", strings.Count(tt.doc, "\n")-1, got, tt.want)
+		}
+	}
+	big, err := verifier.SignRevocations(&verifier.RevocationList{IssuedAt: 100, MinGen: map[string]int64{strings.Repeat("x", 1<<20): 2}}, kid, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := big + "\n" + strings.Repeat(d+"\n", verifier.MaxRevocationDeltas)
+	if !verifier.RevocationsCompactDue([]byte(many)) {
+		t.Errorf("RevocationsCompactDue(MaxRevocationDeltas deltas) = false, want true")
+	}
+	if _, _, err := verifier.AppendRevocations(testRing(t), []byte(many), []byte(d)); !errors.Is(err, verifier.ErrMalformed) {
+		t.Errorf("AppendRevocations(one delta past the bound) err = %v, want %v", err, verifier.ErrMalformed)
+	}
+	if _, _, err := verifier.AppendRevocations(testRing(t), []byte(l), []byte(d+"\n"+d)); !errors.Is(err, verifier.ErrMalformed) {
+		t.Errorf("AppendRevocations(two JWSs as one answer) err = %v, want %v", err, verifier.ErrMalformed)
 	}
 }

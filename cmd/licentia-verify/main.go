@@ -19,13 +19,18 @@
 // that forgot its binding would let the code of a cheap product unlock a dear one; without any of the
 // three the command exits 64.
 //
-// Revocation lists: --revocations names a list fetched from GET /v1/revocations. With --state, the
-// newest list's "iat" is remembered, and an older list is refused (exit 7), so an old list put back
-// cannot make a revoked code valid again. --max-list-age D refuses (exit 7) a list made more than D
-// before the check (or no list at all): software that cannot reach the server for that long stops
-// trusting what it holds. --refresh URL fetches the license's current code and the list first, keeps
-// the list in the --revocations file unless it is older than the one there or one the state has seen,
-// and checks offline when the server cannot be reached; an answer too large to read exits 66.
+// Revocation lists: --revocations names a revocation document: a list fetched from GET /v1/revocations,
+// perhaps followed by deltas (one per line, as --refresh keeps it; see package verifier's documentation,
+// "Revocation document"). With --state, the newest list's "iat" is remembered, and an older list is
+// refused (exit 7), so an old list put back cannot make a revoked code valid again. --max-list-age D
+// refuses (exit 7) a list made more than D before the check (or no list at all): software that cannot
+// reach the server for that long stops trusting what it holds. --refresh URL fetches the license's
+// current code and the list first: when the --revocations file holds a document, only the changes since
+// it (GET /v1/revocations?since=), appended to the file; the whole list when there is none, when the
+// server answers one, when a delta does not continue the document, or when the deltas together outgrow
+// the list. It keeps the result in the --revocations file unless it is older than the one there or one
+// the state has seen, and checks offline when the server cannot be reached; an answer too large to read
+// exits 66.
 //
 // Activation (KooGallery License 2.0): --activate URL takes the code the marketplace showed the buyer,
 // posts it to URL/v1/activations (with --deployment, naming this installation), and checks the

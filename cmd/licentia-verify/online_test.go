@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,5 +200,81 @@ func TestVersionFlag(t *testing.T) {
 	out, err := exec.Command(bin, "--version").Output()
 	if got := string(out); err != nil || !strings.HasPrefix(got, "licentia-verify v1.2.3") {
 		t.Errorf("built --version = %q, %v; want \"licentia-verify v1.2.3\" (and the revision when recorded)", got, err)
+	}
+}
+
+func goldenDelta(tb testing.TB, since, iat time.Time, minGen map[string]int64, removed []string) string {
+	tb.Helper()
+	k := goldenKey()
+	d, err := verifier.SignRevocationDelta(&verifier.RevocationDelta{IssuedAt: iat.Unix(), Since: since.Unix(), MinGen: minGen, Removed: removed},
+		keys.KeyID(k.Public().(ed25519.PublicKey)), k)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// TestRefreshByDelta: with a revocation document in the --revocations file, --refresh asks only for the
+// changes since it, appends them to the file and checks the code against the result; a delta that does
+// not continue the document makes it fetch the whole list instead.
+func TestRefreshByDelta(t *testing.T) {
+	vf := loadVectors(t)
+	dir := t.TempDir()
+	keys := writeFile(t, dir, "keys.pem", vf.PublicKeyPEM)
+	code := vf.Vectors[0].Code // inst-0001, generation 2
+	listed := map[string]int64{"inst-0009": 2}
+	for i := range 20 { // a list longer than the delta, so that the delta is kept (no compaction)
+		listed[fmt.Sprintf("inst-1%03d", i)] = 2
+	}
+	base := goldenList(t, vecNow.Add(-2*time.Hour), listed)
+	saved := writeFile(t, dir, "revocations.jwt", base+"\n")
+	revoke := goldenDelta(t, vecNow.Add(-2*time.Hour), vecNow.Add(-time.Hour), map[string]int64{"inst-0001": 3}, []string{"inst-0009"})
+	whole := goldenList(t, vecNow.Add(-time.Hour), map[string]int64{})
+	var mu sync.Mutex
+	var asked []string
+	answer := revoke
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/revocations", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		asked = append(asked, r.URL.RawQuery)
+		if r.URL.Query().Has("since") {
+			io.WriteString(w, answer)
+			return
+		}
+		io.WriteString(w, whole)
+	})
+	mux.HandleFunc("POST /v1/codes/refresh", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	r := runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--refresh", ts.URL, "--revocations", saved, "--max-list-age", "90m", "--at", vf.Now, code)
+	if r.exit != exitRevoked {
+		t.Errorf("revoked by a delta: exit %d (%s %s), want 5", r.exit, r.stdout, r.stderr)
+	}
+	if got, _ := os.ReadFile(saved); string(got) != base+"\n"+revoke+"\n" {
+		t.Errorf("--revocations file = %q, want the list and the delta on lines of their own", got)
+	}
+	mu.Lock()
+	if want := []string{"since=" + fmt.Sprint(vecNow.Add(-2*time.Hour).Unix())}; !slices.Equal(asked, want) {
+		t.Errorf("asked %q, want %q", asked, want)
+	}
+	asked, answer = nil, goldenDelta(t, vecNow.Add(-30*time.Minute), vecNow, nil, nil) // a gap
+	mu.Unlock()
+	// Offline, the file alone gives the same verdict.
+	if r := runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--revocations", saved, "--at", vf.Now, code); r.exit != exitRevoked {
+		t.Errorf("offline with the document: exit %d, want 5", r.exit)
+	}
+	r = runCmd(t, "", "--keys", keys, "--product", "OFFI001", "--refresh", ts.URL, "--revocations", saved, "--at", vf.Now, code)
+	if r.exit != exitValid {
+		t.Errorf("after a gap, the whole list (inst-0001 no longer listed): exit %d (%s %s), want 0", r.exit, r.stdout, r.stderr)
+	}
+	if got, _ := os.ReadFile(saved); string(got) != whole+"\n" {
+		t.Errorf("--revocations file after a gap = %q, want the whole list", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"since=" + fmt.Sprint(vecNow.Add(-time.Hour).Unix()), ""}; !slices.Equal(asked, want) {
+		t.Errorf("asked %q, want %q", asked, want)
 	}
 }

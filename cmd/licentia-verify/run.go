@@ -309,11 +309,12 @@ func (cfg *config) load(ctx context.Context, stdin io.Reader, stderr io.Writer) 
 	return in, nil
 }
 
-// readList reads and checks the revocation list in the file path.
+// readList reads and checks the revocation document (a whole list, perhaps followed by deltas) in the
+// file path.
 func readList(l locale.Lang, kr *verifier.Keyring, path string) (*verifier.RevocationList, error) {
-	data, err := os.ReadFile(path)
+	data, err := readDocument(l, path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", catalog.T(l, "read_list"), err)
+		return nil, err
 	}
 	list, err := verifier.ParseRevocations(kr, data)
 	if err != nil {
@@ -360,10 +361,13 @@ func (cfg *config) options() []verifier.Option {
 }
 
 // online fetches the current code and the revocation list from the --refresh server. What it cannot
-// fetch stays as it was (code) or nil (the list), with a note on stderr. A fetched list replaces the
-// --revocations file, so the next offline check has it, unless it is older than the list in that file or
-// than one the state file has seen: then it is not used, and the file stays. An answer too large to
-// read is an error, never taken for "not fetched".
+// fetch stays as it was (code) or nil (the list), with a note on stderr. The --revocations file holds a
+// revocation document (a whole list, then deltas): when it holds one, only the changes since it are
+// fetched and appended (online.Client.UpdateRevocations fetches the whole list when the server answers
+// one, when a delta does not append, or when the deltas outgrow the list), and the file is replaced by
+// the result, so the next offline check has it. A list older than the one in that file or than one the
+// state file has seen is not used, and the file stays. An answer too large to read is an error, never
+// taken for "not fetched".
 func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifier.State, code string, stderr io.Writer) (
 	string, *verifier.RevocationList, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -377,9 +381,21 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 	} else {
 		code, refreshed = current, true
 	}
-	revs, data, err := cl.Revocations(ctx, kr)
+	var doc []byte
+	if cfg.revocations != "" {
+		doc, _ = readDocument(cfg.l, cfg.revocations) // unreadable: fetch the whole list
+	}
+	revs, next, err := cl.UpdateRevocations(ctx, kr, doc)
 	if errors.Is(err, online.ErrTooLarge) {
 		return "", nil, false, fmt.Errorf("%s: %w", cfg.T("fetch_list"), err)
+	}
+	if errors.Is(err, verifier.ErrStaleList) {
+		saved, serr := readList(cfg.l, kr, cfg.revocations)
+		if serr != nil {
+			return "", nil, false, serr
+		}
+		warn(stderr, cfg.T("list_stale_file", cfg.revocations, cfg.at_(saved.IssuedAt)))
+		return code, saved, refreshed, nil
 	}
 	if err != nil {
 		warn(stderr, cfg.T("list_not_fetched")+":", err)
@@ -390,15 +406,30 @@ func (cfg *config) online(ctx context.Context, kr *verifier.Keyring, st *verifie
 		return code, nil, refreshed, nil
 	}
 	if cfg.revocations != "" {
-		if saved, err := readList(cfg.l, kr, cfg.revocations); err == nil && saved.IssuedAt > revs.IssuedAt {
-			warn(stderr, cfg.T("list_older_file", cfg.at_(revs.IssuedAt), cfg.revocations, cfg.at_(saved.IssuedAt)))
-			return code, saved, refreshed, nil
-		}
-		if err := keys.WriteFileAtomic(cfg.revocations, data); err != nil {
+		if err := keys.WriteFileAtomic(cfg.revocations, next); err != nil {
 			warn(stderr, cfg.T("keep_list")+":", err)
 		}
 	}
 	return code, revs, refreshed, nil
+}
+
+// readDocument reads the revocation document in the file path, at most verifier.MaxRevocationDocumentSize
+// bytes (a longer file is an error).
+func readDocument(l locale.Lang, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", catalog.T(l, "read_list"), err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, verifier.MaxRevocationDocumentSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", catalog.T(l, "read_list"), err)
+	}
+	if len(data) > verifier.MaxRevocationDocumentSize {
+		return nil, fmt.Errorf("%s: %w: longer than %d bytes", catalog.T(l, "list", path), verifier.ErrMalformed,
+			verifier.MaxRevocationDocumentSize)
+	}
+	return data, nil
 }
 
 // unixUTC is a Unix time as RFC 3339 in UTC, as --json shows it.

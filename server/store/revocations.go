@@ -20,22 +20,31 @@ type RevocationState struct {
 }
 
 // Revocation is one entry of the revocation list: codes of LicenseID below MinGen are void until Until
-// (unix seconds; 0: for good).
+// (unix seconds; 0: for good). ChangedAt is the unix time of the entry's latest change (0: before the
+// store kept it). An entry with MinGen 0 is a tombstone: the entry left the list at ChangedAt; it is
+// kept so that a server can tell a verifier what left the list since a time, and purged later
+// (PurgeRevocations).
 type Revocation struct {
 	LicenseID string `db:"license_id"`
 	MinGen    int64  `db:"min_gen"`
 	Until     int64  `db:"until"`
+	ChangedAt int64  `db:"changed_at"`
 }
+
+// Tombstone reports whether r is the trace of an entry that left the list.
+func (r Revocation) Tombstone() bool { return r.MinGen == 0 }
 
 const (
 	revocationStateQuery = `SELECT seq, changed_at FROM revocations_version WHERE id = 1`
-	revocationsQuery     = `SELECT license_id, min_gen, until FROM revocations WHERE until = 0 OR until > ?`
-	revocationQuery      = `SELECT min_gen, until FROM revocations WHERE license_id = ?`
-	upsertRevocation     = `INSERT INTO revocations (license_id, min_gen, until) VALUES (?, ?, ?)
-	ON CONFLICT (license_id) DO UPDATE SET min_gen = excluded.min_gen, until = excluded.until`
-	deleteRevocation      = `DELETE FROM revocations WHERE license_id = ?`
+	revocationsQuery     = `SELECT license_id, min_gen, until, changed_at FROM revocations
+	WHERE min_gen > 0 AND (until = 0 OR until > ?)`
+	revocationRowsQuery = `SELECT license_id, min_gen, until, changed_at FROM revocations`
+	revocationQuery     = `SELECT min_gen, until FROM revocations WHERE license_id = ?`
+	upsertRevocation    = `INSERT INTO revocations (license_id, min_gen, until, changed_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (license_id) DO UPDATE SET min_gen = excluded.min_gen, until = excluded.until,
+	changed_at = excluded.changed_at`
 	bumpRevocations       = `UPDATE revocations_version SET seq = seq + 1, changed_at = ? WHERE id = 1`
-	purgeRevocationsQuery = `DELETE FROM revocations WHERE until > 0 AND until <= ?`
+	purgeRevocationsQuery = `DELETE FROM revocations WHERE (min_gen = 0 AND changed_at < ?) OR (until > 0 AND until < ?)`
 )
 
 // RevocationState returns the current state of the revocation list's content: one row read, so a server
@@ -49,9 +58,21 @@ func (st *Store) RevocationState(ctx context.Context) (RevocationState, error) {
 }
 
 // Revocations returns the entries of the revocation list at unix time now (those whose Until has not
-// passed), in no particular order, and the state of the content it returned, read in one transaction
-// with the entries.
+// passed, tombstones left out), in no particular order, and the state of the content it returned, read in
+// one transaction with the entries.
 func (st *Store) Revocations(ctx context.Context, now int64) ([]Revocation, RevocationState, error) {
+	return st.revocations(ctx, revocationsQuery, now)
+}
+
+// RevocationRows returns every row the store keeps of the revocation list: the entries listed, those
+// whose Until passed and tombstones, not yet purged, in no particular order, and the state of the content
+// it returned, read in one transaction with the rows. A server answers the list and its changes since a
+// time from them.
+func (st *Store) RevocationRows(ctx context.Context) ([]Revocation, RevocationState, error) {
+	return st.revocations(ctx, revocationRowsQuery)
+}
+
+func (st *Store) revocations(ctx context.Context, query string, args ...any) ([]Revocation, RevocationState, error) {
 	tx, err := st.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, RevocationState{}, fmt.Errorf("list revocations: %w", err)
@@ -62,19 +83,21 @@ func (st *Store) Revocations(ctx context.Context, now int64) ([]Revocation, Revo
 		return nil, RevocationState{}, fmt.Errorf("list revocations: %w", err)
 	}
 	var rows []Revocation
-	if err := tx.SelectContext(ctx, &rows, tx.Rebind(revocationsQuery), now); err != nil {
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(query), args...); err != nil {
 		return nil, RevocationState{}, fmt.Errorf("list revocations: %w", err)
 	}
 	return rows, s, nil
 }
 
-// PurgeRevocations deletes the entries that left the list (their Until passed), and returns how many.
-// The list's content does not change: readers leave those entries out already.
-func (st *Store) PurgeRevocations(ctx context.Context) (int64, error) {
+// PurgeRevocations deletes the rows that left the list before the unix time before: tombstones changed
+// before it and entries whose Until is before it. It returns how many it deleted. The list's content
+// does not change (readers leave those rows out already); what changes is how far back a server can
+// still tell what left the list, so before must be no later than the start of the server's delta
+// horizon.
+func (st *Store) PurgeRevocations(ctx context.Context, before int64) (int64, error) {
 	var n int64
-	now := st.now().Unix()
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(purgeRevocationsQuery), now)
+		res, err := tx.ExecContext(ctx, tx.Rebind(purgeRevocationsQuery), before, before)
 		if err != nil {
 			return err
 		}
@@ -104,12 +127,8 @@ func (st *Store) reviseRevocation(ctx context.Context, tx *sqlx.Tx, cur, next *L
 	if rev == prev {
 		return false, nil
 	}
-	if rev.MinGen == 0 {
-		_, err = tx.ExecContext(ctx, tx.Rebind(deleteRevocation), cur.ID)
-	} else {
-		_, err = tx.ExecContext(ctx, tx.Rebind(upsertRevocation), cur.ID, rev.MinGen, rev.Until)
-	}
-	if err != nil {
+	// An entry that leaves stays as a tombstone (min_gen 0) with the time it left.
+	if _, err = tx.ExecContext(ctx, tx.Rebind(upsertRevocation), cur.ID, rev.MinGen, rev.Until, now); err != nil {
 		return false, err
 	}
 	if !prev.Listed(now) && !rev.Listed(now) {

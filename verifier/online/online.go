@@ -1,7 +1,7 @@
 // Package online is the network side of checking a licentia authorization code: a Client that asks the
 // licentia server which issued a code for the license's current code (POST /v1/codes/refresh), for the
-// signed revocation list (GET /v1/revocations), and, for a KooGallery License 2.0 purchase, for the
-// licentia code of the marketplace's license code (POST /v1/activations).
+// signed revocation list or its changes (GET /v1/revocations), and, for a KooGallery License 2.0
+// purchase, for the licentia code of the marketplace's license code (POST /v1/activations).
 //
 // Everything that decides whether a code is valid lives in package verifier and runs offline, with no
 // network code at all; this package only fetches. Nothing it fetches is trusted as fetched: a code goes
@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,8 +29,8 @@ import (
 )
 
 // ErrOnline is wrapped by the errors of Client: the server could not be reached or did not answer as a
-// licentia server does. Software that gets it from Refresh or Revocations should fall back to checking
-// the code it has, offline.
+// licentia server does. Software that gets it from Refresh, Revocations or UpdateRevocations should
+// fall back to checking the code it has, offline.
 var ErrOnline = errors.New("online: request failed")
 
 // ErrTooLarge means the server's answer is larger than any answer the client accepts (a revocation list
@@ -88,8 +89,8 @@ func (e *ServerError) Error() string {
 // Unwrap returns ErrOnline.
 func (e *ServerError) Unwrap() error { return ErrOnline }
 
-// Answer limits: a 200 answer may be as long as the longest revocation list verifier.ParseRevocations
-// accepts; an error answer is small.
+// Answer limits: a 200 answer may be as long as the longest answer of GET /v1/revocations a verifier
+// reads (verifier.MaxRevocationListSize, a whole list or a delta); an error answer is small.
 const (
 	maxAnswer      = verifier.MaxRevocationListSize
 	maxErrorAnswer = 64 << 10
@@ -181,8 +182,9 @@ func (c *Client) postCode(ctx context.Context, path string, body any) (*CodeResp
 	return &ans, nil
 }
 
-// Revocations fetches GET /v1/revocations, checks its signature with kr and returns the list and the
-// bytes fetched (to keep for offline checks). Errors wrap ErrOnline, or are ErrTooLarge, or wrap the
+// Revocations fetches GET /v1/revocations (the whole list), checks its signature with kr and returns the
+// list and the bytes fetched (to keep for offline checks; they are a revocation document with no delta).
+// A poller that keeps the list should use UpdateRevocations, which downloads only the changes. Errors wrap ErrOnline, or are ErrTooLarge, or wrap the
 // errors of verifier.ParseRevocations when the server answered something that is not a genuine list.
 func (c *Client) Revocations(ctx context.Context, kr *verifier.Keyring) (*verifier.RevocationList, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url("/v1/revocations"), nil)
@@ -198,6 +200,54 @@ func (c *Client) Revocations(ctx context.Context, kr *verifier.Keyring) (*verifi
 		return nil, nil, err
 	}
 	return l, data, nil
+}
+
+// UpdateRevocations brings the revocation document doc (one that an earlier call returned, kept in a file
+// say; nil or empty for none) up to date and returns the list it amounts to and the new document, to keep
+// for the next call and for offline checks (verifier.ParseRevocations reads it). With a document it asks
+// GET /v1/revocations?since=<the document's iat> and appends the delta the server answers
+// (verifier.AppendRevocations); it fetches the whole list instead (GET /v1/revocations) when there is no
+// readable document, when the server answered a whole list (a since beyond its horizon), when the delta
+// does not append (a gap, a bad signature), and when the document is due for compaction
+// (verifier.RevocationsCompactDue: its deltas outgrew its whole list). So a poller downloads the changes,
+// and a document stays below about twice the whole list.
+//
+// An answer older than doc's list (from a server replica that lags) is an error wrapping
+// verifier.ErrStaleList: keep doc and use its list. Other errors wrap ErrOnline (keep doc; check offline),
+// or are ErrTooLarge, or wrap the errors of verifier.ParseRevocations when the server's whole list is not
+// genuine.
+func (c *Client) UpdateRevocations(ctx context.Context, kr *verifier.Keyring, doc []byte) (*verifier.RevocationList, []byte, error) {
+	if held, err := verifier.ParseRevocations(kr, doc); err == nil {
+		data, err := c.get(ctx, "/v1/revocations?since="+strconv.FormatInt(held.IssuedAt, 10))
+		if err != nil {
+			return nil, nil, err
+		}
+		next, l, err := verifier.AppendRevocations(kr, doc, data)
+		switch {
+		case errors.Is(err, verifier.ErrStaleList):
+			return nil, nil, err
+		case err == nil && !verifier.RevocationsCompactDue(next):
+			return l, next, nil
+		}
+	}
+	data, err := c.get(ctx, "/v1/revocations")
+	if err != nil {
+		return nil, nil, err
+	}
+	next, l, err := verifier.AppendRevocations(kr, doc, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l, next, nil
+}
+
+// get fetches path with GET and returns the body of a 200 answer.
+func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(path), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOnline, err)
+	}
+	return c.do(req)
 }
 
 func (c *Client) url(path string) string { return strings.TrimRight(c.BaseURL, "/") + path }
