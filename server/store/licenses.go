@@ -116,8 +116,11 @@ func scanLicense(row *sql.Row) (*License, error) {
 }
 
 // readLicense reads one license outside any transaction with one of the prepared lookups (see
-// Store.prepare): the statement is parsed once per connection, not once per read.
+// Store.prepare): the statement is parsed once per connection, not once per read. The read is one row by a
+// unique key, bounded; it is not cut short when ctx is cancelled (quick), so that database/sql and the
+// driver need not watch ctx (a goroutine and a callback a read).
 func (st *Store) readLicense(ctx context.Context, query string, args ...any) (*License, error) {
+	ctx = context.WithoutCancel(ctx)
 	if stmt := st.reads[query]; stmt != nil {
 		return scanLicense(stmt.QueryRowContext(ctx, args...))
 	}

@@ -165,7 +165,7 @@ func getSeat(ctx context.Context, q querier, id, deployment string) (*Seat, erro
 
 // Seat returns the seat of deployment of license id, or nil when it holds none.
 func (st *Store) Seat(ctx context.Context, id, deployment string) (*Seat, error) {
-	s, err := getSeat(ctx, st.db, id, deployment)
+	s, err := getSeat(context.WithoutCancel(ctx), st.db, id, deployment) // one row by key: see readLicense
 	if err != nil {
 		return nil, fmt.Errorf("seat of %s: %w", id, err)
 	}
