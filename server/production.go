@@ -114,7 +114,7 @@ func (s *Server) handleLegacy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	activity := f.get("activity")
-	if err := checkQuery(f, repeated); err != nil {
+	if err := checkQuery(f, repeated, r.URL.RawQuery); err != nil {
 		s.refuse(w, r, activity, 0, err)
 		return
 	}
@@ -194,18 +194,20 @@ func (s *Server) checkLegacyTime(ts string) error {
 	return nil
 }
 
-// checkQuery rejects query strings that cannot be a marketplace call before any signature work; repeated
-// is a parameter name that came more than once ("" for none).
-func checkQuery(f fields, repeated string) error {
+// checkQuery rejects query strings that cannot be a marketplace call before any signature work; f are the
+// parameters parseQuery read from raw, repeated is a parameter name that came more than once ("" for none).
+func checkQuery(f fields, repeated, raw string) error {
 	if len(f) > maxParams {
 		return badParam("too many parameters")
 	}
 	if repeated != "" {
 		return badParam("parameter %.64q is repeated", repeated)
 	}
-	for k, v := range f {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return badParam("parameters must be valid UTF-8")
+	if !utf8.ValidString(raw) || !asciiEscapes(raw) { // else every name and value is valid UTF-8 as it is
+		for k, v := range f {
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return badParam("parameters must be valid UTF-8")
+			}
 		}
 	}
 	if f.get("authToken") == "" {
@@ -215,6 +217,19 @@ func checkQuery(f fields, repeated string) error {
 		return badParam("missing parameter timeStamp")
 	}
 	return nil
+}
+
+// asciiEscapes reports whether every %XX escape of the query string raw stands for an ASCII byte (XX below
+// 80): unescaping then adds no byte that could break UTF-8, so the names and values of a valid UTF-8 query
+// are valid UTF-8. A signed marketplace query escapes only ASCII ('+', '/', '=' of its authToken).
+func asciiEscapes(raw string) bool {
+	for i := strings.IndexByte(raw, '%'); i >= 0; i = strings.IndexByte(raw, '%') {
+		if i+1 >= len(raw) || raw[i+1] < '0' || raw[i+1] > '7' {
+			return false
+		}
+		raw = raw[i+1:]
+	}
+	return true
 }
 
 // handleSigned serves POST /koogallery/license: a JSON body with signature, timestamp and nonce in the URL.

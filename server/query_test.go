@@ -39,3 +39,26 @@ func TestParseQuery(t *testing.T) {
 		t.Errorf("parseQuery(%d parameters) err = nil, want too many parameters", 4*maxParams+1)
 	}
 }
+
+// TestCheckQueryUTF8: a query of ASCII escapes skips the per-parameter UTF-8 pass; any other query takes it,
+// so an escaped invalid byte, in a name or a value, is refused and an escaped valid character is not.
+func TestCheckQueryUTF8(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"a=1&authToken=x%2By%2Fz%3D&timeStamp=1": true, "a=%C3%A9&authToken=x&timeStamp=1": true,
+		"a=%FF&authToken=x&timeStamp=1": false, "%FF=1&authToken=x&timeStamp=1": false,
+		"a=%E9&authToken=x&timeStamp=1": false, "a=\xff&authToken=x&timeStamp=1": false,
+	} {
+		f, repeated, err := parseQuery(raw)
+		if err != nil {
+			t.Fatalf("parseQuery(%q) err = %v", raw, err)
+		}
+		if err := checkQuery(f, repeated, raw); (err == nil) != ok {
+			t.Errorf("checkQuery(%q) err = %v, want ok %v", raw, err, ok)
+		}
+	}
+	for raw, want := range map[string]bool{"": true, "a=%2B%7F": true, "a=%80": false, "a=%C3%A9": false, "a=%": false} {
+		if got := asciiEscapes(raw); got != want {
+			t.Errorf("asciiEscapes(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
