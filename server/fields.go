@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -24,14 +25,42 @@ const (
 	maxText = 256
 )
 
-// fields are the decoded parameters of one marketplace request (query string or flat JSON body).
-type fields map[string]string
+// fields are the decoded parameters of one marketplace request (query string or flat JSON body), one
+// value per name, sorted by name: the order a License 1.0 authToken signs them in. A request holds at most
+// maxParams of them, so a lookup scans a few short strings and a request builds no hash table.
+type fields []koogallery.Param
 
-func (f fields) get(name string) string { return f[name] }
+// lookup returns the value of name and whether the request holds it.
+func (f fields) lookup(name string) (string, bool) {
+	for _, p := range f {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+func (f fields) get(name string) string {
+	v, _ := f.lookup(name)
+	return v
+}
+
+// add adds name's value in name order, and reports false (changing nothing) when f holds name already.
+func (f *fields) add(name, value string) bool {
+	i := len(*f)
+	for i > 0 && (*f)[i-1].Name >= name {
+		if (*f)[i-1].Name == name {
+			return false
+		}
+		i--
+	}
+	*f = slices.Insert(*f, i, koogallery.Param{Name: name, Value: value})
+	return true
+}
 
 // required returns the field, or a paramError when it is missing, empty, too long or not UTF-8.
 func (f fields) required(name string, max int) (string, error) {
-	v, ok := f[name]
+	v, ok := f.lookup(name)
 	if !ok || v == "" {
 		return "", badParam("missing parameter %s", name)
 	}
@@ -40,7 +69,7 @@ func (f fields) required(name string, max int) (string, error) {
 
 // optional returns the field ("" when absent), or a paramError when it is too long or not UTF-8.
 func (f fields) optional(name string, max int) (string, error) {
-	v := f[name]
+	v := f.get(name)
 	if !utf8.ValidString(v) {
 		return "", badParam("parameter %s is not valid UTF-8", name)
 	}
@@ -53,7 +82,7 @@ func (f fields) optional(name string, max int) (string, error) {
 // optTime parses a marketplace time in any form its pages print (koogallery.ParseAnyTime: yyyyMMddHHmmss,
 // yyyyMMddHHmmssSSS, yyyy-MM-dd HH:mm:ss z, ISO 8601), UTC unless it names a zone; 0 when absent.
 func (f fields) optTime(name string) (int64, error) {
-	v := f[name]
+	v := f.get(name)
 	if v == "" {
 		return 0, nil
 	}
@@ -66,7 +95,7 @@ func (f fields) optTime(name string) (int64, error) {
 
 // reqTime is optTime for a mandatory time.
 func (f fields) reqTime(name string) (int64, error) {
-	if f[name] == "" {
+	if f.get(name) == "" {
 		return 0, badParam("missing parameter %s", name)
 	}
 	return f.optTime(name)
@@ -74,7 +103,7 @@ func (f fields) reqTime(name string) (int64, error) {
 
 // optCount parses a non-negative integer; 0 when absent.
 func (f fields) optCount(name string) (int64, error) {
-	v := f[name]
+	v := f.get(name)
 	if v == "" {
 		return 0, nil
 	}
@@ -86,7 +115,7 @@ func (f fields) optCount(name string) (int64, error) {
 }
 
 // test reports whether the request is a marketplace probe (testFlag=1).
-func (f fields) test() bool { return f["testFlag"] == "1" }
+func (f fields) test() bool { return f.get("testFlag") == "1" }
 
 // scalar is a JSON string, number or boolean read as its text (null and absent are "").
 type scalar string
@@ -134,7 +163,7 @@ type nestedOrder struct {
 // flattenOrder copies the values of a nested buyerInfo{} and orderInfo[] into f under the flat names the other
 // activities use (customerId, orderId, productId, amount from linearValue, …); a value given at the top level
 // wins. orderInfo must hold at most one order, and its productInfo at most one product.
-func flattenOrder(f fields, raw map[string]json.RawMessage) error {
+func flattenOrder(f *fields, raw map[string]json.RawMessage) error {
 	var n nestedOrder
 	for k, dst := range map[string]any{"buyerInfo": &n.BuyerInfo, "orderInfo": &n.OrderInfo} {
 		if v, ok := raw[k]; ok && string(v) != "null" {
@@ -144,8 +173,8 @@ func flattenOrder(f fields, raw map[string]json.RawMessage) error {
 		}
 	}
 	set := func(name string, v scalar) {
-		if _, ok := f[name]; !ok && v != "" {
-			f[name] = string(v)
+		if v != "" {
+			f.add(name, string(v)) // a value given at the top level stays
 		}
 	}
 	if b := n.BuyerInfo; b != nil {

@@ -118,7 +118,7 @@ func (s *Server) handleLegacy(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, activity, 0, err)
 		return
 	}
-	keyIdx, err := koogallery.VerifyAuthTokenFields(s.cfg.KooGalleryKeys, f)
+	keyIdx, err := koogallery.VerifyAuthTokenSorted(s.cfg.KooGalleryKeys, f)
 	if err != nil {
 		s.refuse(w, r, activity, 0, &authError{"authToken verification failed"})
 		return
@@ -143,7 +143,7 @@ func parseQuery(raw string) (f fields, repeated string, err error) {
 	if n > 4*maxParams {
 		return nil, "", errTooManyParams
 	}
-	f = make(fields, n)
+	f = make(fields, 0, min(n, maxParams+1))
 	for raw != "" {
 		var seg string
 		seg, raw, _ = strings.Cut(raw, "&")
@@ -167,13 +167,9 @@ func parseQuery(raw string) (f fields, repeated string, err error) {
 			}
 			continue
 		}
-		if _, ok := f[k]; ok {
-			if repeated == "" {
-				repeated = k
-			}
-			continue
+		if !f.add(k, v) && repeated == "" {
+			repeated = k
 		}
-		f[k] = v
 	}
 	return f, repeated, err
 }
@@ -204,8 +200,8 @@ func checkQuery(f fields, repeated, raw string) error {
 		return badParam("parameter %.64q is repeated", repeated)
 	}
 	if !utf8.ValidString(raw) || !asciiEscapes(raw) { // else every name and value is valid UTF-8 as it is
-		for k, v := range f {
-			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+		for _, p := range f {
+			if !utf8.ValidString(p.Name) || !utf8.ValidString(p.Value) {
 				return badParam("parameters must be valid UTF-8")
 			}
 		}
@@ -308,7 +304,7 @@ func parseBody(body []byte) (fields, error) {
 	if len(raw) > maxParams {
 		return nil, badParam("too many fields")
 	}
-	f := make(fields, len(raw))
+	f := make(fields, 0, len(raw))
 	for k, v := range raw {
 		switch {
 		case len(v) > 0 && v[0] == '"':
@@ -316,14 +312,14 @@ func parseBody(body []byte) (fields, error) {
 			if err := json.Unmarshal(v, &str); err != nil {
 				return nil, badParam("field %s is not a valid string", k)
 			}
-			f[k] = str
+			f.add(k, str)
 		case string(v) == "null":
 		case len(v) > 0 && (v[0] == '{' || v[0] == '['): // read by flattenOrder, or ignored
 		default: // number or boolean literal
-			f[k] = string(v)
+			f.add(k, string(v))
 		}
 	}
-	if err := flattenOrder(f, raw); err != nil {
+	if err := flattenOrder(&f, raw); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -3,8 +3,11 @@ package server
 import (
 	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/licentia/licentia/server/koogallery"
 )
 
 // TestParseQuery checks parseQuery against url.ParseQuery: the same first values, the same refusals, and
@@ -31,8 +34,15 @@ func TestParseQuery(t *testing.T) {
 		for k, v := range want {
 			first[k] = v[0]
 		}
-		if !maps.Equal(map[string]string(f), first) {
+		got := map[string]string{}
+		for _, p := range f {
+			got[p.Name] = p.Value
+		}
+		if !maps.Equal(got, first) || len(got) != len(f) {
 			t.Errorf("parseQuery(%q) = %v, want %v", tt.raw, f, first)
+		}
+		if !slices.IsSortedFunc(f, func(a, b koogallery.Param) int { return strings.Compare(a.Name, b.Name) }) {
+			t.Errorf("parseQuery(%q) = %v, not sorted by name", tt.raw, f)
 		}
 	}
 	if _, _, err := parseQuery(strings.Repeat("a=1&", 4*maxParams+1)); err == nil {

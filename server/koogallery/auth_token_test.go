@@ -2,7 +2,9 @@ package koogallery
 
 import (
 	"errors"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -261,6 +263,24 @@ func FuzzVerifyAuthToken(f *testing.F) {
 		}
 		if i, err := VerifyAuthToken([]string{"", key}, params); err != nil || i != 1 {
 			t.Errorf("VerifyAuthToken(own token) = %d, %v, want 1, nil", i, err)
+		}
+		// The sorted form answers as the map form, for the set as signed and for one value changed.
+		fields := map[string]string{}
+		for k, v := range params {
+			fields[k] = v[0]
+		}
+		for range 2 {
+			var sorted []Param
+			for _, k := range slices.Sorted(maps.Keys(fields)) {
+				sorted = append(sorted, Param{k, fields[k]})
+			}
+			i, err := VerifyAuthTokenFields([]string{"", key}, fields)
+			j, err2 := VerifyAuthTokenSorted([]string{"", key}, sorted)
+			same := func(e error) bool { return errors.Is(err, e) == errors.Is(err2, e) }
+			if i != j || (err == nil) != (err2 == nil) || !same(ErrAuth) || !same(ErrAmbiguous) || !same(ErrMissing) {
+				t.Errorf("VerifyAuthTokenSorted(%v) = %d, %v; VerifyAuthTokenFields = %d, %v", sorted, j, err2, i, err)
+			}
+			fields["timeStamp"] += "9"
 		}
 	})
 }
