@@ -50,6 +50,13 @@ export const ALGORITHM: 'EdDSA';
 export const ALGORITHM_ED25519: 'Ed25519';
 export const TYPE_CODE: 'licentia+jwt';
 export const TYPE_REVOCATIONS: 'licentia-revocations+jwt';
+export const TYPE_REVOCATIONS_DELTA: 'licentia-revocations-delta+jwt';
+/** The longest answer of GET /v1/revocations read (a whole list or a delta), white space included. */
+export const MAX_REVOCATION_LIST_SIZE: number;
+/** The longest revocation document read (a whole list and its deltas), white space included. */
+export const MAX_REVOCATION_DOCUMENT_SIZE: number;
+/** The most deltas a revocation document may hold after its whole list (2048). */
+export const MAX_REVOCATION_DELTAS: number;
 export const STATE_FORMAT: 'licentia-verifier-state/1';
 export const DEFAULT_ROLLBACK_TOLERANCE_SECONDS: number;
 export const DEFAULT_CACHE_SIZE: number;
@@ -140,8 +147,25 @@ export class RevocationList {
   readonly minGen: ReadonlyMap<string, number>;
 }
 
-/** parseRevocations verifies the signed revocation list (the body of GET /v1/revocations). */
+/**
+ * parseRevocations verifies a revocation document (a whole list, the body of GET /v1/revocations, then
+ * zero or more deltas, bodies of GET /v1/revocations?since=, one JWS per line) and returns the list it
+ * amounts to.
+ */
 export function parseRevocations(keyring: Keyring, data: string | Uint8Array): RevocationList;
+
+/**
+ * appendRevocations adds an answer of GET /v1/revocations (a whole list replaces the document; a delta is
+ * verified, checked to continue it and appended). An older answer throws StaleListError: keep the document.
+ */
+export function appendRevocations(keyring: Keyring, doc: string | Uint8Array | null | undefined,
+  body: string | Uint8Array): { document: Buffer; list: RevocationList };
+
+/**
+ * revocationsCompactDue: the document's deltas together are longer than its whole list, or it holds
+ * MAX_REVOCATION_DELTAS deltas (or it is empty): fetch the whole list anew.
+ */
+export function revocationsCompactDue(doc: string | Uint8Array | null | undefined): boolean;
 
 /** The state file shared with the Go verifier: trusted time, newest generations, newest list. */
 export class State {
@@ -238,4 +262,10 @@ export class Client {
   activate(marketCode: string, deployment?: DeploymentInput): Promise<CodeResponse>;
   /** Fetches and verifies the signed revocation list (GET /v1/revocations). */
   revocations(keyring: Keyring): Promise<{ list: RevocationList; data: Buffer }>;
+  /**
+   * Brings a revocation document up to date: GET /v1/revocations?since=<its iat>, appended, or the whole
+   * list when there is no readable document, the delta does not append, or the document is due for
+   * compaction. An older answer rejects with StaleListError: keep the document.
+   */
+  updateRevocations(keyring: Keyring, doc?: string | Uint8Array | null): Promise<{ list: RevocationList; document: Buffer }>;
 }

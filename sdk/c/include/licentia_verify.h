@@ -92,13 +92,43 @@ LV_API size_t lv_keyring_count(const lv_keyring *kr);
 LV_API const char *lv_keyring_key_id(const lv_keyring *kr, size_t i);
 LV_API void lv_keyring_free(lv_keyring *kr);
 
-/* ---- the signed revocation list (GET /v1/revocations) ---- */
+/* ---- the signed revocation list (GET /v1/revocations) and the revocation document ---- */
 
 typedef struct lv_revocations lv_revocations;
 
-/* lv_revocations_parse verifies the list data with the keys of kr: LV_MALFORMED, LV_WRONG_TYPE (a code
- * passed as a list), LV_WRONG_ALGORITHM, LV_UNKNOWN_KEY or LV_BAD_SIGNATURE when it is refused. */
+/* The longest answer of GET /v1/revocations read (a whole list or a delta) and the longest revocation
+ * document read, white space included; the most deltas a document may hold after its whole list. */
+#define LV_MAX_REVOCATION_LIST_SIZE ((size_t)64 << 20)
+#define LV_MAX_REVOCATION_DOCUMENT_SIZE ((size_t)128 << 20)
+#define LV_MAX_REVOCATION_DELTAS 2048
+
+/* lv_revocations_parse verifies the revocation document data with the keys of kr and makes the list it
+ * amounts to. A document is a whole list (the body of GET /v1/revocations, typ "licentia-revocations+jwt")
+ * followed by zero or more deltas (bodies of GET /v1/revocations?since=, typ
+ * "licentia-revocations-delta+jwt"), one compact JWS per line: lines end with LF, white space around each
+ * is ignored, empty lines are skipped. Each delta must continue the list before it (its since no later
+ * than that list's iat, its iat no earlier); it sets its min_gen entries, deletes its removed ids and makes
+ * its iat the list's. Refused: LV_MALFORMED (also a gap, an older delta, more than LV_MAX_REVOCATION_DELTAS
+ * deltas, more than LV_MAX_REVOCATION_DOCUMENT_SIZE bytes), LV_WRONG_TYPE (a document that does not start
+ * with a whole list, a whole list or a code where a delta belongs), LV_WRONG_ALGORITHM, LV_UNKNOWN_KEY or
+ * LV_BAD_SIGNATURE. */
 LV_API lv_err lv_revocations_parse(const lv_keyring *kr, const char *data, size_t len, lv_revocations **out);
+/* lv_revocations_append adds body, an answer of GET /v1/revocations as fetched (a whole list or a delta),
+ * to the revocation document doc (NULL or empty for none): on LV_OK *out_doc is the new document (malloc'd,
+ * NUL-terminated, *out_len bytes; free() it) and *out the list it amounts to. A whole list replaces doc; a
+ * delta is verified, checked to continue doc's list and appended on a line of its own (the document then
+ * ends with LF). LV_STALE_LIST: body is older than doc's list (a server replica that lags): keep doc.
+ * LV_MALFORMED for a delta that leaves a gap, a delta for an empty or invalid doc, or one beyond
+ * LV_MAX_REVOCATION_DELTAS: fetch the whole list. Otherwise the errors of lv_revocations_parse, for body
+ * (one JWS of at most LV_MAX_REVOCATION_LIST_SIZE bytes) or doc. */
+LV_API lv_err lv_revocations_append(const lv_keyring *kr, const char *doc, size_t doc_len, const char *body, size_t body_len,
+                                    char **out_doc, size_t *out_len, lv_revocations **out);
+/* lv_revocations_compact_due reports whether the document doc is due to be replaced by a whole list
+ * fetched anew rather than grow: its deltas together are longer than its whole list, or it holds
+ * LV_MAX_REVOCATION_DELTAS deltas. It reads doc's lines without verifying them; an empty document is due. */
+LV_API int lv_revocations_compact_due(const char *doc, size_t len);
+/* lv_revocations_count returns the number of licenses the list names. */
+LV_API size_t lv_revocations_count(const lv_revocations *l);
 LV_API int64_t lv_revocations_issued_at(const lv_revocations *l);
 /* lv_revocations_min_gen returns the lowest valid generation of license_id, 0 when the list does not name it. */
 LV_API int64_t lv_revocations_min_gen(const lv_revocations *l, const char *license_id);

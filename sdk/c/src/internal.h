@@ -17,6 +17,7 @@
 
 #define LV_TYPE_CODE "licentia+jwt"
 #define LV_TYPE_REVOCATIONS "licentia-revocations+jwt"
+#define LV_TYPE_REVOCATIONS_DELTA "licentia-revocations-delta+jwt"
 
 /* lv_b64url decodes in[0, len) as strict base64url (URL alphabet, no padding, zero unused bits) into out,
  * which has room for len * 3 / 4 bytes; it returns 1 and sets *n, or 0 when the text is not canonical. */
@@ -30,6 +31,11 @@ char *lv_clean(const char *s, size_t len, size_t *n);
  * returns its decoded payload (malloc'd) and the kid header (malloc'd, when it could be read). */
 lv_err lv_jws_open(const lv_keyring *kr, const char *raw, size_t len, const char *typ, size_t max_len,
                    unsigned char **payload, size_t *plen, char **kid);
+
+/* lv_jws_typ checks the shape of the trimmed compact JWS raw as lv_jws_open does and decodes its header
+ * without verifying anything: LV_OK and its typ in typ[0, *typ_len) (longer than typ_cap: typ_cap + 1,
+ * so never equal to an accepted typ), or the error lv_jws_open would return first. */
+lv_err lv_jws_typ(const char *raw, size_t len, size_t max_len, char *typ, size_t typ_cap, size_t *typ_len);
 
 /* lv_keyring_key returns the public key with id kid, or NULL. */
 const unsigned char *lv_keyring_key(const lv_keyring *kr, const char *kid, size_t kid_len);
@@ -46,6 +52,7 @@ typedef struct lv_idmap {
 
 int64_t lv_idmap_get(const lv_idmap *m, const char *id, size_t len);
 int lv_idmap_set(lv_idmap *m, const char *id, size_t len, int64_t gen); /* 0 when out of memory */
+void lv_idmap_del(lv_idmap *m, const char *id, size_t len);
 void lv_idmap_free(lv_idmap *m);
 
 /* lv_json_quote appends s[0, n) as a JSON string, escaped as Go's encoding/json escapes it, to the

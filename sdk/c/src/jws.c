@@ -90,6 +90,32 @@ out:
 	return err;
 }
 
+/* split checks the shape of raw: three non-empty parts (the signature part may be empty), a header part of
+ * at most LV_MAX_HEADER characters; it sets the offsets of the two dots. */
+static lv_err split(const char *raw, size_t len, size_t max_len, size_t *i, size_t *j) {
+	if (len == 0 || len > max_len) return LV_MALFORMED;
+	const char *d1 = memchr(raw, '.', len), *d2 = NULL;
+	for (const char *p = raw + len; p > raw; p--)
+		if (p[-1] == '.') {
+			d2 = p - 1;
+			break;
+		}
+	if (!d1 || d1 == d2 || memchr(d1 + 1, '.', (size_t)(d2 - d1 - 1))) return LV_MALFORMED;
+	*i = (size_t)(d1 - raw), *j = (size_t)(d2 - raw);
+	if (*i == 0 || *i > LV_MAX_HEADER || *j - *i - 1 == 0) return LV_MALFORMED;
+	return LV_OK;
+}
+
+lv_err lv_jws_typ(const char *raw, size_t len, size_t max_len, char *typ, size_t typ_cap, size_t *typ_len) {
+	size_t i, j, kid_len;
+	char *kid = NULL;
+	lv_err err = split(raw, len, max_len, &i, &j);
+	if (err != LV_OK) return err;
+	err = header(raw, i, &kid, &kid_len, typ, typ_cap, typ_len);
+	free(kid);
+	return err;
+}
+
 lv_err lv_jws_open(const lv_keyring *kr, const char *raw, size_t len, const char *want_typ, size_t max_len,
                    unsigned char **payload, size_t *plen, char **kid) {
 	unsigned char sig[crypto_sign_BYTES];

@@ -1,4 +1,5 @@
-/* The signed revocation list and the state file (verifier/doc.go, "Revocation list", "State file"). */
+/* The signed revocation list, the revocation document and the state file (verifier/doc.go, "Revocation list",
+ * "Revocation delta", "Revocation document", "State file"). */
 #include "internal.h"
 #include "json.h"
 
@@ -15,6 +16,10 @@
 #define STATE_WRITE_EVERY 60
 
 /* ---- id → generation ---- */
+
+static int is_space(char c) {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 static int cmp_id(const char *a, size_t an, const char *b, size_t bn) {
 	int c = memcmp(a, b, an < bn ? an : bn);
@@ -67,6 +72,15 @@ int lv_idmap_set(lv_idmap *m, const char *id, size_t len, int64_t gen) {
 	return 1;
 }
 
+void lv_idmap_del(lv_idmap *m, const char *id, size_t len) {
+	int found;
+	size_t i = find(m, id, len, &found);
+	if (!found) return;
+	free(m->items[i].id);
+	memmove(m->items + i, m->items + i + 1, (m->n - i - 1) * sizeof *m->items);
+	m->n--;
+}
+
 void lv_idmap_free(lv_idmap *m) {
 	for (size_t i = 0; i < m->n; i++) free(m->items[i].id);
 	free(m->items);
@@ -94,26 +108,56 @@ struct lv_revocations {
 	lv_idmap min_gen;
 };
 
-lv_err lv_revocations_parse(const lv_keyring *kr, const char *data, size_t len, lv_revocations **out) {
+/* trim narrows [*i, *j) of s to its part without white space around it. */
+static void trim(const char *s, size_t *i, size_t *j) {
+	while (*i < *j && is_space(s[*i])) (*i)++;
+	while (*j > *i && is_space(s[*j - 1])) (*j)--;
+}
+
+/* next_line finds the next non-empty line of doc[*pos, len) (lines end with LF), white space trimmed: 1
+ * and its bounds in *a, *b, or 0 at the end. */
+static int next_line(const char *doc, size_t len, size_t *pos, size_t *a, size_t *b) {
+	while (*pos < len) {
+		const char *nl = memchr(doc + *pos, '\n', len - *pos);
+		size_t i = *pos, j = nl ? (size_t)(nl - doc) : len;
+		*pos = j + 1;
+		trim(doc, &i, &j);
+		if (i < j) {
+			*a = i, *b = j;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* open_payload verifies one JWS of type typ and parses its payload as JSON; on LV_OK the caller frees
+ * *arena and *payload (the JSON numbers point into it). */
+static lv_err open_payload(const lv_keyring *kr, const char *raw, size_t len, const char *typ, unsigned char **payload,
+                           lvj_arena **arena, lvj **doc) {
+	size_t plen;
+	char *kid = NULL;
+	lv_err err = lv_jws_open(kr, raw, len, typ, LV_MAX_LIST, payload, &plen, &kid);
+	free(kid);
+	if (err != LV_OK) return err;
+	int rc = lvj_parse((const char *)*payload, plen, arena, doc);
+	if (rc != LVJ_OK) {
+		free(*payload);
+		*payload = NULL;
+		return rc == LVJ_NOMEM ? LV_ERR_NO_MEMORY : LV_MALFORMED;
+	}
+	return LV_OK;
+}
+
+/* parse_list verifies one whole list (a trimmed compact JWS) into a new *out. */
+static lv_err parse_list(const lv_keyring *kr, const char *raw, size_t len, lv_revocations **out) {
 	unsigned char *payload = NULL;
-	size_t raw_len, plen;
-	char *raw, *kid = NULL;
 	lvj_arena *arena;
 	lvj *doc;
 	const lvj *gens;
-	if (!out || !kr || (!data && len)) return LV_ERR_INVALID_ARGUMENT;
+	int rc;
 	*out = NULL;
-	if (len > 2 * (size_t)LV_MAX_LIST) return LV_MALFORMED;
-	if (!(raw = lv_clean(data ? data : "", len, &raw_len))) return LV_ERR_NO_MEMORY;
-	lv_err err = lv_jws_open(kr, raw, raw_len, LV_TYPE_REVOCATIONS, LV_MAX_LIST, &payload, &plen, &kid);
-	free(raw);
-	free(kid);
+	lv_err err = open_payload(kr, raw, len, LV_TYPE_REVOCATIONS, &payload, &arena, &doc);
 	if (err != LV_OK) return err;
-	int rc = lvj_parse((const char *)payload, plen, &arena, &doc); /* numbers point into payload */
-	if (rc != LVJ_OK) {
-		free(payload);
-		return rc == LVJ_NOMEM ? LV_ERR_NO_MEMORY : LV_MALFORMED;
-	}
 	lv_revocations *l = calloc(1, sizeof *l);
 	if (!l) err = LV_ERR_NO_MEMORY;
 	else if (doc->type != LVJ_OBJ || !lvj_field_int(doc, "iat", &l->iat) || !lvj_field_type(doc, "min_gen", LVJ_OBJ, &gens) ||
@@ -130,6 +174,201 @@ lv_err lv_revocations_parse(const lv_keyring *kr, const char *data, size_t len, 
 	*out = l;
 	return LV_OK;
 }
+
+/* A verified delta: its iat and since, the entries to set, and the removed ids (nodes of arena). */
+typedef struct delta {
+	int64_t iat, since;
+	lv_idmap set;
+	const lvj *removed; /* an array of strings and nulls (a null is "") */
+	unsigned char *payload;
+	lvj_arena *arena;
+} delta;
+
+static void delta_free(delta *d) {
+	lv_idmap_free(&d->set);
+	if (d->arena) lvj_free(d->arena);
+	free(d->payload);
+	memset(d, 0, sizeof *d);
+}
+
+/* parse_delta verifies one delta (a trimmed compact JWS) into *d; on LV_OK the caller frees it. */
+static lv_err parse_delta(const lv_keyring *kr, const char *raw, size_t len, delta *d) {
+	lvj *doc;
+	const lvj *gens = NULL;
+	int rc;
+	memset(d, 0, sizeof *d);
+	lv_err err = open_payload(kr, raw, len, LV_TYPE_REVOCATIONS_DELTA, &d->payload, &d->arena, &doc);
+	if (err != LV_OK) return err;
+	if (doc->type != LVJ_OBJ || !lvj_field_int(doc, "iat", &d->iat) || !lvj_field_int(doc, "since", &d->since) ||
+	    !lvj_field_type(doc, "min_gen", LVJ_OBJ, &gens)) {
+		err = LV_MALFORMED;
+		goto out;
+	}
+	/* "removed" as Go decodes a []string: the last member wins, null (or absent) is nil, a null entry is "",
+	 * and any member of another type is an error. */
+	for (const lvj *m = doc->child; m; m = m->next) {
+		if (!lvj_folds(m->name, m->name_len, "removed")) continue;
+		if (m->type == LVJ_NULL) {
+			d->removed = NULL;
+			continue;
+		}
+		if (m->type != LVJ_ARR) {
+			err = LV_MALFORMED;
+			goto out;
+		}
+		for (const lvj *e = m->child; e; e = e->next)
+			if (e->type != LVJ_STR && e->type != LVJ_NULL) {
+				err = LV_MALFORMED;
+				goto out;
+			}
+		d->removed = m;
+	}
+	if (d->since < 0 || d->iat < d->since || !gens || !d->removed) {
+		err = LV_MALFORMED;
+		goto out;
+	}
+	if ((rc = read_gens(gens, &d->set)) != 1) {
+		err = rc < 0 ? LV_ERR_NO_MEMORY : LV_MALFORMED;
+		goto out;
+	}
+	for (const lvj *e = d->removed->child; e; e = e->next) {
+		int found;
+		if (e->type == LVJ_NULL || e->n == 0) {
+			err = LV_MALFORMED; /* an empty id */
+			goto out;
+		}
+		(void)find(&d->set, e->s, e->n, &found);
+		if (found) {
+			err = LV_MALFORMED; /* both set and removed */
+			goto out;
+		}
+	}
+out:
+	if (err != LV_OK) delta_free(d);
+	return err;
+}
+
+/* apply applies d to l after checking that d continues it (no gap, not older): LV_MALFORMED leaves l
+ * unchanged. */
+static lv_err apply(lv_revocations *l, const delta *d) {
+	if (d->since > l->iat || d->iat < l->iat) return LV_MALFORMED;
+	for (size_t i = 0; i < d->set.n; i++)
+		if (!lv_idmap_set(&l->min_gen, d->set.items[i].id, d->set.items[i].len, d->set.items[i].gen)) return LV_ERR_NO_MEMORY;
+	for (const lvj *e = d->removed->child; e; e = e->next) lv_idmap_del(&l->min_gen, e->s, e->n);
+	l->iat = d->iat;
+	return LV_OK;
+}
+
+/* parse_document is lv_revocations_parse, also counting the deltas. */
+static lv_err parse_document(const lv_keyring *kr, const char *data, size_t len, lv_revocations **out, size_t *deltas) {
+	size_t pos = 0, a, b;
+	lv_revocations *l = NULL;
+	lv_err err = LV_OK;
+	*out = NULL, *deltas = 0;
+	if (len > LV_MAX_REVOCATION_DOCUMENT_SIZE) return LV_MALFORMED;
+	while (next_line(data, len, &pos, &a, &b)) {
+		if (!l) {
+			if ((err = parse_list(kr, data + a, b - a, &l)) != LV_OK) return err;
+			continue;
+		}
+		if (*deltas == LV_MAX_REVOCATION_DELTAS) {
+			err = LV_MALFORMED;
+			break;
+		}
+		(*deltas)++;
+		delta d;
+		if ((err = parse_delta(kr, data + a, b - a, &d)) != LV_OK) break;
+		err = apply(l, &d);
+		delta_free(&d);
+		if (err != LV_OK) break;
+	}
+	if (err == LV_OK && !l) err = LV_MALFORMED; /* empty */
+	if (err != LV_OK) {
+		lv_revocations_free(l);
+		return err;
+	}
+	*out = l;
+	return LV_OK;
+}
+
+lv_err lv_revocations_parse(const lv_keyring *kr, const char *data, size_t len, lv_revocations **out) {
+	size_t deltas;
+	if (!out || !kr || (!data && len)) return LV_ERR_INVALID_ARGUMENT;
+	return parse_document(kr, data ? data : "", len, out, &deltas);
+}
+
+int lv_revocations_compact_due(const char *doc, size_t len) {
+	size_t pos = 0, a, b, list_len = 0, deltas = 0, delta_len = 0;
+	if (!doc) len = 0;
+	while (next_line(doc, len, &pos, &a, &b)) {
+		if (!list_len) list_len = b - a;
+		else deltas++, delta_len += b - a;
+	}
+	return list_len == 0 || delta_len > list_len || deltas >= LV_MAX_REVOCATION_DELTAS;
+}
+
+lv_err lv_revocations_append(const lv_keyring *kr, const char *doc, size_t doc_len, const char *body, size_t body_len,
+                             char **out_doc, size_t *out_len, lv_revocations **out) {
+	char typ[64];
+	size_t typ_len, a = 0, b = body_len, da = 0, db = doc_len, deltas;
+	lv_revocations *held = NULL, *l = NULL;
+	lv_err err;
+	if (!kr || !out_doc || !out_len || !out || (!doc && doc_len) || (!body && body_len)) return LV_ERR_INVALID_ARGUMENT;
+	*out_doc = NULL, *out_len = 0, *out = NULL;
+	if (!doc) doc = "";
+	if (!body) body = "";
+	if (body_len > LV_MAX_REVOCATION_LIST_SIZE) return LV_MALFORMED;
+	trim(body, &a, &b);
+	if (memchr(body + a, '\n', b - a)) return LV_MALFORMED; /* an answer is one JWS on one line */
+	if ((err = lv_jws_typ(body + a, b - a, LV_MAX_LIST, typ, sizeof typ, &typ_len)) != LV_OK) return err;
+	trim(doc, &da, &db);
+	if (typ_len != strlen(LV_TYPE_REVOCATIONS_DELTA) || memcmp(typ, LV_TYPE_REVOCATIONS_DELTA, typ_len)) {
+		if ((err = parse_list(kr, body + a, b - a, &l)) != LV_OK) return err;
+		if (da < db && parse_document(kr, doc, doc_len, &held, &deltas) == LV_OK) {
+			int older = held->iat > l->iat;
+			lv_revocations_free(held);
+			if (older) {
+				lv_revocations_free(l);
+				return LV_STALE_LIST;
+			}
+		}
+		if (!(*out_doc = malloc(b - a + 2))) {
+			lv_revocations_free(l);
+			return LV_ERR_NO_MEMORY;
+		}
+		memcpy(*out_doc, body + a, b - a);
+		(*out_doc)[b - a] = '\n', (*out_doc)[b - a + 1] = 0;
+		*out_len = b - a + 1;
+		*out = l;
+		return LV_OK;
+	}
+	delta d;
+	if ((err = parse_delta(kr, body + a, b - a, &d)) != LV_OK) return err;
+	if ((err = parse_document(kr, doc, doc_len, &held, &deltas)) != LV_OK) goto out; /* a delta needs its list */
+	if (d.iat < held->iat) err = LV_STALE_LIST;
+	else if (deltas >= LV_MAX_REVOCATION_DELTAS) err = LV_MALFORMED;
+	else if ((db - da) + 1 + (b - a) + 1 > LV_MAX_REVOCATION_DOCUMENT_SIZE) err = LV_MALFORMED;
+	else err = apply(held, &d);
+	if (err != LV_OK) goto out;
+	size_t n = (db - da) + 1 + (b - a) + 1;
+	if (!(*out_doc = malloc(n + 1))) {
+		err = LV_ERR_NO_MEMORY;
+		goto out;
+	}
+	memcpy(*out_doc, doc + da, db - da);
+	(*out_doc)[db - da] = '\n';
+	memcpy(*out_doc + (db - da) + 1, body + a, b - a);
+	(*out_doc)[n - 1] = '\n', (*out_doc)[n] = 0;
+	*out_len = n;
+	*out = held;
+	held = NULL;
+out:
+	delta_free(&d);
+	lv_revocations_free(held);
+	return err;
+}
+
+size_t lv_revocations_count(const lv_revocations *l) { return l ? l->min_gen.n : 0; }
 
 int64_t lv_revocations_issued_at(const lv_revocations *l) { return l ? l->iat : 0; }
 

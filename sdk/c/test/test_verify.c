@@ -1,11 +1,13 @@
 /*
  * Tests of liblicentia_verify, through its public header only: every golden vector of
- * verifier/testdata/vectors.json, the binding, the revocation list and its freshness, the state file,
+ * verifier/testdata/vectors.json, the binding, the revocation list and its freshness, revocation documents
+ * (verifier/testdata/revocation_delta_vectors.json), the state file,
  * key rings, claims read as Go reads them, and malformed input (run under valgrind or ASan in CI).
  *
  * Usage: test_verify VECTORS_JSON [DEPLOYMENT_VECTORS_JSON]
  * The vectors files are read with the library's own JSON reader, compiled in here from src/json.c. The
- * deployment vectors default to deployment_vectors.json next to VECTORS_JSON.
+ * deployment vectors default to deployment_vectors.json next to VECTORS_JSON, and the revocation document
+ * vectors are revocation_delta_vectors.json next to it.
  */
 #include "../src/json.c"
 
@@ -470,6 +472,7 @@ static void test_malformed(const char *valid) {
 }
 
 #include "deployment_test.c"
+#include "revocation_delta_test.c"
 
 int main(int argc, char **argv) {
 	size_t len;
@@ -509,6 +512,9 @@ int main(int argc, char **argv) {
 	const char *slash = strrchr(argv[1], '/');
 	snprintf(dep_path, sizeof dep_path, "%.*sdeployment_vectors.json", slash ? (int)(slash - argv[1] + 1) : 0, argv[1]);
 	test_deployment(argc == 3 ? argv[2] : dep_path);
+	char delta_path[4096];
+	snprintf(delta_path, sizeof delta_path, "%.*srevocation_delta_vectors.json", slash ? (int)(slash - argv[1] + 1) : 0, argv[1]);
+	test_revocation_delta(delta_path);
 	lv_revocations_free(file_list);
 	lv_keyring_free(keys);
 	lvj_free(arena);

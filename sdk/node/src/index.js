@@ -10,7 +10,8 @@ export { Keyring, keyId } from './keyring.js';
 export { Client, OnlineError, ServerError, TooLargeError } from './online.js';
 export { State, STATE_FORMAT } from './state.js';
 export {
-  ALGORITHM, ALGORITHM_ED25519, Claims, DEFAULT_CACHE_SIZE, DEFAULT_ROLLBACK_TOLERANCE_SECONDS, RevocationList,
-  STATUS_ACTIVE, STATUS_FROZEN, STATUS_RELEASED, STATUS_REVOKED, TYPE_CODE, TYPE_REVOCATIONS, Verifier, fingerprint,
-  parseRevocations,
+  ALGORITHM, ALGORITHM_ED25519, Claims, DEFAULT_CACHE_SIZE, DEFAULT_ROLLBACK_TOLERANCE_SECONDS,
+  MAX_REVOCATION_DELTAS, MAX_REVOCATION_DOCUMENT_SIZE, MAX_REVOCATION_LIST_SIZE, RevocationList,
+  STATUS_ACTIVE, STATUS_FROZEN, STATUS_RELEASED, STATUS_REVOKED, TYPE_CODE, TYPE_REVOCATIONS, TYPE_REVOCATIONS_DELTA,
+  Verifier, appendRevocations, fingerprint, parseRevocations, revocationsCompactDue,
 } from './verifier.js';

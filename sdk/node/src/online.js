@@ -3,9 +3,10 @@
 // verified with the local key ring.
 
 import { Deployment } from './deployment.js';
-import { parseRevocations } from './verifier.js';
+import { StaleListError, VerificationError } from './errors.js';
+import { MAX_REVOCATION_LIST_SIZE, appendRevocations, parseRevocations, revocationsCompactDue } from './verifier.js';
 
-const MAX_ANSWER = 2 * (32 << 20);
+const MAX_ANSWER = MAX_REVOCATION_LIST_SIZE;
 const MAX_ERROR_ANSWER = 64 << 10;
 
 /** The server could not be reached or refused the request: check the code already held, offline. */
@@ -76,6 +77,41 @@ export class Client {
   async revocations(keyring) {
     const data = await this.#do('/v1/revocations', {});
     return { list: parseRevocations(keyring, data), data };
+  }
+
+  /**
+   * updateRevocations brings the revocation document doc (one an earlier call returned, kept in a file
+   * say; null or empty for none) up to date and resolves to { list, document }: the list it amounts to and
+   * the new document (a Buffer), to keep for the next call and for offline checks (parseRevocations reads
+   * it). With a readable document it asks GET /v1/revocations?since=<the document's iat> and appends the
+   * answer (appendRevocations); it fetches the whole list instead when there is no readable document, when
+   * the delta does not append (a gap, a bad signature) and when the document is due for compaction
+   * (revocationsCompactDue).
+   *
+   * An answer older than doc's list (a server replica that lags) rejects with StaleListError: keep doc and
+   * use its list. OnlineError: keep doc, check offline. TooLargeError, or the errors of parseRevocations
+   * when the server's whole list is not genuine.
+   */
+  async updateRevocations(keyring, doc = null) {
+    let held = null;
+    if (doc != null && doc.length > 0) {
+      try {
+        held = parseRevocations(keyring, doc);
+      } catch (e) {
+        if (!(e instanceof VerificationError)) throw e;
+      }
+    }
+    if (held) {
+      const data = await this.#do(`/v1/revocations?since=${held.issuedAt}`, {});
+      try {
+        const { document, list } = appendRevocations(keyring, doc, data);
+        if (!revocationsCompactDue(document)) return { list, document };
+      } catch (e) {
+        if (e instanceof StaleListError || !(e instanceof VerificationError)) throw e;
+      }
+    }
+    const { document, list } = appendRevocations(keyring, doc, await this.#do('/v1/revocations', {}));
+    return { list, document };
   }
 
   async #postCode(path, body) {

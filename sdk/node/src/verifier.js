@@ -17,6 +17,7 @@ export const ALGORITHM = 'EdDSA';
 export const ALGORITHM_ED25519 = 'Ed25519';
 export const TYPE_CODE = 'licentia+jwt';
 export const TYPE_REVOCATIONS = 'licentia-revocations+jwt';
+export const TYPE_REVOCATIONS_DELTA = 'licentia-revocations-delta+jwt';
 export const DEFAULT_ROLLBACK_TOLERANCE_SECONDS = 600;
 export const DEFAULT_CACHE_SIZE = 256;
 export const STATUS_ACTIVE = 'active', STATUS_FROZEN = 'frozen', STATUS_RELEASED = 'released', STATUS_REVOKED = 'revoked';
@@ -28,6 +29,7 @@ const MAX_HEADER_LEN = 512;
 const SIGNATURE_LEN = 86;
 const HEADER = { alg: wire.STR, kid: wire.STR, typ: wire.STR, crit: wire.ANY };
 const LIST = { iat: wire.INT, min_gen: wire.INT_MAP };
+const DELTA = { iat: wire.INT, since: wire.INT, min_gen: wire.INT_MAP, removed: wire.VALUE };
 
 // Wire name → [property, kind, written when zero], in the issuer's order.
 const CLAIMS = [
@@ -156,27 +158,221 @@ export class RevocationList {
   }
 }
 
+/** The longest answer of GET /v1/revocations read (a whole list or a delta), white space included. */
+export const MAX_REVOCATION_LIST_SIZE = 2 * MAX_LIST_LEN;
+/** The longest revocation document read (a whole list and its deltas), white space included. */
+export const MAX_REVOCATION_DOCUMENT_SIZE = 2 * MAX_REVOCATION_LIST_SIZE;
+/** The most deltas a revocation document may hold after its whole list. */
+export const MAX_REVOCATION_DELTAS = 2048;
+
 /**
- * parseRevocations verifies the signed revocation list (the body of GET /v1/revocations) with the keys
- * of keyring and returns it. It throws MalformedError, WrongTypeError, AlgorithmError, UnknownKeyError
- * or SignatureError.
+ * parseRevocations verifies the revocation document data with the keys of keyring and returns the list it
+ * amounts to. A document is a whole list (the body of GET /v1/revocations, typ "licentia-revocations+jwt")
+ * followed by zero or more deltas (bodies of GET /v1/revocations?since=, typ
+ * "licentia-revocations-delta+jwt"), one compact JWS per line: lines are separated by LF, white space around
+ * each is ignored and empty lines are skipped. Each delta must continue the list before it (its since no
+ * later than that list's iat, its iat no earlier); it sets its min_gen entries, deletes its removed ids and
+ * makes its iat the list's. It throws MalformedError (also for a gap, an older delta, more than
+ * MAX_REVOCATION_DELTAS deltas or more than MAX_REVOCATION_DOCUMENT_SIZE bytes), WrongTypeError (a document
+ * that does not start with a whole list, a whole list or a code where a delta belongs), AlgorithmError,
+ * UnknownKeyError or SignatureError; an error in a delta names it by its number (1 for the first delta).
  */
 export function parseRevocations(keyring, data) {
   if (!(keyring instanceof Keyring)) throw new TypeError('keyring: want a Keyring');
-  const bytes = toBytes(data);
-  if (bytes.length > 2 * MAX_LIST_LEN) throw new MalformedError(`revocation list: longer than ${MAX_LIST_LEN} bytes`);
-  const { payload } = open(keyring, clean(bytes), TYPE_REVOCATIONS, MAX_LIST_LEN);
+  return parseDocument(keyring, toBytes(data)).list;
+}
+
+/**
+ * revocationsCompactDue reports whether the revocation document doc is due to be replaced by a whole list
+ * fetched anew rather than grow: its deltas together are longer than its whole list, or it holds
+ * MAX_REVOCATION_DELTAS deltas. It reads doc's lines without verifying them; an empty document is due.
+ */
+export function revocationsCompactDue(doc) {
+  let listLen = 0, deltas = 0, deltaLen = 0, first = true;
+  for (const line of lines(doc == null ? Buffer.alloc(0) : toBytes(doc))) {
+    if (first) {
+      listLen = line.length;
+      first = false;
+    } else {
+      deltas++;
+      deltaLen += line.length;
+    }
+  }
+  return listLen === 0 || deltaLen > listLen || deltas >= MAX_REVOCATION_DELTAS;
+}
+
+/**
+ * appendRevocations adds body, an answer of GET /v1/revocations as fetched (a whole list or a delta), to
+ * the revocation document doc (null or empty for none) and returns { document, list }: the new document (a
+ * Buffer) and the list it amounts to. A whole list replaces doc; a delta is verified, checked to continue
+ * doc's list and appended on a line of its own (the document then ends with LF). Neither argument changes.
+ *
+ * A body older than doc's list (a whole list or a delta with an earlier iat, say from a server replica
+ * that lags) throws StaleListError: keep doc. A delta that leaves a gap, a delta for an empty or invalid
+ * doc, or one beyond MAX_REVOCATION_DELTAS throws MalformedError: fetch the whole list. Other errors are
+ * those of parseRevocations, for body (one JWS of at most MAX_REVOCATION_LIST_SIZE bytes) or doc.
+ */
+export function appendRevocations(keyring, doc, body) {
+  if (!(keyring instanceof Keyring)) throw new TypeError('keyring: want a Keyring');
+  const bodyBytes = toBytes(body), docBytes = doc == null ? Buffer.alloc(0) : toBytes(doc);
+  if (bodyBytes.length > MAX_REVOCATION_LIST_SIZE) {
+    throw new MalformedError(`revocation list: malformed: longer than ${MAX_REVOCATION_LIST_SIZE} bytes`);
+  }
+  const raw = trim(bodyBytes);
+  if (raw.includes(0x0a)) throw new MalformedError('revocation list: malformed: an answer is one JWS on one line');
+  const typ = prefixed('revocation list', () => typOf(raw));
+  if (typ !== TYPE_REVOCATIONS_DELTA) {
+    const list = prefixed('revocation list', () => parseList(keyring, raw));
+    if (trim(docBytes).length > 0) {
+      let held = null;
+      try {
+        held = parseDocument(keyring, docBytes).list;
+      } catch (e) {
+        if (!(e instanceof VerificationError)) throw e;
+      }
+      if (held && held.issuedAt > list.issuedAt) {
+        throw new StaleListError(`revocation list: stale list: the list fetched (iat ${list.issuedAt}) is older than the one held (iat ${held.issuedAt})`);
+      }
+    }
+    return { document: Buffer.concat([raw, NL]), list };
+  }
+  const d = prefixed('revocation delta', () => parseDelta(keyring, raw));
+  const { list: held, deltas } = prefixed('a revocation delta needs the list it changes', () => parseDocument(keyring, docBytes));
+  if (d.issuedAt < held.issuedAt) {
+    throw new StaleListError(`revocation delta: stale list: the delta fetched (iat ${d.issuedAt}) is older than the list held (iat ${held.issuedAt})`);
+  }
+  if (deltas >= MAX_REVOCATION_DELTAS) {
+    throw new MalformedError(`revocation delta: malformed: the document holds ${deltas} deltas already; fetch the whole list anew`);
+  }
+  const trimmed = trim(docBytes);
+  if (trimmed.length + 1 + raw.length + 1 > MAX_REVOCATION_DOCUMENT_SIZE) {
+    throw new MalformedError(`revocation delta: malformed: the document would be longer than ${MAX_REVOCATION_DOCUMENT_SIZE} bytes; fetch the whole list anew`);
+  }
+  const minGen = new Map(held.minGen);
+  prefixed('revocation delta', () => apply(held.issuedAt, minGen, d));
+  return { document: Buffer.concat([trimmed, NL, raw, NL]), list: new RevocationList(d.issuedAt, minGen) };
+}
+
+const NL = Buffer.from('\n');
+
+// prefixed runs fn; a VerificationError it throws is thrown again, of the same class, its message prefixed.
+function prefixed(prefix, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    throw new e.constructor(`${prefix}: ${e.message}`, { keyId: e.keyId });
+  }
+}
+
+function trim(b) {
+  let i = 0, j = b.length;
+  while (i < j && isSpace(b[i])) i++;
+  while (j > i && isSpace(b[j - 1])) j--;
+  return b.subarray(i, j);
+}
+
+// lines yields each non-empty line of doc (lines end with LF), white space around it trimmed.
+function* lines(doc) {
+  for (let i = 0; i < doc.length;) {
+    let j = doc.indexOf(0x0a, i);
+    if (j < 0) j = doc.length;
+    const line = trim(doc.subarray(i, j));
+    if (line.length > 0) yield line;
+    i = j + 1;
+  }
+}
+
+// typOf returns the typ of the compact JWS raw (trimmed), its shape checked but nothing verified.
+function typOf(raw) {
+  if (raw.length === 0) throw new MalformedError('malformed: empty');
+  if (raw.length > MAX_LIST_LEN) throw new MalformedError(`malformed: longer than ${MAX_LIST_LEN} bytes`);
+  const i = raw.indexOf(0x2e), j = raw.lastIndexOf(0x2e);
+  if (i < 0 || i === j || raw.subarray(i + 1, j).includes(0x2e)) throw new MalformedError('malformed: want three dot-separated parts');
+  if (i === 0 || i > MAX_HEADER_LEN || j === i + 1) throw new MalformedError('malformed: header or payload part empty or too long');
+  try {
+    return wire.fields(wire.parse(wire.b64decode(raw.subarray(0, i))), HEADER).typ;
+  } catch {
+    throw new MalformedError('malformed: header is not a canonical base64url JSON object');
+  }
+}
+
+// parseDocument is parseRevocations, also returning the number of deltas.
+function parseDocument(keyring, data) {
+  if (data.length > MAX_REVOCATION_DOCUMENT_SIZE) {
+    throw new MalformedError(`revocation list: malformed: longer than ${MAX_REVOCATION_DOCUMENT_SIZE} bytes`);
+  }
+  let iat = -1, minGen = null, deltas = 0;
+  for (const line of lines(data)) {
+    if (minGen === null) {
+      const l = prefixed('revocation list', () => parseList(keyring, line));
+      iat = l.issuedAt;
+      minGen = new Map(l.minGen);
+      continue;
+    }
+    if (deltas === MAX_REVOCATION_DELTAS) {
+      throw new MalformedError(`revocation list: malformed: more than ${MAX_REVOCATION_DELTAS} deltas; fetch the whole list anew`);
+    }
+    deltas++;
+    iat = prefixed(`revocation list: delta ${deltas}`, () => {
+      const d = parseDelta(keyring, line);
+      apply(iat, minGen, d);
+      return d.issuedAt;
+    });
+  }
+  if (minGen === null) throw new MalformedError('revocation list: malformed: empty');
+  return { list: new RevocationList(iat, minGen), deltas };
+}
+
+// parseList verifies one whole list (a compact JWS, trimmed) and returns it.
+function parseList(keyring, jws) {
+  const { payload } = open(keyring, jws, TYPE_REVOCATIONS, MAX_LIST_LEN);
   let f;
   try {
     f = wire.fields(wire.parse(payload), LIST);
   } catch (e) {
-    throw new MalformedError(`revocation list: malformed: ${e.message}`);
+    throw new MalformedError(`malformed: ${e.message}`);
   }
-  if (f.iat < 0 || f.min_gen === null) throw new MalformedError('revocation list: malformed: want "iat" >= 0 and a "min_gen" object');
+  if (f.iat < 0 || f.min_gen === null) throw new MalformedError('malformed: want "iat" >= 0 and a "min_gen" object');
   for (const [id, g] of f.min_gen) {
-    if (id === '' || g < 1) throw new MalformedError(`revocation list: malformed: entry ${JSON.stringify(id.slice(0, 80))}: ${g}`);
+    if (id === '' || g < 1) throw new MalformedError(`malformed: entry ${JSON.stringify(id.slice(0, 80))}: ${g}`);
   }
   return new RevocationList(f.iat, f.min_gen);
+}
+
+// parseDelta verifies one delta (a compact JWS, trimmed) and returns { issuedAt, since, minGen, removed }.
+function parseDelta(keyring, jws) {
+  const { payload } = open(keyring, jws, TYPE_REVOCATIONS_DELTA, MAX_LIST_LEN);
+  let f, removed;
+  try {
+    f = wire.fields(wire.parse(payload), DELTA);
+    // "removed" as Go decodes a []string: null (or absent) is nil, a null entry is ''.
+    removed = f.removed === null ? null : wire.decode(wire.STR_LIST, f.removed);
+  } catch (e) {
+    throw new MalformedError(`malformed: ${e.message}`);
+  }
+  if (f.since < 0 || f.iat < f.since || f.min_gen === null || removed === null) {
+    throw new MalformedError('malformed: want 0 <= "since" <= "iat", a "min_gen" object and a "removed" array');
+  }
+  for (const [id, g] of f.min_gen) {
+    if (id === '' || g < 1) throw new MalformedError(`malformed: entry ${JSON.stringify(id.slice(0, 80))}: ${g}`);
+  }
+  for (const id of removed) {
+    if (id === '') throw new MalformedError('malformed: an empty id in "removed"');
+    if (f.min_gen.has(id)) throw new MalformedError(`malformed: ${JSON.stringify(id.slice(0, 80))} both in "min_gen" and in "removed"`);
+  }
+  return { issuedAt: f.iat, since: f.since, minGen: f.min_gen, removed };
+}
+
+// apply applies d to the list (iat, minGen) after checking that d continues it: no gap and not older. It
+// throws MalformedError and leaves minGen unchanged.
+function apply(iat, minGen, d) {
+  if (d.since > iat) {
+    throw new MalformedError(`malformed: a gap: the delta holds changes since ${d.since}, the list before it is of ${iat}; fetch the whole list anew`);
+  }
+  if (d.issuedAt < iat) throw new MalformedError(`malformed: the delta (iat ${d.issuedAt}) is older than the list before it (iat ${iat})`);
+  for (const [id, g] of d.minGen) minGen.set(id, g);
+  for (const id of d.removed) minGen.delete(id);
 }
 
 function strings(name, v) {

@@ -98,6 +98,18 @@ describe('the online client against a real server', { skip }, () => {
     assert.equal(lv.parseRevocations(jwks(), data).issuedAt, list.issuedAt);
   });
 
+  test('updateRevocations: the whole list, then the changes since its iat', async () => {
+    const c = new lv.Client(url());
+    const first = await c.updateRevocations(jwks());
+    assert.equal(first.list.minGen.get('sdk-b'), 2);
+    assert.equal(first.document.toString().trim().split('\n').length, 1);
+    // A delta appended, or the whole list again when the delta would make the document due for compaction.
+    const next = await c.updateRevocations(jwks(), first.document);
+    assert.equal(next.list.minGen.get('sdk-b'), 2);
+    assert.ok(next.list.issuedAt >= first.list.issuedAt);
+    assert.deepEqual(lv.parseRevocations(jwks(), next.document), next.list);
+  });
+
   test('refresh with a deployment answers a code bound to it; the license\'s one seat refuses another', async () => {
     // sdk-a was imported without a quantity: one seat. This test takes it for "node-sdk-test".
     const c = new lv.Client(url());

@@ -116,6 +116,19 @@ class OnlineClient(unittest.TestCase):
         self.assertEqual(lst.min_gen.get("sdk-b"), 2)
         self.assertEqual(lv.parse_revocations(kr, data).issued_at, lst.issued_at)
 
+    def test_update_revocations(self):
+        # The whole list first, then the server's delta since its iat (or a whole list, when the
+        # delta would make the document due for compaction): the same list either way.
+        c = lv.Client(read("url"))
+        kr = lv.Keyring.from_file(os.path.join(FIXTURES, "jwks.json"))
+        lst, doc = c.update_revocations(kr)
+        self.assertEqual(lst.min_gen.get("sdk-b"), 2)
+        self.assertEqual(len(doc.splitlines()), 1)
+        again, doc2 = c.update_revocations(kr, doc)
+        self.assertEqual(again.min_gen.get("sdk-b"), 2)
+        self.assertGreaterEqual(again.issued_at, lst.issued_at)
+        self.assertEqual(lv.parse_revocations(kr, doc2), again)
+
     def test_refusals_and_an_unreachable_server(self):
         c = lv.Client(read("url"))
         # This server has no marketplace credentials: activation is refused with the server's error code.

@@ -26,8 +26,9 @@ from ._keyring import Keyring, key_id
 from ._online import Client, CodeResponse, OnlineError, ServerError, TooLargeError
 from ._state import STATE_FORMAT, State
 from ._verifier import (ALGORITHM, ALGORITHM_ED25519, DEFAULT_CACHE_SIZE, DEFAULT_ROLLBACK_TOLERANCE,
-                        TYPE_CODE, TYPE_REVOCATIONS, Result, Verifier, fingerprint, parse_revocations,
-                        reason)
+                        MAX_REVOCATION_DELTAS, MAX_REVOCATION_DOCUMENT_SIZE, MAX_REVOCATION_LIST_SIZE,
+                        TYPE_CODE, TYPE_REVOCATIONS, TYPE_REVOCATIONS_DELTA, Result, Verifier,
+                        append_revocations, fingerprint, parse_revocations, reason, revocations_compact_due)
 
 __version__ = "0.1.0"
 
@@ -42,5 +43,6 @@ __all__ = [
     "DEPLOYMENT_SALT_LEN", "Deployment", "DeploymentClaim", "DeploymentError", "WrongDeploymentError",
     "deployment_hash", "normalize_component",
     "WrongProductError", "WrongSKUError", "WrongTypeError", "fingerprint", "key_id", "parse_revocations",
-    "reason",
+    "reason", "MAX_REVOCATION_DELTAS", "MAX_REVOCATION_DOCUMENT_SIZE", "MAX_REVOCATION_LIST_SIZE",
+    "TYPE_REVOCATIONS_DELTA", "append_revocations", "revocations_compact_due",
 ]

@@ -12,11 +12,12 @@ from typing import Dict, Optional, Tuple, Union
 
 from ._claims import RevocationList
 from ._deployment import Deployment, DeploymentValueError
-from ._errors import DeploymentError
+from ._errors import DeploymentError, StaleListError, VerificationError
 from ._keyring import Keyring
-from ._verifier import _MAX_LIST_LEN, parse_revocations
+from ._verifier import (MAX_REVOCATION_LIST_SIZE, append_revocations, parse_revocations,
+                        revocations_compact_due)
 
-_MAX_ANSWER = 2 * _MAX_LIST_LEN
+_MAX_ANSWER = MAX_REVOCATION_LIST_SIZE
 _MAX_ERROR_ANSWER = 64 << 10
 
 
@@ -95,6 +96,37 @@ class Client:
         (to keep in a file for the next offline check)."""
         data = self._do(urllib.request.Request(self.base_url + "/v1/revocations"))
         return parse_revocations(keyring, data), data
+
+    def update_revocations(self, keyring: Keyring,
+                           doc: Union[None, str, bytes] = None) -> Tuple[RevocationList, bytes]:
+        """Brings the revocation document doc (one an earlier call returned, kept in a file say; None or
+        empty for none) up to date; returns the list it amounts to and the new document, to keep for the
+        next call and for offline checks (parse_revocations reads it). With a readable document it asks
+        GET /v1/revocations?since=<the document's iat> and appends the answer (append_revocations); it
+        fetches the whole list instead when there is no readable document, when the delta does not append
+        (a gap, a bad signature) and when the document is due for compaction (revocations_compact_due).
+
+        An answer older than doc's list (a server replica that lags) raises StaleListError: keep doc and
+        use its list. OnlineError: keep doc, check offline. TooLargeError, or the errors of
+        parse_revocations when the server's whole list is not genuine."""
+        try:
+            held = parse_revocations(keyring, doc) if doc else None
+        except VerificationError:
+            held = None
+        if held is not None:
+            data = self._do(urllib.request.Request("%s/v1/revocations?since=%d" % (self.base_url, held.issued_at)))
+            try:
+                nxt, lst = append_revocations(keyring, doc, data)
+            except StaleListError:
+                raise
+            except VerificationError:
+                pass
+            else:
+                if not revocations_compact_due(nxt):
+                    return lst, nxt
+        data = self._do(urllib.request.Request(self.base_url + "/v1/revocations"))
+        nxt, lst = append_revocations(keyring, doc, data)
+        return lst, nxt
 
     def _post_code(self, path: str, body: dict) -> CodeResponse:
         req = urllib.request.Request(self.base_url + path, data=json.dumps(body).encode(), method="POST",

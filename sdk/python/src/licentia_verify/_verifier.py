@@ -8,7 +8,7 @@ import hashlib
 import math
 import threading
 import time
-from typing import Callable, Dict, Iterable, Optional, Tuple, Union
+from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple, Union
 
 from cryptography.exceptions import InvalidSignature
 
@@ -25,6 +25,7 @@ from ._time import to_datetime, utc
 
 ALGORITHM, ALGORITHM_ED25519 = "EdDSA", "Ed25519"
 TYPE_CODE, TYPE_REVOCATIONS = "licentia+jwt", "licentia-revocations+jwt"
+TYPE_REVOCATIONS_DELTA = "licentia-revocations-delta+jwt"
 DEFAULT_ROLLBACK_TOLERANCE = 600  # seconds
 DEFAULT_CACHE_SIZE = 256
 
@@ -37,6 +38,12 @@ _SPACE = b" \t\n\r\v\f"
 _INT64_MAX = (1 << 63) - 1
 _HEADER = {"alg": _wire.STR, "kid": _wire.STR, "typ": _wire.STR, "crit": _wire.ANY}
 _LIST = {"iat": _wire.INT, "min_gen": _wire.INT_MAP}
+_DELTA = {"iat": _wire.INT, "since": _wire.INT, "min_gen": _wire.INT_MAP, "removed": _wire.VALUE}
+# The longest answer of GET /v1/revocations read (a whole list or a delta, white space included), the
+# longest revocation document read, and the most deltas a document may hold after its whole list.
+MAX_REVOCATION_LIST_SIZE = 2 * _MAX_LIST_LEN
+MAX_REVOCATION_DOCUMENT_SIZE = 2 * MAX_REVOCATION_LIST_SIZE
+MAX_REVOCATION_DELTAS = 2048
 
 Seconds = Union[int, float, datetime.timedelta]
 Clock = Callable[[], Union[int, float, datetime.datetime]]
@@ -102,22 +109,212 @@ def _open(kr: Optional[Keyring], raw: bytes, want_typ: str, max_len: int) -> Tup
 
 
 def parse_revocations(keyring: Keyring, data: Union[str, bytes]) -> RevocationList:
-    """Verifies the signed revocation list (the body of GET /v1/revocations) with the keys of keyring
-    and returns it. Raises MalformedError, WrongTypeError, AlgorithmError, UnknownKeyError or
-    SignatureError."""
-    if len(data) > 2 * _MAX_LIST_LEN:
-        raise MalformedError("revocation list: longer than %d bytes" % _MAX_LIST_LEN)
-    payload, _ = _open(keyring, _clean(data), TYPE_REVOCATIONS, _MAX_LIST_LEN)
+    """Verifies the revocation document data with the keys of keyring and returns the list it amounts
+    to. A document is a whole list (the body of GET /v1/revocations, typ "licentia-revocations+jwt")
+    followed by zero or more deltas (bodies of GET /v1/revocations?since=, typ
+    "licentia-revocations-delta+jwt"), one compact JWS per line: lines are separated by LF, white space
+    around each is ignored and empty lines are skipped. Each delta must continue the list before it (its
+    since no later than that list's iat, its iat no earlier); it sets its min_gen entries, deletes its
+    removed ids and makes its iat the list's.
+
+    Raises MalformedError (also for a gap, an older delta, more than MAX_REVOCATION_DELTAS deltas or
+    more than MAX_REVOCATION_DOCUMENT_SIZE bytes), WrongTypeError (a document that does not start with a
+    whole list, a whole list or a code where a delta belongs), AlgorithmError, UnknownKeyError or
+    SignatureError; an error in a delta names it by its number (1 for the first delta)."""
+    return _parse_document(keyring, _bytes(data))[0]
+
+
+def revocations_compact_due(doc: Union[None, str, bytes]) -> bool:
+    """Whether the revocation document doc is due to be replaced by a whole list fetched anew rather
+    than grow: its deltas together are longer than its whole list, or it holds MAX_REVOCATION_DELTAS
+    deltas. Reads doc's lines without verifying them; an empty document is due."""
+    list_len = deltas = delta_len = 0
+    for n, line in enumerate(_lines(_bytes(doc))):
+        if n == 0:
+            list_len = len(line)
+        else:
+            deltas += 1
+            delta_len += len(line)
+    return list_len == 0 or delta_len > list_len or deltas >= MAX_REVOCATION_DELTAS
+
+
+def append_revocations(keyring: Keyring, doc: Union[None, str, bytes],
+                       body: Union[str, bytes]) -> Tuple[bytes, RevocationList]:
+    """Adds body, an answer of GET /v1/revocations as fetched (a whole list or a delta), to the
+    revocation document doc (None or empty for none); returns the new document and the list it amounts
+    to. A whole list replaces doc; a delta is verified, checked to continue doc's list and appended on a
+    line of its own (the document then ends with LF). Neither argument is changed.
+
+    A body older than doc's list (a whole list or a delta with an earlier iat, say from a server replica
+    that lags) raises StaleListError: keep doc. A delta that leaves a gap, a delta for an empty or invalid
+    doc, or one beyond MAX_REVOCATION_DELTAS raises MalformedError: fetch the whole list. Other errors
+    are those of parse_revocations, for body (one JWS of at most MAX_REVOCATION_LIST_SIZE bytes) or doc."""
+    body_b, doc_b = _bytes(body), _bytes(doc)
+    if len(body_b) > MAX_REVOCATION_LIST_SIZE:
+        raise MalformedError("revocation list: malformed: longer than %d bytes" % MAX_REVOCATION_LIST_SIZE)
+    raw = body_b.strip(_SPACE)
+    if b"\n" in raw:
+        raise MalformedError("revocation list: malformed: an answer is one JWS on one line")
+    try:
+        typ = _typ(raw)
+    except VerificationError as e:
+        raise _wrap("revocation list", e) from None
+    if typ != TYPE_REVOCATIONS_DELTA:
+        try:
+            lst = _parse_list(keyring, raw)
+        except VerificationError as e:
+            raise _wrap("revocation list", e) from None
+        if doc_b.strip(_SPACE):
+            try:
+                held = _parse_document(keyring, doc_b)[0]
+            except VerificationError:
+                held = None
+            if held is not None and held.issued_at > lst.issued_at:
+                raise StaleListError("revocation list: stale list: the list fetched (iat %d) is older than the one "
+                                     "held (iat %d)" % (lst.issued_at, held.issued_at))
+        return raw + b"\n", lst
+    try:
+        d = _parse_delta(keyring, raw)
+    except VerificationError as e:
+        raise _wrap("revocation delta", e) from None
+    try:
+        held, deltas = _parse_document(keyring, doc_b)
+    except VerificationError as e:
+        raise _wrap("a revocation delta needs the list it changes", e) from None
+    if d[0] < held.issued_at:
+        raise StaleListError("revocation delta: stale list: the delta fetched (iat %d) is older than the list "
+                             "held (iat %d)" % (d[0], held.issued_at))
+    if deltas >= MAX_REVOCATION_DELTAS:
+        raise MalformedError("revocation delta: malformed: the document holds %d deltas already; fetch the whole "
+                             "list anew" % deltas)
+    trimmed = doc_b.strip(_SPACE)
+    if len(trimmed) + 1 + len(raw) + 1 > MAX_REVOCATION_DOCUMENT_SIZE:
+        raise MalformedError("revocation delta: malformed: the document would be longer than %d bytes; fetch the "
+                             "whole list anew" % MAX_REVOCATION_DOCUMENT_SIZE)
+    min_gen = dict(held.min_gen)
+    try:
+        _apply(held.issued_at, min_gen, d)
+    except VerificationError as e:
+        raise _wrap("revocation delta", e) from None
+    return trimmed + b"\n" + raw + b"\n", RevocationList(issued_at=d[0], min_gen=min_gen)
+
+
+def _wrap(prefix: str, e: VerificationError) -> VerificationError:
+    """e again, of the same class, its message prefixed."""
+    return type(e)("%s: %s" % (prefix, e), key_id=e.key_id)
+
+
+def _bytes(data: Union[None, str, bytes]) -> bytes:
+    if data is None:
+        return b""
+    return data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+
+
+def _lines(doc: bytes) -> Iterator[bytes]:
+    """Each non-empty line of doc (lines end with LF), white space around it trimmed."""
+    for line in doc.split(b"\n"):
+        line = line.strip(_SPACE)
+        if line:
+            yield line
+
+
+def _typ(raw: bytes) -> str:
+    """The typ of the compact JWS raw (trimmed), its shape checked but nothing verified."""
+    if not raw:
+        raise MalformedError("malformed: empty")
+    if len(raw) > _MAX_LIST_LEN:
+        raise MalformedError("malformed: longer than %d bytes" % _MAX_LIST_LEN)
+    parts = raw.split(b".")
+    if len(parts) != 3:
+        raise MalformedError("malformed: want three dot-separated parts")
+    if not parts[0] or len(parts[0]) > _MAX_HEADER_LEN or not parts[1]:
+        raise MalformedError("malformed: header or payload part empty or too long")
+    try:
+        return _wire.fields(_wire.loads(_wire.b64decode(parts[0])), _HEADER)["typ"]
+    except _wire.WireError:
+        raise MalformedError("malformed: header is not a canonical base64url JSON object") from None
+
+
+def _parse_document(keyring: Keyring, data: bytes) -> Tuple[RevocationList, int]:
+    """parse_revocations, also returning the number of deltas."""
+    if len(data) > MAX_REVOCATION_DOCUMENT_SIZE:
+        raise MalformedError("revocation list: malformed: longer than %d bytes" % MAX_REVOCATION_DOCUMENT_SIZE)
+    iat, min_gen, deltas = -1, {}, 0
+    for line in _lines(data):
+        if iat < 0:
+            try:
+                lst = _parse_list(keyring, line)
+            except VerificationError as e:
+                raise _wrap("revocation list", e) from None
+            iat, min_gen = lst.issued_at, dict(lst.min_gen)
+            continue
+        if deltas == MAX_REVOCATION_DELTAS:
+            raise MalformedError("revocation list: malformed: more than %d deltas; fetch the whole list anew"
+                                 % MAX_REVOCATION_DELTAS)
+        deltas += 1
+        try:
+            d = _parse_delta(keyring, line)
+            _apply(iat, min_gen, d)
+        except VerificationError as e:
+            raise _wrap("revocation list: delta %d" % deltas, e) from None
+        iat = d[0]
+    if iat < 0:
+        raise MalformedError("revocation list: malformed: empty")
+    return RevocationList(issued_at=iat, min_gen=min_gen), deltas
+
+
+def _parse_list(keyring: Keyring, jws: bytes) -> RevocationList:
+    """Verifies one whole list (a compact JWS, trimmed) and returns it."""
+    payload, _ = _open(keyring, jws, TYPE_REVOCATIONS, _MAX_LIST_LEN)
     try:
         f = _wire.fields(_wire.loads(payload), _LIST)
     except _wire.WireError as e:
-        raise MalformedError("revocation list: malformed: %s" % e) from None
+        raise MalformedError("malformed: %s" % e) from None
     if f["iat"] < 0 or f["min_gen"] is None:
-        raise MalformedError('revocation list: malformed: want "iat" >= 0 and a "min_gen" object')
+        raise MalformedError('malformed: want "iat" >= 0 and a "min_gen" object')
     for license_id, g in f["min_gen"].items():
         if license_id == "" or g < 1:
-            raise MalformedError("revocation list: malformed: entry %r: %d" % (license_id[:80], g))
+            raise MalformedError("malformed: entry %r: %d" % (license_id[:80], g))
     return RevocationList(issued_at=f["iat"], min_gen=f["min_gen"])
+
+
+_Delta = Tuple[int, int, Dict[str, int], Tuple[str, ...]]
+
+
+def _parse_delta(keyring: Keyring, jws: bytes) -> _Delta:
+    """Verifies one delta (a compact JWS, trimmed); returns its iat, since, min_gen and removed ids."""
+    payload, _ = _open(keyring, jws, TYPE_REVOCATIONS_DELTA, _MAX_LIST_LEN)
+    try:
+        f = _wire.fields(_wire.loads(payload), _DELTA)
+        removed = _wire.str_list(f["removed"])
+    except _wire.WireError as e:
+        raise MalformedError("malformed: %s" % e) from None
+    iat, since, min_gen = f["iat"], f["since"], f["min_gen"]
+    if since < 0 or iat < since or min_gen is None or removed is None:
+        raise MalformedError('malformed: want 0 <= "since" <= "iat", a "min_gen" object and a "removed" array')
+    for license_id, g in min_gen.items():
+        if license_id == "" or g < 1:
+            raise MalformedError("malformed: entry %r: %d" % (license_id[:80], g))
+    for license_id in removed:
+        if license_id == "":
+            raise MalformedError('malformed: an empty id in "removed"')
+        if license_id in min_gen:
+            raise MalformedError('malformed: %r both in "min_gen" and in "removed"' % license_id[:80])
+    return iat, since, min_gen, removed
+
+
+def _apply(iat: int, min_gen: Dict[str, int], d: _Delta) -> None:
+    """Applies d to the list (iat, min_gen) after checking that d continues it: no gap and not older.
+    Raises MalformedError and leaves min_gen unchanged."""
+    d_iat, since, set_, removed = d
+    if since > iat:
+        raise MalformedError("malformed: a gap: the delta holds changes since %d, the list before it is of %d; "
+                             "fetch the whole list anew" % (since, iat))
+    if d_iat < iat:
+        raise MalformedError("malformed: the delta (iat %d) is older than the list before it (iat %d)" % (d_iat, iat))
+    min_gen.update(set_)
+    for license_id in removed:
+        min_gen.pop(license_id, None)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 _B64URL = re.compile(rb"[A-Za-z0-9_-]*")
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -141,6 +141,14 @@ def fields(obj: Any, spec: Dict[str, str], *, strict: bool = False) -> Dict[str,
             continue  # null leaves the member as it was (zero, or an earlier duplicate's value)
         out[name] = _value(spec[name], v)
     return out
+
+
+def str_list(v: Any) -> Optional[Tuple[str, ...]]:
+    """Decodes a JSON array of strings as Go decodes into []string, telling nil apart: null gives None,
+    a null entry gives ""."""
+    if v is None:
+        return None
+    return tuple(_str_entry(e) for e in objects(v))
 
 
 def objects(v: Any) -> List[Any]:

@@ -20,8 +20,8 @@ import java.util.Objects;
  * sent. Safe for concurrent use.
  */
 public final class Client {
-    /** The largest answer read: twice the largest revocation list a verifier accepts. */
-    static final int MAX_ANSWER = 2 * (32 << 20);
+    /** The largest answer read: the longest answer of GET /v1/revocations a verifier reads. */
+    static final int MAX_ANSWER = RevocationList.MAX_LIST_SIZE;
     /** The largest error answer read. */
     static final int MAX_ERROR_ANSWER = 64 << 10;
 
@@ -50,7 +50,7 @@ public final class Client {
     /** The answer of an activation or a refresh. Check {@link #code()} with {@link Verifier#check}. */
     public record CodeResponse(String code, String licenseId, long generation, String status, String expiresAt) {}
 
-    /** A fetched revocation list, verified, and its bytes (to keep in a file). */
+    /** A fetched revocation list, verified, and its bytes or revocation document (to keep in a file). */
     public record Revocations(RevocationList list, byte[] data) {}
 
     /** The server could not be reached or refused the request: check the code already held, offline. */
@@ -134,6 +134,43 @@ public final class Client {
     public Revocations revocations(Keyring keyring) throws OnlineException, TooLargeException, VerifyException {
         byte[] data = send("/v1/revocations", HttpRequest.newBuilder().GET());
         return new Revocations(RevocationList.parse(keyring, data), data);
+    }
+
+    /**
+     * Brings the revocation document {@code doc} (one an earlier call returned, kept in a file say; null or
+     * empty for none) up to date and returns the list it amounts to and the new document, to keep for the
+     * next call and for offline checks ({@link RevocationList#parse} reads it). With a readable document it
+     * asks {@code GET /v1/revocations?since=<the document's iat>} and appends the answer
+     * ({@link RevocationList#append}); it fetches the whole list instead when there is no readable document,
+     * when the delta does not append (a gap, a bad signature) and when the document is due for compaction
+     * ({@link RevocationList#compactDue}). So a poller downloads the changes, and a document stays below
+     * about twice the whole list.
+     *
+     * @throws VerifyException with {@link Reason#STALE_LIST} when the answer is older than doc's list (a
+     *     server replica that lags): keep doc and use its list; with the reasons of
+     *     {@link RevocationList#parse} when the server's whole list is not genuine
+     * @throws OnlineException keep doc, check offline
+     */
+    public Revocations updateRevocations(Keyring keyring, byte[] doc) throws OnlineException, TooLargeException, VerifyException {
+        RevocationList held = null;
+        if (doc != null && doc.length > 0) {
+            try {
+                held = RevocationList.parse(keyring, doc);
+            } catch (VerifyException e) {
+                // no readable document: fetch the whole list
+            }
+        }
+        if (held != null) {
+            byte[] data = send("/v1/revocations?since=" + held.issuedAt(), HttpRequest.newBuilder().GET());
+            try {
+                RevocationList.Appended a = RevocationList.append(keyring, doc, data);
+                if (!RevocationList.compactDue(a.document())) return new Revocations(a.list(), a.document());
+            } catch (VerifyException e) {
+                if (e.reason() == Reason.STALE_LIST) throw e;
+            }
+        }
+        RevocationList.Appended a = RevocationList.append(keyring, doc, send("/v1/revocations", HttpRequest.newBuilder().GET()));
+        return new Revocations(a.list(), a.document());
     }
 
     /** Returns the JSON body of a refresh or an activation: the code, trimmed, and the deployment's object form. */

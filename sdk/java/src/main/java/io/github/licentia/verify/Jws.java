@@ -11,6 +11,7 @@ final class Jws {
     static final String ALG_ED25519 = "Ed25519";
     static final String TYPE_CODE = "licentia+jwt";
     static final String TYPE_REVOCATIONS = "licentia-revocations+jwt";
+    static final String TYPE_REVOCATIONS_DELTA = "licentia-revocations-delta+jwt";
 
     static final int MAX_CODE = 8 << 10;
     static final int MAX_PASTED = 64 << 10;
@@ -116,6 +117,25 @@ final class Jws {
         byte[] payload = b64(raw, i + 1, pLen);
         if (payload == null) throw new VerifyException(Reason.MALFORMED, "payload is not canonical base64url", kid, null);
         return new Opened(kid, payload);
+    }
+
+    /** Returns the typ of the trimmed compact JWS raw, its shape checked and its header decoded, nothing verified. */
+    static String typ(byte[] raw) throws VerifyException {
+        if (raw.length == 0) throw new VerifyException(Reason.MALFORMED, "empty");
+        if (raw.length > MAX_LIST) throw new VerifyException(Reason.MALFORMED, "longer than " + MAX_LIST + " bytes");
+        int i = indexOf(raw, 0), j = lastIndexOf(raw);
+        if (i < 0 || i == j || indexOf(raw, i + 1) != j) throw new VerifyException(Reason.MALFORMED, "want three dot-separated parts");
+        if (i == 0 || i > MAX_HEADER || j == i + 1) throw new VerifyException(Reason.MALFORMED, "header or payload part empty or too long");
+        byte[] h = b64(raw, 0, i);
+        if (h == null) throw new VerifyException(Reason.MALFORMED, "header is not canonical base64url");
+        try {
+            if (!(Json.parse(h) instanceof Json.Obj o)) throw new Json.SyntaxException("not an object");
+            o.field("alg", String.class);
+            o.field("kid", String.class);
+            return orEmpty(o.field("typ", String.class));
+        } catch (Json.SyntaxException e) {
+            throw new VerifyException(Reason.MALFORMED, "header is not a JSON object");
+        }
     }
 
     /** The header members a verifier reads. */

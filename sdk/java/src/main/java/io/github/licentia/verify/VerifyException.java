@@ -45,6 +45,12 @@ public final class VerifyException extends Exception {
         return new VerifyException(reason, detailOf(this), kid, c);
     }
 
+    /** Returns this error again with prefix before its detail: "malformed: delta 3: ...". */
+    VerifyException prefixed(String prefix) {
+        String d = detailOf(this);
+        return new VerifyException(reason, d.isEmpty() ? prefix : prefix + ": " + d, keyId, claims);
+    }
+
     private static String detailOf(VerifyException e) {
         String m = e.getMessage();
         String prefix = e.reason.wireName() + ": ";
