@@ -122,26 +122,18 @@ lv_err lv_jws_open(const lv_keyring *kr, const char *raw, size_t len, const char
 	char typ[64];
 	size_t typ_len, kid_len = 0, slen, i, j;
 	*payload = NULL, *kid = NULL;
-	if (len == 0 || len > max_len) return LV_MALFORMED;
-	const char *d1 = memchr(raw, '.', len), *d2 = NULL;
-	for (const char *p = raw + len; p > raw; p--)
-		if (p[-1] == '.') {
-			d2 = p - 1;
-			break;
-		}
-	if (!d1 || d1 == d2 || memchr(d1 + 1, '.', (size_t)(d2 - d1 - 1))) return LV_MALFORMED;
-	i = (size_t)(d1 - raw), j = (size_t)(d2 - raw);
+	lv_err serr = split(raw, len, max_len, &i, &j);
+	if (serr != LV_OK) return serr;
 	size_t hlen = i, pl = j - i - 1, sl = len - j - 1;
-	if (hlen == 0 || hlen > LV_MAX_HEADER || pl == 0) return LV_MALFORMED;
 	lv_err err = header(raw, hlen, kid, &kid_len, typ, sizeof typ, &typ_len);
 	if (err != LV_OK) return err;
 	if (!eq(typ, typ_len, want_typ)) return LV_WRONG_TYPE;
 	const unsigned char *pub = lv_keyring_key(kr, *kid, kid_len);
 	if (!pub) return LV_UNKNOWN_KEY;
-	if (sl != LV_SIGNATURE_CHARS || !lv_b64url(d2 + 1, sl, sig, &slen) || slen != sizeof sig) return LV_MALFORMED;
+	if (sl != LV_SIGNATURE_CHARS || !lv_b64url(raw + j + 1, sl, sig, &slen) || slen != sizeof sig) return LV_MALFORMED;
 	if (crypto_sign_verify_detached(sig, (const unsigned char *)raw, j, pub) != 0) return LV_BAD_SIGNATURE;
 	if (!(*payload = malloc(pl * 3 / 4 + 1))) return LV_ERR_NO_MEMORY;
-	if (!lv_b64url(d1 + 1, pl, *payload, plen)) {
+	if (!lv_b64url(raw + i + 1, pl, *payload, plen)) {
 		free(*payload);
 		*payload = NULL;
 		return LV_MALFORMED;

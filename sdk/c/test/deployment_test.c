@@ -84,7 +84,7 @@ static void test_dep_hashes(const lvj *dv) {
 	for (const lvj *h = hashes ? hashes->child : NULL; h; h = h->next, count++) {
 		unsigned char salt[LV_DEPLOYMENT_SALT_LEN];
 		size_t n = 0;
-		const char *name = str_of(h, "name"), *value, *s = str_of(h, "salt");
+		const char *name = str_of(h, "name"), *value = "", *s = str_of(h, "salt");
 		char hash[LV_DEPLOYMENT_HASH_CHARS + 1], norm[1024];
 		lvj_field_str(h, "value", &value, &n);
 		sodium_base642bin(salt, sizeof salt, s, strlen(s), NULL, NULL, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
