@@ -3,7 +3,6 @@
 package store
 
 import (
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -11,26 +10,8 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// sqliteDriver is the database/sql driver name of SQLite: mattn/go-sqlite3, built with cgo, with
-// sqliteConnect run on every new connection.
-const sqliteDriver = "licentia-sqlite3"
-
-func init() {
-	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: sqliteConnect})
-}
-
-// sqliteMmapSize is how much of the database file each connection reads through a memory map
-// (PRAGMA mmap_size) instead of read calls into its own page cache: the pages live once, in the operating
-// system's page cache, shared by every connection, and a read of a page already there costs no system
-// call. Lookups of licenses spread over a large database (refreshes from many buyers) are what it speeds
-// up; writes are unchanged (WAL).
-const sqliteMmapSize = 1 << 30
-
-// sqliteConnect sets up a new connection.
-func sqliteConnect(c *sqlite3.SQLiteConn) error {
-	_, err := c.Exec(fmt.Sprintf("PRAGMA mmap_size = %d", sqliteMmapSize), nil)
-	return err
-}
+// sqliteDriver is the database/sql driver name of SQLite: mattn/go-sqlite3, built with cgo.
+const sqliteDriver = "sqlite3"
 
 // isSQLiteUnique reports whether err is SQLite refusing a write for a unique or primary-key constraint.
 func isSQLiteUnique(err error) bool {
