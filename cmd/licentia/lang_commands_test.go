@@ -22,11 +22,23 @@ import (
 // table against a golden file (go test -run TestSimulateReportLanguages -update rewrites it), its columns
 // aligned by display width, the simulator's own skip reasons said in Chinese.
 func TestSimulateReportLanguages(t *testing.T) {
+	// Steps and reasons as the simulator writes them: formats with their arguments (simulator.Text).
+	created := simulator.Text{Format: "%s %v: creates a license", Args: []any{"getLicense",
+		simulator.Text{Format: "order %s", Args: []any{"O1"}}}}
+	forged := simulator.Text{Format: "%s with %v: refused", Args: []any{"getLicense", simulator.Text{Format: "a wrong key"}}}
+	observed := simulator.Text{Format: "after %s the code says %s", Args: []any{"updateInstanceStatus FREEZE", "frozen"}}
+	mismatch := simulator.Text{Format: "%v", Args: []any{simulator.Joined{Sep: "; ", Items: []any{
+		simulator.Text{Format: "claim %s = %v, want %v", Args: []any{"st", "active", "frozen"}},
+		simulator.Text{Format: "claim %s = %v, want %v", Args: []any{"exp", simulator.Text{Format: "none"}, "2027-03-01T00:00:00Z"}}}}}}
+	start, noMarket := simulator.Text{Format: "start"}, simulator.Text{Format: simulator.ReasonNoMarket}
 	rep := &simulator.Report{URL: "http://127.0.0.1:8080/koogallery/license", Prefix: "SIMX", LicentiaFormat: true,
-		LicentiaAPI: true, Passed: 1, Failed: 1, Skipped: 1, Results: []simulator.Result{
-			{Scenario: "purchase", Step: "getLicense creates a license", Status: simulator.Pass},
-			{Scenario: "negative", Step: "a wrong Body-Sign is refused", Status: simulator.Fail, Reason: "resultCode 000000"},
-			{Scenario: "activate", Step: "start", Status: simulator.Skip, Reason: simulator.ReasonNoMarket},
+		LicentiaAPI: true, Passed: 1, Failed: 2, Skipped: 1, Results: []simulator.Result{
+			{Scenario: "purchase", Step: created.String(), StepText: created, Status: simulator.Pass},
+			// The seller's answer is quoted as it is.
+			{Scenario: "negative", Step: forged.String(), StepText: forged, Status: simulator.Fail, Reason: "resultCode 000000"},
+			{Scenario: "freeze-unfreeze", Step: observed.String(), StepText: observed, Status: simulator.Fail,
+				Reason: mismatch.String(), ReasonText: mismatch},
+			{Scenario: "activate", Step: start.String(), StepText: start, Status: simulator.Skip, Reason: noMarket.String(), ReasonText: noMarket},
 		}}
 	var zh bytes.Buffer
 	if err := writeReport(&zh, langZH, rep); err != nil {
@@ -38,13 +50,15 @@ func TestSimulateReportLanguages(t *testing.T) {
 	if len(starts) != 4 {
 		t.Fatalf("header %q has %d columns, want 4", lines[0], len(starts))
 	}
-	for _, line := range lines[1:4] {
+	for _, line := range lines[1:5] {
 		if got := columnStarts(line); !equalInts(got[:3], starts[:3]) {
 			t.Errorf("row %q starts its columns at %v, want %v (the header's)", line, got, starts)
 		}
 	}
 	for _, want := range []string{"场景", "通过", "失败", "跳过", "本次运行没有云商店 OpenAPI 替身",
-		"共 3 步，1 步通过，1 步失败，1 步跳过（licentia 授权码：每次变更后都检查了声明；已演练 License 2.0 激活；订单号前缀 SIMX）"} {
+		"getLicense 订单 O1：创建许可证", "getLicense（错误的密钥）：被拒绝", "resultCode 000000",
+		"updateInstanceStatus FREEZE 之后授权码的状态为 frozen", "声明 st = active，应为 frozen；声明 exp = 无，应为 2027-03-01T00:00:00Z",
+		"共 4 步，1 步通过，2 步失败，1 步跳过（licentia 授权码：每次变更后都检查了声明；已演练 License 2.0 激活；订单号前缀 SIMX）"} {
 		if !strings.Contains(zh.String(), want) {
 			t.Errorf("Chinese report lacks %q:\n%s", want, zh.String())
 		}
@@ -53,8 +67,10 @@ func TestSimulateReportLanguages(t *testing.T) {
 	if err := writeReport(&en, langEN, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"SCENARIO  STEP", "FAIL", "resultCode 000000", "no KooGallery OpenAPI stand-in in this run",
-		": 3 steps, 1 passed, 1 failed, 1 skipped (licentia codes: claims checked after every change; License 2.0 activations played; order prefix SIMX)"} {
+	for _, want := range []string{"SCENARIO         STEP", "FAIL", "resultCode 000000", "no KooGallery OpenAPI stand-in in this run",
+		"getLicense order O1: creates a license", "getLicense with a wrong key: refused", "after updateInstanceStatus FREEZE the code says frozen",
+		"claim st = active, want frozen; claim exp = none, want 2027-03-01T00:00:00Z",
+		": 4 steps, 1 passed, 2 failed, 1 skipped (licentia codes: claims checked after every change; License 2.0 activations played; order prefix SIMX)"} {
 		if !strings.Contains(en.String(), want) {
 			t.Errorf("English report lacks %q:\n%s", want, en.String())
 		}

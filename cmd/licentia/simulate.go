@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -208,13 +209,14 @@ func callbackURL(l lang, base, path string, remote bool) (string, error) {
 }
 
 // writeReport prints rep as a table aligned by display width (one row a step: scenario, step, result, reason)
-// and the summary line, in l. The steps name the marketplace's calls and fields, which are the same in every
-// language; a failure's reason quotes what the seller answered.
+// and the summary line, in l. The steps and the simulator's own reasons are said in l; the marketplace's calls,
+// fields and result codes in them are the same in every language, and a reason that quotes what the seller
+// answered is shown as it is.
 func writeReport(w io.Writer, l lang, rep *simulator.Report) error {
 	t := newTable(w)
 	t.row(l.T("col.scenario"), l.T("col.step"), l.T("col.result"), l.T("col.reason"))
 	for _, r := range rep.Results {
-		t.row(cell(r.Scenario), cell(r.Step), l.simStatus(r.Status), printable.Escape(l.simReason(r.Reason)))
+		t.row(cell(r.Scenario), cell(l.simStep(r)), l.simStatus(r.Status), printable.Escape(l.simReason(r)))
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -243,20 +245,74 @@ func (l lang) simStatus(s string) string {
 	return s
 }
 
-// simReasons are the simulator's own reasons for skipping a step, which l says in its language; any other
-// reason quotes the seller's answer or an error and is shown as it is.
-var simReasons = map[string]string{
-	simulator.ReasonOpaque:       "sim.reason.opaque",
-	simulator.ReasonInstanceOnly: "sim.reason.instance_only",
-	simulator.ReasonNoOrderQuery: "sim.reason.no_order_query",
-	simulator.ReasonNoMarket:     "sim.reason.no_market",
-	simulator.ReasonNotLicentia:  "sim.reason.not_licentia",
-	simulator.ReasonDayChanged:   "sim.reason.day_changed",
+// simText is a sentence the simulator wrote, in l: English as the simulator wrote it, or the format's Chinese from
+// simStepsZH with the same arguments, those that are sentences of the simulator (simulator.Text, *simulator.Error,
+// simulator.Joined) translated in turn and every other value as it is. ok is false when a format or a nested one has
+// no Chinese; the English is then shown.
+func (l lang) simText(t simulator.Text) (s string, ok bool) {
+	if l == langEN {
+		return t.String(), true
+	}
+	zh, ok := simStepsZH[t.Format]
+	if !ok {
+		return t.String(), false
+	}
+	args := make([]any, len(t.Args))
+	for i, a := range t.Args {
+		var argOK bool
+		args[i], argOK = l.simArg(a)
+		ok = ok && argOK
+	}
+	if !ok {
+		return t.String(), false
+	}
+	if len(args) == 0 {
+		return zh, true
+	}
+	return fmt.Sprintf(wrapVerb.ReplaceAllString(zh, "%${1}v"), args...), true
 }
 
-func (l lang) simReason(r string) string {
-	if id, ok := simReasons[r]; ok {
-		return l.T(id)
+// wrapVerb is a %w verb (with or without an argument index), which Sprintf formats as %v.
+var wrapVerb = regexp.MustCompile(`%(\[[0-9]+\])?w`)
+
+// simArg is an argument of a simulator sentence in l (see simText).
+func (l lang) simArg(a any) (any, bool) {
+	switch a := a.(type) {
+	case simulator.Text:
+		return l.simText(a)
+	case *simulator.Error:
+		return l.simText(a.Text)
+	case simulator.Joined:
+		parts := make([]string, len(a.Items))
+		ok := true
+		for i, it := range a.Items {
+			p, itemOK := l.simArg(it)
+			parts[i], ok = fmt.Sprint(p), ok && itemOK
+		}
+		sep := a.Sep
+		if sep == "; " {
+			sep = "；"
+		}
+		return strings.Join(parts, sep), ok
 	}
-	return r
+	return a, true
+}
+
+// simStep is a result's step in l.
+func (l lang) simStep(r simulator.Result) string {
+	if r.StepText.Format == "" {
+		return r.Step
+	}
+	s, _ := l.simText(r.StepText)
+	return s
+}
+
+// simReason is a result's reason in l: translated when the simulator wrote it, else (the seller's answer, an
+// error from outside the simulator) as it is.
+func (l lang) simReason(r simulator.Result) string {
+	if r.ReasonText.Format == "" {
+		return r.Reason
+	}
+	s, _ := l.simText(r.ReasonText)
+	return s
 }

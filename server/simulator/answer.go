@@ -1,8 +1,6 @@
 package simulator
 
 import (
-	"fmt"
-
 	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/verifier"
 )
@@ -11,17 +9,17 @@ import (
 func same(a, b *koogallery.Reply) error {
 	switch {
 	case b.InstanceID != a.InstanceID:
-		return fmt.Errorf("instanceId %q, want %q as first answered", b.InstanceID, a.InstanceID)
+		return errorf("instanceId %q, want %q as first answered", b.InstanceID, a.InstanceID)
 	case b.License != a.License:
-		return fmt.Errorf("license differs from the one answered before (%s vs %s)", fingerprint(b.License), fingerprint(a.License))
+		return errorf("license differs from the one answered before (%s vs %s)", fingerprint(b.License), fingerprint(a.License))
 	}
 	return nil
 }
 
 // fingerprint names a license in messages without printing it: it is a bearer credential.
-func fingerprint(license string) string {
+func fingerprint(license string) any {
 	if license == "" {
-		return "empty"
+		return text("empty")
 	}
 	return "fp " + verifier.Fingerprint(license)
 }

@@ -51,6 +51,15 @@
 // changed, refusals of forged requests, no forged businessId ever becoming an instanceId) apply to every
 // seller.
 //
+// # Words
+//
+// Every step and every explanation the simulator writes itself is kept in the report as a Text (Result.StepText,
+// Result.ReasonText): an English format and its arguments, so a report can be shown in another language by
+// translating the format and formatting the same arguments (licentia simulate --lang zh-CN does). Result.Step and
+// Result.Reason, and the JSON report, are the English. Values from the marketplace or the seller — ids, result
+// codes, resultMsg, answers — are arguments, never part of a format; a reason that quotes the seller's answer or an
+// error from outside the simulator has no Text and is shown as it is.
+//
 // Every order id and businessId of a run starts with Config.Prefix, unique per run by default, so runs
 // never collide on one server. Each run leaves its licenses behind (released or not); they are marked by
 // the prefix and the SIM-P-* product ids.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -108,7 +107,7 @@ func (r *run) createRequest(o *order, opts ...koogallery.SignOption) (*koogaller
 // for a newInstance without the stand-in, was skipped.
 func (r *run) buy(ctx context.Context, legacy bool, orderID, lineID string, extra map[string]string) *order {
 	o := r.newOrder(legacy, orderID, lineID, extra)
-	step := o.activity() + " " + r.short(orderID, o.params["orderLineId"]) + ": creates a license"
+	step := text("%s %v: creates a license", o.activity(), r.short(orderID, o.params["orderLineId"]))
 	if !r.instances(o, step) || !r.placed(o) {
 		return nil
 	}
@@ -129,11 +128,11 @@ func (r *run) buy(ctx context.Context, legacy bool, orderID, lineID string, extr
 
 // instances reports whether the run can play o's create: always for getLicense and a probe; a newInstance needs
 // the stand-in's order query, and is otherwise recorded as step, skipped.
-func (r *run) instances(o *order, step string) bool {
+func (r *run) instances(o *order, step Text) bool {
 	if o.legacy || o.params[termTest] == "1" || r.cfg.Market != nil {
 		return true
 	}
-	r.skip(step, ReasonNoOrderQuery)
+	r.skip(step, text(ReasonNoOrderQuery))
 	return false
 }
 
@@ -141,7 +140,7 @@ func (r *run) instances(o *order, step string) bool {
 // recorded as a failed step.
 func (r *run) placed(o *order) bool {
 	err := r.place(o)
-	return err == nil || r.check("the marketplace holds order "+strings.TrimPrefix(o.params["orderId"], r.cfg.Prefix+"-"), err)
+	return err == nil || r.check(text("the marketplace holds order %s", strings.TrimPrefix(o.params["orderId"], r.cfg.Prefix+"-")), err)
 }
 
 // place holds a newInstance's order with its terms in the stand-in, as the marketplace holds every order before it
@@ -192,7 +191,7 @@ func (r *run) settle(ctx context.Context, a *koogallery.Reply) (*koogallery.Repl
 	}
 	id := a.InstanceID
 	if id == "" {
-		return nil, errors.New("000004 (still processing) without the instanceId the marketplace asks queryInstance about")
+		return nil, failure("000004 (still processing) without the instanceId the marketplace asks queryInstance about")
 	}
 	for range maxQueries {
 		r.pause(ctx)
@@ -206,7 +205,7 @@ func (r *run) settle(ctx context.Context, a *koogallery.Reply) (*koogallery.Repl
 			return nil, err
 		}
 		if err := q.FormError(); err != nil {
-			return nil, fmt.Errorf("queryInstance %s: %w", id, err)
+			return nil, errorf("queryInstance %s: %w", id, err)
 		}
 		switch q.ResultCode {
 		case koogallery.ResultProcessing:
@@ -214,15 +213,15 @@ func (r *run) settle(ctx context.Context, a *koogallery.Reply) (*koogallery.Repl
 		case koogallery.ResultOK:
 			license, err := queriedLicense(q.Body, id)
 			if err != nil {
-				return nil, fmt.Errorf("queryInstance %s: %w", id, err)
+				return nil, errorf("queryInstance %s: %w", id, err)
 			}
 			return &koogallery.Reply{HTTPStatus: q.HTTPStatus, Header: q.Header, Body: q.Body, ResultCode: koogallery.ResultOK,
 				ResultMsg: q.ResultMsg, InstanceID: id, License: license}, nil
 		default:
-			return nil, fmt.Errorf("queryInstance %s: resultCode %s (%s), want 000000 or 000004", id, q.ResultCode, q.ResultMsg)
+			return nil, errorf("queryInstance %s: resultCode %s (%s), want 000000 or 000004", id, q.ResultCode, q.ResultMsg)
 		}
 	}
-	return nil, fmt.Errorf("instance %s still being created after %d queryInstance calls", id, maxQueries)
+	return nil, errorf("instance %s still being created after %d queryInstance calls", id, maxQueries)
 }
 
 // queriedLicense returns the license of instance id in a queryInstance answer's info[] (topic 0070649428).
@@ -234,23 +233,23 @@ func queriedLicense(body []byte, id string) (string, error) {
 		} `json:"info"`
 	}
 	if err := json.Unmarshal(body, &ans); err != nil {
-		return "", fmt.Errorf("info: %w", err)
+		return "", errorf("info: %w", err)
 	}
 	for _, in := range ans.Info {
 		if in.InstanceID == id && in.License != "" {
 			return in.License, nil
 		}
 	}
-	return "", fmt.Errorf("info[] has no license for instance %s", id)
+	return "", errorf("info[] has no license for instance %s", id)
 }
 
 // short names an order in step names: its id without the run's prefix, and its line's last part.
-func (r *run) short(orderID, lineID string) string {
-	s := "order " + strings.TrimPrefix(orderID, r.cfg.Prefix+"-")
+func (r *run) short(orderID, lineID string) Text {
+	id := strings.TrimPrefix(orderID, r.cfg.Prefix+"-")
 	if i := strings.LastIndexByte(lineID, '-'); i >= 0 {
-		s += " line " + lineID[i+1:]
+		return text("order %s line %s", id, lineID[i+1:])
 	}
-	return s
+	return text("order %s", id)
 }
 
 // resend sends o's create again with a fresh businessId (and nonce) and checks the answer is a create of
@@ -268,14 +267,14 @@ func (r *run) resend(ctx context.Context, o *order) (*koogallery.Reply, error) {
 		return nil, err
 	}
 	if a.InstanceID != o.first.InstanceID {
-		return nil, fmt.Errorf("instanceId %q, want %q as first answered", a.InstanceID, o.first.InstanceID)
+		return nil, errorf("instanceId %q, want %q as first answered", a.InstanceID, o.first.InstanceID)
 	}
 	return a, nil
 }
 
 // unchanged resends o's create and checks that the answer is identical to the latest one: same
 // instanceId, same license. Nothing happened to the license in between that may change it.
-func (r *run) unchanged(ctx context.Context, step string, o *order) {
+func (r *run) unchanged(ctx context.Context, step Text, o *order) {
 	a, err := r.resend(ctx, o)
 	if err == nil {
 		err = same(o.last, a)
@@ -288,16 +287,16 @@ func (r *run) unchanged(ctx context.Context, step string, o *order) {
 // observe resends o's create to see the license's current state: the answer must be a create of the same
 // instance, and for a licentia code its claims must match w. For an opaque license only the instanceId is
 // checked; after a release, when a seller need not answer creates any more, the step is skipped.
-func (r *run) observe(ctx context.Context, step string, o *order, w want) {
+func (r *run) observe(ctx context.Context, step Text, o *order, w want) {
 	if Claims(o.first.License) == nil {
 		if w.st == verifier.StatusReleased {
-			r.skip(step, ReasonOpaque)
+			r.skip(step, text(ReasonOpaque))
 			return
 		}
 		a, err := r.resend(ctx, o)
 		if err == nil {
 			o.last = a
-			r.rep.add(Result{Scenario: r.scenario, Step: step, Status: Pass, Reason: ReasonInstanceOnly})
+			r.record(step, Pass, ReasonInstanceOnly, text(ReasonInstanceOnly))
 			return
 		}
 		r.check(step, err)
@@ -313,9 +312,9 @@ func (r *run) observe(ctx context.Context, step string, o *order, w want) {
 }
 
 // code checks the claims of a license answered directly; skipped for an opaque license.
-func (r *run) code(step, license string, w want) {
+func (r *run) code(step Text, license string, w want) {
 	if Claims(license) == nil {
-		r.skip(step, ReasonOpaque)
+		r.skip(step, text(ReasonOpaque))
 		return
 	}
 	r.check(step, r.claimsMatch(license, w))
@@ -338,7 +337,7 @@ type want struct {
 func (r *run) claimsMatch(license string, w want) error {
 	c := Claims(license)
 	if c == nil {
-		return errors.New("license is not a licentia code any more")
+		return failure("license is not a licentia code any more")
 	}
 	r.rep.sawLicentiaCode()
 	if r.cfg.Keys != nil {
@@ -346,13 +345,13 @@ func (r *run) claimsMatch(license string, w want) error {
 		if _, err := verifier.New(r.cfg.Keys, verifier.WithAnyProduct(), verifier.AllowTest()).Verify(license); err != nil {
 			var ce *verifier.CodeError
 			if !errors.As(err, &ce) || ce.Claims == nil { // Claims are set when only the state was rejected
-				return fmt.Errorf("code does not verify with the public keys: %s", verifier.Reason(err))
+				return errorf("code does not verify with the public keys: %s", verifier.Reason(err))
 			}
 		}
 	}
-	var errs []string
+	var errs []any
 	mismatch := func(claim string, got, want any) {
-		errs = append(errs, fmt.Sprintf("claim %s = %v, want %v", claim, got, want))
+		errs = append(errs, text("claim %s = %v, want %v", claim, got, want))
 	}
 	if w.gen != 0 && c.Generation != w.gen {
 		mismatch("gen", c.Generation, w.gen)
@@ -379,20 +378,21 @@ func (r *run) claimsMatch(license string, w want) error {
 		mismatch("test", c.Test, w.probe)
 	}
 	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
+		return errorf("%v", Joined{Items: errs, Sep: "; "})
 	}
 	return nil
 }
 
-func unix(sec int64) string {
+// unix names a claim's time in a failure: RFC 3339, or the Text "none".
+func unix(sec int64) any {
 	if sec == 0 {
-		return "none"
+		return text("none")
 	}
 	return time.Unix(sec, 0).UTC().Format(time.RFC3339)
 }
 
 // send sends req and checks the seller accepted it.
-func (r *run) send(ctx context.Context, step string, req *koogallery.Request) bool {
+func (r *run) send(ctx context.Context, step Text, req *koogallery.Request) bool {
 	a, err := r.c.Do(ctx, req)
 	if err == nil {
 		err = a.Accepted()
@@ -401,17 +401,17 @@ func (r *run) send(ctx context.Context, step string, req *koogallery.Request) bo
 }
 
 // post sends a signed POST callback and checks the seller accepted it.
-func (r *run) post(ctx context.Context, step string, body map[string]string) bool {
+func (r *run) post(ctx context.Context, step Text, body map[string]string) bool {
 	return r.send(ctx, step, r.c.SignedRequest(body))
 }
 
 // get sends a License 1.0 GET callback and checks the seller accepted it.
-func (r *run) get(ctx context.Context, step string, params map[string]string) bool {
+func (r *run) get(ctx context.Context, step Text, params map[string]string) bool {
 	return r.send(ctx, step, r.c.LegacyRequest(params))
 }
 
 // refuse sends req and checks the seller refused it.
-func (r *run) refuse(ctx context.Context, step string, req *koogallery.Request) bool {
+func (r *run) refuse(ctx context.Context, step Text, req *koogallery.Request) bool {
 	a, err := r.c.Do(ctx, req)
 	if err == nil {
 		err = a.Rejected()

@@ -23,6 +23,12 @@ type Result struct {
 	Status string `json:"status"`
 	// Reason says why the step failed or was skipped.
 	Reason string `json:"reason,omitempty"`
+	// StepText is Step as the simulator wrote it: an English format and its arguments, for a report in another
+	// language. Not in the JSON report, whose texts are English.
+	StepText Text `json:"-"`
+	// ReasonText is Reason as the simulator wrote it, when it did; zero when Reason quotes the seller's answer or
+	// an error from outside the simulator, which is shown as it is.
+	ReasonText Text `json:"-"`
 }
 
 // Report collects the results of a run. It is safe for concurrent use while the run adds results.

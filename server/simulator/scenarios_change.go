@@ -25,8 +25,8 @@ func status(o *order, s string) map[string]string {
 func renewal(ctx context.Context, r *run) {
 	if o := r.buy(ctx, false, r.id("O"), "", nil); o != nil {
 		exp, expUnix := r.expire(60)
-		if r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, license.SceneRenewal, exp)) {
-			r.observe(ctx, "after the renewal the code is generation 2 with the new expiry", o,
+		if r.post(ctx, text("refreshInstance RENEWAL: accepted"), r.refresh(o, license.SceneRenewal, exp)) {
+			r.observe(ctx, text("after the renewal the code is generation 2 with the new expiry"), o,
 				want{gen: 2, st: verifier.StatusActive, exp: expUnix})
 		}
 	}
@@ -34,8 +34,8 @@ func renewal(ctx context.Context, r *run) {
 		exp, expUnix := r.expire(60)
 		p := map[string]string{"activity": koogallery.ActivityRefreshLicense, "instanceId": o.first.InstanceID, "orderId": r.id("R"),
 			"expireTime": exp, "periodType": "month", "periodNumber": "1"}
-		if r.get(ctx, "refreshLicense: accepted", p) {
-			r.observe(ctx, "after refreshLicense the code is generation 2 with the new expiry", o,
+		if r.get(ctx, text("refreshLicense: accepted"), p) {
+			r.observe(ctx, text("after refreshLicense the code is generation 2 with the new expiry"), o,
 				want{gen: 2, st: verifier.StatusActive, exp: expUnix})
 		}
 	}
@@ -49,12 +49,12 @@ func resentRenewal(ctx context.Context, r *run) {
 	}
 	exp, expUnix := r.expire(60)
 	body := r.refresh(o, license.SceneRenewal, exp)
-	if !r.post(ctx, "refreshInstance RENEWAL: accepted", body) {
+	if !r.post(ctx, text("refreshInstance RENEWAL: accepted"), body) {
 		return
 	}
-	r.observe(ctx, "after the renewal the code is generation 2", o, want{gen: 2, exp: expUnix})
-	if r.post(ctx, "the same renewal resent with a new nonce: accepted", body) {
-		r.unchanged(ctx, "the resent renewal changed nothing: same instanceId and license", o)
+	r.observe(ctx, text("after the renewal the code is generation 2"), o, want{gen: 2, exp: expUnix})
+	if r.post(ctx, text("the same renewal resent with a new nonce: accepted"), body) {
+		r.unchanged(ctx, text("the resent renewal changed nothing: same instanceId and license"), o)
 	}
 }
 
@@ -65,19 +65,19 @@ func unrenewal(ctx context.Context, r *run) {
 		return
 	}
 	exp2, exp2Unix := r.expire(60)
-	if !r.post(ctx, "refreshInstance RENEWAL: accepted", r.refresh(o, license.SceneRenewal, exp2)) {
+	if !r.post(ctx, text("refreshInstance RENEWAL: accepted"), r.refresh(o, license.SceneRenewal, exp2)) {
 		return
 	}
-	r.observe(ctx, "after the renewal the code is generation 2", o, want{gen: 2, exp: exp2Unix})
+	r.observe(ctx, text("after the renewal the code is generation 2"), o, want{gen: 2, exp: exp2Unix})
 	exp3, exp3Unix := r.expire(20)
 	body := r.refresh(o, license.SceneUnrenew, exp3)
-	if !r.post(ctx, "refreshInstance UNSUBSCRIBE_RENEWAL_PERIOD to an earlier expiry: accepted", body) {
+	if !r.post(ctx, text("refreshInstance UNSUBSCRIBE_RENEWAL_PERIOD to an earlier expiry: accepted"), body) {
 		return
 	}
-	r.observe(ctx, "after the unrenewal the code is generation 3 with the earlier expiry", o,
+	r.observe(ctx, text("after the unrenewal the code is generation 3 with the earlier expiry"), o,
 		want{gen: 3, st: verifier.StatusActive, exp: exp3Unix})
-	if r.post(ctx, "the same unrenewal resent with a new nonce: accepted", body) {
-		r.unchanged(ctx, "the resent unrenewal changed nothing", o)
+	if r.post(ctx, text("the same unrenewal resent with a new nonce: accepted"), body) {
+		r.unchanged(ctx, text("the resent unrenewal changed nothing"), o)
 	}
 }
 
@@ -90,10 +90,10 @@ func outOfOrder(ctx context.Context, r *run) {
 	exp2, _ := r.expire(60)
 	exp3, exp3Unix := r.expire(90)
 	first, second := r.refresh(o, license.SceneRenewal, exp2), r.refresh(o, license.SceneRenewal, exp3)
-	ok := r.post(ctx, "the second renewal (to +90 days) arrives first: accepted", second)
-	ok = r.post(ctx, "the first renewal (to +60 days) arrives late: accepted", first) && ok
+	ok := r.post(ctx, text("the second renewal (to +90 days) arrives first: accepted"), second)
+	ok = r.post(ctx, text("the first renewal (to +60 days) arrives late: accepted"), first) && ok
 	if ok {
-		r.observe(ctx, "the expiry is the later renewal's (+90 days), generation 2", o,
+		r.observe(ctx, text("the expiry is the later renewal's (+90 days), generation 2"), o,
 			want{gen: 2, st: verifier.StatusActive, exp: exp3Unix})
 	}
 }
@@ -110,8 +110,8 @@ func trialToFormal(ctx context.Context, r *run) {
 	orderID := r.id("F")
 	body := map[string]string{"activity": koogallery.ActivityRefreshInstance, "instanceId": o.first.InstanceID, "orderId": orderID,
 		"orderLineId": orderID + "-000001", "scene": license.SceneTrialToFormal, "productId": "SIM-P-YEAR", "expireTime": exp}
-	if r.post(ctx, "refreshInstance TRIAL_TO_FORMAL: accepted", body) {
-		r.observe(ctx, "after the conversion the code has the formal product and expiry, generation 2", o,
+	if r.post(ctx, text("refreshInstance TRIAL_TO_FORMAL: accepted"), body) {
+		r.observe(ctx, text("after the conversion the code has the formal product and expiry, generation 2"), o,
 			want{gen: 2, st: verifier.StatusActive, exp: expUnix, pid: "SIM-P-YEAR"})
 	}
 }
@@ -129,18 +129,18 @@ func freezeUnfreeze(ctx context.Context, r *run) {
 		}
 		for _, s := range steps {
 			l := label(s.body)
-			ok := r.post(ctx, l+": accepted", s.body)
-			ok = r.post(ctx, l+" sent again: accepted", s.body) && ok
+			ok := r.post(ctx, text("%s: accepted", l), s.body)
+			ok = r.post(ctx, text("%s sent again: accepted", l), s.body) && ok
 			if !ok {
 				return
 			}
-			r.observe(ctx, "after "+l+" the code says "+s.want.st, o, s.want)
+			r.observe(ctx, text("after %s the code says %s", l, s.want.st), o, s.want)
 		}
 	}
 	if o := r.buy(ctx, true, r.id("O"), "", nil); o != nil {
 		p := map[string]string{"activity": koogallery.ActivityExpireLicense, "instanceId": o.first.InstanceID, "orderId": o.params["orderId"]}
-		if r.get(ctx, "expireLicense: accepted", p) {
-			r.observe(ctx, "after expireLicense the code says frozen", o, want{gen: 2, st: verifier.StatusFrozen})
+		if r.get(ctx, text("expireLicense: accepted"), p) {
+			r.observe(ctx, text("after expireLicense the code says frozen"), o, want{gen: 2, st: verifier.StatusFrozen})
 		}
 	}
 }
@@ -154,7 +154,7 @@ func (r *run) releaseCall(o *order, activity string) callback {
 }
 
 // sendCall sends a callback as a GET or POST and checks the seller accepted it.
-func (r *run) sendCall(ctx context.Context, step string, c callback) bool {
+func (r *run) sendCall(ctx context.Context, step Text, c callback) bool {
 	if c.legacy {
 		return r.get(ctx, step, c.body)
 	}
@@ -168,8 +168,8 @@ func release(ctx context.Context, r *run) {
 		if o == nil {
 			continue
 		}
-		if r.sendCall(ctx, act+": accepted", r.releaseCall(o, act)) {
-			r.observe(ctx, "after "+act+" the code says released", o, want{gen: 2, st: verifier.StatusReleased})
+		if r.sendCall(ctx, text("%s: accepted", act), r.releaseCall(o, act)) {
+			r.observe(ctx, text("after %s the code says released", act), o, want{gen: 2, st: verifier.StatusReleased})
 		}
 	}
 }
@@ -182,10 +182,10 @@ func releaseTwice(ctx context.Context, r *run) {
 			continue
 		}
 		rc := r.releaseCall(o, act)
-		ok := r.sendCall(ctx, act+": accepted", rc)
-		ok = r.sendCall(ctx, act+" sent again: accepted", rc) && ok
+		ok := r.sendCall(ctx, text("%s: accepted", act), rc)
+		ok = r.sendCall(ctx, text("%s sent again: accepted", act), rc) && ok
 		if ok {
-			r.observe(ctx, "after two "+act+" the code says released, generation 2", o, want{gen: 2, st: verifier.StatusReleased})
+			r.observe(ctx, text("after two %s the code says released, generation 2", act), o, want{gen: 2, st: verifier.StatusReleased})
 		}
 	}
 }

@@ -2,8 +2,6 @@ package simulator
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -33,18 +31,18 @@ const estimateSkew = 49 * time.Hour
 // market returns the stand-in, or records the scenario as skipped and returns nil.
 func (r *run) market() *market.Server {
 	if r.cfg.Market == nil {
-		r.skip("start", ReasonNoMarket)
+		r.skip(text("start"), text(ReasonNoMarket))
 	}
 	return r.cfg.Market
 }
 
 // api reports whether the seller serves licentia's endpoints, recording step as skipped when it does not.
-func (r *run) api(ctx context.Context, step string) bool {
+func (r *run) api(ctx context.Context, step Text) bool {
 	if r.hasAPI(ctx) {
 		r.rep.sawLicentiaAPI()
 		return true
 	}
-	r.skip(step, ReasonNotLicentia)
+	r.skip(step, text(ReasonNotLicentia))
 	return false
 }
 
@@ -59,7 +57,7 @@ func (r *run) newCodeOf(m *market.Server, st market.State, amount int) (string, 
 	code, exp := r.id("LC"), r.day(30)
 	err := m.AddCode(market.Code{Code: code, State: st, ExpiresAt: exp, EstimateSkew: estimateSkew,
 		ProductID: "SIM-P-CODE", OrderID: r.id("O"), Amount: amount})
-	if !r.check("the marketplace generates a licence code ("+string(st)+")", err) {
+	if !r.check(text("the marketplace generates a licence code (%s)", string(st)), err) {
 		return "", exp
 	}
 	return code, exp
@@ -98,7 +96,7 @@ func (r *run) activeCode(ctx context.Context) (*market.Server, string, *codeAnsw
 	if m == nil {
 		return nil, "", nil
 	}
-	a := r.activated(ctx, "activation: 200", code)
+	a := r.activated(ctx, text("activation: 200"), code)
 	if a == nil {
 		return nil, "", nil
 	}
@@ -106,7 +104,7 @@ func (r *run) activeCode(ctx context.Context) (*market.Server, string, *codeAnsw
 }
 
 // activated activates code through the seller and checks the answer is a license; it returns nil otherwise.
-func (r *run) activated(ctx context.Context, step, code string) *codeAnswer {
+func (r *run) activated(ctx context.Context, step Text, code string) *codeAnswer {
 	a, err := r.activate(ctx, code)
 	if err == nil {
 		err = a.ok(true)
@@ -127,9 +125,9 @@ func activations(m *market.Server, code string, n int) error {
 	c, ok := m.Code(code)
 	switch {
 	case !ok:
-		return errors.New("the stand-in does not hold the code")
+		return failure("the stand-in does not hold the code")
 	case c.Activations != n:
-		return fmt.Errorf("the marketplace saw %d successful activations, want %d (is the seller pointed at the stand-in with --koogallery-api?)",
+		return errorf("the marketplace saw %d successful activations, want %d (is the seller pointed at the stand-in with --koogallery-api?)",
 			c.Activations, n)
 	}
 	return nil
@@ -143,20 +141,20 @@ func changed(a *codeAnswer, before int64, delta int64, st string, exp time.Time)
 	}
 	var errs []error
 	if delta >= 0 && a.Generation != before+delta {
-		errs = append(errs, fmt.Errorf("generation %d, want %d", a.Generation, before+delta))
+		errs = append(errs, errorf("generation %d, want %d", a.Generation, before+delta))
 	}
 	if a.Status != st {
-		errs = append(errs, fmt.Errorf("status %q, want %q", a.Status, st))
+		errs = append(errs, errorf("status %q, want %q", a.Status, st))
 	}
 	if !exp.IsZero() {
 		errs = append(errs, a.expires(exp))
 	}
-	return errors.Join(errs...)
+	return join(errs...)
 }
 
 // codeClaims checks a licentia code answered by activation or refresh against what the answer says; skipped for
 // an opaque code.
-func (r *run) codeClaims(step string, a *codeAnswer, exp time.Time) {
+func (r *run) codeClaims(step Text, a *codeAnswer, exp time.Time) {
 	w := want{gen: a.Generation, st: a.Status, sub: a.LicenseID}
 	if !exp.IsZero() {
 		w.exp = exp.Unix()
@@ -171,14 +169,14 @@ func activateCode(ctx context.Context, r *run) {
 	if m == nil {
 		return
 	}
-	a := r.activated(ctx, "POST /v1/activations of a received code: 200 with the license", code)
+	a := r.activated(ctx, text("POST /v1/activations of a received code: 200 with the license"), code)
 	if a == nil {
 		return
 	}
-	r.check("the activation is generation 1, active, expiring when the query says (not the activate answer's estimate)",
+	r.check(text("the activation is generation 1, active, expiring when the query says (not the activate answer's estimate)"),
 		changed(a, 0, 1, verifier.StatusActive, exp))
-	r.codeClaims("the activation's code says what the answer says", a, exp)
-	r.check("the seller activated the code with the marketplace once", activations(m, code, 1))
+	r.codeClaims(text("the activation's code says what the answer says"), a, exp)
+	r.check(text("the seller activated the code with the marketplace once"), activations(m, code, 1))
 }
 
 // activateTwice: activating a code again answers the same license and the byte-identical code, without a second
@@ -189,30 +187,30 @@ func activateTwice(ctx context.Context, r *run) {
 		return
 	}
 	calls := activateCalls(m, "")
-	first := r.activated(ctx, "first activation: 200", code)
+	first := r.activated(ctx, text("first activation: 200"), code)
 	if first == nil {
 		return
 	}
-	again := r.activated(ctx, "second activation: 200", code)
+	again := r.activated(ctx, text("second activation: 200"), code)
 	if again == nil {
 		return
 	}
-	r.check("the second activation answers the same license and the byte-identical code", sameCode(first, again))
+	r.check(text("the second activation answers the same license and the byte-identical code"), sameCode(first, again))
 	var err error
 	if n := activateCalls(m, "") - calls; n != 1 {
-		err = fmt.Errorf("%d activate calls reached the marketplace, want 1", n)
+		err = errorf("%d activate calls reached the marketplace, want 1", n)
 	}
-	r.check("the marketplace saw one activate call", errors.Join(err, activations(m, code, 1)))
+	r.check(text("the marketplace saw one activate call"), join(err, activations(m, code, 1)))
 }
 
 func sameCode(a, b *codeAnswer) error {
 	switch {
 	case b.LicenseID != a.LicenseID:
-		return fmt.Errorf("license_id %q, want %q", b.LicenseID, a.LicenseID)
+		return errorf("license_id %q, want %q", b.LicenseID, a.LicenseID)
 	case b.Code != a.Code:
-		return fmt.Errorf("code %s, want the byte-identical %s", fingerprint(b.Code), fingerprint(a.Code))
+		return errorf("code %s, want the byte-identical %s", fingerprint(b.Code), fingerprint(a.Code))
 	case b.Generation != a.Generation:
-		return fmt.Errorf("generation %d, want %d", b.Generation, a.Generation)
+		return errorf("generation %d, want %d", b.Generation, a.Generation)
 	}
 	return nil
 }
@@ -254,19 +252,19 @@ func concurrentActivations(ctx context.Context, r *run) {
 			}
 		}
 		if err != nil {
-			problems = append(problems, fmt.Errorf("answer %d: %w", i+1, err))
+			problems = append(problems, errorf("answer %d: %w", i+1, err))
 		}
 	}
 	if first == nil && len(problems) == 0 {
-		problems = append(problems, errors.New("every activation was rate-limited"))
+		problems = append(problems, failure("every activation was rate-limited"))
 	}
-	r.check(fmt.Sprintf("%d concurrent activations of one code: one license, one code (%d rate-limited)", n, limited),
-		errors.Join(problems...))
+	r.check(text("%d concurrent activations of one code: one license, one code (%d rate-limited)", n, limited),
+		join(problems...))
 	var err error
 	if d := activateCalls(m, koogallery.CodeSuccess) - ok; d != 1 {
-		err = fmt.Errorf("%d successful activate calls, want 1", d)
+		err = errorf("%d successful activate calls, want 1", d)
 	}
-	r.check("the marketplace saw one successful activate call", errors.Join(err, activations(m, code, 1)))
+	r.check(text("the marketplace saw one successful activate call"), join(err, activations(m, code, 1)))
 }
 
 // notReceived: a code the buyer has not received (领取) yet cannot be activated (§2.6.3 92020004): 409
@@ -280,12 +278,12 @@ func notReceived(ctx context.Context, r *run) {
 	if err == nil {
 		err = a.refused(http.StatusConflict, "not_received")
 	}
-	r.check("activation of a code not yet received: 409 not_received", errors.Join(err, activations(m, code, 0)))
-	if !r.check("the buyer receives the code", m.SetState(code, market.Received)) {
+	r.check(text("activation of a code not yet received: 409 not_received"), join(err, activations(m, code, 0)))
+	if !r.check(text("the buyer receives the code"), m.SetState(code, market.Received)) {
 		return
 	}
-	if a := r.activated(ctx, "activation after receipt: 200, a new license from nothing stored before", code); a != nil {
-		r.check("it is generation 1, active, with the code's expiry", changed(a, 0, 1, verifier.StatusActive, exp))
+	if a := r.activated(ctx, text("activation after receipt: 200, a new license from nothing stored before"), code); a != nil {
+		r.check(text("it is generation 1, active, with the code's expiry"), changed(a, 0, 1, verifier.StatusActive, exp))
 	}
 }
 
@@ -305,9 +303,9 @@ func unknownCode(ctx context.Context, r *run) {
 		err = a.refused(http.StatusNotFound, "not_found")
 	}
 	if err == nil && unknown() == before {
-		err = errors.New("the seller did not ask the marketplace (no 92020005 answered)")
+		err = failure("the seller did not ask the marketplace (no 92020005 answered)")
 	}
-	r.check("activation of a code the marketplace does not know: 404 not_found", err)
+	r.check(text("activation of a code the marketplace does not know: 404 not_found"), err)
 }
 
 // codeCallback returns a License 2.0 callback (§2.4) for the marketplace code: refreshLicenseCode with a scene
@@ -336,22 +334,22 @@ func codeCallbacks(ctx context.Context, r *run) {
 	exp60, exp20 := r.day(60), r.day(20)
 	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, exp60)
 	steps := []struct {
-		name  string
+		name  Text
 		state market.State // "" leaves the stand-in's state
 		exp   time.Time    // zero leaves the stand-in's expiry
 		body  map[string]string
 		delta int64
 		st    string
 	}{
-		{"renewal to +60 days", "", exp60, renew, 1, verifier.StatusActive},
-		{"the same renewal resent", "", exp60, renew, 0, verifier.StatusActive},
-		{"unrenewal to +20 days", "", exp20,
+		{text("renewal to +60 days"), "", exp60, renew, 1, verifier.StatusActive},
+		{text("the same renewal resent"), "", exp60, renew, 0, verifier.StatusActive},
+		{text("unrenewal to +20 days"), "", exp20,
 			r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneUnrenew, exp20), 1, verifier.StatusActive},
-		{"FREEZE", market.Expired, time.Time{},
+		{text("FREEZE"), market.Expired, time.Time{},
 			r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusFreeze, time.Time{}), 1, verifier.StatusFrozen},
-		{"UNFREEZE", market.Active, time.Time{},
+		{text("UNFREEZE"), market.Active, time.Time{},
 			r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusUnfreeze, time.Time{}), 1, verifier.StatusActive},
-		{"release", market.Released, time.Time{},
+		{text("release"), market.Released, time.Time{},
 			r.codeCallback(koogallery.ActivityReleaseLicenseCode, code, "", time.Time{}), 1, verifier.StatusReleased},
 	}
 	cur, exp := a, r.day(30)
@@ -362,20 +360,20 @@ func codeCallbacks(ctx context.Context, r *run) {
 		}
 		if !s.exp.IsZero() {
 			exp = s.exp
-			err = errors.Join(err, m.SetExpiry(code, exp))
+			err = join(err, m.SetExpiry(code, exp))
 		}
-		if !r.check("the marketplace records the "+s.name, err) || !r.post(ctx, label(s.body)+" ("+s.name+") keyed on the code: accepted", s.body) {
+		if !r.check(text("the marketplace records the %v", s.name), err) || !r.post(ctx, text("%s (%v) keyed on the code: accepted", label(s.body), s.name), s.body) {
 			return
 		}
 		next, err := r.refreshCode(ctx, cur.Code)
 		if err == nil {
 			err = changed(next, cur.Generation, s.delta, s.st, exp)
 		}
-		if !r.check(fmt.Sprintf("after the %s the refreshed code is generation %d, %s", s.name, cur.Generation+s.delta, s.st), err) {
+		if !r.check(text("after the %v the refreshed code is generation %d, %s", s.name, cur.Generation+s.delta, s.st), err) {
 			return
 		}
 		next.LicenseID = a.LicenseID
-		r.codeClaims("the refreshed code says so", next, exp)
+		r.codeClaims(text("the refreshed code says so"), next, exp)
 		cur = next
 	}
 }
@@ -390,30 +388,30 @@ func callbacksBeforeActivation(ctx context.Context, r *run) {
 	}
 	renewed, final := r.day(90), r.day(45)
 	steps := []struct {
-		name string
+		name Text
 		exp  time.Time
 		body map[string]string
 	}{
-		{"renewal to +90 days", renewed, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, renewed)},
-		{"FREEZE", time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusFreeze, time.Time{})},
-		{"UNFREEZE", time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusUnfreeze, time.Time{})},
-		{"unrenewal to +45 days", final, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneUnrenew, final)},
+		{text("renewal to +90 days"), renewed, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, renewed)},
+		{text("FREEZE"), time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusFreeze, time.Time{})},
+		{text("UNFREEZE"), time.Time{}, r.codeCallback(koogallery.ActivityUpdateLicenseCodeStatus, code, koogallery.StatusUnfreeze, time.Time{})},
+		{text("unrenewal to +45 days"), final, r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneUnrenew, final)},
 	}
 	for _, s := range steps {
-		if !s.exp.IsZero() && !r.check("the marketplace records the "+s.name, m.SetExpiry(code, s.exp)) {
+		if !s.exp.IsZero() && !r.check(text("the marketplace records the %v", s.name), m.SetExpiry(code, s.exp)) {
 			return
 		}
-		if !r.post(ctx, label(s.body)+" ("+s.name+") for a code the seller has not seen: accepted", s.body) {
+		if !r.post(ctx, text("%s (%v) for a code the seller has not seen: accepted", label(s.body), s.name), s.body) {
 			return
 		}
 	}
-	if !r.api(ctx, "activation after the callbacks") {
+	if !r.api(ctx, text("activation after the callbacks")) {
 		return
 	}
-	if a := r.activated(ctx, "activation after the callbacks: 200", code); a != nil {
-		r.check("the license starts from the newest state: active, expiring at the unrenewal's +45 days",
+	if a := r.activated(ctx, text("activation after the callbacks: 200"), code); a != nil {
+		r.check(text("the license starts from the newest state: active, expiring at the unrenewal's +45 days"),
 			changed(a, 0, -1, verifier.StatusActive, final))
-		r.codeClaims("the activation's code says so", a, final)
+		r.codeClaims(text("the activation's code says so"), a, final)
 	}
 }
 
@@ -424,16 +422,16 @@ func releaseBeforeActivation(ctx context.Context, r *run) {
 	if m == nil {
 		return
 	}
-	if !r.check("the marketplace releases the code", m.SetState(code, market.Released)) {
+	if !r.check(text("the marketplace releases the code"), m.SetState(code, market.Released)) {
 		return
 	}
 	rel := r.codeCallback(koogallery.ActivityReleaseLicenseCode, code, "", time.Time{})
-	if !r.post(ctx, "releaseLicenseCode for a code the seller has not seen: accepted", rel) {
+	if !r.post(ctx, text("releaseLicenseCode for a code the seller has not seen: accepted"), rel) {
 		return
 	}
 	renew := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, r.day(60))
-	r.post(ctx, "a late renewal of the released code: accepted", renew)
-	if !r.api(ctx, "activation after the release") {
+	r.post(ctx, text("a late renewal of the released code: accepted"), renew)
+	if !r.api(ctx, text("activation after the release")) {
 		return
 	}
 	for i := 1; i <= 2; i++ {
@@ -441,9 +439,9 @@ func releaseBeforeActivation(ctx context.Context, r *run) {
 		if err == nil {
 			err = a.refused(http.StatusConflict, "license_released")
 		}
-		r.check(fmt.Sprintf("activation %d of the released code: 409 license_released, no code", i), err)
+		r.check(text("activation %d of the released code: 409 license_released, no code", i), err)
 	}
-	r.check("the code was never activated", activations(m, code, 0))
+	r.check(text("the code was never activated"), activations(m, code, 0))
 }
 
 // dailyQuery: the marketplace changes a code without calling (the callbacks are optional, §2.1); the seller's
@@ -458,45 +456,45 @@ func dailyQuery(ctx context.Context, r *run) {
 	if released == "" {
 		return
 	}
-	a := r.activated(ctx, "activation: 200", code)
-	b := r.activated(ctx, "activation of a second code: 200", released)
+	a := r.activated(ctx, text("activation: 200"), code)
+	b := r.activated(ctx, text("activation of a second code: 200"), released)
 	if a == nil || b == nil {
 		return
 	}
 	day := r.cfg.Now().UTC().Format(time.DateOnly)
 	renewed := r.day(75)
-	if !r.check("the marketplace renews the first code to +75 days and releases the second, calling neither",
-		errors.Join(m.SetExpiry(code, renewed), m.SetState(released, market.Released))) {
+	if !r.check(text("the marketplace renews the first code to +75 days and releases the second, calling neither"),
+		join(m.SetExpiry(code, renewed), m.SetState(released, market.Released))) {
 		return
 	}
 	next, err := r.refreshCode(ctx, a.Code)
 	if err == nil {
 		err = changed(next, a.Generation, 1, verifier.StatusActive, renewed)
 	}
-	if !r.check("the first refresh of the day shows the marketplace's new expiry as a new generation", err) {
+	if !r.check(text("the first refresh of the day shows the marketplace's new expiry as a new generation"), err) {
 		return
 	}
 	rel, err := r.refreshCode(ctx, b.Code)
 	if err == nil {
 		err = changed(rel, b.Generation, 1, verifier.StatusReleased, time.Time{})
 	}
-	r.check("the first refresh of the day shows the released code as released", err)
+	r.check(text("the first refresh of the day shows the released code as released"), err)
 	queries := m.Calls(koogallery.APIQuery, "")
-	if !r.check("the marketplace moves the first code to +100 days, again without calling", m.SetExpiry(code, r.day(100))) {
+	if !r.check(text("the marketplace moves the first code to +100 days, again without calling"), m.SetExpiry(code, r.day(100))) {
 		return
 	}
 	again, err := r.refreshCode(ctx, next.Code)
 	if r.cfg.Now().UTC().Format(time.DateOnly) != day {
-		r.skip("a second refresh the same UTC day does not query", ReasonDayChanged)
+		r.skip(text("a second refresh the same UTC day does not query"), text(ReasonDayChanged))
 		return
 	}
 	if err == nil {
 		err = changed(again, next.Generation, 0, verifier.StatusActive, renewed)
 	}
 	if n := m.Calls(koogallery.APIQuery, "") - queries; err == nil && n != 0 {
-		err = fmt.Errorf("%d queries reached the marketplace, want 0", n)
+		err = errorf("%d queries reached the marketplace, want 0", n)
 	}
-	r.check("a second refresh the same UTC day does not query: the code is unchanged", err)
+	r.check(text("a second refresh the same UTC day does not query: the code is unchanged"), err)
 }
 
 // wrongSK: with a wrong SK the gateway refuses the seller (APIG.0303, §2.6.3): activation answers 502
@@ -508,7 +506,7 @@ func wrongSK(ctx context.Context, r *run) {
 		return
 	}
 	sk, err := m.SetSK("rotated-" + koogallery.NewNonce())
-	if !r.check("the seller's SK stops being valid (rotated in the console)", err) {
+	if !r.check(text("the seller's SK stops being valid (rotated in the console)"), err) {
 		return
 	}
 	refused := func() int {
@@ -521,13 +519,13 @@ func wrongSK(ctx context.Context, r *run) {
 		err = a.refused(http.StatusBadGateway, "marketplace_unavailable")
 	}
 	if err == nil && refused() == before {
-		err = errors.New("no call of the seller reached the gateway")
+		err = failure("no call of the seller reached the gateway")
 	}
-	r.check("activation with a wrong SK: 502 marketplace_unavailable", errors.Join(err, activations(m, code, 0)))
-	if !r.check("the SK is valid again", restore) {
+	r.check(text("activation with a wrong SK: 502 marketplace_unavailable"), join(err, activations(m, code, 0)))
+	if !r.check(text("the SK is valid again"), restore) {
 		return
 	}
-	if a := r.activated(ctx, "activation with the right SK: 200", code); a != nil {
-		r.check("nothing was written before: generation 1, active, with the code's expiry", changed(a, 0, 1, verifier.StatusActive, exp))
+	if a := r.activated(ctx, text("activation with the right SK: 200"), code); a != nil {
+		r.check(text("nothing was written before: generation 1, active, with the code's expiry"), changed(a, 0, 1, verifier.StatusActive, exp))
 	}
 }

@@ -3,8 +3,6 @@ package simulator
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/licentia/licentia/server/koogallery"
@@ -23,24 +21,24 @@ func purchase(ctx context.Context, r *run) {
 			continue
 		}
 		act := o.activity()
-		r.code(act+": code is generation 1, active, for this order and instance", o.first.License, want{
+		r.code(text("%s: code is generation 1, active, for this order and instance", act), o.first.License, want{
 			gen: 1, st: verifier.StatusActive, exp: expUnix, ord: o.params["orderId"], oli: o.params["orderLineId"],
 			sub: o.first.InstanceID,
 		})
-		r.unchanged(ctx, act+": a resend with a new businessId gets the same instanceId and license", o)
+		r.unchanged(ctx, text("%s: a resend with a new businessId gets the same instanceId and license", act), o)
 		firsts = append(firsts, o.first)
 	}
 	if len(firsts) == 2 {
-		r.check("two orders get two instanceIds and two licenses", distinct(firsts[0], firsts[1]))
+		r.check(text("two orders get two instanceIds and two licenses"), distinct(firsts[0], firsts[1]))
 	}
 }
 
 func distinct(a, b *koogallery.Reply) error {
 	switch {
 	case a.InstanceID == b.InstanceID:
-		return fmt.Errorf("both orders got instanceId %q", a.InstanceID)
+		return errorf("both orders got instanceId %q", a.InstanceID)
 	case a.License == b.License:
-		return errors.New("both orders got the same license")
+		return failure("both orders got the same license")
 	}
 	return nil
 }
@@ -54,7 +52,7 @@ func resendStorm(ctx context.Context, r *run) {
 	for _, legacy := range []bool{true, false} {
 		o := r.newOrder(legacy, r.id("O"), "", nil)
 		act := o.activity()
-		step := fmt.Sprintf("%s: %d concurrent sends of a new order get one instanceId and one license", act, n)
+		step := text("%s: %d concurrent sends of a new order get one instanceId and one license", act, n)
 		if !r.instances(o, step) || !r.placed(o) {
 			continue
 		}
@@ -74,8 +72,8 @@ func resendStorm(ctx context.Context, r *run) {
 			continue
 		}
 		o.first, o.last = first, first
-		r.code(act+": the storm's code is generation 1", o.first.License, want{gen: 1, st: verifier.StatusActive})
-		r.unchanged(ctx, act+": a resend after the storm gets the same answer", o)
+		r.code(text("%s: the storm's code is generation 1", act), o.first.License, want{gen: 1, st: verifier.StatusActive})
+		r.unchanged(ctx, text("%s: a resend after the storm gets the same answer", act), o)
 	}
 }
 
@@ -90,7 +88,7 @@ func (r *run) stormError(ctx context.Context, answers []*koogallery.Reply, errs 
 	fail := func(i int, err error) {
 		bad++
 		if first == nil {
-			first = fmt.Errorf("answer %d: %w", i+1, err)
+			first = errorf("answer %d: %w", i+1, err)
 		}
 	}
 	for i, a := range answers {
@@ -101,7 +99,7 @@ func (r *run) stormError(ctx context.Context, answers []*koogallery.Reply, errs 
 			err = a.Created()
 		}
 		if err == nil && instance != "" && a.InstanceID != instance {
-			err = fmt.Errorf("instanceId %q, want %q as answered before", a.InstanceID, instance)
+			err = errorf("instanceId %q, want %q as answered before", a.InstanceID, instance)
 		}
 		if err != nil {
 			fail(i, err)
@@ -127,7 +125,7 @@ func (r *run) stormError(ctx context.Context, answers []*koogallery.Reply, errs 
 		}
 	}
 	if bad > 0 {
-		return nil, fmt.Errorf("%d of %d answers wrong; %w", bad, len(answers), first)
+		return nil, errorf("%d of %d answers wrong; %w", bad, len(answers), first)
 	}
 	return created, nil
 }
@@ -140,11 +138,11 @@ func orderLines(ctx context.Context, r *run) {
 	if o1 == nil || o2 == nil {
 		return
 	}
-	r.check("two lines of one order get two instanceIds and two licenses", distinct(o1.first, o2.first))
-	r.code("line 1's code names line 1", o1.first.License, want{gen: 1, ord: orderID, oli: orderID + "-000001"})
-	r.code("line 2's code names line 2", o2.first.License, want{gen: 1, ord: orderID, oli: orderID + "-000002"})
-	r.unchanged(ctx, "a resend of line 1 gets line 1's answer", o1)
-	r.unchanged(ctx, "a resend of line 2 gets line 2's answer", o2)
+	r.check(text("two lines of one order get two instanceIds and two licenses"), distinct(o1.first, o2.first))
+	r.code(text("line 1's code names line 1"), o1.first.License, want{gen: 1, ord: orderID, oli: orderID + "-000001"})
+	r.code(text("line 2's code names line 2"), o2.first.License, want{gen: 1, ord: orderID, oli: orderID + "-000002"})
+	r.unchanged(ctx, text("a resend of line 1 gets line 1's answer"), o1)
+	r.unchanged(ctx, text("a resend of line 2 gets line 2's answer"), o2)
 }
 
 // probes: the marketplace re-runs the seller's debug cases twice a day with testFlag=1 and made-up ids;
@@ -162,20 +160,20 @@ func probes(ctx context.Context, r *run) {
 			if err == nil && i == 1 {
 				err = same(answers[0], a)
 			}
-			if !r.check(fmt.Sprintf("probe %s on a made-up order, send %d: accepted, same answer every time", o.activity(), i+1), err) {
+			if !r.check(text("probe %s on a made-up order, send %d: accepted, same answer every time", o.activity(), i+1), err) {
 				break
 			}
 			answers = append(answers, a)
 		}
 		if len(answers) > 0 {
-			r.code("probe "+o.activity()+": the code is a test code", answers[0].License, want{probe: true})
+			r.code(text("probe %s: the code is a test code", o.activity()), answers[0].License, want{probe: true})
 		}
 	}
 	mock := r.id("MOCK")
 	exp, _ := r.expire(365)
 	for _, pc := range probeCallbacks(mock, exp) {
 		pc.body["testFlag"] = "1"
-		step := "probe " + label(pc.body) + " on a made-up license: accepted"
+		step := text("probe %s on a made-up license: accepted", label(pc.body))
 		if pc.legacy {
 			r.get(ctx, step, pc.body)
 		} else {
@@ -221,12 +219,12 @@ func probeRealLicense(ctx context.Context, r *run) {
 			"scene": license.SceneUnrenew, "expireTime": "20000101000000", "testFlag": "1"},
 		{"activity": koogallery.ActivityReleaseInstance, "instanceId": inst, "orderId": o.params["orderId"], "testFlag": "1"},
 	} {
-		r.post(ctx, "probe "+label(b)+" on a real license: accepted", b)
+		r.post(ctx, text("probe %s on a real license: accepted", label(b)), b)
 	}
 	probeCreate := r.newOrder(false, o.params["orderId"], o.params["orderLineId"], map[string]string{"testFlag": "1"})
 	req, _ := r.createRequest(probeCreate)
-	r.send(ctx, "probe newInstance naming a real order: accepted", req)
-	r.unchanged(ctx, "after the probes the real license is unchanged", o)
+	r.send(ctx, text("probe newInstance naming a real order: accepted"), req)
+	r.unchanged(ctx, text("after the probes the real license is unchanged"), o)
 }
 
 // label names a callback in step names: its activity, and its status or scene when it has one.

@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -18,7 +17,7 @@ const wrongKey = "not-the-access-key"
 const staleBy = 10 * time.Minute
 
 type forgery struct {
-	name string
+	name Text
 	opts []koogallery.SignOption
 }
 
@@ -26,15 +25,15 @@ type forgery struct {
 // License 1.0 documents no clock window.
 func (r *run) forgeries(legacy bool) []forgery {
 	f := []forgery{
-		{"a corrupted signature", []koogallery.SignOption{koogallery.Corrupt()}},
-		{"a wrong key", []koogallery.SignOption{koogallery.WithKey(wrongKey)}},
-		{"no signature", []koogallery.SignOption{koogallery.Unsigned()}},
-		{"a parameter changed after signing", []koogallery.SignOption{koogallery.Tampered()}},
+		{text("a corrupted signature"), []koogallery.SignOption{koogallery.Corrupt()}},
+		{text("a wrong key"), []koogallery.SignOption{koogallery.WithKey(wrongKey)}},
+		{text("no signature"), []koogallery.SignOption{koogallery.Unsigned()}},
+		{text("a parameter changed after signing"), []koogallery.SignOption{koogallery.Tampered()}},
 	}
 	if legacy {
-		f[0].name, f[2].name = "a corrupted authToken", "no authToken"
+		f[0].name, f[2].name = text("a corrupted authToken"), text("no authToken")
 	} else {
-		f = append(f, forgery{"a timestamp 10 minutes old", []koogallery.SignOption{koogallery.At(r.cfg.Now().Add(-staleBy))}})
+		f = append(f, forgery{text("a timestamp 10 minutes old"), []koogallery.SignOption{koogallery.At(r.cfg.Now().Add(-staleBy))}})
 	}
 	return f
 }
@@ -45,14 +44,14 @@ func negative(ctx context.Context, r *run) {
 	for _, legacy := range []bool{true, false} {
 		o := r.newOrder(legacy, r.id("O"), "", nil)
 		act := o.activity()
-		if !r.instances(o, act+": forged, stale and replayed sends are refused") || !r.placed(o) {
+		if !r.instances(o, text("%s: forged, stale and replayed sends are refused", act)) || !r.placed(o) {
 			continue
 		}
 		var forged []string
 		for _, f := range r.forgeries(legacy) {
 			req, bid := r.createRequest(o, f.opts...)
 			forged = append(forged, bid)
-			r.refuse(ctx, act+" with "+f.name+": refused", req)
+			r.refuse(ctx, text("%s with %v: refused", act, f.name), req)
 		}
 		req, _ := r.createRequest(o)
 		a, err := r.c.Do(ctx, req)
@@ -63,13 +62,13 @@ func negative(ctx context.Context, r *run) {
 			err = a.Created()
 		}
 		if err == nil && slices.Contains(forged, a.InstanceID) {
-			err = fmt.Errorf("instanceId %q is a forged request's businessId: a refused request created the license", a.InstanceID)
+			err = errorf("instanceId %q is a forged request's businessId: a refused request created the license", a.InstanceID)
 		}
-		if !r.check("the genuine "+act+" after the forged ones creates the license, untouched by them", err) {
+		if !r.check(text("the genuine %s after the forged ones creates the license, untouched by them", act), err) {
 			continue
 		}
 		o.first, o.last = a, a
-		r.code("the genuine "+act+"'s code is generation 1", a.License, want{gen: 1, st: verifier.StatusActive})
+		r.code(text("the genuine %s's code is generation 1", act), a.License, want{gen: 1, st: verifier.StatusActive})
 		if !legacy {
 			replay(ctx, r, o)
 		}
@@ -80,8 +79,8 @@ func negative(ctx context.Context, r *run) {
 // replay sends one genuine request twice, byte for byte: the second must be refused.
 func replay(ctx context.Context, r *run, o *order) {
 	req, _ := r.createRequest(o)
-	if r.send(ctx, "a genuine resend of "+o.activity()+": accepted", req) {
-		r.refuse(ctx, "the same request replayed with its nonce: refused", req)
+	if r.send(ctx, text("a genuine resend of %s: accepted", o.activity()), req) {
+		r.refuse(ctx, text("the same request replayed with its nonce: refused"), req)
 	}
 }
 
@@ -111,10 +110,10 @@ func forgedChanges(ctx context.Context, r *run, o *order) {
 			} else {
 				req = r.c.SignedRequest(c.body, f.opts...)
 			}
-			r.refuse(ctx, label(c.body)+" with "+f.name+": refused", req)
+			r.refuse(ctx, text("%s with %v: refused", label(c.body), f.name), req)
 		}
 	}
-	r.unchanged(ctx, "after the forged changes the license is unchanged", o)
+	r.unchanged(ctx, text("after the forged changes the license is unchanged"), o)
 }
 
 // retryLegacyCreate: the marketplace gives up on a getLicense (its answer is lost) and retries hourly,
@@ -134,14 +133,14 @@ func retryLegacyCreate(ctx context.Context, r *run) {
 		if err == nil && first != nil {
 			err = same(first, a)
 		}
-		if !r.check(fmt.Sprintf("getLicense retry %d of 3 after a lost answer: same instanceId and license", i), err) {
+		if !r.check(text("getLicense retry %d of 3 after a lost answer: same instanceId and license", i), err) {
 			return
 		}
 		if first == nil {
 			first = a
 		}
 	}
-	r.code("the retried getLicense's code is generation 1", first.License, want{gen: 1, st: verifier.StatusActive})
+	r.code(text("the retried getLicense's code is generation 1"), first.License, want{gen: 1, st: verifier.StatusActive})
 }
 
 // retryCallbacks: a renewal and a freeze whose answers are lost are retried every 2 minutes, 60 times in
@@ -163,10 +162,10 @@ func retryCallbacks(ctx context.Context, r *run) {
 		l := label(s.body)
 		r.c.DoLost(ctx, r.c.SignedRequest(s.body))
 		r.pause(ctx)
-		if !r.post(ctx, l+" retry 2 of 60 after a lost answer: accepted", s.body) {
+		if !r.post(ctx, text("%s retry 2 of 60 after a lost answer: accepted", l), s.body) {
 			return
 		}
-		r.observe(ctx, "after "+l+" retry 2 the change is applied", o, s.want)
+		r.observe(ctx, text("after %s retry 2 the change is applied", l), o, s.want)
 		var failed error
 		bad := 0
 		for i := 3; i <= 60; i++ {
@@ -178,14 +177,14 @@ func retryCallbacks(ctx context.Context, r *run) {
 			if err != nil {
 				bad++
 				if failed == nil {
-					failed = fmt.Errorf("retry %d: %w", i, err)
+					failed = errorf("retry %d: %w", i, err)
 				}
 			}
 		}
 		if bad > 0 {
-			failed = fmt.Errorf("%d of 58 retries refused; %w", bad, failed)
+			failed = errorf("%d of 58 retries refused; %w", bad, failed)
 		}
-		r.check(l+" retries 3 to 60: all accepted", failed)
-		r.unchanged(ctx, "after 60 attempts of "+l+" the license changed once", o)
+		r.check(text("%s retries 3 to 60: all accepted", l), failed)
+		r.unchanged(ctx, text("after 60 attempts of %s the license changed once", l), o)
 	}
 }

@@ -3,7 +3,6 @@ package simulator
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -55,32 +54,32 @@ func getLicenseAsync(ctx context.Context, r *run) {
 	eventID := r.id("EV")
 	body := map[string]string{"activity": koogallery.ActivityGetLicenseAsync, "instanceId": o.first.InstanceID,
 		"effectiveTime": asyncTime(r.cfg.Now()), "expireTime": asyncTime(time.Unix(expUnix, 0)), "eventId": eventID}
-	if !r.post(ctx, "getLicenseAsync for the instance: accepted", body) {
+	if !r.post(ctx, text("getLicenseAsync for the instance: accepted"), body) {
 		return
 	}
 	got := r.waitUpload(ctx, m, eventID)
 	var err error
 	if len(got) == 0 {
-		err = fmt.Errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, r.cfg.UploadWait)
+		err = errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, r.cfg.UploadWait)
 	} else {
 		err = uploadForm(got[0])
 	}
-	if !r.check("the licence reaches the marketplace with the market-event file upload", err) {
+	if !r.check(text("the licence reaches the marketplace with the market-event file upload"), err) {
 		return
 	}
-	r.code("the uploaded licence is the instance's active code", string(got[0].Content),
+	r.code(text("the uploaded licence is the instance's active code"), string(got[0].Content),
 		want{st: verifier.StatusActive, exp: expUnix, sub: o.first.InstanceID})
-	if !r.post(ctx, "getLicenseAsync resent with the same eventId: accepted", body) {
+	if !r.post(ctx, text("getLicenseAsync resent with the same eventId: accepted"), body) {
 		return
 	}
 	time.Sleep(200 * time.Millisecond) // a second upload, if any, is on its way
 	var errs []error
 	for _, u := range uploads(m, eventID) {
 		if !bytes.Equal(u.Content, got[0].Content) {
-			errs = append(errs, errors.New("an upload for the same eventId carries another licence"))
+			errs = append(errs, failure("an upload for the same eventId carries another licence"))
 		}
 	}
-	r.check("every upload of the event carries the same licence", errors.Join(errs...))
+	r.check(text("every upload of the event carries the same licence"), join(errs...))
 }
 
 // asyncTime formats a time as the getLicenseAsync page prints its times (topic 0070649255: a UTC string,
@@ -94,11 +93,11 @@ func uploadForm(u market.Upload) error {
 	n := koogallery.CharacterCount(string(u.Content))
 	switch {
 	case n == 0:
-		return errors.New("the upload is empty")
+		return failure("the upload is empty")
 	case u.Type == koogallery.UploadFile && n <= koogallery.MaxCharacters:
 		return nil // a file is allowed for any size
 	case u.Type == koogallery.UploadCharacters && n > koogallery.MaxCharacters:
-		return fmt.Errorf("a CHARACTERS upload of %d characters, over %d", n, koogallery.MaxCharacters)
+		return errorf("a CHARACTERS upload of %d characters, over %d", n, koogallery.MaxCharacters)
 	}
 	return nil
 }
@@ -121,14 +120,14 @@ func orderQuery(ctx context.Context, r *run) {
 	}
 	var err error
 	if m.Calls(koogallery.APIQueryOrder, koogallery.OrderSuccess) == before {
-		err = errors.New("the seller did not query the order (is it pointed at the stand-in with --koogallery-api?)")
+		err = failure("the seller did not query the order (is it pointed at the stand-in with --koogallery-api?)")
 	}
-	if !r.check("the seller queried the order", err) {
+	if !r.check(text("the seller queried the order"), err) {
 		return
 	}
-	r.code("the code has the order's product and expiry", o.first.License, want{gen: 1, st: verifier.StatusActive, exp: exp.Unix(),
+	r.code(text("the code has the order's product and expiry"), o.first.License, want{gen: 1, st: verifier.StatusActive, exp: exp.Unix(),
 		pid: "SIM-P-ORDER", ord: o.params["orderId"], oli: o.params["orderLineId"]})
-	r.unchanged(ctx, "a resend of the newInstance gets the same instanceId and license", o)
+	r.unchanged(ctx, text("a resend of the newInstance gets the same instanceId and license"), o)
 }
 
 // deviceQuota: getLicenseAsync carries each device's deviceFingerprint (topic 0070649255, up to 1024
@@ -154,45 +153,45 @@ func deviceQuota(ctx context.Context, r *run) {
 	var first []string
 	for i, fp := range devices {
 		eventID := r.id(fmt.Sprint("EV-D", i))
-		if !r.post(ctx, fmt.Sprintf("getLicenseAsync for device %d of 2: accepted", i+1), ask(eventID, fp)) {
+		if !r.post(ctx, text("getLicenseAsync for device %d of 2: accepted", i+1), ask(eventID, fp)) {
 			return
 		}
 		got := r.waitUpload(ctx, m, eventID)
-		if !r.check(fmt.Sprintf("device %d's licence reaches the marketplace", i+1), nonEmpty(got, eventID, r.cfg.UploadWait)) {
+		if !r.check(text("device %d's licence reaches the marketplace", i+1), nonEmpty(got, eventID, r.cfg.UploadWait)) {
 			return
 		}
 		first = append(first, string(got[0].Content))
-		step := fmt.Sprintf("device %d's licence is bound to its fingerprint and to no other device", i+1)
+		step := text("device %d's licence is bound to its fingerprint and to no other device", i+1)
 		if c := Claims(string(got[0].Content)); c == nil {
-			r.skip(step, ReasonOpaque)
+			r.skip(step, text(ReasonOpaque))
 		} else {
 			r.check(step, boundTo(c, fp, devices[1-i]))
 		}
 	}
 	if len(first) == 2 && first[0] == first[1] {
-		r.check("two devices get two licences", errors.New("both devices were uploaded the same licence"))
+		r.check(text("two devices get two licences"), failure("both devices were uploaded the same licence"))
 	}
 	a, err := r.c.Do(ctx, r.c.SignedRequest(ask(r.id("EV-D3"), r.id("DEVICE-C"))))
 	if err == nil && a.ResultCode != koogallery.ResultQuotaExhausted {
-		err = fmt.Errorf("resultCode %s, want %s (the order's quota of 2 devices is used up)", a.ResultCode, koogallery.ResultQuotaExhausted)
+		err = errorf("resultCode %s, want %s (the order's quota of 2 devices is used up)", a.ResultCode, koogallery.ResultQuotaExhausted)
 	}
-	r.check("getLicenseAsync for a third device: 000900, the quota is used up", err)
+	r.check(text("getLicenseAsync for a third device: 000900, the quota is used up"), err)
 	eventID := r.id("EV-D4")
-	if !r.post(ctx, "getLicenseAsync for device 1 again, a new eventId: accepted", ask(eventID, devices[0])) {
+	if !r.post(ctx, text("getLicenseAsync for device 1 again, a new eventId: accepted"), ask(eventID, devices[0])) {
 		return
 	}
 	got := r.waitUpload(ctx, m, eventID)
 	err = nonEmpty(got, eventID, r.cfg.UploadWait)
 	if err == nil && string(got[0].Content) != first[0] {
-		err = errors.New("device 1 was uploaded another licence than before")
+		err = failure("device 1 was uploaded another licence than before")
 	}
-	r.check("device 1 again gets the same licence", err)
+	r.check(text("device 1 again gets the same licence"), err)
 }
 
 // nonEmpty reports a missing upload of eventID.
 func nonEmpty(got []market.Upload, eventID string, wait time.Duration) error {
 	if len(got) == 0 {
-		return fmt.Errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, wait)
+		return errorf("no upload for event %s within %s (is the seller pointed at the stand-in with --koogallery-api?)", eventID, wait)
 	}
 	return uploadForm(got[0])
 }
@@ -200,13 +199,13 @@ func nonEmpty(got []market.Upload, eventID string, wait time.Duration) error {
 // boundTo checks that a licentia code's "dep" binds the device fingerprint fp and not other.
 func boundTo(c *verifier.Claims, fp, other string) error {
 	if c.Deployment == nil {
-		return errors.New("the licence carries no deployment binding (dep)")
+		return failure("the licence carries no deployment binding (dep)")
 	}
 	if _, _, ok := c.Deployment.Matches(verifier.Deployment{ID: fp}); !ok {
-		return errors.New("the licence's binding does not match its device's fingerprint")
+		return failure("the licence's binding does not match its device's fingerprint")
 	}
 	if _, _, ok := c.Deployment.Matches(verifier.Deployment{ID: other}); ok {
-		return errors.New("the licence's binding matches another device's fingerprint")
+		return failure("the licence's binding matches another device's fingerprint")
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package simulator
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -26,10 +25,10 @@ func orderNotification(ctx context.Context, r *run) {
 		return
 	}
 	body := map[string]string{"activity": koogallery.ActivityOrderNotify, "orderId": o.params["orderId"]}
-	if !r.post(ctx, "orderNotify of a paid order: 000000", body) {
+	if !r.post(ctx, text("orderNotify of a paid order: 000000"), body) {
 		return
 	}
-	r.post(ctx, "the same orderNotify resent: 000000", body)
+	r.post(ctx, text("the same orderNotify resent: 000000"), body)
 }
 
 // periodChange: a renewal that switches between monthly and yearly carries the other period's productId
@@ -43,48 +42,48 @@ func periodChange(ctx context.Context, r *run) {
 	}
 	sold := Claims(a.Code)
 	if sold == nil {
-		r.skip("the renewed code keeps its product binding", ReasonOpaque)
+		r.skip(text("the renewed code keeps its product binding"), text(ReasonOpaque))
 		return
 	}
 	yearly := sold.ProductID + "-YEAR"
 	exp := r.day(400)
 	body := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, exp)
 	body["productId"] = yearly
-	if !r.check("the marketplace records the yearly renewal", m.SetExpiry(code, exp)) ||
-		!r.post(ctx, "refreshLicenseCode switching to the yearly product: accepted", body) {
+	if !r.check(text("the marketplace records the yearly renewal"), m.SetExpiry(code, exp)) ||
+		!r.post(ctx, text("refreshLicenseCode switching to the yearly product: accepted"), body) {
 		return
 	}
 	next, err := r.refreshCode(ctx, a.Code)
 	if err == nil {
 		err = changed(next, a.Generation, 1, verifier.StatusActive, exp)
 	}
-	if !r.check("the renewed code is the next generation, active, to the renewal's expiry", err) {
+	if !r.check(text("the renewed code is the next generation, active, to the renewal's expiry"), err) {
 		return
 	}
-	r.code("the renewed code names the yearly product", next.Code, want{gen: next.Generation, pid: yearly, sub: a.LicenseID})
+	r.code(text("the renewed code names the yearly product"), next.Code, want{gen: next.Generation, pid: yearly, sub: a.LicenseID})
 	if r.cfg.Keys == nil { // without the keys, what the claims say a verifier accepts
 		var err error
 		if c := Claims(next.Code); c == nil || !slices.Contains(c.ProductIDs, sold.ProductID) {
-			err = fmt.Errorf("the renewed code's products are %v, without %s", claimProducts(c), sold.ProductID)
+			err = errorf("the renewed code's products are %v, without %s", claimProducts(c), sold.ProductID)
 		}
-		r.check("the renewed code still names the product it was sold under (pids)", err)
+		r.check(text("the renewed code still names the product it was sold under (pids)"), err)
 		return
 	}
 	at := func() time.Time { return r.cfg.Now() }
 	for _, p := range []string{sold.ProductID, yearly} {
 		_, err := verifier.New(r.cfg.Keys, verifier.WithProduct(p), verifier.WithTime(at)).Verify(next.Code)
 		if err != nil {
-			err = fmt.Errorf("verify: %s", verifier.Reason(err))
+			err = errorf("verify: %s", verifier.Reason(err))
 		}
-		r.check(fmt.Sprintf("software bound to %s accepts the renewed code", p), err)
+		r.check(text("software bound to %s accepts the renewed code", p), err)
 	}
 	_, err = verifier.New(r.cfg.Keys, verifier.WithProduct(sold.ProductID+"-OTHER"), verifier.WithTime(at)).Verify(next.Code)
 	if !errors.Is(err, verifier.ErrWrongProduct) {
-		err = fmt.Errorf("verify = %v, want %v", err, verifier.ErrWrongProduct)
+		err = errorf("verify = %v, want %v", err, verifier.ErrWrongProduct)
 	} else {
 		err = nil
 	}
-	r.check("software bound to another product refuses it (wrong_product)", err)
+	r.check(text("software bound to another product refuses it (wrong_product)"), err)
 }
 
 // laggingQuery: the marketplace's query may still answer as before a callback it has just sent. A renewal
@@ -98,14 +97,14 @@ func laggingQuery(ctx context.Context, r *run) {
 	}
 	exp := r.day(120)
 	body := r.codeCallback(koogallery.ActivityRefreshLicenseCode, code, license.SceneRenewal, exp)
-	if !r.post(ctx, "refreshLicenseCode renewal to +120 days, the marketplace's query not yet showing it: accepted", body) {
+	if !r.post(ctx, text("refreshLicenseCode renewal to +120 days, the marketplace's query not yet showing it: accepted"), body) {
 		return
 	}
 	next, err := r.refreshCode(ctx, a.Code)
 	if err == nil {
 		err = changed(next, a.Generation, 1, verifier.StatusActive, exp)
 	}
-	r.check("the day's first refresh keeps the renewal whatever the lagging query says", err)
+	r.check(text("the day's first refresh keeps the renewal whatever the lagging query says"), err)
 }
 
 // claimProducts is pid and pids of c, for a failure message.
@@ -122,7 +121,7 @@ func claimProducts(c *verifier.Claims) []string {
 // order, and the same again when it is resent. The example's order ended in 2022: a probe's dates are sample data.
 func nestedBody(ctx context.Context, r *run) {
 	body, err := conformance.ExampleBody(nestedExample)
-	if !r.check("the HTTP Body signing page's example is in the conformance corpus", err) {
+	if !r.check(text("the HTTP Body signing page's example is in the conformance corpus"), err) {
 		return
 	}
 	var answers []*koogallery.Reply
@@ -134,12 +133,12 @@ func nestedBody(ctx context.Context, r *run) {
 		if err == nil && i == 1 {
 			err = same(answers[0], a)
 		}
-		if !r.check(fmt.Sprintf("newInstance with buyerInfo{} and orderInfo[] as printed, send %d: 000000, same answer every time", i+1), err) {
+		if !r.check(text("newInstance with buyerInfo{} and orderInfo[] as printed, send %d: 000000, same answer every time", i+1), err) {
 			return
 		}
 		answers = append(answers, a)
 	}
-	r.code("the code is a test code for the nested order", answers[0].License,
+	r.code(text("the code is a test code for the nested order"), answers[0].License,
 		want{probe: true, ord: "CS2210101920BWXLK", pid: "OFFI788963615933718528"})
 }
 

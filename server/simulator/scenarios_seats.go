@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -21,7 +20,7 @@ func (r *run) installation(n int) verifier.Deployment {
 
 // activeCodeOf is activeCode for a code bought with quantity amount, its activation recorded as step; the
 // answer is nil when the scenario cannot go on.
-func (r *run) activeCodeOf(ctx context.Context, amount int, step string) (*market.Server, string, *codeAnswer) {
+func (r *run) activeCodeOf(ctx context.Context, amount int, step Text) (*market.Server, string, *codeAnswer) {
 	m := r.market()
 	if m == nil || !r.api(ctx, stepActivations) {
 		return nil, "", nil
@@ -38,7 +37,7 @@ func (r *run) activeCodeOf(ctx context.Context, amount int, step string) (*marke
 // use; an installation that asks again keeps its seat and gets the same code. The activation itself names
 // the simulator's deployment, which takes the first seat.
 func seats(ctx context.Context, r *run) {
-	_, _, act := r.activeCodeOf(ctx, 3, "activation of a code bought with quantity 3: 200 (the first seat)")
+	_, _, act := r.activeCodeOf(ctx, 3, text("activation of a code bought with quantity 3: 200 (the first seat)"))
 	if act == nil {
 		return
 	}
@@ -49,13 +48,13 @@ func seats(ctx context.Context, r *run) {
 		if err == nil {
 			err = a.ok(false)
 		}
-		if !r.check(fmt.Sprintf("installation %d of 3 takes a seat: 200", n), err) {
+		if !r.check(text("installation %d of 3 takes a seat: 200", n), err) {
 			return
 		}
 		codes[n] = a.Code
-		step := fmt.Sprintf("installation %d's code is bound to it and to no other machine", n)
+		step := text("installation %d's code is bound to it and to no other machine", n)
 		if c := Claims(a.Code); c == nil {
-			r.skip(step, ReasonOpaque)
+			r.skip(step, text(ReasonOpaque))
 		} else {
 			r.check(step, bindsMachine(c, r.installation(n), r.installation(n+10)))
 		}
@@ -65,29 +64,29 @@ func seats(ctx context.Context, r *run) {
 		err = a.refused(http.StatusConflict, "seats_exhausted")
 	}
 	if err == nil && (a.Error.Seats == nil || a.Error.Seats.Limit != 3 || a.Error.Seats.Used != 3) {
-		err = fmt.Errorf("seats %+v, want limit 3 and 3 used", a.Error.Seats)
+		err = errorf("seats %+v, want limit 3 and 3 used", a.Error.Seats)
 	}
-	r.check("a fourth installation: 409 seats_exhausted, limit 3, 3 used", err)
+	r.check(text("a fourth installation: 409 seats_exhausted, limit 3, 3 used"), err)
 	a, err = r.refreshFor(ctx, code, r.installation(2))
 	if err == nil {
 		err = a.ok(false)
 	}
 	if err == nil && a.Code != codes[2] {
-		err = errors.New("installation 2 got another code than before")
+		err = failure("installation 2 got another code than before")
 	}
-	r.check("installation 2 again keeps its seat and gets the same code", err)
+	r.check(text("installation 2 again keeps its seat and gets the same code"), err)
 }
 
 // bindsMachine checks that a licentia code's "dep" matches the installation d and not other.
 func bindsMachine(c *verifier.Claims, d, other verifier.Deployment) error {
 	if c.Deployment == nil {
-		return errors.New("the code carries no deployment binding (dep)")
+		return failure("the code carries no deployment binding (dep)")
 	}
 	if _, _, ok := c.Deployment.Matches(d); !ok {
-		return errors.New("the code's binding does not match its installation")
+		return failure("the code's binding does not match its installation")
 	}
 	if _, _, ok := c.Deployment.Matches(other); ok {
-		return errors.New("the code's binding matches another machine")
+		return failure("the code's binding matches another machine")
 	}
 	return nil
 }
@@ -97,7 +96,7 @@ func bindsMachine(c *verifier.Claims, d, other verifier.Deployment) error {
 // by an id that is not the installation's own id (licentia sends salted hashes). The stand-in checks the
 // call's documented shape.
 func usageReport(ctx context.Context, r *run) {
-	m, mcode, act := r.activeCodeOf(ctx, 3, "activation for the simulator's deployment: 200")
+	m, mcode, act := r.activeCodeOf(ctx, 3, text("activation for the simulator's deployment: 200"))
 	if act == nil {
 		return
 	}
@@ -106,7 +105,7 @@ func usageReport(ctx context.Context, r *run) {
 		if err == nil {
 			err = a.ok(false)
 		}
-		if !r.check(fmt.Sprintf("installation %d refreshes: 200", n), err) {
+		if !r.check(text("installation %d refreshes: 200", n), err) {
 			return
 		}
 	}
@@ -114,18 +113,18 @@ func usageReport(ctx context.Context, r *run) {
 	var err error
 	switch {
 	case len(ids) != 3:
-		err = fmt.Errorf("%d distinct installations reported within %s, want 3 (is the seller pointed at the stand-in with --koogallery-api?)", len(ids), r.cfg.UploadWait)
+		err = errorf("%d distinct installations reported within %s, want 3 (is the seller pointed at the stand-in with --koogallery-api?)", len(ids), r.cfg.UploadWait)
 	default:
 		for id, n := range ids {
 			switch {
 			case n != 1:
-				err = fmt.Errorf("an installation reported %d times for one day, want once", n)
+				err = errorf("an installation reported %d times for one day, want once", n)
 			case id == r.cfg.Prefix || id == r.installation(2).ID || id == r.installation(3).ID:
-				err = errors.New("an installation's own id was sent to the marketplace")
+				err = failure("an installation's own id was sent to the marketplace")
 			}
 		}
 	}
-	r.check("the usage report names each installation once, by a hash", err)
+	r.check(text("the usage report names each installation once, by a hash"), err)
 }
 
 // waitUsage waits, at most the upload wait, until the stand-in has accepted usage reports naming want

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -23,7 +21,7 @@ const (
 
 // stepActivations is the step recorded as skipped when a scenario needs licentia's activation endpoint and the
 // seller has none.
-const stepActivations = "POST " + pathActivations
+var stepActivations = text("POST %s", pathActivations)
 
 // ReasonNotLicentia is the reason given when a step needs licentia's own endpoints and the seller has none.
 const ReasonNotLicentia = "the seller has no licentia activation endpoint (POST " + pathActivations +
@@ -75,13 +73,13 @@ func (a *codeAnswer) errorCode() string {
 func (a *codeAnswer) ok(activation bool) error {
 	switch {
 	case a.HTTPStatus != http.StatusOK:
-		return fmt.Errorf("HTTP %d %s, want 200", a.HTTPStatus, a.describe())
+		return errorf("HTTP %d %s, want 200", a.HTTPStatus, a.describe())
 	case a.Code == "":
-		return errors.New("answer has no code")
+		return failure("answer has no code")
 	case activation && a.LicenseID == "":
-		return errors.New("answer has no license_id")
+		return failure("answer has no license_id")
 	case a.Generation < 1:
-		return fmt.Errorf("generation %d, want 1 or more", a.Generation)
+		return errorf("generation %d, want 1 or more", a.Generation)
 	}
 	return nil
 }
@@ -89,22 +87,23 @@ func (a *codeAnswer) ok(activation bool) error {
 // refused checks an error answer with the HTTP status and error code of the contract.
 func (a *codeAnswer) refused(status int, code string) error {
 	if a.HTTPStatus != status || a.errorCode() != code {
-		return fmt.Errorf("HTTP %d %s, want %d %s", a.HTTPStatus, a.describe(), status, code)
+		return errorf("HTTP %d %s, want %d %s", a.HTTPStatus, a.describe(), status, code)
 	}
 	if a.Code != "" {
-		return errors.New("a refusal carries a code")
+		return failure("a refusal carries a code")
 	}
 	return nil
 }
 
-func (a *codeAnswer) describe() string {
+// describe names an answer in a failure: the seller's error code and message, or a Text saying what it carries.
+func (a *codeAnswer) describe() any {
 	if a.Error != nil {
 		return a.Error.Code + " (" + a.Error.Message + ")"
 	}
 	if a.HTTPStatus == http.StatusOK {
-		return "with a code"
+		return text("with a code")
 	}
-	return "without a licentia error body"
+	return text("without a licentia error body")
 }
 
 // expires checks expires_at against t (zero: no expiry).
@@ -123,7 +122,7 @@ func (a *codeAnswer) expires(t time.Time) error {
 		}
 	}
 	if got != want {
-		return fmt.Errorf("expires_at %s, want %s", got, want)
+		return errorf("expires_at %s, want %s", got, want)
 	}
 	return nil
 }
@@ -173,12 +172,12 @@ func (r *run) postAPI(ctx context.Context, path string, raw []byte) (*codeAnswer
 	hc := &http.Client{Transport: r.cfg.HTTPClient.Transport, Timeout: apiTimeout}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("POST %s: no answer: %w", path, err)
+		return nil, errorf("POST %s: no answer: %w", path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return nil, fmt.Errorf("POST %s: reading the answer: %w", path, err)
+		return nil, errorf("POST %s: reading the answer: %w", path, err)
 	}
 	a := &codeAnswer{}
 	if json.Unmarshal(b, a) != nil {

@@ -216,7 +216,8 @@ func Run(ctx context.Context, cfg Config, names ...string) (*Report, error) {
 	sh := &shared{}
 	for _, sc := range todo {
 		if ctx.Err() != nil {
-			rep.add(Result{Scenario: sc.Name, Step: "start", Status: Fail, Reason: ctx.Err().Error()})
+			start := text("start")
+			rep.add(Result{Scenario: sc.Name, Step: start.String(), StepText: start, Status: Fail, Reason: ctx.Err().Error()})
 			continue
 		}
 		sc.run(ctx, &run{cfg: &cfg, c: c, rep: rep, scenario: sc.Name, seq: &seq, shared: sh})
@@ -269,17 +270,23 @@ func abbreviate(name string) string {
 }
 
 // check records the step as passed when err is nil, failed otherwise, and reports whether it passed.
-func (r *run) check(step string, err error) bool {
-	res := Result{Scenario: r.scenario, Step: step, Status: Pass}
+func (r *run) check(step Text, err error) bool {
 	if err != nil {
-		res.Status, res.Reason = Fail, err.Error()
+		r.record(step, Fail, err.Error(), reasonOf(err))
+		return false
 	}
-	r.rep.add(res)
-	return err == nil
+	r.record(step, Pass, "", Text{})
+	return true
 }
 
-func (r *run) skip(step, reason string) {
-	r.rep.add(Result{Scenario: r.scenario, Step: step, Status: Skip, Reason: reason})
+// skip records the step as skipped for reason.
+func (r *run) skip(step, reason Text) {
+	r.record(step, Skip, reason.String(), reason)
+}
+
+// record adds a result of the scenario: the step and its reason (as written, rt, when the simulator wrote it).
+func (r *run) record(step Text, status, reason string, rt Text) {
+	r.rep.add(Result{Scenario: r.scenario, Step: step.String(), StepText: step, Status: status, Reason: reason, ReasonText: rt})
 }
 
 // day returns a time days from now, to the second, in UTC.
