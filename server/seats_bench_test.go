@@ -238,7 +238,7 @@ func bulkInsert(ctx context.Context, db *sql.DB, n int, query string, rows func(
 // seatRows makes the rows of the population: the licenses of the pools signed and bound for real, the others
 // with a copy of the first's code, binding and seat code (the same sizes) and a hash of their own.
 type seatRows struct {
-	n, days int
+	n       int
 	kid     string
 	now     int64
 	today   int64
