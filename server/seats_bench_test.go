@@ -238,11 +238,11 @@ func bulkInsert(ctx context.Context, db *sql.DB, n int, query string, rows func(
 // seatRows makes the rows of the population: the licenses of the pools signed and bound for real, the others
 // with a copy of the first's code, binding and seat code (the same sizes) and a hash of their own.
 type seatRows struct {
-	n       int
-	kid     string
-	now     int64
-	today   int64
-	hot     map[int]int // population index → pool index
+	n     int
+	kid   string
+	now   int64
+	today int64
+	hot   map[int]int // population index → pool index
 	// of the pool licenses, by pool index
 	lics      []*store.License
 	deps      []*verifier.Deployment
