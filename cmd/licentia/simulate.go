@@ -280,8 +280,10 @@ func (l lang) simArg(a any) (any, bool) {
 	switch a := a.(type) {
 	case simulator.Text:
 		return l.simText(a)
-	case *simulator.Error:
-		return l.simText(a.Text)
+	case error:
+		if t, ok := simulator.TextOf(a); ok {
+			return l.simText(t)
+		}
 	case simulator.Joined:
 		parts := make([]string, len(a.Items))
 		ok := true

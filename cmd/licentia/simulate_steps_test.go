@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/licentia/licentia/server/koogallery"
 	"github.com/licentia/licentia/server/simulator"
 	standin "github.com/licentia/licentia/server/simulator/market"
 )
@@ -148,8 +149,16 @@ func TestSimulatorTextsZH(t *testing.T) {
 			t.Errorf("%q: its Chinese is the English", en)
 		}
 	}
+	for _, en := range koogallery.ReplyFormats { // the sentences judging a seller's answer (simulator.TextOf)
+		zh, ok := simStepsZH[en]
+		if !ok {
+			t.Errorf("koogallery.ReplyFormats: %q has no Chinese in simStepsZH", en)
+		} else if ea, za := formatArgs(en), formatArgs(zh); !maps.Equal(ea, za) || zh == en {
+			t.Errorf("%q formats arguments %v, its Chinese %q formats %v (and must differ)", en, ea, zh, za)
+		}
+	}
 	for en := range simStepsZH {
-		if _, ok := formats[en]; !ok {
+		if _, ok := formats[en]; !ok && !slices.Contains(koogallery.ReplyFormats, en) {
 			t.Errorf("simStepsZH has %q, which the simulator does not write", en)
 		}
 	}

@@ -12,6 +12,20 @@ var simStepsZH = map[string]string{
 	"%v":    "%v",
 	"start": "开始",
 
+	// What is wrong with a seller's answer (koogallery.ReplyFormats).
+	"HTTP status %d, want 200":                                              "HTTP 状态码 %d，应为 200",
+	"answer is not a JSON object: %q":                                       "应答不是 JSON 对象：%q",
+	"resultCode %q is not six digits":                                       "resultCode %q 不是六位数字",
+	"no Body-Sign header (every License 1.0 answer must be signed)":         "没有 Body-Sign 头（License 1.0 的每个应答都必须签名）",
+	"Body-Sign header repeated":                                             "Body-Sign 头重复",
+	"Body-Sign does not verify with the access key over the exact body: %v": "Body-Sign 用 Access Key 对原样应答体校验不通过：%v",
+	"answer has no %s":                                                      "应答没有 %s",
+	"%s is %s, want a JSON string":                                          "%s 为 %s，应为 JSON 字符串",
+	"%s is %d characters long, the marketplace allows %d":                   "%s 长 %d 个字符，云商店最多允许 %d 个",
+	"resultCode %s (%s), want %s":                                           "resultCode 为 %s（%s），应为 %s",
+	"resultCode %s: the seller accepted a request it must refuse":           "resultCode 为 %s：商家接受了必须拒绝的请求",
+	"malformed answer: %v":                                                  "应答格式错误：%v",
+
 	// Purchases (getLicense, newInstance) and their resends.
 	"%s %v: creates a license":       "%s %v：创建许可证",
 	"order %s":                       "订单 %s",

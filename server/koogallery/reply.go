@@ -33,6 +33,72 @@ type Reply struct {
 	// Problems lists what is wrong with the answer's form, whatever its result code: HTTP status, JSON shape,
 	// field types and lengths, a missing or wrong Body-Sign header.
 	Problems []string
+	// Issues are Problems as Sentences, one for each.
+	Issues []Sentence
+}
+
+// Sentence is an explanation this package writes of a seller's answer, kept as an English format (one of
+// ReplyFormats) and its arguments, so that a report can show it in another language by translating the
+// format and formatting the same arguments (licentia simulate does). The arguments are values — result
+// codes, field names, the seller's resultMsg, numbers — the same in every language.
+type Sentence struct {
+	Format string
+	Args   []any
+}
+
+func (s Sentence) String() string { return fmt.Sprintf(s.Format, s.Args...) }
+
+// The formats of the Sentences this package writes.
+const (
+	fmtHTTPStatus  = "HTTP status %d, want 200"
+	fmtNotObject   = "answer is not a JSON object: %q"
+	fmtNotSix      = "resultCode %q is not six digits"
+	fmtNoBodySign  = "no Body-Sign header (every License 1.0 answer must be signed)"
+	fmtSignTwice   = "Body-Sign header repeated"
+	fmtBadBodySign = "Body-Sign does not verify with the access key over the exact body: %v"
+	fmtNoField     = "answer has no %s"
+	fmtNotString   = "%s is %s, want a JSON string"
+	fmtTooLong     = "%s is %d characters long, the marketplace allows %d"
+	fmtNotOK       = "resultCode %s (%s), want %s"
+	fmtAccepted    = "resultCode %s: the seller accepted a request it must refuse"
+	// FormatMalformed is the format of a FormError: ErrMalformedReply's text and the answer's problems.
+	FormatMalformed = "malformed answer: %v"
+)
+
+// ReplyFormats are the formats of every Sentence this package writes, FormatMalformed included.
+var ReplyFormats = []string{fmtHTTPStatus, fmtNotObject, fmtNotSix, fmtNoBodySign, fmtSignTwice, fmtBadBodySign,
+	fmtNoField, fmtNotString, fmtTooLong, fmtNotOK, fmtAccepted, FormatMalformed}
+
+// ReplyError is the error of FormError, Accepted, Created and Rejected: one Sentence, or (FormError's, which
+// wraps ErrMalformedReply) the answer's problems under FormatMalformed.
+type ReplyError struct {
+	// Sentences say what is wrong, in order.
+	Sentences []Sentence
+	// Malformed is true for FormError's: the Sentences are the answer's problems.
+	Malformed bool
+}
+
+func (e *ReplyError) Error() string {
+	parts := make([]string, len(e.Sentences))
+	for i, s := range e.Sentences {
+		parts[i] = s.String()
+	}
+	if e.Malformed {
+		return fmt.Sprintf(FormatMalformed, strings.Join(parts, "; "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap returns ErrMalformedReply for FormError's, nil otherwise.
+func (e *ReplyError) Unwrap() error {
+	if e.Malformed {
+		return ErrMalformedReply
+	}
+	return nil
+}
+
+func replyError(format string, args ...any) error {
+	return &ReplyError{Sentences: []Sentence{{Format: format, Args: args}}}
 }
 
 // Inspect parses a seller's answer to a call sent some other way than Do and records every problem with its
@@ -50,36 +116,37 @@ func inspect(legacy bool, status int, header http.Header, body []byte, key strin
 		a.Header = http.Header{}
 	}
 	if status != http.StatusOK {
-		a.problem("HTTP status %d, want 200", status)
+		a.problem(fmtHTTPStatus, status)
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {
-		a.problem("answer is not a JSON object: %q", abbrev(body))
+		a.problem(fmtNotObject, abbrev(body))
 	} else {
 		a.ResultCode = a.field(m, "resultCode", true, 6)
 		a.ResultMsg = a.field(m, "resultMsg", false, MaxResultMsgLen)
 		a.InstanceID = a.field(m, "instanceId", false, MaxInstanceIDLen)
 		a.License = a.field(m, "license", false, 0)
 		if a.ResultCode != "" && !sixDigits(a.ResultCode) {
-			a.problem("resultCode %q is not six digits", a.ResultCode)
+			a.problem(fmtNotSix, a.ResultCode)
 		}
 	}
 	signs := a.Header.Values("Body-Sign")
 	switch {
 	case len(signs) == 0 && legacy:
-		a.problem("no Body-Sign header (every License 1.0 answer must be signed)")
+		a.problem(fmtNoBodySign)
 	case len(signs) > 1:
-		a.problem("Body-Sign header repeated")
+		a.problem(fmtSignTwice)
 	case len(signs) == 1:
 		if err := VerifyBodySign(key, body, signs[0]); err != nil {
-			a.problem("Body-Sign does not verify with the access key over the exact body: %v", err)
+			a.problem(fmtBadBodySign, err)
 		}
 	}
 	return a
 }
 
 func (a *Reply) problem(format string, args ...any) {
-	a.Problems = append(a.Problems, fmt.Sprintf(format, args...))
+	s := Sentence{Format: format, Args: args}
+	a.Problems, a.Issues = append(a.Problems, s.String()), append(a.Issues, s)
 }
 
 // field returns the string member name of m, recording a problem when it is missing (and mandatory), not a
@@ -88,17 +155,17 @@ func (a *Reply) field(m map[string]json.RawMessage, name string, mandatory bool,
 	raw, ok := m[name]
 	if !ok || string(raw) == "null" {
 		if mandatory {
-			a.problem("answer has no %s", name)
+			a.problem(fmtNoField, name)
 		}
 		return ""
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		a.problem("%s is %s, want a JSON string", name, abbrev(raw))
+		a.problem(fmtNotString, name, abbrev(raw))
 		return ""
 	}
 	if max > 0 && utf8.RuneCountInString(s) > max {
-		a.problem("%s is %d characters long, the marketplace allows %d", name, utf8.RuneCountInString(s), max)
+		a.problem(fmtTooLong, name, utf8.RuneCountInString(s), max)
 	}
 	return s
 }
@@ -128,7 +195,7 @@ func (a *Reply) FormError() error {
 	if len(a.Problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s", ErrMalformedReply, strings.Join(a.Problems, "; "))
+	return &ReplyError{Sentences: a.Issues, Malformed: true}
 }
 
 // Accepted checks that the seller accepted the call: a well-formed answer with resultCode 000000.
@@ -137,7 +204,7 @@ func (a *Reply) Accepted() error {
 		return err
 	}
 	if a.ResultCode != ResultOK {
-		return fmt.Errorf("resultCode %s (%s), want %s", a.ResultCode, a.ResultMsg, ResultOK)
+		return replyError(fmtNotOK, a.ResultCode, a.ResultMsg, ResultOK)
 	}
 	return nil
 }
@@ -148,10 +215,10 @@ func (a *Reply) Created() error {
 		return err
 	}
 	if a.InstanceID == "" {
-		return errors.New("answer has no instanceId")
+		return replyError(fmtNoField, "instanceId")
 	}
 	if a.License == "" {
-		return errors.New("answer has no license")
+		return replyError(fmtNoField, "license")
 	}
 	return nil
 }
@@ -163,7 +230,7 @@ func (a *Reply) Rejected() error {
 		return err
 	}
 	if a.ResultCode == ResultOK {
-		return fmt.Errorf("resultCode %s: the seller accepted a request it must refuse", ResultOK)
+		return replyError(fmtAccepted, ResultOK)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/licentia/licentia/server/koogallery"
 )
 
 // Text is a sentence the simulator writes itself — a step's description or its own explanation of a failure or a
@@ -92,8 +94,29 @@ func join(errs ...error) error {
 // reasonOf is the Text of a failure's reason when the simulator wrote it; the zero Text for any other error (the
 // seller's answer, a transport error), whose message is shown as it is.
 func reasonOf(err error) Text {
-	if e, ok := err.(*Error); ok {
-		return e.Text
+	t, _ := TextOf(err)
+	return t
+}
+
+// TextOf returns err as a Text when the simulator wrote it: an *Error, or the *koogallery.ReplyError of a
+// seller's answer judged (its Sentences, whose formats are koogallery.ReplyFormats, with the seller's values as
+// arguments). ok is false for any other error.
+func TextOf(err error) (t Text, ok bool) {
+	switch e := err.(type) {
+	case *Error:
+		return e.Text, true
+	case *koogallery.ReplyError:
+		items := make([]any, len(e.Sentences))
+		for i, s := range e.Sentences {
+			items[i] = Text{Format: s.Format, Args: s.Args}
+		}
+		switch {
+		case e.Malformed:
+			return text(koogallery.FormatMalformed, Joined{Items: items, Sep: "; "}), true
+		case len(items) == 1:
+			return items[0].(Text), true
+		}
+		return text("%v", Joined{Items: items, Sep: "; "}), true
 	}
-	return Text{}
+	return Text{}, false
 }
