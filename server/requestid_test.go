@@ -167,3 +167,26 @@ func TestLongPathNotLogged(t *testing.T) {
 		t.Errorf("logPath(long UTF-8) = %q, want at most %d bytes of valid UTF-8", got, maxLogPath)
 	}
 }
+
+// TestFrontAnswersPanics: a handler that panics is answered as its caller understands — 000005 on the
+// marketplace path, a JSON 500 elsewhere — with the request's id; http.ErrAbortHandler still aborts.
+func TestFrontAnswersPanics(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.srv.front(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	for path, want := range map[string]string{"/koogallery/license": `"resultCode":"000005"`, "/v1/codes/refresh": `"code":"internal"`} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, path, nil))
+		if !strings.Contains(w.Body.String(), want) || w.Header().Get("X-Request-Id") == "" {
+			t.Errorf("%s: a panic answered %d %s (X-Request-Id %q), want %s and an id", path, w.Code, w.Body,
+				w.Header().Get("X-Request-Id"), want)
+		}
+	}
+	abort := e.srv.front(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("recovered %v, want http.ErrAbortHandler to go on up", v)
+		}
+	}()
+	abort.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	t.Error("http.ErrAbortHandler was swallowed")
+}
