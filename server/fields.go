@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/licentia/licentia/server/koogallery"
@@ -47,12 +48,11 @@ func (f fields) get(name string) string {
 
 // add adds name's value in name order, and reports false (changing nothing) when f holds name already.
 func (f *fields) add(name, value string) bool {
-	i := len(*f)
-	for i > 0 && (*f)[i-1].Name >= name {
-		if (*f)[i-1].Name == name {
-			return false
-		}
-		i--
+	i, found := slices.BinarySearchFunc(*f, name, func(p koogallery.Param, name string) int {
+		return strings.Compare(p.Name, name)
+	})
+	if found {
+		return false
 	}
 	*f = slices.Insert(*f, i, koogallery.Param{Name: name, Value: value})
 	return true

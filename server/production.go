@@ -170,6 +170,9 @@ func parseQuery(raw string) (f fields, repeated string, err error) {
 		if !f.add(k, v) && repeated == "" {
 			repeated = k
 		}
+		if len(f) > maxParams {
+			break // refused as too many parameters (checkQuery): the rest need not be read
+		}
 	}
 	return f, repeated, err
 }
