@@ -211,16 +211,16 @@ func TestAuthMACMatchesHMAC(t *testing.T) {
 		for k, v := range q {
 			f[k] = v[0]
 		}
-		if i, err := VerifyAuthTokenFields([]string{"other", key}, f); n > 0 && (err != nil || i != 1) {
-			t.Errorf("VerifyAuthTokenFields with a %d-byte key = %d, %v; want 1, nil", n, i, err)
+		if i, err := VerifyAuthTokenSorted([]string{"other", key}, sortedParams(f)); n > 0 && (err != nil || i != 1) {
+			t.Errorf("VerifyAuthTokenSorted with a %d-byte key = %d, %v; want 1, nil", n, i, err)
 		}
 		f["orderId"] = "O-2"
-		if _, err := VerifyAuthTokenFields([]string{key}, f); !errors.Is(err, ErrAuth) {
-			t.Errorf("VerifyAuthTokenFields of a changed set: err = %v, want %v", err, ErrAuth)
+		if _, err := VerifyAuthTokenSorted([]string{key}, sortedParams(f)); !errors.Is(err, ErrAuth) {
+			t.Errorf("VerifyAuthTokenSorted of a changed set: err = %v, want %v", err, ErrAuth)
 		}
 		f["orderId"] = "O-1&expireTime=1"
-		if _, err := VerifyAuthTokenFields([]string{key}, f); !errors.Is(err, ErrAmbiguous) {
-			t.Errorf("VerifyAuthTokenFields of a re-partitioned set: err = %v, want %v", err, ErrAmbiguous)
+		if _, err := VerifyAuthTokenSorted([]string{key}, sortedParams(f)); !errors.Is(err, ErrAmbiguous) {
+			t.Errorf("VerifyAuthTokenSorted of a re-partitioned set: err = %v, want %v", err, ErrAmbiguous)
 		}
 	}
 }

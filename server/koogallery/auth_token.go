@@ -51,8 +51,6 @@ func firstValue(v []string) string {
 	return ""
 }
 
-func oneValue(v string) string { return v }
-
 // message is authMessage for a map of any value type, first giving the value signed.
 func message[V any](dst []byte, params map[string]V, first func(V) string) []byte {
 	var arr [24]string
@@ -140,17 +138,6 @@ func VerifyAuthToken(keys []string, params url.Values) (int, error) {
 		return -1, err
 	}
 	return verifyAuthToken(keys, params, firstValue)
-}
-
-// VerifyAuthTokenFields is VerifyAuthToken for parameters held as one value per name (a query in which
-// no name repeats; the caller refuses repeats first). It allocates nothing for the usual query.
-func VerifyAuthTokenFields(keys []string, params map[string]string) (int, error) {
-	for name, v := range params {
-		if err := checkAuthParam(name, v); err != nil {
-			return -1, err
-		}
-	}
-	return verifyAuthToken(keys, params, oneValue)
 }
 
 func verifyAuthToken[V any](keys []string, params map[string]V, first func(V) string) (int, error) {

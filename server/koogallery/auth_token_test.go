@@ -264,23 +264,32 @@ func FuzzVerifyAuthToken(f *testing.F) {
 		if i, err := VerifyAuthToken([]string{"", key}, params); err != nil || i != 1 {
 			t.Errorf("VerifyAuthToken(own token) = %d, %v, want 1, nil", i, err)
 		}
-		// The sorted form answers as the map form, for the set as signed and for one value changed.
+		// The sorted form answers as the url.Values form, for the set as signed and for one value changed.
 		fields := map[string]string{}
 		for k, v := range params {
 			fields[k] = v[0]
 		}
 		for range 2 {
-			var sorted []Param
-			for _, k := range slices.Sorted(maps.Keys(fields)) {
-				sorted = append(sorted, Param{k, fields[k]})
+			q := url.Values{}
+			for k, v := range fields {
+				q.Set(k, v)
 			}
-			i, err := VerifyAuthTokenFields([]string{"", key}, fields)
-			j, err2 := VerifyAuthTokenSorted([]string{"", key}, sorted)
+			i, err := VerifyAuthToken([]string{"", key}, q)
+			j, err2 := VerifyAuthTokenSorted([]string{"", key}, sortedParams(fields))
 			same := func(e error) bool { return errors.Is(err, e) == errors.Is(err2, e) }
 			if i != j || (err == nil) != (err2 == nil) || !same(ErrAuth) || !same(ErrAmbiguous) || !same(ErrMissing) {
-				t.Errorf("VerifyAuthTokenSorted(%v) = %d, %v; VerifyAuthTokenFields = %d, %v", sorted, j, err2, i, err)
+				t.Errorf("VerifyAuthTokenSorted(%v) = %d, %v; VerifyAuthToken = %d, %v", fields, j, err2, i, err)
 			}
 			fields["timeStamp"] += "9"
 		}
 	})
+}
+
+// sortedParams is f as VerifyAuthTokenSorted takes it: sorted by name.
+func sortedParams(f map[string]string) []Param {
+	var out []Param
+	for _, k := range slices.Sorted(maps.Keys(f)) {
+		out = append(out, Param{k, f[k]})
+	}
+	return out
 }
