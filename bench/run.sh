@@ -114,6 +114,15 @@ check_refresh() {
 		{ echo "check failed: refresh" >&2; exit 1; }
 }
 check_refresh
+# Warm-up, not measured: one short run of each kind against each server, so round 1 does not measure a
+# process that has just started (empty caches, a heap still growing, stacks still growing) on one side only.
+LICENTIA_KOOGALLERY_KEY=$KEY "$work/wrkreq" --kind resend --orders "$RESEND_ORDERS" --n 20000 --run "W0$$" --out "$work/resend.txt"
+LICENTIA_KOOGALLERY_KEY=$KEY "$work/wrkreq" --kind create --n 15000 --run "C0-$$" --out "$work/create.txt"
+for u in "$wb" "$ws"; do
+	wrk -t1 -c"$WRK_CONN" -d1s -s bench/wrk/lines.lua "$u" -- "$work/resend.txt" >/dev/null
+	wrk -t1 -c"$WRK_CONN" -d1s -s bench/wrk/refresh.lua "$u" -- "$work/codes.txt" >/dev/null
+done
+wrk -t1 -c"$WRK_CONN" -d1s -s bench/wrk/lines.lua "$ws" -- "$work/create.txt" >/dev/null
 ratios_resend=(); ratios_refresh=(); ratios_create=(); create_all=(); create_p99=()
 resend_all=(); bare_all=(); refresh_all=(); verify_all=(); cpu_resend=(); cpu_refresh=()
 for r in $(seq "$ROUNDS"); do

@@ -113,7 +113,7 @@ func (kr *Keyring) open(raw []byte, wantTyp string, maxLen int) (payload []byte,
 	if err != nil {
 		return nil, "", err
 	}
-	kid, pub, err := kr.headerKey(h, wantTyp)
+	kid, key, err := kr.headerKey(h, wantTyp)
 	if err != nil {
 		return nil, kid, err
 	}
@@ -124,7 +124,7 @@ func (kr *Keyring) open(raw []byte, wantTyp string, maxLen int) (payload []byte,
 	if n, err := b64.Decode(sig[:], s); err != nil || n != len(sig) {
 		return nil, kid, fmt.Errorf("%w: signature is not canonical base64url", ErrMalformed)
 	}
-	if !ed25519.Verify(pub, raw[:len(h)+1+len(p)], sig[:]) {
+	if !key.verify(raw[:len(h)+1+len(p)], sig[:]) {
 		return nil, kid, ErrSignature
 	}
 	payload = make([]byte, b64.DecodedLen(len(p)))
@@ -135,15 +135,15 @@ func (kr *Keyring) open(raw []byte, wantTyp string, maxLen int) (payload []byte,
 	return payload[:n], kid, nil
 }
 
-// headerKey returns the key id and public key named by the header part h, after checking the header.
+// headerKey returns the key id and the key named by the header part h, after checking the header.
 // A header byte-identical to the one Sign writes for a key of the ring (the usual case) is recognised
 // without decoding; any other header is decoded and checked by decodeHeader. Both paths accept exactly
 // the same headers.
-func (kr *Keyring) headerKey(h []byte, wantTyp string) (string, ed25519.PublicKey, error) {
+func (kr *Keyring) headerKey(h []byte, wantTyp string) (string, *ringKey, error) {
 	if kr != nil && wantTyp == TypeCode {
 		for i := range kr.keys {
 			if string(h) == kr.keys[i].codeHeader {
-				return kr.keys[i].id, kr.keys[i].pub, nil
+				return kr.keys[i].id, &kr.keys[i], nil
 			}
 		}
 	}
@@ -154,11 +154,11 @@ func (kr *Keyring) headerKey(h []byte, wantTyp string) (string, ed25519.PublicKe
 	if hdr.Typ != wantTyp {
 		return hdr.Kid, nil, fmt.Errorf("%w: typ %q, want %q", ErrWrongType, hdr.Typ, wantTyp)
 	}
-	pub := kr.key(hdr.Kid)
-	if pub == nil {
+	key := kr.key(hdr.Kid)
+	if key == nil {
 		return hdr.Kid, nil, fmt.Errorf("%w: kid %q", ErrUnknownKey, hdr.Kid)
 	}
-	return hdr.Kid, pub, nil
+	return hdr.Kid, key, nil
 }
 
 // parseHeader decodes the header part h (at most maxHeaderLen bytes, as split checks) without checking

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/licentia/licentia/keys"
@@ -24,6 +25,9 @@ type Keyring struct {
 type ringKey struct {
 	id  string
 	pub ed25519.PublicKey
+	// check, when set (Keyring.WithSignatureChecks), checks this key's signatures instead of
+	// crypto/ed25519.Verify.
+	check SignatureCheck
 	// codeHeader is the encoded header Sign writes for a code signed by this key. A code whose header
 	// part equals it byte for byte needs no header decoding (see open).
 	codeHeader string
@@ -140,15 +144,45 @@ func (kr *Keyring) KeyIDs() []string {
 	return out
 }
 
-// key returns the public key with id kid, or nil. A nil ring holds no key.
-func (kr *Keyring) key(kid string) ed25519.PublicKey {
+// key returns the key with id kid, or nil. A nil ring holds no key.
+func (kr *Keyring) key(kid string) *ringKey {
 	if kr == nil {
 		return nil
 	}
 	for i := range kr.keys {
 		if kr.keys[i].id == kid {
-			return kr.keys[i].pub
+			return &kr.keys[i]
 		}
 	}
 	return nil
+}
+
+// verify reports whether sig is k's Ed25519 signature of message.
+func (k *ringKey) verify(message, sig []byte) bool {
+	if k.check != nil {
+		return k.check(message, sig)
+	}
+	return ed25519.Verify(k.pub, message, sig)
+}
+
+// SignatureCheck reports whether sig is a valid Ed25519 signature of message by the one public key it was
+// made for. It must accept exactly the signatures crypto/ed25519.Verify accepts for that key.
+type SignatureCheck func(message, sig []byte) bool
+
+// WithSignatureChecks returns a copy of the ring whose signatures are checked by the check newCheck makes
+// for each of its keys, once, instead of by crypto/ed25519.Verify: for a server that checks many codes
+// by the same few keys with an implementation that does work for a key ahead (a decoded point, tables).
+// A key for which newCheck returns an error keeps crypto/ed25519.Verify. The ring itself is unchanged; a
+// nil ring stays nil.
+func (kr *Keyring) WithSignatureChecks(newCheck func(ed25519.PublicKey) (SignatureCheck, error)) *Keyring {
+	if kr == nil {
+		return nil
+	}
+	out := &Keyring{keys: slices.Clone(kr.keys)}
+	for i := range out.keys {
+		if check, err := newCheck(bytes.Clone(out.keys[i].pub)); err == nil && check != nil {
+			out.keys[i].check = check
+		}
+	}
+	return out
 }

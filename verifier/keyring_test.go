@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licentia/licentia/keys"
 	"github.com/licentia/licentia/verifier"
@@ -66,5 +67,40 @@ func TestNewKeyringRejectsBadKeys(t *testing.T) {
 		if _, err := verifier.NewKeyring(pubs...); !errors.Is(err, verifier.ErrKeyring) {
 			t.Errorf("%s: NewKeyring() err = %v, want %v", name, err, verifier.ErrKeyring)
 		}
+	}
+}
+
+// TestWithSignatureChecks: a ring's signature checks are the ones WithSignatureChecks made, for codes and
+// revocation lists alike; a key its maker fails for keeps crypto/ed25519; the original ring is unchanged.
+func TestWithSignatureChecks(t *testing.T) {
+	k1, k2 := seedKey(1), seedKey(2)
+	kr, err := verifier.NewKeyring(pubOf(k1), pubOf(k2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code1, code2 := sign(t, baseClaims(), k1), sign(t, baseClaims(), k2)
+	calls := 0
+	refuseAll := kr.WithSignatureChecks(func(pub ed25519.PublicKey) (verifier.SignatureCheck, error) {
+		if pub.Equal(pubOf(k2)) {
+			return nil, errors.New("no check for this key")
+		}
+		return func(message, sig []byte) bool { calls++; return false }, nil
+	})
+	verify := func(kr *verifier.Keyring, code string) error {
+		_, err := verifier.New(kr, verifier.WithProduct(testProduct), verifier.WithTime(func() time.Time { return testNow })).Verify(code)
+		return err
+	}
+	if err := verify(refuseAll, code1); !errors.Is(err, verifier.ErrSignature) || calls != 1 {
+		t.Errorf("key 1 through a check that refuses: err = %v after %d calls, want ErrSignature after 1", err, calls)
+	}
+	if err := verify(refuseAll, code2); err != nil {
+		t.Errorf("key 2, whose check could not be made, must keep crypto/ed25519: %v", err)
+	}
+	if err := verify(kr, code1); err != nil || calls != 1 {
+		t.Errorf("the original ring must be unchanged: err = %v, check calls %d", err, calls)
+	}
+	var nilRing *verifier.Keyring
+	if nilRing.WithSignatureChecks(nil) != nil {
+		t.Error("a nil ring must stay nil")
 	}
 }
