@@ -2,6 +2,8 @@
 # Dependency rules of the offline verifier and of the packages below server (style.md G1), checked with
 # `go list -deps` (non-test dependencies: a test may drive the real server):
 #   - verifier decides a code's validity offline: no net/http at all (the network client is verifier/online).
+#   - verifier, verifier/online and licentia-verify check signatures with crypto/ed25519 alone: not with
+#     server/edkey's curve25519-voi.
 #   - verifier/online uses net/http as a client only: no server-side net/http API in its files.
 #   - server/simulator and server/loadgen (and their sub-packages) are the marketplace's side: they import
 #     neither server nor server/store.
@@ -50,6 +52,10 @@ importers() {
 echo "== verifier: no net/http"
 bad=$(forbidden '^net/http(/.*)?$' ./verifier) || exit 1
 [ -z "$bad" ] || fail "verifier depends on: $(echo $bad)"
+
+echo "== verifier, licentia-verify: Ed25519 from the standard library only (the server's server/edkey stays there)"
+bad=$(forbidden 'curve25519-voi|/server/edkey$' ./verifier ./verifier/online ./cmd/licentia-verify) || exit 1
+[ -z "$bad" ] || fail "the offline verifier depends on: $(echo $bad)"
 
 echo "== verifier/online: net/http as a client only"
 files=$(golist -f '{{range .GoFiles}}{{$.Dir}}/{{.}} {{end}}' ./verifier/online) || exit 1
