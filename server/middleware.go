@@ -27,7 +27,6 @@ func (s *Server) front(next http.Handler) http.Handler {
 		start := time.Now()
 		rs := &requestState{Context: r.Context(), w: w}
 		rs.id[0] = s.requestIDOf(r, &rs.idBuf)
-		rs.idValue = rs.id[0]
 		rs.route.Routes = s.router
 		rs.route.RoutePatterns = rs.patterns[:0]
 		w.Header()[middleware.RequestIDHeader] = rs.id[:]
@@ -55,7 +54,7 @@ func (s *Server) finish(rs *requestState, r *http.Request, start time.Time) {
 	if route == "" {
 		route = "unmatched"
 	}
-	s.metrics.latency.WithLabelValues(route, s.methods.label(r.Method)).Observe(d.Seconds())
+	s.metrics.latencyOf.get(route, s.methods.label(r.Method)).Observe(d.Seconds())
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
 		s.log.DebugContext(r.Context(), "request", "method", r.Method, "path", logPath(r.URL.Path), "status", rs.status,
 			"duration", d)
@@ -67,7 +66,6 @@ func (s *Server) finish(rs *requestState, r *http.Request, start time.Time) {
 type requestState struct {
 	context.Context
 	id       [1]string // the X-Request-Id header's value
-	idValue  any       // id[0], as Value answers it
 	idBuf    [idLen]byte
 	route    chi.Context
 	patterns [4]string // room for the route's patterns (a mounted router's too)
@@ -79,7 +77,7 @@ type requestState struct {
 func (rs *requestState) Value(key any) any {
 	switch key {
 	case middleware.RequestIDKey:
-		return rs.idValue
+		return rs.id[0] // boxed when asked (an audit event, a log line), not for every request
 	case chi.RouteCtxKey:
 		return &rs.route
 	}

@@ -444,7 +444,7 @@ func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, activity, co
 	h["Body-Sign"] = bodySign
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
-	s.metrics.callbacks.WithLabelValues(activityLabel(activity), code).Inc()
+	s.metrics.callbackCount.get(activityLabel(activity), code).Inc()
 }
 
 // activityLabel keeps the metric's label set bounded: unknown activities share one label.

@@ -137,11 +137,14 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 func (s *Server) now() time.Time { return s.cfg.Now() }
 
 type metrics struct {
-	reg          *prometheus.Registry
-	callbacks    *prometheus.CounterVec
-	latency      *prometheus.HistogramVec
-	issued       *prometheus.CounterVec
-	refusedConns prometheus.Counter
+	reg       *prometheus.Registry
+	callbacks *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	// callbackCount and latencyOf are the children of callbacks and latency by their label pairs.
+	callbackCount *pairCounters
+	latencyOf     *pairObservers
+	issued        *prometheus.CounterVec
+	refusedConns  prometheus.Counter
 	// uploadsDead counts the dead-lettered uploads (as of the last outbox pass); uploadsDeadLettered counts
 	// the uploads that were dead-lettered.
 	uploadsDead         prometheus.Gauge
@@ -195,6 +198,8 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	for _, r := range []string{licensing.UsageAccepted, licensing.UsageRetried, licensing.UsageDeadLettered} {
 		m.usageReports.WithLabelValues(r)
 	}
+	m.callbackCount = newLabelPairs(m.callbacks.WithLabelValues)
+	m.latencyOf = newLabelPairs(m.latency.WithLabelValues)
 	m.reg.MustRegister(m.callbacks, m.latency, m.issued, m.refusedConns, m.uploadsDead, m.uploadsDeadLettered, m.seats,
 		m.usageReports, m.usageDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
