@@ -92,12 +92,11 @@ func (p *publicAPI) refresh(ctx context.Context, code string, d *verifier.Deploy
 		return nil, err
 	}
 	l = p.s.svc.Reconcile(ctx, l)
-	by := buyerActor(ctx)
 	switch {
 	case d != nil:
-		l, err = p.s.svc.Seat(ctx, l, *d, by)
+		l, err = p.s.svc.Seat(ctx, l, *d, buyerActor(ctx))
 	case c.Deployment != nil:
-		l, err = p.s.svc.SeatOf(ctx, l, c.Deployment, by)
+		l, err = p.s.svc.SeatOf(ctx, l, c.Deployment, buyerActor(ctx))
 	}
 	if err != nil {
 		return nil, err
