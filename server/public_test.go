@@ -65,12 +65,16 @@ func TestMetrics(t *testing.T) {
 	wantCode(t, e.signed(testKey, map[string]string{"activity": "newInstance", "orderId": "O1", "businessId": "b-1",
 		"productId": "P1", "customerId": "c-1"}), resultOK)
 	wantCode(t, e.signed("bad", map[string]string{"activity": "newInstance", "orderId": "O1"}), resultAuth)
+	wantCode(t, e.legacy(testKey, map[string]string{"activity": "getLicense", "orderId": "O2", "businessId": "b-2",
+		"productId": "P1", "customerId": "c-1"}), resultOK)
 	_, body := get(t, e.ts.URL+"/metrics")
 	for _, want := range []string{
 		`licentia_callbacks_total{activity="newInstance",result_code="000000"} 1`,
 		`licentia_callbacks_total{activity="none",result_code="000001"} 1`,
-		`licentia_codes_issued_total{action="create"} 1`,
+		`licentia_codes_issued_total{action="create"} 2`,
 		`licentia_http_request_duration_seconds_bucket{method="POST",route="/koogallery/license"`,
+		`licentia_http_request_duration_seconds_bucket{method="GET",route="/koogallery/license"`,
+		`licentia_callbacks_total{activity="getLicense",result_code="000000"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
