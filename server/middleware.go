@@ -19,8 +19,7 @@ import (
 //   - a panic turned into an answer the caller understands — 000005 on the marketplace path, a JSON 500
 //     elsewhere — and logged. No input is expected to panic; this is the last line of defence;
 //   - the latency, labelled with the route pattern and the method, both from fixed sets, and at debug level
-//     a log line (path only: query strings carry marketplace tokens and customer data);
-//   - the License 1.0 callbacks (GET on the callback path) handed to their handler directly.
+//     a log line (path only: query strings carry marketplace tokens and customer data).
 //
 // It stands in front of the router and carries the router's context itself, so the router adds none.
 func (s *Server) front(next http.Handler) http.Handler {
@@ -33,13 +32,6 @@ func (s *Server) front(next http.Handler) http.Handler {
 		w.Header()[middleware.RequestIDHeader] = rs.id[:]
 		r = r.WithContext(rs)
 		defer s.finish(rs, r, start)
-		if r.Method == http.MethodGet && r.URL.Path == s.cfg.CallbackPath {
-			// The busiest route (every License 1.0 callback and resend) has a fixed path and no
-			// parameters in it: served as the router would serve it, without the router's search.
-			rs.route.RoutePatterns = append(rs.route.RoutePatterns, s.cfg.CallbackPath)
-			s.handleLegacy(rs, r)
-			return
-		}
 		next.ServeHTTP(rs, r)
 	})
 }
