@@ -3,6 +3,7 @@ package store
 import (
 	"os"
 	"strings"
+	"sync"
 )
 
 // SQLite allocates through the C library's malloc, from whichever thread a cgo call runs on, so its page
@@ -21,8 +22,16 @@ const (
 	mallocMmapMin = 4 << 20
 )
 
-// mallocTuned reports whether the thresholds were set at start-up.
-var mallocTuned = tuneMallocUnless(os.Getenv("GLIBC_TUNABLES"))
+var (
+	mallocTune  sync.Once
+	mallocTuned bool // whether tuneMallocOnce set the thresholds
+)
+
+// tuneMallocOnce sets the thresholds the first time this process opens a SQLite database: a process that
+// opens none, or only PostgreSQL, leaves glibc as it is.
+func tuneMallocOnce() {
+	mallocTune.Do(func() { mallocTuned = tuneMallocUnless(os.Getenv("GLIBC_TUNABLES")) })
+}
 
 // tuneMallocUnless sets the thresholds unless tunables (GLIBC_TUNABLES) sets any of malloc's, and
 // reports whether it did.

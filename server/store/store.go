@@ -196,6 +196,7 @@ func dial(dsn string, opt Options) (*sqlx.DB, string, error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, "", fmt.Errorf("create sqlite database: %w", err)
 	}
+	tuneMallocOnce()
 	db, err := sqlx.Open(sqliteDriver, full)
 	if err != nil {
 		return nil, "", fmt.Errorf("open sqlite: %w", err)
