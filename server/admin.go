@@ -7,9 +7,7 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/licentia/licentia/server/licensing"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/server/support"
 	"github.com/licentia/licentia/verifier"
@@ -103,7 +101,7 @@ func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
 	err := decodeJSON(w, r, &req)
 	var ans *online.CodeResponse
 	if err == nil {
-		req.Actor = licensing.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
+		req.Actor = adminActor(r)
 		ans, err = a.sup.Activate(r.Context(), req)
 	}
 	if err != nil {
@@ -118,24 +116,33 @@ func (a *adminAPI) activate(w http.ResponseWriter, r *http.Request) {
 type changeFunc func(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
 
 func (a *adminAPI) change(w http.ResponseWriter, r *http.Request, action string, op changeFunc) {
-	ref, err := refParam(r)
-	var req support.ChangeRequest
-	if err == nil {
-		err = decodeJSON(w, r, &req)
-	}
-	var c *support.Change
-	if err == nil {
-		req.Actor = licensing.Actor{Source: store.SourceAdmin, Name: tokenOf(r.Context()).Name, RequestID: middleware.GetReqID(r.Context())}
-		c, err = op(r.Context(), ref, req)
-	}
-	if err != nil {
-		a.s.fail(w, r, err)
+	c, req, ok := supportCall(a, w, r, op)
+	if !ok {
 		return
 	}
 	a.s.log.InfoContext(r.Context(), "support change", "license_id", c.License.ID, "action", action,
 		"actor", req.Actor.Name, "changed", c.Changed, "generation", c.License.Generation,
 		"code_fp", c.License.CodeFingerprint, "request_id", req.Actor.RequestID)
 	writeJSON(w, http.StatusOK, c)
+}
+
+// supportCall runs op on the license the URL names with the request's body ({"reason"} and the like), as
+// the admin token's: its outcome and the request, or false once it answered the error.
+func supportCall[T any](a *adminAPI, w http.ResponseWriter, r *http.Request,
+	op func(ctx context.Context, ref string, req support.ChangeRequest) (T, error)) (out T, req support.ChangeRequest, ok bool) {
+	ref, err := refParam(r)
+	if err == nil {
+		err = decodeJSON(w, r, &req)
+	}
+	if err == nil {
+		req.Actor = adminActor(r)
+		out, err = op(r.Context(), ref, req)
+	}
+	if err != nil {
+		a.s.fail(w, r, err)
+		return out, req, false
+	}
+	return out, req, true
 }
 
 // refParam returns the {ref} of the URL. Whole codes are refused: they are bearer credentials, and URLs

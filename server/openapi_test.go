@@ -299,6 +299,7 @@ var openAPITypes = map[string]reflect.Type{
 	"Change":            reflect.TypeFor[support.Change](),
 	"LookupRequest":     reflect.TypeFor[support.LookupRequest](),
 	"UploadRetry":       reflect.TypeFor[support.UploadRetry](),
+	"UsageRetry":        reflect.TypeFor[support.UsageRetry](),
 	"SeatUse":           reflect.TypeFor[support.SeatUse](),
 	"Seat":              reflect.TypeFor[support.SeatView](),
 	"Seats":             reflect.TypeFor[support.Seats](),
@@ -667,6 +668,16 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{name: "retry ambiguous", env: e, method: "POST", path: "/admin/v1/licenses/C-2/uploads/retry", token: sup, body: reason, status: 409, code: "ambiguous"},
 		{name: "retry too large", env: e, method: "POST", path: "/admin/v1/licenses/lic-1/uploads/retry", token: sup, body: hugeChange, status: 413, code: "too_large"},
 		{name: "retry broken", env: broken.testEnv, method: "POST", path: "/admin/v1/licenses/lic-B/uploads/retry", token: brokenSup, body: reason, status: 500, code: "internal"},
+		// POST /admin/v1/licenses/{ref}/usage/retry (MC-OK was activated above: a License 2.0 license)
+		{name: "retry usage", env: e, method: "POST", path: "/admin/v1/licenses/MC-OK/usage/retry", token: sup, body: reason, status: 200, check: wantBody(`"retried":0`, `"older":0`, `"day":"2026-03-01"`)},
+		{name: "retry usage of a License 1.0 license", env: e, method: "POST", path: "/admin/v1/licenses/lic-1/usage/retry", token: sup, body: reason, status: 400, code: "bad_request"},
+		{name: "retry usage no reason", env: e, method: "POST", path: "/admin/v1/licenses/MC-OK/usage/retry", token: sup, body: `{}`, status: 400, code: "bad_request"},
+		{name: "retry usage no token", env: e, method: "POST", path: "/admin/v1/licenses/MC-OK/usage/retry", body: reason, status: 401, code: "unauthorized"},
+		{name: "retry usage with a read token", env: e, method: "POST", path: "/admin/v1/licenses/MC-OK/usage/retry", token: read, body: reason, status: 403, code: "forbidden"},
+		{name: "retry usage unknown", env: e, method: "POST", path: "/admin/v1/licenses/nope/usage/retry", token: sup, body: reason, status: 404, code: "not_found"},
+		{name: "retry usage ambiguous", env: e, method: "POST", path: "/admin/v1/licenses/C-2/usage/retry", token: sup, body: reason, status: 409, code: "ambiguous"},
+		{name: "retry usage too large", env: e, method: "POST", path: "/admin/v1/licenses/MC-OK/usage/retry", token: sup, body: hugeChange, status: 413, code: "too_large"},
+		{name: "retry usage broken", env: broken.testEnv, method: "POST", path: "/admin/v1/licenses/lic-B/usage/retry", token: brokenSup, body: reason, status: 500, code: "internal"},
 
 		// POST /admin/v1/activations
 		{name: "admin activate", env: e, method: "POST", path: "/admin/v1/activations", token: sup, body: support.ActivationRequest{Code: "MC-OK2"}, status: 200},

@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/licentia/licentia/server/adminclient"
 	"github.com/licentia/licentia/server/licensing"
+	"github.com/licentia/licentia/server/simulator/market"
 	"github.com/licentia/licentia/server/store"
 	"github.com/licentia/licentia/server/support"
 )
@@ -104,5 +106,75 @@ func TestUploadDeadLetter(t *testing.T) {
 	if st, _ := m.call(http.MethodPost, "/admin/v1/licenses/lic-dl/uploads/retry", m.token("reader", "read"),
 		map[string]string{"reason": "x"}); st != http.StatusForbidden {
 		t.Errorf("retry with a read token = %d, want 403", st)
+	}
+}
+
+// TestAdminRetryUsage: a deployment's use of a License 2.0 code the marketplace could not be told of is
+// dead-lettered; support retries it through the admin API (POST …/usage/retry, as licentia codes retry-usage
+// --server does) once the marketplace is back: audited, reported, and a second retry finds nothing. A read
+// token, a missing reason and a license without a marketplace code are refused.
+func TestAdminRetryUsage(t *testing.T) {
+	m := newMarketEnv(t, testSK)
+	m.addCode("MC-RU", market.Received, t0.AddDate(1, 0, 0))
+	if st, body := m.call(http.MethodPost, "/v1/activations", "", support.ActivationRequest{Code: "MC-RU", Deployment: deployment(1)}); st != http.StatusOK {
+		t.Fatalf("activation = %d %s", st, body)
+	}
+	if err := m.mkt.SetUnreachable(true); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	svc := m.srv.Service()
+	for range licensing.UsageMaxAttempts + 2 {
+		svc.SendUsage(ctx)
+		m.advance(licensing.UsageBackoffMax)
+	}
+	if err := m.mkt.SetUnreachable(false); err != nil {
+		t.Fatal(err)
+	}
+	supportTok := m.token("helper", "support")
+	var d support.Detail
+	m.callJSON(http.MethodGet, "/admin/v1/licenses/MC-RU", supportTok, nil, http.StatusOK, &d)
+	if d.Usage == nil || d.Usage.Dead != 1 {
+		t.Fatalf("show usage = %+v, want one dead-lettered use", d.Usage)
+	}
+	if st, _ := m.call(http.MethodPost, "/admin/v1/licenses/"+d.License.ID+"/usage/retry", supportTok, map[string]string{}); st != http.StatusBadRequest {
+		t.Errorf("retry without a reason = %d, want 400", st)
+	}
+	if st, _ := m.call(http.MethodPost, "/admin/v1/licenses/"+d.License.ID+"/usage/retry", m.token("reader", "read"),
+		map[string]string{"reason": "x"}); st != http.StatusForbidden {
+		t.Errorf("retry with a read token = %d, want 403", st)
+	}
+	cl, err := adminclient.New(m.ts.URL, supportTok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cl.RetryUsage(ctx, d.License.ID, support.ChangeRequest{Reason: "marketplace back"})
+	if err != nil || out.Retried != 1 || out.Older != 0 || out.Day != m.now().Format(time.DateOnly) || out.LicenseID != d.License.ID {
+		t.Fatalf("retry = %+v, %v; want today's use", out, err)
+	}
+	if n := svc.SendUsage(ctx); n != 1 {
+		t.Errorf("SendUsage() after the retry accepted %d, want 1", n)
+	}
+	if calls := m.mkt.UsageCalls(); len(calls) != 1 || len(calls[0].Usage) != 1 || calls[0].Usage[0].Code != "MC-RU" {
+		t.Errorf("usage calls the stand-in accepted = %+v, want the retried use", calls)
+	}
+	evs, err := m.st.Events(ctx, d.License.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Action != store.ActionRetryUsage || last.Actor != "helper" ||
+		last.Reason != "marketplace back" || last.Source != store.SourceAdmin {
+		t.Errorf("last event = %+v, want the audited retry", last)
+	}
+	var again support.UsageRetry
+	m.callJSON(http.MethodPost, "/admin/v1/licenses/"+d.License.ID+"/usage/retry", supportTok,
+		map[string]string{"reason": "again"}, http.StatusOK, &again)
+	if again.Retried != 0 {
+		t.Errorf("second retry = %+v, want nothing retried", again)
+	}
+	m.newInstance("lic-plain", "O-PLAIN", "C-P", "P1", t0.AddDate(1, 0, 0))
+	if st, body := m.call(http.MethodPost, "/admin/v1/licenses/lic-plain/usage/retry", supportTok,
+		map[string]string{"reason": "x"}); st != http.StatusBadRequest || !strings.Contains(string(body), "no marketplace code") {
+		t.Errorf("retry of a license without a marketplace code = %d %s, want 400", st, body)
 	}
 }

@@ -44,6 +44,7 @@ func (s *Server) routes() http.Handler {
 			r.With(adm.requireSupport).Post("/licenses/{ref}/reissue", adm.reissue)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/revoke", adm.revoke)
 			r.With(adm.requireSupport).Post("/licenses/{ref}/uploads/retry", adm.retryUploads)
+			r.With(adm.requireSupport).Post("/licenses/{ref}/usage/retry", adm.retryUsage)
 			r.With(adm.requireSupport).Post("/activations", adm.activate)
 			r.With(adm.requireSupport).Delete("/licenses/{ref}/seats/{deployment}", adm.freeSeat)
 			r.With(adm.requireSupport).Put("/policies/{product}", adm.setPolicy)

@@ -33,6 +33,7 @@ type codesBackend interface {
 	Reissue(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
 	Revoke(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error)
 	RetryUploads(ctx context.Context, ref string, req support.ChangeRequest) (*support.UploadRetry, error)
+	RetryUsage(ctx context.Context, ref string, req support.ChangeRequest) (*support.UsageRetry, error)
 	Unactivated(ctx context.Context, q support.UnactivatedQuery) (*support.UnactivatedPage, error)
 	Seats(ctx context.Context, ref string) (*support.Seats, error)
 	FreeSeat(ctx context.Context, ref, deployment string, req support.ChangeRequest) (*support.SeatsFreed, error)
@@ -191,8 +192,8 @@ func runCodes(ctx context.Context, l lang, args []string, getenv func(string) st
 		return runCodesChange(ctx, l, sub, rest, getenv, stdout, stderr)
 	case "history":
 		return runCodesHistory(ctx, l, rest, getenv, stdout, stderr)
-	case "retry-upload":
-		return runCodesRetryUpload(ctx, l, rest, getenv, stdout, stderr)
+	case "retry-upload", "retry-usage":
+		return runCodesRetry(ctx, l, sub, rest, getenv, stdout, stderr)
 	case "seats":
 		return runCodesSeats(ctx, l, rest, getenv, stdout, stderr)
 	case "free-seat":

@@ -15,34 +15,17 @@ import (
 // marketplace code and the uses still owed, in English and in Chinese; a license without a marketplace code
 // shows no usage report.
 func TestCodesShowUsage(t *testing.T) {
-	dir, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
-	csvFile := filepath.Join(dir, "orders.csv")
-	exp := time.Now().Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)
-	writeFile(t, csvFile, []byte("instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at\n"+
-		"lic-m,O-M,,P1,S1,c-1,"+exp+"\nlic-plain,O-P,,P1,S1,c-1,"+exp+"\n"))
-	if out, errOut, err := runImport(t, data, csvFile); err != nil {
-		t.Fatalf("import = %v, %s, %s", err, out, errOut)
-	}
+	data, st := importedLicenses(t, "lic-m", "lic-plain")
+	bindCode(t, st, "lic-m", "PLUSAGE1")
 	ctx := context.Background()
-	st := openTestStore(t, data)
-	// Bind lic-m to a marketplace code, as an activation does.
-	_, err := st.Apply(ctx, "lic-m", "", func(cur *store.License) (*store.License, *store.Event, error) {
-		next := *cur
-		next.MarketCode = "PLUSAGE1"
-		return &next, &store.Event{At: cur.ChangedAt, Source: store.SourceCLI, Action: "bind", AfterStatus: cur.Status,
-			Generation: cur.Generation}, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := codesAs(t, data, "")
 	codes := func(args ...string) string {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		env := envMap(map[string]string{"LICENTIA_DATA": data})
-		if err := run(ctx, append([]string{"codes"}, args...), env, &stdout, &stderr); err != nil {
-			t.Fatalf("codes %v = %v\n%s%s", args, err, stdout.String(), stderr.String())
+		out, err := run(args...)
+		if err != nil {
+			t.Fatalf("codes %v = %v\n%s", args, err, out)
 		}
-		return stdout.String()
+		return out
 	}
 	if out := codes("show", "lic-m"); !strings.Contains(out, "usage report") || !strings.Contains(out, "no day reported yet") {
 		t.Errorf("show before any report:\n%s\nwant no day reported yet", out)
@@ -76,5 +59,48 @@ func TestCodesShowUsage(t *testing.T) {
 	}
 	if out := codes("show", "lic-plain"); strings.Contains(out, "usage report") {
 		t.Errorf("show of a license without a marketplace code:\n%s\nwant no usage report", out)
+	}
+}
+
+// importedLicenses imports the licenses ids (order O-<id>, product P1, customer c-1, expiring in 90 days) into
+// a fresh data directory, and returns it with its store open.
+func importedLicenses(t *testing.T, ids ...string) (string, *store.Store) {
+	t.Helper()
+	data, csvFile := filepath.Join(t.TempDir(), "data"), filepath.Join(t.TempDir(), "orders.csv")
+	exp := time.Now().Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	rows := "instance_id,order_id,order_line_id,product_id,sku,customer_id,expires_at\n"
+	for _, id := range ids {
+		rows += id + ",O-" + id + ",,P1,S1,c-1," + exp + "\n"
+	}
+	writeFile(t, csvFile, []byte(rows))
+	if out, errOut, err := runImport(t, data, csvFile); err != nil {
+		t.Fatalf("import = %v, %s, %s", err, out, errOut)
+	}
+	return data, openTestStore(t, data)
+}
+
+// bindCode binds the license id to the marketplace code, as an activation does.
+func bindCode(t *testing.T, st *store.Store, id, code string) {
+	t.Helper()
+	_, err := st.Apply(context.Background(), id, "", func(cur *store.License) (*store.License, *store.Event, error) {
+		next := *cur
+		next.MarketCode = code
+		return &next, &store.Event{At: cur.ChangedAt, Source: store.SourceCLI, Action: "bind", AfterStatus: cur.Status,
+			Generation: cur.Generation}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// codesAs returns a runner of licentia codes on the local database in data, as actor when not empty: what it
+// printed (stdout, then stderr) and its error.
+func codesAs(t *testing.T, data, actor string) func(args ...string) (string, error) {
+	env := envMap(map[string]string{"LICENTIA_DATA": data, "LICENTIA_ACTOR": actor})
+	return func(args ...string) (string, error) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"codes"}, args...), env, &stdout, &stderr)
+		return stdout.String() + stderr.String(), err
 	}
 }

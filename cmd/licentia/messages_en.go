@@ -29,6 +29,7 @@ commands:
   revoke    ID --reason TEXT: revoke the license for good; every code of it stops verifying
   history   ID: every event of the license, oldest first
   retry-upload ID --reason TEXT: upload again the code uploads the marketplace refused until their attempts ran out
+  retry-usage ID --reason TEXT: report again today's (UTC) uses the marketplace refused until their attempts ran out
   seats     ID: the seat limit, the seats in use and each seat (deployment hash, taken, last seen, lease, clone)
   free-seat ID DEPLOYMENT --reason TEXT: free a deployment's seat
   activate  CODE: activate a KooGallery License 2.0 code for a buyer and bind it to a license
@@ -88,6 +89,16 @@ Tries again, at once, the uploads of the license's code that the marketplace ref
 ran out (G1b getLicenseAsync; "dead" in codes show, the licentia_uploads_dead metric and an error log line).
 Each gets a fresh count of attempts. The retry is recorded in the license's audit log with the reason. Fix
 the cause first (AK/SK, the marketplace's answer in last_error).
+
+`,
+	"usage.codes.retry-usage": `usage: licentia codes retry-usage ID|ORDER-ID|CODE --reason TEXT [--actor NAME] [--json]
+
+Reports again, at once, the uses of today (UTC) of the license's marketplace code that the marketplace did
+not accept until their attempts ran out (the daily usage report of License 2.0; "dead-lettered" in codes
+show, the licentia_usage_reports_dead metric and a warning log line). Each gets a fresh count of attempts.
+The retry is recorded in the license's audit log with the reason. Uses of earlier days stay as they are: the
+report carries no date and the marketplace counts it on the day it arrives, so they can no longer be
+reported for their own day. Fix the cause first (AK/SK, the marketplace's answer in the log).
 
 `,
 	"usage.codes.activate": `usage: licentia codes activate CODE|- [--deployment ID] [--reveal] [--actor NAME] [--issuer ISS] [--grace DUR] [--json]
@@ -354,16 +365,20 @@ flags:
 	"usage.never":           "no day reported yet",
 	"usage.last":            "last day reported %s (UTC)",
 	"usage.pending":         "; %d use(s) waiting to be reported",
-	"usage.dead":            "; %d use(s) the marketplace did not accept after every attempt (dead-lettered)",
+	"usage.dead":            "; %d use(s) the marketplace did not accept after every attempt (dead-lettered) — codes retry-usage reports today's again",
 
-	// codes reissue, revoke, retry-upload, activate.
+	// codes reissue, revoke, retry-upload, retry-usage, activate.
 	"needs_reason":     "%s needs --reason TEXT (it goes into the audit log)",
 	"change.unchanged": "%s is already %s at generation %d; nothing changed",
 	"change.reissued":  "reissued %s: generation %d → %d, status %s, expires %s, code fingerprint %s",
 	"change.revoked":   "revoked %s: generation %d → %d; every code of it now fails where the revocation list reaches",
 	"retry.none":       "%s has no dead-lettered upload; nothing changed",
 	"retry.done":       "%s: %d dead-lettered upload(s) due again now",
-	"activated":        "activated: license %s, generation %d, status %s, expires %s",
+	"retry_usage.none": "%s has no dead-lettered use of today (%s, UTC); nothing changed",
+	"retry_usage.done": "%s: %d dead-lettered use(s) of today (%s, UTC) due again now",
+	"retry_usage.older": "%d dead-lettered use(s) of earlier days stay as they are: the marketplace counts a " +
+		"usage report on the day it arrives, so they can no longer be reported for their own day",
+	"activated": "activated: license %s, generation %d, status %s, expires %s",
 
 	// codes import.
 	"import.nothing":        "nothing imported",
@@ -546,6 +561,7 @@ flags:
 	"action.ignored":          "ignored",
 	"action.order_recorded":   "order_recorded",
 	"action.retry_upload":     "retry_upload",
+	"action.retry_usage":      "retry_usage",
 	"role.read":               "read",
 	"role.support":            "support",
 	"key.active":              "active",

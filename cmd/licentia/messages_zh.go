@@ -29,6 +29,7 @@ var messagesZH = map[string]string{
   revoke    许可证ID --reason 原因：永久吊销许可证；它的每个授权码都不再通过验证
   history   许可证ID：许可证的全部事件，按时间先后
   retry-upload 许可证ID --reason 原因：重新上传云商店多次拒收、已用尽重试次数的授权码
+  retry-usage 许可证ID --reason 原因：重新上报今天（UTC）多次上报均未被云商店接受、已停止重试的使用记录
   seats     许可证ID：席位上限、已占用数及每个席位（部署哈希、占用、最近使用、租约、克隆）
   free-seat 许可证ID 部署 --reason 原因：释放一个部署的席位
   activate  授权码：为买家激活云商店 License 2.0 授权码，并绑定到一个许可证
@@ -82,6 +83,14 @@ http://）。本地操作时，审计日志记录的操作人是 --actor（环�
 立即重新上传云商店多次拒收、已用尽重试次数的授权码（G1b 异步申请License；codes show 中状态为 "dead",
 并有 licentia_uploads_dead 指标和一条错误日志）。每次上传重新计数重试次数。本次重试连同原因记入该许可证的
 审计日志。请先排除原因（AK/SK，或 last_error 中云商店的应答）。
+
+`,
+	"usage.codes.retry-usage": `用法：licentia codes retry-usage 许可证ID|订单ID|授权码 --reason 原因 [--actor 名称] [--json]
+
+立即重新上报该许可证云商店授权码今天（UTC）的使用记录中，多次上报均未被云商店接受、已停止重试的那些（License 2.0
+授权码软件使用统计；codes show 中显示为已停止重试，并有 licentia_usage_reports_dead 指标和一条警告日志）。每条
+重新计数重试次数。本次重试连同原因记入该许可证的审计日志。更早日期的使用记录保持不变：上报不带日期，云商店按
+到达的日期计数，它们已无法计入原来的日期。请先排除原因（AK/SK，或日志中云商店的应答）。
 
 `,
 	"usage.codes.activate": `用法：licentia codes activate 授权码|- [--deployment ID] [--reveal] [--actor 名称] [--issuer 签发者] [--grace 时长] [--json]
@@ -335,16 +344,20 @@ POST /v1/activations，对其他商家实现会跳过。
 	"usage.never":           "尚未上报任何一天",
 	"usage.last":            "最近上报日期 %s（UTC）",
 	"usage.pending":         "；%d 条使用记录待上报",
-	"usage.dead":            "；%d 条使用记录多次上报均未被云商店接受，已停止重试",
+	"usage.dead":            "；%d 条使用记录多次上报均未被云商店接受，已停止重试 — 可用 codes retry-usage 重新上报今天的记录",
 
-	// codes reissue, revoke, retry-upload, activate.
+	// codes reissue, revoke, retry-upload, retry-usage, activate.
 	"needs_reason":     "%s 需要 --reason 原因（记入审计日志）",
 	"change.unchanged": "%s 已处于%s状态，代数 %d；未做任何更改",
 	"change.reissued":  "已补发 %s：代数 %d → %d，状态为%s，到期 %s，授权码指纹 %s",
 	"change.revoked":   "已吊销 %s：代数 %d → %d；吊销列表所到之处，它的每个授权码都验证失败",
 	"retry.none":       "%s 没有已停止重试的上传；未做任何更改",
-	"retry.done":       "%s:%d 个已停止重试的上传将立即重新上传",
-	"activated":        "已激活：许可证 %s，代数 %d，状态为%s，到期 %s",
+	"retry.done":       "%s：%d 个已停止重试的上传将立即重新上传",
+	"retry_usage.none": "%s 今天（%s，UTC）没有已停止重试的使用记录；未做任何更改",
+	"retry_usage.done": "%s：%d 条今天（%s，UTC）已停止重试的使用记录将立即重新上报",
+	"retry_usage.older": "更早日期的 %d 条已停止重试的使用记录保持不变：云商店按上报到达的日期计数，" +
+		"它们已无法计入原来的日期",
+	"activated": "已激活：许可证 %s，代数 %d，状态为%s，到期 %s",
 
 	// codes import.
 	"import.nothing":        "未导入任何内容",
@@ -526,6 +539,7 @@ LICENTIA_KOOGALLERY_KEY。除非加 --allow-remote，只接受回环地址的 UR
 	"action.ignored":          "忽略",
 	"action.order_recorded":   "记录订单",
 	"action.retry_upload":     "重新上传",
+	"action.retry_usage":      "重新上报使用统计",
 	"role.read":               "只读",
 	"role.support":            "客服",
 	"key.active":              "当前",

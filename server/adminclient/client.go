@@ -88,32 +88,33 @@ func (c *Client) History(ctx context.Context, ref string) (*support.History, err
 
 // Reissue asks the server to reissue the license (needs a support token).
 func (c *Client) Reissue(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error) {
-	path, err := c.licensePath(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	var ch support.Change
-	return &ch, c.do(ctx, http.MethodPost, path+"/reissue", req, &ch)
+	return onLicense[support.Change](ctx, c, ref, "/reissue", req)
 }
 
 // Revoke asks the server to revoke the license (needs a support token).
 func (c *Client) Revoke(ctx context.Context, ref string, req support.ChangeRequest) (*support.Change, error) {
-	path, err := c.licensePath(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	var ch support.Change
-	return &ch, c.do(ctx, http.MethodPost, path+"/revoke", req, &ch)
+	return onLicense[support.Change](ctx, c, ref, "/revoke", req)
 }
 
 // RetryUploads asks the server to try the license's dead-lettered uploads again (needs a support token).
 func (c *Client) RetryUploads(ctx context.Context, ref string, req support.ChangeRequest) (*support.UploadRetry, error) {
+	return onLicense[support.UploadRetry](ctx, c, ref, "/uploads/retry", req)
+}
+
+// RetryUsage asks the server to report the license's dead-lettered uses of today (UTC) again (needs a
+// support token).
+func (c *Client) RetryUsage(ctx context.Context, ref string, req support.ChangeRequest) (*support.UsageRetry, error) {
+	return onLicense[support.UsageRetry](ctx, c, ref, "/usage/retry", req)
+}
+
+// onLicense posts req to the support route suffix of the license ref names and returns its answer.
+func onLicense[T any](ctx context.Context, c *Client, ref, suffix string, req support.ChangeRequest) (*T, error) {
 	path, err := c.licensePath(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	var out support.UploadRetry
-	return &out, c.do(ctx, http.MethodPost, path+"/uploads/retry", req, &out)
+	var out T
+	return &out, c.do(ctx, http.MethodPost, path+suffix, req, &out)
 }
 
 // Activate asks the server to activate a License 2.0 code for a buyer (needs a support token).

@@ -148,10 +148,8 @@ func (s *Service) deviceCode(ctx context.Context, l *store.License, fingerprint 
 // (none: nothing is recorded) and tells the outbox.
 func (s *Service) RetryUploads(ctx context.Context, l *store.License, reason string, by Actor) (int64, error) {
 	now := s.now().Unix()
-	ev := &store.Event{LicenseID: l.ID, At: now, Source: by.Source, Actor: by.Name,
-		Action: store.ActionRetryUpload, Reason: reason, RequestID: by.RequestID, BeforeStatus: l.Status,
-		AfterStatus: l.Status, BeforeExpires: l.ExpiresAt, AfterExpires: l.ExpiresAt, Generation: l.Generation}
-	n, err := s.st.RetryParkedUploads(ctx, l.ID, now, ev)
+	ev := noteEvent(l, store.ActionRetryUpload, reason, by, now)
+	n, err := s.st.RetryParkedUploads(ctx, l.ID, now, &ev)
 	if err == nil && n > 0 {
 		s.kickOutbox()
 	}

@@ -276,9 +276,7 @@ func useOf(l *store.License, deployment, mode string, now int64) *store.Use {
 }
 
 func seatEvent(cur *store.License, action, deployment string, by Actor, now int64) store.Event {
-	return store.Event{At: now, Source: by.Source, Actor: by.Name, Action: action, Reason: "deployment " + deployment,
-		RequestID: by.RequestID, BeforeStatus: cur.Status, AfterStatus: cur.Status, BeforeExpires: cur.ExpiresAt,
-		AfterExpires: cur.ExpiresAt, Generation: cur.Generation}
+	return noteEvent(cur, action, "deployment "+deployment, by, now)
 }
 
 func sameBinding(a, b *verifier.DeploymentClaim) bool {

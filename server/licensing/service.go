@@ -136,6 +136,14 @@ type Actor struct {
 	RequestID string
 }
 
+// noteEvent is the audit event of an action by by on l at unix time now that leaves the license as it is
+// (its status, expiry and generation before and after).
+func noteEvent(l *store.License, action, reason string, by Actor, now int64) store.Event {
+	return store.Event{LicenseID: l.ID, At: now, Source: by.Source, Actor: by.Name, Action: action, Reason: reason,
+		RequestID: by.RequestID, BeforeStatus: l.Status, AfterStatus: l.Status, BeforeExpires: l.ExpiresAt,
+		AfterExpires: l.ExpiresAt, Generation: l.Generation}
+}
+
 // orderFills are the G1b newInstance orders whose order query runs in the background: the instanceId
 // answered for each, and the same ids as a set for queryInstance.
 type orderFills struct {

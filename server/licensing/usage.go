@@ -87,6 +87,27 @@ func (s *Service) useRecorded(ctx context.Context, u *store.Use, first, full boo
 	}
 }
 
+// RetryUsage makes the dead-lettered uses of l's marketplace code of today (UTC) due again now, each with a
+// fresh count of attempts, records the audit event (action store.ActionRetryUsage) with the reason when
+// there was one, and wakes the sender. Uses of earlier days stay dead-lettered: the usage report carries no
+// date and the marketplace counts a report on the day it arrives, so an earlier day's use sent now would be
+// counted for today. It returns the day (days since 1970-01-01), how many uses it made due and how many of
+// earlier days it left, and a *RequestError for a license without a marketplace code (only License 2.0
+// codes are reported).
+func (s *Service) RetryUsage(ctx context.Context, l *store.License, reason string, by Actor) (day, retried, older int64, err error) {
+	if l.MarketCode == "" {
+		return 0, 0, 0, BadRequest("license %s has no marketplace code: only License 2.0 licenses report usage", l.ID)
+	}
+	now := s.now()
+	day = license.UsageDay(now)
+	ev := noteEvent(l, store.ActionRetryUsage, reason, by, now.Unix())
+	retried, older, err = s.st.RetryDeadUsage(ctx, l.ID, day, now.Unix(), &ev)
+	if err == nil && retried > 0 {
+		s.kickUsage()
+	}
+	return day, retried, older, err
+}
+
 func (s *Service) kickUsage() {
 	select {
 	case s.usageKick <- struct{}{}:

@@ -114,6 +114,21 @@ func (e *usageEnv) codes(t *testing.T, m int) []*store.License {
 	return ls
 }
 
+// fresh returns a new SQLite store, closed when the test ends, and a Service over it reporting to the stand-in.
+func (e *usageEnv) fresh(t *testing.T) (*store.Store, *Service) {
+	t.Helper()
+	st := e.freshStore(t)
+	return st, e.service(t, st)
+}
+
+// freshStore returns a new SQLite store, closed when the test ends.
+func (e *usageEnv) freshStore(t *testing.T) *store.Store {
+	t.Helper()
+	st := openSQLite(t, filepath.Join(t.TempDir(), "db.sqlite"))
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func openSQLite(t *testing.T, path string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), path, store.Options{})
@@ -310,9 +325,7 @@ func TestUsageTwoReplicas(t *testing.T) {
 // is tried again with backoff and dead-lettered after UsageMaxAttempts, visibly.
 func TestUsageRefusedThenDeadLettered(t *testing.T) {
 	e := newUsageEnv(t)
-	st := openSQLite(t, filepath.Join(t.TempDir(), "db.sqlite"))
-	t.Cleanup(func() { st.Close() })
-	svc := e.service(t, st)
+	st, svc := e.fresh(t)
 	ctx := context.Background()
 	ls := e.codes(t, 3)
 	// A code the marketplace never activated: it refuses any report naming it (92020020).
@@ -361,9 +374,7 @@ func TestUsageRefusedThenDeadLettered(t *testing.T) {
 // TestUsageFailedCallNotLost: a report the marketplace cannot be reached for is kept and sent once it can.
 func TestUsageFailedCallNotLost(t *testing.T) {
 	e := newUsageEnv(t)
-	st := openSQLite(t, filepath.Join(t.TempDir(), "db.sqlite"))
-	t.Cleanup(func() { st.Close() })
-	svc := e.service(t, st)
+	_, svc := e.fresh(t)
 	ctx := context.Background()
 	ls := e.codes(t, 2)
 	want := map[report]bool{}
@@ -398,9 +409,7 @@ func TestUsageFailedCallNotLost(t *testing.T) {
 // TestUsageCountMode: in count mode a code's report carries the day's total of deployments so far.
 func TestUsageCountMode(t *testing.T) {
 	e := newUsageEnv(t)
-	st := openSQLite(t, filepath.Join(t.TempDir(), "db.sqlite"))
-	t.Cleanup(func() { st.Close() })
-	svc := e.service(t, st)
+	_, svc := e.fresh(t)
 	ctx := context.Background()
 	l := e.codes(t, 1)[0]
 	record := func(dep string) {
@@ -434,9 +443,7 @@ func TestUsageCountMode(t *testing.T) {
 
 func TestRecordUseNoOpsAndRefusals(t *testing.T) {
 	e := newUsageEnv(t)
-	st := openSQLite(t, filepath.Join(t.TempDir(), "db.sqlite"))
-	t.Cleanup(func() { st.Close() })
-	svc := e.service(t, st)
+	st, svc := e.fresh(t)
 	ctx := context.Background()
 	for _, l := range []*store.License{nil, {ID: "L1"}, {ID: "L2", MarketCode: "PL2", Test: true}} {
 		if err := svc.RecordUse(ctx, l, "dep", license.UsageByID, svc.Now()); err != nil {
@@ -525,8 +532,7 @@ func TestPackUsage(t *testing.T) {
 // are due again at once and reported by the next pass, each once.
 func TestUsageStopsAtTheLease(t *testing.T) {
 	e := newUsageEnv(t)
-	st := openSQLite(t, filepath.Join(t.TempDir(), "db.sqlite"))
-	t.Cleanup(func() { st.Close() })
+	st := e.freshStore(t)
 	// Each call takes (on the Service's clock) as long as the whole lease.
 	svc := e.serviceObserved(t, st, callHook(func() { e.clock.Add(UsageLease) }))
 	ls := e.codes(t, 250)
@@ -549,5 +555,73 @@ func TestUsageStopsAtTheLease(t *testing.T) {
 		if err != nil || len(uses) != 1 || !uses[0].ReportedAt.Valid || uses[0].Attempts != 1 {
 			t.Fatalf("Uses(%s) = %+v, %v; want one use reported at its first attempt", l.MarketCode, uses, err)
 		}
+	}
+}
+
+// TestRetryUsageToday: support's retry of dead-lettered usage sends today's (UTC) uses again once the cause is
+// fixed, recorded in the audit log; an earlier day's use stays dead-lettered (the marketplace would count it for
+// today); a retry with nothing to do records nothing; a license without a marketplace code is refused.
+func TestRetryUsageToday(t *testing.T) {
+	e := newUsageEnv(t)
+	st, svc := e.fresh(t)
+	ctx := context.Background()
+	l := e.codes(t, 1)[0]
+	now := e.clock.Now().Unix()
+	*l = store.License{ID: l.ID, MarketCode: l.MarketCode, OrderID: "O-" + l.ID, Flow: store.FlowInstance, ProductID: "P1",
+		Status: "active", StartsAt: now, Generation: 1, ChangedAt: now, Code: "code-" + l.ID, KeyID: "k1", CreatedAt: now}
+	if _, _, err := st.Create(ctx, l, []store.Event{{At: now, Source: store.SourceKooGallery, Action: "create",
+		AfterStatus: "active", Generation: 1}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RecordUse(ctx, l, "dep-yesterday", license.UsageByID, e.clock.Now().Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[report]bool{}
+	use(t, svc, l, "dep-today", want)
+
+	if err := e.mkt.SetUnreachable(true); err != nil {
+		t.Fatal(err)
+	}
+	for range UsageMaxAttempts + 5 {
+		svc.SendUsage(ctx)
+		e.clock.Add(UsageBackoffMax)
+	}
+	if s, err := st.UsageOf(ctx, l.ID); err != nil || s.Dead != 2 || s.Pending != 0 {
+		t.Fatalf("UsageOf() while unreachable = %+v, %v; want both uses dead-lettered", s, err)
+	}
+	if err := e.mkt.SetUnreachable(false); err != nil {
+		t.Fatal(err)
+	}
+
+	by := Actor{Source: store.SourceAdmin, Name: "helper", RequestID: "req-1"}
+	day, n, older, err := svc.RetryUsage(ctx, l, "AK/SK fixed", by)
+	if err != nil || day != license.UsageDay(day1) || n != 1 || older != 1 {
+		t.Fatalf("RetryUsage() = day %d, %d retried, %d older, %v; want day %d, 1 and 1", day, n, older, err, license.UsageDay(day1))
+	}
+	if got := svc.SendUsage(ctx); got != 1 {
+		t.Errorf("SendUsage() after the retry accepted %d, want today's use", got)
+	}
+	got, _ := e.reported(t, 0)
+	checkOnce(t, "after the retry", got, want)
+	if s, err := st.UsageOf(ctx, l.ID); err != nil || s.Dead != 1 || s.Pending != 0 || s.LastReportedDay != license.UsageDay(day1) {
+		t.Errorf("UsageOf() after the retry = %+v, %v; want today's reported, yesterday's still dead", s, err)
+	}
+	evs, err := st.Events(ctx, l.ID)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("events = %+v, %v; want the creation and the retry", evs, err)
+	}
+	if ev := evs[1]; ev.Action != store.ActionRetryUsage || ev.Actor != "helper" || ev.Reason != "AK/SK fixed" ||
+		ev.Source != store.SourceAdmin || ev.RequestID != "req-1" || ev.AfterStatus != "active" {
+		t.Errorf("retry event = %+v", ev)
+	}
+	if _, n, older, err := svc.RetryUsage(ctx, l, "again", by); err != nil || n != 0 || older != 1 {
+		t.Errorf("second RetryUsage() = %d retried, %d older, %v; want 0 and 1", n, older, err)
+	}
+	if evs2, _ := st.Events(ctx, l.ID); len(evs2) != len(evs) {
+		t.Errorf("events %d → %d, want a retry of nothing unrecorded", len(evs), len(evs2))
+	}
+	var re *RequestError
+	if _, _, _, err := svc.RetryUsage(ctx, &store.License{ID: "L-plain"}, "x", by); !errors.As(err, &re) {
+		t.Errorf("RetryUsage() of a license without a marketplace code = %v, want a RequestError", err)
 	}
 }

@@ -176,6 +176,42 @@ func (st *Store) updateUsage(ctx context.Context, what, query, token string, key
 	return nil
 }
 
+// ActionRetryUsage is the audit action of a support retry of a license's dead-lettered uses.
+const ActionRetryUsage = "retry_usage"
+
+const (
+	retryDeadUsageQuery = `UPDATE usage_reports SET dead_at = NULL, attempts = 0, next_at = ?, claim = ''
+		WHERE license_id = ? AND day >= ? AND reported_at IS NULL AND dead_at IS NOT NULL`
+	countOlderDeadUsageQuery = `SELECT COUNT(*) FROM usage_reports
+		WHERE license_id = ? AND day < ? AND reported_at IS NULL AND dead_at IS NOT NULL`
+)
+
+// RetryDeadUsage makes the dead-lettered uses of the license with id licenseID of day fromDay (days since
+// 1970-01-01, UTC) and later due at now with a fresh count of attempts, keeping their last error, and records
+// ev (the audit event, action ActionRetryUsage) in the same transaction when there was one. It returns how
+// many it made due, and how many dead-lettered uses of earlier days it left as they are.
+func (st *Store) RetryDeadUsage(ctx context.Context, licenseID string, fromDay, now int64, ev *Event) (retried, older int64, err error) {
+	err = st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		retried, older = 0, 0
+		if err := tx.GetContext(ctx, &older, tx.Rebind(countOlderDeadUsageQuery), licenseID, fromDay); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(retryDeadUsageQuery), now, licenseID, fromDay)
+		if err != nil {
+			return err
+		}
+		if retried, err = res.RowsAffected(); err != nil || retried == 0 {
+			return err
+		}
+		_, err = insertEvent(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("retry dead usage of %s: %w", licenseID, err)
+	}
+	return retried, older, nil
+}
+
 const usageOfQuery = `SELECT
 	COALESCE(MAX(CASE WHEN reported_at IS NOT NULL THEN day END), -1),
 	COALESCE(SUM(CASE WHEN reported_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END), 0),

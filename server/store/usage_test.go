@@ -146,6 +146,77 @@ func TestClaimUsageLifecycle(t *testing.T) {
 	})
 }
 
+// RetryDeadUsage makes a license's dead-lettered uses of a day and later due again with fresh attempts, in one
+// transaction with its audit event; earlier days and other licenses stay as they are, and nothing to retry
+// records nothing.
+func TestRetryDeadUsage(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		for _, id := range []string{"L-MC1", "L-MC2"} {
+			if _, _, err := st.Create(ctx, testLicense(id, "O-"+id), []Event{*createEvent()}, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		uses := []Use{testUse("MC1", "a", 99), testUse("MC1", "a", 100), testUse("MC1", "b", 100), testUse("MC2", "a", 100)}
+		for _, u := range uses {
+			if _, _, err := st.RecordUse(ctx, u, 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := int64(100*86400 + 3600)
+		claimed, err := st.ClaimUsage(ctx, "t1", now, now+60, 10)
+		if err != nil || len(claimed) != len(uses) {
+			t.Fatalf("ClaimUsage() = %d uses, %v; want %d", len(claimed), err, len(uses))
+		}
+		var keys []UsageKey
+		for _, c := range claimed {
+			keys = append(keys, c.UsageKey)
+		}
+		if err := st.UsageDead(ctx, "t1", keys, now, "koogallery openapi usage: code 92020020"); err != nil {
+			t.Fatal(err)
+		}
+		retry := func() (int64, int64) {
+			t.Helper()
+			ev := &Event{LicenseID: "L-MC1", At: now + 10, Source: SourceCLI, Actor: "carol", Action: ActionRetryUsage,
+				Reason: "AK/SK fixed", AfterStatus: "active", Generation: 1}
+			n, older, err := st.RetryDeadUsage(ctx, "L-MC1", 100, now+10, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n, older
+		}
+		if n, older := retry(); n != 2 || older != 1 {
+			t.Fatalf("RetryDeadUsage(day 100) = %d retried, %d older; want 2 and 1", n, older)
+		}
+		if n, older := retry(); n != 0 || older != 1 {
+			t.Errorf("second RetryDeadUsage = %d retried, %d older; want 0 and 1", n, older)
+		}
+		evs, err := st.Events(ctx, "L-MC1")
+		if err != nil || len(evs) != 2 || evs[1].Action != ActionRetryUsage || evs[1].Reason != "AK/SK fixed" {
+			t.Errorf("events = %+v, %v; want the creation and one retry_usage", evs, err)
+		}
+		if s, _ := st.UsageOf(ctx, "L-MC1"); s.Pending != 2 || s.Dead != 1 {
+			t.Errorf("UsageOf(L-MC1) = %+v, want 2 pending (day 100) and 1 dead (day 99)", s)
+		}
+		if s, _ := st.UsageOf(ctx, "L-MC2"); s.Pending != 0 || s.Dead != 1 {
+			t.Errorf("UsageOf(L-MC2) = %+v, want its dead use untouched", s)
+		}
+		again, err := st.ClaimUsage(ctx, "t2", now+10, now+70, 10)
+		if err != nil || len(again) != 2 {
+			t.Fatalf("ClaimUsage() after the retry = %d uses, %v; want the 2 of day 100", len(again), err)
+		}
+		for _, c := range again {
+			if c.LicenseID != "L-MC1" || c.Day != 100 || c.Attempts != 1 {
+				t.Errorf("claimed after the retry: %+v; want L-MC1's day 100 at attempt 1", c)
+			}
+		}
+		states, err := st.Uses(ctx, "MC1")
+		if err != nil || len(states) != 3 || states[1].LastError != "koogallery openapi usage: code 92020020" {
+			t.Errorf("uses of MC1 = %+v, %v; want the last error kept", states, err)
+		}
+	})
+}
+
 // Concurrent claimers never hold one use twice.
 func TestClaimUsageConcurrent(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, st *Store) {

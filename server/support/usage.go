@@ -2,8 +2,8 @@ package support
 
 import (
 	"context"
-	"time"
 
+	"github.com/licentia/licentia/server/license"
 	"github.com/licentia/licentia/server/store"
 )
 
@@ -28,7 +28,35 @@ func (sp *Desk) usageOf(ctx context.Context, l *store.License) (*UsageView, erro
 	}
 	v := &UsageView{Pending: s.Pending, Dead: s.Dead}
 	if s.LastReportedDay >= 0 {
-		v.LastReportedDay = time.Unix(s.LastReportedDay*86400, 0).UTC().Format(time.DateOnly)
+		v.LastReportedDay = license.DayDate(s.LastReportedDay)
 	}
 	return v, nil
+}
+
+// UsageRetry is the outcome of RetryUsage.
+type UsageRetry struct {
+	LicenseID string `json:"license_id"`
+	// Day is the UTC day (YYYY-MM-DD) whose dead-lettered uses were retried: today's.
+	Day string `json:"day"`
+	// Retried counts the dead-lettered uses of Day made due again; 0 when there was none (nothing is recorded).
+	Retried int64 `json:"retried"`
+	// Older counts the dead-lettered uses of earlier days, left as they are: the marketplace counts a usage
+	// report on the day it arrives, so they can no longer be reported for their own day.
+	Older int64 `json:"older"`
+}
+
+// RetryUsage makes the dead-lettered uses of today (UTC) of the license ref names due again now, each with a
+// fresh count of attempts, and records the audit event (action store.ActionRetryUsage) with the reason. It
+// returns a *licensing.RequestError for a missing reason or a license without a marketplace code, and the
+// errors of find.
+func (sp *Desk) RetryUsage(ctx context.Context, ref string, req ChangeRequest) (*UsageRetry, error) {
+	l, reason, err := sp.target(ctx, ref, req)
+	if err != nil {
+		return nil, err
+	}
+	day, n, older, err := sp.svc.RetryUsage(ctx, l, reason, req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	return &UsageRetry{LicenseID: l.ID, Day: license.DayDate(day), Retried: n, Older: older}, nil
 }
