@@ -25,22 +25,31 @@ type Transition func(cur license.License, now time.Time) (license.License, licen
 // once, after the commit (the store may run t more than once). It returns the license as stored after the
 // write and t's outcome, or the errors of store.Apply and of t.
 func (s *Service) Change(ctx context.Context, id string, d license.Delivery, t Transition) (*store.License, license.Outcome, error) {
-	return s.change(ctx, id, d, t, true)
+	l, o, _, err := s.change(ctx, id, d, t, true, false)
+	return l, o, err
 }
 
 // ChangeIfApplied is Change for changes worth recording only when they apply (a support change that would
 // do nothing, a marketplace query that agrees): an ignored outcome writes no event and returns the license
 // as it is, with the outcome, and no error.
 func (s *Service) ChangeIfApplied(ctx context.Context, id string, d license.Delivery, t Transition) (*store.License, license.Outcome, error) {
-	return s.change(ctx, id, d, t, false)
+	l, o, _, err := s.change(ctx, id, d, t, false, false)
+	return l, o, err
 }
 
-func (s *Service) change(ctx context.Context, id string, d license.Delivery, t Transition, recordIgnored bool) (*store.License, license.Outcome, error) {
+// ChangeFreeingSeats is ChangeIfApplied that, in the same transaction, also frees every seat of the license
+// (audit action ActSeatFreed, with d's actor and reason): a support reissue that frees the seats its
+// superseded codes took can never leave one done without the other. It returns the seats freed.
+func (s *Service) ChangeFreeingSeats(ctx context.Context, id string, d license.Delivery, t Transition) (*store.License, license.Outcome, int64, error) {
+	return s.change(ctx, id, d, t, false, true)
+}
+
+func (s *Service) change(ctx context.Context, id string, d license.Delivery, t Transition, recordIgnored, freeSeats bool) (*store.License, license.Outcome, int64, error) {
 	if s.is == nil {
-		return nil, license.Outcome{}, ErrNoSigner
+		return nil, license.Outcome{}, 0, ErrNoSigner
 	}
 	var out license.Outcome
-	l, err := s.st.Apply(ctx, id, d.DedupeKey, func(cur *store.License) (*store.License, *store.Event, error) {
+	fn := func(cur *store.License) (*store.License, *store.Event, error) {
 		next, o, err := t(*cur, s.now())
 		if err != nil {
 			return nil, nil, err
@@ -58,11 +67,21 @@ func (s *Service) change(ctx context.Context, id string, d license.Delivery, t T
 		}
 		ev := license.NewEvent(cur, next, o, d)
 		return &next, &ev, nil
-	})
+	}
+	var l *store.License
+	var freed int64
+	var err error
+	if freeSeats {
+		seatEv := store.Event{At: d.At, Source: d.Source, Actor: d.Actor, Action: ActSeatFreed, Reason: d.Reason,
+			RequestID: d.RequestID}
+		l, freed, err = s.st.ApplyFreeingSeats(ctx, id, fn, seatEv)
+	} else {
+		l, err = s.st.Apply(ctx, id, d.DedupeKey, fn)
+	}
 	if err == nil && out.Applied {
 		s.obs.Issued(out.Action)
 	}
-	return l, out, err
+	return l, out, freed, err
 }
 
 // issuerFor returns the issuer that signs cur's next generation.

@@ -250,10 +250,24 @@ const updateLicenseQuery = `UPDATE licenses SET product_id = ?, sku = ?, quantit
 // when ref names no license; errors from fn are returned as they are. fn may be called more than once
 // (PostgreSQL retries a write the database aborted), so it must have no effect outside its result.
 func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) (*License, error) {
+	l, _, err := st.apply(ctx, ref, dedupeKey, fn, nil)
+	return l, err
+}
+
+// ApplyFreeingSeats is Apply without a dedupe key that also frees every seat of the license in the same
+// transaction, recording seatEv (its license id, generation, status and expiry those of the license as fn
+// left it): the change and the freed seats commit together or not at all. It returns how many seats it freed.
+func (st *Store) ApplyFreeingSeats(ctx context.Context, ref string, fn Mutation, seatEv Event) (*License, int64, error) {
+	return st.apply(ctx, ref, "", fn, &seatEv)
+}
+
+// apply is Apply, freeing the license's seats and recording seatEv after the change when seatEv is not nil.
+func (st *Store) apply(ctx context.Context, ref, dedupeKey string, fn Mutation, seatEv *Event) (*License, int64, error) {
 	var out *License
 	var dup, listed bool
+	var freed int64
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		out, dup, listed = nil, false, false
+		out, dup, listed, freed = nil, false, false, 0
 		cur, err := lookupID(ctx, tx, ref, st.rowLocks)
 		if err != nil {
 			return err
@@ -289,7 +303,10 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 				return err
 			}
 		}
-		return nil
+		if seatEv != nil {
+			freed, err = freeAllSeats(ctx, tx, out, *seatEv)
+		}
+		return err
 	})
 	if err == nil && listed {
 		st.revWrites.Add(1)
@@ -299,16 +316,32 @@ func (st *Store) Apply(ctx context.Context, ref, dedupeKey string, fn Mutation) 
 	}
 	switch {
 	case err == nil && dup:
-		return out, ErrDuplicate
+		return out, 0, ErrDuplicate
 	case err == nil:
-		return out, nil
+		return out, freed, nil
 	case errors.Is(err, ErrDuplicate):
-		return out, ErrDuplicate
+		return out, 0, ErrDuplicate
 	case errors.Is(err, ErrNotFound):
-		return nil, ErrNotFound
+		return nil, 0, ErrNotFound
 	default:
-		return nil, fmt.Errorf("update license %s: %w", ref, err)
+		return nil, 0, fmt.Errorf("update license %s: %w", ref, err)
 	}
+}
+
+// freeAllSeats frees every seat of l inside tx and records ev for it, with l's generation, status and expiry.
+func freeAllSeats(ctx context.Context, tx *sqlx.Tx, l *License, ev Event) (int64, error) {
+	res, err := tx.ExecContext(ctx, tx.Rebind(deleteSeats), l.ID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	ev.LicenseID, ev.Generation = l.ID, l.Generation
+	ev.BeforeStatus, ev.AfterStatus, ev.BeforeExpires, ev.AfterExpires = l.Status, l.Status, l.ExpiresAt, l.ExpiresAt
+	_, err = insertEvent(ctx, tx, &ev)
+	return n, err
 }
 
 func updateLicense(ctx context.Context, tx *sqlx.Tx, prevGen int64, next *License) error {

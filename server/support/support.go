@@ -216,24 +216,15 @@ func (sp *Desk) History(ctx context.Context, ref string) (*History, error) {
 
 // Reissue signs a new generation of the license ref names with the same entitlement (status, expiry,
 // product, quantity), which supersedes every older code of it and stops older codes from serving as proof
-// (refresh, the buyer page), and records the audit event. With req.FreeSeats it then frees every seat of
-// the license (audit action licensing.ActSeatFreed, the same reason), so that a leaked code cannot keep
-// serving more deployments than were paid for; Change.SeatsFreed says how many. It returns an error wrapping license.ErrRevoked or
-// license.ErrReleased for a license that cannot be reissued, licensing.ErrNoSigner without a signing key, a
-// *licensing.RequestError for a missing reason, and the errors of find.
+// (refresh, the buyer page), and records the audit event. With req.FreeSeats it also frees every seat of the
+// license in the same transaction (audit action licensing.ActSeatFreed, the same reason), so that a leaked
+// code cannot keep serving more deployments than were paid for; Change.SeatsFreed says how many. It returns
+// an error wrapping license.ErrRevoked or license.ErrReleased for a license that cannot be reissued,
+// licensing.ErrNoSigner without a signing key, a *licensing.RequestError for a missing reason, and the errors
+// of find.
 func (sp *Desk) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
-	l, c, err := sp.changeLicense(ctx, ref, req, license.Reissue)
-	if err != nil || !req.FreeSeats {
-		return c, err
-	}
-	// After the reissue: the superseded codes no longer prove the license, so no freed seat can be taken
-	// again with one of them.
-	reason, _ := checkReason(req.Reason) // checked by changeLicense
-	if c.SeatsFreed, err = sp.svc.FreeSeat(ctx, l, "", reason, req.Actor); err != nil {
-		return nil, fmt.Errorf("license %s was reissued (generation %d), but its seats were not freed: %w; "+
-			"reissue it again with free seats", l.ID, l.Generation, err)
-	}
-	return c, nil
+	_, c, err := sp.changeLicense(ctx, ref, req, license.Reissue)
+	return c, err
 }
 
 // Revoke makes the license ref names revoked, for good: a new generation with status "revoked", which
@@ -267,7 +258,14 @@ func (sp *Desk) changeLicense(ctx context.Context, ref string, req ChangeRequest
 	}
 	d := license.Delivery{At: sp.now().Unix(), Source: req.Actor.Source, Actor: req.Actor.Name,
 		RequestID: req.Actor.RequestID, Reason: reason}
-	out, o, err := sp.svc.ChangeIfApplied(ctx, l.ID, d, t)
+	var out *store.License
+	var o license.Outcome
+	var freed int64
+	if req.FreeSeats {
+		out, o, freed, err = sp.svc.ChangeFreeingSeats(ctx, l.ID, d, t)
+	} else {
+		out, o, err = sp.svc.ChangeIfApplied(ctx, l.ID, d, t)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -275,7 +273,8 @@ func (sp *Desk) changeLicense(ctx context.Context, ref string, req ChangeRequest
 	if o.Applied {
 		prev--
 	}
-	return out, &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev}, nil
+	return out, &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev,
+		SeatsFreed: freed}, nil
 }
 
 func checkReason(reason string) (string, error) {
