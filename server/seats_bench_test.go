@@ -423,7 +423,7 @@ var seatOps = []seatOp{
 		d := seatDeployment(fmt.Sprintf("new-%d", seatTakes.Add(1)))
 		hash := verifier.DeploymentHash(license.DeploymentSalt(id), "id", d.ID)
 		free := func() error { // the license's second seat is free again for the next take
-			_, err := sb.e.st.FreeSeats(context.Background(), id, hash, store.Event{At: sb.e.now().Unix(),
+			_, err := sb.e.st.FreeSeat(context.Background(), id, hash, store.Event{At: sb.e.now().Unix(),
 				Source: store.SourceCLI, Actor: "bench", Action: licensing.ActSeatFreed, Reason: "benchmark",
 				BeforeStatus: license.Active, AfterStatus: license.Active, Generation: 1})
 			return err

@@ -22,8 +22,11 @@ func runCodesRetry(ctx context.Context, l lang, op string, args []string, getenv
 	req.Actor = run.actor
 	if op == "retry-usage" {
 		out, err := run.b.RetryUsage(ctx, run.pos[0], req)
-		if err != nil || cmd.c.json {
-			return printIfJSON(stdout, out, err)
+		if err != nil {
+			return err
+		}
+		if cmd.c.json {
+			return printJSON(stdout, out)
 		}
 		if out.Retried == 0 {
 			fmt.Fprintln(stdout, l.T("retry_usage.none", cell(out.LicenseID), out.Day))
@@ -36,8 +39,11 @@ func runCodesRetry(ctx context.Context, l lang, op string, args []string, getenv
 		return nil
 	}
 	out, err := run.b.RetryUploads(ctx, run.pos[0], req)
-	if err != nil || cmd.c.json {
-		return printIfJSON(stdout, out, err)
+	if err != nil {
+		return err
+	}
+	if cmd.c.json {
+		return printJSON(stdout, out)
 	}
 	if out.Retried == 0 {
 		fmt.Fprintln(stdout, l.T("retry.none", cell(out.LicenseID)))
@@ -45,12 +51,4 @@ func runCodesRetry(ctx context.Context, l lang, op string, args []string, getenv
 	}
 	fmt.Fprintln(stdout, l.T("retry.done", cell(out.LicenseID), out.Retried))
 	return nil
-}
-
-// printIfJSON returns err when there is one, and otherwise prints v as --json does.
-func printIfJSON(stdout io.Writer, v any, err error) error {
-	if err != nil {
-		return err
-	}
-	return printJSON(stdout, v)
 }

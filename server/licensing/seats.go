@@ -327,17 +327,14 @@ func (s *Service) SeatsOf(ctx context.Context, l *store.License) (seats []store.
 }
 
 // FreeSeat frees the seat of deployment (its hash as SeatsOf lists it, or the deployment id itself) of
-// license l, or every seat when deployment is "", recording who and why. It returns the seats freed;
-// store.ErrNotFound when the deployment holds no seat.
+// license l, recording who and why (ChangeFreeingSeats frees every seat with a change). It returns the
+// seats freed; store.ErrNotFound when the deployment holds no seat.
 func (s *Service) FreeSeat(ctx context.Context, l *store.License, deployment, reason string, by Actor) (int64, error) {
 	ev := seatEvent(l, ActSeatFreed, deployment, by, s.now().Unix())
 	ev.Reason = reason
-	if deployment == "" {
-		return s.st.FreeSeats(ctx, l.ID, "", ev)
-	}
-	n, err := s.st.FreeSeats(ctx, l.ID, deployment, ev)
+	n, err := s.st.FreeSeat(ctx, l.ID, deployment, ev)
 	if errors.Is(err, store.ErrNotFound) { // not a hash: the deployment id, hashed as its seat is
-		n, err = s.st.FreeSeats(ctx, l.ID, verifier.DeploymentHash(license.DeploymentSalt(l.ID), "id", deployment), ev)
+		n, err = s.st.FreeSeat(ctx, l.ID, verifier.DeploymentHash(license.DeploymentSalt(l.ID), "id", deployment), ev)
 	}
 	return n, err
 }

@@ -198,30 +198,24 @@ func (st *Store) Seats(ctx context.Context, id string) ([]Seat, error) {
 	return out, nil
 }
 
-// FreeSeats frees seats of license id — the seat of deployment, or every seat when deployment is "" —
-// recording ev, atomically. It returns how many seats it freed; freeing a seat that is not held is
-// ErrNotFound, and writes nothing.
-func (st *Store) FreeSeats(ctx context.Context, id, deployment string, ev Event) (int64, error) {
+// FreeSeat frees the seat deployment holds of license id, recording ev, atomically. It returns how many
+// seats it freed (1); freeing a seat that is not held is ErrNotFound, and writes nothing. ApplyFreeingSeats
+// frees every seat of a license with a change of it.
+func (st *Store) FreeSeat(ctx context.Context, id, deployment string, ev Event) (int64, error) {
 	var n int64
 	err := st.w.do(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		n = 0
 		if _, err := lookupID(ctx, tx, id, st.rowLocks); err != nil {
 			return err
 		}
-		var res sql.Result
-		var err error
-		if deployment == "" {
-			res, err = tx.ExecContext(ctx, tx.Rebind(deleteSeats), id)
-		} else {
-			res, err = tx.ExecContext(ctx, tx.Rebind(deleteSeatQuery), id, deployment)
-		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(deleteSeatQuery), id, deployment)
 		if err != nil {
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		if n == 0 && deployment != "" {
+		if n == 0 {
 			return ErrNotFound
 		}
 		ev.LicenseID = id
@@ -229,7 +223,7 @@ func (st *Store) FreeSeats(ctx context.Context, id, deployment string, ev Event)
 		return err
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return 0, fmt.Errorf("free seats of %s: %w", id, err)
+		return 0, fmt.Errorf("free a seat of %s: %w", id, err)
 	}
 	return n, err
 }

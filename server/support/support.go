@@ -223,8 +223,7 @@ func (sp *Desk) History(ctx context.Context, ref string) (*History, error) {
 // licensing.ErrNoSigner without a signing key, a *licensing.RequestError for a missing reason, and the errors
 // of find.
 func (sp *Desk) Reissue(ctx context.Context, ref string, req ChangeRequest) (*Change, error) {
-	_, c, err := sp.changeLicense(ctx, ref, req, license.Reissue)
-	return c, err
+	return sp.changeLicense(ctx, ref, req, license.Reissue)
 }
 
 // Revoke makes the license ref names revoked, for good: a new generation with status "revoked", which
@@ -234,8 +233,7 @@ func (sp *Desk) Revoke(ctx context.Context, ref string, req ChangeRequest) (*Cha
 	if req.FreeSeats {
 		return nil, licensing.BadRequest("free seats goes with a reissue; a revoked license takes no seat")
 	}
-	_, c, err := sp.changeLicense(ctx, ref, req, license.Revoke)
-	return c, err
+	return sp.changeLicense(ctx, ref, req, license.Revoke)
 }
 
 // target checks a support request's reason and finds the license ref names: what every change needs first.
@@ -249,12 +247,13 @@ func (sp *Desk) target(ctx context.Context, ref string, req ChangeRequest) (*sto
 }
 
 // changeLicense runs a support operation through the store, so it serialises with marketplace callbacks,
-// and returns the license after it with the change's view. A change that does nothing (revoking a revoked
-// license) records nothing: support staff see "unchanged" at once.
-func (sp *Desk) changeLicense(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*store.License, *Change, error) {
+// and returns the change's view, with the license after it (and, with req.FreeSeats, the seats it freed in
+// the same transaction). A change that does nothing (revoking a revoked license) records nothing: support
+// staff see "unchanged" at once.
+func (sp *Desk) changeLicense(ctx context.Context, ref string, req ChangeRequest, t licensing.Transition) (*Change, error) {
 	l, reason, err := sp.target(ctx, ref, req)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	d := license.Delivery{At: sp.now().Unix(), Source: req.Actor.Source, Actor: req.Actor.Name,
 		RequestID: req.Actor.RequestID, Reason: reason}
@@ -267,13 +266,13 @@ func (sp *Desk) changeLicense(ctx context.Context, ref string, req ChangeRequest
 		out, o, err = sp.svc.ChangeIfApplied(ctx, l.ID, d, t)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	prev := out.Generation // an applied change is exactly one generation on
 	if o.Applied {
 		prev--
 	}
-	return out, &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev,
+	return &Change{License: NewLicenseView(out, req.Reveal), Changed: o.Applied, PreviousGeneration: prev,
 		SeatsFreed: freed}, nil
 }
 
